@@ -1,0 +1,39 @@
+# Two commands matter: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup migrate browser clean lock
+
+run: setup migrate
+	$(BIN)/python -m bot serve
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+# Reinstall whenever the lock file changes; the stamp records the lock that was installed.
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	cp requirements.lock $(STAMP)
+
+migrate: setup
+	$(BIN)/python -m bot migrate
+
+# Browser tests drive Debian's Chromium; install it when it is missing and we may (root with apt-get).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: install Debian's 'chromium' package for the browser tests."; fi; }
+
+# Regenerate the lock from pyproject.toml (needs network access to PyPI).
+lock:
+	$(PYTHON) -m venv /tmp/uv-lock-venv && /tmp/uv-lock-venv/bin/pip install --quiet uv
+	/tmp/uv-lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache

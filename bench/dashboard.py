@@ -1,0 +1,269 @@
+"""Dashboard at scale: the response-time report and the request list over years of a province's requests.
+
+    .venv/bin/python bench/dashboard.py [--rows 1000000] [--repeat 20] [--keep] [--reuse]
+
+Fills a PostgreSQL database of its own (`pmks_bench_dashboard`) with `--rows` requests and their events
+over three years (bench/dashboard_data.py, by COPY), then, logged in as the provincial coordinator
+through the real app in this process (httpx's ASGI transport: every middleware, the session, the
+template), times, `--repeat` times each and interleaved:
+
+- the response-time report page, `GET /dashboard/metrics` (its default range: twelve ISO weeks);
+- the request list, `GET /dashboard/requests` with a rotation of filters (region and status, a queue's
+  open requests, a category in a region, counseling on one topic in a quarter, a ticket code);
+- baseline: the same aggregate as ONE hand-written SQL statement (per request, its events folded with
+  a LATERAL subquery; percentile_cont medians and p90s of time to claim, first contact and resolution,
+  SLA compliance, GROUPING SETS by queue, region, counselor, subject, week and total), in clock hours.
+  The page also computes the business-hours figures, which the baseline leaves out: the ratio errs
+  against the page, never for it.
+
+Prints p50/p95 of each, and last the ratio page/hand-written (p50). Targets: page <= 2x the
+hand-written query and p95 < 500 ms. `--keep` leaves the database for another run, `--reuse` times an
+existing one of the same size without generating it again; drop it with `--drop`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PG_ADMIN_URL, Deadline, machine_line, percentile  # noqa: E402
+
+DATABASE = "pmks_bench_dashboard"
+USERNAME = "koordinator.provinsi"
+PASSWORD = "bench-password-not-secret"
+REPORT_WEEKS = 12
+TIME_LIMIT_SECONDS = 900.0
+CLOSED = "('resolved', 'referred', 'unreachable', 'cancelled')"
+
+HAND_WRITTEN = f"""
+WITH stamps AS MATERIALIZED (
+  SELECT r.queue_code, r.region, r.assigned_staff_id AS staff_id, coalesce(r.category, r.topic) AS subject,
+         date_trunc('week', r.created_at AT TIME ZONE 'Asia/Jakarta') AS week,
+         r.claim_due_at, r.first_contact_due_at, coalesce(m.created, r.created_at) AS created,
+         m.claimed, m.contacted, m.first_closed, m.last_closed, m.last_closing_id = m.last_status_id AS closed_now
+  FROM request r
+  LEFT JOIN LATERAL (
+    SELECT min(e.at) FILTER (WHERE e.kind = 'created') AS created,
+           min(e.at) FILTER (WHERE e.kind = 'status' AND e.to_status = 'claimed') AS claimed,
+           min(e.at) FILTER (WHERE e.kind = 'first_contact') AS contacted,
+           min(e.at) FILTER (WHERE e.kind = 'status' AND e.to_status IN {CLOSED}) AS first_closed,
+           max(e.at) FILTER (WHERE e.kind = 'status' AND e.to_status IN {CLOSED}) AS last_closed,
+           max(e.id) FILTER (WHERE e.kind = 'status' AND e.to_status IN {CLOSED}) AS last_closing_id,
+           max(e.id) FILTER (WHERE e.kind = 'status') AS last_status_id
+    FROM request_event e WHERE e.request_id = r.id
+  ) m ON true
+  WHERE r.merged_into_id IS NULL AND r.created_at >= %(start)s AND r.created_at < %(end)s
+), facts AS (
+  SELECT queue_code, region, staff_id, subject, week,
+         extract(epoch FROM claimed - created) AS claim_s,
+         extract(epoch FROM contacted - created) AS contact_s,
+         CASE WHEN closed_now THEN extract(epoch FROM last_closed - created) END AS resolve_s,
+         CASE WHEN claimed IS NOT NULL THEN (claimed <= claim_due_at)::int
+              WHEN claim_due_at <= now() AND (first_closed IS NULL OR first_closed > claim_due_at) THEN 0 END
+           AS claim_ok,
+         CASE WHEN contacted IS NOT NULL THEN (contacted <= first_contact_due_at)::int
+              WHEN first_contact_due_at <= now() AND (first_closed IS NULL OR first_closed > first_contact_due_at)
+              THEN 0 END AS contact_ok
+  FROM stamps
+)
+SELECT queue_code, region, staff_id, subject, week, count(*) AS requests,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY claim_s), percentile_cont(0.9) WITHIN GROUP (ORDER BY claim_s),
+       count(claim_s),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY contact_s), percentile_cont(0.9) WITHIN GROUP (ORDER BY contact_s),
+       count(contact_s),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s), percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_s),
+       count(resolve_s),
+       sum(claim_ok), count(claim_ok), sum(contact_ok), count(contact_ok)
+FROM facts
+GROUP BY GROUPING SETS ((queue_code), (region), (staff_id), (subject), (week), ())
+"""
+
+
+def list_filters(today: date) -> list[str]:
+    """Query strings of the request list, as coordinators filter it."""
+    from bench.dashboard_data import ticket_code
+
+    quarter = today - timedelta(days=91)
+    return [
+        "",
+        "region=kab-lebak&status=new",
+        "queue=dinsos-kab-tangerang&state=open",
+        "category=pengemis&region=kota-serang",
+        f"kind=counseling&topic=kdrt&date_from={quarter.isoformat()}&date_to={today.isoformat()}",
+        f"q={ticket_code(123_457)}",
+        "urgency=urgent&status=claimed",
+    ]
+
+
+def database_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_ADMIN_URL).set(database=DATABASE).render_as_string(hide_password=False)
+
+
+def admin(sql: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def existing_rows() -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url())
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM request")).scalar_one()
+    except sa.exc.SQLAlchemyError:
+        return -1
+    finally:
+        engine.dispose()
+
+
+def prepare(runtime, rows: int, seed: int) -> None:
+    """Queues, the coordinator who logs in, counselors, requests and events."""
+    from sqlmodel import Session
+
+    from bench.dashboard_data import fill
+    from bot.services.staff_accounts import create_staff
+
+    runtime.sync_queues()
+    now = datetime.now(UTC)
+    with Session(runtime.db) as session, session.begin():
+        create_staff(session, username=USERNAME, role="coordinator", queues=[], region="provinsi", now=now,
+                     password=PASSWORD, display_name="Koordinator Provinsi")
+    started, written = time.monotonic(), [0, 0]
+
+    def progress(requests: int, events: int) -> None:
+        written[0] += requests
+        written[1] += events
+        if written[0] % 100_000 < requests or written[0] == rows:
+            print(f"  {written[0]:8d} requests, {written[1]:9d} events ({time.monotonic() - started:.0f} s)", flush=True)
+
+    fill(runtime.settings.database_url, runtime.routing, rows=rows, now=now, seed=seed, progress=progress)
+
+
+def dashboard_app(runtime):
+    """The app with the report pages, whether or not `create_app` mounts them yet."""
+    from bot.app import create_app
+    from bot.web.dashboard import reports
+
+    app = create_app(runtime=runtime)
+    present = {getattr(route, "path", None) for route in app.routes}
+    if not any(route.path in present for route in reports.router.routes):
+        app.include_router(reports.router)
+    return app
+
+
+async def login(client) -> None:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    answer = await client.post("/login", data={"username": USERNAME, "password": PASSWORD, "csrf_token": token})
+    if answer.status_code != 303:
+        raise RuntimeError(f"login failed: {answer.status_code}")
+
+
+async def measure(runtime, repeat: int, deadline: Deadline) -> dict[str, list[float]]:
+    """Seconds per page and per hand-written query, interleaved so machine noise hits each alike."""
+    import httpx
+    import psycopg
+
+    from bot.web.dashboard.reports import local_today
+
+    today = local_today(runtime)
+    start_day = today - timedelta(days=today.weekday()) - timedelta(weeks=REPORT_WEEKS - 1)
+    tz = runtime.settings.tz
+    bounds = {"start": datetime.combine(start_day, datetime.min.time(), tz),
+              "end": datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)}
+    filters = list_filters(today)
+    times: dict[str, list[float]] = {"metrics page": [], "hand-written": [], "request list": []}
+    transport = httpx.ASGITransport(app=dashboard_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        await login(client)
+        with psycopg.connect(database_url().replace("postgresql+psycopg", "postgresql")) as conn:
+            for number in range(-1, repeat):  # round -1 warms every cache up and is not counted
+                if deadline.passed:
+                    break
+                started = time.perf_counter()
+                page = await client.get("/dashboard/metrics")
+                metrics_s = time.perf_counter() - started
+                if page.status_code != 200:
+                    raise RuntimeError(f"/dashboard/metrics answered {page.status_code}")
+                started = time.perf_counter()
+                rows = conn.execute(HAND_WRITTEN, bounds).fetchall()
+                conn.rollback()
+                hand_s = time.perf_counter() - started
+                started = time.perf_counter()
+                listing = await client.get(f"/dashboard/requests?{filters[number % len(filters)]}")
+                list_s = time.perf_counter() - started
+                if listing.status_code != 200:
+                    raise RuntimeError(f"/dashboard/requests answered {listing.status_code}")
+                if number >= 0:
+                    times["metrics page"].append(metrics_s)
+                    times["hand-written"].append(hand_s)
+                    times["request list"].append(list_s)
+    print(f"  hand-written query: {len(rows)} group rows over {bounds['start']:%Y-%m-%d} .. {today}")
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--keep", action="store_true", help="leave the database for another run")
+    parser.add_argument("--reuse", action="store_true", help="time an existing database of --rows requests")
+    parser.add_argument("--drop", action="store_true", help="only drop the benchmark database")
+    args = parser.parse_args()
+    if args.drop:
+        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        return 0
+    if not (1000 <= args.rows <= 5_000_000 and 1 <= args.repeat <= 500):
+        parser.error("need 1000 <= --rows <= 5000000 and 1 <= --repeat <= 500")
+
+    from bot.config import Settings
+    from bot.runtime import build_runtime
+    from storage.migrate import upgrade_to_head
+
+    print(machine_line())
+    reuse = args.reuse and existing_rows() == args.rows
+    if not reuse:
+        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        admin(f'CREATE DATABASE "{DATABASE}"')
+        upgrade_to_head(database_url())
+    runtime = build_runtime(Settings(_env_file=None, database_url=database_url()))
+    try:
+        if reuse:
+            print(f"reusing {DATABASE} with {args.rows} requests")
+        else:
+            print(f"generating {args.rows} requests over three years into {DATABASE} ...")
+            started = time.monotonic()
+            prepare(runtime, args.rows, args.seed)
+            print(f"  generated in {time.monotonic() - started:.0f} s")
+        times = asyncio.run(measure(runtime, args.repeat, Deadline(TIME_LIMIT_SECONDS)))
+    finally:
+        runtime.close()
+        if not args.keep:
+            admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    for name, values in times.items():
+        print(f"{name:13s} n={len(values):3d}  p50 {percentile(values, 0.5) * 1000:8.1f} ms  "
+              f"p95 {percentile(values, 0.95) * 1000:8.1f} ms")
+    page95 = percentile(times["metrics page"], 0.95)
+    ratio = percentile(times["metrics page"], 0.5) / percentile(times["hand-written"], 0.5)
+    print(f"ratio metrics page/hand-written (p50): {ratio:.2f} (target <= 2; page p95 {page95 * 1000:.0f} ms, "
+          f"target < 500 ms; request list p95 {percentile(times['request list'], 0.95) * 1000:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Inbound throughput: whole Telegram conversations through the real PTB Application and the full pipeline.
+
+    .venv/bin/python bench/inbound.py [--db sqlite|postgresql] [--citizens 300] [--api-latency-ms 0]
+
+N scripted citizens (bench/telegram_updates.py: sightings and counseling requests, button presses and
+typed answers, each conversation ending in a submitted request) are mixed into one stream of Bot API
+updates. Each update is parsed (`Update.de_json`), put on the Application's `update_queue` and awaited
+until PTB has processed it, one at a time, as the channel's Application runs (`concurrent_updates` 1):
+
+- pipeline: the `TelegramChannel`'s Application -> its handler -> `telegram_inbound` -> engine -> flows ->
+  one database commit -> outbox rows, plus the handler's Bot API calls for a button press
+  (answerCallbackQuery, editMessageText) to the fake Bot API in its own process on 127.0.0.1. The
+  outbox worker does not run: no replies are sent.
+- baseline, in the same run: the same updates through a bare Application whose only handler does nothing,
+  five passes before the pipeline and five after; the median pass counts.
+
+Prints updates/s for both, p50/p99 time per update, the checks that every conversation went through
+(requests created, outbox rows), and the ratio pipeline/baseline last. Targets: 0.5 on SQLite, 0.3 on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    BOT_TOKEN,
+    WEBHOOK_SECRET,
+    Deadline,
+    FakeBotApiProcess,
+    bench_database,
+    machine_line,
+    percentile,
+)
+from bench.telegram_updates import interleave, scripted_citizens  # noqa: E402
+
+WARMUP_CITIZENS = 20
+BASELINE_PASSES = 5  # before and after the pipeline each; the median pass is the baseline
+TIME_LIMIT_SECONDS = 900.0  # the pipeline's run stops here, whatever N was
+
+
+async def feed(application, stream: list[dict], deadline: Deadline) -> list[float]:
+    """Put each update on the Application's queue and wait until it was processed; seconds per update."""
+    from telegram import Update
+
+    times = []
+    for data in stream:
+        if deadline.passed:
+            break
+        start = time.perf_counter()
+        await application.update_queue.put(Update.de_json(data, application.bot))
+        await application.update_queue.join()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+async def bare_application(fake: FakeBotApiProcess):
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, TypeHandler
+
+    async def nothing(_update: Update, _context: object) -> None:
+        """The baseline's handler: PTB's own work only."""
+
+    application = (ApplicationBuilder().token(BOT_TOKEN).base_url(fake.api_base_url).updater(None)
+                   .job_queue(None).build())
+    application.add_handler(TypeHandler(Update, nothing))
+    return application
+
+
+async def run_baseline(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> list[list[float]]:
+    """BASELINE_PASSES passes over the stream: one pass takes a second or two, which one busy moment spoils."""
+    application = await bare_application(fake)
+    async with application:  # initialize (getMe) ... shutdown
+        await application.start()
+        await feed(application, warmup, Deadline(60))
+        passes = [await feed(application, stream, Deadline(TIME_LIMIT_SECONDS)) for _ in range(BASELINE_PASSES)]
+        await application.stop()
+    return passes
+
+
+async def run_pipeline(settings, warmup: list[dict], stream: list[dict]) -> tuple[list[float], dict[str, int]]:
+    from bot.handlers.telegram import TelegramChannel
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    runtime.sync_queues()
+    channel = TelegramChannel(runtime)
+    # As TelegramChannel.start, without publishing the command menu and the webhook: the Application
+    # is initialized and started, and its update fetcher dispatches what we put on the queue.
+    await channel.application.initialize()
+    await channel.application.start()
+    try:
+        await feed(channel.application, warmup, Deadline(120))
+        times = await feed(channel.application, stream, Deadline(TIME_LIMIT_SECONDS))
+    finally:
+        await channel.application.stop()
+        await channel.application.shutdown()
+    counts = table_counts(runtime.db)
+    runtime.close()
+    return times, counts
+
+
+def table_counts(db) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    with db.connect() as conn:
+        return {
+            table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("processed_inbound", "request", "outbox_message", "contact")
+        }
+
+
+def service_logging() -> None:
+    """Log as `python -m bot serve` does (INFO lines), into /dev/null: their cost counts, their text not."""
+    from bot.observability import configure_logging
+
+    configure_logging("text")
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+
+
+def describe(name: str, times: list[float], elapsed: float) -> str:
+    rate = len(times) / elapsed if elapsed else 0.0
+    return (f"{name:9s} {len(times):6d} updates in {elapsed:7.2f} s = {rate:8.1f} updates/s; per update "
+            f"p50 {percentile(times, 0.5) * 1000:7.3f} ms, p99 {percentile(times, 0.99) * 1000:7.3f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--citizens", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--api-latency-ms", type=float, default=0.0,
+                        help="hold every fake Bot API answer this long (Telegram's round trip is 50-300 ms)")
+    args = parser.parse_args()
+    if not 1 <= args.citizens <= 100_000:
+        parser.error("--citizens must be 1..100000")
+
+    from bot.config import Settings
+
+    citizens = scripted_citizens(WARMUP_CITIZENS + args.citizens, seed=args.seed)
+    warmup = interleave(citizens[:WARMUP_CITIZENS], seed=args.seed, first_update_id=100_000_000)
+    stream = interleave(citizens[WARMUP_CITIZENS:], seed=args.seed)
+    presses = sum("callback_query" in u for u in stream)
+    print(machine_line())
+    print(f"{args.citizens} citizens ({sum(c.kind == 'sighting' for c in citizens[WARMUP_CITIZENS:])} sightings), "
+          f"{len(stream)} updates ({presses} button presses), database {args.db}, "
+          f"fake Bot API latency {args.api_latency_ms:g} ms")
+    service_logging()
+
+    with FakeBotApiProcess("--latency-ms", str(args.api_latency_ms)) as fake, \
+            bench_database(args.db, "pmks_bench_inbound") as url:
+        settings = Settings(
+            _env_file=None, database_url=url, telegram_bot_token=BOT_TOKEN,
+            telegram_api_base_url=fake.api_base_url, telegram_file_base_url=fake.file_base_url,
+            telegram_webhook_url="https://bench.invalid/webhooks/telegram", telegram_webhook_secret=WEBHOOK_SECRET,
+        )
+        base_before = asyncio.run(run_baseline(fake, warmup, stream))
+        pipe, counts = asyncio.run(run_pipeline(settings, warmup, stream))
+        base_after = asyncio.run(run_baseline(fake, warmup, stream))
+        calls = fake.sends()["calls"]
+
+    # The median of the baseline's passes before and after the pipeline: machine noise hits a short pass hard.
+    passes = sorted(base_before + base_after, key=sum)
+    base = passes[len(passes) // 2]
+    base_s_per_update = sum(base) / len(base)
+    pipe_s_per_update = sum(pipe) / len(pipe)
+    print(f"baseline passes: {', '.join(f'{len(p) / sum(p):.0f}' for p in base_before + base_after)} updates/s "
+          f"({BASELINE_PASSES} before the pipeline, {BASELINE_PASSES} after)")
+    print(describe("baseline", base, sum(base)), "(median pass)")
+    print(describe("pipeline", pipe, sum(pipe)))
+    print(f"checks: {counts['processed_inbound']} inbound processed of {len(stream) + len(warmup)}, "
+          f"{counts['request']} requests for {len(citizens)} citizens, {counts['outbox_message']} outbox rows; "
+          f"fake Bot API calls: {dict(sorted(calls.items()))}")
+    ok = counts["request"] == len(citizens) and len(pipe) == len(stream)
+    if not ok:
+        print("WARNING: not every conversation went through; the figures above are not comparable")
+    target = 0.5 if args.db == "sqlite" else 0.3
+    ratio = base_s_per_update / pipe_s_per_update
+    print(f"ratio pipeline/baseline updates/s on {args.db}: {ratio:.4f} (target >= {target}; "
+          f"{1 / pipe_s_per_update:.1f} vs {1 / base_s_per_update:.1f} updates/s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Reply latency under load: the service in webhook mode on loopback, updates POSTed at a fixed rate.
+
+    .venv/bin/python bench/latency.py [--rate 200] [--seconds 30] [--db sqlite|postgresql] [--pace 3]
+
+Three processes on 127.0.0.1: the fake Bot API (bench/fake_bot_api.py), the service exactly as an
+operator starts it (`python -m bot serve`, webhook mode, TELEGRAM_API_BASE_URL pointing at the fake),
+and this one, which POSTs scripted citizens' updates (bench/telegram_updates.py) to
+`/webhooks/telegram` at a fixed rate, each citizen at most one update every `--pace` seconds (a person
+reads the question before answering). Latency is the time from the start of an update's POST to the
+arrival at the fake Bot API of the first message sent to that chat after it: the reply as the citizen
+sees it. `time.monotonic()` is one clock for every process on Linux.
+
+Telegram lets one bot send about 30 messages per second; 200 updates per second need ~270 replies per
+second, so the send rate setting is raised for this run (TELEGRAM_MESSAGES_PER_SECOND, default 5000
+here) and the fake does not enforce it: this measures the service, `bench/delivery.py` the limits.
+The per-chat spacing (1 message per second per chat) stays as in production.
+
+Prints p50/p90/p99/max latency, errors (non-200 answers, failed POSTs, updates without a reply), the
+achieved POST rate, and last the ratio of p99 to the 100 ms target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import json
+import sys
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    BOT_TOKEN,
+    WEBHOOK_SECRET,
+    FakeBotApiProcess,
+    HttpClient,
+    ServiceProcess,
+    bench_database,
+    machine_line,
+    percentile,
+)
+from bench.telegram_updates import scripted_citizens  # noqa: E402
+
+TARGET_SECONDS = 0.100
+WEBHOOK_PATH = "/webhooks/telegram"
+REPLY_GRACE_SECONDS = 10.0  # after the last POST, replies still on their way may arrive this long
+MAX_CONNECTIONS = 256
+
+
+async def generate(port: int, scripts: list[list[bytes]], chat_ids: list[int], rate: float, seconds: float,
+                   pace: float) -> tuple[list[tuple[int, float]], dict[str, int], float]:
+    """POST at `rate` for `seconds`; returns (chat id, POST start) per update, errors, achieved seconds."""
+    client = HttpClient(port, max_connections=MAX_CONNECTIONS)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    posted: list[tuple[int, float]] = []
+    errors: dict[str, int] = defaultdict(int)
+    ready: deque[tuple[float, int, int]] = deque()  # (ready at, citizen, next update index), oldest first
+    fresh = iter(range(len(scripts)))
+    tasks: set[asyncio.Task] = set()
+
+    async def one(citizen: int, body: bytes) -> None:
+        status, _ = await client.request("POST", WEBHOOK_PATH, body, headers)
+        if status != 200:
+            errors["http_error" if status > 0 else ("connection_error" if status == -1 else "no_free_connection")] += 1
+
+    total = int(rate * seconds)
+    start = time.monotonic()
+    for number in range(total):
+        due = start + number / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        now = time.monotonic()
+        if ready and ready[0][0] <= now:
+            _, citizen, index = ready.popleft()
+        else:
+            citizen = next(fresh, None)
+            if citizen is None:
+                errors["ran_out_of_scripted_citizens"] += 1
+                break
+            index = 0
+        posted.append((chat_ids[citizen], now))
+        task = asyncio.create_task(one(citizen, scripts[citizen][index]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        if index + 1 < len(scripts[citizen]):
+            ready.append((now + pace, citizen, index + 1))
+    elapsed = time.monotonic() - start
+    if tasks:
+        await asyncio.wait(tasks, timeout=60)
+    client.close()
+    return posted, dict(errors), elapsed
+
+
+def match_replies(posted: list[tuple[int, float]], sends: list[list]) -> tuple[list[float], int]:
+    """Latency per update: the first message to its chat after its POST and before the chat's next POST."""
+    arrivals: dict[int, list[float]] = defaultdict(list)
+    for at, chat, status, _why in sends:
+        if status == 200:
+            arrivals[chat].append(at)
+    for times in arrivals.values():
+        times.sort()
+    by_chat: dict[int, list[float]] = defaultdict(list)
+    for chat, at in posted:
+        by_chat[chat].append(at)
+    latencies, missing = [], 0
+    for chat, posts in by_chat.items():
+        times = arrivals.get(chat, [])
+        for i, at in enumerate(posts):
+            until = posts[i + 1] if i + 1 < len(posts) else float("inf")
+            j = bisect.bisect_left(times, at)
+            if j < len(times) and times[j] < until:
+                latencies.append(times[j] - at)
+            else:
+                missing += 1
+    return latencies, missing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="updates per second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--pace", type=float, default=3.0, help="seconds between one citizen's updates")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--send-rate", type=float, default=5000.0, help="TELEGRAM_MESSAGES_PER_SECOND for the run")
+    parser.add_argument("--seed", type=int, default=9)
+    args = parser.parse_args()
+    if not (0 < args.rate <= 2000 and 0 < args.seconds <= 600 and args.pace >= 2.0):
+        parser.error("need 0 < --rate <= 2000, 0 < --seconds <= 600, --pace >= 2 (chat spacing is 1 s)")
+
+    total = int(args.rate * args.seconds)
+    # Enough citizens that one is always ready: ~11 updates each, one every `pace` seconds.
+    needed = int(total / 10 + args.rate * args.pace * 1.2) + 10
+    citizens = scripted_citizens(needed, seed=args.seed)
+    scripts = [[json.dumps(u, separators=(",", ":")).encode() for u in c.updates] for c in citizens]
+    chat_ids = [c.chat_id for c in citizens]
+    print(machine_line())
+    print(f"{total} updates at {args.rate:g}/s for {args.seconds:g} s, one per citizen every {args.pace:g} s "
+          f"(up to {needed} citizens), database {args.db}")
+
+    with FakeBotApiProcess(timing=True) as fake, bench_database(args.db, "pmks_bench_latency") as url:
+        telegram = {
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/webhooks/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_API_BASE_URL": fake.api_base_url,
+            "TELEGRAM_FILE_BASE_URL": fake.file_base_url, "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
+        }
+        with ServiceProcess(url, telegram) as service:
+            posted, errors, elapsed = asyncio.run(
+                generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace))
+            time.sleep(min(REPLY_GRACE_SECONDS, 2.0 + len(posted) / 1000))
+            sends = fake.sends()["sends"]
+        service_errors = service.error_lines()
+    latencies, missing = match_replies(posted, sends)
+    every = latencies + [float("inf")] * missing  # an update without a reply counts as infinitely late
+    print(f"posted {len(posted)} in {elapsed:.2f} s = {len(posted) / elapsed:.1f}/s; replies matched "
+          f"{len(latencies)}, without a reply {missing}; fake Bot API got {len(sends)} sendMessage")
+    print("latency POST -> reply at the fake Bot API: " + ", ".join(
+        f"{name} {percentile(every, q) * 1000:.1f} ms" for name, q in
+        (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))))
+    print(f"errors: {errors or 'none'}; ERROR lines in the service log: {service_errors} ({service.log_path})")
+    p99 = percentile(every, 0.99)
+    print(f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

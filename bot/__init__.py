@@ -1,0 +1,1 @@
+"""PMKS intake and counseling-appointment service for the province of Banten."""

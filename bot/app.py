@@ -1,0 +1,80 @@
+"""The FastAPI application factory: web chat, (later) webhooks and dashboard, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from bot.config import Settings
+from bot.handlers import enabled_channels
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler.clock import SchedulerClock
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.web import api_v1, errors, health, webchat_api
+from bot.web.dashboard import admin, auth, exports, pages, reports, requests, requests_actions
+from bot.web.dashboard.deps import templates_for
+from bot.web.dashboard.security import SESSION_COOKIE, SESSION_MAX_AGE
+from bot.web.limits import BodySizeLimit
+from bot.observability import RequestObserver
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings (a per-test database) or a ready runtime."""
+    runtime = runtime or build_runtime(settings or Settings())
+    channels = enabled_channels(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.sync_queues()
+        for channel in channels:
+            runtime.delivery.register(channel.sender)
+            await channel.start()
+        await runtime.delivery.start()
+        clock = SchedulerClock(runtime.due_work)
+        clock.start()
+        try:
+            yield
+        finally:
+            clock.stop()
+            await runtime.delivery.stop()
+            for channel in reversed(channels):
+                await channel.stop()
+            runtime.close()
+
+    app = FastAPI(
+        title="Layanan PMKS dan Konseling Keluarga Banten",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    app.state.runtime = runtime
+    app.state.templates = templates_for(runtime)
+    app.add_middleware(
+        SessionMiddleware, secret_key=runtime.settings.secret_key, session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE, same_site="lax", https_only=runtime.settings.cookies_secure,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestObserver)  # outermost: times every request, logs refused ones (413 too)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(webchat_api.router)
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(requests.router)
+    app.include_router(requests_actions.router)
+    app.include_router(admin.router)
+    app.include_router(reports.router)
+    app.include_router(exports.router)
+    app.include_router(api_v1.router)
+    for channel in channels:
+        if channel.router is not None:
+            app.include_router(channel.router)
+    return app

@@ -1,0 +1,1 @@
+"""Command-line tools for operators, grouped under `python -m bot`."""

@@ -1,0 +1,35 @@
+"""`python -m bot retention [--dry-run]`: list (or purge now) closed requests past the retention period."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.services.privacy import purge_closed_requests, purgeable_requests
+from storage.database import create_db_engine
+
+
+def add_retention_command(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("retention", help="purge personal fields of requests closed long ago")
+    parser.add_argument("--dry-run", action="store_true", help="only list what would be purged")
+
+
+def run_retention_command(args: argparse.Namespace, settings: Settings) -> int:
+    db = create_db_engine(settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        with Session(db) as session, session.begin():
+            if args.dry_run:
+                requests = purgeable_requests(session, now=now, retention_days=settings.retention_days)
+                for request in requests:
+                    print(f"{request.ticket_code}  {request.kind:10}  {request.status:12}  {request.queue_code}")
+                print(f"{len(requests)} request(s) closed more than {settings.retention_days} days ago would be purged.")
+                return 0
+            purged = purge_closed_requests(session, now=now, retention_days=settings.retention_days)
+            print(f"Purged the personal fields of {purged} request(s).")
+            return 0
+    finally:
+        db.dispose()

@@ -1,0 +1,1 @@
+"""Getting outbox messages to the platforms: channel senders, the outbox worker, rate limits."""

@@ -1,0 +1,36 @@
+"""When a message may reach a citizen: never in quiet hours, and within the times they chose.
+
+Quiet hours (21:00-06:00 WIB) protect sleep and, for people at risk, privacy at home. Contact times
+come from the counseling form ("morning", "afternoon", "evening", "anytime").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+QUIET_START = time(21, 0)
+QUIET_END = time(6, 0)
+
+#: The local windows each contact-time choice allows, [start, end).
+WINDOWS: dict[str, tuple[time, time]] = {
+    "morning": (time(8, 0), time(12, 0)),
+    "afternoon": (time(12, 0), time(16, 0)),
+    "evening": (time(16, 0), time(20, 0)),
+    "anytime": (QUIET_END, QUIET_START),
+}
+
+
+def allowed_window(contact_times: str | None) -> tuple[time, time]:
+    """The daily window for a contact; unknown or missing choices mean outside quiet hours."""
+    return WINDOWS.get(contact_times or "anytime", WINDOWS["anytime"])
+
+
+def next_allowed_time(moment: datetime, contact_times: str | None, tz: ZoneInfo) -> datetime:
+    """`moment` itself when a message may go now, else the start of the next allowed window (UTC)."""
+    start, end = allowed_window(contact_times)
+    local = moment.astimezone(tz)
+    if start <= local.time() < end:
+        return moment
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=tz).astimezone(moment.tzinfo)

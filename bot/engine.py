@@ -1,0 +1,223 @@
+"""The conversation engine: one inbound message, one short transaction.
+
+Load the contact and conversation, run the pure flow step, apply its effects (create the request,
+look up a status, switch language), save the new state and write every reply to the outbox, all in
+one commit. A platform message id seen before is acknowledged and ignored, so a re-delivery (a
+webhook retried after a crash) never creates a second request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.domain.regions import RegionCatalog
+from bot.flows import router
+from bot.flows.base import (
+    CaseChoice,
+    ConversationState,
+    FlowContext,
+    EraseMyData,
+    LinkStaff,
+    LookupStatus,
+    Output,
+    RelayToCase,
+    SetLanguage,
+    ShowMyData,
+    StaffAction,
+    StepResult,
+    SubmitRequest,
+)
+from bot.i18n import Catalog
+from bot.messages import Channel, Inbound, Reply
+from bot.observability import count_inbound
+from bot.routing import RoutingTable
+from bot.scheduler.plans import plan_draft_reminders
+from bot.i18n.render import Renderer
+from bot.services.case_thread import relay_from_citizen
+from bot.services.citizen_case import handle_case_choice, link_staff_chat
+from bot.services.intake import submit_request
+from bot.services.privacy import erase_contact_data, my_data_replies
+from bot.services.staff_chat import run_staff_action
+from bot.services.status import status_reply
+from storage.contacts import get_or_create_contact, load_conversation, mark_inbound_processed, save_conversation
+from storage.models import Contact
+from storage.delivery import release_held_messages
+from storage.outbox import enqueue_messages
+from storage.staff import staff_by_contact
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    """A reply as committed to the outbox; `seq` is its outbox id."""
+
+    seq: int
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    contact_id: int | None
+    replies: tuple[QueuedReply, ...]
+    duplicate: bool = False
+
+
+class ConversationEngine:
+    """Runs flows against the database; shared by every channel, safe to call from many threads."""
+
+    def __init__(
+        self,
+        *,
+        db: sa.Engine,
+        settings: Settings,
+        catalog: Catalog,
+        regions: RegionCatalog,
+        routing: RoutingTable,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._catalog = catalog
+        self._regions = regions
+        self._routing = routing
+        self._clock = clock
+        self._numbers = settings.emergency_numbers
+        self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
+
+    def start(self, *, channel: Channel, user_id: str, language: str = "") -> EngineResult:
+        """Open a conversation (a new web chat session): greeting and menu."""
+        with self._transaction() as session:
+            now = self._clock()
+            contact = self._contact(session, channel, user_id, language, now)
+            conversation = load_conversation(session, contact_id=contact.id)
+            state = _state_of(conversation)
+            result = router.start_conversation(state, self._context(contact.language))
+            return self._finish(session, contact, conversation, result, now)
+
+    def handle(self, inbound: Inbound) -> EngineResult:
+        """Process one inbound message exactly once and return the replies it queued."""
+        with self._transaction() as session:
+            now = self._clock()
+            if not mark_inbound_processed(session, channel=inbound.channel, message_id=inbound.message_id, now=now):
+                count_inbound(inbound.channel.value, duplicate=True)
+                return EngineResult(contact_id=None, replies=(), duplicate=True)
+            contact = self._contact(session, inbound.channel, inbound.user_id, inbound.language_hint, now)
+            contact.last_inbound_at = now
+            contact.unreachable_at = None  # writing to us again means they can be reached again
+            release_held_messages(session, contact_id=contact.id, now=now)
+            if inbound.reply_address and contact.address != inbound.reply_address:
+                contact.address = inbound.reply_address
+            conversation = load_conversation(session, contact_id=contact.id)
+            before = _state_of(conversation)
+            had_draft = _has_draft(before)
+            ctx = self._context(contact.language, is_staff=self._is_staff(session, contact))
+            result = router.handle(before, inbound, ctx, first_contact=conversation is None)
+            plan_draft_reminders(session, contact_id=contact.id, has_draft=_has_draft(result.state),
+                                 had_draft=had_draft, now=now)
+            finished = self._finish(session, contact, conversation, result, now)
+        count_inbound(inbound.channel.value, duplicate=False)  # committed
+        return finished
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _contact(self, session: Session, channel: Channel, user_id: str, language: str, now: datetime) -> Contact:
+        language = language if language in ("id", "en") else self._settings.default_language
+        return get_or_create_contact(
+            session, channel=channel.value, platform_user_id=user_id, language=language, now=now
+        )
+
+    def _context(self, language: str, *, is_staff: bool = False) -> FlowContext:
+        return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff)
+
+    @staticmethod
+    def _is_staff(session: Session, contact: Contact) -> bool:
+        """Staff mode exists only in Telegram chats linked with `/tautkan`."""
+        return contact.channel == Channel.TELEGRAM.value and staff_by_contact(session, contact_id=contact.id) is not None
+
+    def _finish(self, session: Session, contact: Contact, conversation, result: StepResult, now: datetime) -> EngineResult:
+        replies = list(self._apply(session, contact, result.outputs, now))
+        state = result.state
+        save_conversation(
+            session, conversation=conversation, contact_id=contact.id,
+            flow=state.flow, step=state.step, data=state.data, now=now,
+        )
+        rows = enqueue_messages(
+            session, contact_id=contact.id, channel=contact.channel, payloads=(r.to_json() for r in replies), now=now
+        )
+        return EngineResult(contact.id, tuple(QueuedReply(row.id, reply) for row, reply in zip(rows, replies)))
+
+    def _apply(self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime) -> Iterable[Reply]:
+        """Replies pass through; effects run here, in order, and may answer with replies of their own."""
+        for output in outputs:
+            if isinstance(output, Reply):
+                yield output
+            elif isinstance(output, SetLanguage):
+                contact.language = output.language
+            elif isinstance(output, SubmitRequest):
+                yield from submit_request(
+                    session, contact=contact, effect=output, routing=self._routing,
+                    ctx=self._context(contact.language), renderer=self._renderer, now=now,
+                )
+            elif isinstance(output, LookupStatus):
+                yield status_reply(
+                    session, contact=contact, ticket_code=output.ticket_code,
+                    ctx=self._context(contact.language), tz=self._settings.tz,
+                )
+            elif isinstance(output, CaseChoice):
+                yield handle_case_choice(session, contact=contact, choice=output.choice, renderer=self._renderer, now=now)
+            elif isinstance(output, RelayToCase):
+                relayed = relay_from_citizen(session, contact=contact, text=output.text, renderer=self._renderer, now=now)
+                yield from (relayed,) if relayed else output.otherwise
+            elif isinstance(output, ShowMyData):
+                yield from my_data_replies(session, contact=contact, renderer=self._renderer, now=now)
+            elif isinstance(output, EraseMyData):
+                erase_contact_data(session, contact=contact, now=now)
+            elif isinstance(output, StaffAction):
+                yield from run_staff_action(session, contact=contact, action=output, routing=self._routing,
+                                            renderer=self._renderer, now=now)
+            elif isinstance(output, LinkStaff):
+                yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer, now=now)
+
+
+class _Transaction:
+    """A session in one transaction, committed on success, rolled back on any error."""
+
+    def __init__(self, db: sa.Engine) -> None:
+        self._db = db
+        self._session: Session | None = None
+
+    def __enter__(self) -> Session:
+        self._session = Session(self._db, expire_on_commit=False)
+        self._session.begin()
+        return self._session
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._session is not None
+        try:
+            if exc_type is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        finally:
+            self._session.close()
+
+
+def _has_draft(state: ConversationState) -> bool:
+    """A form in progress, or one waiting behind the menu: both hold answers not yet sent."""
+    return state.flow in router.FORMS or "draft" in state.data
+
+
+def _state_of(conversation) -> ConversationState:
+    if conversation is None:
+        return ConversationState()
+    return ConversationState(conversation.flow, conversation.step, dict(conversation.data))

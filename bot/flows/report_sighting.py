@@ -1,0 +1,173 @@
+"""Report a PMKS sighting: what was seen, where, and how (or whether) we may reach the reporter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.domain.pmks import PMKS_CATEGORIES, PMKS_GROUPS, group_of
+from bot.domain.regions import in_banten
+from bot.domain.text import normalize
+from bot.flows.base import FlowContext, match_choice
+from bot.flows.form import Accepted, Draft, FormFlow, Outcome, Rejected, Step
+from bot.flows.steps import (
+    accept_text,
+    free_text_step,
+    kecamatan_step,
+    option_step,
+    phone_step,
+    region_step,
+    wrong_kind_key,
+)
+from bot.flows.summary import place_line, region_line
+from bot.messages import Choice, Inbound, InboundKind, Reply
+
+
+def _group_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [Choice(f"grp:{g}", ctx.t(f"pmks_group.{g}")) for g in PMKS_GROUPS]
+
+
+def _typed_category(text: str, ctx: FlowContext) -> str | None:
+    """A category typed straight away ("pengemis", "lansia terlantar") skips the group question.
+
+    Whole-phrase similarity, not partial: "anak" alone must stay a group, not become the first
+    category that starts with it. Everyday names ("anjal", "manula") come from the catalog.
+    """
+    typed = _plain(text)
+    names: list[tuple[str, str]] = []
+    for code in PMKS_CATEGORIES:
+        names.append((_plain(ctx.t(f"pmks.{code}")), code))
+        names.extend((_plain(alias), code) for alias in ctx.catalog.words_all_languages(f"pmks_alias.{code}"))
+    best = process.extractOne(typed, [n for n, _ in names], scorer=fuzz.ratio, score_cutoff=85)
+    return names[best[2]][1] if best else None
+
+
+def _plain(text: str) -> str:
+    # "terlantar" is how most people spell the standard "telantar".
+    return normalize(text).replace("terlantar", "telantar")
+
+
+def _accept_group(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    # A typed category ("anak jalanan") is more precise than the group it resembles ("Anak").
+    if inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
+        return Accepted({"group": group_of(category), "category": category})
+    picked = match_choice(inbound, _group_choices(draft, ctx))
+    if picked is not None:
+        return Accepted({"group": picked.id.removeprefix("grp:")})
+    return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+
+
+def _category_choices(draft: Draft, ctx: FlowContext) -> list[Choice]:
+    codes = PMKS_GROUPS[draft.answers["group"]]
+    return [*(Choice(f"cat:{c}", ctx.t(f"pmks.{c}")) for c in codes), Choice("cat:back", ctx.t("common.back"))]
+
+
+def _accept_category(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _category_choices(draft, ctx))
+    if picked is None and inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
+        return Accepted({"group": group_of(category), "category": category})
+    if picked is None:
+        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+    if picked.id == "cat:back":
+        return Accepted({}, removes=("group",))
+    return Accepted({"category": picked.id.removeprefix("cat:")})
+
+
+def _place_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    return Reply(ctx.t("sighting.ask_place"), request_location=True)
+
+
+def _accept_place(_draft: Draft, inbound: Inbound, _ctx: FlowContext) -> Outcome:
+    if inbound.kind is InboundKind.LOCATION and inbound.location is not None:
+        pin = inbound.location
+        if not in_banten(pin.latitude, pin.longitude):
+            return Rejected("sighting.place_outside_banten")
+        return Accepted({"place": {"latitude": pin.latitude, "longitude": pin.longitude}})
+    outcome = accept_text("landmark", inbound)
+    if isinstance(outcome, Accepted):
+        return Accepted({"place": {"landmark": outcome.answers["landmark"]}})
+    return outcome
+
+
+def _photo_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    return Reply(ctx.t("sighting.ask_photo"), (Choice("skip", ctx.t("sighting.no_photo")),))
+
+
+def _accept_photo(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    if inbound.kind is InboundKind.PHOTO and inbound.photo_ref:
+        return Accepted({"photos": [inbound.photo_ref]})
+    if match_choice(inbound, _photo_prompt(draft, ctx).choices) is not None:
+        return Accepted({"photos": []})
+    return Rejected(wrong_kind_key(inbound, "sighting.photo_expected"))
+
+
+def _contact_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [
+        Choice("contact:anonymous", ctx.t("sighting.contact_anonymous")),
+        Choice("contact:chat", ctx.t("sighting.contact_chat")),
+        Choice("contact:phone", ctx.t("sighting.contact_phone")),
+    ]
+
+
+def _consent_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
+    return Reply(ctx.t("consent.sighting"), choices)
+
+
+def _accept_consent(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _consent_prompt(draft, ctx).choices)
+    if picked is None:
+        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+    if picked.id == "consent:yes":
+        return Accepted({"consent": True})
+    # Declining still lets the citizen report: the report goes without any way to reach them.
+    return Accepted(
+        {"consent": False, "contact_mode": "anonymous"}, removes=("phone",), note_key="sighting.consent_declined"
+    )
+
+
+def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
+    contact = answers["contact_mode"]
+    contact_text = ctx.t(f"sighting.contact_{contact}")
+    if contact == "phone":
+        contact_text = f"{contact_text}: {answers['phone']}"
+    photos = answers.get("photos") or []
+    lines = [
+        ctx.t("sighting.summary_title"),
+        f"{ctx.t('sighting.field_category')}: {ctx.t('pmks.' + answers['category'])}",
+        f"{ctx.t('common.field_region')}: {region_line(answers, ctx)}",
+        f"{ctx.t('sighting.field_place')}: {place_line(answers['place'], ctx)}",
+        f"{ctx.t('sighting.field_description')}: {answers['description']}",
+        f"{ctx.t('sighting.field_photo')}: {ctx.t('sighting.photo_count', count=len(photos))}",
+        f"{ctx.t('sighting.field_contact')}: {contact_text}",
+    ]
+    return "\n".join(lines)
+
+
+REPORT_SIGHTING = FormFlow(
+    name="report_sighting",
+    kind="sighting",
+    steps=(
+        Step("group", lambda d, c: Reply(c.t("sighting.ask_group"), tuple(_group_choices(d, c))), _accept_group),
+        Step(
+            "category",
+            lambda d, c: Reply(c.t("sighting.ask_category"), tuple(_category_choices(d, c))),
+            _accept_category,
+            label_key="sighting.field_category",
+            edit_clears=("group",),
+        ),
+        region_step(label_key="common.field_region", edit_clears=("kecamatan",)),
+        kecamatan_step(label_key="common.field_kecamatan"),
+        Step("place", _place_prompt, _accept_place, label_key="sighting.field_place"),
+        free_text_step("description", "sighting.ask_description", label_key="sighting.field_description"),
+        Step("photos", _photo_prompt, _accept_photo, label_key="sighting.field_photo"),
+        option_step(
+            "contact_mode", "sighting.ask_contact", _contact_choices, label_key="sighting.field_contact"
+        ),
+        phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_mode") == "phone"),
+        Step("consent", _consent_prompt, _accept_consent),
+    ),
+    summary=_summary,
+)

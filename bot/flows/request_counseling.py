@@ -1,0 +1,82 @@
+"""Ask for family counseling (LK3, or UPTD PPA for domestic violence): topic, region, how to reach."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain.pmks import COUNSELING_TOPICS
+from bot.flows.base import FlowContext, match_choice
+from bot.flows.form import Accepted, Draft, FormFlow, Outcome, Rejected, Step
+from bot.flows.steps import free_text_step, option_step, phone_step, region_step, wrong_kind_key
+from bot.flows.summary import region_line
+from bot.messages import Choice, Inbound, Reply
+
+CONTACT_TIMES: tuple[str, ...] = ("morning", "afternoon", "evening", "anytime")
+
+
+def _topic_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [Choice(f"topic:{t}", ctx.t(f"topic.{t}")) for t in COUNSELING_TOPICS]
+
+
+def _whom_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [Choice("whom:self", ctx.t("counseling.whom_self")), Choice("whom:family", ctx.t("counseling.whom_family"))]
+
+
+def _way_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [Choice("way:chat", ctx.t("counseling.way_chat")), Choice("way:phone", ctx.t("counseling.way_phone"))]
+
+
+def _time_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    return [Choice(f"time:{t}", ctx.t(f"contact_time.{t}")) for t in CONTACT_TIMES]
+
+
+def _consent_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
+    return Reply(ctx.t("consent.counseling"), choices)
+
+
+def _accept_consent(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _consent_prompt(draft, ctx).choices)
+    if picked is None:
+        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+    if picked.id == "consent:no":
+        # Counseling cannot happen without a way to reach the person; say so and let them decide.
+        return Rejected("counseling.consent_required")
+    return Accepted({"consent": True})
+
+
+def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
+    way = ctx.t(f"counseling.way_{answers['contact_way']}")
+    if answers["contact_way"] == "phone":
+        way = f"{way}: {answers['phone']}"
+    story = answers.get("story") or ctx.t("counseling.no_story")
+    lines = [
+        ctx.t("counseling.summary_title"),
+        f"{ctx.t('counseling.field_topic')}: {ctx.t('topic.' + answers['topic'])}",
+        f"{ctx.t('common.field_region')}: {region_line(answers, ctx)}",
+        f"{ctx.t('counseling.field_whom')}: {ctx.t('counseling.whom_' + answers['for_whom'])}",
+        f"{ctx.t('counseling.field_way')}: {way}",
+        f"{ctx.t('counseling.field_time')}: {ctx.t('contact_time.' + answers['contact_time'])}",
+        f"{ctx.t('counseling.field_story')}: {story}",
+    ]
+    return "\n".join(lines)
+
+
+REQUEST_COUNSELING = FormFlow(
+    name="request_counseling",
+    kind="counseling",
+    steps=(
+        option_step("topic", "counseling.ask_topic", _topic_choices, label_key="counseling.field_topic"),
+        region_step(label_key="common.field_region"),
+        option_step("for_whom", "counseling.ask_whom", _whom_choices, label_key="counseling.field_whom"),
+        option_step("contact_way", "counseling.ask_way", _way_choices, label_key="counseling.field_way"),
+        phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
+        option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time"),
+        free_text_step(
+            "story", "counseling.ask_story", label_key="counseling.field_story", optional=True
+        ),
+        Step("consent", _consent_prompt, _accept_consent),
+    ),
+    summary=_summary,
+)

@@ -1,0 +1,345 @@
+"""The top of every conversation: commands that work anywhere, danger words, then the active flow.
+
+Whatever interrupts a form (help, status, language, a look at the menu) keeps the form's answers and
+returns to its question, so nothing a citizen already said is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.regions import REGION_CODES
+from bot.domain.text import find_danger_word, normalize
+from bot.domain.tickets import looks_like_ticket_code, parse_ticket_code
+from bot.flows.base import (
+    CaseChoice,
+    ConversationState,
+    EraseMyData,
+    LinkStaff,
+    RelayToCase,
+    ShowMyData,
+    FlowContext,
+    LookupStatus,
+    Output,
+    SetLanguage,
+    StepResult,
+    match_choice,
+    unmatched_key,
+)
+from bot.flows.form import FormFlow
+from bot.flows.menu import (
+    cancel_confirm_reply,
+    emergency_reply,
+    erase_confirm_reply,
+    greeting_reply,
+    help_reply,
+    language_reply,
+    menu_reply,
+    status_ask_reply,
+)
+from bot.flows.report_sighting import REPORT_SIGHTING
+from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
+from bot.flows.steps import wrong_kind_key
+from bot.flows.request_counseling import REQUEST_COUNSELING
+from bot.messages import Inbound, InboundKind, Reply
+
+FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
+_MENU_FORMS = {"menu:lapor": REPORT_SIGHTING.name, "menu:konseling": REQUEST_COUNSELING.name}
+_DEEP_LINKS = {"lapor": REPORT_SIGHTING.name, "konseling": REQUEST_COUNSELING.name}
+
+# Whole-message commands, typed with or without a slash, in either language.
+_COMMANDS: dict[str, str] = {
+    "start": "start", "mulai": "start", "menu": "menu",
+    "batal": "cancel", "cancel": "cancel",
+    "bantuan": "help", "help": "help", "tolong": "help",
+    "bahasa": "language", "language": "language",
+    "lapor": "report", "report": "report",
+    "konseling": "counsel", "konsultasi": "counsel", "counseling": "counsel",
+    "status": "status", "cek status": "status",
+    "tautkan": "link",
+    "dataku": "my_data", "datasaya": "my_data", "mydata": "my_data",
+    "hapusdata": "erase", "hapus data": "erase", "erasedata": "erase",
+}
+#: Buttons of messages about a case, valid whatever the conversation is doing.
+CASE_CHOICE_PREFIXES = ("appt:", "apptother:", "rate:", "better:")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    argument: str = ""
+
+
+def start_conversation(state: ConversationState, ctx: FlowContext) -> StepResult:
+    """The first words of a new conversation: greeting and menu."""
+    return _show_menu(state, ctx, (greeting_reply(ctx),))
+
+
+def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, first_contact: bool = False) -> StepResult:
+    """One step of a conversation: safety first, then commands, then the active flow.
+
+    A contact's very first message is greeted; if it is not already a command or a menu choice
+    ("halo", a sticker), the greeting and the menu are the whole answer.
+    """
+    before: tuple[Output, ...] = ()
+    if inbound.kind is InboundKind.TEXT and find_danger_word(
+        inbound.text, ctx.catalog.words_all_languages("danger.words")
+    ):
+        state.data["danger"] = True
+        before = (emergency_reply(ctx),)
+    if inbound.kind is InboundKind.CHOICE and inbound.choice.startswith(CASE_CHOICE_PREFIXES):
+        return StepResult(state, (*before, CaseChoice(inbound.choice), *_reminder_of(state, ctx)))
+    if ctx.is_staff and (is_staff_input(inbound) or state.flow == "staff_input"):
+        result = handle_staff(state, inbound, ctx)
+        return StepResult(result.state, (*before, *result.outputs))
+    command = parse_command(inbound)
+    if first_contact and (command is None or command.name != "start"):
+        if command is None and match_choice(inbound, menu_reply(ctx).choices) is None:
+            greeted = start_conversation(state, ctx)
+            return StepResult(greeted.state, (*before, *greeted.outputs))
+        before = (*before, greeting_reply(ctx))
+    result = _run_command(command, state, ctx) if command else _continue(state, inbound, ctx)
+    return StepResult(result.state, (*before, *result.outputs))
+
+
+def _reminder_of(state: ConversationState, ctx: FlowContext) -> tuple[Reply, ...]:
+    """After answering a case button in the middle of a form, repeat the form's question."""
+    return (FORMS[state.flow].prompt(state, ctx),) if state.flow in FORMS else ()
+
+
+def parse_command(inbound: Inbound) -> Command | None:
+    """A whole message that is a command ("/batal", "Menu", "status abc-def"); never part of a text."""
+    if inbound.kind is not InboundKind.TEXT:
+        return None
+    raw = inbound.text.strip()
+    word, _, rest = raw.lstrip("/").partition(" ")
+    word = word.split("@", 1)[0]  # "/start@BotName" in Telegram groups
+    name = _COMMANDS.get(normalize(word))
+    if name == "status" and rest.strip():
+        return Command("status", rest.strip())
+    if name in ("start", "link") and rest.strip():
+        return Command(name, rest.strip())
+    if name and not rest.strip():
+        return Command(name)
+    if normalize(raw) in _COMMANDS:
+        return Command(_COMMANDS[normalize(raw)])
+    return None
+
+
+def _run_command(command: Command, state: ConversationState, ctx: FlowContext) -> StepResult:
+    handlers: dict[str, Callable[[], StepResult]] = {
+        "start": lambda: _start(command.argument, state, ctx),
+        "menu": lambda: _show_menu(_suspend(state), ctx),
+        "cancel": lambda: _ask_cancel(state, ctx),
+        "help": lambda: _interject(state, ctx, (help_reply(ctx),)),
+        "language": lambda: _side_question(state, "language", language_reply(ctx)),
+        "report": lambda: _open_form(REPORT_SIGHTING.name, state, ctx),
+        "counsel": lambda: _open_form(REQUEST_COUNSELING.name, state, ctx),
+        "status": lambda: _status(command.argument, state, ctx),
+        "link": lambda: StepResult(state, (LinkStaff(command.argument),)),
+        "my_data": lambda: _interject(state, ctx, (ShowMyData(),)),
+        "erase": lambda: _side_question(state, "erase", erase_confirm_reply(ctx)),
+    }
+    return handlers[command.name]()
+
+
+def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    if state.flow in FORMS:
+        return FORMS[state.flow].handle(state, inbound, ctx)
+    side = {"language": _on_language, "cancel": _on_cancel, "status": _on_status_code, "erase": _on_erase}
+    if state.flow in side:
+        return side[state.flow](state, inbound, ctx)
+    return _on_menu(state, inbound, ctx)
+
+
+# --- menu -------------------------------------------------------------------------------------
+
+
+def _show_menu(state: ConversationState, ctx: FlowContext, before: tuple[Output, ...] = ()) -> StepResult:
+    keep = {k: v for k, v in state.data.items() if k in ("draft", "danger")}
+    menu_state = ConversationState("menu", "", keep)
+    staff = (staff_menu_reply(ctx),) if ctx.is_staff else ()
+    return StepResult(menu_state, (*before, *staff, menu_reply(ctx, has_draft="draft" in keep)))
+
+
+def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    menu = menu_reply(ctx, has_draft="draft" in state.data)
+    picked = match_choice(inbound, menu.choices)
+    if picked is None:
+        if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text):
+            return _status(inbound.text, state, ctx)
+        why = unmatched_key(inbound, menu.choices, wrong_kind_key(inbound, "menu.pick_one"))
+        asked_again = _ask_again(state, menu, why, ctx)
+        if inbound.kind is InboundKind.TEXT and inbound.text.strip():
+            # It may be an answer to a counselor: the engine relays it if a case is open.
+            return StepResult(state, (RelayToCase(inbound.text.strip(), asked_again.outputs),))
+        return asked_again
+    if picked.id in _MENU_FORMS:
+        return _open_form(_MENU_FORMS[picked.id], state, ctx)
+    if picked.id == "menu:resume":
+        return _resume(state.data.pop("draft"), state, ctx)
+    if picked.id == "menu:status":
+        return _side_question(state, "status", status_ask_reply(ctx))
+    if picked.id == "menu:bahasa":
+        return _side_question(state, "language", language_reply(ctx))
+    if picked.id == "menu:dataku":
+        return StepResult(state, (ShowMyData(), menu))
+    return StepResult(state, (help_reply(ctx), menu))
+
+
+def _start(argument: str, state: ConversationState, ctx: FlowContext) -> StepResult:
+    """`/start lapor_kota-serang`: a poster's deep link opens a form with the region filled in."""
+    flow_word, _, region = argument.partition("_")
+    flow = _DEEP_LINKS.get(flow_word)
+    if flow is None:
+        return _show_menu(_suspend(state), ctx, (greeting_reply(ctx),))
+    # A poster scanned halfway through a form: that form's answers wait behind the menu, as with "menu".
+    suspended = _suspend(state)
+    draft = suspended.data.get("draft")
+    if draft and draft["flow"] == flow:
+        result = _resume(suspended.data.pop("draft"), suspended, ctx)
+    else:
+        result = FORMS[flow].start(ctx, {"region": region} if region in REGION_CODES else {})
+        if draft:
+            result.state.data["draft"] = draft
+    if suspended.data.get("danger"):
+        result.state.data["danger"] = True
+    return StepResult(result.state, (greeting_reply(ctx), *result.outputs))
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+def _suspend(state: ConversationState) -> ConversationState:
+    """Leave a form for the menu; the draft waits under "draft" until resumed or replaced."""
+    if state.flow in FORMS:
+        return ConversationState("menu", "", {"draft": _snapshot(state), "danger": state.data.get("danger", False)})
+    if "return" in state.data:
+        return _suspend(_restore(state.data["return"]))
+    return state
+
+
+def _open_form(flow: str, state: ConversationState, ctx: FlowContext) -> StepResult:
+    """Open a form, resuming its draft when the citizen left one halfway."""
+    if state.flow == flow:
+        return StepResult(state, (FORMS[flow].prompt(state, ctx),))
+    state = _suspend(state)
+    draft = state.data.get("draft")
+    if draft and draft["flow"] == flow:
+        return _resume(state.data.pop("draft"), state, ctx)
+    result = FORMS[flow].start(ctx)
+    if state.data.get("danger"):
+        result.state.data["danger"] = True
+    if draft:
+        result.state.data["draft"] = draft  # the other form's draft stays available from the menu
+    return result
+
+
+def _resume(snapshot: dict, current: ConversationState, ctx: FlowContext) -> StepResult:
+    restored = _restore(snapshot)
+    if current.data.get("danger"):
+        restored.data["danger"] = True
+    return StepResult(restored, (_prompt_of(restored, ctx),))
+
+
+def _prompt_of(state: ConversationState, ctx: FlowContext) -> Reply:
+    if state.flow in FORMS:
+        return FORMS[state.flow].prompt(state, ctx)
+    return menu_reply(ctx, has_draft="draft" in state.data)
+
+
+# --- side questions: language, status, cancel ------------------------------------------------
+
+
+def _snapshot(state: ConversationState) -> dict:
+    return {"flow": state.flow, "step": state.step, "data": state.data}
+
+
+def _restore(snapshot: dict) -> ConversationState:
+    return ConversationState(snapshot["flow"], snapshot["step"], snapshot["data"])
+
+
+def _side_question(state: ConversationState, flow: str, question: Reply) -> StepResult:
+    """Ask a short question, remembering where to return to afterwards."""
+    base = _restore(state.data["return"]) if "return" in state.data else state
+    return StepResult(ConversationState(flow, "ask", {"return": _snapshot(base)}), (question,))
+
+
+def _ask_again(state: ConversationState, question: Reply, key: str, ctx: FlowContext) -> StepResult:
+    """Say what was wrong and repeat the question, in one message; the state does not move."""
+    return StepResult(state, (Reply(f"{ctx.t(key)}\n\n{question.text}", question.choices),))
+
+
+def _back(state: ConversationState) -> ConversationState:
+    return _restore(state.data["return"])
+
+
+def _interject(state: ConversationState, ctx: FlowContext, outputs: tuple[Output, ...]) -> StepResult:
+    """Answer something in passing, then repeat the question the citizen was at."""
+    base = _back(state) if "return" in state.data else state
+    return StepResult(base, (*outputs, _prompt_of(base, ctx)))
+
+
+def _on_language(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    question = language_reply(ctx)
+    picked = match_choice(inbound, question.choices)
+    if picked is None:
+        return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+    language = picked.id.removeprefix("lang:")
+    new_ctx = ctx.with_language(language)
+    base = _back(state)
+    return StepResult(base, (SetLanguage(language), Reply(new_ctx.t("language.changed")), _prompt_of(base, new_ctx)))
+
+
+def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepResult:
+    if not argument:
+        return _side_question(state, "status", status_ask_reply(ctx))
+    code = parse_ticket_code(argument)
+    base = _back(state) if "return" in state.data else state
+    found: tuple[Output, ...] = (LookupStatus(code),) if code else (Reply(ctx.t("status.bad_code")),)
+    return StepResult(base, (*found, _prompt_of(base, ctx)))
+
+
+def _on_status_code(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    question = status_ask_reply(ctx)
+    if match_choice(inbound, question.choices) is not None:
+        base = _back(state)
+        return StepResult(base, (_prompt_of(base, ctx),))
+    code = parse_ticket_code(inbound.text) if inbound.kind is InboundKind.TEXT else None
+    if code is None:
+        return _ask_again(state, question, "status.bad_code", ctx)
+    base = _back(state)
+    return StepResult(base, (LookupStatus(code), _prompt_of(base, ctx)))
+
+
+def _on_erase(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    """Erase only after an explicit yes: it cannot be undone."""
+    question = erase_confirm_reply(ctx)
+    picked = match_choice(inbound, question.choices)
+    if picked is None:
+        return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+    if picked.id == "erase:no":
+        base = _back(state)
+        return StepResult(base, (Reply(ctx.t("privacy.erase_kept")), _prompt_of(base, ctx)))
+    return StepResult(ConversationState(), (EraseMyData(), Reply(ctx.t("privacy.erased")), menu_reply(ctx)))
+
+
+def _ask_cancel(state: ConversationState, ctx: FlowContext) -> StepResult:
+    base = _back(state) if "return" in state.data else state
+    if base.flow not in FORMS:
+        return _show_menu(base, ctx, (Reply(ctx.t("cancel.nothing")),))
+    return _side_question(base, "cancel", cancel_confirm_reply(ctx))
+
+
+def _on_cancel(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    question = cancel_confirm_reply(ctx)
+    picked = match_choice(inbound, question.choices)
+    if picked is None:
+        return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+    base = _back(state)
+    if picked.id == "cancel:no":
+        return StepResult(base, (_prompt_of(base, ctx),))
+    # Only this form is cancelled: the other form's draft, if one waits behind the menu, stays.
+    kept = {"draft": base.data["draft"]} if "draft" in base.data else {}
+    return _show_menu(ConversationState("menu", "", kept), ctx, (Reply(ctx.t("cancel.done")),))

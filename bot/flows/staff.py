@@ -1,0 +1,62 @@
+"""Staff mode in a linked Telegram chat: the queue, my cases, claim, write to the citizen, close.
+
+Pure like every flow: it turns commands and buttons into `StaffAction` effects; the engine runs them
+through the same services as the dashboard, with the same permission checks.
+"""
+
+from __future__ import annotations
+
+from bot.flows.base import ConversationState, FlowContext, StaffAction, StepResult
+from bot.messages import Choice, Inbound, InboundKind, Reply
+
+STAFF_COMMANDS = {"antrian": "queue", "kasus": "cases"}
+#: Button prefixes of staff messages and the action each starts.
+BUTTONS = {"sclaim": "claim", "scase": "case", "scall": "call", "smsg": "message", "snote": "note",
+           "sclose": "close_ask", "sout": "close"}
+OUTCOMES = ("resolved", "referred", "unreachable", "cancelled")
+
+
+def staff_menu_reply(ctx: FlowContext) -> Reply:
+    return Reply(ctx.t("staff_chat.menu"), (Choice("sq:queue", ctx.t("staff_chat.queue")),
+                                            Choice("sq:cases", ctx.t("staff_chat.cases"))))
+
+
+def is_staff_input(inbound: Inbound) -> bool:
+    """A staff command or button, recognised before anything a citizen could mean."""
+    if inbound.kind is InboundKind.CHOICE:
+        prefix = inbound.choice.split(":", 1)[0]
+        return prefix in BUTTONS or prefix == "sq"
+    word = inbound.text.strip().lstrip("/").split("@", 1)[0].lower() if inbound.kind is InboundKind.TEXT else ""
+    return word in STAFF_COMMANDS
+
+
+def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    """A staff command, a staff button, or the text a staff question was waiting for."""
+    if inbound.kind is InboundKind.TEXT and state.flow == "staff_input" and not is_staff_input(inbound):
+        return _typed_answer(state, inbound, ctx)
+    if inbound.kind is InboundKind.TEXT:
+        word = inbound.text.strip().lstrip("/").split("@", 1)[0].lower()
+        return StepResult(ConversationState(), (StaffAction(STAFF_COMMANDS[word]),))
+    prefix, _, rest = inbound.choice.partition(":")
+    if prefix == "sq":
+        return StepResult(ConversationState(), (StaffAction(rest if rest in ("queue", "cases") else "queue"),))
+    action = BUTTONS[prefix]
+    request_id, _, extra = rest.partition(":")
+    if not request_id.isdigit():
+        return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
+    if action in ("message", "note"):
+        prompt = Reply(ctx.t(f"staff_chat.ask_{action}"), (Choice("sq:cases", ctx.t("common.back")),))
+        return StepResult(ConversationState("staff_input", action, {"request": int(request_id)}), (prompt,))
+    if action == "close_ask":
+        choices = tuple(Choice(f"sout:{request_id}:{o}", ctx.t(f"staff_chat.outcome_{o}")) for o in OUTCOMES)
+        return StepResult(ConversationState(), (Reply(ctx.t("staff_chat.ask_outcome"), choices),))
+    if action == "close" and extra not in OUTCOMES:
+        return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
+    return StepResult(ConversationState(), (StaffAction(action, int(request_id), extra),))
+
+
+def _typed_answer(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+    text = inbound.text.strip()
+    if not text:
+        return StepResult(state, (Reply(ctx.t(f"staff_chat.ask_{state.step}")),))
+    return StepResult(ConversationState(), (StaffAction(state.step, state.data["request"], text),))

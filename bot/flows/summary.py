@@ -1,0 +1,26 @@
+"""Summary lines both forms show before sending: region and place in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.flows.base import FlowContext
+from bot.flows.steps import UNKNOWN
+
+
+def region_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
+    region = answers.get("region", UNKNOWN)
+    if region == UNKNOWN:
+        return ctx.t("common.dont_know")
+    name = ctx.regions.region(region).name
+    kecamatan = answers.get("kecamatan")
+    if kecamatan and kecamatan != UNKNOWN:
+        return ctx.t("common.region_with_kecamatan", region=name, kecamatan=ctx.regions.kecamatan(kecamatan).name)
+    return name
+
+
+def place_line(place: Mapping[str, Any], ctx: FlowContext) -> str:
+    if "landmark" in place:
+        return place["landmark"]
+    return ctx.t("sighting.pin", latitude=f"{place['latitude']:.5f}", longitude=f"{place['longitude']:.5f}")

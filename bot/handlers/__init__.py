@@ -1,0 +1,41 @@
+"""Channel adapters: each translates one platform's updates into `Inbound` and `Reply` back.
+
+A channel module holds both directions (inbound handling and its `Sender`) and exposes a class with
+the `ChannelAdapter` shape; the app factory starts the enabled ones and mounts their webhook routes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from fastapi import APIRouter
+
+from bot.delivery.base import Sender
+from bot.messages import Channel
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+class ChannelAdapter(Protocol):
+    channel: Channel
+    sender: Sender
+    router: APIRouter | None  # webhook routes, mounted on the FastAPI app
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def enabled_channels(runtime: Runtime) -> list[ChannelAdapter]:
+    """The platform channels whose credentials are configured; web chat is always on."""
+    channels: list[ChannelAdapter] = []
+    if runtime.settings.telegram_enabled:
+        from bot.handlers.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(runtime))
+    if runtime.settings.whatsapp_enabled:
+        from bot.handlers.whatsapp import WhatsAppChannel
+
+        channels.append(WhatsAppChannel(runtime))
+    return channels

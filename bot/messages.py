@@ -1,0 +1,102 @@
+"""The core's message types: what every channel turns its updates into, and what flows answer with.
+
+Channels (Telegram, WhatsApp, web chat) translate their own updates into an `Inbound` and render each
+`Reply` in their own way (inline keyboard, reply buttons or list, numbered text). Nothing here knows a
+platform; flows and the engine speak only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a citizen talks to us; also the namespace of platform user and message ids."""
+
+    WEBCHAT = "webchat"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+
+
+class InboundKind(StrEnum):
+    """What the citizen sent, as far as a flow cares."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    LOCATION = "location"
+    PHOTO = "photo"
+    UNSUPPORTED = "unsupported"  # voice, sticker, document, video, edits: answered, never stored
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a citizen, whatever the channel.
+
+    `message_id` is the platform's id (Telegram update id, WhatsApp wamid, a web chat client id); the
+    engine uses it to process a re-delivered message once.
+    """
+
+    channel: Channel
+    user_id: str
+    message_id: str
+    kind: InboundKind
+    text: str = ""
+    choice: str = ""
+    location: Location | None = None
+    photo_ref: str = ""
+    unsupported_what: str = ""  # e.g. "voice", "sticker": lets the reply name what we cannot take
+    language_hint: str = ""  # the platform's idea of the user's language, used for new contacts only
+    reply_address: str = ""  # where replies go when it is not `user_id` (e.g. a WhatsApp wa_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option offered with a reply. `id` is short ASCII (fits Telegram's 64-byte callback data)."""
+
+    id: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to a citizen or staff member, already in their language.
+
+    Channels that cannot show buttons fall back to numbered text built from `choices`.
+    `request_location` asks the channel for a location button where it has one.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    request_location: bool = False
+
+    def to_json(self) -> dict:
+        """Serialise for the outbox and the web chat API."""
+        data: dict = {"text": self.text, "choices": [_choice_json(c) for c in self.choices]}
+        if self.request_location:
+            data["request_location"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Reply:
+        return cls(
+            text=data["text"],
+            choices=tuple(
+                Choice(c["id"], c["label"], c.get("description", "")) for c in data.get("choices", ())
+            ),
+            request_location=bool(data.get("request_location", False)),
+        )
+
+
+def _choice_json(choice: Choice) -> dict:
+    data = {"id": choice.id, "label": choice.label}
+    if choice.description:
+        data["description"] = choice.description
+    return data

@@ -1,0 +1,1 @@
+"""Scheduled work: APScheduler is only the clock; what is due lives in `due_work` rows."""

@@ -1,0 +1,34 @@
+"""Scheduling follow-up work at the moment something happens (a draft changes, a request arrives)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.routing import RoutingTable
+from bot.scheduler.work import DRAFT_EXPIRES_AFTER, DRAFT_NUDGE_AFTER
+from bot.sla import escalation_due
+from storage import due_work
+from storage.models import Request
+
+
+def plan_draft_reminders(session: Session, *, contact_id: int, has_draft: bool, had_draft: bool, now: datetime) -> None:
+    """Keep one nudge an hour after the last answer and one expiry a week after, per contact."""
+    keys = (("draft_nudge", f"draft_nudge:{contact_id}", DRAFT_NUDGE_AFTER),
+            ("draft_expiry", f"draft_expiry:{contact_id}", DRAFT_EXPIRES_AFTER))
+    for kind, key, after in keys:
+        if has_draft:
+            due_work.schedule(session, kind=kind, dedupe_key=key, due_at=now + after, now=now,
+                              contact_id=contact_id, replace=True)
+        elif had_draft:
+            due_work.cancel(session, dedupe_key=key, now=now, outcome="draft finished")
+
+
+def plan_sla_checks(session: Session, *, request: Request, routing: RoutingTable, now: datetime) -> None:
+    """Check the claim SLA when it falls due, and again at twice the SLA for the province."""
+    escalate_at = escalation_due(request.urgency, request.created_at, routing.sla, routing.calendar)
+    due_work.schedule(session, kind="sla_claim", dedupe_key=f"sla_claim:{request.id}", due_at=request.claim_due_at,
+                      now=now, request_id=request.id, payload={"level": "queue"})
+    due_work.schedule(session, kind="sla_claim", dedupe_key=f"sla_escalation:{request.id}", due_at=escalate_at,
+                      now=now, request_id=request.id, payload={"level": "province"})

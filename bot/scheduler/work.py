@@ -1,0 +1,213 @@
+"""What each kind of due work does. Each handler runs inside one transaction and says how it ended.
+
+Messages to citizens are discreet (a neutral opening, never the category or words like
+"kekerasan") and wait for a time the citizen can receive them: quiet hours and their chosen
+contact times are respected unless the request is urgent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from zoneinfo import ZoneInfo
+
+from bot.domain.contact_times import next_allowed_time
+from bot.domain.regions import PROVINCE
+from bot.flows.router import FORMS
+from bot.i18n.render import Renderer
+from bot.messages import Reply
+from bot.services.claims import lapse_claim
+from bot.services.privacy import forget_platform_ids, purge_closed_requests
+from bot.sla import BusinessCalendar
+from bot.services.notify import notify_staff, render_update
+from storage.contacts import load_conversation, save_conversation
+from storage.due_work import ClaimedWork
+from storage.models import Appointment, Contact, Request, Staff
+from storage.outbox import enqueue_messages
+from storage.requests import add_event, get_queue
+from storage.digests import appointments_between, open_cases_of, queue_waiting, week_counts
+from storage.staff import coordinators_of, queue_codes, staff_queue_codes
+
+REMINDER_MARGIN = timedelta(minutes=30)
+DRAFT_NUDGE_AFTER = timedelta(hours=1)
+DRAFT_EXPIRES_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    until: datetime
+    outcome: str
+
+
+Result = Done | Dropped | Later
+
+
+@dataclass(frozen=True)
+class WorkContext:
+    """What handlers need besides the row: the clock's now and a renderer (texts, WIB times)."""
+
+    now: datetime
+    renderer: Renderer
+    calendar: BusinessCalendar
+    retention_days: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.renderer.tz
+
+
+def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """Remind a citizen, once, of a form left halfway for an hour."""
+    contact = session.get(Contact, item.contact_id)
+    conversation = load_conversation(session, contact_id=item.contact_id)
+    if contact is None or conversation is None or conversation.flow not in FORMS:
+        return Dropped("no draft in progress")
+    if ctx.now - conversation.updated_at < DRAFT_NUDGE_AFTER:
+        return Dropped("citizen came back")
+    allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
+    if allowed > ctx.now:
+        return Later(allowed, "waiting for contact time")
+    message = Reply(ctx.renderer.text(contact.language, "followup.draft_nudge"))
+    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
+    return Done("nudged")
+
+
+def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """Forget a draft untouched for a week: it holds personal data nobody sent."""
+    conversation = load_conversation(session, contact_id=item.contact_id)
+    if conversation is None or ctx.now - conversation.updated_at < DRAFT_EXPIRES_AFTER:
+        return Dropped("conversation active")
+    if conversation.flow not in FORMS and "draft" not in conversation.data:
+        return Dropped("no draft")
+    save_conversation(session, conversation=conversation, contact_id=item.contact_id,
+                      flow="menu", step="", data={}, now=conversation.updated_at)
+    return Done("draft expired")
+
+
+def sla_claim_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """Record a claim-SLA breach of a request still waiting; coordinators see it on the dashboard."""
+    return _breach(session, item, ctx, level=item.payload.get("level", "queue"))
+
+
+def _breach(session: Session, item: ClaimedWork, ctx: WorkContext, *, level: str) -> Result:
+    request = session.get(Request, item.request_id)
+    if request is None or request.status != "new":
+        return Dropped("claimed in time")
+    add_event(session, request_id=request.id, kind="sla_breach", actor="system", at=ctx.now,
+              detail={"sla": "claim", "level": level, "queue": request.queue_code})
+    queue = get_queue(session, code=request.queue_code)
+    regions = [PROVINCE] if level == "province" else [queue.region if queue else PROVINCE]
+    notify_staff(session, staff=coordinators_of(session, regions=regions), key="staff.sla_breach",
+                 renderer=ctx.renderer, now=ctx.now, params={"code": request.ticket_code, "queue": request.queue_code})
+    return Done(f"claim SLA breached ({level})")
+
+
+def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """A discreet update, follow-up or reminder, at a time the citizen can receive it."""
+    contact = session.get(Contact, item.contact_id)
+    if contact is None or contact.unreachable_at is not None:
+        return Dropped("contact unreachable")
+    appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
+    reminder = bool(item.payload.get("staff_reminder"))
+    if appointment is not None and reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
+        return Dropped("appointment passed or cancelled")  # a reminder is never sent late
+    if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
+        return Dropped("appointment did not happen")
+    if not item.payload.get("urgent"):
+        allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
+        too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
+        if allowed > ctx.now and not (reminder and too_late):
+            return Later(allowed, "waiting for contact time")
+    reply = render_update(ctx.renderer, contact.language, item.payload)
+    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
+    if reminder and appointment is not None:
+        request = session.get(Request, item.request_id)
+        notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
+                     renderer=ctx.renderer, now=ctx.now,
+                     params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
+    return Done("sent")
+
+
+def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """A claim with no first contact in time goes back to the queue; the coordinators hear of it."""
+    request = session.get(Request, item.request_id)
+    claimed_at = datetime.fromisoformat(item.payload["claimed_at"])
+    if request is None or not lapse_claim(session, request=request, staff_id=item.payload["staff"],
+                                          claimed_at=claimed_at, now=ctx.now):
+        return Dropped("contacted in time")
+    queue = get_queue(session, code=request.queue_code)
+    notify_staff(session, staff=coordinators_of(session, regions=[queue.region if queue else PROVINCE]),
+                 key="staff.claim_lapsed", renderer=ctx.renderer, now=ctx.now, params={"code": request.ticket_code})
+    return Done("claim lapsed")
+
+
+def forget_ids(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """The second half of an erasure: platform ids go once the confirmation had time to go out."""
+    contact = session.get(Contact, item.contact_id)
+    if contact is None:
+        return Dropped("no contact")
+    forget_platform_ids(session, contact=contact)
+    return Done("platform ids forgotten")
+
+
+def retention_purge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    purged = purge_closed_requests(session, now=ctx.now, retention_days=ctx.retention_days)
+    return Done(f"purged {purged}")
+
+
+def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """07:30 WIB on working days: what waits in each linked counselor's queues today."""
+    if not ctx.calendar.is_business_day(ctx.now.astimezone(ctx.tz).date()):
+        return Dropped("not a working day")
+    day_start = ctx.now.astimezone(ctx.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = 0
+    for staff in session.exec(select(Staff).where(Staff.role == "counselor", Staff.active,
+                                                  col(Staff.telegram_contact_id).is_not(None))):
+        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff.id))
+        sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
+                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=staff.id),
+                                     "appointments": appointments_between(session, staff_id=staff.id, start=day_start,
+                                                                          end=day_start + timedelta(days=1))})
+    return Done(f"digests {sent}")
+
+
+def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """Monday 08:00 WIB: last week's figures for each linked coordinator's region."""
+    end = datetime.fromisoformat(item.payload["fire_time"])
+    start = end - timedelta(days=7)
+    sent = 0
+    for staff in session.exec(select(Staff).where(Staff.role == "coordinator", Staff.active,
+                                                  col(Staff.telegram_contact_id).is_not(None))):
+        queues = None if staff.region == PROVINCE else queue_codes(session, region=staff.region)
+        counts = week_counts(session, queue_codes=queues, start=start, end=end)
+        waiting, urgent = queue_waiting(session, queue_codes=queues)
+        sent += notify_staff(session, staff=[staff], key="staff.digest_coordinator", renderer=ctx.renderer,
+                             now=ctx.now, params={**counts, "waiting": waiting, "urgent": urgent})
+    return Done(f"digests {sent}")
+
+
+HANDLERS: dict[str, Callable[[Session, ClaimedWork, WorkContext], Result]] = {
+    "forget_platform_ids": forget_ids,
+    "retention_purge": retention_purge,
+    "counselor_digest": counselor_digest,
+    "coordinator_digest": coordinator_digest,
+    "draft_nudge": draft_nudge,
+    "draft_expiry": draft_expiry,
+    "sla_claim": sla_claim_check,
+    "citizen_update": citizen_update,
+    "claim_lapse": claim_lapse,
+}

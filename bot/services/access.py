@@ -1,0 +1,52 @@
+"""Who may see and act on which requests: counselors their queues, coordinators their region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.domain.regions import PROVINCE
+from storage.models import Request, Staff
+from storage.staff import queue_codes, staff_queue_codes
+
+
+class PermissionDenied(Exception):
+    """The staff member may not see or touch this request; answered as "not found" to them."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A staff member with the queues they may see; `queues is None` means every queue."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region: str | None
+    queues: frozenset[str] | None
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.id}"
+
+    def can_see(self, request: Request) -> bool:
+        return self.queues is None or request.queue_code in self.queues
+
+
+def staff_view(session: Session, staff: Staff) -> StaffView:
+    if staff.role == "admin" or (staff.role == "coordinator" and staff.region == PROVINCE):
+        queues = None
+    elif staff.role == "coordinator":
+        queues = frozenset(queue_codes(session, region=staff.region))
+    else:
+        queues = frozenset(staff_queue_codes(session, staff_id=staff.id))
+    return StaffView(staff.id, staff.username, staff.display_name, staff.role, staff.region, queues)
+
+
+def visible_request(session: Session, view: StaffView, request_id: int) -> Request:
+    """The request if this staff member may see it; otherwise PermissionDenied (shown as not found)."""
+    request = session.get(Request, request_id)
+    if request is None or not view.can_see(request):
+        raise PermissionDenied(request_id)
+    return request

@@ -1,0 +1,168 @@
+"""Appointments: the counselor offers 1-3 slots, the citizen picks one, reminders follow.
+
+A counselor is never double-booked: confirming takes a lock on the counselor's row (PostgreSQL)
+or the single writer (SQLite), then checks for overlap, so two citizens picking overlapping slots
+at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlmodel import Session
+
+from bot.i18n.render import Renderer
+from bot.messages import Reply
+from bot.services.access import StaffView, visible_request
+from bot.services.claims import CaseActionError
+from bot.services.notify import notify_citizen, notify_staff
+from storage import casework
+from storage.models import Appointment, Contact, Request, Staff
+from storage.requests import add_event
+
+MODES = ("office", "home", "phone", "video")
+REMINDERS_BEFORE = (timedelta(hours=24), timedelta(hours=2))
+FEEDBACK_AFTER = timedelta(hours=2)
+DEFAULT_MINUTES = 60
+
+
+def offer_slots(
+    session: Session, *, view: StaffView, request_id: int, slots: list[tuple[datetime, str]], now: datetime,
+    minutes: int = DEFAULT_MINUTES,
+) -> list[Appointment]:
+    """Offer 1 to 3 future slots; the citizen gets them as buttons, plus "other times"."""
+    request = visible_request(session, view, request_id)
+    if request.status not in ("claimed", "in_progress") or request.anonymous or request.contact_id is None:
+        raise CaseActionError("case.error_not_claimed" if not request.anonymous else "case.error_anonymous")
+    if not 1 <= len(slots) <= 3 or any(mode not in MODES for _, mode in slots):
+        raise CaseActionError("appt.error_slots")
+    if any(start <= now for start, _ in slots):
+        raise CaseActionError("appt.error_past")
+    if any(casework.overlapping_confirmed(session, staff_id=view.id, start=s, minutes=minutes) for s, _ in slots):
+        raise CaseActionError("appt.error_overlap")
+    proposal = secrets.token_hex(8)
+    rows = casework.add_appointments(session, request_id=request.id, staff_id=view.id, proposal=proposal,
+                                     slots=slots, duration_minutes=minutes, now=now)
+    choices = [[f"appt:{a.id}", "appt.slot", {"when": {"at": a.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{a.mode}"}}]
+               for a in rows]
+    choices.append([f"apptother:{proposal}", "appt.other_times"])
+    notify_citizen(session, request=request, key="appt.offer", now=now, choices=choices)
+    return rows
+
+
+def pick_slot(session: Session, *, contact: Contact, appointment_id: int, renderer: Renderer, now: datetime) -> Reply:
+    """The citizen picked a slot: confirm it unless it passed, lapsed or the counselor got booked."""
+    found = _citizen_appointment(session, contact, appointment_id)
+    if found is None or found[0].status != "proposed" or found[0].starts_at <= now:
+        return Reply(renderer.text(contact.language, "appt.not_available"))
+    appointment, request = found
+    casework.lock_staff(session, staff_id=appointment.staff_id)
+    if casework.overlapping_confirmed(session, staff_id=appointment.staff_id, start=appointment.starts_at,
+                                      minutes=appointment.duration_minutes):
+        return Reply(renderer.text(contact.language, "appt.slot_taken"))
+    siblings = casework.proposal_siblings(session, proposal=appointment.proposal)
+    casework.set_appointment_status(session, appointment_ids=[a.id for a in siblings if a.id != appointment.id and a.status == "proposed"], status="cancelled")
+    casework.set_appointment_status(session, appointment_ids=[appointment.id], status="confirmed")
+    add_event(session, request_id=request.id, kind="appointment", actor=f"citizen:{contact.id}", at=now,
+              detail={"appointment": appointment.id, "status": "confirmed", "starts_at": appointment.starts_at.isoformat()})
+    _schedule_reminders(session, request, appointment, now)
+    counselor = session.get(Staff, appointment.staff_id)
+    notify_staff(session, staff=[counselor], key="appt.staff_confirmed", renderer=renderer, now=now,
+                 params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
+    when = renderer.when(contact.language, appointment.starts_at)
+    mode = renderer.text(contact.language, f"appt.mode_{appointment.mode}")
+    return Reply(renderer.text(contact.language, "appt.confirmed", when=when, mode=mode))
+
+
+def _schedule_reminders(session: Session, request: Request, appointment: Appointment, now: datetime) -> None:
+    params = {"when": {"at": appointment.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{appointment.mode}"}}
+    for before in REMINDERS_BEFORE:
+        due = appointment.starts_at - before
+        if due > now:
+            notify_citizen(session, request=request, key="appt.reminder", now=now, due_at=due, params=params,
+                           dedupe=f"reminder:{appointment.id}:{int(before.total_seconds())}",
+                           extra={"appointment": appointment.id, "staff_reminder": True})
+    end = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+    notify_citizen(session, request=request, key="appt.feedback", now=now, due_at=end + FEEDBACK_AFTER,
+                   dedupe=f"feedback:{appointment.id}", extra={"appointment": appointment.id},
+                   choices=[[f"rate:{appointment.id}:{n}", "appt.rating", {"n": n}] for n in range(1, 6)])
+
+
+def ask_other_times(session: Session, *, contact: Contact, proposal: str, renderer: Renderer, now: datetime) -> Reply:
+    """The citizen wants other times: the offer lapses and the counselor is told."""
+    siblings = [a for a in casework.proposal_siblings(session, proposal=proposal)]
+    mine = [a for a in siblings if _citizen_appointment(session, contact, a.id) is not None]
+    open_slots = [a.id for a in mine if a.status == "proposed"]
+    if not open_slots:
+        return Reply(renderer.text(contact.language, "appt.not_available"))
+    casework.set_appointment_status(session, appointment_ids=open_slots, status="cancelled")
+    request = session.get(Request, mine[0].request_id)
+    casework.add_case_message(session, request_id=request.id, direction="in", now=now,
+                              text=renderer.text("id", "appt.other_times_note"))
+    notify_staff(session, staff=[session.get(Staff, mine[0].staff_id)], key="appt.staff_other_times",
+                 renderer=renderer, now=now, params={"code": request.ticket_code})
+    return Reply(renderer.text(contact.language, "appt.other_requested"))
+
+
+def cancel_appointment(session: Session, *, view: StaffView, appointment_id: int, now: datetime) -> None:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise CaseActionError("appt.not_available")
+    request = visible_request(session, view, appointment.request_id)
+    if appointment.status not in ("proposed", "confirmed"):
+        raise CaseActionError("appt.not_available")
+    casework.set_appointment_status(session, appointment_ids=[appointment.id], status="cancelled")
+    add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
+              detail={"appointment": appointment.id, "status": "cancelled"})
+    notify_citizen(session, request=request, key="appt.cancelled", now=now,
+                   params={"when": {"at": appointment.starts_at.isoformat()}})
+
+
+def mark_appointment(session: Session, *, view: StaffView, appointment_id: int, status: str, now: datetime) -> None:
+    """After the time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or status not in ("done", "no_show"):
+        raise CaseActionError("appt.not_available")
+    request = visible_request(session, view, appointment.request_id)
+    if appointment.status != "confirmed" or appointment.starts_at > now:
+        raise CaseActionError("appt.error_not_yet")
+    casework.set_appointment_status(session, appointment_ids=[appointment.id], status=status)
+    add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
+              detail={"appointment": appointment.id, "status": status})
+
+
+def record_rating(session: Session, *, contact: Contact, appointment_id: int, rating: int, renderer: Renderer, now: datetime) -> Reply:
+    found = _citizen_appointment(session, contact, appointment_id)
+    if found is None or not 1 <= rating <= 5:
+        return Reply(renderer.text(contact.language, "appt.not_available"))
+    appointment, request = found
+    add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,
+              detail={"appointment": appointment.id, "rating": rating})
+    return Reply(renderer.text(contact.language, "appt.thanks_rating"))
+
+
+def appointment_ics(appointment: Appointment, request: Request, summary: str) -> bytes:
+    """An .ics file a counselor can add to their phone's calendar (no personal data in it)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Layanan PMKS Banten//id")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.id}@layanan-pmks-banten")
+    event.add("summary", summary)
+    event.add("dtstart", appointment.starts_at)
+    event.add("dtend", appointment.starts_at + timedelta(minutes=appointment.duration_minutes))
+    event.add("dtstamp", appointment.created_at)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _citizen_appointment(session: Session, contact: Contact, appointment_id: int) -> tuple[Appointment, Request] | None:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        return None
+    request = session.get(Request, appointment.request_id)
+    if request is None or request.contact_id != contact.id:
+        return None
+    return appointment, request

@@ -1,0 +1,76 @@
+"""Talking to the citizen through the bot, and case notes. Counselors never give their own number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.i18n.render import Renderer
+from bot.messages import Reply
+from bot.services.access import StaffView, visible_request
+from bot.services.claims import CLOSED, CaseActionError, record_first_contact
+from bot.services.notify import notify_citizen, notify_staff
+from storage.casework import add_case_message, add_note
+from storage.models import CaseMessage, Contact, Request, Staff
+
+MAX_MESSAGE = 2000
+OPEN = ("claimed", "in_progress")
+
+
+def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> None:
+    """Send the citizen a message from the counselor; the first one counts as first contact."""
+    request = visible_request(session, view, request_id)
+    text = text.strip()
+    if not text or len(text) > MAX_MESSAGE:
+        raise CaseActionError("case.error_message_length")
+    if request.status not in OPEN:
+        raise CaseActionError("case.error_not_claimed")
+    if request.anonymous or request.contact_id is None:
+        raise CaseActionError("case.error_anonymous")
+    add_case_message(session, request_id=request.id, direction="out", staff_id=view.id, text=text, now=now)
+    record_first_contact(session, request=request, actor=view.actor, how="chat", now=now)
+    notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text})
+
+
+def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime) -> None:
+    """A phone call made outside the bot counts as first contact too."""
+    request = visible_request(session, view, request_id)
+    if request.status not in OPEN:
+        raise CaseActionError("case.error_not_claimed")
+    record_first_contact(session, request=request, actor=view.actor, how="phone", now=now)
+
+
+def open_thread(session: Session, *, contact_id: int) -> Request | None:
+    """The contact's open request that a counselor has written about, newest first."""
+    return session.exec(
+        select(Request)
+        .where(Request.contact_id == contact_id, col(Request.status).in_(OPEN))
+        .where(select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists())
+        .order_by(col(Request.id).desc())
+    ).first()
+
+
+def relay_from_citizen(
+    session: Session, *, contact: Contact, text: str, renderer: Renderer, now: datetime
+) -> Reply | None:
+    """Pass a citizen's free text to the counselor of their open case; None when there is none."""
+    request = open_thread(session, contact_id=contact.id)
+    if request is None:
+        return None
+    add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_MESSAGE], now=now)
+    holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
+    if holder is not None:
+        notify_staff(session, staff=[holder], key="case.staff_new_message", renderer=renderer, now=now,
+                     params={"code": request.ticket_code, "text": text[:MAX_MESSAGE]})
+    return Reply(renderer.text(contact.language, "case.relayed", code=request.ticket_code))
+
+
+def add_case_note(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> None:
+    request = visible_request(session, view, request_id)
+    text = text.strip()
+    if not text or len(text) > MAX_MESSAGE:
+        raise CaseActionError("case.error_message_length")
+    if request.status in CLOSED and view.role == "counselor" and request.assigned_staff_id != view.id:
+        raise CaseActionError("case.error_closed")
+    add_note(session, request_id=request.id, staff_id=view.id, text=text, now=now)

@@ -1,0 +1,56 @@
+"""The citizen's side of a case: buttons on appointment and follow-up messages, linking staff chats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.i18n.render import Renderer
+from bot.messages import Channel, Reply
+from bot.services.appointments import ask_other_times, pick_slot, record_rating
+from bot.services.staff_accounts import link_telegram
+from storage.models import Contact, Request
+from storage.requests import add_event
+
+
+def handle_case_choice(session: Session, *, contact: Contact, choice: str, renderer: Renderer, now: datetime) -> Reply:
+    """Dispatch `appt:<id>`, `apptother:<proposal>`, `rate:<id>:<n>` and `better:<id>:yes|no`."""
+    kind, _, rest = choice.partition(":")
+    try:
+        if kind == "appt":
+            return pick_slot(session, contact=contact, appointment_id=int(rest), renderer=renderer, now=now)
+        if kind == "apptother":
+            return ask_other_times(session, contact=contact, proposal=rest, renderer=renderer, now=now)
+        if kind == "rate":
+            appointment_id, rating = rest.split(":")
+            return record_rating(session, contact=contact, appointment_id=int(appointment_id), rating=int(rating),
+                                 renderer=renderer, now=now)
+        if kind == "better":
+            request_id, answer = rest.split(":")
+            return _record_condition(session, contact, int(request_id), answer, renderer, now)
+    except ValueError:
+        pass  # a forged or mangled button: answered like any stale one
+    return Reply(renderer.text(contact.language, "common.stale_choice"))
+
+
+def _record_condition(
+    session: Session, contact: Contact, request_id: int, answer: str, renderer: Renderer, now: datetime
+) -> Reply:
+    """The answer to "apakah kondisinya sudah membaik?" a week after a sighting was resolved."""
+    request = session.get(Request, request_id)
+    if request is None or request.contact_id != contact.id or answer not in ("yes", "no"):
+        return Reply(renderer.text(contact.language, "common.stale_choice"))
+    add_event(session, request_id=request.id, kind="followup_answer", actor=f"citizen:{contact.id}", at=now,
+              detail={"question": "condition_better", "answer": answer})
+    return Reply(renderer.text(contact.language, f"followup.thanks_{answer}"))
+
+
+def link_staff_chat(session: Session, *, contact: Contact, code: str, renderer: Renderer, now: datetime) -> Reply:
+    """`/tautkan KODE` from Telegram links the chat to the staff account that showed the code."""
+    if contact.channel != Channel.TELEGRAM.value:
+        return Reply(renderer.text(contact.language, "staff.link_telegram_only"))
+    staff = link_telegram(session, code=code, contact_id=contact.id, now=now) if code else None
+    if staff is None:
+        return Reply(renderer.text(contact.language, "staff.link_failed"))
+    return Reply(renderer.text(contact.language, "staff.linked", name=staff.display_name))

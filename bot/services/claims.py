@@ -1,0 +1,153 @@
+"""A request's life in staff hands: claim, release, transfer, first contact, close, reopen.
+
+Every step is a request event with actor and time; response times are computed from those events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.routing import RoutingTable
+from bot.services.access import PermissionDenied, StaffView, visible_request
+from bot.services.notify import notify_citizen
+from storage import due_work
+from storage.casework import first_event, has_event_since, set_request_state, try_claim
+from storage.models import Request, Staff
+from storage.requests import add_event
+
+OUTCOMES = ("resolved", "referred", "unreachable", "cancelled")
+CLOSED = frozenset(OUTCOMES)
+URGENT_CLAIM_LAPSE = timedelta(hours=4)
+NORMAL_CLAIM_LAPSE_BUSINESS_DAYS = 2
+RESOLVED_CHECK_AFTER = timedelta(days=7)
+
+
+class CaseActionError(ValueError):
+    """The action does not fit the request's state; the message key says why (a catalog key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    won: bool
+    holder: str | None  # display name of whoever has it
+
+
+def claim_request(
+    session: Session, *, view: StaffView, request_id: int, routing: RoutingTable, now: datetime
+) -> ClaimResult:
+    """Claim for `view`; exactly one of many concurrent callers wins, the others learn who did."""
+    request = visible_request(session, view, request_id)
+    if not try_claim(session, request_id=request.id, staff_id=view.id):
+        session.refresh(request)
+        holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
+        return ClaimResult(False, holder.display_name if holder else None)
+    event = add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
+                      from_status="new", to_status="claimed", detail={"staff": view.id})
+    session.flush()
+    due_work.schedule(session, kind="claim_lapse", dedupe_key=f"claim_lapse:{request.id}:{event.id}",
+                      due_at=_lapse_at(request, routing, now), now=now, request_id=request.id,
+                      payload={"staff": view.id, "claimed_at": now.isoformat()})
+    notify_citizen(session, request=request, key="update.claimed", now=now)
+    return ClaimResult(True, view.display_name)
+
+
+def _lapse_at(request: Request, routing: RoutingTable, now: datetime) -> datetime:
+    if request.urgency == "urgent":
+        return now + URGENT_CLAIM_LAPSE
+    hours = NORMAL_CLAIM_LAPSE_BUSINESS_DAYS * routing.calendar.business_day_hours
+    return routing.calendar.add_business_hours(now, hours)
+
+
+def record_first_contact(session: Session, *, request: Request, actor: str, how: str, now: datetime) -> None:
+    """The first message or call to the citizen: an event once, and the request is in progress."""
+    if first_event(session, request_id=request.id, kind="first_contact") is None:
+        add_event(session, request_id=request.id, kind="first_contact", actor=actor, at=now, detail={"how": how})
+    if request.status == "claimed":
+        _transition(session, request, "in_progress", actor, now, assigned=request.assigned_staff_id)
+
+
+def release_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
+    request = visible_request(session, view, request_id)
+    _require_holder(view, request)
+    _transition(session, request, "new", view.actor, now, assigned=None, detail={"reason": reason, "action": "release"})
+
+
+def transfer_request(
+    session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime,
+    to_queue: str | None = None, to_staff: Staff | None = None,
+) -> None:
+    """Hand a request to another queue (back to unclaimed there) or to a colleague (claimed by them)."""
+    request = visible_request(session, view, request_id)
+    if request.status in CLOSED:
+        raise CaseActionError("case.error_closed")
+    detail = {"reason": reason, "action": "transfer", "from_queue": request.queue_code}
+    if to_queue is not None:
+        detail["to_queue"] = to_queue
+        set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None, queue_code=to_queue)
+        add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
+                  from_status=request.status, to_status="new", detail=detail)
+    elif to_staff is not None:
+        detail["to_staff"] = to_staff.id
+        status = request.status if request.status != "new" else "claimed"
+        _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail)
+    session.refresh(request)
+
+
+def close_request(
+    session: Session, *, view: StaffView, request_id: int, outcome: str, note: str, now: datetime
+) -> None:
+    """Close with an outcome (resolved, referred with where to, unreachable, cancelled)."""
+    if outcome not in OUTCOMES:
+        raise CaseActionError("case.error_outcome")
+    request = visible_request(session, view, request_id)
+    if request.status in CLOSED:
+        raise CaseActionError("case.error_closed")
+    _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
+                detail={"note": note[:500]}, outcome_note=note[:500])
+    notify_citizen(session, request=request, key="update.closed", now=now)
+    if outcome == "resolved" and request.kind == "sighting":
+        notify_citizen(session, request=request, key="followup.resolved_check", now=now,
+                       due_at=now + RESOLVED_CHECK_AFTER, dedupe=f"resolved_check:{request.id}",
+                       choices=[(f"better:{request.id}:yes", "followup.better_yes"),
+                                (f"better:{request.id}:no", "followup.better_no")])
+
+
+def reopen_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
+    request = visible_request(session, view, request_id)
+    if request.status not in CLOSED:
+        raise CaseActionError("case.error_not_closed")
+    status = "in_progress" if request.assigned_staff_id else "new"
+    _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
+                detail={"reason": reason, "action": "reopen"})
+
+
+def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at: datetime, now: datetime) -> bool:
+    """Return a claim with no first contact to the queue; True when it lapsed."""
+    if request.status != "claimed" or request.assigned_staff_id != staff_id:
+        return False
+    if has_event_since(session, request_id=request.id, kind="first_contact", since=claimed_at):
+        return False
+    _transition(session, request, "new", "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
+    return True
+
+
+def _require_holder(view: StaffView, request: Request) -> None:
+    if request.assigned_staff_id != view.id and view.role == "counselor":
+        raise PermissionDenied(request.id)
+    if request.status not in ("claimed", "in_progress"):
+        raise CaseActionError("case.error_not_claimed")
+
+
+def _transition(
+    session: Session, request: Request, status: str, actor: str, now: datetime, *, assigned: int | None,
+    detail: dict | None = None, outcome_note: str | None = None,
+) -> None:
+    previous = request.status
+    set_request_state(session, request_id=request.id, status=status, assigned_staff_id=assigned,
+                      outcome_note=outcome_note)
+    add_event(session, request_id=request.id, kind="status", actor=actor, at=now,
+              from_status=previous, to_status=status, detail=detail or {})
+    session.refresh(request)

@@ -1,0 +1,128 @@
+"""Turn a finished form into a routed request with SLA deadlines, and answer with its ticket code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.domain.regions import PROVINCE
+from bot.domain.tickets import new_ticket_code
+from bot.i18n.render import Renderer
+from bot.services.notify import notify_staff
+from storage.staff import coordinators_of
+from bot.flows.base import FlowContext, SubmitRequest
+from bot.flows.menu import menu_reply
+from bot.flows.steps import UNKNOWN
+from bot.messages import Reply
+from bot.routing import Route, RoutingTable
+from bot.scheduler.plans import plan_sla_checks
+from bot.sla import sla_deadlines, sla_wording
+from storage.models import Contact, Request
+from storage.requests import add_event, create_request, get_queue
+
+
+def submit_request(
+    session: Session,
+    *,
+    contact: Contact,
+    effect: SubmitRequest,
+    routing: RoutingTable,
+    ctx: FlowContext,
+    renderer: Renderer,
+    now: datetime,
+) -> list[Reply]:
+    """Create, route and log the request; reply with the ticket code, the promise, and the menu."""
+    answers = effect.answers
+    route = _route(effect.kind, answers, routing)
+    urgency = "urgent" if effect.danger else route.urgency
+    deadlines = sla_deadlines(urgency, now, routing.sla, routing.calendar)
+    request = Request(
+        kind=effect.kind,
+        urgency=urgency,
+        queue_code=route.queue_code,
+        status="new",
+        claim_due_at=deadlines.claim_due,
+        first_contact_due_at=deadlines.first_contact_due,
+        created_at=now,
+        contact_id=contact.id,
+        danger_flag=effect.danger,
+        **_request_fields(effect.kind, answers),
+    )
+    create_request(session, request=request, new_code=new_ticket_code)
+    plan_sla_checks(session, request=request, routing=routing, now=now)
+    actor = f"citizen:{contact.id}"
+    add_event(session, request_id=request.id, kind="created", actor=actor, at=now, to_status="new",
+              detail={"queue": route.queue_code, "urgency": urgency})
+    if effect.danger:
+        _alert_coordinators(session, request, route.region, renderer, now)
+    if answers.get("consent"):
+        contact.consent_at = now
+        contact.consent_version = ctx.t("consent.version")
+    if answers.get("contact_time"):
+        contact.contact_times = answers["contact_time"]
+    return [_confirmation(session, effect.kind, request, ctx, routing), menu_reply(ctx, intro_key="menu.title")]
+
+
+def _alert_coordinators(session: Session, request: Request, region: str, renderer: Renderer, now: datetime) -> None:
+    """Danger words in the conversation: the queue's coordinators hear of it at once."""
+    regions = {region, PROVINCE}
+    notify_staff(session, staff=coordinators_of(session, regions=regions), key="staff.danger_alert",
+                 renderer=renderer, now=now, params={"code": request.ticket_code, "queue": request.queue_code})
+
+
+def _route(kind: str, answers: Mapping[str, Any], routing: RoutingTable) -> Route:
+    region = answers.get("region")
+    region = None if region == UNKNOWN else region
+    if kind == "sighting":
+        return routing.route_sighting(answers["category"], region)
+    return routing.route_counseling(answers["topic"], region)
+
+
+def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Map form answers onto request columns; an anonymous sighting keeps no way to reach anyone."""
+    region = answers.get("region")
+    kecamatan = answers.get("kecamatan")
+    common = {
+        "region": None if region == UNKNOWN else region,
+        "kecamatan_code": None if kecamatan in (None, UNKNOWN) else kecamatan,
+        "phone": answers.get("phone"),
+    }
+    if kind == "sighting":
+        place = answers["place"]
+        return {
+            **common,
+            "category": answers["category"],
+            "latitude": place.get("latitude"),
+            "longitude": place.get("longitude"),
+            "landmark": place.get("landmark"),
+            "description": answers["description"],
+            "photo_refs": list(answers.get("photos") or []),
+            "anonymous": answers["contact_mode"] == "anonymous",
+            "contact_way": answers["contact_mode"],
+        }
+    return {
+        **common,
+        "topic": answers["topic"],
+        "for_whom": answers["for_whom"],
+        "contact_way": answers["contact_way"],
+        "contact_times": answers["contact_time"],
+        "description": answers.get("story") or None,
+    }
+
+
+def _confirmation(
+    session: Session, kind: str, request: Request, ctx: FlowContext, routing: RoutingTable
+) -> Reply:
+    queue = get_queue(session, code=request.queue_code)
+    key, count = sla_wording(request.urgency, routing.sla)
+    return Reply(
+        ctx.t(
+            f"submit.{kind}_done",
+            code=request.ticket_code,
+            agency=queue.name if queue else request.queue_code,
+            sla=ctx.t(key, count=count),
+        )
+    )

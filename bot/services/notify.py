@@ -1,0 +1,76 @@
+"""Telling people what happened: discreet updates to citizens, notices to staff on Telegram.
+
+Citizen updates go through due work, so they wait for the citizen's contact times and quiet hours
+(unless the request is urgent). Staff notices go to the Telegram chat a staff member linked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.i18n.render import Renderer
+from bot.messages import Choice, Reply
+from storage import due_work
+from storage.models import Contact, Request, Staff
+from storage.outbox import enqueue_messages
+
+
+
+def notify_citizen(
+    session: Session, *, request: Request, key: str, now: datetime, params: dict[str, Any] | None = None,
+    choices: list | None = None, due_at: datetime | None = None, dedupe: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Queue a discreet message to the request's reporter; `choices` are (id, catalog key) pairs."""
+    if request.contact_id is None:
+        return
+    due_work.schedule(
+        session, kind="citizen_update", dedupe_key=dedupe or f"update:{request.id}:{key}:{now.timestamp():.6f}",
+        due_at=due_at or now, now=now, request_id=request.id, contact_id=request.contact_id,
+        payload={"key": key, "params": {"code": request.ticket_code, **(params or {})},
+                 "choices": choices or [], "urgent": request.urgency == "urgent", **(extra or {})},
+    )
+
+
+def render_update(renderer: Renderer, language: str, payload: dict[str, Any]) -> Reply:
+    """Render a stored update in the recipient's language.
+
+    Parameters that are `{"at": iso}` become a local date-time and `{"key": k}` a catalog text, so
+    the payload stays language-free until it is sent. A choice is (id, key) or (id, key, params).
+    """
+    params = {k: _param(renderer, language, v) for k, v in payload.get("params", {}).items()}
+    choices = []
+    for cid, ckey, *extra in payload.get("choices", []):
+        own = {k: _param(renderer, language, v) for k, v in (extra[0] if extra else {}).items()}
+        choices.append(Choice(cid, renderer.text(language, ckey, **{**params, **own})))
+    return Reply(renderer.text(language, payload["key"], **params), tuple(choices))
+
+
+def _param(renderer: Renderer, language: str, value: Any) -> Any:
+    if isinstance(value, dict) and "at" in value:
+        return renderer.when(language, value["at"])
+    if isinstance(value, dict) and "key" in value:
+        return renderer.text(language, value["key"])
+    return value
+
+
+def notify_staff(
+    session: Session, *, staff: Iterable[Staff], key: str, renderer: Renderer, now: datetime,
+    params: dict[str, Any], choices: list | None = None,
+) -> int:
+    """Send a notice to each staff member's linked Telegram chat; returns how many were queued."""
+    queued = 0
+    for member in {s.id: s for s in staff}.values():
+        if member.telegram_contact_id is None:
+            continue
+        contact = session.get(Contact, member.telegram_contact_id)
+        if contact is None or contact.unreachable_at is not None:
+            continue
+        reply = render_update(renderer, contact.language, {"key": key, "params": params, "choices": choices or []})
+        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=now)
+        queued += 1
+    return queued

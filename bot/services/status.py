@@ -1,0 +1,30 @@
+"""Answer a citizen's "status KODE": only their own tickets, in their language and in WIB."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.flows.base import FlowContext
+from bot.messages import Reply
+from storage.models import Contact
+from storage.requests import find_contact_request, get_queue
+
+
+def status_reply(session: Session, *, contact: Contact, ticket_code: str, ctx: FlowContext, tz: ZoneInfo) -> Reply:
+    request = find_contact_request(session, ticket_code=ticket_code, contact_id=contact.id)
+    if request is None:
+        return Reply(ctx.t("status.not_found", code=ticket_code))
+    queue = get_queue(session, code=request.queue_code)
+    created = request.created_at.astimezone(tz).strftime("%d-%m-%Y %H.%M WIB")
+    return Reply(
+        ctx.t(
+            "status.result",
+            code=request.ticket_code,
+            kind=ctx.t(f"status.kind_{request.kind}"),
+            status=ctx.t(f"status.names.{request.status}"),
+            created=created,
+            queue=queue.name if queue else request.queue_code,
+        )
+    )

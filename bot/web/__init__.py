@@ -1,0 +1,1 @@
+"""HTTP side of the service: web chat, webhooks, dashboard, health."""

@@ -1,0 +1,280 @@
+"""Exports for meetings and data verification: the request list, the by-name-by-address list, the report.
+
+Why these rules:
+- Rows are exactly what the list shows for the same query string (`filters.py`), within the staff
+  member's queues; personal fields only when `may_export_personal` allows (coordinators and admins).
+- Every export writes an audit row (UU PDP: who took what out, when), in the same transaction as the read.
+- Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) gets a
+  leading apostrophe: a citizen's description must never become a live formula on a coordinator's PC.
+- Dates are real Excel dates in WIB (Excel has no time zones), so coordinators can sort and filter them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlmodel import Session, col, select
+
+from bot.domain.regions import load_regions
+from bot.metrics import MEASURES, ResponseFigures
+from bot.runtime import Runtime
+from bot.services.access import StaffView
+from bot.web.dashboard.deps import CurrentStaff
+from bot.web.dashboard.filters import RequestFilters, may_export_personal, request_conditions
+from bot.web.dashboard.reports import (
+    DIMENSIONS, REPORT_WEEKS, build_response_report, labelled_groups, parse_filters, region_name, report_names,
+    subject_name, text,
+)
+from bot.web.deps import RuntimeDep
+from storage import report_queries as rq
+from storage.models import Request as CaseRequest
+from storage.staff import audit
+
+router = APIRouter(include_in_schema=False)
+
+#: Excel copes with a million rows, a coordinator's PC and our memory less so; the audit row says when cut.
+MAX_EXPORT_ROWS = 50_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT = "DD-MM-YYYY HH:MM"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def defuse(value: Any) -> Any:
+    """Text that would start a formula gets an apostrophe; the lone "-" of an empty cell is harmless."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value != "-":
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table to write: headers, rows of plain values (datetimes in UTC), and an optional notes sheet."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    notes: list[tuple[str, str]] | None = None
+
+
+def csv_bytes(sheet: Sheet, runtime: Runtime) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel shows Indonesian text correctly; dates as WIB text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(sheet.headers)
+    for row in sheet.rows:
+        writer.writerow([_csv_value(value, runtime) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_value(value: Any, runtime: Runtime) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else defuse(value)
+
+
+def xlsx_bytes(sheet: Sheet, runtime: Runtime) -> bytes:
+    """A streamed (write-only) workbook: bold headers, frozen header row, WIB dates as Excel dates."""
+    book = Workbook(write_only=True)
+    table = book.create_sheet(sheet.title)
+    table.freeze_panes = "A2"
+    bold = Font(bold=True)
+    table.append([_cell(table, header, font=bold) for header in sheet.headers])
+    for row in sheet.rows:
+        table.append([_xlsx_value(table, value, runtime) for value in row])
+    if sheet.notes:
+        notes = book.create_sheet(text(runtime, "dash_reports.definitions")[:31])
+        for term, meaning in sheet.notes:
+            notes.append([_cell(notes, term, font=bold), defuse(meaning)])
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(table, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _xlsx_value(table: Any, value: Any, runtime: Runtime) -> Any:
+    if isinstance(value, datetime):
+        return _cell(table, value.astimezone(runtime.settings.tz).replace(tzinfo=None), number_format=DATE_FORMAT)
+    return defuse(value)
+
+
+def file_response(content: bytes, filename: str) -> Response:
+    media = XLSX_TYPE if filename.endswith(".xlsx") else "text/csv; charset=utf-8"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                                        "Cache-Control": "no-store"})
+
+
+def _fetch_requests(session: Session, conditions: Sequence[Any]) -> tuple[list[CaseRequest], bool]:
+    query = (select(CaseRequest).where(*conditions).order_by(col(CaseRequest.created_at), col(CaseRequest.id))
+             .limit(MAX_EXPORT_ROWS + 1))
+    rows = list(session.exec(query))
+    return rows[:MAX_EXPORT_ROWS], len(rows) > MAX_EXPORT_ROWS
+
+
+def _kecamatan_name(code: str | None) -> str:
+    if not code:
+        return "-"
+    try:
+        return load_regions().kecamatan(code).name
+    except KeyError:
+        return code
+
+
+Column = tuple[str, Callable[[CaseRequest], Any]]
+
+
+def request_columns(runtime: Runtime, queues: dict[str, str], staff: dict[int, str], personal: bool) -> list[Column]:
+    """The request list's columns; the personal ones only when the exporter may take them out."""
+    columns: list[Column] = [
+        ("col_ticket", lambda r: r.ticket_code),
+        ("col_kind", lambda r: text(runtime, f"status.kind_{r.kind}")),
+        ("col_subject", lambda r: subject_name(runtime, r.category or r.topic)),
+        ("region", lambda r: region_name(runtime, r.region)),
+        ("kecamatan", lambda r: _kecamatan_name(r.kecamatan_code)),
+        ("queue", lambda r: queues.get(r.queue_code, r.queue_code)),
+        ("col_urgency", lambda r: text(runtime, f"dash_reports.urgency_{r.urgency}")),
+        ("col_status", lambda r: text(runtime, f"status.names.{r.status}")),
+        ("col_created", lambda r: r.created_at),
+        ("col_claim_due", lambda r: r.claim_due_at),
+        ("dim_counselor", lambda r: staff.get(r.assigned_staff_id, "-") if r.assigned_staff_id else "-"),
+    ]
+    if personal:
+        columns += [
+            ("col_phone", lambda r: r.phone or "-"), ("col_landmark", lambda r: r.landmark or "-"),
+            ("col_description", lambda r: r.description or "-"), ("col_latitude", lambda r: r.latitude),
+            ("col_longitude", lambda r: r.longitude), ("col_photos", lambda r: len(r.photo_refs or [])),
+        ]
+    return columns
+
+
+def _bnba_columns(runtime: Runtime, personal: bool) -> list[Column]:
+    """Dinas Sosial's by-name-by-address layout; the service keeps no names or NIK, so those are "-"."""
+
+    def address(r: CaseRequest) -> str:
+        if not personal:
+            return "-"
+        pin = f" ({r.latitude:.5f}, {r.longitude:.5f})" if r.latitude is not None and r.longitude is not None else ""
+        return (r.landmark or "-") + pin
+
+    return [
+        ("bnba_name", lambda r: "-"), ("bnba_nik", lambda r: "-"), ("bnba_address", address),
+        ("bnba_kecamatan", lambda r: _kecamatan_name(r.kecamatan_code)),
+        ("bnba_region", lambda r: region_name(runtime, r.region)),
+        ("bnba_category", lambda r: subject_name(runtime, r.category)), ("bnba_reported", lambda r: r.created_at),
+        ("bnba_status", lambda r: text(runtime, f"status.names.{r.status}")), ("bnba_ticket", lambda r: r.ticket_code),
+    ]
+
+
+def _export_requests(runtime: Runtime, staff: StaffView, filters: RequestFilters, layout: str, target: str) -> Sheet:
+    """Read the rows and write the audit row in one transaction."""
+    personal = may_export_personal(staff)
+    conditions = request_conditions(filters, visible_queues=staff.queues, tz=runtime.settings.tz)
+    if layout == "bnba":
+        conditions.append(CaseRequest.kind == "sighting")
+    with Session(runtime.db) as session, session.begin():
+        requests, truncated = _fetch_requests(session, conditions)
+        if layout == "bnba":
+            columns = _bnba_columns(runtime, personal)
+            rows = [[number, *(get(r) for _, get in columns)] for number, r in enumerate(requests, start=1)]
+            headers = [text(runtime, "dash_reports.bnba_no"), *(text(runtime, f"dash_reports.{k}") for k, _ in columns)]
+        else:
+            names = rq.staff_names(session, (r.assigned_staff_id for r in requests))
+            columns = request_columns(runtime, rq.queue_names(session), names, personal)
+            rows = [[get(r) for _, get in columns] for r in requests]
+            headers = [text(runtime, f"dash_reports.{k}") for k, _ in columns]
+        audit(session, actor=staff.actor, action="export", target=target, at=datetime.now(UTC),
+              detail={"filters": filters.params(), "rows": len(rows), "personal": personal, "truncated": truncated})
+    title = text(runtime, "dash_reports.sheet_bnba" if layout == "bnba" else "dash_reports.sheet_requests")
+    return Sheet(title, headers, rows)
+
+
+def _write(sheet: Sheet, runtime: Runtime, fmt: str) -> bytes:
+    if fmt == "csv":
+        return csv_bytes(sheet, runtime)
+    if fmt == "xlsx":
+        return xlsx_bytes(sheet, runtime)
+    raise HTTPException(404)
+
+
+@router.get("/dashboard/exports/requests.{fmt}")
+def export_requests(fmt: str, request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+    """The request list as filtered (same query string as the list page), as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404)
+    filters = parse_filters(request.query_params, runtime, None)
+    sheet = _export_requests(runtime, staff, filters, "list", f"requests.{fmt}")
+    return file_response(_write(sheet, runtime, fmt), f"permintaan-{_stamp(runtime)}.{fmt}")
+
+
+@router.get("/dashboard/exports/bnba.xlsx")
+def export_bnba(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+    """Sightings in the by-name-by-address layout Dinas Sosial uses for data verification."""
+    filters = parse_filters(request.query_params, runtime, None)
+    sheet = _export_requests(runtime, staff, filters, "bnba", "bnba.xlsx")
+    return file_response(xlsx_bytes(sheet, runtime), f"bnba-pmks-{_stamp(runtime)}.xlsx")
+
+
+def metrics_sheet(runtime: Runtime, session: Session, staff: StaffView, filters: RequestFilters) -> Sheet:
+    """The response-time report as one table: a row per group of every dimension, hours as numbers."""
+    report = build_response_report(session, runtime, filters, staff.queues, datetime.now(UTC))
+    names = report_names(session, runtime, report)
+    headers = [text(runtime, "dash_reports.col_dimension"), text(runtime, "dash_reports.group"),
+               text(runtime, "dash_reports.col_requests")]
+    for measure in MEASURES:
+        label = text(runtime, f"dash_reports.col_{measure}")
+        headers += [f"{label} median", f"{label} p90", f"{label} n"]
+    headers += [text(runtime, "dash_reports.sla_claim") + " %", text(runtime, "dash_reports.sla_contact") + " %"]
+    rows = [_metrics_row(text(runtime, "dash_reports.overall"), text(runtime, "dash_reports.all_requests"),
+                         report.overall)]
+    for dimension in DIMENSIONS:
+        title = text(runtime, f"dash_reports.dim_{dimension}")
+        rows += [_metrics_row(title, label, figures) for label, figures in labelled_groups(report, names, dimension)]
+    notes = [(text(runtime, f"dash_reports.def_{key}_term"), text(runtime, f"dash_reports.def_{key}"))
+             for key in ("population", "claim", "contact", "resolution", "business", "percentiles", "sla", "groups")]
+    return Sheet(text(runtime, "dash_reports.sheet_metrics"), headers, rows, notes)
+
+
+def _metrics_row(dimension: str, label: str, figures: ResponseFigures) -> list[Any]:
+    row: list[Any] = [dimension, label, figures.requests]
+    for measure in MEASURES:
+        quantiles = getattr(figures, measure)
+        row += [_round(quantiles.median), _round(quantiles.p90), quantiles.count]
+    return row + [_round(figures.claim_sla.percent), _round(figures.contact_sla.percent)]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@router.get("/dashboard/exports/metrics.{fmt}")
+def export_metrics(fmt: str, request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+    """The response-time report (same filters as the page), as CSV or XLSX with the definitions."""
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404)
+    filters = parse_filters(request.query_params, runtime, REPORT_WEEKS)
+    with Session(runtime.db) as session, session.begin():
+        sheet = metrics_sheet(runtime, session, staff, filters)
+        audit(session, actor=staff.actor, action="export", target=f"metrics.{fmt}", at=datetime.now(UTC),
+              detail={"filters": filters.params(), "rows": len(sheet.rows), "personal": False})
+    return file_response(_write(sheet, runtime, fmt), f"waktu-respons-{_stamp(runtime)}.{fmt}")
+
+
+def _stamp(runtime: Runtime) -> str:
+    return datetime.now(UTC).astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")

@@ -1,0 +1,173 @@
+"""Request filters and the personal-data rule, shared by the request list, the reports and the exports.
+
+Why one module: a coordinator who filters the list and then exports it must get the same rows, and the
+reports must count exactly what the list shows; so the query string is parsed once and turned into SQL
+once, here. Invalid values are dropped (and named in `ignored`), never an error page: a filter form is
+typed into and bookmarked, and a stale link should still show something.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
+from bot.domain.regions import PROVINCE, REGION_CODES
+from bot.services.access import StaffView
+from bot.sla import URGENCIES
+from storage.models import Request
+
+STATUSES: tuple[str, ...] = ("new", "claimed", "in_progress", "resolved", "referred", "unreachable", "cancelled")
+KINDS: tuple[str, ...] = ("sighting", "counseling")
+_QUEUE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+
+#: Request fields that identify or locate a person (UU PDP): shown and exported only as the rules below say.
+PERSONAL_FIELDS: tuple[str, ...] = ("phone", "description", "landmark", "latitude", "longitude", "photo_refs")
+#: Roles that may export personal fields (seeing them on screen needs only access to the request's queue).
+PERSONAL_EXPORT_ROLES = frozenset({"coordinator", "admin"})
+_STAFF_ROLES = frozenset({"counselor", "coordinator", "admin"})
+
+
+def may_see_personal(view: StaffView, request: Request) -> bool:
+    """Counselors and coordinators of the request's queue, and admins, may see its personal fields."""
+    return view.role in _STAFF_ROLES and view.can_see(request)
+
+
+def may_export_personal(view: StaffView) -> bool:
+    """Exports leave the audit trail of the dashboard: only coordinators and admins take personal fields out."""
+    return view.role in PERSONAL_EXPORT_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilters:
+    """What the list, the reports and the exports are filtered by; None means "any".
+
+    `region` is the request's kabupaten/kota code, or "provinsi" for requests whose region is unknown.
+    `date_from` and `date_to` are calendar dates in the service's time zone (WIB), both included.
+    """
+
+    queue: str | None = None
+    region: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    topic: str | None = None
+    status: str | None = None
+    urgency: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    ignored: tuple[str, ...] = field(default=(), compare=False)
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters (empty ones left out), e.g. for export links and audit rows."""
+        values = asdict(self)
+        values.pop("ignored")
+        return {name: value.isoformat() if isinstance(value, date) else value
+                for name, value in values.items() if value is not None}
+
+    def query_string(self) -> str:
+        """`queue=...&date_from=...`, to carry the same filters to another page or an export."""
+        return urlencode(self.params())
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "region": (*REGION_CODES, PROVINCE), "kind": KINDS, "category": PMKS_CATEGORIES, "topic": COUNSELING_TOPICS,
+    "status": STATUSES, "urgency": URGENCIES,
+}
+
+
+def parse_request_filters(
+    params: Mapping[str, str], *, today: date, default_weeks: int | None = None
+) -> RequestFilters:
+    """Read filters from query parameters; with `default_weeks`, a missing range becomes that many ISO weeks.
+
+    The default range ends today and starts on the Monday `default_weeks - 1` weeks before this week's
+    Monday, so a weekly trend shows whole weeks (the current one so far).
+    """
+    values: dict[str, str | date | None] = {}
+    ignored: list[str] = []
+    for name, allowed in _CHOICES.items():
+        values[name] = _choice(params.get(name), allowed, name, ignored)
+    queue = (params.get("queue") or "").strip()
+    values["queue"] = queue if _QUEUE_CODE.match(queue) else None
+    if queue and values["queue"] is None:
+        ignored.append("queue")
+    date_from = _date(params.get("date_from"), "date_from", ignored)
+    date_to = _date(params.get("date_to"), "date_to", ignored)
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    if default_weeks is not None and date_from is None:
+        end = date_to or today
+        date_from = end - timedelta(days=end.weekday()) - timedelta(weeks=default_weeks - 1)
+        date_to = end
+    elif default_weeks is not None and date_to is None:
+        date_to = max(today, date_from)
+    return RequestFilters(**values, date_from=date_from, date_to=date_to, ignored=tuple(ignored))
+
+
+def _choice(raw: str | None, allowed: tuple[str, ...], name: str, ignored: list[str]) -> str | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if value not in allowed:
+        ignored.append(name)
+        return None
+    return value
+
+
+def _date(raw: str | None, name: str, ignored: list[str]) -> date | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        ignored.append(name)
+        return None
+
+
+def created_range(filters: RequestFilters, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The date range as UTC instants: [date_from 00:00 WIB, the day after date_to 00:00 WIB)."""
+    start = datetime.combine(filters.date_from, time(), tz) if filters.date_from else None
+    end = datetime.combine(filters.date_to + timedelta(days=1), time(), tz) if filters.date_to else None
+    return start, end
+
+
+def visibility_condition(visible_queues: frozenset[str] | None) -> ColumnElement[bool] | None:
+    """Rows of the staff member's queues only (None: every queue)."""
+    if visible_queues is None:
+        return None
+    return col(Request.queue_code).in_(sorted(visible_queues)) if visible_queues else sa.false()
+
+
+def request_conditions(
+    filters: RequestFilters, *, visible_queues: frozenset[str] | None, tz: ZoneInfo
+) -> list[ColumnElement[bool]]:
+    """SQL conditions on `Request` for these filters, always restricted to the visible queues."""
+    conditions = [c for c in (visibility_condition(visible_queues),) if c is not None]
+    for name in ("queue", "kind", "category", "topic", "status", "urgency"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(getattr(Request, "queue_code" if name == "queue" else name) == value)
+    if filters.region == PROVINCE:
+        conditions.append(col(Request.region).is_(None))
+    elif filters.region is not None:
+        conditions.append(Request.region == filters.region)
+    start, end = created_range(filters, tz)
+    if start is not None:
+        conditions.append(Request.created_at >= start)
+    if end is not None:
+        conditions.append(Request.created_at < end)
+    return conditions
+
+
+def without_dates(filters: RequestFilters) -> RequestFilters:
+    """The same filters over all time (the workload page shows the present, whatever the range)."""
+    return replace(filters, date_from=None, date_to=None)

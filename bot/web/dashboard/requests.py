@@ -1,0 +1,231 @@
+"""The request list (filters, keyset pages) and the request detail, its photos and `.ics` files.
+
+Handlers translate query parameters and call storage or services; who may see what is decided by
+`bot/services/access.py` (and `may_see_personal`). Another queue's request answers exactly like a
+request that does not exist (404), so a URL never tells a counselor what other queues hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
+from bot.flows.request_counseling import CONTACT_TIMES
+from bot.messages import Channel
+from bot.runtime import Runtime
+from bot.domain.regions import PROVINCE, load_regions
+from bot.services.access import PermissionDenied, StaffView, visible_request
+from bot.services.appointments import MODES, appointment_ics
+from bot.services.claims import OUTCOMES
+from bot.sla import URGENCIES
+from bot.web.dashboard.deps import CurrentStaff
+from bot.web.dashboard.filters import (
+    KINDS,
+    STATUSES,
+    RequestFilters,
+    may_see_personal,
+    parse_request_filters,
+    request_conditions,
+)
+from bot.web.dashboard.flash import not_found, render_page
+from bot.web.dashboard.requests_detail import RequestDetail, load_detail
+from bot.web.dashboard.requests_photos import fetch_photo, image_type
+from bot.web.deps import RuntimeDep
+from storage import dashboard_queries as queries
+from storage.models import Appointment, Contact
+from storage.models import Request as CaseRequest
+from storage.staff import audit
+
+router = APIRouter(include_in_schema=False)
+
+#: Narrowing only the list offers, beyond the filters shared with reports and exports (filters.py).
+LIST_ONLY = ("q", "sla", "state")
+STATES = ("open", "closed")
+CHANNELS = tuple(c.value for c in Channel)
+_TICKET_CHARS = re.compile(r"[^A-Z0-9]")
+Param = Annotated[str, Query(max_length=64)]
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The list's filters: the shared ones, the list's own, and the form values to show them again."""
+
+    filters: RequestFilters
+    form: dict[str, str]
+    extra: list[ColumnElement[bool]]
+    ignored: tuple[str, ...]
+
+
+def normalise_ticket(text: str) -> str:
+    """"abc def", "ABC-DEF" and "abcdef" all find ticket ABC-DEF."""
+    compact = _TICKET_CHARS.sub("", text.upper())
+    return f"{compact[:3]}-{compact[3:]}" if len(compact) == 6 else compact
+
+
+def parse_list_query(params: dict[str, str], *, today: date, now: datetime) -> ListQuery:
+    """Read the filter form; an unknown value is dropped rather than refused, so an old link still opens."""
+    filters = parse_request_filters(params, today=today)
+    own = {name: params.get(name, "").strip() for name in LIST_ONLY}
+    extra = []
+    if own["q"]:
+        extra.append(queries.ticket_condition(normalise_ticket(own["q"])))
+    if own["sla"] in queries.SLA_STATES:
+        extra.append(queries.sla_condition(own["sla"], now))
+    if own["state"] in STATES and filters.status is None:
+        extra.append(queries.status_condition(own["state"]))
+    unknown = [name for name, allowed in (("sla", queries.SLA_STATES), ("state", STATES))
+               if own[name] and own[name] not in allowed]
+    form = {**filters.params(), **{k: v for k, v in own.items() if v and k not in unknown}}
+    return ListQuery(filters, form, extra, (*filters.ignored, *unknown))
+
+
+def _choices(staff: StaffView, queue_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Options of the filter form: only the queues this staff member can see."""
+    visible = sorted(queue_names) if staff.queues is None else sorted(staff.queues)
+    regions = [(r.code, r.name) for r in load_regions().regions]
+    return {"queues": [(code, queue_names.get(code, code)) for code in visible], "regions": regions}
+
+
+@router.get("/dashboard/requests")
+async def request_list(
+    request: Request, staff: CurrentStaff, runtime: RuntimeDep,
+    after: Param = "", before: Param = "",
+) -> Response:
+    """The requests this staff member may see, newest first, filtered, a page at a time."""
+    tz = runtime.settings.tz
+    now = datetime.now(UTC)
+    listing = parse_list_query(dict(request.query_params), today=now.astimezone(tz).date(), now=now)
+    conditions = [*request_conditions(listing.filters, visible_queues=staff.queues, tz=tz), *listing.extra]
+
+    def load() -> tuple[queries.RequestPage, dict[str, str]]:
+        with Session(runtime.db) as session:
+            page = queries.request_page(session, conditions=conditions, after=queries.Cursor.parse(after),
+                                        before=queries.Cursor.parse(before), limit=queries.PAGE_SIZE)
+            return page, queries.queue_names(session)
+
+    page, queue_names = await run_in_threadpool(load)
+    links = {
+        "newer": _page_link(listing.form, before=page.newer.token()) if page.newer else None,
+        "older": _page_link(listing.form, after=page.older.token()) if page.older else None,
+    }
+    context = {"page": page, "form": listing.form, "links": links, "queue_names": queue_names, "now": now,
+               "sla_state": queries.sla_state, "deadline": queries.pending_deadline,
+               "choices": _choices(staff, queue_names), "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
+               "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
+               "sla_states": queries.SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
+    return render_page(runtime, request, staff, "dashboard/requests.html", context)
+
+
+def _page_link(form: dict[str, str], **cursor: str) -> str:
+    return "/dashboard/requests?" + urlencode({**form, **cursor})
+
+
+@router.get("/dashboard/requests/{request_id}")
+async def request_detail(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+    """One request: fields (personal ones only to its queue's staff), timeline, thread, notes, actions."""
+    now = datetime.now(UTC)
+
+    def load() -> RequestDetail:
+        with Session(runtime.db, expire_on_commit=False) as session, session.begin():
+            return load_detail(session, view=staff, request_id=request_id, now=now, t=_translator(runtime))
+
+    try:
+        detail = await run_in_threadpool(load)
+    except PermissionDenied:
+        return not_found(runtime, request, staff)
+    t = _translator(runtime)
+    context = {"detail": detail, "r": detail.request, "osm": osm_link(detail.request),
+               "place": place_label(detail.request, t), "modes": MODES, "outcomes": OUTCOMES,
+               "channels": CHANNELS, "contact_times": CONTACT_TIMES}
+    return render_page(runtime, request, staff, "dashboard/request_detail.html", context)
+
+
+def _translator(runtime: Runtime) -> Callable[..., str]:
+    language = runtime.settings.default_language
+    return lambda key, **params: runtime.renderer.text(language, key, **params)
+
+
+def place_label(request: CaseRequest, t: Callable[..., str]) -> str:
+    """"Kota Serang, Kec. Kasemen"; the province's name when the citizen did not know the region."""
+    regions = load_regions()
+    if request.region is None:
+        return t("dash_requests.region_unknown")
+    name = regions.region(request.region).name
+    if request.kecamatan_code:
+        try:
+            return t("common.region_with_kecamatan", region=name, kecamatan=regions.kecamatan(request.kecamatan_code).name)
+        except KeyError:
+            pass
+    return name
+
+
+def osm_link(request: CaseRequest) -> str | None:
+    """The pin on OpenStreetMap (no tiles served by us, no API key): opened in the staff's browser."""
+    if request.latitude is None or request.longitude is None:
+        return None
+    lat, lon = f"{request.latitude:.6f}", f"{request.longitude:.6f}"
+    return f"https://www.openstreetmap.org/?{urlencode({'mlat': lat, 'mlon': lon})}#map=17/{lat}/{lon}"
+
+
+@router.get("/dashboard/requests/{request_id}/appointments/{appointment_id}.ics")
+async def appointment_calendar(
+    request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep
+) -> Response:
+    """An appointment as a calendar file for the counselor's phone (no personal data in it)."""
+    def load() -> bytes:
+        with Session(runtime.db) as session, session.begin():
+            case = visible_request(session, staff, request_id)
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None or appointment.request_id != case.id:
+                raise PermissionDenied(request_id)
+            audit(session, actor=staff.actor, action="export_ics", target=f"request:{case.id}",
+                  at=datetime.now(UTC), detail={"appointment": appointment.id})
+            summary = runtime.renderer.text(runtime.settings.default_language, "appt.ics_summary", code=case.ticket_code)
+            return appointment_ics(appointment, case, summary)
+
+    try:
+        body = await run_in_threadpool(load)
+    except PermissionDenied:
+        return not_found(runtime, request, staff)
+    headers = {"Content-Disposition": f'attachment; filename="janji-temu-{appointment_id}.ics"',
+               "Cache-Control": "private, no-store"}
+    return Response(body, media_type="text/calendar", headers=headers)
+
+
+@router.get("/dashboard/requests/{request_id}/photos/{index}")
+async def request_photo(
+    request: Request, request_id: int, index: int, staff: CurrentStaff, runtime: RuntimeDep
+) -> Response:
+    """A sighting's photo, fetched from the platform now; each view is audit-logged like the page."""
+    def locate() -> tuple[str | None, str]:
+        with Session(runtime.db) as session, session.begin():
+            case = visible_request(session, staff, request_id)
+            refs = case.photo_refs or []
+            if not may_see_personal(staff, case) or not 0 <= index < len(refs):
+                raise PermissionDenied(request_id)
+            audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
+                  at=datetime.now(UTC), detail={"photo": index})
+            contact = session.get(Contact, case.contact_id) if case.contact_id else None
+            return (contact.channel if contact else None), str(refs[index])
+
+    try:
+        channel, ref = await run_in_threadpool(locate)
+    except PermissionDenied:
+        return not_found(runtime, request, staff)
+    data = await fetch_photo(runtime.settings, channel, ref)
+    if data is None:
+        return render_page(runtime, request, staff, "dashboard/requests_photo_missing.html",
+                           {"request_id": request_id}, status_code=404)
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=image_type(data), headers=headers)

@@ -1,0 +1,182 @@
+"""What the request detail page shows, and to whom: fields, timeline, thread, notes, appointments.
+
+Loading a detail is a view of personal data, so it writes the audit row in the same transaction.
+Texts are resolved here through the catalog (`t`) so the template only lays them out; Jinja still
+escapes every one of them, including a citizen's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.services.access import StaffView, visible_request
+from bot.services.claims import CLOSED
+from bot.web.dashboard.filters import may_see_personal
+from storage import dashboard_queries as queries
+from storage.casework import appointments_of, notes_of, request_events, thread_of
+from storage.models import Appointment, Contact, Queue, Request, RequestEvent, Staff
+from storage.staff import audit, queue_members
+
+Translate = Callable[..., str]
+OPEN_CASE = ("claimed", "in_progress")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One message of the thread or one case note, with who wrote it."""
+
+    at: datetime
+    author: str
+    text: str
+    outgoing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """Which action forms make sense now; the services still decide and refuse what does not fit."""
+
+    claim: bool
+    release: bool
+    transfer: bool
+    contact: bool  # message the citizen, offer slots
+    call: bool
+    note: bool
+    close: bool
+    reopen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    request: Request
+    queue_name: str
+    personal: bool
+    show_contact: bool
+    channel: str | None
+    assigned: str | None
+    sla: str | None
+    deadline: datetime | None
+    timeline: list[TimelineEntry]
+    thread: list[Line]
+    notes: list[Line]
+    appointments: list[Appointment]
+    colleagues: list[Staff]
+    queues: list[Queue]
+    allowed: Allowed
+
+
+def load_detail(session: Session, *, view: StaffView, request_id: int, now: datetime, t: Translate) -> RequestDetail:
+    """The page's data for `view`, or PermissionDenied; writes the `view_request` audit row."""
+    request = visible_request(session, view, request_id)
+    personal = may_see_personal(view, request)
+    audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
+          detail={"personal": personal})
+    events = request_events(session, request_id=request.id)
+    thread = thread_of(session, request_id=request.id) if personal else []
+    notes = notes_of(session, request_id=request.id) if personal else []
+    names = queries.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
+                                              *(n.staff_id for n in notes), request.assigned_staff_id])
+    queue_names = queries.queue_names(session)
+    contact = session.get(Contact, request.contact_id) if request.contact_id else None
+    citizen = t("dash_requests.actor_citizen")
+    return RequestDetail(
+        request=request, queue_name=queue_names.get(request.queue_code, request.queue_code), personal=personal,
+        show_contact=personal and not request.anonymous, channel=contact.channel if contact else None,
+        assigned=names.get(request.assigned_staff_id) if request.assigned_staff_id else None,
+        sla=queries.sla_state(request, now), deadline=queries.pending_deadline(request),
+        timeline=[_entry(e, names, queue_names, t, personal) for e in events],
+        thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
+                     m.direction == "out") for m in thread],
+        notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
+        appointments=appointments_of(session, request_id=request.id),
+        colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
+        queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
+        allowed=_allowed(view, request, personal),
+    )
+
+
+def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
+    status = request.status
+    holder_or_lead = request.assigned_staff_id == view.id or view.role != "counselor"
+    reachable = personal and not request.anonymous and request.contact_id is not None
+    return Allowed(
+        claim=status == "new", release=status in OPEN_CASE and holder_or_lead, transfer=status not in CLOSED,
+        contact=status in OPEN_CASE and reachable, call=status in OPEN_CASE, note=personal,
+        close=status not in CLOSED, reopen=status in CLOSED,
+    )
+
+
+def _staff_ids(events: list[RequestEvent]) -> list[int]:
+    ids = [int(e.actor.split(":", 1)[1]) for e in events if e.actor.startswith("staff:") and e.actor[6:].isdigit()]
+    return ids + [e.detail["to_staff"] for e in events if isinstance(e.detail.get("to_staff"), int)]
+
+
+def _actor(actor: str, names: dict[int, str], t: Translate) -> str:
+    kind, _, ident = actor.partition(":")
+    if kind == "staff" and ident.isdigit():
+        return names.get(int(ident), actor)
+    if kind == "citizen":
+        return t("dash_requests.actor_citizen")
+    return t("dash_requests.actor_system")
+
+
+def _entry(
+    event: RequestEvent, names: dict[int, str], queue_names: dict[str, str], t: Translate, personal: bool
+) -> TimelineEntry:
+    """One event in words; reasons and closing notes are staff's free text, shown only with personal data."""
+    text, note = _event_text(event, names, queue_names, t)
+    return TimelineEntry(event.at, _actor(event.actor, names, t), text, note if personal else None)
+
+
+def _event_text(
+    event: RequestEvent, names: dict[int, str], queue_names: dict[str, str], t: Translate
+) -> tuple[str, str | None]:
+    """What happened, in words; the reason or closing note (a staff member's words) kept apart."""
+    detail = event.detail or {}
+    note = detail.get("reason") or detail.get("note") or None
+    if event.kind == "status":
+        return _status_text(event, names, queue_names, t), note
+    if event.kind == "created":
+        return t("dash_requests.ev_created", queue=queue_names.get(detail.get("queue"), detail.get("queue", "-"))), None
+    if event.kind == "first_contact":
+        return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
+                 else "dash_requests.ev_first_contact_chat"), None
+    if event.kind == "appointment":
+        key = "ev_appt_confirmed" if detail.get("status") == "confirmed" else "ev_appt_cancelled"
+        return t(f"dash_requests.{key}"), None
+    if event.kind == "feedback":
+        return t("dash_requests.ev_feedback", rating=str(detail.get("rating", "-"))), None
+    if event.kind == "sla_breach":
+        return t("dash_requests.ev_sla_breach"), None
+    if event.kind in ("erased", "purged", "followup_answer"):
+        suffix = f"_{detail.get('answer')}" if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no") else ""
+        return t(f"dash_requests.ev_{event.kind}{suffix}"), None
+    return t("dash_requests.ev_other", kind=event.kind), None
+
+
+def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[str, str], t: Translate) -> str:
+    detail = event.detail or {}
+    action = detail.get("action")
+    if action == "transfer" and detail.get("to_queue"):
+        return t("dash_requests.ev_transferred_queue", queue=queue_names.get(detail["to_queue"], detail["to_queue"]))
+    if action == "transfer":
+        return t("dash_requests.ev_transferred_staff", name=names.get(detail.get("to_staff"), "-"))
+    if action in ("release", "lapse", "reopen"):
+        return t(f"dash_requests.ev_{action}")
+    if event.to_status == "claimed":
+        return t("dash_requests.ev_claimed")
+    if event.to_status in CLOSED:
+        return t(f"dash_requests.ev_closed_{event.to_status}")
+    return t("dash_requests.ev_status", status=t(f"dash_requests.status_{event.to_status}")
+             if event.to_status in (*queries.OPEN_STATUSES, *queries.CLOSED_STATUSES) else str(event.to_status))

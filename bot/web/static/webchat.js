@@ -1,0 +1,480 @@
+/*
+ * Citizen web chat: a thin client of the JSON API in bot/web/webchat_api.py.
+ *
+ * The server owns the conversation; this script only draws replies, sends what the citizen typed or
+ * tapped, and polls for messages that arrive later (follow-ups, counselor messages). All visible
+ * strings come from the page's `#texts` JSON block, already in the citizen's language.
+ *
+ * Server text is only ever put in the page with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var POLL_INTERVAL_MS = 5000;
+  // Cheap phones on 3G can be slow, but a request must not hang the chat for ever.
+  var REQUEST_TIMEOUT_MS = 20000;
+  var SESSION_KEY = "webchat.session_id";
+
+  var app = document.getElementById("app");
+  var texts = JSON.parse(document.getElementById("texts").textContent || "{}");
+  var apiBase = (app.getAttribute("data-api-base") || "api/webchat").replace(/\/+$/, "");
+  var els = {
+    messages: document.getElementById("messages"),
+    form: document.getElementById("composer-form"),
+    text: document.getElementById("text"),
+    send: document.getElementById("send"),
+    location: document.getElementById("send-location"),
+    restart: document.getElementById("restart"),
+  };
+
+  var state = {
+    sessionId: null,
+    lastSeq: 0,
+    seen: new Set(), // seqs already drawn: a reply may come back from both a send and a poll
+    busy: false, // a send is in flight; one at a time keeps the conversation in order
+    locationRequested: false, // the latest bot reply asked for a location
+    errorBubble: null,
+    unsent: null, // {key, id} of the last send that failed: a retry reuses its client_message_id
+    pollTimer: null,
+    queue: Promise.resolve(),
+  };
+
+  /** A UI string; a missing catalog key shows itself so it is noticed, rather than an empty button. */
+  function t(key) {
+    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // HTTP
+  // ---------------------------------------------------------------------------------------------
+
+  function ApiError(status) {
+    this.status = status; // 0 means the network failed or the request timed out
+  }
+
+  /** Run API calls one after another, so a poll and a send never race and draw replies out of order. */
+  function serial(task) {
+    var run = state.queue.then(task, task);
+    state.queue = run.catch(function () {});
+    return run;
+  }
+
+  function request(method, path, body) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    var options = { method: method, cache: "no-store", signal: controller.signal };
+    if (body !== undefined) {
+      options.headers = { "Content-Type": "application/json" };
+      options.body = JSON.stringify(body);
+    }
+    return fetch(apiBase + path, options)
+      .then(function (response) {
+        if (!response.ok) throw new ApiError(response.status);
+        return response.json();
+      })
+      .catch(function (error) {
+        throw error instanceof ApiError ? error : new ApiError(0);
+      })
+      .finally(function () { clearTimeout(timer); });
+  }
+
+  /** 128 random bits as hex; getRandomValues also works on plain-http pages, unlike randomUUID. */
+  function newClientMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  /**
+   * The body to send, with a client_message_id. A failed send may still have reached the server (the
+   * answer was lost), so sending the same thing again reuses the id and the server ignores the copy.
+   */
+  function withClientMessageId(body) {
+    var key = JSON.stringify(body);
+    if (!state.unsent || state.unsent.key !== key) state.unsent = { key: key, id: newClientMessageId() };
+    return Object.assign({ client_message_id: state.unsent.id }, body);
+  }
+
+  function sessionPath(suffix) {
+    return "/sessions/" + encodeURIComponent(state.sessionId) + suffix;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Session id: sessionStorage keeps it across a reload of this tab, and forgets it with the tab.
+  // Private modes may refuse storage; the chat then still works until the page is reloaded.
+  // ---------------------------------------------------------------------------------------------
+
+  function loadSessionId() {
+    try { return window.sessionStorage.getItem(SESSION_KEY); } catch (e) { return null; }
+  }
+
+  function saveSessionId(id) {
+    try { window.sessionStorage.setItem(SESSION_KEY, id); } catch (e) { /* see above */ }
+  }
+
+  function forgetSession() {
+    try { window.sessionStorage.removeItem(SESSION_KEY); } catch (e) { /* see above */ }
+    state.sessionId = null;
+    state.unsent = null;
+    state.lastSeq = 0;
+    state.seen.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Drawing
+  // ---------------------------------------------------------------------------------------------
+
+  function isAtEnd() {
+    var list = els.messages;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+  }
+
+  /**
+   * Scroll so that `node` can be read from its top: to the end when it fits, otherwise with its top at
+   * the top of the list. A long answer (a ticket code followed by the menu) is then read from where it
+   * starts instead of from its last button.
+   */
+  function reveal(node) {
+    var list = els.messages;
+    list.scrollTop = Math.min(list.scrollHeight - list.clientHeight, node.offsetTop - 8);
+  }
+
+  function appendBubble(kind, text) {
+    var bubble = document.createElement("div");
+    bubble.className = "bubble " + kind;
+    bubble.textContent = text;
+    els.messages.appendChild(bubble);
+    reveal(bubble);
+    return bubble;
+  }
+
+  /** Draw the replies not drawn yet, in seq order, and scroll to the first of them. */
+  function renderReplies(replies) {
+    var drawn = (replies || [])
+      .slice()
+      .sort(function (a, b) { return a.seq - b.seq; })
+      .filter(function (reply) { return !state.seen.has(reply.seq); })
+      .map(renderReply);
+    updateControls(); // before scrolling: the location button changes the height of the list
+    if (drawn.length) reveal(drawn[0]);
+  }
+
+  function renderReply(reply) {
+    state.seen.add(reply.seq);
+    state.lastSeq = Math.max(state.lastSeq, reply.seq);
+
+    var bubble = document.createElement("div");
+    bubble.className = "bubble bot";
+    bubble.setAttribute("data-seq", String(reply.seq));
+    bubble.textContent = reply.text;
+    if (reply.choices && reply.choices.length) {
+      // Only the newest question is open: older buttons would answer a step that is over.
+      disableChoices();
+      bubble.appendChild(renderChoices(reply.choices));
+    }
+    els.messages.appendChild(bubble);
+    state.locationRequested = Boolean(reply.request_location);
+    return bubble;
+  }
+
+  function renderChoices(choices) {
+    var group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    choices.forEach(function (choice) {
+      group.appendChild(renderChoiceButton(choice));
+    });
+    return group;
+  }
+
+  function renderChoiceButton(choice) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("data-choice-id", choice.id);
+    var label = document.createElement("span");
+    label.className = "choice__label";
+    label.textContent = choice.label;
+    button.appendChild(label);
+    if (choice.description) {
+      var description = document.createElement("span");
+      description.className = "choice__description";
+      description.textContent = choice.description;
+      button.appendChild(description);
+    }
+    button.addEventListener("click", function () { onChoice(button, choice); });
+    return button;
+  }
+
+  /** Disable every open choice button; return them so a failed send can open them again. */
+  function disableChoices() {
+    var open = Array.prototype.slice.call(els.messages.querySelectorAll(".choices button:not(:disabled)"));
+    open.forEach(function (button) { button.disabled = true; });
+    return open;
+  }
+
+  function enableButtons(buttons) {
+    buttons.forEach(function (button) { button.disabled = false; });
+  }
+
+  /** A dot animation while we wait for the server; decorative, so screen readers skip it. */
+  function showTyping() {
+    var bubble = appendBubble("bot typing", "");
+    bubble.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) bubble.appendChild(document.createElement("span"));
+    return bubble;
+  }
+
+  /** Show one error bubble at the bottom; a new error replaces the old one instead of piling up. */
+  function showError(error, retry) {
+    clearError();
+    var key = "connection_error";
+    if (error.status === 503) key = "try_again";
+    else if (error.status === 413 || error.status === 422) key = "message_rejected";
+    state.errorBubble = appendBubble("notice error", t(key));
+    if (retry) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "notice__retry";
+      button.textContent = t("retry");
+      button.addEventListener("click", function () { clearError(); retry(); });
+      state.errorBubble.appendChild(button);
+    }
+  }
+
+  function clearError() {
+    if (state.errorBubble) state.errorBubble.remove();
+    state.errorBubble = null;
+  }
+
+  function updateControls() {
+    els.send.disabled = state.busy || !state.sessionId;
+    els.location.hidden = !state.locationRequested || !state.sessionId;
+    els.location.disabled = state.busy;
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    els.messages.setAttribute("aria-busy", busy ? "true" : "false");
+    updateControls();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Conversation
+  // ---------------------------------------------------------------------------------------------
+
+  /** Continue this tab's conversation after a reload, or begin a new one. */
+  function startConversation() {
+    var stored = loadSessionId();
+    if (!stored) return createSession();
+    state.sessionId = stored;
+    setBusy(true);
+    return serial(function () { return request("GET", sessionPath("/messages?after=0")); })
+      .then(function (data) {
+        setBusy(false);
+        clearError();
+        renderReplies(data.replies);
+        schedulePoll();
+      })
+      .catch(function (error) {
+        setBusy(false);
+        if (error.status === 404) {
+          forgetSession();
+          return createSession();
+        }
+        showError(error, startConversation);
+      });
+  }
+
+  function createSession() {
+    setBusy(true);
+    var typing = showTyping();
+    // The conversation starts in the language the page was served in (`/?lang=en`).
+    var body = { language: document.documentElement.lang || undefined };
+    return serial(function () { return request("POST", "/sessions", body); })
+      .then(function (data) {
+        state.sessionId = data.session_id;
+        saveSessionId(data.session_id);
+        clearError();
+        renderReplies(data.replies);
+        schedulePoll();
+      })
+      .catch(function (error) { showError(error, createSession); })
+      .finally(function () {
+        typing.remove();
+        setBusy(false);
+      });
+  }
+
+  /**
+   * Send one message and draw the answer. The citizen's bubble is shown at once but stays "pending"
+   * until the server has it; on failure it is taken back and `onFailure` restores what was typed or
+   * tapped, so nothing the citizen wrote is lost.
+   */
+  function sendMessage(body, echo, onSuccess, onFailure) {
+    if (state.busy || !state.sessionId) return;
+    setBusy(true);
+    var reopened = disableChoices();
+    var mine = appendBubble("user pending", echo);
+    var typing = showTyping();
+    var payload = withClientMessageId(body);
+    serial(function () { return request("POST", sessionPath("/messages"), payload); })
+      .then(function (data) {
+        state.unsent = null;
+        mine.classList.remove("pending");
+        clearError();
+        if (onSuccess) onSuccess();
+        typing.remove();
+        renderReplies(data.replies);
+        // No replies means the server had this message already (our earlier try got through but its
+        // answer was lost): its replies are waiting, so fetch them now rather than in five seconds.
+        if (!data.replies || !data.replies.length) schedulePoll(0);
+      })
+      .catch(function (error) {
+        typing.remove();
+        mine.remove();
+        enableButtons(reopened);
+        if (onFailure) onFailure();
+        if (error.status === 404) return restartAfterExpiry();
+        showError(error);
+      })
+      .finally(function () { setBusy(false); });
+  }
+
+  /** The server forgot the session (expired or purged): begin again; the typed text stays in the box. */
+  function restartAfterExpiry() {
+    forgetSession();
+    disableChoices();
+    return createSession();
+  }
+
+  function onSubmit(event) {
+    if (event) event.preventDefault();
+    var text = els.text.value.trim();
+    if (!text) return;
+    sendMessage({ text: text }, text, function () {
+      els.text.value = "";
+      autosize();
+    });
+  }
+
+  function onChoice(button, choice) {
+    sendMessage({ choice: choice.id }, choice.label, function () {
+      button.classList.add("chosen");
+    });
+  }
+
+  function onSendLocation() {
+    if (!("geolocation" in navigator)) return locationFailed();
+    var label = els.location.querySelector(".composer__location-label");
+    els.location.disabled = true;
+    label.textContent = t("locating");
+    var restore = function () {
+      label.textContent = t("send_location");
+      updateControls();
+    };
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        restore();
+        sendLocation(position.coords.latitude, position.coords.longitude);
+      },
+      function () {
+        restore();
+        locationFailed();
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  function sendLocation(latitude, longitude) {
+    var echo = t("your_location") + " (" + latitude.toFixed(5) + ", " + longitude.toFixed(5) + ")";
+    sendMessage({ location: { latitude: latitude, longitude: longitude } }, echo);
+  }
+
+  /** Denied, unavailable or an insecure (http) page: the citizen can still type a landmark. */
+  function locationFailed() {
+    appendBubble("notice", t("location_denied"));
+    els.text.focus();
+  }
+
+  function onRestart() {
+    if (state.busy || !window.confirm(t("restart_confirm"))) return;
+    forgetSession();
+    state.locationRequested = false;
+    clearError();
+    Array.prototype.slice.call(els.messages.querySelectorAll(".bubble")).forEach(function (node) {
+      node.remove();
+    });
+    createSession();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Polling for later messages, only while the page is visible (saves the citizen's data quota)
+  // ---------------------------------------------------------------------------------------------
+
+  function schedulePoll(delay) {
+    clearTimeout(state.pollTimer);
+    if (document.visibilityState !== "visible") return;
+    state.pollTimer = setTimeout(poll, delay === undefined ? POLL_INTERVAL_MS : delay);
+  }
+
+  function poll() {
+    if (!state.sessionId || state.busy) return schedulePoll();
+    serial(function () { return request("GET", sessionPath("/messages?after=" + state.lastSeq)); })
+      .then(function (data) {
+        clearError();
+        renderReplies(data.replies);
+      })
+      .catch(function (error) {
+        if (error.status === 404) return restartAfterExpiry();
+        // A phone losing signal would otherwise get a new bubble every five seconds.
+        if (!state.errorBubble) showError(error);
+      })
+      .finally(function () { schedulePoll(); });
+  }
+
+  function onVisibilityChange() {
+    if (document.visibilityState === "visible") poll();
+    else clearTimeout(state.pollTimer);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Text box
+  // ---------------------------------------------------------------------------------------------
+
+  /** Grow the text box with its content, up to the CSS max-height. */
+  function autosize() {
+    els.text.style.height = "auto";
+    els.text.style.height = els.text.scrollHeight + "px";
+  }
+
+  /**
+   * Keep the newest message in view when the list gets shorter (the on-screen keyboard opens, the
+   * text box grows, the location button appears), but only if the citizen was reading the end.
+   */
+  function keepEndInView() {
+    var atEnd = true;
+    els.messages.addEventListener("scroll", function () { atEnd = isAtEnd(); }, { passive: true });
+    if (!window.ResizeObserver) return;
+    new ResizeObserver(function () {
+      if (atEnd) els.messages.scrollTop = els.messages.scrollHeight;
+    }).observe(els.messages);
+  }
+
+  /** Enter sends, Shift+Enter makes a new line; Enter that ends an IME composition does neither. */
+  function onKeyDown(event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (!els.send.disabled) onSubmit();
+  }
+
+  els.form.addEventListener("submit", onSubmit);
+  els.text.addEventListener("keydown", onKeyDown);
+  els.text.addEventListener("input", autosize);
+  els.location.addEventListener("click", onSendLocation);
+  els.restart.addEventListener("click", onRestart);
+  document.addEventListener("visibilitychange", onVisibilityChange);
+
+  keepEndInView();
+  updateControls();
+  startConversation();
+})();

@@ -1,0 +1,140 @@
+"""Claims, transfers, closing, notes, the counselor-citizen thread and appointments, as rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from storage.models import Appointment, CaseMessage, Request, RequestEvent, RequestNote, Staff
+
+
+def try_claim(session: Session, *, request_id: int, staff_id: int) -> bool:
+    """Claim an unclaimed request in one conditional UPDATE: exactly one of many callers wins."""
+    won = session.execute(
+        update(Request)
+        .where(Request.id == request_id, Request.status == "new")
+        .values(status="claimed", assigned_staff_id=staff_id)
+        .returning(Request.id)
+    ).first()
+    return won is not None
+
+
+def set_request_state(
+    session: Session,
+    *,
+    request_id: int,
+    status: str,
+    assigned_staff_id: int | None,
+    queue_code: str | None = None,
+    outcome_note: str | None = None,
+) -> None:
+    values: dict = {"status": status, "assigned_staff_id": assigned_staff_id}
+    if queue_code is not None:
+        values["queue_code"] = queue_code
+    if outcome_note is not None:
+        values["outcome_note"] = outcome_note
+    session.exec(update(Request).where(Request.id == request_id).values(**values))
+
+
+def has_event_since(session: Session, *, request_id: int, kind: str, since: datetime) -> bool:
+    return session.exec(
+        select(RequestEvent.id).where(
+            RequestEvent.request_id == request_id, RequestEvent.kind == kind, RequestEvent.at >= since
+        )
+    ).first() is not None
+
+
+def first_event(session: Session, *, request_id: int, kind: str) -> RequestEvent | None:
+    return session.exec(
+        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        .order_by(col(RequestEvent.at), col(RequestEvent.id))
+    ).first()
+
+
+def request_events(session: Session, *, request_id: int) -> list[RequestEvent]:
+    return list(session.exec(
+        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(col(RequestEvent.at), col(RequestEvent.id))
+    ))
+
+
+def add_note(session: Session, *, request_id: int, staff_id: int, text: str, now: datetime) -> RequestNote:
+    note = RequestNote(request_id=request_id, staff_id=staff_id, text=text, created_at=now)
+    session.add(note)
+    return note
+
+
+def notes_of(session: Session, *, request_id: int) -> list[RequestNote]:
+    return list(session.exec(select(RequestNote).where(RequestNote.request_id == request_id).order_by(col(RequestNote.id))))
+
+
+def add_case_message(
+    session: Session, *, request_id: int, direction: str, text: str, now: datetime, staff_id: int | None = None
+) -> CaseMessage:
+    message = CaseMessage(request_id=request_id, direction=direction, staff_id=staff_id, text=text, created_at=now)
+    session.add(message)
+    return message
+
+
+def thread_of(session: Session, *, request_id: int) -> list[CaseMessage]:
+    return list(session.exec(select(CaseMessage).where(CaseMessage.request_id == request_id).order_by(col(CaseMessage.id))))
+
+
+def open_request_of_contact(session: Session, *, request_id: int, contact_id: int) -> Request | None:
+    return session.exec(select(Request).where(Request.id == request_id, Request.contact_id == contact_id)).first()
+
+
+def add_appointments(
+    session: Session, *, request_id: int, staff_id: int, proposal: str, slots: Iterable[tuple[datetime, str]],
+    duration_minutes: int, now: datetime,
+) -> list[Appointment]:
+    rows = [Appointment(request_id=request_id, staff_id=staff_id, proposal=proposal, starts_at=start, mode=mode,
+                        duration_minutes=duration_minutes, created_at=now) for start, mode in slots]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def lock_staff(session: Session, *, staff_id: int) -> None:
+    """Serialise appointment confirmations of one counselor (PostgreSQL row lock; SQLite has one writer)."""
+    query = select(Staff.id).where(Staff.id == staff_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    session.exec(query).first()
+
+
+def overlapping_confirmed(session: Session, *, staff_id: int, start: datetime, minutes: int, exclude_id: int | None = None) -> bool:
+    """Whether the counselor already has a confirmed appointment overlapping [start, start + minutes)."""
+    end = start + timedelta(minutes=minutes)
+    rows = session.exec(
+        select(Appointment).where(
+            Appointment.staff_id == staff_id, Appointment.status == "confirmed",
+            Appointment.starts_at < end, Appointment.starts_at > start - timedelta(hours=12),
+        )
+    ).all()
+    return any(r.id != exclude_id and r.starts_at + timedelta(minutes=r.duration_minutes) > start for r in rows)
+
+
+def set_appointment_status(session: Session, *, appointment_ids: Iterable[int], status: str) -> None:
+    ids = list(appointment_ids)
+    if ids:
+        session.exec(update(Appointment).where(col(Appointment.id).in_(ids)).values(status=status))
+
+
+def proposal_siblings(session: Session, *, proposal: str) -> list[Appointment]:
+    return list(session.exec(select(Appointment).where(Appointment.proposal == proposal)))
+
+
+def appointments_of(session: Session, *, request_id: int) -> list[Appointment]:
+    return list(session.exec(select(Appointment).where(Appointment.request_id == request_id).order_by(col(Appointment.starts_at))))
+
+
+def unclaimed_in_queues(session: Session, *, queue_codes: Iterable[str] | None, limit: int = 50) -> list[Request]:
+    """A queue's waiting requests: urgent first, then the nearest claim deadline."""
+    query = select(Request).where(Request.status == "new", col(Request.merged_into_id).is_(None))
+    if queue_codes is not None:
+        query = query.where(col(Request.queue_code).in_(set(queue_codes)))
+    urgent_first = sa.case((Request.urgency == "urgent", 0), else_=1)
+    return list(session.exec(query.order_by(urgent_first, col(Request.claim_due_at)).limit(limit)))

@@ -1,0 +1,191 @@
+"""Claiming outbox messages for delivery, recording results, and the shared send-rate slots.
+
+Claims are safe with several instances on PostgreSQL (`FOR UPDATE SKIP LOCKED`), and keep each
+contact's messages in order: only a contact's oldest unsent message can be claimed, and only once
+the chat's spacing since its last send has passed. A claim is a lease: a worker that dies leaves
+the message to be claimed again when the lease runs out, so at most that message is sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+import sqlalchemy.dialects.sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select, update
+
+from storage.models import Contact, OutboxMessage, SendRate
+
+UNSENT = ("pending", "sending")
+HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
+SENT = ("sent", "delivered", "read")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: int
+    contact_id: int
+    address: str
+    language: str
+    last_inbound_at: datetime | None
+    payload: dict
+    attempts: int
+
+
+def claim_due_messages(
+    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
+) -> list[ClaimedMessage]:
+    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
+    earlier = aliased(OutboxMessage)
+    recent = aliased(OutboxMessage)
+    # Columns, not entities, and one UPDATE for all: this runs beside sends in flight, and every
+    # millisecond it holds the GIL delays them (bench/delivery.py).
+    query = (
+        select(
+            OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
+            Contact.address, Contact.platform_user_id, Contact.language, Contact.last_inbound_at,
+        )
+        .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
+        .where(
+            OutboxMessage.channel == channel,
+            col(OutboxMessage.status).in_(UNSENT),
+            OutboxMessage.next_attempt_at <= now,
+            ~sa.exists().where(
+                earlier.contact_id == OutboxMessage.contact_id,
+                earlier.id < OutboxMessage.id,
+                col(earlier.status).in_(UNSENT),
+            ),
+            ~sa.exists().where(
+                recent.contact_id == OutboxMessage.contact_id,
+                col(recent.status).in_(SENT),
+                recent.sent_at > now - chat_spacing,
+            ),
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_([row.id for row in rows]))
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+    )
+    return [
+        ClaimedMessage(
+            id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
+            language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
+            attempts=row.attempts + 1,
+        )
+        for row in rows
+    ]
+
+
+def extend_leases(session: Session, *, leases: dict[int, datetime]) -> None:
+    """Keep claimed messages reserved until the given times (their send slot lies beyond the lease)."""
+    for message_id, until in leases.items():
+        session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+            .values(next_attempt_at=until)
+        )
+
+
+def mark_sent(session: Session, *, message_id: int, platform_message_id: str | None, now: datetime) -> None:
+    session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", sent_at=now, platform_message_id=platform_message_id, last_error=None)
+    )
+
+
+def schedule_retry(
+    session: Session, *, message_id: int, at: datetime, error: str, count_attempt: bool = True
+) -> None:
+    """Put a message back for another try at `at`; a rate limit does not use up an attempt."""
+    values: dict = {"status": "pending", "next_attempt_at": at, "last_error": error[:500]}
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    session.exec(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+def mark_dead(session: Session, *, message_id: int, error: str) -> None:
+    """The last try failed, or the platform refused for good: keep it visible as a dead letter."""
+    session.exec(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(status="dead", last_error=error[:500])
+    )
+
+
+def mark_contact_unreachable(session: Session, *, contact_id: int, now: datetime, error: str) -> None:
+    """The person blocked the bot: stop sending; their waiting messages are dead letters too."""
+    session.exec(update(Contact).where(Contact.id == contact_id).values(unreachable_at=now))
+    session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id == contact_id, col(OutboxMessage.status).in_(UNSENT))
+        .values(status="unreachable", last_error=error[:500])
+    )
+
+
+def reserve_send_slots(
+    session: Session, *, channel: str, count: int, interval: timedelta, now: datetime
+) -> list[datetime]:
+    """Take `count` consecutive send slots of a channel, shared by every instance.
+
+    The channel's row is locked (`FOR UPDATE` on PostgreSQL; SQLite has one writer anyway) while its
+    next free slot moves forward, so instances never get overlapping slots and the global rate holds.
+    """
+    _ensure_rate_row(session, channel=channel, now=now)
+    query = select(SendRate).where(SendRate.channel == channel)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rate = session.exec(query).one()
+    start = max(rate.next_slot_at, now)
+    rate.next_slot_at = start + interval * count
+    session.flush()
+    return [start + interval * i for i in range(count)]
+
+
+def delay_send_slots(session: Session, *, channel: str, until: datetime, now: datetime) -> None:
+    """A flood wait: the channel's next free slot is no earlier than `until` (two waits do not add up)."""
+    _ensure_rate_row(session, channel=channel, now=now)
+    query = select(SendRate).where(SendRate.channel == channel)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rate = session.exec(query).one()
+    rate.next_slot_at = max(rate.next_slot_at, until)
+    session.flush()
+
+
+def _ensure_rate_row(session: Session, *, channel: str, now: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    session.execute(insert(SendRate).values(channel=channel, next_slot_at=now).on_conflict_do_nothing())
+
+
+def hold_message(session: Session, *, message_id: int, reason: str) -> None:
+    """Keep a claimed message until the citizen writes again; holding does not use up an attempt."""
+    session.exec(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=HELD, last_error=reason[:500], attempts=OutboxMessage.attempts - 1)
+    )
+
+
+# Run on every inbound message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
+_RELEASE_HELD = (
+    update(OutboxMessage)
+    .where(OutboxMessage.contact_id == sa.bindparam("held_for"), OutboxMessage.status == HELD)
+    .values(status="pending", next_attempt_at=sa.bindparam("released_at"))
+)
+
+
+def release_held_messages(session: Session, *, contact_id: int, now: datetime) -> int:
+    """The citizen wrote: their held messages are due at once (ids keep them before newer replies)."""
+    result = session.exec(_RELEASE_HELD, params={"held_for": contact_id, "released_at": now})
+    return result.rowcount or 0

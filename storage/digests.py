@@ -1,0 +1,51 @@
+"""Counts for staff digests: what waits in a counselor's queues, how a region's week went."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from storage.models import Appointment, Request, RequestEvent
+
+
+def queue_waiting(session: Session, *, queue_codes: Iterable[str] | None) -> tuple[int, int]:
+    """(unclaimed, of which urgent) in the given queues (None: all)."""
+    query = select(Request.urgency, func.count()).where(Request.status == "new").group_by(Request.urgency)
+    if queue_codes is not None:
+        query = query.where(col(Request.queue_code).in_(set(queue_codes)))
+    counts = dict(session.exec(query).all())
+    return sum(counts.values()), counts.get("urgent", 0)
+
+
+def open_cases_of(session: Session, *, staff_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Request)
+        .where(Request.assigned_staff_id == staff_id, col(Request.status).in_(("claimed", "in_progress")))
+    ).one()
+
+
+def appointments_between(session: Session, *, staff_id: int, start: datetime, end: datetime) -> int:
+    return session.exec(
+        select(func.count()).select_from(Appointment).where(
+            Appointment.staff_id == staff_id, Appointment.status == "confirmed",
+            Appointment.starts_at >= start, Appointment.starts_at < end,
+        )
+    ).one()
+
+
+def week_counts(session: Session, *, queue_codes: Iterable[str] | None, start: datetime, end: datetime) -> dict[str, int]:
+    """New requests, SLA breaches and closings in [start, end) for the given queues."""
+    def scoped(query):
+        return query if queue_codes is None else query.where(col(Request.queue_code).in_(set(queue_codes)))
+
+    new = session.exec(scoped(select(func.count()).select_from(Request)
+                              .where(Request.created_at >= start, Request.created_at < end))).one()
+    events = scoped(
+        select(RequestEvent.kind, func.count()).join(Request, col(Request.id) == col(RequestEvent.request_id))
+        .where(RequestEvent.at >= start, RequestEvent.at < end,
+               col(RequestEvent.kind).in_(("sla_breach", "first_contact"))).group_by(RequestEvent.kind)
+    )
+    by_kind = dict(session.exec(events).all())
+    return {"new": new, "breaches": by_kind.get("sla_breach", 0), "first_contacts": by_kind.get("first_contact", 0)}

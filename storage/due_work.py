@@ -1,0 +1,97 @@
+"""Scheduled work as rows: scheduled idempotently, claimed once across instances, finished with an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+import sqlalchemy.dialects.sqlite
+from sqlmodel import Session, col, select, update
+
+from storage.models import DueWork
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedWork:
+    id: int
+    kind: str
+    due_at: datetime
+    request_id: int | None
+    contact_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+def schedule(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    request_id: int | None = None,
+    contact_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    replace: bool = False,
+) -> None:
+    """Add work once per `dedupe_key`; with `replace`, move a still-pending item to the new time."""
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    values = dict(
+        kind=kind, dedupe_key=dedupe_key, due_at=due_at, state="pending", request_id=request_id,
+        contact_id=contact_id, payload=payload or {}, attempts=0, created_at=now,
+    )
+    statement = insert(DueWork).values(**values)
+    if replace:
+        statement = statement.on_conflict_do_update(
+            index_elements=["dedupe_key"],
+            set_={"due_at": due_at, "state": "pending", "payload": values["payload"], "attempts": 0,
+                  "finished_at": None, "outcome": None},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.execute(statement)
+
+
+def cancel(session: Session, *, dedupe_key: str, now: datetime, outcome: str) -> None:
+    """Drop pending work that no longer makes sense (the draft was sent, the request claimed)."""
+    session.exec(
+        update(DueWork)
+        .where(DueWork.dedupe_key == dedupe_key, DueWork.state == "pending")
+        .values(state="dropped", finished_at=now, outcome=outcome)
+    )
+
+
+def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[ClaimedWork]:
+    """Lease due items (`FOR UPDATE SKIP LOCKED` on PostgreSQL); an expired lease is claimable again."""
+    query = (
+        select(DueWork)
+        .where(col(DueWork.state).in_(("pending", "running")), DueWork.due_at <= now)
+        .order_by(col(DueWork.due_at), col(DueWork.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for item in session.exec(query):
+        claimed.append(ClaimedWork(item.id, item.kind, item.due_at, item.request_id, item.contact_id,
+                                   dict(item.payload), item.attempts + 1))
+        # "running" with the due time moved to the lease's end: a crashed runner's item comes back.
+        item.state, item.attempts, item.due_at = "running", item.attempts + 1, now + lease
+    return claimed
+
+
+def finish(session: Session, *, work_id: int, state: str, outcome: str, now: datetime) -> None:
+    session.exec(
+        update(DueWork).where(DueWork.id == work_id).values(state=state, outcome=outcome[:200], finished_at=now)
+    )
+
+
+def postpone(session: Session, *, work_id: int, until: datetime, outcome: str) -> None:
+    """Wait for a better time (quiet hours, the citizen's contact times): back to pending."""
+    session.exec(
+        update(DueWork).where(DueWork.id == work_id).values(state="pending", due_at=until, outcome=outcome[:200])
+    )

@@ -1,0 +1,306 @@
+"""Tables of the service. The schema itself comes from Alembic migrations, never `create_all`.
+
+Response times are computed from `RequestEvent` rows, never from the mutable columns of `Request`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.crypto import EncryptedJSON, EncryptedText
+from storage.types import JSONType, UTCDateTime
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Contact(SQLModel, table=True):
+    """A citizen on one channel. Web chat contacts are keyed on a hash of their session id."""
+
+    __tablename__ = "contact"
+
+    __table_args__ = (sa.UniqueConstraint("channel", "platform_user_id", name="uq_contact_platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=128)
+    address: str | None = Field(default=None, max_length=128)  # where to send, if not the user id
+    language: str = Field(default="id", max_length=8)
+    consent_at: datetime | None = _utc(nullable=True)
+    consent_version: str | None = Field(default=None, max_length=32)
+    contact_times: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc()
+    last_inbound_at: datetime | None = _utc(nullable=True)
+    unreachable_at: datetime | None = _utc(nullable=True)  # blocked the bot: stop sending
+
+
+class Conversation(SQLModel, table=True):
+    """Where a contact is in a flow: a plain string state plus the answers given so far."""
+
+    __tablename__ = "conversation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    flow: str = Field(default="menu", max_length=32)
+    step: str = Field(default="", max_length=32)
+    data: dict = Field(default_factory=dict, sa_type=EncryptedJSON)
+    updated_at: datetime = _utc(index=True)
+
+
+class Queue(SQLModel, table=True):
+    """One agency in one region (e.g. `lk3-kota-serang`); rows follow the routing file."""
+
+    __tablename__ = "queue"
+
+    code: str = Field(primary_key=True, max_length=48)
+    agency: str = Field(max_length=16)
+    region: str = Field(max_length=32)
+    name: str = Field(max_length=96)
+
+
+class Request(SQLModel, table=True):
+    """A PMKS sighting or a counseling request, from submission to closing."""
+
+    __tablename__ = "request"
+
+    __table_args__ = (
+        sa.Index("ix_request_queue_status", "queue_code", "status"),
+        sa.Index("ix_request_contact", "contact_id"),
+        # The dashboard (storage/dashboard_queries.py): keyset pages, per-queue pages, open counts.
+        sa.Index("ix_request_created_id", "created_at", "id"),
+        sa.Index("ix_request_queue_created", "queue_code", "created_at", "id"),
+        sa.Index("ix_request_status_queue", "status", "queue_code"),
+        sa.Index("ix_request_category_created", "category", "created_at", "id"),
+        sa.Index("ix_request_topic_created", "topic", "created_at", "id"),
+        sa.Index("ix_request_region_created", "region", "created_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_code: str = Field(max_length=16, unique=True)
+    kind: str = Field(max_length=16)  # "sighting" | "counseling"
+    category: str | None = Field(default=None, max_length=48)
+    topic: str | None = Field(default=None, max_length=48)
+    region: str | None = Field(default=None, max_length=32)
+    kecamatan_code: str | None = Field(default=None, max_length=16)
+    latitude: float | None = None
+    longitude: float | None = None
+    landmark: str | None = Field(default=None, sa_type=EncryptedText)
+    description: str | None = Field(default=None, sa_type=EncryptedText)
+    photo_refs: list = Field(default_factory=list, sa_type=JSONType)
+    anonymous: bool = False
+    for_whom: str | None = Field(default=None, max_length=16)
+    contact_way: str | None = Field(default=None, max_length=16)
+    phone: str | None = Field(default=None, sa_type=EncryptedText)
+    contact_times: str | None = Field(default=None, max_length=32)
+    danger_flag: bool = False
+    urgency: str = Field(max_length=8)
+    queue_code: str = Field(foreign_key="queue.code", max_length=48)
+    status: str = Field(default="new", max_length=16)
+    assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="request.id")
+    outcome_note: str | None = Field(default=None, sa_type=EncryptedText)
+    claim_due_at: datetime = _utc()
+    first_contact_due_at: datetime = _utc()
+    created_at: datetime = _utc(index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+
+
+class RequestEvent(SQLModel, table=True):
+    """One thing that happened to a request, with who did it and when; the source of all metrics."""
+
+    __tablename__ = "request_event"
+
+    __table_args__ = (sa.Index("ix_request_event_request", "request_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    kind: str = Field(max_length=24)  # "created", "status", ...
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    actor: str = Field(max_length=64)  # "citizen:12", "staff:3", "system"
+    at: datetime = _utc()
+    detail: dict = Field(default_factory=dict, sa_type=JSONType)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A reply committed with the state change that caused it, waiting for (or done with) delivery."""
+
+    __tablename__ = "outbox_message"
+
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "channel", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_contact", "contact_id", "id"),
+        sa.Index("ix_outbox_status_id", "status", "id"),  # dead letters on the dashboard
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    channel: str = Field(max_length=16)
+    payload: dict = Field(sa_type=EncryptedJSON)
+    status: str = Field(default="pending", max_length=16)  # pending, sent, delivered, read, failed, dead
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+    platform_message_id: str | None = Field(default=None, max_length=128)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class ProcessedInbound(SQLModel, table=True):
+    """Platform message ids already handled, so a re-delivered message is acknowledged and ignored."""
+
+    __tablename__ = "processed_inbound"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    message_id: str = Field(primary_key=True, max_length=128)
+    processed_at: datetime = _utc()
+
+
+class SendRate(SQLModel, table=True):
+    """The next free send slot of a channel, shared by every instance: the global rate limit."""
+
+    __tablename__ = "send_rate"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    next_slot_at: datetime = _utc()
+
+
+class DueWork(SQLModel, table=True):
+    """One piece of scheduled work (reminder, follow-up, SLA check, digest) with its due time.
+
+    `dedupe_key` makes scheduling idempotent across instances ("sla_claim:42" is scheduled once).
+    """
+
+    __tablename__ = "due_work"
+    __table_args__ = (sa.Index("ix_due_work_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    dedupe_key: str = Field(max_length=96, unique=True)
+    due_at: datetime = _utc()
+    state: str = Field(default="pending", max_length=16)  # pending, running, done, dropped, failed
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    payload: dict = Field(default_factory=dict, sa_type=EncryptedJSON)
+    attempts: int = 0
+    created_at: datetime = _utc()
+    finished_at: datetime | None = _utc(nullable=True)
+    outcome: str | None = Field(default=None, max_length=200)
+
+
+class Staff(SQLModel, table=True):
+    """A counselor, coordinator or admin. Coordinators have a region (`provinsi` for the province)."""
+
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=96)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=16)  # counselor, coordinator, admin
+    region: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    telegram_contact_id: int | None = Field(default=None, foreign_key="contact.id", unique=True)
+    link_code_hash: str | None = Field(default=None, max_length=64)
+    link_code_expires_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc()
+
+
+class StaffQueue(SQLModel, table=True):
+    """Which queues a counselor works in."""
+
+    __tablename__ = "staff_queue"
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    queue_code: str = Field(foreign_key="queue.code", primary_key=True, max_length=48)
+
+
+class RequestNote(SQLModel, table=True):
+    """A case note, visible to the staff of the request's queue only."""
+
+    __tablename__ = "request_note"
+    __table_args__ = (sa.Index("ix_request_note_request", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    text: str = Field(sa_type=EncryptedText)
+    created_at: datetime = _utc()
+
+
+class CaseMessage(SQLModel, table=True):
+    """One message of the thread between a counselor and the citizen, relayed through the bot."""
+
+    __tablename__ = "case_message"
+    __table_args__ = (sa.Index("ix_case_message_request", "request_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    direction: str = Field(max_length=8)  # "out" to the citizen, "in" from the citizen
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    text: str = Field(sa_type=EncryptedText)
+    created_at: datetime = _utc()
+
+
+class Appointment(SQLModel, table=True):
+    """A slot offered to the citizen; one of a proposal becomes confirmed, the others lapse."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (sa.Index("ix_appointment_staff_time", "staff_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    proposal: str = Field(max_length=32)  # slots offered together share it
+    starts_at: datetime = _utc()
+    duration_minutes: int = 60
+    mode: str = Field(max_length=16)  # office, home, phone, video
+    status: str = Field(default="proposed", max_length=16)  # proposed, confirmed, done, no_show, cancelled
+    created_at: datetime = _utc()
+
+
+class AuditLog(SQLModel, table=True):
+    """Every view or export of personal data, and every erasure, with who and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        sa.Index("ix_audit_log_at", "at"),
+        sa.Index("ix_audit_log_actor", "actor", "id"),  # the dashboard's audit viewer, by actor
+        sa.Index("ix_audit_log_target", "target", "id"),  # ... and by target ("request:42")
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=48)
+    target: str = Field(max_length=96)
+    at: datetime = _utc()
+    detail: dict = Field(default_factory=dict, sa_type=JSONType)
+
+
+class ApiToken(SQLModel, table=True):
+    """A read-only key of the JSON API (`/api/v1`), made by an admin for a province system.
+
+    Only the SHA-256 of the token is stored: tokens are long random strings, so a fast hash is enough
+    (no dictionary to guess from), and a stolen database does not give working keys. `region` limits the
+    figures to one kabupaten/kota's queues; None means the whole province.
+    """
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    region: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc()
+    revoked_at: datetime | None = _utc(nullable=True)
+
+
+#: Covering index of the reports (storage/report_queries.py): per request, the kind, status, time and id of
+#: its events come from the index alone (an index-only scan), about twice as fast at a million requests
+#: as reading the event rows, which lie scattered over the days a case was worked on.
+sa.Index("ix_request_event_report", *(RequestEvent.__table__.c[name] for name in ("request_id", "kind", "to_status", "at", "id")))

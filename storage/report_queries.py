@@ -1,0 +1,336 @@
+"""The SQL behind the dashboard's figures, written so the database does the work at a million requests.
+
+Why a module of its own: response times must be computed from request events (DESIGN.md section 4), and
+at province scale the per-request folding of events, the business-hours arithmetic and (on PostgreSQL)
+the percentiles all have to happen in one statement, not in Python. Everything here builds or runs
+statements; the definitions the statements implement are documented in `bot/metrics.py`.
+
+Time arithmetic is done on epoch seconds, with two small dialect-specific constructs below, so SQLite and
+PostgreSQL compute the same numbers. Business time uses a calendar handed in as JSON (one row per local
+day: day number, open seconds before that day, open or not), built in Python from the routing file's
+`BusinessCalendar`, so public holidays have one source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session, col, func, select
+
+from storage.models import Appointment, Queue, Request, RequestEvent, Staff, StaffQueue
+
+CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")
+OPEN_ASSIGNED: tuple[str, ...] = ("claimed", "in_progress")
+DAY = 86400
+REPORT_WORK_MEM = "64MB"
+#: Dimensions of the response-time report, each the name of a column of the facts subquery.
+DIMENSIONS: tuple[str, ...] = ("queue_code", "region", "staff_id", "subject", "week")
+#: Durations of the facts subquery (seconds): clock time, and business time for normal requests.
+DURATIONS: tuple[str, ...] = ("claim_s", "contact_s", "resolve_s", "claim_bs", "contact_bs", "resolve_bs")
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970-01-01 UTC of a timestamp column, as a float, on either engine."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    # SQLite keeps timestamps as UTC text; julianday() is exact to the millisecond, so round there.
+    return f"round((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0, 3)"
+
+
+class day_number(FunctionElement):
+    """Whole days since 1970-01-01 of (local) epoch seconds: floor(x / 86400) as an integer."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(day_number, "postgresql")
+def _day_pg(element: day_number, compiler: Any, **kw: Any) -> str:
+    return f"CAST(floor(({compiler.process(element.clauses, **kw)}) / 86400.0) AS INTEGER)"
+
+
+@compiles(day_number, "sqlite")
+def _day_sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
+    # Truncation equals floor for the positive values of any date after 1970.
+    return f"CAST(({compiler.process(element.clauses, **kw)}) / 86400.0 AS INTEGER)"
+
+
+class month_key(FunctionElement):
+    """'YYYY-MM' of (local) epoch seconds."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "month_key"
+
+
+@compiles(month_key, "postgresql")
+def _month_pg(element: month_key, compiler: Any, **kw: Any) -> str:
+    return f"to_char(to_timestamp({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+@compiles(month_key, "sqlite")
+def _month_sqlite(element: month_key, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, 'unixepoch')"
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """What SQL needs to measure business time (see `bot.metrics.business_clock`).
+
+    `days` holds (day number, open seconds from the first listed day to the start of this one, 1 if the
+    offices open that day else 0). Business seconds between two moments are then B(b) - B(a) with
+    B(t) = base(day of t) + open(day of t) * clamp(local seconds of t - start_s, 0, day_s).
+    """
+
+    offset_s: int
+    start_s: int
+    day_s: int
+    days: tuple[tuple[int, int, int], ...]
+
+
+def _calendar_cte(clock: BusinessClock, dialect: str) -> sa.CTE:
+    """The business calendar as a table, from one JSON parameter (a VALUES list would not suit SQLite)."""
+    if dialect == "postgresql":
+        sql = ("SELECT CAST(c->>0 AS INTEGER) AS day, CAST(c->>1 AS BIGINT) AS base, CAST(c->>2 AS INTEGER) AS open"
+               " FROM jsonb_array_elements(CAST(:calendar AS JSONB)) AS c")
+    else:
+        sql = ("SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS base,"
+               " json_extract(value, '$[2]') AS open FROM json_each(:calendar)")
+    text = sa.text(sql).bindparams(calendar=json.dumps(clock.days, separators=(",", ":")))
+    return text.columns(sa.column("day", sa.Integer), sa.column("base", sa.BigInteger),
+                        sa.column("open", sa.Integer)).cte("business_calendar")
+
+
+def _event_moments(e: sa.Table) -> list[ColumnElement]:
+    """Per request, from its events: created, first claim, first contact, first and last closing."""
+    at = epoch_seconds(e.c.at)
+    is_status = e.c.kind == "status"
+    closing = sa.and_(is_status, e.c.to_status.in_(CLOSED_STATUSES))
+    return [
+        func.min(sa.case((e.c.kind == "created", at))).label("created_event"),
+        func.min(sa.case((sa.and_(is_status, e.c.to_status == "claimed"), at))).label("claimed"),
+        func.min(sa.case((e.c.kind == "first_contact", at))).label("contacted"),
+        func.min(sa.case((closing, at))).label("first_closed"),
+        func.max(sa.case((closing, at))).label("last_closed"),
+        func.max(sa.case((closing, e.c.id))).label("last_closing_id"),
+        func.max(sa.case((is_status, e.c.id))).label("last_status_id"),
+    ]
+
+
+def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.CTE:
+    """One row per request: its grouping columns, SLA deadlines and the moments that matter, from events.
+
+    On PostgreSQL the events are folded per request in a LATERAL subquery: an index-only scan of
+    `ix_request_event_report` for just the requests of the range, where a plain join would scan and hash
+    every event of every year (about twice as slow at a million requests). The result is MATERIALIZED
+    so the planner cannot push the calendar joins into that loop (which ran them once per request, ten
+    times slower). SQLite has no LATERAL: there it is a join grouped by request.
+    """
+    r, e = Request.__table__, RequestEvent.__table__
+    request_columns = [
+        r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
+        func.coalesce(r.c.category, r.c.topic).label("subject"),
+        epoch_seconds(r.c.claim_due_at).label("claim_due"), epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
+    ]
+    folded = _event_moments(e)
+    if dialect == "postgresql":
+        lateral = select(*folded).where(e.c.request_id == r.c.id).lateral("moments")
+        moments, joined, grouping = [lateral.c[c.name] for c in folded], r.outerjoin(lateral, sa.true()), []
+    else:
+        moments, joined, grouping = folded, r.outerjoin(e, e.c.request_id == r.c.id), [r.c.id]
+    # A request without a "created" event (none should exist) is measured from its creation column.
+    created = func.coalesce(moments[0], epoch_seconds(r.c.created_at)).label("created")
+    query = select(*request_columns, created, *moments[1:]).select_from(joined).group_by(*grouping)
+    stamps = query.where(r.c.merged_into_id.is_(None), *conditions).cte("stamps")
+    return stamps.prefix_with("MATERIALIZED") if dialect == "postgresql" else stamps
+
+
+def _sla_flag(done: ColumnElement, due: ColumnElement, first_closed: ColumnElement, now: float) -> ColumnElement:
+    """1 on time, 0 late or overdue, NULL while still pending or closed before the deadline without it."""
+    return sa.case(
+        (done.is_not(None), sa.case((done <= due, 1), else_=0)),
+        (sa.and_(due <= now, sa.or_(first_closed.is_(None), first_closed > due)), 0),
+    )
+
+
+def response_facts(
+    conditions: Sequence[ColumnElement[bool]], clock: BusinessClock, *, now: datetime, dialect: str
+) -> sa.Subquery:
+    """One row per request with its durations (seconds) and SLA flags: what every figure is made of."""
+    s = _stamps(conditions, dialect)
+    calendar = _calendar_cte(clock, dialect)
+    k0, k1, k2, k3 = (calendar.alias(f"k{i}") for i in range(4))
+
+    def local(moment: ColumnElement) -> ColumnElement:
+        return moment + clock.offset_s
+
+    def business(moment: ColumnElement, day: sa.FromClause) -> ColumnElement:
+        into_day = local(moment) - day_number(local(moment)) * DAY - clock.start_s
+        clamped = sa.case((into_day <= 0, 0), (into_day >= clock.day_s, clock.day_s), else_=into_day)
+        return day.c.base + day.c.open * clamped
+
+    def normal_only(value: ColumnElement) -> ColumnElement:
+        return sa.case((s.c.urgency == "normal", value))
+
+    closed_now = sa.and_(s.c.last_closing_id.is_not(None), s.c.last_closing_id == s.c.last_status_id)
+    created_day = day_number(local(s.c.created))
+    joined = s
+    for day, moment in ((k0, s.c.created), (k1, s.c.claimed), (k2, s.c.contacted), (k3, s.c.last_closed)):
+        joined = joined.outerjoin(day, day.c.day == day_number(local(moment)))
+    return (
+        select(
+            s.c.id, s.c.queue_code, s.c.region, s.c.staff_id, s.c.subject, s.c.urgency,
+            (created_day - (created_day + 3) % 7).label("week"),  # day 0 was a Thursday: Monday of the week
+            (s.c.claimed - s.c.created).label("claim_s"),
+            (s.c.contacted - s.c.created).label("contact_s"),
+            sa.case((closed_now, s.c.last_closed - s.c.created)).label("resolve_s"),
+            normal_only(business(s.c.claimed, k1) - business(s.c.created, k0)).label("claim_bs"),
+            normal_only(business(s.c.contacted, k2) - business(s.c.created, k0)).label("contact_bs"),
+            normal_only(sa.case((closed_now, business(s.c.last_closed, k3) - business(s.c.created, k0))))
+            .label("resolve_bs"),
+            _sla_flag(s.c.claimed, s.c.claim_due, s.c.first_closed, now.timestamp()).label("claim_ok"),
+            _sla_flag(s.c.contacted, s.c.contact_due, s.c.first_closed, now.timestamp()).label("contact_ok"),
+        )
+        .select_from(joined)
+        .subquery("facts")
+    )
+
+
+def aggregates_in_database(session: Session) -> bool:
+    """PostgreSQL has `percentile_cont`; on SQLite the facts are summarised in Python."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def response_aggregates(facts: sa.Subquery) -> sa.Select:
+    """Every group's figures in one pass (PostgreSQL GROUPING SETS: one set per dimension plus the total)."""
+    dims = [facts.c[name] for name in DIMENSIONS]
+    dimension = sa.case(*((func.grouping(dim) == 0, dim.name) for dim in dims), else_="all").label("dimension")
+    measures: list[ColumnElement] = [func.count().label("requests")]
+    for name in DURATIONS:
+        value = facts.c[name]
+        measures += [func.percentile_cont(0.5).within_group(value).label(f"{name}_p50"),
+                     func.percentile_cont(0.9).within_group(value).label(f"{name}_p90"),
+                     func.count(value).label(f"{name}_n")]
+    for flag in ("claim_ok", "contact_ok"):
+        measures += [func.coalesce(func.sum(facts.c[flag]), 0).label(f"{flag}_sum"),
+                     func.count(facts.c[flag]).label(f"{flag}_n")]
+    sets = func.grouping_sets(*(sa.tuple_(dim) for dim in dims), sa.text("()"))
+    return select(dimension, *dims, *measures).group_by(sets)
+
+
+def fetch_response_rows(
+    session: Session, conditions: Sequence[ColumnElement[bool]], clock: BusinessClock, *, now: datetime
+) -> tuple[bool, list[sa.RowMapping]]:
+    """(aggregated, rows): group figures from PostgreSQL, or one facts row per request elsewhere."""
+    facts = response_facts(conditions, clock, now=now, dialect=dialect_of(session))
+    if aggregates_in_database(session):
+        # For this transaction only: the percentiles sort every group's durations, and PostgreSQL's default
+        # 4 MB of sort memory sends a quarter of a year of a province's requests to disk; and JIT compiling
+        # this many expressions costs more than it saves (measured at a million requests).
+        session.execute(sa.text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+        session.execute(sa.text("SET LOCAL jit = off"))
+        return True, list(session.execute(response_aggregates(facts)).mappings())
+    wanted = [facts.c[name] for name in (*DIMENSIONS, *DURATIONS, "claim_ok", "contact_ok")]
+    return False, list(session.execute(select(*wanted)).mappings())
+
+
+def open_by_staff(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[sa.Row]:
+    """(staff id, status, urgency, count) of requests someone holds now: a counselor's current load."""
+    query = (
+        select(Request.assigned_staff_id, Request.status, Request.urgency, func.count())
+        .where(col(Request.status).in_(OPEN_ASSIGNED), col(Request.assigned_staff_id).is_not(None), *conditions)
+        .group_by(Request.assigned_staff_id, Request.status, Request.urgency)
+    )
+    return list(session.execute(query))
+
+
+def unclaimed_by_queue(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[sa.Row]:
+    """(queue code, urgency, count) of requests waiting for anyone to claim them."""
+    query = (
+        select(Request.queue_code, Request.urgency, func.count())
+        .where(Request.status == "new", col(Request.merged_into_id).is_(None), *conditions)
+        .group_by(Request.queue_code, Request.urgency)
+    )
+    return list(session.execute(query))
+
+
+def upcoming_appointments(
+    session: Session, conditions: Sequence[ColumnElement[bool]], *, start: datetime, end: datetime
+) -> list[sa.Row]:
+    """(staff id, count) of confirmed appointments starting in [start, end) on visible requests."""
+    query = (
+        select(Appointment.staff_id, func.count())
+        .join(Request, col(Request.id) == col(Appointment.request_id))
+        .where(Appointment.status == "confirmed", Appointment.starts_at >= start, Appointment.starts_at < end,
+               *conditions)
+        .group_by(Appointment.staff_id)
+    )
+    return list(session.execute(query))
+
+
+def sightings_by_kecamatan(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[sa.Row]:
+    """(region, kecamatan code, count) of sightings: where reports come from."""
+    query = (
+        select(Request.region, Request.kecamatan_code, func.count())
+        .where(Request.kind == "sighting", col(Request.merged_into_id).is_(None), *conditions)
+        .group_by(Request.region, Request.kecamatan_code)
+    )
+    return list(session.execute(query))
+
+
+def sightings_by_month(
+    session: Session, conditions: Sequence[ColumnElement[bool]], *, categories: Iterable[str], offset_s: int
+) -> list[sa.Row]:
+    """(local month 'YYYY-MM', region, category, count) of sightings of the given categories."""
+    month = month_key(epoch_seconds(col(Request.created_at)) + offset_s).label("month")
+    query = (
+        select(month, Request.region, Request.category, func.count())
+        .where(Request.kind == "sighting", col(Request.category).in_(list(categories)),
+               col(Request.merged_into_id).is_(None), *conditions)
+        .group_by(month, Request.region, Request.category)
+    )
+    return list(session.execute(query))
+
+
+def queue_counselors(session: Session, queue_codes: Iterable[str] | None) -> list[int]:
+    """Active counselors working in any of these queues (None: any queue): who could take work."""
+    query = (select(Staff.id).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
+             .where(Staff.role == "counselor", col(Staff.active).is_(True)))
+    if queue_codes is not None:
+        query = query.where(col(StaffQueue.queue_code).in_(sorted(queue_codes)))
+    return sorted(set(session.exec(query)))
+
+
+def staff_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted))).all())
+
+
+def queue_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Queue.code, Queue.name)).all())

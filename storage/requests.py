@@ -1,0 +1,81 @@
+"""Requests, their queues and their event log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+import sqlalchemy.dialects.sqlite
+from sqlmodel import Session, select
+
+from storage.models import Queue, Request, RequestEvent
+
+TICKET_ATTEMPTS = 8
+
+
+def ensure_queues(session: Session, *, queues: Iterable[tuple[str, str, str, str]]) -> None:
+    """Create or rename the queues the routing file names: (code, agency, region, name).
+
+    An upsert, because every instance does this on start, and two starting together must not collide.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    for code, agency, region, name in queues:
+        statement = insert(Queue).values(code=code, agency=agency, region=region, name=name)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["code"], set_={"agency": agency, "region": region, "name": name}))
+
+
+def create_request(session: Session, *, request: Request, new_code: Callable[[], str]) -> Request:
+    """Insert a request under a fresh ticket code, drawing again on the rare collision."""
+    for _ in range(TICKET_ATTEMPTS):
+        request.ticket_code = new_code()
+        try:
+            with session.begin_nested():
+                session.add(request)
+                session.flush()
+            return request
+        except sa.exc.IntegrityError:
+            # The savepoint rollback already took the row out of the session; draw again.
+            if request in session:
+                session.expunge(request)
+            request.id = None
+    raise RuntimeError("could not draw an unused ticket code")
+
+
+def add_event(
+    session: Session,
+    *,
+    request_id: int,
+    kind: str,
+    actor: str,
+    at: datetime,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> RequestEvent:
+    event = RequestEvent(
+        request_id=request_id,
+        kind=kind,
+        actor=actor,
+        at=at,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event
+
+
+def find_contact_request(session: Session, *, ticket_code: str, contact_id: int) -> Request | None:
+    """A ticket only its own reporter may look up; others get "not found", never a hint it exists."""
+    return session.exec(
+        select(Request).where(Request.ticket_code == ticket_code, Request.contact_id == contact_id)
+    ).first()
+
+
+def get_queue(session: Session, *, code: str) -> Queue | None:
+    return session.get(Queue, code)

@@ -1,0 +1,81 @@
+"""Staff accounts, their queues, Telegram links, and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from storage.models import AuditLog, Queue, Staff, StaffQueue
+
+
+def add_staff(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password_hash: str,
+    role: str,
+    region: str | None,
+    queues: Iterable[str],
+    now: datetime,
+) -> Staff:
+    staff = Staff(username=username, display_name=display_name, password_hash=password_hash,
+                  role=role, region=region, created_at=now)
+    session.add(staff)
+    session.flush()
+    set_staff_queues(session, staff_id=staff.id, queues=queues)
+    return staff
+
+
+def set_staff_queues(session: Session, *, staff_id: int, queues: Iterable[str]) -> None:
+    session.exec(delete(StaffQueue).where(StaffQueue.staff_id == staff_id))
+    session.add_all(StaffQueue(staff_id=staff_id, queue_code=code) for code in sorted(set(queues)))
+
+
+def staff_by_username(session: Session, *, username: str) -> Staff | None:
+    return session.exec(select(Staff).where(Staff.username == username)).first()
+
+
+def staff_by_contact(session: Session, *, contact_id: int) -> Staff | None:
+    """The active staff member whose linked Telegram contact this is."""
+    return session.exec(select(Staff).where(Staff.telegram_contact_id == contact_id, Staff.active)).first()
+
+
+def staff_by_link_code(session: Session, *, code_hash: str, now: datetime) -> Staff | None:
+    return session.exec(
+        select(Staff).where(Staff.link_code_hash == code_hash, Staff.link_code_expires_at > now, Staff.active)
+    ).first()
+
+
+def staff_queue_codes(session: Session, *, staff_id: int) -> set[str]:
+    return set(session.exec(select(StaffQueue.queue_code).where(StaffQueue.staff_id == staff_id)))
+
+
+def queue_codes(session: Session, *, region: str | None = None) -> set[str]:
+    query = select(Queue.code)
+    if region is not None:
+        query = query.where(Queue.region == region)
+    return set(session.exec(query))
+
+
+def queue_members(session: Session, *, queue_code: str) -> list[Staff]:
+    return list(
+        session.exec(
+            select(Staff).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
+            .where(StaffQueue.queue_code == queue_code, Staff.active)
+        )
+    )
+
+
+def coordinators_of(session: Session, *, regions: Iterable[str]) -> list[Staff]:
+    return list(
+        session.exec(select(Staff).where(Staff.role == "coordinator", col(Staff.region).in_(set(regions)), Staff.active))
+    )
+
+
+def audit(session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
+    """Record a view or export of personal data, or an erasure: who, what, when."""
+    session.add(AuditLog(actor=actor, action=action, target=target, at=at, detail=detail or {}))

@@ -1,0 +1,103 @@
+"""WhatsApp's 24-hour window in the outbox: held messages, the window notice, and delivery statuses.
+
+Meta accepts free-form messages only within 24 hours of the citizen's last message. A message that
+cannot go out (the sender saw the window closed, or Meta answered 131047 later in a `failed` status)
+is *held*: status `held`, never claimed, never lost. The citizen is told with one approved template
+(the *window notice*), and their next message re-queues everything held, oldest first, before the
+replies to what they just wrote.
+
+The notice is itself an outbox row (status `sent`, payload marked with `template`), so its delivery
+statuses are recorded like any other message and "was a notice sent since the citizen last wrote?"
+is one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select, update
+
+from storage.delivery import HELD
+from storage.models import Contact, OutboxMessage
+
+CHANNEL = "whatsapp"
+WINDOW_CLOSED_ERROR = 131047
+#: Forward-only order of delivery statuses: a late "delivered" never overwrites "read".
+_PROGRESS = {"pending": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3}
+_FINAL = ("held", "dead", "unreachable", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class HeldContact:
+    """Who to send the window notice to after a status webhook held one of their messages."""
+
+    contact_id: int
+    address: str
+    language: str
+    last_inbound_at: datetime | None
+
+
+def notice_sent_since(session: Session, *, contact_id: int, since: datetime | None) -> bool:
+    """Whether a window notice already went to this contact after their last message."""
+    query = select(OutboxMessage.payload).where(
+        OutboxMessage.contact_id == contact_id,
+        OutboxMessage.channel == CHANNEL,
+        col(OutboxMessage.status).in_(("sent", "delivered", "read")),
+    )
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    return any(is_window_notice(payload) for payload in session.exec(query))
+
+
+def record_window_notice(
+    session: Session, *, contact_id: int, payload: dict[str, Any], platform_message_id: str | None, now: datetime
+) -> OutboxMessage:
+    """Store the notice that was sent, so its statuses land somewhere and it is sent once per window."""
+    row = OutboxMessage(
+        contact_id=contact_id, channel=CHANNEL, payload=payload, status="sent", attempts=1,
+        next_attempt_at=now, created_at=now, sent_at=now, platform_message_id=platform_message_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def is_window_notice(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("template"))
+
+
+def record_delivery_status(
+    session: Session, *, platform_message_id: str, status: str, error_code: int | None, error: str
+) -> HeldContact | None:
+    """Apply a status webhook to its outbox row; returns the contact when a 131047 failure held it.
+
+    Statuses may arrive out of order or twice: only forward moves are applied, and a row that is
+    already held, dead or failed stays so. An unknown wamid (another system's message, or a status
+    that overtook the worker's commit) is ignored.
+    """
+    row = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == CHANNEL, OutboxMessage.platform_message_id == platform_message_id
+        )
+    ).first()
+    if row is None or row.status in _FINAL:
+        return None
+    if status != "failed":
+        if _PROGRESS.get(status, -1) > _PROGRESS.get(row.status, 0):
+            row.status = status
+        return None
+    if _PROGRESS.get(row.status, 0) >= _PROGRESS["delivered"]:
+        return None
+    row.last_error = error[:500]
+    if error_code != WINDOW_CLOSED_ERROR or is_window_notice(row.payload):
+        row.status = "failed"
+        return None
+    row.status = HELD
+    contact = session.get(Contact, row.contact_id)
+    assert contact is not None
+    return HeldContact(
+        contact.id, contact.address or contact.platform_user_id, contact.language, contact.last_inbound_at
+    )
+

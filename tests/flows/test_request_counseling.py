@@ -1,0 +1,81 @@
+"""Transcripts of the counseling request through the real engine, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.i18n import load_catalog
+from storage.models import Contact, Request
+from tests.helpers.chat import Chat
+
+T = load_catalog()
+
+
+def _to_summary(chat: Chat, *, topic: str = "pengasuhan_anak", way: str = "chat") -> None:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.press(f"topic:{topic}")
+    chat.press("reg:kab-lebak")
+    chat.press("whom:self")
+    chat.press(f"way:{way}")
+    if way == "phone":
+        chat.send("0857 1234 5678")
+    chat.press("time:evening")
+    chat.send("Anak saya susah diatur sejak pindah sekolah")
+    chat.press("consent:yes")
+
+
+def test_happy_path_goes_to_lk3_with_contact_times(chat: Chat, runtime) -> None:
+    _to_summary(chat)
+    summary = chat.text
+    assert "Pengasuhan anak" in summary and "Kabupaten Lebak" in summary and "Sore (16.00–20.00)" in summary
+    chat.press("confirm:send")
+    code = chat.ticket_code()
+    assert "Konselor LK3 Kabupaten Lebak akan menghubungi Anda dalam 1 hari kerja" in chat.text
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.ticket_code, request.kind, request.queue_code, request.urgency) == (
+            code, "counseling", "lk3-kab-lebak", "normal"
+        )
+        assert (request.topic, request.for_whom, request.contact_way, request.contact_times) == (
+            "pengasuhan_anak", "self", "chat", "evening"
+        )
+        assert request.description == "Anak saya susah diatur sejak pindah sekolah"
+        assert session.get(Contact, request.contact_id).contact_times == "evening"
+
+
+def test_domestic_violence_goes_to_p2tp2a_urgent_with_validated_phone(chat: Chat, runtime) -> None:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.send("kekerasan dalam rumah tangga")  # typed label instead of a press
+    chat.send("tangsel")  # typed region
+    chat.send("2")  # numbered option: for a family member
+    chat.press("way:phone")
+    chat.send("0857")
+    assert T.text("id", "common.phone_invalid") in chat.text
+    chat.send("+62 857 1234 5678")
+    chat.press("time:anytime")
+    chat.press("skip")
+    chat.press("consent:no")
+    assert "Konseling hanya bisa dilakukan" in chat.text and chat.choice_ids == ["consent:yes", "consent:no"]
+    chat.press("consent:yes")
+    assert "(tidak diisi)" in chat.text
+    chat.press("confirm:send")
+    assert "dalam 1 jam" in chat.text
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.queue_code, request.urgency, request.phone, request.for_whom) == (
+            "p2tp2a-kota-tangerang-selatan", "urgent", "+6285712345678", "family"
+        )
+
+
+def test_change_way_from_phone_to_chat_drops_the_phone(chat: Chat, runtime) -> None:
+    _to_summary(chat, way="phone")
+    assert "+6285712345678" in chat.text
+    chat.press("confirm:edit")
+    chat.press("edit:contact_way")
+    chat.press("way:chat")
+    assert "+6285712345678" not in chat.text
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        assert session.exec(select(Request)).one().phone is None

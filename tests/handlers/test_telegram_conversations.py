@@ -1,0 +1,184 @@
+"""Whole conversations over Telegram: the real PTB Application against the fake Bot API, in polling and
+webhook mode, on SQLite and PostgreSQL. Replies are asserted as the citizen reads them (the texts that
+reached the fake server); rows through the `runtime` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from storage.models import Contact, Conversation, ProcessedInbound, Request
+from tests.helpers.chat import TICKET
+from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.telegram_chat import (
+    TelegramCitizen,
+    TelegramLine,
+    message_update,
+    telegram_line,
+    telegram_settings,
+    with_telegram_texts,
+)
+
+
+@pytest.fixture(params=["polling", "webhook"])
+def telegram_mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(database_url: str, fake: FakeBotApi, telegram_mode: str) -> Settings:
+    return telegram_settings(database_url, fake, webhook=telegram_mode == "webhook")
+
+
+@pytest.fixture
+async def line(runtime: Runtime, fake: FakeBotApi) -> AsyncIterator[TelegramLine]:
+    async with telegram_line(with_telegram_texts(runtime), fake) as running:
+        yield running
+
+
+@pytest.fixture
+def citizen(line: TelegramLine) -> TelegramCitizen:
+    return TelegramCitizen(line)
+
+
+def _t(line: TelegramLine, key: str, **params: str) -> str:
+    return line.runtime.catalog.text("id", key, **params)
+
+
+def _state(runtime: Runtime) -> tuple[str, str, dict]:
+    with Session(runtime.db) as session:
+        conversation = session.exec(select(Conversation)).one()
+        return conversation.flow, conversation.step, conversation.data
+
+
+def _requests(runtime: Runtime) -> list[Request]:
+    with Session(runtime.db) as session:
+        return list(session.exec(select(Request)))
+
+
+async def _counseling_to_summary(citizen: TelegramCitizen) -> None:
+    await citizen.send("/konseling")
+    for choice in ("topic:pengasuhan_anak", "reg:kab-lebak", "whom:self", "way:chat", "time:evening"):
+        await citizen.press(choice)
+    await citizen.send("Anak saya susah diatur sejak pindah sekolah")
+    await citizen.press("consent:yes")
+
+
+async def test_full_sighting_with_a_pin_and_a_photo(citizen: TelegramCitizen, line: TelegramLine) -> None:
+    greeting = await citizen.send("/start")
+    assert greeting[0].startswith("Halo!") and greeting[1].startswith(_t(line, "menu.title"))
+    menu = citizen.message_with_button("menu:lapor")
+    asked = await citizen.press("menu:lapor")
+    assert asked == [_t(line, "sighting.ask_group")]
+    pressed = line.fake.message(citizen.chat_id, menu["message_id"])
+    assert pressed["text"].endswith(f"✅ {_t(line, 'menu.report')}") and "reply_markup" not in pressed
+    for choice in ("grp:anak", "cat:anak_jalanan", "reg:kota-serang", "kec:4017"):
+        await citizen.press(choice)
+    assert citizen.last == [_t(line, "sighting.ask_place")]
+    assert citizen.sent()[-1]["reply_markup"]["keyboard"][0][0]["request_location"] is True
+    assert await citizen.share_location(-6.05, 106.17) == [_t(line, "sighting.ask_description")]
+    assert citizen.sent()[-1]["reply_markup"] == {"remove_keyboard": True}
+    await citizen.send("Anak kecil tidur di trotoar depan pasar")
+    await citizen.send_photo("AgADBAAD-photo-1280")
+    await citizen.press("contact:anonymous")
+    summary = await citizen.press("consent:yes")
+    assert "Kasemen" in summary[0] and _t(line, "sighting.photo_count", count="1") in summary[0]
+    done = await citizen.press("confirm:send")
+    match = TICKET.search(done[0])
+    assert match and f"status {match.group(1)}" in done[0]
+    [request] = _requests(line.runtime)
+    assert (request.ticket_code, request.kind, request.category, request.queue_code) == (
+        match.group(1), "sighting", "anak_jalanan", "dinsos-kota-serang")
+    assert (request.latitude, request.longitude, request.kecamatan_code) == (-6.05, 106.17, "4017")
+    assert request.photo_refs == ["AgADBAAD-photo-1280"]  # the largest size; the smaller ones are not kept
+    with Session(line.runtime.db) as session:
+        contact = session.exec(select(Contact)).one()
+    assert (contact.channel, contact.platform_user_id) == ("telegram", str(citizen.chat_id))
+
+
+async def test_full_counseling_request(citizen: TelegramCitizen, line: TelegramLine) -> None:
+    await _counseling_to_summary(citizen)
+    assert "Pengasuhan anak" in citizen.text and "Kabupaten Lebak" in citizen.text
+    done = await citizen.press("confirm:send")
+    assert "Konselor LK3 Kabupaten Lebak akan menghubungi Anda dalam 1 hari kerja" in done[0]
+    [request] = _requests(line.runtime)
+    assert (request.kind, request.queue_code, request.contact_way, request.contact_times) == (
+        "counseling", "lk3-kab-lebak", "chat", "evening")
+
+
+async def test_status_check(citizen: TelegramCitizen, line: TelegramLine) -> None:
+    await _counseling_to_summary(citizen)
+    code = TICKET.search((await citizen.press("confirm:send"))[0]).group(1)  # type: ignore[union-attr]
+    status = await citizen.send(f"/status {code}")
+    assert status[0].startswith(f"Tiket {code} (konseling)") and _t(line, "status.names.new") in status[0]
+    assert (await citizen.send("/status ABC-DEF"))[0] == _t(line, "status.not_found", code="ABC-DEF")
+
+
+async def test_a_second_press_on_an_old_keyboard_is_answered_and_changes_nothing(
+    citizen: TelegramCitizen, line: TelegramLine
+) -> None:
+    await citizen.send("/start")
+    menu = citizen.message_with_button("menu:lapor")  # the keyboard as the citizen's phone still shows it
+    await citizen.press("menu:lapor", on=menu)
+    before = _state(line.runtime)
+    again = await citizen.press("menu:lapor", on=menu)
+    stale = _t(line, "common.stale_choice")
+    assert again == [f"{stale}\n\n{_t(line, 'sighting.ask_group')}"]
+    assert _state(line.runtime) == before
+    first, second = line.fake.calls_to("answerCallbackQuery")
+    assert "text" not in first.params and second.params["text"] == stale  # a toast on the old keyboard
+
+
+async def test_the_same_update_twice_is_processed_once(citizen: TelegramCitizen, line: TelegramLine) -> None:
+    await _counseling_to_summary(citizen)
+    send = citizen.button("confirm:send")
+    texts = await citizen.deliver(send, send)  # polling: one batch; webhook: Telegram re-POSTs it
+    assert [bool(TICKET.search(text)) for text in texts] == [True, False]  # ticket, then the menu: once
+    assert len(_requests(line.runtime)) == 1
+    answers = [c for c in line.fake.calls_to("answerCallbackQuery")
+               if c.params["callback_query_id"] == send["callback_query"]["id"]]
+    assert len(answers) == 2  # both deliveries answered, so the button never spins forever
+
+
+async def test_voice_note_and_edit_are_answered_and_the_draft_is_kept(
+    citizen: TelegramCitizen, line: TelegramLine
+) -> None:
+    await citizen.send("/lapor")
+    await citizen.press("grp:lansia_disabilitas")
+    before = _state(line.runtime)
+    voice = await citizen.deliver(citizen.message(voice={"file_id": "v1", "file_unique_id": "v1", "duration": 4}))
+    assert voice[0].startswith(_t(line, "common.unsupported"))
+    edit = citizen.message(text="lansia")
+    edit["edited_message"] = edit.pop("message")
+    assert (await citizen.deliver(edit))[0].startswith(_t(line, "common.unsupported"))
+    assert _state(line.runtime) == before
+
+
+async def test_deep_link_from_a_poster_fills_the_region(citizen: TelegramCitizen, line: TelegramLine) -> None:
+    texts = await citizen.send("/start lapor_kota-serang")
+    assert texts[0].startswith("Halo!") and texts[-1] == _t(line, "sighting.ask_group")
+    flow, _step, data = _state(line.runtime)
+    assert flow == "report_sighting" and data["answers"] == {"region": "kota-serang"}
+
+
+async def test_group_is_asked_to_write_in_private_and_nothing_is_stored(line: TelegramLine) -> None:
+    command = message_update(-100123, chat_type="supergroup", text="/lapor@pmks_banten_test_bot")
+    chatter = message_update(-100123, chat_type="supergroup", text="ada anak terlantar di pasar, namanya Budi")
+    assert await line.deliver(command, chatter) == [200, 200]
+    [told] = [c.params for c in line.fake.calls_to("sendMessage")]
+    assert told["chat_id"] == -100123
+    assert told["text"] == _t(line, "telegram.private_only", bot_username="pmks_banten_test_bot")
+    with Session(line.runtime.db) as session:
+        for table in (Contact, ProcessedInbound, Conversation):
+            assert session.exec(select(func.count()).select_from(table)).one() == 0

@@ -1,0 +1,284 @@
+"""Several instances on one PostgreSQL: the same traffic to both, work done once, the global send rate held.
+
+Each instance is the real service in its own process (`ServiceProcess`), with the platforms' fakes on
+127.0.0.1 (the fake Graph API and Bot API run in this test process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.config import Settings
+from bot.engine import utc_now
+from bot.runtime import Runtime, build_runtime
+from storage import due_work
+from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request, RequestEvent
+from tests.hardening.test_hostile_requests import CSRF, _seed_request
+from tests.hardening.test_restart import Burst
+from tests.helpers.fake_bot_api import TOKEN, ApiError, FakeBotApi
+from tests.helpers.fake_graph_api import FakeGraphAPI
+from tests.helpers.service_process import ServiceProcess
+from tests.helpers.staff import PASSWORD, make_staff
+from tests.helpers.telegram_chat import WEBHOOK_SECRET
+from tests.helpers.whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, message_payload, sign
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+WAIT_S = 90.0
+
+
+@pytest.fixture
+def db_runtime(database_url: str):
+    runtime = build_runtime(Settings(_env_file=None, database_url=database_url))
+    runtime.sync_queues()
+    yield runtime
+    runtime.close()
+
+
+def _count(runtime: Runtime, model: type, *where) -> int:
+    with Session(runtime.db) as session:
+        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+async def _eventually(condition, what: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(condition):
+        assert time.monotonic() < deadline, f"not within {timeout:.0f}s: {what}"
+        await asyncio.sleep(0.2)
+
+
+def _pair(tmp_path: Path, database_url: str, env: dict[str, str]) -> list[ServiceProcess]:
+    return [ServiceProcess(tmp_path, database_url, name=name, env=env) for name in ("a", "b")]
+
+
+# --- the same traffic to both ------------------------------------------------------------------------------
+
+
+async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_once(
+    database_url: str, tmp_path: Path, graph_api: FakeGraphAPI, db_runtime: Runtime
+) -> None:
+    env = {"WHATSAPP_TOKEN": "test-token-not-real", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+           "WHATSAPP_API_BASE_URL": graph_api.base_url, "WHATSAPP_MESSAGES_PER_SECOND": "1000"}
+    services = _pair(tmp_path, database_url, env)
+    await asyncio.gather(*(asyncio.to_thread(s.start) for s in services))
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
+            await asyncio.gather(*(_whatsapp_citizen(client, services, n) for n in range(10)),
+                                 _web_chats_across(client, services), _claims_across(client, services, db_runtime))
+            await _eventually(lambda: _count(db_runtime, OutboxMessage, OutboxMessage.channel == "whatsapp",
+                                             OutboxMessage.status.in_(("pending", "sending"))) == 0,
+                              "every WhatsApp reply sent")
+    finally:
+        for service in services:
+            service.stop()
+    with Session(db_runtime.db) as session:
+        rows = list(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "whatsapp")))
+        states = list(session.exec(select(Conversation).join(Contact).where(Contact.channel == "whatsapp")))
+    assert _count(db_runtime, ProcessedInbound, ProcessedInbound.channel == "whatsapp") == 10 * CITIZEN_MESSAGES
+    assert _count(db_runtime, Contact, Contact.channel == "whatsapp") == 10
+    assert {r.status for r in rows} == {"sent"} and len({r.platform_message_id for r in rows}) == len(rows)
+    assert len(graph_api.messages) == len(rows)  # each reply reached Meta once: none lost, none twice
+    # The two different messages a citizen sent to both instances at the same moment are both in the state.
+    assert len(states) == 10 and all(s.data.get("danger") and s.data["answers"].get("region") == "kota-serang"
+                                     for s in states)
+
+
+#: Per citizen: three messages each delivered to both instances, then two different ones at the same moment.
+CITIZEN_MESSAGES = 5
+
+
+async def _whatsapp_citizen(client: httpx.AsyncClient, services: list[ServiceProcess], n: int) -> None:
+    identity = {"wa_id": f"62812000{n:05d}", "bsuid": None}
+
+    def body(message: dict) -> bytes:
+        return message_payload(message, **identity)
+
+    async def post(service: ServiceProcess, raw: bytes) -> int:
+        headers = {"content-type": "application/json", "X-Hub-Signature-256": sign(raw)}
+        return (await client.post(f"{service.base_url}/webhooks/whatsapp", content=raw, headers=headers)).status_code
+
+    for message in ({"type": "text", "text": {"body": "halo"}},
+                    {"type": "interactive", "interactive": {"type": "button_reply",
+                                                            "button_reply": {"id": "menu:lapor", "title": "x"}}},
+                    {"type": "text", "text": {"body": "anak jalanan"}}):
+        raw = body(message)  # the same delivery to both instances at once: a retry landing elsewhere
+        assert await asyncio.gather(post(services[0], raw), post(services[1], raw)) == [200, 200]
+    danger = body({"type": "text", "text": {"body": "tolong saya dipukul"}})
+    region = body({"type": "interactive", "interactive": {"type": "list_reply",
+                                                          "list_reply": {"id": "reg:kota-serang", "title": "x"}}})
+    assert await asyncio.gather(post(services[0], danger), post(services[1], region)) == [200, 200]
+
+
+async def _web_chats_across(client: httpx.AsyncClient, services: list[ServiceProcess]) -> None:
+    """Each message of a conversation to the other instance than the one before (a round-robin balancer)."""
+    burst = Burst(services[0].base_url)
+    calls = 0
+    real_call = burst._call
+
+    async def alternate(client, method, path, **kwargs):
+        nonlocal calls
+        calls += 1
+        burst.base_url = services[calls % 2].base_url
+        return await real_call(client, method, path, **kwargs)
+
+    burst._call = alternate  # type: ignore[method-assign]
+    await asyncio.gather(*(burst.conversation(client, n) for n in range(10)))
+
+
+async def _claims_across(_client: httpx.AsyncClient, services: list[ServiceProcess], runtime: Runtime) -> None:
+    """Two counselors, one on each instance, press "claim" on the same ten requests at the same moment."""
+    ids = [_seed_request_in(runtime) for _ in range(10)]
+    browsers = [httpx.AsyncClient(base_url=s.base_url, timeout=httpx.Timeout(20.0)) for s in services]
+    try:
+        tokens = []
+        for name, browser in zip(("siti", "rina"), browsers):
+            make_staff(runtime, name, queues=("lk3-kota-serang",))
+            tokens.append(await _login(browser, name))
+        for request_id in ids:
+            answers = await asyncio.gather(*(
+                browser.post(f"/dashboard/requests/{request_id}/claim", data={"csrf_token": token})
+                for browser, token in zip(browsers, tokens)))
+            assert [a.status_code for a in answers] == [303, 303]
+    finally:
+        for browser in browsers:
+            await browser.aclose()
+    with Session(runtime.db) as session:
+        for request_id in ids:
+            claims = session.exec(select(RequestEvent).where(RequestEvent.request_id == request_id,
+                                                             RequestEvent.to_status == "claimed")).all()
+            assert len(claims) == 1 and session.get(Request, request_id).assigned_staff_id == claims[0].detail["staff"]
+
+
+def _seed_request_in(runtime: Runtime) -> int:
+    class _Service:  # _seed_request wants something with a runtime
+        pass
+
+    holder = _Service()
+    holder.runtime = runtime  # type: ignore[attr-defined]
+    return _seed_request(holder, "lk3-kota-serang")  # type: ignore[arg-type]
+
+
+async def _login(browser: httpx.AsyncClient, username: str) -> str:
+    token = CSRF.search((await browser.get("/login")).text).group(1)
+    answer = await browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 303, answer.text
+    return CSRF.search((await browser.get("/dashboard")).text).group(1)
+
+
+# --- issue 6: delivery across instances and across a SIGKILL ------------------------------------------------
+
+
+class TimedBotApi(FakeBotApi):
+    """The fake Bot API, noting when each message arrived and for which chat."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[tuple[float, int]] = []
+
+    def _answer(self, method, params, outcome):
+        if method.lower() == "sendmessage" and not isinstance(outcome, ApiError):
+            with self._lock:
+                self.arrivals.append((time.monotonic(), int(params["chat_id"])))
+        return super()._answer(method, params, outcome)
+
+    def per_chat(self) -> Counter:
+        with self._lock:
+            return Counter(chat for _, chat in self.arrivals)
+
+
+def _telegram_env(fake: FakeBotApi, rate: int) -> dict[str, str]:
+    return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.api_base_url,
+            "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
+            "TELEGRAM_WEBHOOK_URL": "https://pmks.example.go.id/webhooks/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_MESSAGES_PER_SECOND": str(rate),
+            "DELIVERY_LEASE_SECONDS": "5"}
+
+
+def _seed_follow_ups(runtime: Runtime, count: int, first_chat: int = 900_000_000) -> list[int]:
+    """`count` Telegram citizens, each with one follow-up due now (urgent: no quiet hours in a test)."""
+    now = utc_now()
+    chats = [first_chat + n for n in range(count)]
+    with Session(runtime.db) as session, session.begin():
+        contacts = [Contact(channel="telegram", platform_user_id=str(chat), language="id", created_at=now,
+                            last_inbound_at=now) for chat in chats]
+        session.add_all(contacts)
+        session.flush()
+        for contact in contacts:
+            due_work.schedule(session, kind="citizen_update", dedupe_key=f"follow-up:{contact.id}",
+                              due_at=now - timedelta(seconds=1), now=now, contact_id=contact.id,
+                              payload={"key": "update.claimed", "params": {"code": "ABC-DEF"}, "urgent": True})
+    return chats
+
+
+def _max_in_any_second(times: list[float]) -> int:
+    times = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate(
+    database_url: str, tmp_path: Path, db_runtime: Runtime
+) -> None:
+    """Issue 6. The rate is counted where it matters, at the platform. Slots are 1/rate apart; the arrival of a
+    message may lag its slot by the network and the event loop, so an arrival window can catch one slot more
+    than the rate: the tolerance is 3 % of the rate (a late send, never an early one)."""
+    rate = 100
+    with TimedBotApi() as fake:
+        chats = _seed_follow_ups(db_runtime, 1000)
+        services = _pair(tmp_path, database_url, _telegram_env(fake, rate))
+        await asyncio.gather(*(asyncio.to_thread(s.start) for s in services))
+        try:
+            await _eventually(lambda: sum(fake.per_chat().values()) >= 1000, "1,000 follow-ups at the fake")
+            await asyncio.sleep(1.0)  # anything sent twice would arrive now
+        finally:
+            for service in services:
+                service.stop()
+        received = fake.per_chat()
+        arrivals = [at for at, _ in fake.arrivals]
+    assert set(received) == set(chats) and set(received.values()) == {1}  # each exactly once
+    assert _max_in_any_second(arrivals) <= rate * 1.03
+    assert max(arrivals) - min(arrivals) >= (1000 - 1) / rate - 0.1  # on average, never faster than the rate
+    assert all(service.log_tail().count("due_work_failed") == 0 for service in services)
+
+
+async def test_sigkill_with_follow_ups_due_and_in_flight_loses_none(
+    database_url: str, tmp_path: Path, db_runtime: Runtime
+) -> None:
+    """Issue 6: after a SIGKILL mid-delivery and a restart, every follow-up arrives; only those in flight at the
+    kill (claimed, not yet recorded as sent) may arrive twice."""
+    with TimedBotApi() as fake:
+        chats = _seed_follow_ups(db_runtime, 300)
+        service = ServiceProcess(tmp_path, database_url, name="delivery", env=_telegram_env(fake, 50)).start()
+        try:
+            # Killed while delivering: every follow-up has become an outbox message, a third of them are out.
+            await _eventually(lambda: _count(db_runtime, OutboxMessage) == 300, "the follow-ups queued")
+            await _eventually(lambda: sum(fake.per_chat().values()) >= 100, "the first hundred sent")
+            service.kill()
+            sent_before_kill = sum(fake.per_chat().values())
+            with Session(db_runtime.db) as session:
+                in_flight = {int(c.platform_user_id) for m, c in session.exec(
+                    select(OutboxMessage, Contact).join(Contact).where(OutboxMessage.status == "sending"))}
+            assert sent_before_kill < 300, "the kill came after the delivery: nothing tested"
+            service.start()
+            await _eventually(lambda: set(fake.per_chat()) == set(chats), "every follow-up after the restart")
+            await _eventually(lambda: _count(db_runtime, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                              "every outbox row recorded as sent")
+        finally:
+            service.stop()
+        received = fake.per_chat()
+    twice = {chat for chat, times in received.items() if times > 1}
+    assert max(received.values()) <= 2 and twice <= in_flight
+    assert _count(db_runtime, OutboxMessage) == 300

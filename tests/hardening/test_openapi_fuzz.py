@@ -1,0 +1,65 @@
+"""schemathesis against the OpenAPI of the web chat (and, once its date ranges are bounded, the JSON API): no 5xx.
+
+Requests are generated from `/openapi.json` (valid and invalid bodies, parameters, headers) and sent to the
+app in process. Half of the web chat calls use a real session id, so bodies reach the conversation engine
+instead of stopping at the 404 of an unknown session; JSON API calls carry a real token half of the time.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from bot.app import create_app
+from bot.cli.tokens import issue_token
+from bot.engine import utc_now
+from bot.runtime import Runtime
+from tests.helpers.chat import Chat
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def credentials(runtime: Runtime) -> dict[str, str]:
+    session_id = "s" * 32
+    Chat(runtime.engine, user_id=__import__("hashlib").sha256(session_id.encode()).hexdigest()).start()
+    with Session(runtime.db) as session, session.begin():
+        token = issue_token(session, name="fuzz", region=None, now=utc_now())
+    return {"session_id": session_id, "token": token}
+
+
+def test_no_5xx_for_anything_the_schema_allows(runtime: Runtime, credentials: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(runtime=runtime))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.path for op in operations} >= {"/api/webchat/sessions", "/api/webchat/sessions/{session_id}/messages",
+                                              "/readyz", "/api/v1/metrics"}
+    # Left out for now: the JSON API's date ranges are unbounded, and `/api/v1/metrics?date_from=0031-01-01`
+    # computes two thousand years of figures (the client gave up after 10 s): reported to its owners.
+    operations = [op for op in operations if not op.path.startswith("/api/v1/")]
+
+    @given(case=st.one_of([op.as_strategy() for op in operations]), real=st.booleans(), token=st.booleans())
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    def call(case, real: bool, token: bool) -> None:
+        if real and "session_id" in (case.path_parameters or {}):
+            case.path_parameters["session_id"] = credentials["session_id"]
+        headers = {"Authorization": f"Bearer {credentials['token']}"} if token else {}
+        response = case.call(headers=headers)
+        assert response.status_code < 500, (
+            f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}")
+        assert "Traceback" not in response.text
+
+    call()
+
+
+async def test_a_sequence_number_past_any_integer_column_is_422(runtime: Runtime, credentials: dict[str, str]) -> None:
+    """Found by the property above: `?after=9223372036854775808` overflowed the driver, a 5xx."""
+    import httpx
+
+    app = create_app(runtime=runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        path = f"/api/webchat/sessions/{credentials['session_id']}/messages"
+        assert (await client.get(path, params={"after": 2**63})).status_code == 422
+        assert (await client.get(path, params={"after": 2**63 - 1})).json() == {"replies": []}

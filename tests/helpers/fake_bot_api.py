@@ -1,0 +1,400 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for running the real python-telegram-bot against.
+
+It speaks the Bot API over HTTP the way a self-hosted Bot API server does: `POST /bot<token>/<method>`
+with a form or JSON body, answered with `{"ok": true, "result": ...}` or `{"ok": false, "error_code",
+"description", "parameters"}`; files at `GET /file/bot<token>/<path>`. It records every call, serves
+queued updates to `getUpdates` (long polling, honouring `offset`, `limit` and `timeout` without sleeping
+past a short cap), keeps the messages it "sent" so a test can press their buttons, and fails on demand
+(429 with `retry_after`, 403 blocked, 5xx, a stalled answer for client timeouts).
+
+The server runs in its own thread and event loop (`ThreadedServer`); every test-side method is thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.helpers.threaded_server import ThreadedServer
+
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
+BOT_USER: dict[str, Any] = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Layanan PMKS Banten",
+    "username": "pmks_banten_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+LONG_POLL_CAP_SECONDS = 0.5  # getUpdates never holds a connection longer: tests stay quick to stop
+# Parameters that are strings in the Bot API; every other form value arrives JSON-encoded (PTB's way).
+_STRING_PARAMS = frozenset({
+    "text", "caption", "callback_query_id", "url", "secret_token", "file_id", "language_code",
+    "parse_mode", "inline_message_id", "description", "short_description", "name",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    status: int  # the HTTP status the fake answered with
+
+
+@dataclass(slots=True)
+class _Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    stall_seconds: float = 0.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+class FakeBotApi:
+    """One fake Bot API server; use as a context manager (`with FakeBotApi() as fake:`)."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[ApiCall] = []
+        self.webhook: dict[str, Any] = {}
+        self.commands: dict[str | None, list[dict]] = {}  # by language_code
+        self._lock = threading.Condition()
+        self._updates: list[dict] = []
+        self._confirmed_offset = 0
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self._failures: dict[str, list[_Failure]] = {}
+        self._message_ids = itertools.count(5000)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._closing = False
+        self._server: ThreadedServer | None = None
+        self.port = 0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeBotApi:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    def start(self) -> None:
+        self._server = ThreadedServer(self._app())
+        self.port = self._server.port
+        self._server.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._closing = True
+            self._wake_long_polls()  # a pending getUpdates answers at once
+            self._server.stop()
+
+    # --- what tests set up ----------------------------------------------------------------------
+
+    def queue_updates(self, *updates: dict) -> None:
+        """Make updates available to getUpdates, in order (several at once arrive in one batch)."""
+        with self._lock:
+            self._updates.extend(copy.deepcopy(list(updates)))
+        self._wake_long_polls()
+
+    def fail_next(self, method: str, *, status: int, description: str, retry_after: int | None = None,
+                  times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with this error instead of doing them."""
+        with self._lock:
+            self._failures.setdefault(method.lower(), []).extend(
+                _Failure(status, description, retry_after) for _ in range(times)
+            )
+
+    def stall_next(self, method: str, seconds: float) -> None:
+        """Hold the next call of `method` for `seconds` before doing it: the client times out first."""
+        with self._lock:
+            self._failures.setdefault(method.lower(), []).append(_Failure(200, "", stall_seconds=seconds))
+
+    def add_file(self, file_id: str, content: bytes, *, path: str = "") -> None:
+        with self._lock:
+            self._files[file_id] = (path or f"photos/{file_id[-12:]}.jpg", content)
+
+    # --- what tests read ------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    def messages_to(self, chat_id: int) -> list[dict]:
+        """Messages the bot sent to a chat, oldest first, as they look now (after any edits)."""
+        with self._lock:
+            found = [m for (chat, _), m in sorted(self._messages.items()) if chat == chat_id]
+            return copy.deepcopy(found)
+
+    def message(self, chat_id: int, message_id: int) -> dict:
+        with self._lock:
+            return copy.deepcopy(self._messages[(chat_id, message_id)])
+
+    @property
+    def confirmed_offset(self) -> int:
+        """The highest getUpdates offset seen: every update below it is confirmed (fetched)."""
+        with self._lock:
+            return self._confirmed_offset
+
+    async def wait_until(self, condition: Callable[[FakeBotApi], bool], timeout: float = 5.0) -> None:
+        """Wait (bounded) until `condition(self)` holds; it is re-checked after every call the fake answers."""
+
+        def wait() -> bool:
+            with self._lock:
+                return self._lock.wait_for(lambda: condition(self), timeout)
+
+        if not await asyncio.to_thread(wait):
+            raise TimeoutError(f"fake Bot API: condition not met within {timeout} s")
+
+    # --- the server -----------------------------------------------------------------------------
+
+    def _app(self) -> Starlette:
+        @asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            self._loop = asyncio.get_running_loop()
+            self._wakeup = asyncio.Event()
+            yield
+
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file_endpoint, methods=["GET"]),
+            ],
+            lifespan=lifespan,
+        )
+
+    def _wake_long_polls(self) -> None:
+        loop, event = self._loop, self._wakeup
+        if loop is not None and event is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(event.set)
+
+    async def _endpoint(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        params = await _read_params(request)
+        if request.path_params["token"] != self.token:
+            return self._answer(method, params, ApiError(401, "Unauthorized"))
+        failure = self._take_failure(method)
+        if failure is not None and failure.stall_seconds:
+            await self._stall(failure.stall_seconds)
+        elif failure is not None:
+            return self._answer(method, params, ApiError(failure.status, failure.description, failure.retry_after))
+        handler = _METHODS.get(method.lower())
+        if handler is None:
+            return self._answer(method, params, ApiError(404, "Not Found: method not found"))
+        try:
+            result = await handler(self, params)
+        except ApiError as error:
+            return self._answer(method, params, error)
+        except (KeyError, ValueError, TypeError) as error:
+            return self._answer(method, params, ApiError(400, f"Bad Request: {type(error).__name__} {error}"))
+        return self._answer(method, params, result)
+
+    def _answer(self, method: str, params: dict[str, Any], outcome: Any) -> JSONResponse:
+        if isinstance(outcome, ApiError):
+            status = outcome.status
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": outcome.description}
+            if outcome.retry_after is not None:
+                body["parameters"] = {"retry_after": outcome.retry_after}
+        else:
+            status, body = 200, {"ok": True, "result": outcome}
+        with self._lock:
+            self.calls.append(ApiCall(method, params, status))
+            self._lock.notify_all()
+        return JSONResponse(body, status_code=status)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            queued = self._failures.get(method.lower())
+            return queued.pop(0) if queued else None
+
+    async def _stall(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._closing and time.monotonic() < deadline:
+            await asyncio.sleep(min(0.05, deadline - time.monotonic()))
+
+    async def _file_endpoint(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        with self._lock:
+            found = [content for path, content in self._files.values() if path == request.path_params["path"]]
+        return Response(found[0], media_type="image/jpeg") if found else Response(status_code=404)
+
+    # --- Bot API methods ------------------------------------------------------------------------
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict]:
+        offset = params.get("offset")
+        limit = int(params.get("limit") or 100)
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP_SECONDS)
+        assert self._loop is not None and self._wakeup is not None
+        deadline = self._loop.time() + wait
+        while True:
+            self._wakeup.clear()
+            with self._lock:
+                if offset is not None and int(offset) > self._confirmed_offset:
+                    self._confirmed_offset = int(offset)
+                    self._updates = [u for u in self._updates if u["update_id"] >= int(offset)]
+                    self._lock.notify_all()  # tests wait for this, before the long poll ends
+                batch = copy.deepcopy(self._updates[:limit])
+            remaining = deadline - self._loop.time()
+            if batch or remaining <= 0 or self._closing:
+                return batch
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), remaining)
+            except TimeoutError:
+                return []
+
+    async def _send_message(self, params: dict[str, Any]) -> dict:
+        text = params.get("text") or ""
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text.encode("utf-16-le")) // 2 > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        _check_buttons(markup)
+        chat_id = int(params["chat_id"])
+        message = {"message_id": next(self._message_ids), "from": BOT_USER, "chat": _chat(chat_id),
+                   "date": int(time.time()), "text": text}
+        if markup and "inline_keyboard" in markup:  # only inline keyboards belong to the message
+            message["reply_markup"] = markup
+        with self._lock:
+            self._messages[(chat_id, message["message_id"])] = message
+        return copy.deepcopy(message)
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict:
+        return self._edit(params, text=params["text"])
+
+    async def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict:
+        return self._edit(params, text=None)
+
+    def _edit(self, params: dict[str, Any], *, text: str | None) -> dict:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        markup = params.get("reply_markup")
+        with self._lock:
+            message = self._messages.get(key)
+            if message is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if (text is None or text == message["text"]) and markup == message.get("reply_markup"):
+                raise ApiError(400, "Bad Request: message is not modified")
+            if text is not None:
+                message["text"] = text
+            if markup:
+                message["reply_markup"] = markup
+            else:
+                message.pop("reply_markup", None)
+            message["edit_date"] = int(time.time())
+            return copy.deepcopy(message)
+
+    async def _get_file(self, params: dict[str, Any]) -> dict:
+        with self._lock:
+            found = self._files.get(params["file_id"])
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = found
+        return {"file_id": params["file_id"], "file_unique_id": f"u{abs(hash(path)) % 10**8}",
+                "file_size": len(content), "file_path": path}
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = {k: params.get(k) for k in ("url", "secret_token", "allowed_updates")}
+        return True
+
+    async def _delete_webhook(self, _params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = {}
+        return True
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.commands[params.get("language_code") or None] = list(params["commands"])
+        return True
+
+    async def _get_me(self, _params: dict[str, Any]) -> dict:
+        return dict(BOT_USER)
+
+    async def _true(self, _params: dict[str, Any]) -> bool:
+        return True
+
+
+_METHODS: dict[str, Callable[[FakeBotApi, dict[str, Any]], Any]] = {
+    "getme": FakeBotApi._get_me,
+    "getupdates": FakeBotApi._get_updates,
+    "sendmessage": FakeBotApi._send_message,
+    "editmessagetext": FakeBotApi._edit_message_text,
+    "editmessagereplymarkup": FakeBotApi._edit_message_reply_markup,
+    "answercallbackquery": FakeBotApi._true,
+    "getfile": FakeBotApi._get_file,
+    "setwebhook": FakeBotApi._set_webhook,
+    "deletewebhook": FakeBotApi._delete_webhook,
+    "setmycommands": FakeBotApi._set_my_commands,
+}
+
+
+async def _read_params(request: Request) -> dict[str, Any]:
+    """Bot API parameters from the query string and a JSON, urlencoded or multipart body."""
+    params: dict[str, Any] = {k: _decode(k, v) for k, v in request.query_params.items()}
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        body = await request.body()
+        params.update(json.loads(body) if body else {})
+    elif content_type:
+        form = await request.form()
+        params.update({k: _decode(k, v) for k, v in form.items() if isinstance(v, str)})
+    return params
+
+
+def _decode(name: str, value: str) -> Any:
+    if name in _STRING_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # e.g. a "@channelname" chat id
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Warga"}
+    return {"id": chat_id, "type": "supergroup", "title": "Grup warga"}
+
+
+def _check_buttons(markup: Any) -> None:
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if len(button.get("callback_data", "").encode("utf-8")) > 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+

@@ -1,0 +1,230 @@
+"""Counselor work through the real services and engine: claims, thread, appointments, closing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import Session, select
+
+from bot.runtime import Runtime
+from bot.services.access import PermissionDenied
+from bot.services.appointments import offer_slots
+from bot.services.case_thread import add_case_note, message_citizen
+from bot.services.claims import claim_request, close_request, reopen_request
+from bot.services.staff_accounts import new_link_code
+from storage.casework import request_events
+from storage.models import Appointment, CaseMessage, DueWork, OutboxMessage, Request, RequestNote, Staff
+from tests.helpers.chat import Chat
+from tests.helpers.staff import as_staff, make_staff
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _counseling(chat: Chat, *, topic: str = "konflik_keluarga", region: str = "kota-serang") -> Request:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.press(f"topic:{topic}")
+    chat.press(f"reg:{region}")
+    chat.press("whom:self")
+    chat.press("way:chat")
+    chat.press("time:anytime")
+    chat.press("skip")
+    chat.press("consent:yes")
+    chat.press("confirm:send")
+    code = chat.ticket_code()
+    with Session(chat.engine._db) as session:
+        return session.exec(select(Request).where(Request.ticket_code == code)).one()
+
+
+def _outbox_texts(runtime: Runtime, contact_id: int) -> list[str]:
+    with Session(runtime.db) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id))
+        return [r.payload["text"] for r in rows]
+
+
+def test_claim_race_has_exactly_one_winner(runtime: Runtime, chat: Chat) -> None:
+    """Twenty-four counselors press "klaim" at once, each on their own connection."""
+    request = _counseling(chat)
+    views = [make_staff(runtime, f"konselor{i}", queues=("lk3-kota-serang",)) for i in range(24)]
+    results: dict[int, object] = {}
+    barrier = threading.Barrier(len(views))
+
+    def press(view) -> None:
+        barrier.wait(timeout=30)
+        results[view.id] = as_staff(runtime, view, claim_request, request_id=request.id, routing=runtime.routing)
+
+    threads = [threading.Thread(target=press, args=(v,)) for v in views]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    winners = [staff_id for staff_id, result in results.items() if result.won]
+    assert len(results) == 24 and len(winners) == 1
+    winner = next(v for v in views if v.id == winners[0])
+    assert {r.holder for r in results.values()} == {winner.display_name}  # every loser is told who has it
+    with Session(runtime.db) as session:
+        claimed = session.get(Request, request.id)
+        assert (claimed.status, claimed.assigned_staff_id) == ("claimed", winner.id)
+        claims = [e for e in request_events(session, request_id=request.id) if e.to_status == "claimed"]
+        assert len(claims) == 1 and claims[0].actor == f"staff:{winner.id}"
+
+
+def test_journey_from_first_message_to_closing(runtime: Runtime, chat: Chat) -> None:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+    with time_machine.travel(start, tick=False) as traveller:
+        request = _counseling(chat)
+        siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+        traveller.shift(timedelta(minutes=30))
+        assert as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing).won
+        runtime.due_work.run_due()
+        assert "sudah ditangani petugas" in _outbox_texts(runtime, request.contact_id)[-1]
+
+        traveller.shift(timedelta(minutes=15))
+        as_staff(runtime, siti, message_citizen, request_id=request.id, text="Selamat pagi, bisa kita bicara besok?")
+        runtime.due_work.run_due()
+        assert "Selamat pagi, bisa kita bicara besok?" in _outbox_texts(runtime, request.contact_id)[-1]
+        chat.send("bisa bu, siang saja")
+        assert f"diteruskan ke petugas (tiket {request.ticket_code})" in chat.text
+
+        slots = [(datetime(2026, 11, 25, 13, 0, tzinfo=WIB), "office"), (datetime(2026, 11, 25, 14, 0, tzinfo=WIB), "phone")]
+        offered = as_staff(runtime, siti, offer_slots, request_id=request.id, slots=slots)
+        runtime.due_work.run_due()
+        assert "Rabu, 25 Nov 2026 13.00 WIB, di kantor" in _last_choices(runtime, request.contact_id)
+        chat.press(f"appt:{offered[1].id}")
+        assert "Janji temu dikonfirmasi: Rabu, 25 Nov 2026 14.00 WIB, lewat telepon" in chat.text
+        as_staff(runtime, siti, add_case_note, request_id=request.id, text="Ibu minta ditelepon siang.")
+        traveller.shift(timedelta(days=2))
+        as_staff(runtime, siti, close_request, request_id=request.id, outcome="resolved", note="Sudah dikonseling")
+
+    with Session(runtime.db) as session:
+        events = request_events(session, request_id=request.id)
+        created = next(e.at for e in events if e.kind == "created")
+        claimed = next(e.at for e in events if e.to_status == "claimed")
+        contacted = next(e.at for e in events if e.kind == "first_contact")
+        assert claimed - created == timedelta(minutes=30) and contacted - created == timedelta(minutes=45)
+        assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "in_progress", "resolved"]
+        assert [m.direction for m in session.exec(select(CaseMessage))] == ["out", "in"]
+        appointments = session.exec(select(Appointment).order_by(Appointment.id)).all()
+        assert [a.status for a in appointments] == ["cancelled", "confirmed"]
+        reminders = session.exec(select(DueWork).where(DueWork.dedupe_key.like(f"reminder:{offered[1].id}:%"))).all()
+        assert sorted(r.due_at.astimezone(WIB).hour for r in reminders) == [12, 14]  # 2 h and 24 h before
+        assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
+        assert session.get(Request, request.id).status == "resolved"
+
+
+def _last_choices(runtime: Runtime, contact_id: int) -> list[str]:
+    with Session(runtime.db) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact_id)
+                           .order_by(OutboxMessage.id.desc())).first()
+        return [c["label"] for c in row.payload["choices"]]
+
+
+def test_counselor_cannot_touch_another_queues_request(runtime: Runtime, chat: Chat) -> None:
+    request = _counseling(chat, topic="kdrt", region="kab-lebak")  # p2tp2a-kab-lebak
+    outsider = make_staff(runtime, "andi", queues=("lk3-kota-serang",))
+    for action, kwargs in (
+        (claim_request, {"routing": runtime.routing}),
+        (message_citizen, {"text": "halo"}),
+        (add_case_note, {"text": "catatan"}),
+        (close_request, {"outcome": "resolved", "note": "-"}),
+    ):
+        with pytest.raises(PermissionDenied):
+            as_staff(runtime, outsider, action, request_id=request.id, **kwargs)
+    lebak = make_staff(runtime, "koordinator.lebak", role="coordinator", region="kab-lebak")
+    assert as_staff(runtime, lebak, claim_request, request_id=request.id, routing=runtime.routing).won
+    province = make_staff(runtime, "koordinator.banten", role="coordinator", region="provinsi")
+    as_staff(runtime, province, add_case_note, request_id=request.id, text="dipantau provinsi")
+
+
+def test_claim_without_first_contact_lapses_and_coordinator_is_told(runtime: Runtime, chat: Chat) -> None:
+    with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
+        request = _counseling(chat, topic="kdrt")  # urgent: lapses after 4 hours
+        counselor = make_staff(runtime, "rina", queues=("p2tp2a-kota-serang",))
+        coordinator = make_staff(runtime, "koord", role="coordinator", region="kota-serang")
+        telegram = Chat(runtime.engine, user_id="5550001", channel=__import__("bot.messages").messages.Channel.TELEGRAM)
+        telegram.start()
+        with Session(runtime.db) as session, session.begin():
+            code = new_link_code(session, staff=session.get(Staff, coordinator.id), now=datetime.now(UTC))
+        telegram.send(f"/tautkan {code}")
+        assert "sudah ditautkan ke Koord" in telegram.text
+        as_staff(runtime, counselor, claim_request, request_id=request.id, routing=runtime.routing)
+        traveller.shift(timedelta(hours=4, minutes=1))
+        runtime.due_work.run_due()
+        with Session(runtime.db) as session:
+            lapsed = session.get(Request, request.id)
+            assert (lapsed.status, lapsed.assigned_staff_id) == ("new", None)
+            coordinator_contact = session.get(Staff, coordinator.id).telegram_contact_id
+        assert any("kembali ke antrean" in t for t in _outbox_texts(runtime, coordinator_contact))
+
+
+def test_counselor_is_never_double_booked(runtime: Runtime) -> None:
+    first, second = (Chat(runtime.engine, user_id=f"warga{i}") for i in (1, 2))
+    requests = [_counseling(first), _counseling(second)]
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    when = datetime.now(UTC) + timedelta(days=2)
+    offers = []
+    for request in requests:
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+        offers.append(as_staff(runtime, siti, offer_slots, request_id=request.id, slots=[(when, "office")]))
+    first.press(f"appt:{offers[0][0].id}")
+    assert "dikonfirmasi" in first.text
+    second.press(f"appt:{offers[1][0].id}")
+    assert "baru saja terisi" in second.text
+    with Session(runtime.db) as session:
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == ["confirmed", "proposed"]
+
+
+def test_reminder_of_a_cancelled_or_passed_appointment_is_dropped(runtime: Runtime, chat: Chat) -> None:
+    with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
+        request = _counseling(chat)
+        siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+        offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
+                         slots=[(datetime(2026, 11, 26, 10, 0, tzinfo=WIB), "office")])
+        chat.press(f"appt:{offer[0].id}")
+        before = len(_outbox_texts(runtime, request.contact_id))
+        with Session(runtime.db) as session, session.begin():  # the appointment was called off
+            session.get(Appointment, offer[0].id).status = "cancelled"
+        traveller.move_to(datetime(2026, 11, 26, 12, 0, tzinfo=WIB))
+        runtime.due_work.run_due()
+        texts = _outbox_texts(runtime, request.contact_id)[before:]
+        assert not any("Pengingat" in t for t in texts)
+
+
+def test_closed_request_can_be_reopened_with_a_reason(runtime: Runtime, chat: Chat) -> None:
+    request = _counseling(chat)
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+    as_staff(runtime, siti, close_request, request_id=request.id, outcome="unreachable", note="3x telepon")
+    as_staff(runtime, siti, reopen_request, request_id=request.id, reason="warga menghubungi lagi")
+    with Session(runtime.db) as session:
+        events = request_events(session, request_id=request.id)
+        assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "unreachable", "in_progress"]  # same counselor carries on
+        assert events[-1].detail["reason"] == "warga menghubungi lagi"
+
+
+def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, chat: Chat) -> None:
+    from bot.services.appointments import mark_appointment
+
+    with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
+        request = _counseling(chat)
+        siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+        offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
+                         slots=[(datetime(2026, 11, 25, 10, 0, tzinfo=WIB), "phone")])
+        chat.press(f"appt:{offer[0].id}")
+        traveller.move_to(datetime(2026, 11, 25, 11, 30, tzinfo=WIB))
+        as_staff(runtime, siti, mark_appointment, appointment_id=offer[0].id, status="done")
+        traveller.move_to(datetime(2026, 11, 25, 13, 5, tzinfo=WIB))
+        runtime.due_work.run_due()
+        with Session(runtime.db) as session:
+            last = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == request.contact_id)
+                                .order_by(OutboxMessage.id.desc())).first()
+        assert "bagaimana pertemuan tadi" in last.payload["text"]
+        assert [c["id"] for c in last.payload["choices"]] == [f"rate:{offer[0].id}:{n}" for n in range(1, 6)]
+        chat.press(f"rate:{offer[0].id}:5")
+        assert "Terima kasih atas penilaian" in chat.text

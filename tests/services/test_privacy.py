@@ -1,0 +1,161 @@
+"""Data protection as the citizen and the auditor see it: /dataku, /hapusdata, retention, logs, wording."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import Session, select
+
+from bot.__main__ import main
+from bot.i18n import load_catalog
+from bot.messages import Channel
+from bot.runtime import Runtime
+from bot.services.claims import claim_request, close_request
+from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent
+from tests.helpers.chat import Chat
+from tests.helpers.staff import as_staff, make_staff
+
+WIB = ZoneInfo("Asia/Jakarta")
+NAME, PHONE = "Sumarni Wulandari", "081298765432"
+STORY = f"Ibu {NAME} dipukul suaminya setiap malam, nomor saya {PHONE}"
+
+
+def _report(chat: Chat, description: str = STORY, *, phone: str = PHONE) -> str:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("korban tindak kekerasan")
+    chat.press("reg:kota-serang")
+    chat.send("kasemen")
+    chat.send("gang mawar no 3")
+    chat.send(description)
+    chat.press("skip")
+    chat.press("contact:phone")
+    chat.send(phone)
+    chat.press("consent:yes")
+    chat.press("confirm:send")
+    return chat.ticket_code()
+
+
+def test_dataku_shows_what_is_held(chat: Chat, runtime: Runtime) -> None:
+    code = _report(chat, "Anak tidur di emperan toko")
+    chat.send("/dataku")
+    assert code in chat.text and "Anak tidur di emperan toko" in chat.text and "+6281298765432" in chat.text
+    assert "gang mawar no 3" in chat.text and "/hapusdata" in chat.text
+    chat.press("menu:dataku")
+    assert code in chat.text
+    with Session(runtime.db) as session:
+        assert session.exec(select(AuditLog).where(AuditLog.action == "citizen_data_view")).all()
+
+
+def test_hapusdata_erases_personal_fields_and_keeps_the_ticket(runtime: Runtime) -> None:
+    chat = Chat(runtime.engine, user_id="777001", channel=Channel.TELEGRAM)
+    code = _report(chat)
+    chat.send("/hapusdata")
+    assert chat.choice_ids == ["erase:yes", "erase:no"]
+    chat.press("erase:no")
+    with Session(runtime.db) as session:
+        assert session.exec(select(Request)).one().description == STORY
+    chat.send("hapus data")
+    with time_machine.travel(datetime.now(WIB), tick=False) as traveller:
+        chat.press("erase:yes")
+        assert "sudah dihapus" in chat.text
+        with Session(runtime.db) as session:
+            request = session.exec(select(Request)).one()
+            assert (request.ticket_code, request.category, request.queue_code) == (code, "korban_kekerasan", "p2tp2a-kota-serang")
+            assert (request.description, request.landmark, request.phone, request.photo_refs) == (None, None, None, [])
+            assert session.exec(select(RequestEvent).where(RequestEvent.kind == "erased")).one().actor.startswith("citizen:")
+            contact = session.get(Contact, request.contact_id)
+            assert contact.consent_at is None and contact.platform_user_id == "777001"  # until the reply is out
+            assert session.exec(select(AuditLog).where(AuditLog.action == "erase")).one()
+        traveller.shift(timedelta(minutes=11))
+        runtime.due_work.run_due()
+    with Session(runtime.db) as session:
+        contact = session.exec(select(Contact)).one()
+        assert contact.platform_user_id.startswith("erased:") and contact.address is None
+        texts = " ".join(m.payload["text"] for m in session.exec(select(OutboxMessage)))
+        assert NAME not in texts and PHONE[1:] not in texts
+    Chat(runtime.engine, user_id="777001", channel=Channel.TELEGRAM).send("status " + code)
+    with Session(runtime.db) as session:  # the same person writing again is a stranger now
+        assert len(session.exec(select(Contact)).all()) == 2
+
+
+def test_retention_purges_requests_closed_long_ago(runtime: Runtime, capsys: pytest.CaptureFixture) -> None:
+    old, recent = (Chat(runtime.engine, user_id=u) for u in ("lama", "baru"))
+    siti = make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
+    start = datetime(2025, 6, 2, 9, 0, tzinfo=WIB)
+    with time_machine.travel(start, tick=False) as traveller:
+        codes = {}
+        for chat, closed_days_ago in ((old, 400), (recent, 300)):
+            traveller.move_to(start + timedelta(days=400 - closed_days_ago))
+            codes[chat.user_id] = _report(chat)
+            with Session(runtime.db) as session:
+                request_id = session.exec(select(Request.id).where(Request.ticket_code == codes[chat.user_id])).one()
+            as_staff(runtime, siti, claim_request, request_id=request_id, routing=runtime.routing)
+            as_staff(runtime, siti, close_request, request_id=request_id, outcome="resolved", note="selesai")
+        traveller.move_to(start + timedelta(days=400))
+        monkey_env = {"DATABASE_URL": runtime.settings.database_url}
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in monkey_env.items():
+                mp.setenv(key, value)
+            assert main(["retention", "--dry-run"]) == 0
+        listed = capsys.readouterr().out
+        assert codes["lama"] in listed and codes["baru"] not in listed and "1 request(s)" in listed
+        with Session(runtime.db) as session:  # a dry run changes nothing
+            assert all(r.description == STORY for r in session.exec(select(Request)))
+        traveller.move_to(datetime(2026, 7, 8, 2, 0, tzinfo=WIB))  # the nightly purge
+        runtime.due_work.run_due()
+    with Session(runtime.db) as session:
+        by_code = {r.ticket_code: r for r in session.exec(select(Request))}
+        assert by_code[codes["lama"]].description is None and by_code[codes["lama"]].phone is None
+        assert by_code[codes["baru"]].description == STORY
+
+
+def test_logs_never_carry_the_citizens_words(chat: Chat, runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _report(chat)
+    runtime.due_work.run_due()
+    logged = caplog.text
+    assert NAME not in logged and PHONE not in logged and PHONE[1:] not in logged and "dipukul" not in logged
+
+
+#: Words a family member must not read in a message that arrives unasked.
+DISCREET = ("kekerasan", "kdrt", "korban", "perkosa", "dipukul", "p2tp2a", "uptd ppa", "violence", "abuse",
+            "rape", "victim", "trafficking", "napza", "hiv")
+#: Catalog sections whose texts are sent by the scheduler or arrive without the citizen asking.
+SCHEDULED = ("update.", "followup.", "appt.offer", "appt.reminder", "appt.feedback", "appt.cancelled",
+             "case.from_counselor")
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_scheduled_message_is_discreet(language: str) -> None:
+    catalog = load_catalog()
+    keys = [k for k in catalog.keys(language) if k.startswith(SCHEDULED)]
+    assert len(keys) >= 10
+    for key in keys:
+        text = catalog._texts[language][key].lower()
+        found = [word for word in DISCREET if re.search(rf"\b{re.escape(word)}\b", text)]
+        assert not found, f"{language}:{key} names {found}"
+        answers_to_a_tap = (".thanks_", ".better_")  # replies to the citizen's own button, not unasked
+        if not any(part in key for part in answers_to_a_tap):
+            assert text.startswith(("pesan dari", "pengingat dari", "message from", "reminder from")), key
+
+
+def test_database_file_alone_reveals_no_story_or_phone(chat: Chat, runtime: Runtime) -> None:
+    """Read the tables with raw SQL, as someone with a stolen copy of the database would."""
+    _report(chat)
+    chat.send("/dataku")
+    import sqlalchemy as sa
+
+    with runtime.db.connect() as conn:
+        for table in ("request", "conversation", "outbox_message", "due_work", "contact"):
+            for row in conn.execute(sa.text(f"SELECT * FROM {table}")):
+                dump = " ".join(str(value) for value in row)
+                assert "dipukul" not in dump and NAME not in dump and "81298765432" not in dump, table
+    with Session(runtime.db) as session:  # and the service itself still reads them
+        request = session.exec(select(Request)).one()
+        assert request.description == STORY and request.phone == "+6281298765432"

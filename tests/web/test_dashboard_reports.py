@@ -1,0 +1,204 @@
+"""Report pages, exports and the JSON API over HTTP, on both engines.
+
+Fixture: in Kota Serang a sighting (description that looks like a spreadsheet formula, phone, landmark)
+and a counseling request claimed 30 minutes after it came in; in Kabupaten Lebak one sighting that the
+Kota Serang coordinator must not see. All created two days ago.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import openpyxl
+import pytest
+from sqlmodel import Session, select
+
+from bot.cli.tokens import add_token_commands, run_token_command
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.services.claims import claim_request
+from storage.models import AuditLog
+from tests.helpers.reports import act, login, report_app, submit
+from tests.helpers.staff import make_staff
+
+FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
+CREATED = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+
+
+@pytest.fixture
+def cases(runtime: Runtime) -> dict[str, object]:
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    make_staff(runtime, "wati", queues=("lk3-kota-serang",))  # holds nothing: listed as free
+    make_staff(runtime, "koord", role="coordinator", region="kota-serang")
+    make_staff(runtime, "admin2", role="admin")
+    sighting = submit(runtime, at=CREATED, kind="sighting", region="kota-serang", category="anak_jalanan",
+                      description=FORMULA, landmark="@pasar rau", phone="+6281234567890")
+    counseling = submit(runtime, at=CREATED, region="kota-serang", topic="konflik_keluarga")
+    act(runtime, siti, CREATED + timedelta(minutes=30), claim_request, request_id=counseling.id,
+        routing=runtime.routing)
+    submit(runtime, at=CREATED, kind="sighting", region="kab-lebak", category="lansia_telantar")
+    return {"sighting": sighting, "counseling": counseling}
+
+
+@pytest.fixture
+async def client(runtime: Runtime, cases: dict) -> AsyncIterator[httpx.AsyncClient]:
+    app = report_app(runtime)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+def _sheet(response: httpx.Response) -> list[tuple]:
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    return list(book.worksheets[0].iter_rows(values_only=True))
+
+
+def _exports(runtime: Runtime) -> list[AuditLog]:
+    with Session(runtime.db) as session:
+        return list(session.exec(select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id)))
+
+
+async def test_metrics_page_for_a_coordinator(client: httpx.AsyncClient) -> None:
+    await login(client, "koord")
+    page = await client.get("/dashboard/metrics")
+    assert page.status_code == 200
+    html = page.text
+    assert "Waktu respons dan kepatuhan SLA" in html and "<svg" in html
+    assert "LK3 Kota Serang" in html and "Dinas Sosial Kota Serang" in html
+    assert "0,5 / 0,5" in html  # the counseling request was claimed after 30 minutes
+    assert "Kabupaten Lebak" not in html.split('id="by-queue"')[1].split("</section>")[0]
+    assert 'id="definitions"' in html and "klaim PERTAMA" in html
+    overall = html.split('id="overall"')[1].split("</section>")[0]
+    assert '<td class="num">2</td>' in overall  # Lebak's sighting is not in this coordinator's queues
+
+
+async def test_counselor_sees_only_their_queue(client: httpx.AsyncClient) -> None:
+    await login(client, "siti")
+    html = (await client.get("/dashboard/metrics")).text
+    by_queue = html.split('id="by-queue"')[1].split("</section>")[0]
+    assert "LK3 Kota Serang" in by_queue and "Dinas Sosial Kota Serang" not in by_queue
+    assert '<option value="dinsos-kota-serang"' not in html
+    # asking for another queue's figures gives none, not that queue's
+    other = (await client.get("/dashboard/metrics", params={"queue": "dinsos-kota-serang"})).text
+    assert '<td class="num">0</td>' in other.split('id="overall"')[1].split("</section>")[0]
+
+
+async def test_login_is_required(client: httpx.AsyncClient) -> None:
+    for path in ("/dashboard/metrics", "/dashboard/workload", "/dashboard/exports/requests.xlsx"):
+        response = await client.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_workload_map_and_needs_pages(client: httpx.AsyncClient) -> None:
+    await login(client, "koord")
+    workload = (await client.get("/dashboard/workload")).text
+    counselors = workload.split('id="counselors"')[1].split("</section>")[0]
+    assert counselors.index("Siti") < counselors.index("Wati")  # the busiest first, the free one listed too
+    assert "Dinas Sosial Kota Serang" in workload.split('id="unclaimed"')[1]
+    heat = (await client.get("/dashboard/map")).text
+    assert "Kota Serang <small>(1 laporan)</small>" in heat
+    # a coordinator sees only the regions their reports come from
+    assert "Kabupaten Pandeglang" not in heat.split('id="heat-grid"')[1]
+    needs = (await client.get("/dashboard/needs", params={"region": "kab-lebak"})).text
+    assert "Kebutuhan layanan panti sosial" in needs  # Lebak is outside this coordinator's queues:
+    assert "Kabupaten Lebak" not in needs.split('id="needs"')[1].split("<tfoot>")[0]
+
+
+async def test_request_exports_with_formula_guard_and_audit(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await login(client, "koord")
+    rows = _sheet(await client.get("/dashboard/exports/requests.xlsx", params={"kind": "sighting"}))
+    header, (row,) = rows[0], rows[1:]
+    assert header[:3] == ("Kode tiket", "Jenis", "Kategori/topik") and "Keterangan" in header
+    record = dict(zip(header, row))
+    assert record["Keterangan"] == "'" + FORMULA and record["Patokan"] == "'@pasar rau"
+    assert record["Telepon"] == "'+6281234567890"
+    created = CREATED.astimezone(runtime.settings.tz).replace(tzinfo=None)
+    assert record["Dibuat (WIB)"] == created  # a real date, in WIB
+    response = await client.get("/dashboard/exports/requests.csv")
+    assert response.content.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(table) == 3 and "'" + FORMULA in table[1] + table[2]
+    audits = _exports(runtime)
+    assert [(a.target, a.detail["rows"], a.detail["personal"]) for a in audits] == [
+        ("requests.xlsx", 1, True), ("requests.csv", 2, True)]
+    assert audits[0].detail["filters"]["kind"] == "sighting" and audits[0].actor.startswith("staff:")
+
+
+async def test_counselor_exports_carry_no_personal_fields(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await login(client, "siti")
+    rows = _sheet(await client.get("/dashboard/exports/requests.xlsx"))
+    assert len(rows) == 2 and not {"Telepon", "Keterangan", "Patokan", "Lintang"} & set(rows[0])
+    assert _exports(runtime)[-1].detail["personal"] is False
+
+
+async def test_bnba_layout(client: httpx.AsyncClient) -> None:
+    await login(client, "admin2")
+    rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
+    assert rows[0] == ("No", "Nama", "NIK", "Alamat/patokan", "Kecamatan", "Kabupaten/Kota", "Kategori PMKS",
+                       "Tanggal laporan (WIB)", "Status", "Kode tiket")
+    assert rows[1][:4] == (1, "-", "-", "'@pasar rau (-6.12000, 106.15000)") and rows[1][6] == "Anak jalanan"
+    assert isinstance(rows[1][7], datetime) and len(rows) == 2  # sightings only
+
+
+async def test_metrics_export(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await login(client, "koord")
+    response = await client.get("/dashboard/exports/metrics.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header = rows[0]
+    lk3 = dict(zip(header, next(r for r in rows if r[1] == "LK3 Kota Serang")))
+    assert lk3["Permintaan"] == 1 and lk3["Klaim, jam (median / p90) median"] == 0.5
+    assert book.worksheets[1].title == "Definisi"
+    exported = (await client.get("/dashboard/exports/metrics.csv")).content.decode("utf-8-sig")
+    csv_rows = list(csv.reader(io.StringIO(exported)))
+    assert csv_rows[1][:3] == ["Keseluruhan", "Semua permintaan", "2"]
+    assert [a.target for a in _exports(runtime)] == ["metrics.xlsx", "metrics.csv"]
+
+
+def _token(settings: Settings, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    parser = argparse.ArgumentParser()
+    add_token_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["token", "create", *extra])
+    assert run_token_command(args, settings) == 0
+    return capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+
+
+async def test_api_needs_a_token_and_gives_the_page_figures(
+    client: httpx.AsyncClient, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (await client.get("/api/v1/metrics")).status_code == 401
+    bad = await client.get("/api/v1/metrics", headers={"Authorization": "Bearer pmks_not-a-token"})
+    assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
+    token = _token(settings, capsys, "--name", "satu-data")
+    auth = {"Authorization": f"Bearer {token}"}
+    metrics = (await client.get("/api/v1/metrics", headers=auth)).json()
+    assert metrics["overall"]["requests"] == 3
+    lk3 = next(g for g in metrics["groups"]["queue"] if g["key"] == "lk3-kota-serang")
+    assert lk3["figures"]["time_to_claim"] == {"median_hours": 0.5, "p90_hours": 0.5, "requests": 1}
+    assert "phone" not in str(metrics) and FORMULA not in str(metrics)
+    workload = (await client.get("/api/v1/workload", headers=auth)).json()
+    assert [(c["name"], c["claimed"]) for c in workload["counselors"]] == [("Siti", 1), ("Wati", 0)]
+    needs = (await client.get("/api/v1/needs", headers=auth)).json()
+    assert needs["rows"][0]["region"] == "kab-lebak" and needs["rows"][0]["counts"]["lansia_telantar"] == 1
+    sightings = (await client.get("/api/v1/sightings", headers=auth)).json()
+    assert sum(s["sightings"] for s in sightings) == 2
+    lebak_only = _token(settings, capsys, "--name", "lebak", "--region", "kab-lebak")
+    scoped = (await client.get("/api/v1/metrics", headers={"Authorization": f"Bearer {lebak_only}"})).json()
+    assert scoped["overall"]["requests"] == 1
+
+
+async def test_api_is_documented(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/metrics"]["get"]
+    assert operation["security"] == [{"HTTPBearer": []}]
+    figures = schema["components"]["schemas"]["FiguresOut"]["properties"]
+    assert "first claim" in figures["time_to_claim"]["description"]
+    assert not any(path.startswith("/dashboard") for path in schema["paths"])
+    assert (await client.get("/docs")).status_code == 200
