@@ -151,10 +151,10 @@ class ConversationEngine:
             session, conversation=conversation, contact_id=contact.id,
             flow=state.flow, step=state.step, data=state.data, now=now,
         )
-        rows = enqueue_messages(
-            session, contact_id=contact.id, channel=contact.channel, payloads=(r.to_json() for r in replies), now=now
+        ids = enqueue_messages(
+            session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now
         )
-        return EngineResult(contact.id, tuple(QueuedReply(row.id, reply) for row, reply in zip(rows, replies)))
+        return EngineResult(contact.id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))
 
     def _apply(self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime) -> Iterable[Reply]:
         """Replies pass through; effects run here, in order, and may answer with replies of their own."""

@@ -17,10 +17,12 @@ _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_paramete
 
 def enqueue_messages(
     session: Session, *, contact_id: int, channel: str, payloads: Iterable[dict[str, Any]], now: datetime
-) -> list[OutboxMessage]:
-    """Queue messages for one contact, in order; ids double as web chat sequence numbers.
+) -> list[int]:
+    """Queue messages for one contact, in order, and return their ids (web chat sequence numbers).
 
-    Web chat messages count as delivered at once: the page reads them from here, no sender runs.
+    Only ids come back, not rows: the INSERT bypasses the unit of work, so there is no persistent
+    object to change; a caller that needs to alter a row does it by id. Web chat messages count as
+    delivered at once: the page reads them from here, no sender runs.
     """
     status = "delivered" if channel == "webchat" else "pending"
     values = [
@@ -31,8 +33,7 @@ def enqueue_messages(
     if not values:
         return []
     # One INSERT .. RETURNING id for all, instead of the unit of work: every inbound message comes here.
-    ids = session.execute(_INSERT_RETURNING_ID, values).scalars().all()
-    return [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, values)]
+    return list(session.execute(_INSERT_RETURNING_ID, values).scalars().all())
 
 
 def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 200) -> list[OutboxMessage]:

@@ -249,10 +249,10 @@ async def test_failed_status_is_recorded_with_code_and_title(wa, runtime: Runtim
         contact = Contact(channel="whatsapp", platform_user_id=WA_ID, address=WA_ID, created_at=utc_now())
         session.add(contact)
         session.flush()
-        row = enqueue_messages(session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "x"}],
-                               now=utc_now())[0]
+        row_id = enqueue_messages(session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "x"}],
+                                  now=utc_now())[0]
+        row = session.get(OutboxMessage, row_id)
         row.status, row.platform_message_id = "sent", "wamid.xyzxyz"  # the id in the recorded fixture
-        row_id = row.id
     assert (await post_webhook(client, fixture_bytes("whatsapp_webhook_status_failed.json"))).status_code == 200
     with Session(runtime.db) as session:
         row = session.get(OutboxMessage, row_id)

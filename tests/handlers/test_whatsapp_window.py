@@ -66,8 +66,7 @@ def _contact_id(runtime: Runtime) -> int:
 def _enqueue(runtime: Runtime, contact_id: int, payload: dict) -> int:
     """What a scheduled follow-up or a counselor's message does: a row in the outbox."""
     with Session(runtime.db) as session, session.begin():
-        rows = enqueue_messages(session, contact_id=contact_id, channel="whatsapp", payloads=[payload], now=_now())
-        return rows[0].id
+        return enqueue_messages(session, contact_id=contact_id, channel="whatsapp", payloads=[payload], now=_now())[0]
 
 
 def _row(runtime: Runtime, row_id: int) -> OutboxMessage:
@@ -246,11 +245,11 @@ def test_held_messages_are_released_oldest_first(runtime: Runtime) -> None:
         contact = Contact(channel="whatsapp", platform_user_id="x", address="x", created_at=_now())
         session.add(contact)
         session.flush()
-        rows = enqueue_messages(session, contact_id=contact.id, channel="whatsapp",
-                                payloads=[{"text": "a"}, {"text": "b"}], now=_now())
-        for row in rows:
-            delivery_store.hold_message(session, message_id=row.id, reason="window")
-        contact_id, ids = contact.id, [r.id for r in rows]
+        ids = enqueue_messages(session, contact_id=contact.id, channel="whatsapp",
+                               payloads=[{"text": "a"}, {"text": "b"}], now=_now())
+        for row_id in ids:
+            delivery_store.hold_message(session, message_id=row_id, reason="window")
+        contact_id = contact.id
     with Session(runtime.db) as session, session.begin():
         assert delivery_store.release_held_messages(session, contact_id=contact_id, now=_now()) == 2
     assert [_row(runtime, i).status for i in ids] == ["pending", "pending"]
