@@ -1,10 +1,11 @@
-"""Command line: `python -m bot serve | migrate | staff add|list | retention [--dry-run] | token create|list|revoke`."""
+"""Command line: `python -m bot serve | migrate | staff add|list | retention [--dry-run] | token create|list|revoke | poster`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from bot.cli.poster import add_poster_command, run_poster
 from bot.cli.retention import add_retention_command, run_retention_command
 from bot.cli.tokens import add_token_commands, run_token_command
 from bot.cli.staff import add_staff_commands, print_first_admin_password, run_staff_command
@@ -46,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     add_staff_commands(commands)
     add_retention_command(commands)
     add_token_commands(commands)
+    add_poster_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "poster":
+        return run_poster(args)  # needs no settings or database: it runs on an office laptop
     settings = Settings()
     configure_logging(settings.log_format)
     if args.command == "staff":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import struct
 import zlib
 from pathlib import Path
@@ -10,15 +9,10 @@ from pathlib import Path
 import pytest
 import segno
 
-from bot.handlers.telegram_poster import add_poster_command, deep_link, run_poster
+from bot.__main__ import main
+from bot.cli.poster import deep_link
 
 QUIET_ZONE = 4  # modules of white around a QR code, as the standard asks
-
-
-def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot")
-    add_poster_command(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(["poster", *argv])
 
 
 def _png_modules(png: bytes) -> list[list[bool]]:
@@ -67,9 +61,8 @@ def _matrix_at_module_centres(dark: list[list[bool]], size: int) -> list[list[bo
 
 def test_poster_holds_the_deep_link_with_flow_and_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "poster-kota-serang.png"
-    args = _parse(["--region", "kota-serang", "--flow", "lapor", "--bot-username", "@LayananPmksBantenBot",
-                   "--out", str(out)])
-    assert run_poster(args) == 0
+    assert main(["poster", "--region", "kota-serang", "--flow", "lapor", "--bot-username", "@LayananPmksBantenBot",
+                 "--out", str(out)]) == 0
     url = "https://t.me/LayananPmksBantenBot?start=lapor_kota-serang"
     assert url in capsys.readouterr().out
     expected = [[bool(v) for v in row] for row in segno.make(url, error="m", micro=False).matrix]
@@ -84,9 +77,8 @@ def test_link_without_region_and_every_region_fits_telegrams_start_parameter() -
 def test_unknown_region_or_flow_is_refused_by_the_parser() -> None:
     for argv in (["--flow", "lapor", "--region", "jakarta"], ["--flow", "donasi"]):
         with pytest.raises(SystemExit):
-            _parse([*argv, "--bot-username", "PmksBot"])
+            main(["poster", *argv, "--bot-username", "PmksBot"])
 
 
 def test_a_bad_username_is_refused(tmp_path: Path) -> None:
-    args = _parse(["--flow", "lapor", "--bot-username", "bukan username!", "--out", str(tmp_path / "x.png")])
-    assert run_poster(args) == 2 and not (tmp_path / "x.png").exists()
+    assert main(["poster", "--flow", "lapor", "--bot-username", "bukan username!", "--out", str(tmp_path / "x.png")]) == 2 and not (tmp_path / "x.png").exists()
