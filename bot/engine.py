@@ -110,7 +110,8 @@ class ConversationEngine:
             if not mark_inbound_processed(session, channel=inbound.channel, message_id=inbound.message_id, now=now):
                 count_inbound(inbound.channel.value, duplicate=True)
                 return EngineResult(contact_id=None, replies=(), duplicate=True)
-            contact = self._contact(session, inbound.channel, inbound.user_id, inbound.language_hint, now)
+            contact = self._contact(session, inbound.channel, inbound.user_id, inbound.language_hint, now,
+                                    known_as=inbound.reply_address)
             contact.last_inbound_at = now
             contact.unreachable_at = None  # writing to us again means they can be reached again
             release_held_messages(session, contact_id=contact.id, now=now)
@@ -130,10 +131,12 @@ class ConversationEngine:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
-    def _contact(self, session: Session, channel: Channel, user_id: str, language: str, now: datetime) -> Contact:
+    def _contact(
+        self, session: Session, channel: Channel, user_id: str, language: str, now: datetime, known_as: str = ""
+    ) -> Contact:
         language = language if language in ("id", "en") else self._settings.default_language
         return get_or_create_contact(
-            session, channel=channel.value, platform_user_id=user_id, language=language, now=now
+            session, channel=channel.value, platform_user_id=user_id, language=language, now=now, known_as=known_as
         )
 
     def _context(self, language: str, *, is_staff: bool = False) -> FlowContext:

@@ -40,10 +40,19 @@ def mark_inbound_processed(session: Session, *, channel: str, message_id: str, n
 
 
 def get_or_create_contact(
-    session: Session, *, channel: str, platform_user_id: str, language: str, now: datetime
+    session: Session, *, channel: str, platform_user_id: str, language: str, now: datetime, known_as: str = ""
 ) -> Contact:
-    """The contact for a platform user, created on first contact with the given language."""
+    """The contact for a platform user, created on first contact with the given language.
+
+    `known_as` is another id the platform gives the same person (a WhatsApp wa_id beside the newer
+    business-scoped user id). A contact first keyed on it takes the new key, so a citizen whose
+    payloads start carrying the new id mid-conversation keeps their draft, requests and consent.
+    """
     contact = find_contact(session, channel=channel, platform_user_id=platform_user_id)
+    if contact is None and known_as and known_as != platform_user_id:
+        contact = find_contact(session, channel=channel, platform_user_id=known_as)
+        if contact is not None:
+            contact.platform_user_id = platform_user_id
     if contact is None:
         contact = Contact(channel=channel, platform_user_id=platform_user_id, language=language, created_at=now)
         session.add(contact)

@@ -18,7 +18,7 @@ from bot.handlers.whatsapp import WEBHOOK_PATH, WhatsAppChannel
 from bot.i18n import load_catalog
 from bot.engine import utc_now
 from bot.runtime import Runtime, build_runtime
-from storage.models import Contact, OutboxMessage, ProcessedInbound
+from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound
 from storage.outbox import enqueue_messages
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)
 from tests.helpers.whatsapp import (
@@ -259,3 +259,21 @@ async def test_failed_status_is_recorded_with_code_and_title(wa, runtime: Runtim
         assert row.status == "failed" and row.last_error == "130472 User's number is part of an experiment"
     # a status for a message we do not know is acknowledged and ignored
     assert (await post_webhook(client, status_payload("wamid.UNKNOWN", "read"))).status_code == 200
+
+
+async def test_a_citizen_whose_payloads_start_carrying_a_bsuid_keeps_their_draft(wa, runtime: Runtime) -> None:
+    """Meta's rollout: the same person first arrives keyed on wa_id, then with a user_id; one contact, one draft."""
+    client, _ = wa
+    await post_webhook(client, message_payload({"type": "text", "text": {"body": "lapor"}}, bsuid=None))
+    first = _contact(runtime)
+    assert first.platform_user_id == WA_ID
+    with Session(runtime.db) as session:
+        step_before = session.exec(select(Conversation.step).where(Conversation.contact_id == first.id)).one()
+    assert step_before  # the sighting form is open at its first question
+    await post_webhook(client, message_payload({"type": "text", "text": {"body": "anak jalanan"}}))
+    assert _count(runtime, Contact) == 1
+    contact = _contact(runtime)
+    assert (contact.id, contact.platform_user_id, contact.address) == (first.id, BSUID, WA_ID)
+    with Session(runtime.db) as session:
+        conversation = session.exec(select(Conversation).where(Conversation.contact_id == contact.id)).one()
+    assert conversation.flow == "report_sighting" and conversation.step != step_before
