@@ -11,7 +11,6 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.delivery import base
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
 from bot.handlers.whatsapp import MediaUnavailable, WhatsAppChannel
 from bot.handlers.whatsapp_send import HoldUntilReply
@@ -36,11 +35,6 @@ from tests.helpers.whatsapp import (
 T = load_catalog()
 FOLLOW_UP = {"text": "Petugas LK3 ingin mengatur jadwal konseling dengan Anda."}
 NOTICE = "pemberitahuan_pesan_baru"
-WORKER_HOLDS = hasattr(base, "HoldUntilReply")
-needs_worker_hold = pytest.mark.xfail(
-    not WORKER_HOLDS, strict=True,
-    reason="the outbox worker keeps a message held on HoldUntilReply (bot/delivery/base.py + worker branch)",
-)
 
 
 @pytest.fixture
@@ -89,7 +83,6 @@ async def _recipient(runtime: Runtime, *, last_inbound_at: datetime | None) -> R
         return Recipient(contact.id, WA_ID, "id", last_inbound_at)
 
 
-@needs_worker_hold
 async def test_follow_up_outside_the_window_goes_as_template_and_waits_for_the_reply(
     wa, runtime: Runtime, graph_api: FakeGraphAPI
 ) -> None:
