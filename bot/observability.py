@@ -243,3 +243,6 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # APScheduler logs every 5-second tick at INFO ("Running job ..."): noise that buries our own lines.
+    # Our scheduler logs what each tick handled; APScheduler's warnings and errors still come through.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
