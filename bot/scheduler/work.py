@@ -169,8 +169,22 @@ def retention_purge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Re
     return Done(f"purged {purged}")
 
 
+def _digest_day(item: ClaimedWork, ctx: WorkContext) -> Dropped | None:
+    """Why a digest must not go now, or None: a missed digest goes once on start the same day only.
+
+    The first run after an outage plans the latest missed fire time; one from an earlier day is stale
+    (its "today" has passed) and the next digest replaces it.
+    """
+    fire_day = datetime.fromisoformat(item.payload["fire_time"]).astimezone(ctx.tz).date()
+    if fire_day != ctx.now.astimezone(ctx.tz).date():
+        return Dropped("missed on an earlier day")
+    return None
+
+
 def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """07:30 WIB on working days: what waits in each linked counselor's queues today."""
+    if (stale := _digest_day(item, ctx)) is not None:
+        return stale
     if not ctx.calendar.is_business_day(ctx.now.astimezone(ctx.tz).date()):
         return Dropped("not a working day")
     day_start = ctx.now.astimezone(ctx.tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -187,6 +201,8 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
 
 def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Monday 08:00 WIB: last week's figures for each linked coordinator's region."""
+    if (stale := _digest_day(item, ctx)) is not None:
+        return stale
     end = datetime.fromisoformat(item.payload["fire_time"])
     start = end - timedelta(days=7)
     sent = 0
