@@ -119,27 +119,29 @@ def _breach(session: Session, item: ClaimedWork, ctx: WorkContext, *, level: str
 def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """A discreet update, follow-up or reminder, at a time the citizen can receive it."""
     contact = session.get(Contact, item.contact_id)
-    if contact is None or contact.unreachable_at is not None:
-        return Dropped("contact unreachable")
+    reachable = contact is not None and contact.unreachable_at is None
     appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
-    reminder = bool(item.payload.get("staff_reminder"))
-    if appointment is not None and reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
+    reminder = bool(item.payload.get("staff_reminder")) and appointment is not None
+    if not reachable and not reminder:
+        return Dropped("contact unreachable")
+    if reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
-    if not item.payload.get("urgent"):
+    if reachable and not item.payload.get("urgent"):
         allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
         if allowed > ctx.now and not (reminder and too_late):
             return Later(allowed, "waiting for contact time")
-    reply = render_update(ctx.renderer, contact.language, item.payload)
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
-    if reminder and appointment is not None:
+    if reachable:
+        reply = render_update(ctx.renderer, contact.language, item.payload)
+        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
+    if reminder:  # the counselor is reminded even when the citizen can no longer be reached
         request = session.get(Request, item.request_id)
         notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
                      renderer=ctx.renderer, now=ctx.now,
                      params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
-    return Done("sent")
+    return Done("sent" if reachable else "counselor reminded; contact unreachable")
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:

@@ -6,12 +6,10 @@ coordinator's dashboard.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import time_machine
 from sqlmodel import Session, select
@@ -22,7 +20,7 @@ from bot.services.case_thread import record_call
 from bot.services.claims import claim_request
 from storage.models import DueWork
 from tests.helpers.chat import Chat
-from tests.helpers.reports import act, login, report_app, submit
+from tests.helpers.reports import act, dashboard_page, submit
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
 from tests.services.test_casework import _counseling, _outbox_texts
@@ -40,13 +38,7 @@ def _starting(texts: list[str], opening: str) -> list[str]:
 
 def _dashboard_breaches(runtime: Runtime, username: str) -> str:
     """The "breached now" section of the overview, as the staff member's browser gets it."""
-    async def overview() -> str:
-        transport = httpx.ASGITransport(app=report_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            await login(client, username)
-            return (await client.get("/dashboard")).text
-
-    return asyncio.run(overview()).split('id="breaches"')[1].split("</section>")[0]
+    return dashboard_page(runtime, username, "/dashboard").split('id="breaches"')[1].split("</section>")[0]
 
 
 @pytest.mark.parametrize(("reported", "breach", "twice"), [

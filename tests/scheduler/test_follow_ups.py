@@ -6,7 +6,7 @@ citizen's (or the counselor's Telegram) outbox: the discreet text, at the time i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +18,9 @@ from bot.services.access import StaffView
 from bot.services.appointments import mark_appointment, offer_slots
 from bot.services.claims import claim_request, close_request
 from storage.casework import request_events, thread_of
-from storage.models import OutboxMessage, Request
+from storage.models import Contact, OutboxMessage, Request
 from tests.helpers.chat import Chat
+from tests.helpers.reports import dashboard_page
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
 from tests.services.test_casework import _counseling, _outbox_texts
@@ -175,6 +176,20 @@ def test_reminder_due_in_quiet_hours_for_an_early_appointment_still_goes(runtime
     assert sum("Pengingat: janji temu" in t for t in _outbox_texts(runtime, counselor_chat)) == 2
 
 
+def test_counselor_is_reminded_even_when_the_citizen_blocked_the_bot(runtime: Runtime, chat: Chat) -> None:
+    with time_machine.travel(wib(2026, 11, 23, 9, 0), tick=False) as traveller:
+        request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 25, 14, 0))
+        runtime.due_work.run_due()
+        citizen_seen = len(_outbox_texts(runtime, request.contact_id))
+        with Session(runtime.db) as session, session.begin():  # as the outbox worker records a 403 "blocked"
+            session.get(Contact, request.contact_id).unreachable_at = datetime.now(UTC)
+        traveller.move_to(wib(2026, 11, 24, 13, 0))
+        runtime.due_work.run_due()  # the counselor's morning digest
+        reminders = _arriving_at(runtime, traveller, counselor_chat, wib(2026, 11, 24, 14, 0))
+    assert reminders == [f"Pengingat: janji temu tiket {request.ticket_code}, Rabu, 25 Nov 2026 14.00 WIB."]
+    assert _new_texts(runtime, request.contact_id, citizen_seen) == []
+
+
 def test_reminder_of_a_passed_appointment_is_not_sent_late(runtime: Runtime, chat: Chat) -> None:
     """The service was down from before the 2 h reminder until after the appointment began."""
     with time_machine.travel(wib(2026, 11, 23, 9, 0), tick=False) as traveller:
@@ -211,6 +226,9 @@ def test_feedback_after_the_appointment_stores_rating_and_comment(runtime: Runti
     assert feedback == [{"appointment": appointment_id, "rating": 4},
                         {"appointment": appointment_id, "comment": True}]
     assert comments == ["Petugasnya ramah, tapi saya menunggu 20 menit."]
+    detail = dashboard_page(runtime, "siti", f"/dashboard/requests/{request.id}")
+    assert "Warga memberi nilai 4 dari 5" in detail and "Warga memberi komentar tentang janji temu" in detail
+    assert "Petugasnya ramah, tapi saya menunggu 20 menit." in detail  # in the thread the counselor reads
 
 
 def test_resolved_sighting_is_checked_on_a_week_later_and_the_answer_stored(runtime: Runtime, chat: Chat) -> None:
