@@ -39,6 +39,7 @@ from bot.observability import count_inbound
 from bot.routing import RoutingTable
 from bot.scheduler.plans import plan_draft_reminders
 from bot.i18n.render import Renderer
+from bot.services.appointments import record_feedback_comment
 from bot.services.case_thread import relay_from_citizen
 from bot.services.citizen_case import handle_case_choice, link_staff_chat
 from bot.services.intake import submit_request
@@ -179,7 +180,8 @@ class ConversationEngine:
             elif isinstance(output, CaseChoice):
                 yield handle_case_choice(session, contact=contact, choice=output.choice, renderer=self._renderer, now=now)
             elif isinstance(output, RelayToCase):
-                relayed = relay_from_citizen(session, contact=contact, text=output.text, renderer=self._renderer, now=now)
+                relayed = (record_feedback_comment(session, contact=contact, text=output.text, renderer=self._renderer, now=now)
+                           or relay_from_citizen(session, contact=contact, text=output.text, renderer=self._renderer, now=now))
                 yield from (relayed,) if relayed else output.otherwise
             elif isinstance(output, ShowMyData):
                 yield from my_data_replies(session, contact=contact, renderer=self._renderer, now=now)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from storage.models import Appointment, CaseMessage, Request, RequestEvent, RequestNote, Staff
+from storage.models import Appointment, CaseMessage, DueWork, Request, RequestEvent, RequestNote, Staff
 
 
 def try_claim(session: Session, *, request_id: int, staff_id: int) -> bool:
@@ -138,3 +138,18 @@ def unclaimed_in_queues(session: Session, *, queue_codes: Iterable[str] | None, 
         query = query.where(col(Request.queue_code).in_(set(queue_codes)))
     urgent_first = sa.case((Request.urgency == "urgent", 0), else_=1)
     return list(session.exec(query.order_by(urgent_first, col(Request.claim_due_at)).limit(limit)))
+
+
+def feedback_asked_since(session: Session, *, contact_id: int, since: datetime) -> list[int]:
+    """Appointments whose feedback question went to the contact since `since`, newest first.
+
+    The question is a `citizen_update` due-work item keyed `feedback:<appointment id>`; its finish
+    time is when it was handed to the outbox.
+    """
+    rows = session.exec(
+        select(DueWork).where(
+            DueWork.contact_id == contact_id, DueWork.kind == "citizen_update", DueWork.state == "done",
+            col(DueWork.dedupe_key).startswith("feedback:"), col(DueWork.finished_at) >= since,
+        ).order_by(col(DueWork.finished_at).desc(), col(DueWork.id).desc())
+    )
+    return [row.payload["appointment"] for row in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from storage.models import Appointment, Request, RequestEvent
@@ -36,14 +37,17 @@ def appointments_between(session: Session, *, staff_id: int, start: datetime, en
 
 
 def week_counts(session: Session, *, queue_codes: Iterable[str] | None, start: datetime, end: datetime) -> dict[str, int]:
-    """New requests, SLA breaches and closings in [start, end) for the given queues."""
+    """New requests, and requests with an SLA breach or a first contact, in [start, end) for the given queues.
+
+    Breaches count requests, not events: the escalation at twice the SLA is the same late request.
+    """
     def scoped(query):
         return query if queue_codes is None else query.where(col(Request.queue_code).in_(set(queue_codes)))
 
     new = session.exec(scoped(select(func.count()).select_from(Request)
                               .where(Request.created_at >= start, Request.created_at < end))).one()
     events = scoped(
-        select(RequestEvent.kind, func.count()).join(Request, col(Request.id) == col(RequestEvent.request_id))
+        select(RequestEvent.kind, func.count(sa.distinct(RequestEvent.request_id))).join(Request, col(Request.id) == col(RequestEvent.request_id))
         .where(RequestEvent.at >= start, RequestEvent.at < end,
                col(RequestEvent.kind).in_(("sla_breach", "first_contact"))).group_by(RequestEvent.kind)
     )

@@ -2,7 +2,8 @@
 
 Planning is idempotent: each fire time has its own `dedupe_key`, so every instance may plan and
 only one row results. Only the latest missed fire time is planned, so a service that was down
-sends a missed digest once on start, not a backlog.
+sends a missed digest once on start, not a backlog; the digest handlers drop one whose day has
+passed (`bot/scheduler/work.py`), since the next digest replaces it.
 """
 
 from __future__ import annotations

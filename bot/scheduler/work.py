@@ -119,27 +119,29 @@ def _breach(session: Session, item: ClaimedWork, ctx: WorkContext, *, level: str
 def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """A discreet update, follow-up or reminder, at a time the citizen can receive it."""
     contact = session.get(Contact, item.contact_id)
-    if contact is None or contact.unreachable_at is not None:
-        return Dropped("contact unreachable")
+    reachable = contact is not None and contact.unreachable_at is None
     appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
-    reminder = bool(item.payload.get("staff_reminder"))
-    if appointment is not None and reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
+    reminder = bool(item.payload.get("staff_reminder")) and appointment is not None
+    if not reachable and not reminder:
+        return Dropped("contact unreachable")
+    if reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
-    if not item.payload.get("urgent"):
+    if reachable and not item.payload.get("urgent"):
         allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
         if allowed > ctx.now and not (reminder and too_late):
             return Later(allowed, "waiting for contact time")
-    reply = render_update(ctx.renderer, contact.language, item.payload)
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
-    if reminder and appointment is not None:
+    if reachable:
+        reply = render_update(ctx.renderer, contact.language, item.payload)
+        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
+    if reminder:  # the counselor is reminded even when the citizen can no longer be reached
         request = session.get(Request, item.request_id)
         notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
                      renderer=ctx.renderer, now=ctx.now,
                      params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
-    return Done("sent")
+    return Done("sent" if reachable else "counselor reminded; contact unreachable")
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
@@ -169,8 +171,22 @@ def retention_purge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Re
     return Done(f"purged {purged}")
 
 
+def _digest_day(item: ClaimedWork, ctx: WorkContext) -> Dropped | None:
+    """Why a digest must not go now, or None: a missed digest goes once on start the same day only.
+
+    The first run after an outage plans the latest missed fire time; one from an earlier day is stale
+    (its "today" has passed) and the next digest replaces it.
+    """
+    fire_day = datetime.fromisoformat(item.payload["fire_time"]).astimezone(ctx.tz).date()
+    if fire_day != ctx.now.astimezone(ctx.tz).date():
+        return Dropped("missed on an earlier day")
+    return None
+
+
 def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """07:30 WIB on working days: what waits in each linked counselor's queues today."""
+    if (stale := _digest_day(item, ctx)) is not None:
+        return stale
     if not ctx.calendar.is_business_day(ctx.now.astimezone(ctx.tz).date()):
         return Dropped("not a working day")
     day_start = ctx.now.astimezone(ctx.tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -187,6 +203,8 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
 
 def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Monday 08:00 WIB: last week's figures for each linked coordinator's region."""
+    if (stale := _digest_day(item, ctx)) is not None:
+        return stale
     end = datetime.fromisoformat(item.payload["fire_time"])
     start = end - timedelta(days=7)
     sent = 0

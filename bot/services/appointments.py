@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
+from bot.services.case_thread import MAX_MESSAGE
 from bot.services.claims import CaseActionError
 from bot.services.notify import notify_citizen, notify_staff
 from storage import casework
@@ -25,6 +26,8 @@ from storage.requests import add_event
 MODES = ("office", "home", "phone", "video")
 REMINDERS_BEFORE = (timedelta(hours=24), timedelta(hours=2))
 FEEDBACK_AFTER = timedelta(hours=2)
+#: How long after the feedback question a citizen's free text is taken as the comment it invites.
+COMMENT_WINDOW = timedelta(hours=24)
 DEFAULT_MINUTES = 60
 
 
@@ -141,6 +144,29 @@ def record_rating(session: Session, *, contact: Contact, appointment_id: int, ra
     add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "rating": rating})
     return Reply(renderer.text(contact.language, "appt.thanks_rating"))
+
+
+def record_feedback_comment(
+    session: Session, *, contact: Contact, text: str, renderer: Renderer, now: datetime
+) -> Reply | None:
+    """Free text after the feedback question is the optional comment it invites; None when none is awaited.
+
+    Only the newest question counts, and only once: later text goes to the counselor as usual. The
+    comment is kept as an inbound case message (encrypted, erased with the citizen's data) so the
+    counselor reads it in the thread; the event only records that it came.
+    """
+    asked = casework.feedback_asked_since(session, contact_id=contact.id, since=now - COMMENT_WINDOW)
+    found = _citizen_appointment(session, contact, asked[0]) if asked else None
+    if found is None:
+        return None
+    appointment, request = found
+    if any(e.kind == "feedback" and e.detail.get("comment") and e.detail.get("appointment") == appointment.id
+           for e in casework.request_events(session, request_id=request.id)):
+        return None
+    casework.add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_MESSAGE], now=now)
+    add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,
+              detail={"appointment": appointment.id, "comment": True})
+    return Reply(renderer.text(contact.language, "appt.thanks_comment"))
 
 
 def appointment_ics(appointment: Appointment, request: Request, summary: str) -> bytes:

@@ -7,6 +7,7 @@ deadlines and the "created" event real while skipping the questions.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import Callable
@@ -74,3 +75,16 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303, response.text
+
+
+def dashboard_page(runtime: Runtime, username: str, path: str) -> str:
+    """A dashboard page as `username`'s browser gets it after logging in, for tests that are not async."""
+    async def fetch() -> str:
+        transport = httpx.ASGITransport(app=report_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await login(client, username)
+            page = await client.get(path)
+            assert page.status_code == 200, page.status_code
+            return page.text
+
+    return asyncio.run(fetch())

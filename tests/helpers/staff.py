@@ -11,10 +11,12 @@ from argon2 import PasswordHasher
 
 from sqlmodel import Session
 
+from bot.messages import Channel
 from bot.runtime import Runtime
 from bot.services.access import StaffView, staff_view
-from bot.services.staff_accounts import create_staff
+from bot.services.staff_accounts import create_staff, new_link_code
 from storage.models import Staff
+from tests.helpers.chat import Chat
 
 T = TypeVar("T")
 
@@ -44,3 +46,15 @@ def as_staff(runtime: Runtime, view: StaffView, action: Callable[..., T], **kwar
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
         fresh = staff_view(session, session.get(Staff, view.id))
         return action(session, view=fresh, now=datetime.now(UTC), **kwargs)
+
+
+def link_on_telegram(runtime: Runtime, view: StaffView, *, user_id: str) -> int:
+    """Link a Telegram chat to `view` the way staff do it (`/tautkan KODE`); returns the chat's contact id."""
+    with Session(runtime.db) as session, session.begin():
+        code = new_link_code(session, staff=session.get(Staff, view.id), now=datetime.now(UTC))
+    telegram = Chat(runtime.engine, user_id=user_id, channel=Channel.TELEGRAM)
+    telegram.start()
+    telegram.send(f"/tautkan {code}")
+    assert "sudah ditautkan" in telegram.text, telegram.text
+    with Session(runtime.db) as session:
+        return session.get(Staff, view.id).telegram_contact_id

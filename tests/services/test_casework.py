@@ -24,14 +24,15 @@ from tests.helpers.staff import as_staff, make_staff
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def _counseling(chat: Chat, *, topic: str = "konflik_keluarga", region: str = "kota-serang") -> Request:
+def _counseling(chat: Chat, *, topic: str = "konflik_keluarga", region: str = "kota-serang",
+                contact_time: str = "anytime") -> Request:
     chat.start()
     chat.press("menu:konseling")
     chat.press(f"topic:{topic}")
     chat.press(f"reg:{region}")
     chat.press("whom:self")
     chat.press("way:chat")
-    chat.press("time:anytime")
+    chat.press(f"time:{contact_time}")
     chat.press("skip")
     chat.press("consent:yes")
     chat.press("confirm:send")

@@ -155,6 +155,8 @@ def _event_text(
     if event.kind == "appointment":
         key = "ev_appt_confirmed" if detail.get("status") == "confirmed" else "ev_appt_cancelled"
         return t(f"dash_requests.{key}"), None
+    if event.kind == "feedback" and detail.get("comment"):
+        return t("dash_requests.ev_feedback_comment"), None
     if event.kind == "feedback":
         return t("dash_requests.ev_feedback", rating=str(detail.get("rating", "-"))), None
     if event.kind == "sla_breach":
