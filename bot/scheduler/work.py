@@ -22,6 +22,7 @@ from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
 from bot.services.privacy import forget_platform_ids, purge_closed_requests
+from bot.services.safe_to_talk import must_hold
 from bot.sla import BusinessCalendar
 from bot.services.notify import notify_staff, render_update
 from storage.contacts import load_conversation, save_conversation
@@ -133,13 +134,16 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
         if allowed > ctx.now and not (reminder and too_late):
             return Later(allowed, "waiting for contact time")
     reply = render_update(ctx.renderer, contact.language, item.payload)
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
+    # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
+    hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
+    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now,
+                     hold_until_safe=hold)
     if reminder and appointment is not None:
         request = session.get(Request, item.request_id)
         notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
                      renderer=ctx.renderer, now=ctx.now,
                      params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
-    return Done("sent")
+    return Done("held until safe to talk" if hold else "sent")
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:

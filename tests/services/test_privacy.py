@@ -128,7 +128,7 @@ DISCREET = ("kekerasan", "kdrt", "korban", "perkosa", "dipukul", "p2tp2a", "uptd
             "rape", "victim", "trafficking", "napza", "hiv")
 #: Catalog sections whose texts are sent by the scheduler or arrive without the citizen asking.
 SCHEDULED = ("update.", "followup.", "appt.offer", "appt.reminder", "appt.feedback", "appt.cancelled",
-             "case.from_counselor")
+             "case.from_counselor", "case.safe_question")
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
