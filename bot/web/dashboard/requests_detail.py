@@ -147,7 +147,7 @@ def _event_text(
 ) -> tuple[str, str | None]:
     """What happened, in words; the reason or closing note (a staff member's words) kept apart."""
     detail = event.detail or {}
-    note = detail.get("reason") or detail.get("note") or None
+    note = event.note or None
     if event.kind == "status":
         return _status_text(event, names, queue_names, t), note
     if event.kind == "created":
