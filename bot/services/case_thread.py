@@ -19,10 +19,11 @@ MAX_MESSAGE = 2000
 OPEN = ("claimed", "in_progress")
 
 
-def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> None:
+def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> bool:
     """Send the citizen a message from the counselor; the first one counts as first contact.
 
-    In an urgent case the message waits until the citizen says it is safe to talk (safe_to_talk.py).
+    In an urgent case the message waits until the citizen says it is safe to talk (safe_to_talk.py);
+    True then, so the counselor is told it was kept, not sent.
     """
     request = visible_request(session, view, request_id)
     text = text.strip()
@@ -37,6 +38,7 @@ def message_citizen(session: Session, *, view: StaffView, request_id: int, text:
     hold = ask_if_needed(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text},
                    extra={"hold_until_safe": True} if hold else None)
+    return hold
 
 
 def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime) -> None:

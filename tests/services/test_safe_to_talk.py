@@ -81,12 +81,15 @@ async def test_urgent_case_asks_first_holds_on_later_and_sends_on_safe(
     assert "pesan petugas kami simpan dulu" in citizen.text
     assert citizen.choice_ids == [f"safe:{request.id}:yes"]  # "aman" can be pressed whenever it is safe
     assert any(f"Tiket {request.ticket_code}: warga meminta menunggu" in text for text in _texts(runtime, siti_telegram))
-    await login(client, "siti")
+    token = await login(client, "siti")
     page = (await client.get(f"/dashboard/requests/{request.id}")).text
     assert "Warga meminta menunggu (belum aman untuk bicara); pesan petugas ditahan" in page
 
     citizen.send("siapa ini?")  # writing again does not release it: only "aman" does
-    as_staff(runtime, siti, message_citizen, request_id=request.id, text="Saya tunggu kabar Ibu.")
+    answer = await client.post(f"/dashboard/requests/{request.id}/message",
+                               data={"csrf_token": token, "text": "Saya tunggu kabar Ibu."})
+    notice = (await client.get(answer.headers["location"])).text
+    assert "Pesan disimpan. Kasus mendesak: warga ditanya dulu apakah aman untuk bicara" in notice
     runtime.due_work.run_due()
     texts = _texts(runtime, request.contact_id)
     assert not any(FIRST in t or "Saya tunggu kabar Ibu." in t for t in texts)
