@@ -12,6 +12,7 @@ from bot.cli.staff import add_staff_commands, print_first_admin_password, run_st
 from bot.config import Settings
 from bot.observability import configure_logging
 from bot.routing import RoutingFileError, load_routing
+from storage import crypto
 from storage.migrate import upgrade_to_head
 
 
@@ -34,6 +35,7 @@ def _serve(settings: Settings) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    crypto.configure(settings.fernet_keys)  # a migration may encrypt existing rows (0007)
     upgrade_to_head(settings.database_url)
     print("Database schema is up to date.")
     return 0

@@ -54,6 +54,13 @@ def first_event(session: Session, *, request_id: int, kind: str) -> RequestEvent
     ).first()
 
 
+def last_event(session: Session, *, request_id: int, kind: str) -> RequestEvent | None:
+    return session.exec(
+        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        .order_by(col(RequestEvent.at).desc(), col(RequestEvent.id).desc())
+    ).first()
+
+
 def request_events(session: Session, *, request_id: int) -> list[RequestEvent]:
     return list(session.exec(
         select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(col(RequestEvent.at), col(RequestEvent.id))

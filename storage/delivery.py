@@ -15,9 +15,10 @@ import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from storage.models import Contact, OutboxMessage, SendRate
+from storage.outbox import HELD_UNTIL_SAFE, enqueue_messages
 
 UNSENT = ("pending", "sending")
 HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
@@ -189,3 +190,27 @@ def release_held_messages(session: Session, *, contact_id: int, now: datetime) -
     """The citizen wrote: their held messages are due at once (ids keep them before newer replies)."""
     result = session.exec(_RELEASE_HELD, params={"held_for": contact_id, "released_at": now})
     return result.rowcount or 0
+
+
+def release_until_safe(session: Session, *, contact_id: int, channel: str, now: datetime) -> int:
+    """The citizen said it is safe to talk: their held messages go out now, in the order written.
+
+    They are queued again as new rows rather than set free in place, so they come after everything the
+    citizen already received: a web chat page only asks for messages newer than the last one it showed.
+    """
+    held = session.exec(
+        select(OutboxMessage.id, OutboxMessage.payload)
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == HELD_UNTIL_SAFE)
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    if not held:
+        return 0
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_([row.id for row in held])))
+    enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[row.payload for row in held], now=now)
+    return len(held)
+
+
+def drop_held_until_safe(session: Session, *, contact_id: int) -> None:
+    """Erasure: messages the citizen never received are forgotten, not kept as "[dihapus]" to send later."""
+    session.exec(delete(OutboxMessage).where(OutboxMessage.contact_id == contact_id,
+                                             OutboxMessage.status == HELD_UNTIL_SAFE))

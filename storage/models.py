@@ -111,7 +111,12 @@ class Request(SQLModel, table=True):
 
 
 class RequestEvent(SQLModel, table=True):
-    """One thing that happened to a request, with who did it and when; the source of all metrics."""
+    """One thing that happened to a request, with who did it and when; the source of all metrics.
+
+    `detail` holds codes and ids only (queues, actions, levels; reports and metrics read it with SQL);
+    a staff member's own words (the reason of a release, transfer or reopening, a closing note) may
+    name the citizen or their story, so they are kept apart in `note`, encrypted.
+    """
 
     __tablename__ = "request_event"
 
@@ -125,6 +130,7 @@ class RequestEvent(SQLModel, table=True):
     actor: str = Field(max_length=64)  # "citizen:12", "staff:3", "system"
     at: datetime = _utc()
     detail: dict = Field(default_factory=dict, sa_type=JSONType)
+    note: str | None = Field(default=None, sa_type=EncryptedText)
 
 
 class OutboxMessage(SQLModel, table=True):

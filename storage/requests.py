@@ -56,7 +56,9 @@ def add_event(
     from_status: str | None = None,
     to_status: str | None = None,
     detail: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> RequestEvent:
+    """Record an event; `note` is a staff member's free text (stored encrypted), never put in `detail`."""
     event = RequestEvent(
         request_id=request_id,
         kind=kind,
@@ -65,6 +67,7 @@ def add_event(
         from_status=from_status,
         to_status=to_status,
         detail=detail or {},
+        note=note,
     )
     session.add(event)
     return event

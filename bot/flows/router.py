@@ -62,7 +62,7 @@ _COMMANDS: dict[str, str] = {
     "hapusdata": "erase", "hapus data": "erase", "erasedata": "erase",
 }
 #: Buttons of messages about a case, valid whatever the conversation is doing.
-CASE_CHOICE_PREFIXES = ("appt:", "apptother:", "rate:", "better:")
+CASE_CHOICE_PREFIXES = ("appt:", "apptother:", "rate:", "better:", "safe:")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
 from bot.services.privacy import forget_platform_ids, purge_closed_requests
+from bot.services.safe_to_talk import must_hold
 from bot.sla import BusinessCalendar
 from bot.services.notify import notify_staff, render_update
 from storage.contacts import load_conversation, save_conversation
@@ -133,15 +134,21 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
         if allowed > ctx.now and not (reminder and too_late):
             return Later(allowed, "waiting for contact time")
+    hold = False
     if reachable:
         reply = render_update(ctx.renderer, contact.language, item.payload)
-        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now)
+        # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
+        hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
+        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()],
+                         now=ctx.now, hold_until_safe=hold)
     if reminder:  # the counselor is reminded even when the citizen can no longer be reached
         request = session.get(Request, item.request_id)
         notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
                      renderer=ctx.renderer, now=ctx.now,
                      params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
-    return Done("sent" if reachable else "counselor reminded; contact unreachable")
+    if not reachable:
+        return Done("counselor reminded; contact unreachable")
+    return Done("held until safe to talk" if hold else "sent")
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:

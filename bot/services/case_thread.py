@@ -11,6 +11,7 @@ from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
 from bot.services.claims import CLOSED, CaseActionError, record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
+from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
 from storage.models import CaseMessage, Contact, Request, Staff
 
@@ -18,8 +19,12 @@ MAX_MESSAGE = 2000
 OPEN = ("claimed", "in_progress")
 
 
-def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> None:
-    """Send the citizen a message from the counselor; the first one counts as first contact."""
+def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> bool:
+    """Send the citizen a message from the counselor; the first one counts as first contact.
+
+    In an urgent case the message waits until the citizen says it is safe to talk (safe_to_talk.py);
+    True then, so the counselor is told it was kept, not sent.
+    """
     request = visible_request(session, view, request_id)
     text = text.strip()
     if not text or len(text) > MAX_MESSAGE:
@@ -30,7 +35,10 @@ def message_citizen(session: Session, *, view: StaffView, request_id: int, text:
         raise CaseActionError("case.error_anonymous")
     add_case_message(session, request_id=request.id, direction="out", staff_id=view.id, text=text, now=now)
     record_first_contact(session, request=request, actor=view.actor, how="chat", now=now)
-    notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text})
+    hold = ask_if_needed(session, request=request, actor=view.actor, now=now)
+    notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text},
+                   extra={"hold_until_safe": True} if hold else None)
+    return hold
 
 
 def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime) -> None:

@@ -9,13 +9,14 @@ from sqlmodel import Session
 from bot.i18n.render import Renderer
 from bot.messages import Channel, Reply
 from bot.services.appointments import ask_other_times, pick_slot, record_rating
+from bot.services.safe_to_talk import answer_safe_question
 from bot.services.staff_accounts import link_telegram
 from storage.models import Contact, Request
 from storage.requests import add_event
 
 
 def handle_case_choice(session: Session, *, contact: Contact, choice: str, renderer: Renderer, now: datetime) -> Reply:
-    """Dispatch `appt:<id>`, `apptother:<proposal>`, `rate:<id>:<n>` and `better:<id>:yes|no`."""
+    """Dispatch `appt:<id>`, `apptother:<proposal>`, `rate:<id>:<n>`, `better:<id>:yes|no`, `safe:<id>:yes|later`."""
     kind, _, rest = choice.partition(":")
     try:
         if kind == "appt":
@@ -29,6 +30,10 @@ def handle_case_choice(session: Session, *, contact: Contact, choice: str, rende
         if kind == "better":
             request_id, answer = rest.split(":")
             return _record_condition(session, contact, int(request_id), answer, renderer, now)
+        if kind == "safe":
+            request_id, answer = rest.split(":")
+            return answer_safe_question(session, contact=contact, request_id=int(request_id), answer=answer,
+                                        renderer=renderer, now=now)
     except ValueError:
         pass  # a forged or mangled button: answered like any stale one
     return Reply(renderer.text(contact.language, "common.stale_choice"))

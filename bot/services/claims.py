@@ -72,7 +72,7 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
 def release_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
     request = visible_request(session, view, request_id)
     _require_holder(view, request)
-    _transition(session, request, "new", view.actor, now, assigned=None, detail={"reason": reason, "action": "release"})
+    _transition(session, request, "new", view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
 
 
 def transfer_request(
@@ -83,16 +83,16 @@ def transfer_request(
     request = visible_request(session, view, request_id)
     if request.status in CLOSED:
         raise CaseActionError("case.error_closed")
-    detail = {"reason": reason, "action": "transfer", "from_queue": request.queue_code}
+    detail = {"action": "transfer", "from_queue": request.queue_code}
     if to_queue is not None:
         detail["to_queue"] = to_queue
         set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None, queue_code=to_queue)
         add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
-                  from_status=request.status, to_status="new", detail=detail)
+                  from_status=request.status, to_status="new", detail=detail, note=reason)
     elif to_staff is not None:
         detail["to_staff"] = to_staff.id
         status = request.status if request.status != "new" else "claimed"
-        _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail)
+        _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
     session.refresh(request)
 
 
@@ -106,7 +106,7 @@ def close_request(
     if request.status in CLOSED:
         raise CaseActionError("case.error_closed")
     _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
-                detail={"note": note[:500]}, outcome_note=note[:500])
+                note=note[:500], outcome_note=note[:500])
     notify_citizen(session, request=request, key="update.closed", now=now)
     if outcome == "resolved" and request.kind == "sighting":
         notify_citizen(session, request=request, key="followup.resolved_check", now=now,
@@ -121,7 +121,7 @@ def reopen_request(session: Session, *, view: StaffView, request_id: int, reason
         raise CaseActionError("case.error_not_closed")
     status = "in_progress" if request.assigned_staff_id else "new"
     _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
-                detail={"reason": reason, "action": "reopen"})
+                detail={"action": "reopen"}, note=reason)
 
 
 def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at: datetime, now: datetime) -> bool:
@@ -143,11 +143,11 @@ def _require_holder(view: StaffView, request: Request) -> None:
 
 def _transition(
     session: Session, request: Request, status: str, actor: str, now: datetime, *, assigned: int | None,
-    detail: dict | None = None, outcome_note: str | None = None,
+    detail: dict | None = None, note: str | None = None, outcome_note: str | None = None,
 ) -> None:
     previous = request.status
     set_request_state(session, request_id=request.id, status=status, assigned_staff_id=assigned,
                       outcome_note=outcome_note)
     add_event(session, request_id=request.id, kind="status", actor=actor, at=now,
-              from_status=previous, to_status=status, detail=detail or {})
+              from_status=previous, to_status=status, detail=detail or {}, note=note)
     session.refresh(request)

@@ -18,6 +18,7 @@ from bot.messages import Channel, Reply
 from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import load_conversation, save_conversation
+from storage.delivery import drop_held_until_safe
 from storage.models import CaseMessage, Contact, DueWork, OutboxMessage, Request, RequestEvent
 from storage.requests import add_event
 from storage.staff import audit
@@ -64,6 +65,7 @@ def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> 
         _blank_request(session, request)
         add_event(session, request_id=request.id, kind="erased", actor=f"citizen:{contact.id}", at=now,
                   detail={"reason": "citizen_request"})
+    drop_held_until_safe(session, contact_id=contact.id)
     session.exec(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id,
                                              col(OutboxMessage.status).notin_(("pending", "sending")))
                  .values(payload={"text": ERASED_TEXT, "choices": []}))

@@ -53,8 +53,8 @@ def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: R
             return [Reply(t(language, "staff_chat.claim_lost", name=result.holder or "-"))]
         return [Reply(t(language, "staff_chat.claim_won")), _case(session, view, action.request_id, renderer, language, now)]
     if action.action == "message":
-        message_citizen(session, view=view, request_id=action.request_id, text=action.text, now=now)
-        return [Reply(t(language, "staff_chat.message_sent"))]
+        held = message_citizen(session, view=view, request_id=action.request_id, text=action.text, now=now)
+        return [Reply(t(language, "case.staff_safe_held" if held else "staff_chat.message_sent"))]
     if action.action == "note":
         add_case_note(session, view=view, request_id=action.request_id, text=action.text, now=now)
         return [Reply(t(language, "staff_chat.note_saved"))]

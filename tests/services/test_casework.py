@@ -205,7 +205,7 @@ def test_closed_request_can_be_reopened_with_a_reason(runtime: Runtime, chat: Ch
     with Session(runtime.db) as session:
         events = request_events(session, request_id=request.id)
         assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "unreachable", "in_progress"]  # same counselor carries on
-        assert events[-1].detail["reason"] == "warga menghubungi lagi"
+        assert events[-1].note == "warga menghubungi lagi"
 
 
 def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, chat: Chat) -> None:

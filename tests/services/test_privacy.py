@@ -7,18 +7,25 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+import sqlalchemy as sa
 import time_machine
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 
 from bot.__main__ import main
 from bot.i18n import load_catalog
 from bot.messages import Channel
 from bot.runtime import Runtime
-from bot.services.claims import claim_request, close_request
-from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent
+from bot.services.claims import claim_request, close_request, release_request, reopen_request, transfer_request
+from storage.casework import request_events
+from storage.migrate import alembic_config
+from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
+from tests.web.test_dashboard_requests import client, login  # noqa: F401 (client is a fixture)
 
 WIB = ZoneInfo("Asia/Jakarta")
 NAME, PHONE = "Sumarni Wulandari", "081298765432"
@@ -128,7 +135,7 @@ DISCREET = ("kekerasan", "kdrt", "korban", "perkosa", "dipukul", "p2tp2a", "uptd
             "rape", "victim", "trafficking", "napza", "hiv")
 #: Catalog sections whose texts are sent by the scheduler or arrive without the citizen asking.
 SCHEDULED = ("update.", "followup.", "appt.offer", "appt.reminder", "appt.feedback", "appt.cancelled",
-             "case.from_counselor")
+             "case.from_counselor", "case.safe_question")
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -145,17 +152,78 @@ def test_every_scheduled_message_is_discreet(language: str) -> None:
             assert text.startswith(("pesan dari", "pengingat dari", "message from", "reminder from")), key
 
 
+#: What staff type when they release, transfer, close or reopen: their words may retell the story.
+STAFF_WORDS = {"release": f"Ibu {NAME} dipukul lagi, saya cuti", "transfer": f"{NAME} pindah ke rumah adiknya",
+               "close": f"{NAME} aman di rumah aman", "reopen": f"{NAME} dipukul lagi"}
+
+
+def _work_the_case(runtime: Runtime) -> int:
+    """A counselor's whole round on the request, typing STAFF_WORDS; returns the request id."""
+    siti = make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
+    rina = make_staff(runtime, "rina", queues=("p2tp2a-kota-serang",))
+    with Session(runtime.db) as session:
+        request_id = session.exec(select(Request.id)).one()
+    as_staff(runtime, siti, claim_request, request_id=request_id, routing=runtime.routing)
+    as_staff(runtime, siti, release_request, request_id=request_id, reason=STAFF_WORDS["release"])
+    as_staff(runtime, siti, claim_request, request_id=request_id, routing=runtime.routing)
+    with Session(runtime.db) as session:
+        to_rina = session.get(Staff, rina.id)
+    as_staff(runtime, siti, transfer_request, request_id=request_id, reason=STAFF_WORDS["transfer"], to_staff=to_rina)
+    as_staff(runtime, rina, close_request, request_id=request_id, outcome="resolved", note=STAFF_WORDS["close"])
+    as_staff(runtime, rina, reopen_request, request_id=request_id, reason=STAFF_WORDS["reopen"])
+    return request_id
+
+
+def _raw_dump(runtime: Runtime, tables: tuple[str, ...]) -> dict[str, str]:
+    """Every row of `tables` as plain text, read with raw SQL as from a stolen copy of the database."""
+    with runtime.db.connect() as conn:
+        return {table: " ".join(str(value) for row in conn.execute(sa.text(f"SELECT * FROM {table}")) for value in row)
+                for table in tables}
+
+
 def test_database_file_alone_reveals_no_story_or_phone(chat: Chat, runtime: Runtime) -> None:
     """Read the tables with raw SQL, as someone with a stolen copy of the database would."""
     _report(chat)
     chat.send("/dataku")
-    import sqlalchemy as sa
-
-    with runtime.db.connect() as conn:
-        for table in ("request", "conversation", "outbox_message", "due_work", "contact"):
-            for row in conn.execute(sa.text(f"SELECT * FROM {table}")):
-                dump = " ".join(str(value) for value in row)
-                assert "dipukul" not in dump and NAME not in dump and "81298765432" not in dump, table
+    request_id = _work_the_case(runtime)
+    tables = ("request", "conversation", "outbox_message", "due_work", "contact", "request_event")
+    for table, dump in _raw_dump(runtime, tables).items():
+        assert "dipukul" not in dump and NAME not in dump and "81298765432" not in dump, table
     with Session(runtime.db) as session:  # and the service itself still reads them
         request = session.exec(select(Request)).one()
         assert request.description == STORY and request.phone == "+6281298765432"
+        notes = [e.note for e in request_events(session, request_id=request_id) if e.note]
+        assert notes == list(STAFF_WORDS.values())
+
+
+def test_staff_words_written_before_0007_are_encrypted_by_it(chat: Chat, runtime: Runtime) -> None:
+    """Down to the schema that kept reasons in the plain JSON `detail`, then up again: none stays readable."""
+    _report(chat)
+    request_id = _work_the_case(runtime)
+    runtime.db.dispose()
+    config = alembic_config(runtime.settings.database_url)
+    command.downgrade(config, ScriptDirectory.from_config(config).get_revision("0007").down_revision)
+    before = _raw_dump(runtime, ("request_event",))["request_event"]
+    assert all(words in before for words in STAFF_WORDS.values())  # as the service stored them until now
+    runtime.db.dispose()
+    command.upgrade(config, "head")
+    assert NAME not in _raw_dump(runtime, ("request_event",))["request_event"]
+    with Session(runtime.db) as session:
+        events = request_events(session, request_id=request_id)
+        assert [e.note for e in events if e.note] == list(STAFF_WORDS.values())
+        assert [e.detail.get("action") for e in events if e.note] == ["release", "transfer", None, "reopen"]
+
+
+async def test_staff_see_that_data_was_erased_at_the_citizens_request(
+    chat: Chat, runtime: Runtime, client: httpx.AsyncClient  # noqa: F811
+) -> None:
+    code = _report(chat)
+    make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
+    chat.send("/hapusdata")
+    chat.press("erase:yes")
+    with Session(runtime.db) as session:
+        request_id = session.exec(select(Request.id)).one()
+    await login(client, "siti")
+    page = (await client.get(f"/dashboard/requests/{request_id}")).text
+    assert code in page and "Data pribadi dihapus atas permintaan warga" in page
+    assert "gang mawar" not in page and "dipukul" not in page and "81298765432" not in page

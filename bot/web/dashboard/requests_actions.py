@@ -136,8 +136,8 @@ def _colleague(session: Session, staff_id: int, queue_code: str) -> bool:
 async def message(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = "") -> Response:
     """Write to the citizen through the bot, on their own channel; the first message is first contact."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        message_citizen(session, view=view, request_id=request_id, text=text, now=now)
-        return Done("dash_requests.done_message")
+        held = message_citizen(session, view=view, request_id=request_id, text=text, now=now)
+        return Done("case.staff_safe_held" if held else "dash_requests.done_message")
 
     return await perform(request, runtime, staff, request_id, act)
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
 from bot.services.claims import CLOSED
+from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.web.dashboard.filters import may_see_personal
 from storage import dashboard_queries as queries
 from storage.casework import appointments_of, notes_of, request_events, thread_of
@@ -68,6 +69,7 @@ class RequestDetail:
     sla: str | None
     deadline: datetime | None
     timeline: list[TimelineEntry]
+    safe_to_talk: str | None  # catalog text of the citizen's last answer to "aman untuk bicara?", if asked
     thread: list[Line]
     notes: list[Line]
     appointments: list[Appointment]
@@ -96,6 +98,7 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
         assigned=names.get(request.assigned_staff_id) if request.assigned_staff_id else None,
         sla=queries.sla_state(request, now), deadline=queries.pending_deadline(request),
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
+        safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
                      m.direction == "out") for m in thread],
         notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
@@ -144,7 +147,7 @@ def _event_text(
 ) -> tuple[str, str | None]:
     """What happened, in words; the reason or closing note (a staff member's words) kept apart."""
     detail = event.detail or {}
-    note = detail.get("reason") or detail.get("note") or None
+    note = event.note or None
     if event.kind == "status":
         return _status_text(event, names, queue_names, t), note
     if event.kind == "created":
@@ -161,10 +164,16 @@ def _event_text(
         return t("dash_requests.ev_feedback", rating=str(detail.get("rating", "-"))), None
     if event.kind == "sla_breach":
         return t("dash_requests.ev_sla_breach"), None
+    if event.kind == SAFE_TO_TALK:
+        return _safe_text(event, t), None
     if event.kind in ("erased", "purged", "followup_answer"):
         suffix = f"_{detail.get('answer')}" if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no") else ""
         return t(f"dash_requests.ev_{event.kind}{suffix}"), None
     return t("dash_requests.ev_other", kind=event.kind), None
+
+
+def _safe_text(event: RequestEvent, t: Translate) -> str:
+    return t(f"case.safe_state_{event.detail.get('state')}")
 
 
 def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[str, str], t: Translate) -> str:
