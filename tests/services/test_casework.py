@@ -14,7 +14,14 @@ from bot.runtime import Runtime
 from bot.services.access import PermissionDenied
 from bot.services.appointments import offer_slots
 from bot.services.case_thread import add_case_note, message_citizen
-from bot.services.claims import claim_request, close_request, reopen_request
+from bot.services.claims import (
+    CaseActionError,
+    claim_request,
+    close_request,
+    release_request,
+    reopen_request,
+    transfer_request,
+)
 from bot.services.staff_accounts import new_link_code
 from storage.casework import request_events
 from storage.models import Appointment, CaseMessage, DueWork, OutboxMessage, Request, RequestNote, Staff
@@ -228,3 +235,34 @@ def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, c
         assert [c["id"] for c in last.payload["choices"]] == [f"rate:{offer[0].id}:{n}" for n in range(1, 6)]
         chat.press(f"rate:{offer[0].id}:5")
         assert "Terima kasih atas penilaian" in chat.text
+
+
+def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
+    """Release by a colleague who only sees it, transfers to a wrong target, a claim of a closed request."""
+    request = _counseling(chat)
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    rina = make_staff(runtime, "rina", queues=("lk3-kota-serang",))
+    outsider = make_staff(runtime, "joko", queues=("lk3-kab-lebak",))
+    as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+    with Session(runtime.db) as session:
+        outsider_row, rina_row = session.get(Staff, outsider.id), session.get(Staff, rina.id)
+    attempts = [
+        (rina, release_request, {"reason": "cuti"}, "case.error_not_holder"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kota-entah"}, "case.error_transfer_queue"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kota-serang"}, "case.error_transfer_queue"),
+        (siti, transfer_request, {"reason": "x", "to_staff": outsider_row}, "case.error_transfer_colleague"),
+        (siti, transfer_request, {"reason": "x"}, "case.error_transfer_target"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kab-lebak", "to_staff": rina_row}, "case.error_transfer_target"),
+    ]
+    for view, action, kwargs, key in attempts:
+        with pytest.raises(CaseActionError) as refused:
+            as_staff(runtime, view, action, request_id=request.id, **kwargs)
+        assert refused.value.args[0] == key, action.__name__
+    with Session(runtime.db) as session:
+        unchanged = session.get(Request, request.id)
+        assert (unchanged.status, unchanged.assigned_staff_id, unchanged.queue_code) == ("claimed", siti.id, "lk3-kota-serang")
+    as_staff(runtime, siti, transfer_request, request_id=request.id, reason="cuti", to_staff=rina_row)
+    as_staff(runtime, rina, close_request, request_id=request.id, outcome="resolved", note="selesai")
+    with pytest.raises(CaseActionError) as refused:
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+    assert refused.value.args[0] == "case.error_closed"
