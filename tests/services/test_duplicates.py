@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from bot.services.status import status_reply
 from storage.casework import request_events
 from storage.models import Appointment, Contact, OutboxMessage, Request
 from tests.helpers.reports import act, submit
-from tests.helpers.staff import make_staff
+from tests.helpers.staff import as_staff, make_staff
 
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=WIB)  # a Tuesday morning: no quiet hours in the way
@@ -161,3 +162,28 @@ def test_merge_is_refused_with_a_reason(runtime: Runtime) -> None:
         assert refused.value.args[0] == key
     with Session(runtime.db) as session:
         assert session.get(Request, far.id).merged_into_id is None and session.get(Request, earlier.id).status == "new"
+
+
+def test_concurrent_merges_of_one_report_merge_it_once(runtime: Runtime) -> None:
+    """Six staff press "gabungkan" on the same pair at once, each on their own connection."""
+    earlier, newer = sighting(runtime, 0), sighting(runtime, 1)
+    views = [make_staff(runtime, f"petugas{i}", queues=(DINSOS,)) for i in range(6)]
+    outcomes: dict[int, str] = {}
+    barrier = threading.Barrier(len(views))
+
+    def press(view) -> None:
+        barrier.wait(timeout=30)
+        try:
+            outcomes[view.id] = as_staff(runtime, view, merge_requests, request_id=newer.id, into_id=earlier.id).ticket_code
+        except CaseActionError as refused:
+            outcomes[view.id] = refused.args[0]
+
+    threads = [threading.Thread(target=press, args=(v,)) for v in views]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == [earlier.ticket_code] + ["dup.error_already_merged"] * 5
+    with Session(runtime.db) as session:
+        assert len([e for e in request_events(session, request_id=earlier.id) if e.kind == "merge"]) == 1
+        assert len([e for e in request_events(session, request_id=newer.id) if e.to_status == "cancelled"]) == 1
