@@ -56,6 +56,7 @@ async def test_duplicates_are_marked_shown_side_by_side_and_merged(client: httpx
     assert "Mungkin ganda" not in (await client.get("/dashboard/requests")).text  # a merged one is no candidate
     page = (await client.get(f"/dashboard/requests/{newer.id}")).text
     assert f"Digabung ke {earlier.ticket_code}" in page and "Laporan ini sudah digabung ke" in page
+    assert f"/dashboard/requests/{newer.id}/reopen" not in page  # carried on in the survivor, not reopened
 
 
 async def test_merge_needs_access_to_both(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -146,7 +146,7 @@ def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
     return Allowed(
         claim=status == "new", release=status in OPEN_CASE and holder_or_lead, transfer=status not in CLOSED,
         contact=status in OPEN_CASE and reachable, call=status in OPEN_CASE, note=personal,
-        close=status not in CLOSED, reopen=status in CLOSED,
+        close=status not in CLOSED, reopen=status in CLOSED and request.merged_into_id is None,
     )
 
 
