@@ -78,6 +78,8 @@ class Request(SQLModel, table=True):
         sa.Index("ix_request_category_created", "category", "created_at", "id"),
         sa.Index("ix_request_topic_created", "topic", "created_at", "id"),
         sa.Index("ix_request_region_created", "region", "created_at", "id"),
+        # Reporters of merged requests hear the survivor's updates (bot/services/notify.py): a lookup per update.
+        sa.Index("ix_request_merged_into", "merged_into_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -35,12 +36,12 @@ def run_staff_command(args: argparse.Namespace, settings: Settings) -> int:
         with Session(runtime.db) as session, session.begin():
             if args.staff_command == "list":
                 return _list(session)
-            return _add(session, args)
+            return _add(session, args, explain=lambda e: runtime.renderer.text(settings.default_language, e.key, **e.params))
     finally:
         runtime.close()
 
 
-def _add(session: Session, args: argparse.Namespace) -> int:
+def _add(session: Session, args: argparse.Namespace, *, explain: Callable[[StaffInputError], str]) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     try:
         staff, generated = create_staff(
@@ -48,7 +49,7 @@ def _add(session: Session, args: argparse.Namespace) -> int:
             now=datetime.now(UTC), password=password, display_name=args.name,
         )
     except StaffInputError as error:
-        print(f"Cannot add staff: {error}", file=sys.stderr)
+        print(f"Cannot add staff: {explain(error)}", file=sys.stderr)
         return 2
     print(f"Added {staff.role} {staff.username}.")
     if generated:

@@ -18,7 +18,7 @@ from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
 from bot.services.case_thread import MAX_MESSAGE
 from bot.services.claims import CaseActionError
-from bot.services.notify import notify_citizen, notify_staff
+from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
 from storage import casework
 from storage.models import Appointment, Contact, Request, Staff
 from storage.requests import add_event
@@ -71,6 +71,7 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
     add_event(session, request_id=request.id, kind="appointment", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "status": "confirmed", "starts_at": appointment.starts_at.isoformat()})
     _schedule_reminders(session, request, appointment, now)
+    notify_merged_reporters(session, request=request, key="update.appointment_set", now=now)
     counselor = session.get(Staff, appointment.staff_id)
     notify_staff(session, staff=[counselor], key="appt.staff_confirmed", renderer=renderer, now=now,
                  params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})

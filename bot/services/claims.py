@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.routing import RoutingTable
-from bot.services.access import PermissionDenied, StaffView, visible_request
-from bot.services.notify import notify_citizen
+from bot.services.access import StaffView, visible_request
+from bot.services.notify import notify_citizen, notify_merged_reporters
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
 from storage.models import Request, Staff
-from storage.requests import add_event
+from storage.requests import add_event, get_queue
+from storage.staff import staff_queue_codes
 
 OUTCOMES = ("resolved", "referred", "unreachable", "cancelled")
 CLOSED = frozenset(OUTCOMES)
@@ -38,10 +39,15 @@ class ClaimResult:
 def claim_request(
     session: Session, *, view: StaffView, request_id: int, routing: RoutingTable, now: datetime
 ) -> ClaimResult:
-    """Claim for `view`; exactly one of many concurrent callers wins, the others learn who did."""
+    """Claim for `view`; exactly one of many concurrent callers wins, the others learn who did.
+
+    A closed request is refused with a reason: its former holder did not "win" it.
+    """
     request = visible_request(session, view, request_id)
     if not try_claim(session, request_id=request.id, staff_id=view.id):
         session.refresh(request)
+        if request.status in CLOSED:
+            raise CaseActionError("case.error_closed")
         holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
         return ClaimResult(False, holder.display_name if holder else None)
     event = add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
@@ -51,6 +57,7 @@ def claim_request(
                       due_at=_lapse_at(request, routing, now), now=now, request_id=request.id,
                       payload={"staff": view.id, "claimed_at": now.isoformat()})
     notify_citizen(session, request=request, key="update.claimed", now=now)
+    notify_merged_reporters(session, request=request, key="update.merged_claimed", now=now)
     return ClaimResult(True, view.display_name)
 
 
@@ -70,6 +77,7 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
 
 
 def release_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
+    """Give a claimed request back to its queue; only its holder (or a coordinator or admin) may."""
     request = visible_request(session, view, request_id)
     _require_holder(view, request)
     _transition(session, request, "new", view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
@@ -79,17 +87,27 @@ def transfer_request(
     session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime,
     to_queue: str | None = None, to_staff: Staff | None = None,
 ) -> None:
-    """Hand a request to another queue (back to unclaimed there) or to a colleague (claimed by them)."""
+    """Hand a request to another queue (back to unclaimed there) or to a colleague (claimed by them).
+
+    The target is checked here, whoever calls: an existing other queue, or an active member of the
+    request's queue (anyone else could not even see it).
+    """
     request = visible_request(session, view, request_id)
     if request.status in CLOSED:
         raise CaseActionError("case.error_closed")
+    if (to_queue is None) == (to_staff is None):
+        raise CaseActionError("case.error_transfer_target")
+    if to_queue is not None and (to_queue == request.queue_code or get_queue(session, code=to_queue) is None):
+        raise CaseActionError("case.error_transfer_queue")
+    if to_staff is not None and not (to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=to_staff.id)):
+        raise CaseActionError("case.error_transfer_colleague")
     detail = {"action": "transfer", "from_queue": request.queue_code}
     if to_queue is not None:
         detail["to_queue"] = to_queue
         set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None, queue_code=to_queue)
         add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
                   from_status=request.status, to_status="new", detail=detail, note=reason)
-    elif to_staff is not None:
+    else:
         detail["to_staff"] = to_staff.id
         status = request.status if request.status != "new" else "claimed"
         _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
@@ -108,6 +126,7 @@ def close_request(
     _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
                 note=note[:500], outcome_note=note[:500])
     notify_citizen(session, request=request, key="update.closed", now=now)
+    notify_merged_reporters(session, request=request, key="update.closed", now=now)
     if outcome == "resolved" and request.kind == "sighting":
         notify_citizen(session, request=request, key="followup.resolved_check", now=now,
                        due_at=now + RESOLVED_CHECK_AFTER, dedupe=f"resolved_check:{request.id}",
@@ -119,6 +138,8 @@ def reopen_request(session: Session, *, view: StaffView, request_id: int, reason
     request = visible_request(session, view, request_id)
     if request.status not in CLOSED:
         raise CaseActionError("case.error_not_closed")
+    if request.merged_into_id is not None:
+        raise CaseActionError("dup.error_merged")
     status = "in_progress" if request.assigned_staff_id else "new"
     _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
                 detail={"action": "reopen"}, note=reason)
@@ -135,10 +156,10 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
 
 
 def _require_holder(view: StaffView, request: Request) -> None:
-    if request.assigned_staff_id != view.id and view.role == "counselor":
-        raise PermissionDenied(request.id)
     if request.status not in ("claimed", "in_progress"):
         raise CaseActionError("case.error_not_claimed")
+    if request.assigned_staff_id != view.id and view.role == "counselor":
+        raise CaseActionError("case.error_not_holder")
 
 
 def _transition(

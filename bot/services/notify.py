@@ -15,9 +15,9 @@ from sqlmodel import Session
 from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
 from storage import due_work
+from storage.duplicates import merged_into
 from storage.models import Contact, Request, Staff
 from storage.outbox import enqueue_messages
-
 
 
 def notify_citizen(
@@ -34,6 +34,20 @@ def notify_citizen(
         payload={"key": key, "params": {"code": request.ticket_code, **(params or {})},
                  "choices": choices or [], "urgent": request.urgency == "urgent", **(extra or {})},
     )
+
+
+def notify_merged_reporters(session: Session, *, request: Request, key: str, now: datetime) -> None:
+    """Queue a status update to the reporters of requests merged into this one, each under their own ticket.
+
+    Only status updates go this way (claimed, appointment set, closed): the counselor's messages and
+    appointment offers stay between the counselor and the request's own reporter. A citizen who
+    reported twice hears once.
+    """
+    told = {request.contact_id}
+    for merged in merged_into(session, request_id=request.id):
+        if merged.contact_id not in told:
+            told.add(merged.contact_id)
+            notify_citizen(session, request=merged, key=key, now=now)
 
 
 def render_update(renderer: Renderer, language: str, payload: dict[str, Any]) -> Reply:

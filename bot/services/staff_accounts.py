@@ -24,7 +24,15 @@ _DUMMY_HASH = _hasher.hash("no-such-user-" + secrets.token_hex(8))
 
 
 class StaffInputError(ValueError):
-    """A staff account request that cannot be carried out; the message says why."""
+    """A staff account request that cannot be carried out; `key` (a catalog key) and `params` say why.
+
+    A key, not English text, because the reason is shown to an admin in the dashboard's language.
+    """
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 def create_staff(
@@ -48,7 +56,7 @@ def create_staff(
     generated = None if password else secrets.token_urlsafe(12)
     secret = password or generated
     if len(secret) < 10:
-        raise StaffInputError("password must have at least 10 characters")
+        raise StaffInputError("staff_input.password_short")
     staff = add_staff(session, username=username, display_name=display_name or username,
                       password_hash=password_hash or _hasher.hash(secret), role=role, region=region,
                       queues=queues, now=now)
@@ -57,18 +65,18 @@ def create_staff(
 
 def _check(session: Session, *, username: str, role: str, queues: list[str], region: str | None) -> None:
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        raise StaffInputError("username: letters, digits, '.', '_' or '-', at most 64")
+        raise StaffInputError("staff_input.username_invalid")
     if staff_by_username(session, username=username) is not None:
-        raise StaffInputError(f"username {username!r} is taken")
+        raise StaffInputError("staff_input.username_taken", username=username)
     if role not in ROLES:
-        raise StaffInputError(f"role must be one of {', '.join(ROLES)}")
+        raise StaffInputError("staff_input.role_invalid", roles=", ".join(ROLES))
     if role == "coordinator" and region not in (*REGION_CODES, PROVINCE):
-        raise StaffInputError("a coordinator needs --region (a kabupaten/kota code or 'provinsi')")
+        raise StaffInputError("staff_input.region_needed")
     unknown = set(queues) - queue_codes(session)
     if unknown:
-        raise StaffInputError(f"unknown queue(s): {', '.join(sorted(unknown))}")
+        raise StaffInputError("staff_input.queue_unknown", queues=", ".join(sorted(unknown)))
     if role == "counselor" and not queues:
-        raise StaffInputError("a counselor needs at least one --queue")
+        raise StaffInputError("staff_input.queue_needed")
 
 
 def authenticate(session: Session, *, username: str, password: str) -> Staff | None:

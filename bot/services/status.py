@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.flows.base import FlowContext
 from bot.messages import Reply
-from storage.models import Contact
+from storage.models import Contact, Request
 from storage.requests import find_contact_request, get_queue
 
 
@@ -16,15 +16,17 @@ def status_reply(session: Session, *, contact: Contact, ticket_code: str, ctx: F
     request = find_contact_request(session, ticket_code=ticket_code, contact_id=contact.id)
     if request is None:
         return Reply(ctx.t("status.not_found", code=ticket_code))
-    queue = get_queue(session, code=request.queue_code)
+    # A report merged into an earlier one follows it: its reporter sees how the surviving case stands.
+    survivor = session.get(Request, request.merged_into_id) if request.merged_into_id else request
+    queue = get_queue(session, code=survivor.queue_code)
     created = request.created_at.astimezone(tz).strftime("%d-%m-%Y %H.%M WIB")
     return Reply(
         ctx.t(
             "status.result",
             code=request.ticket_code,
             kind=ctx.t(f"status.kind_{request.kind}"),
-            status=ctx.t(f"status.names.{request.status}"),
+            status=ctx.t(f"status.names.{survivor.status}"),
             created=created,
-            queue=queue.name if queue else request.queue_code,
+            queue=queue.name if queue else survivor.queue_code,
         )
     )

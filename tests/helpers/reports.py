@@ -37,12 +37,13 @@ def submit(
     runtime: Runtime, *, at: datetime, region: str | None, kind: str = "counseling", category: str | None = None,
     topic: str = "konflik_keluarga", kecamatan: str | None = None, description: str = "perlu bantuan",
     landmark: str = "dekat masjid", phone: str | None = None, danger: bool = False,
+    pin: tuple[float, float] | None = (-6.12, 106.15),
 ) -> Request:
-    """Submit one request at `at` as a new web chat citizen; returns the stored request."""
+    """Submit one request at `at` as a new web chat citizen; returns the stored request. `pin`: a sighting's GPS."""
     if kind == "sighting":
         answers: dict[str, Any] = {
             "category": category, "region": region, "kecamatan": kecamatan, "description": description,
-            "place": {"landmark": landmark, "latitude": -6.12, "longitude": 106.15},
+            "place": {"landmark": landmark, **({"latitude": pin[0], "longitude": pin[1]} if pin else {})},
             "contact_mode": "phone" if phone else "anonymous", "phone": phone, "consent": True,
         }
     else:

@@ -14,10 +14,17 @@ from bot.runtime import Runtime
 from bot.services.access import PermissionDenied
 from bot.services.appointments import offer_slots
 from bot.services.case_thread import add_case_note, message_citizen
-from bot.services.claims import claim_request, close_request, reopen_request
+from bot.services.claims import (
+    CaseActionError,
+    claim_request,
+    close_request,
+    release_request,
+    reopen_request,
+    transfer_request,
+)
 from bot.services.staff_accounts import new_link_code
 from storage.casework import request_events
-from storage.models import Appointment, CaseMessage, DueWork, OutboxMessage, Request, RequestNote, Staff
+from storage.models import Appointment, OutboxMessage, Request, Staff
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
 
@@ -72,56 +79,6 @@ def test_claim_race_has_exactly_one_winner(runtime: Runtime, chat: Chat) -> None
         assert (claimed.status, claimed.assigned_staff_id) == ("claimed", winner.id)
         claims = [e for e in request_events(session, request_id=request.id) if e.to_status == "claimed"]
         assert len(claims) == 1 and claims[0].actor == f"staff:{winner.id}"
-
-
-def test_journey_from_first_message_to_closing(runtime: Runtime, chat: Chat) -> None:
-    start = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
-    with time_machine.travel(start, tick=False) as traveller:
-        request = _counseling(chat)
-        siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
-        traveller.shift(timedelta(minutes=30))
-        assert as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing).won
-        runtime.due_work.run_due()
-        assert "sudah ditangani petugas" in _outbox_texts(runtime, request.contact_id)[-1]
-
-        traveller.shift(timedelta(minutes=15))
-        as_staff(runtime, siti, message_citizen, request_id=request.id, text="Selamat pagi, bisa kita bicara besok?")
-        runtime.due_work.run_due()
-        assert "Selamat pagi, bisa kita bicara besok?" in _outbox_texts(runtime, request.contact_id)[-1]
-        chat.send("bisa bu, siang saja")
-        assert f"diteruskan ke petugas (tiket {request.ticket_code})" in chat.text
-
-        slots = [(datetime(2026, 11, 25, 13, 0, tzinfo=WIB), "office"), (datetime(2026, 11, 25, 14, 0, tzinfo=WIB), "phone")]
-        offered = as_staff(runtime, siti, offer_slots, request_id=request.id, slots=slots)
-        runtime.due_work.run_due()
-        assert "Rabu, 25 Nov 2026 13.00 WIB, di kantor" in _last_choices(runtime, request.contact_id)
-        chat.press(f"appt:{offered[1].id}")
-        assert "Janji temu dikonfirmasi: Rabu, 25 Nov 2026 14.00 WIB, lewat telepon" in chat.text
-        as_staff(runtime, siti, add_case_note, request_id=request.id, text="Ibu minta ditelepon siang.")
-        traveller.shift(timedelta(days=2))
-        as_staff(runtime, siti, close_request, request_id=request.id, outcome="resolved", note="Sudah dikonseling")
-
-    with Session(runtime.db) as session:
-        events = request_events(session, request_id=request.id)
-        created = next(e.at for e in events if e.kind == "created")
-        claimed = next(e.at for e in events if e.to_status == "claimed")
-        contacted = next(e.at for e in events if e.kind == "first_contact")
-        assert claimed - created == timedelta(minutes=30) and contacted - created == timedelta(minutes=45)
-        assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "in_progress", "resolved"]
-        assert [m.direction for m in session.exec(select(CaseMessage))] == ["out", "in"]
-        appointments = session.exec(select(Appointment).order_by(Appointment.id)).all()
-        assert [a.status for a in appointments] == ["cancelled", "confirmed"]
-        reminders = session.exec(select(DueWork).where(DueWork.dedupe_key.like(f"reminder:{offered[1].id}:%"))).all()
-        assert sorted(r.due_at.astimezone(WIB).hour for r in reminders) == [12, 14]  # 2 h and 24 h before
-        assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
-        assert session.get(Request, request.id).status == "resolved"
-
-
-def _last_choices(runtime: Runtime, contact_id: int) -> list[str]:
-    with Session(runtime.db) as session:
-        row = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact_id)
-                           .order_by(OutboxMessage.id.desc())).first()
-        return [c["label"] for c in row.payload["choices"]]
 
 
 def test_counselor_cannot_touch_another_queues_request(runtime: Runtime, chat: Chat) -> None:
@@ -229,3 +186,34 @@ def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, c
         assert [c["id"] for c in last.payload["choices"]] == [f"rate:{offer[0].id}:{n}" for n in range(1, 6)]
         chat.press(f"rate:{offer[0].id}:5")
         assert "Terima kasih atas penilaian" in chat.text
+
+
+def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
+    """Release by a colleague who only sees it, transfers to a wrong target, a claim of a closed request."""
+    request = _counseling(chat)
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    rina = make_staff(runtime, "rina", queues=("lk3-kota-serang",))
+    outsider = make_staff(runtime, "joko", queues=("lk3-kab-lebak",))
+    as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+    with Session(runtime.db) as session:
+        outsider_row, rina_row = session.get(Staff, outsider.id), session.get(Staff, rina.id)
+    attempts = [
+        (rina, release_request, {"reason": "cuti"}, "case.error_not_holder"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kota-entah"}, "case.error_transfer_queue"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kota-serang"}, "case.error_transfer_queue"),
+        (siti, transfer_request, {"reason": "x", "to_staff": outsider_row}, "case.error_transfer_colleague"),
+        (siti, transfer_request, {"reason": "x"}, "case.error_transfer_target"),
+        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kab-lebak", "to_staff": rina_row}, "case.error_transfer_target"),
+    ]
+    for view, action, kwargs, key in attempts:
+        with pytest.raises(CaseActionError) as refused:
+            as_staff(runtime, view, action, request_id=request.id, **kwargs)
+        assert refused.value.args[0] == key, action.__name__
+    with Session(runtime.db) as session:
+        unchanged = session.get(Request, request.id)
+        assert (unchanged.status, unchanged.assigned_staff_id, unchanged.queue_code) == ("claimed", siti.id, "lk3-kota-serang")
+    as_staff(runtime, siti, transfer_request, request_id=request.id, reason="cuti", to_staff=rina_row)
+    as_staff(runtime, rina, close_request, request_id=request.id, outcome="resolved", note="selesai")
+    with pytest.raises(CaseActionError) as refused:
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+    assert refused.value.args[0] == "case.error_closed"

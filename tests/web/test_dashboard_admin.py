@@ -42,6 +42,7 @@ async def test_admin_creates_an_account_whose_password_is_shown_once(client: htt
 
     refused = await client.post("/dashboard/admin/staff", data={"csrf_token": token, "username": "tanpa", "role": "counselor"})
     assert refused.status_code == 422 and "Akun tidak bisa dibuat" in refused.text
+    assert "Konselor perlu paling sedikit satu antrean." in refused.text  # the reason, in the catalog's words
 
     await client.post("/logout", data={"csrf_token": CSRF.search((await client.get("/dashboard")).text).group(1)})
     page = await client.get("/login")

@@ -28,6 +28,7 @@ from bot.domain.regions import PROVINCE, load_regions
 from bot.services.access import PermissionDenied, StaffView, visible_request
 from bot.services.appointments import MODES, appointment_ics
 from bot.services.claims import OUTCOMES
+from bot.services.duplicates import with_possible_duplicates
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import (
@@ -108,18 +109,19 @@ async def request_list(
     listing = parse_list_query(dict(request.query_params), today=now.astimezone(tz).date(), now=now)
     conditions = [*request_conditions(listing.filters, visible_queues=staff.queues, tz=tz), *listing.extra]
 
-    def load() -> tuple[queries.RequestPage, dict[str, str]]:
+    def load() -> tuple[queries.RequestPage, dict[str, str], set[int]]:
         with Session(runtime.db) as session:
             page = queries.request_page(session, conditions=conditions, after=queries.Cursor.parse(after),
                                         before=queries.Cursor.parse(before), limit=queries.PAGE_SIZE)
-            return page, queries.queue_names(session)
+            duplicate_ids = with_possible_duplicates(session, view=staff, requests=page.rows)
+            return page, queries.queue_names(session), duplicate_ids
 
-    page, queue_names = await run_in_threadpool(load)
+    page, queue_names, duplicate_ids = await run_in_threadpool(load)
     links = {
         "newer": _page_link(listing.form, before=page.newer.token()) if page.newer else None,
         "older": _page_link(listing.form, after=page.older.token()) if page.older else None,
     }
-    context = {"page": page, "form": listing.form, "links": links, "queue_names": queue_names, "now": now,
+    context = {"page": page, "duplicate_ids": duplicate_ids, "form": listing.form, "links": links, "queue_names": queue_names, "now": now,
                "sla_state": queries.sla_state, "deadline": queries.pending_deadline,
                "choices": _choices(staff, queue_names), "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
                "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,

@@ -30,11 +30,11 @@ from bot.services.claims import (
     reopen_request,
     transfer_request,
 )
+from bot.services.duplicates import merge_requests
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import not_found, redirect_with
 from bot.web.deps import RuntimeDep
-from storage.models import Appointment, Queue, Staff
-from storage.staff import staff_queue_codes
+from storage.models import Appointment, Staff
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -114,10 +114,12 @@ async def transfer(
             return _refused("dash_requests.error_reason")
         case = visible_request(session, view, request_id)
         kind, _, value = target.partition(":")
-        if kind == "queue" and session.get(Queue, value) is not None and value != case.queue_code:
+        if kind == "queue":
             transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value)
-        elif kind == "staff" and value.isdigit() and _colleague(session, int(value), case.queue_code):
+        elif kind == "staff" and value.isdigit():
             colleague = session.get(Staff, int(value))
+            if colleague is None:
+                return _refused("case.error_transfer_colleague")
             transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_staff=colleague)
         else:
             return _refused("dash_requests.error_target")
@@ -126,10 +128,16 @@ async def transfer(
     return await perform(request, runtime, staff, request_id, act)
 
 
-def _colleague(session: Session, staff_id: int, queue_code: str) -> bool:
-    """Only an active member of the request's queue can take it over (else they could not even see it)."""
-    colleague = session.get(Staff, staff_id)
-    return bool(colleague and colleague.active and queue_code in staff_queue_codes(session, staff_id=staff_id))
+@router.post("/dashboard/requests/{request_id}/merge")
+async def merge(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, into: Annotated[int, Form()] = 0,
+) -> Response:
+    """Merge this request into an earlier possible duplicate; from then on its reporter follows that one."""
+    def act(session: Session, view: StaffView, now: datetime) -> Done:
+        earlier = merge_requests(session, view=view, request_id=request_id, into_id=into, now=now)
+        return Done("dup.done_merge", {"code": earlier.ticket_code})
+
+    return await perform(request, runtime, staff, request_id, act)
 
 
 @router.post("/dashboard/requests/{request_id}/message")

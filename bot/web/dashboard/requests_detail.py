@@ -15,10 +15,12 @@ from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
 from bot.services.claims import CLOSED
+from bot.services.duplicates import possible_duplicates
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.web.dashboard.filters import may_see_personal
 from storage import dashboard_queries as queries
 from storage.casework import appointments_of, notes_of, request_events, thread_of
+from storage.duplicates import merged_into
 from storage.models import Appointment, Contact, Queue, Request, RequestEvent, Staff
 from storage.staff import audit, queue_members
 
@@ -59,6 +61,17 @@ class Allowed:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A possible duplicate shown beside the request, and which of the two would be merged into which."""
+
+    request: Request
+    distance_m: float | None
+    newer_id: int
+    earlier_id: int
+    mergeable: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RequestDetail:
     request: Request
     queue_name: str
@@ -76,6 +89,9 @@ class RequestDetail:
     colleagues: list[Staff]
     queues: list[Queue]
     allowed: Allowed
+    duplicates: list[Duplicate]
+    merged_into: Request | None
+    merged_from: list[Request]
 
 
 def load_detail(session: Session, *, view: StaffView, request_id: int, now: datetime, t: Translate) -> RequestDetail:
@@ -106,7 +122,24 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
         queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
+        duplicates=_duplicates(session, view, request),
+        merged_into=_visible(view, session.get(Request, request.merged_into_id) if request.merged_into_id else None),
+        merged_from=[r for r in merged_into(session, request_id=request.id) if view.can_see(r)],
     )
+
+
+def _visible(view: StaffView, request: Request | None) -> Request | None:
+    return request if request is not None and view.can_see(request) else None
+
+
+def _duplicates(session: Session, view: StaffView, request: Request) -> list[Duplicate]:
+    """Possible duplicates; merging goes newer into earlier, while the newer is open and the earlier not closed."""
+    rows = []
+    for found in possible_duplicates(session, view=view, request=request):
+        newer, earlier = (found.request, request) if found.newer else (request, found.request)
+        mergeable = newer.status in (*OPEN_CASE, "new") and earlier.status not in CLOSED
+        rows.append(Duplicate(found.request, found.distance_m, newer.id, earlier.id, mergeable))
+    return rows
 
 
 def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
@@ -116,7 +149,7 @@ def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
     return Allowed(
         claim=status == "new", release=status in OPEN_CASE and holder_or_lead, transfer=status not in CLOSED,
         contact=status in OPEN_CASE and reachable, call=status in OPEN_CASE, note=personal,
-        close=status not in CLOSED, reopen=status in CLOSED,
+        close=status not in CLOSED, reopen=status in CLOSED and request.merged_into_id is None,
     )
 
 
@@ -162,6 +195,8 @@ def _event_text(
         return t("dash_requests.ev_feedback_comment"), None
     if event.kind == "feedback":
         return t("dash_requests.ev_feedback", rating=str(detail.get("rating", "-"))), None
+    if event.kind == "merge":
+        return t("dup.ev_merged_from", ticket=str(detail.get("ticket", "-"))), None
     if event.kind == "sla_breach":
         return t("dash_requests.ev_sla_breach"), None
     if event.kind == SAFE_TO_TALK:
@@ -183,6 +218,8 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
         return t("dash_requests.ev_transferred_queue", queue=queue_names.get(detail["to_queue"], detail["to_queue"]))
     if action == "transfer":
         return t("dash_requests.ev_transferred_staff", name=names.get(detail.get("to_staff"), "-"))
+    if action == "merge":
+        return t("dup.ev_merged_into", ticket=str(detail.get("ticket", "-")))
     if action in ("release", "lapse", "reopen"):
         return t(f"dash_requests.ev_{action}")
     if event.to_status == "claimed":

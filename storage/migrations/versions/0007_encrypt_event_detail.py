@@ -6,7 +6,7 @@ They were kept in the plain JSON `detail` (as "reason" and "note"); they move to
 rows needs the data encryption keys: `python -m bot migrate` configures them from the settings.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-25 12:00:00.000000
 """
 
@@ -19,7 +19,7 @@ import storage.types
 from storage.crypto import EncryptedText
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
