@@ -139,10 +139,17 @@ class OutboxWorker:
         for channel, sender in self._senders.items():
             in_flight: set[asyncio.Task] = set()
             try:
-                while (count := await self._round(channel, sender, in_flight)) or in_flight:
+                while True:
+                    was_in_flight = bool(in_flight)
+                    count = await self._round(channel, sender, in_flight)
                     total += count
-                    if not count:  # what is in flight may be all that holds a contact's next message back
+                    if count:
+                        continue
+                    if in_flight:  # what is in flight may be all that holds a contact's next message back
                         await asyncio.gather(*in_flight)
+                    elif not was_in_flight:
+                        break
+                    # else a send finished while the round's claim ran: it may have freed a contact's next message
             except BaseException:
                 for task in in_flight:
                     task.cancel()

@@ -74,6 +74,34 @@ async def test_sends_each_contacts_messages_in_order_and_records_platform_ids(ru
     assert {r.status for r in rows} == {"sent"} and all(r.platform_message_id for r in rows)
 
 
+class _SlowClaimWorker(OutboxWorker):
+    """A claim that finds nothing and returns only after the send in flight has finished (a slow database)."""
+
+    def _claim(self, channel: str, now: datetime) -> list:
+        claimed = super()._claim(channel, now)
+        deadline = time.monotonic() + 5
+        while not claimed and time.monotonic() < deadline:
+            with Session(self._db) as session:
+                if not session.exec(select(OutboxMessage).where(OutboxMessage.status == "sending")).first():
+                    break
+            time.sleep(0.01)
+        return claimed
+
+
+async def test_a_send_that_ends_during_an_empty_claim_does_not_end_the_drain(runtime: Runtime, clock: Clock) -> None:
+    """Found in CI: the greeting's send ended while the next claim (which saw it in flight) ran; the drain
+    then stopped with nothing in flight and the menu waited for the next wake-up."""
+    Chat(runtime.engine, user_id="111", channel=Channel.TELEGRAM).start()  # greeting + menu
+    sender = FakeSender(clock=clock)
+    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
+                        telegram_chat_messages_per_second=1e6)
+    worker = _SlowClaimWorker(db=runtime.db, settings=settings, clock=clock, sleep=clock.sleep)
+    worker.register(sender)
+    assert await worker.drain_once() == 2
+    assert [text for _, text, _ in sender.sent][1] == "Apa yang ingin Anda lakukan?"
+    assert {r.status for r in _rows(runtime)} == {"sent"}
+
+
 async def test_chat_spacing_and_global_rate_hold_in_real_time(runtime: Runtime) -> None:
     """Real clock and sleeps (about one second): sends never run ahead of their rate slots."""
     for user in range(10):
