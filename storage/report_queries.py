@@ -1,8 +1,9 @@
 """The SQL behind the dashboard's figures, written so the database does the work at a million requests.
 
 Why a module of its own: response times must be computed from request events (DESIGN.md section 4), and
-at province scale the per-request folding of events, the business-hours arithmetic and (on PostgreSQL)
-the percentiles all have to happen in one statement, not in Python. Everything here builds or runs
+at province scale the business-hours arithmetic and (on PostgreSQL) the percentiles have to happen in one
+statement, not in Python. The events are folded per request as they are written (`response_time`, see
+`storage/response_times.py`), so the report reads one narrow row per request instead of every event. Everything here builds or runs
 statements; the definitions the statements implement are documented in `bot/metrics.py`.
 
 Time arithmetic is done on epoch seconds, with two small dialect-specific constructs below, so SQLite and
@@ -25,9 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
-from storage.models import Appointment, Queue, Request, RequestEvent, Staff, StaffQueue
+from storage.models import Appointment, Queue, Request, ResponseTime, Staff, StaffQueue
 
-CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")
 OPEN_ASSIGNED: tuple[str, ...] = ("claimed", "in_progress")
 DAY = 86400
 REPORT_WORK_MEM = "64MB"
@@ -121,48 +121,29 @@ def _calendar_cte(clock: BusinessClock, dialect: str) -> sa.CTE:
                         sa.column("open", sa.Integer)).cte("business_calendar")
 
 
-def _event_moments(e: sa.Table) -> list[ColumnElement]:
-    """Per request, from its events: created, first claim, first contact, first and last closing."""
-    at = epoch_seconds(e.c.at)
-    is_status = e.c.kind == "status"
-    closing = sa.and_(is_status, e.c.to_status.in_(CLOSED_STATUSES))
-    return [
-        func.min(sa.case((e.c.kind == "created", at))).label("created_event"),
-        func.min(sa.case((sa.and_(is_status, e.c.to_status == "claimed"), at))).label("claimed"),
-        func.min(sa.case((e.c.kind == "first_contact", at))).label("contacted"),
-        func.min(sa.case((closing, at))).label("first_closed"),
-        func.max(sa.case((closing, at))).label("last_closed"),
-        func.max(sa.case((closing, e.c.id))).label("last_closing_id"),
-        func.max(sa.case((is_status, e.c.id))).label("last_status_id"),
-    ]
+def _stamps(conditions: Sequence[ColumnElement[bool]]) -> sa.CTE:
+    """One row per request: its grouping columns, SLA deadlines and the moments that matter.
 
-
-def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.CTE:
-    """One row per request: its grouping columns, SLA deadlines and the moments that matter, from events.
-
-    On PostgreSQL the events are folded per request in a LATERAL subquery: an index-only scan of
-    `ix_request_event_report` for just the requests of the range, where a plain join would scan and hash
-    every event of every year (about twice as slow at a million requests). The result is MATERIALIZED
-    so the planner cannot push the calendar joins into that loop (which ran them once per request, ten
-    times slower). SQLite has no LATERAL: there it is a join grouped by request.
+    The moments come from the request's `response_time` row, kept as its events are written, joined by
+    key: folding every request's events here took seconds at a million requests. A request without the
+    row (none should exist) is measured from its creation column and has no later moments.
     """
-    r, e = Request.__table__, RequestEvent.__table__
-    request_columns = [
-        r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
-        func.coalesce(r.c.category, r.c.topic).label("subject"),
-        epoch_seconds(r.c.claim_due_at).label("claim_due"), epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
-    ]
-    folded = _event_moments(e)
-    if dialect == "postgresql":
-        lateral = select(*folded).where(e.c.request_id == r.c.id).lateral("moments")
-        moments, joined, grouping = [lateral.c[c.name] for c in folded], r.outerjoin(lateral, sa.true()), []
-    else:
-        moments, joined, grouping = folded, r.outerjoin(e, e.c.request_id == r.c.id), [r.c.id]
-    # A request without a "created" event (none should exist) is measured from its creation column.
-    created = func.coalesce(moments[0], epoch_seconds(r.c.created_at)).label("created")
-    query = select(*request_columns, created, *moments[1:]).select_from(joined).group_by(*grouping)
-    stamps = query.where(r.c.merged_into_id.is_(None), *conditions).cte("stamps")
-    return stamps.prefix_with("MATERIALIZED") if dialect == "postgresql" else stamps
+    r, t = Request.__table__, ResponseTime.__table__
+    query = (
+        select(
+            r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
+            func.coalesce(r.c.category, r.c.topic).label("subject"),
+            epoch_seconds(r.c.claim_due_at).label("claim_due"),
+            epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
+            func.coalesce(epoch_seconds(t.c.created_at), epoch_seconds(r.c.created_at)).label("created"),
+            epoch_seconds(t.c.claimed_at).label("claimed"), epoch_seconds(t.c.contacted_at).label("contacted"),
+            epoch_seconds(t.c.first_closed_at).label("first_closed"),
+            epoch_seconds(t.c.last_closed_at).label("last_closed"), t.c.closed_now,
+        )
+        .select_from(r.outerjoin(t, t.c.request_id == r.c.id))
+        .where(r.c.merged_into_id.is_(None), *conditions)
+    )
+    return query.cte("stamps")
 
 
 def _sla_flag(done: ColumnElement, due: ColumnElement, first_closed: ColumnElement, now: float) -> ColumnElement:
@@ -177,7 +158,7 @@ def response_facts(
     conditions: Sequence[ColumnElement[bool]], clock: BusinessClock, *, now: datetime, dialect: str
 ) -> sa.Subquery:
     """One row per request with its durations (seconds) and SLA flags: what every figure is made of."""
-    s = _stamps(conditions, dialect)
+    s = _stamps(conditions)
     calendar = _calendar_cte(clock, dialect)
     k0, k1, k2, k3 = (calendar.alias(f"k{i}") for i in range(4))
 
@@ -192,7 +173,7 @@ def response_facts(
     def normal_only(value: ColumnElement) -> ColumnElement:
         return sa.case((s.c.urgency == "normal", value))
 
-    closed_now = sa.and_(s.c.last_closing_id.is_not(None), s.c.last_closing_id == s.c.last_status_id)
+    closed_now = s.c.closed_now.is_(True)
     created_day = day_number(local(s.c.created))
     joined = s
     for day, moment in ((k0, s.c.created), (k1, s.c.claimed), (k2, s.c.contacted), (k3, s.c.last_closed)):

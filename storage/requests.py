@@ -12,6 +12,7 @@ import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, select
 
 from storage.models import Queue, Request, RequestEvent
+from storage.response_times import record_event
 
 TICKET_ATTEMPTS = 8
 
@@ -57,6 +58,7 @@ def add_event(
     to_status: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> RequestEvent:
+    """Append an event to a request's log (the source of all metrics) and fold it into its response times."""
     event = RequestEvent(
         request_id=request_id,
         kind=kind,
@@ -67,6 +69,8 @@ def add_event(
         detail=detail or {},
     )
     session.add(event)
+    # The report reads response times from this row, so it must move in the event's own transaction.
+    record_event(session, request_id=request_id, kind=kind, to_status=to_status, at=at)
     return event
 
 
