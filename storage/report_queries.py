@@ -122,12 +122,14 @@ def _calendar_cte(clock: BusinessClock, dialect: str) -> sa.CTE:
                         sa.column("open", sa.Integer)).cte("business_calendar")
 
 
-def _stamps(conditions: Sequence[ColumnElement[bool]]) -> sa.CTE:
+def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.CTE:
     """One row per request: its grouping columns, SLA deadlines and the moments that matter.
 
     The moments come from the request's `response_time` row, kept as its events are written, joined by
-    key: folding every request's events here took seconds at a million requests. A request without the
-    row (none should exist) is measured from its creation column and has no later moments.
+    key instead of folding every request's events here. A request without the row (none should exist)
+    is measured from its creation column and has no later moments. On PostgreSQL the result is
+    MATERIALIZED: each moment is turned into epoch seconds once per request, where an inlined CTE
+    repeated that in every calendar join and expression above it (about 15 % slower at a million).
     """
     r, t = Request.__table__, ResponseTime.__table__
     query = (
@@ -144,7 +146,8 @@ def _stamps(conditions: Sequence[ColumnElement[bool]]) -> sa.CTE:
         .select_from(r.outerjoin(t, t.c.request_id == r.c.id))
         .where(r.c.merged_into_id.is_(None), *conditions)
     )
-    return query.cte("stamps")
+    stamps = query.cte("stamps")
+    return stamps.prefix_with("MATERIALIZED") if dialect == "postgresql" else stamps
 
 
 def _sla_flag(done: ColumnElement, due: ColumnElement, first_closed: ColumnElement, now: float) -> ColumnElement:
@@ -159,7 +162,7 @@ def response_facts(
     conditions: Sequence[ColumnElement[bool]], clock: BusinessClock, *, now: datetime, dialect: str
 ) -> sa.Subquery:
     """One row per request with its durations (seconds) and SLA flags: what every figure is made of."""
-    s = _stamps(conditions)
+    s = _stamps(conditions, dialect)
     calendar = _calendar_cte(clock, dialect)
     k0, k1, k2, k3 = (calendar.alias(f"k{i}") for i in range(4))
 
