@@ -1,14 +1,16 @@
 """The SQL behind the dashboard's figures, written so the database does the work at a million requests.
 
 Why a module of its own: response times must be computed from request events (DESIGN.md section 4), and
-at province scale the per-request folding of events, the business-hours arithmetic and (on PostgreSQL)
-the percentiles all have to happen in one statement, not in Python. Everything here builds or runs
+at province scale the business-hours arithmetic and (on PostgreSQL) the percentiles have to happen in one
+statement, not in Python. The events are folded per request as they are written (`response_time`, see
+`storage/response_times.py`), so the report reads one narrow row per request instead of every event. Everything here builds or runs
 statements; the definitions the statements implement are documented in `bot/metrics.py`.
 
 Time arithmetic is done on epoch seconds, with two small dialect-specific constructs below, so SQLite and
-PostgreSQL compute the same numbers. Business time uses a calendar handed in as JSON (one row per local
-day: day number, open seconds before that day, open or not), built in Python from the routing file's
-`BusinessCalendar`, so public holidays have one source of truth.
+PostgreSQL compute the same numbers. Business time uses a calendar handed in as parameters (per local
+day: day number, open seconds before that day, open or not; two arrays on PostgreSQL, JSON rows on
+SQLite), built in Python from the routing file's `BusinessCalendar`, so public holidays have one source
+of truth.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
-from storage.models import Appointment, Queue, Request, RequestEvent, Staff, StaffQueue
+from storage.models import Appointment, Queue, Request, ResponseTime, Staff, StaffQueue
 
-CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")
 OPEN_ASSIGNED: tuple[str, ...] = ("claimed", "in_progress")
 DAY = 86400
 REPORT_WORK_MEM = "64MB"
@@ -47,7 +49,8 @@ class epoch_seconds(FunctionElement):
 
 @compiles(epoch_seconds, "postgresql")
 def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    # date_part is double precision already; EXTRACT is numeric since PostgreSQL 14, several times slower.
+    return f"date_part('epoch', {compiler.process(element.clauses, **kw)})"
 
 
 @compiles(epoch_seconds, "sqlite")
@@ -108,60 +111,47 @@ class BusinessClock:
     days: tuple[tuple[int, int, int], ...]
 
 
-def _calendar_cte(clock: BusinessClock, dialect: str) -> sa.CTE:
-    """The business calendar as a table, from one JSON parameter (a VALUES list would not suit SQLite)."""
-    if dialect == "postgresql":
-        sql = ("SELECT CAST(c->>0 AS INTEGER) AS day, CAST(c->>1 AS BIGINT) AS base, CAST(c->>2 AS INTEGER) AS open"
-               " FROM jsonb_array_elements(CAST(:calendar AS JSONB)) AS c")
-    else:
-        sql = ("SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS base,"
-               " json_extract(value, '$[2]') AS open FROM json_each(:calendar)")
+def _calendar_cte(clock: BusinessClock) -> sa.CTE:
+    """The business calendar as a table on SQLite, from one JSON parameter (a VALUES list would not suit it)."""
+    sql = ("SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS base,"
+           " json_extract(value, '$[2]') AS open FROM json_each(:calendar)")
     text = sa.text(sql).bindparams(calendar=json.dumps(clock.days, separators=(",", ":")))
     return text.columns(sa.column("day", sa.Integer), sa.column("base", sa.BigInteger),
                         sa.column("open", sa.Integer)).cte("business_calendar")
 
 
-def _event_moments(e: sa.Table) -> list[ColumnElement]:
-    """Per request, from its events: created, first claim, first contact, first and last closing."""
-    at = epoch_seconds(e.c.at)
-    is_status = e.c.kind == "status"
-    closing = sa.and_(is_status, e.c.to_status.in_(CLOSED_STATUSES))
-    return [
-        func.min(sa.case((e.c.kind == "created", at))).label("created_event"),
-        func.min(sa.case((sa.and_(is_status, e.c.to_status == "claimed"), at))).label("claimed"),
-        func.min(sa.case((e.c.kind == "first_contact", at))).label("contacted"),
-        func.min(sa.case((closing, at))).label("first_closed"),
-        func.max(sa.case((closing, at))).label("last_closed"),
-        func.max(sa.case((closing, e.c.id))).label("last_closing_id"),
-        func.max(sa.case((is_status, e.c.id))).label("last_status_id"),
-    ]
-
-
 def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.CTE:
-    """One row per request: its grouping columns, SLA deadlines and the moments that matter, from events.
+    """One row per request: its grouping columns, SLA deadlines and the moments that matter.
 
-    On PostgreSQL the events are folded per request in a LATERAL subquery: an index-only scan of
-    `ix_request_event_report` for just the requests of the range, where a plain join would scan and hash
-    every event of every year (about twice as slow at a million requests). The result is MATERIALIZED
-    so the planner cannot push the calendar joins into that loop (which ran them once per request, ten
-    times slower). SQLite has no LATERAL: there it is a join grouped by request.
+    The moments come from the request's `response_time` row, kept as its events are written, joined by
+    key instead of folding every request's events here. A request without the row (none should exist)
+    is measured from its creation column and has no later moments. On PostgreSQL the result is
+    MATERIALIZED: each moment is turned into epoch seconds once per request, where an inlined CTE
+    repeated that in every expression above it (about 15 % slower at a million requests).
     """
-    r, e = Request.__table__, RequestEvent.__table__
-    request_columns = [
-        r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
-        func.coalesce(r.c.category, r.c.topic).label("subject"),
-        epoch_seconds(r.c.claim_due_at).label("claim_due"), epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
-    ]
-    folded = _event_moments(e)
+    r, t = Request.__table__, ResponseTime.__table__
     if dialect == "postgresql":
-        lateral = select(*folded).where(e.c.request_id == r.c.id).lateral("moments")
-        moments, joined, grouping = [lateral.c[c.name] for c in folded], r.outerjoin(lateral, sa.true()), []
+        # One primary-key lookup per request of the range, where a join hashed all million rows of
+        # the table; OFFSET 0 keeps the planner from turning the LATERAL back into that join.
+        t = select(t).where(t.c.request_id == r.c.id).offset(0).lateral("response_time")
+        joined = r.outerjoin(t, sa.true())
     else:
-        moments, joined, grouping = folded, r.outerjoin(e, e.c.request_id == r.c.id), [r.c.id]
-    # A request without a "created" event (none should exist) is measured from its creation column.
-    created = func.coalesce(moments[0], epoch_seconds(r.c.created_at)).label("created")
-    query = select(*request_columns, created, *moments[1:]).select_from(joined).group_by(*grouping)
-    stamps = query.where(r.c.merged_into_id.is_(None), *conditions).cte("stamps")
+        joined = r.outerjoin(t, t.c.request_id == r.c.id)
+    query = (
+        select(
+            r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
+            func.coalesce(r.c.category, r.c.topic).label("subject"),
+            epoch_seconds(r.c.claim_due_at).label("claim_due"),
+            epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
+            func.coalesce(epoch_seconds(t.c.created_at), epoch_seconds(r.c.created_at)).label("created"),
+            epoch_seconds(t.c.claimed_at).label("claimed"), epoch_seconds(t.c.contacted_at).label("contacted"),
+            epoch_seconds(t.c.first_closed_at).label("first_closed"),
+            epoch_seconds(t.c.last_closed_at).label("last_closed"), t.c.closed_now,
+        )
+        .select_from(joined)
+        .where(r.c.merged_into_id.is_(None), *conditions)
+    )
+    stamps = query.cte("stamps")
     return stamps.prefix_with("MATERIALIZED") if dialect == "postgresql" else stamps
 
 
@@ -178,25 +168,43 @@ def response_facts(
 ) -> sa.Subquery:
     """One row per request with its durations (seconds) and SLA flags: what every figure is made of."""
     s = _stamps(conditions, dialect)
-    calendar = _calendar_cte(clock, dialect)
-    k0, k1, k2, k3 = (calendar.alias(f"k{i}") for i in range(4))
+    joined: sa.FromClause = s
 
     def local(moment: ColumnElement) -> ColumnElement:
         return moment + clock.offset_s
 
-    def business(moment: ColumnElement, day: sa.FromClause) -> ColumnElement:
+    if dialect == "postgresql":
+        # Each day's row looked up by position in two array parameters: four hash joins with the
+        # calendar cost about a fifth of the report at a million requests (measured).
+        first_day = clock.days[0][0] if clock.days else 0
+        bases = Grouping(sa.bindparam("calendar_base", [d[1] for d in clock.days], type_=ARRAY(sa.BigInteger)))
+        opens = Grouping(sa.bindparam("calendar_open", [d[2] for d in clock.days], type_=ARRAY(sa.Integer)))
+
+        def day_row(moment: ColumnElement) -> tuple[ColumnElement, ColumnElement]:
+            position = day_number(local(moment)) - first_day + 1
+            return bases[position], opens[position]
+    else:
+        calendar = _calendar_cte(clock)
+        days = {}
+        for moment in (s.c.created, s.c.claimed, s.c.contacted, s.c.last_closed):
+            day = calendar.alias(f"k{len(days)}")
+            joined = joined.outerjoin(day, day.c.day == day_number(local(moment)))
+            days[moment.name] = day
+
+        def day_row(moment: ColumnElement) -> tuple[ColumnElement, ColumnElement]:
+            return days[moment.name].c.base, days[moment.name].c.open
+
+    def business(moment: ColumnElement) -> ColumnElement:
         into_day = local(moment) - day_number(local(moment)) * DAY - clock.start_s
         clamped = sa.case((into_day <= 0, 0), (into_day >= clock.day_s, clock.day_s), else_=into_day)
-        return day.c.base + day.c.open * clamped
+        base, is_open = day_row(moment)
+        return base + is_open * clamped
 
     def normal_only(value: ColumnElement) -> ColumnElement:
         return sa.case((s.c.urgency == "normal", value))
 
-    closed_now = sa.and_(s.c.last_closing_id.is_not(None), s.c.last_closing_id == s.c.last_status_id)
+    closed_now = s.c.closed_now.is_(True)
     created_day = day_number(local(s.c.created))
-    joined = s
-    for day, moment in ((k0, s.c.created), (k1, s.c.claimed), (k2, s.c.contacted), (k3, s.c.last_closed)):
-        joined = joined.outerjoin(day, day.c.day == day_number(local(moment)))
     return (
         select(
             s.c.id, s.c.queue_code, s.c.region, s.c.staff_id, s.c.subject, s.c.urgency,
@@ -204,9 +212,9 @@ def response_facts(
             (s.c.claimed - s.c.created).label("claim_s"),
             (s.c.contacted - s.c.created).label("contact_s"),
             sa.case((closed_now, s.c.last_closed - s.c.created)).label("resolve_s"),
-            normal_only(business(s.c.claimed, k1) - business(s.c.created, k0)).label("claim_bs"),
-            normal_only(business(s.c.contacted, k2) - business(s.c.created, k0)).label("contact_bs"),
-            normal_only(sa.case((closed_now, business(s.c.last_closed, k3) - business(s.c.created, k0))))
+            normal_only(business(s.c.claimed) - business(s.c.created)).label("claim_bs"),
+            normal_only(business(s.c.contacted) - business(s.c.created)).label("contact_bs"),
+            normal_only(sa.case((closed_now, business(s.c.last_closed) - business(s.c.created))))
             .label("resolve_bs"),
             _sla_flag(s.c.claimed, s.c.claim_due, s.c.first_closed, now.timestamp()).label("claim_ok"),
             _sla_flag(s.c.contacted, s.c.contact_due, s.c.first_closed, now.timestamp()).label("contact_ok"),

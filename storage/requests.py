@@ -12,6 +12,7 @@ import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, select
 
 from storage.models import Queue, Request, RequestEvent
+from storage.response_times import record_event
 
 TICKET_ATTEMPTS = 8
 
@@ -58,7 +59,10 @@ def add_event(
     detail: dict[str, Any] | None = None,
     note: str | None = None,
 ) -> RequestEvent:
-    """Record an event; `note` is a staff member's free text (stored encrypted), never put in `detail`."""
+    """Append an event to a request's log (the source of all metrics) and fold it into its response times.
+
+    `note` is a staff member's free text (stored encrypted), never put in `detail`.
+    """
     event = RequestEvent(
         request_id=request_id,
         kind=kind,
@@ -70,6 +74,8 @@ def add_event(
         note=note,
     )
     session.add(event)
+    # The report reads response times from this row, so it must move in the event's own transaction.
+    record_event(session, request_id=request_id, kind=kind, to_status=to_status, at=at)
     return event
 
 

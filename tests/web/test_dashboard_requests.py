@@ -6,12 +6,16 @@ test controls times and fields; every action is checked on the rows it changed, 
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 from sqlmodel import Session, func, select
 
@@ -119,6 +123,34 @@ async def test_list_shows_only_visible_queues_and_filters(client: httpx.AsyncCli
     # a queue the counselor does not work in gives nothing, not that queue's requests
     assert await tickets(client, "/dashboard/requests", queue="p2tp2a-kota-serang") == []
     assert await tickets(client, "/dashboard/requests", q=elsewhere.ticket_code) == []
+
+
+async def test_list_exports_hold_exactly_the_filtered_list(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    base = datetime.now(UTC) - timedelta(days=10)
+    late = seed(runtime, created_at=base)  # claim was due 24 h later: breached
+    closed = seed(runtime, created_at=base + timedelta(days=1), status="resolved")
+    fresh = seed(runtime, created_at=datetime.now(UTC) - timedelta(hours=1), topic="perceraian")
+    seed(runtime, queue="p2tp2a-kota-serang", created_at=base)
+    make_staff(runtime, "siti", queues=(LK3,))
+    await login(client, "siti")
+    wanted = {"sla": ("breached",), "state": ("open",), "q": (fresh.ticket_code.lower().replace("-", " "),),
+              "state+topic": ("closed", "konflik_keluarga")}
+    expected = {"sla": [late], "state": [fresh, late], "q": [fresh], "state+topic": [closed]}
+    for name, values in wanted.items():
+        params = dict(zip(name.split("+"), values))
+        page = await client.get("/dashboard/requests", params=params)
+        listed = [code for _id, code in TICKET_LINK.findall(page.text)]
+        assert listed == [r.ticket_code for r in expected[name]], name
+        for fmt in ("csv", "xlsx"):  # the page's own export links carry its filters
+            link = html.unescape(re.search(rf'id="export-list-{fmt}" href="([^"]+)"', page.text).group(1))
+            export = await client.get(link)
+            assert export.status_code == 200, export.text
+            if fmt == "csv":
+                rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1:]
+            else:
+                rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(
+                    min_row=2, values_only=True))
+            assert sorted(row[0] for row in rows) == sorted(listed), (name, fmt)
 
 
 async def test_keyset_pages_walk_forward_and_back(

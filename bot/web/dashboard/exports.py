@@ -30,7 +30,7 @@ from bot.metrics import MEASURES, ResponseFigures
 from bot.runtime import Runtime
 from bot.services.access import StaffView
 from bot.web.dashboard.deps import CurrentStaff
-from bot.web.dashboard.filters import RequestFilters, may_export_personal, request_conditions
+from bot.web.dashboard.filters import RequestFilters, may_export_personal, parse_list_filters
 from bot.web.dashboard.reports import (
     DIMENSIONS, REPORT_WEEKS, build_response_report, labelled_groups, parse_filters, region_name, report_names,
     subject_name, text,
@@ -182,10 +182,12 @@ def _bnba_columns(runtime: Runtime, personal: bool) -> list[Column]:
     ]
 
 
-def _export_requests(runtime: Runtime, staff: StaffView, filters: RequestFilters, layout: str, target: str) -> Sheet:
-    """Read the rows and write the audit row in one transaction."""
+def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layout: str, target: str) -> Sheet:
+    """Read the rows the list shows for this query string and write the audit row, in one transaction."""
     personal = may_export_personal(staff)
-    conditions = request_conditions(filters, visible_queues=staff.queues, tz=runtime.settings.tz)
+    now = datetime.now(UTC)
+    filters = parse_list_filters(request.query_params, today=now.astimezone(runtime.settings.tz).date())
+    conditions = filters.conditions(visible_queues=staff.queues, tz=runtime.settings.tz, now=now)
     if layout == "bnba":
         conditions.append(CaseRequest.kind == "sighting")
     with Session(runtime.db) as session, session.begin():
@@ -199,7 +201,7 @@ def _export_requests(runtime: Runtime, staff: StaffView, filters: RequestFilters
             columns = request_columns(runtime, rq.queue_names(session), names, personal)
             rows = [[get(r) for _, get in columns] for r in requests]
             headers = [text(runtime, f"dash_reports.{k}") for k, _ in columns]
-        audit(session, actor=staff.actor, action="export", target=target, at=datetime.now(UTC),
+        audit(session, actor=staff.actor, action="export", target=target, at=now,
               detail={"filters": filters.params(), "rows": len(rows), "personal": personal, "truncated": truncated})
     title = text(runtime, "dash_reports.sheet_bnba" if layout == "bnba" else "dash_reports.sheet_requests")
     return Sheet(title, headers, rows)
@@ -218,16 +220,14 @@ def export_requests(fmt: str, request: Request, staff: CurrentStaff, runtime: Ru
     """The request list as filtered (same query string as the list page), as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404)
-    filters = parse_filters(request.query_params, runtime, None)
-    sheet = _export_requests(runtime, staff, filters, "list", f"requests.{fmt}")
+    sheet = _export_requests(runtime, staff, request, "list", f"requests.{fmt}")
     return file_response(_write(sheet, runtime, fmt), f"permintaan-{_stamp(runtime)}.{fmt}")
 
 
 @router.get("/dashboard/exports/bnba.xlsx")
 def export_bnba(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
     """Sightings in the by-name-by-address layout Dinas Sosial uses for data verification."""
-    filters = parse_filters(request.query_params, runtime, None)
-    sheet = _export_requests(runtime, staff, filters, "bnba", "bnba.xlsx")
+    sheet = _export_requests(runtime, staff, request, "bnba", "bnba.xlsx")
     return file_response(xlsx_bytes(sheet, runtime), f"bnba-pmks-{_stamp(runtime)}.xlsx")
 
 

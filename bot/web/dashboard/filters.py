@@ -2,7 +2,8 @@
 
 Why one module: a coordinator who filters the list and then exports it must get the same rows, and the
 reports must count exactly what the list shows; so the query string is parsed once and turned into SQL
-once, here. Invalid values are dropped (and named in `ignored`), never an error page: a filter form is
+once, here. The list's own narrowing (ticket code, SLA state, open/closed: `ListFilters`) lives here
+too, because the list's exports must apply it exactly as the list does. Invalid values are dropped (and named in `ignored`), never an error page: a filter form is
 typed into and bookmarked, and a stale link should still show something.
 """
 
@@ -23,11 +24,16 @@ from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.services.access import StaffView
 from bot.sla import URGENCIES
+from storage import dashboard_queries as queries
 from storage.models import Request
 
 STATUSES: tuple[str, ...] = ("new", "claimed", "in_progress", "resolved", "referred", "unreachable", "cancelled")
 KINDS: tuple[str, ...] = ("sighting", "counseling")
 _QUEUE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+#: Narrowing only the list and its exports offer, beyond the filters shared with the reports.
+LIST_ONLY: tuple[str, ...] = ("q", "sla", "state")
+STATES: tuple[str, ...] = ("open", "closed")
+_TICKET_CHARS = re.compile(r"[^A-Z0-9]")
 
 #: Request fields that identify or locate a person (UU PDP): shown and exported only as the rules below say.
 PERSONAL_FIELDS: tuple[str, ...] = ("phone", "description", "landmark", "latitude", "longitude", "photo_refs")
@@ -171,3 +177,54 @@ def request_conditions(
 def without_dates(filters: RequestFilters) -> RequestFilters:
     """The same filters over all time (the workload page shows the present, whatever the range)."""
     return replace(filters, date_from=None, date_to=None)
+
+
+def normalise_ticket(text: str) -> str:
+    """"abc def", "ABC-DEF" and "abcdef" all find ticket ABC-DEF."""
+    compact = _TICKET_CHARS.sub("", text.upper())
+    return f"{compact[:3]}-{compact[3:]}" if len(compact) == 6 else compact
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """The request list's filters: the shared ones, plus a ticket code as typed, an SLA state and open/closed.
+
+    `state` narrows only when no exact `status` is chosen (a status already says open or closed).
+    """
+
+    filters: RequestFilters
+    q: str | None = None
+    sla: str | None = None
+    state: str | None = None
+    ignored: tuple[str, ...] = ()
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters, to show them in the form again and carry them to links."""
+        own = {name: getattr(self, name) for name in LIST_ONLY}
+        return {**self.filters.params(), **{name: value for name, value in own.items() if value}}
+
+    def query_string(self) -> str:
+        return urlencode(self.params())
+
+    def conditions(
+        self, *, visible_queues: frozenset[str] | None, tz: ZoneInfo, now: datetime
+    ) -> list[ColumnElement[bool]]:
+        """SQL conditions on `Request`: the shared filters within the visible queues, then the list's own."""
+        conditions = request_conditions(self.filters, visible_queues=visible_queues, tz=tz)
+        if self.q:
+            conditions.append(queries.ticket_condition(normalise_ticket(self.q)))
+        if self.sla:
+            conditions.append(queries.sla_condition(self.sla, now))
+        if self.state and self.filters.status is None:
+            conditions.append(queries.status_condition(self.state))
+        return conditions
+
+
+def parse_list_filters(params: Mapping[str, str], *, today: date) -> ListFilters:
+    """Read the list's filter form; an unknown value is dropped rather than refused, so an old link still opens."""
+    filters = parse_request_filters(params, today=today)
+    own = {name: (params.get(name) or "").strip() for name in LIST_ONLY}
+    ignored = [name for name, allowed in (("sla", queries.SLA_STATES), ("state", STATES))
+               if own[name] and own[name] not in allowed]
+    valid = {name: value or None for name, value in own.items() if name not in ignored}
+    return ListFilters(filters, **valid, ignored=(*filters.ignored, *ignored))

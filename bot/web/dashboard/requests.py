@@ -7,17 +7,14 @@ request that does not exist (404), so a URL never tells a counselor what other q
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
@@ -31,14 +28,7 @@ from bot.services.claims import OUTCOMES
 from bot.services.duplicates import with_possible_duplicates
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
-from bot.web.dashboard.filters import (
-    KINDS,
-    STATUSES,
-    RequestFilters,
-    may_see_personal,
-    parse_request_filters,
-    request_conditions,
-)
+from bot.web.dashboard.filters import KINDS, STATES, STATUSES, may_see_personal, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
 from bot.web.dashboard.requests_photos import fetch_photo, image_type
@@ -50,45 +40,8 @@ from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
-#: Narrowing only the list offers, beyond the filters shared with reports and exports (filters.py).
-LIST_ONLY = ("q", "sla", "state")
-STATES = ("open", "closed")
 CHANNELS = tuple(c.value for c in Channel)
-_TICKET_CHARS = re.compile(r"[^A-Z0-9]")
 Param = Annotated[str, Query(max_length=64)]
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    """The list's filters: the shared ones, the list's own, and the form values to show them again."""
-
-    filters: RequestFilters
-    form: dict[str, str]
-    extra: list[ColumnElement[bool]]
-    ignored: tuple[str, ...]
-
-
-def normalise_ticket(text: str) -> str:
-    """"abc def", "ABC-DEF" and "abcdef" all find ticket ABC-DEF."""
-    compact = _TICKET_CHARS.sub("", text.upper())
-    return f"{compact[:3]}-{compact[3:]}" if len(compact) == 6 else compact
-
-
-def parse_list_query(params: dict[str, str], *, today: date, now: datetime) -> ListQuery:
-    """Read the filter form; an unknown value is dropped rather than refused, so an old link still opens."""
-    filters = parse_request_filters(params, today=today)
-    own = {name: params.get(name, "").strip() for name in LIST_ONLY}
-    extra = []
-    if own["q"]:
-        extra.append(queries.ticket_condition(normalise_ticket(own["q"])))
-    if own["sla"] in queries.SLA_STATES:
-        extra.append(queries.sla_condition(own["sla"], now))
-    if own["state"] in STATES and filters.status is None:
-        extra.append(queries.status_condition(own["state"]))
-    unknown = [name for name, allowed in (("sla", queries.SLA_STATES), ("state", STATES))
-               if own[name] and own[name] not in allowed]
-    form = {**filters.params(), **{k: v for k, v in own.items() if v and k not in unknown}}
-    return ListQuery(filters, form, extra, (*filters.ignored, *unknown))
 
 
 def _choices(staff: StaffView, queue_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
@@ -106,8 +59,9 @@ async def request_list(
     """The requests this staff member may see, newest first, filtered, a page at a time."""
     tz = runtime.settings.tz
     now = datetime.now(UTC)
-    listing = parse_list_query(dict(request.query_params), today=now.astimezone(tz).date(), now=now)
-    conditions = [*request_conditions(listing.filters, visible_queues=staff.queues, tz=tz), *listing.extra]
+    listing = parse_list_filters(request.query_params, today=now.astimezone(tz).date())
+    conditions = listing.conditions(visible_queues=staff.queues, tz=tz, now=now)
+    form = listing.params()
 
     def load() -> tuple[queries.RequestPage, dict[str, str], set[int]]:
         with Session(runtime.db) as session:
@@ -118,10 +72,11 @@ async def request_list(
 
     page, queue_names, duplicate_ids = await run_in_threadpool(load)
     links = {
-        "newer": _page_link(listing.form, before=page.newer.token()) if page.newer else None,
-        "older": _page_link(listing.form, after=page.older.token()) if page.older else None,
+        "newer": _page_link(form, before=page.newer.token()) if page.newer else None,
+        "older": _page_link(form, after=page.older.token()) if page.older else None,
     }
-    context = {"page": page, "duplicate_ids": duplicate_ids, "form": listing.form, "links": links, "queue_names": queue_names, "now": now,
+    context = {"page": page, "duplicate_ids": duplicate_ids, "form": form, "export_query": listing.query_string(),
+               "links": links, "queue_names": queue_names, "now": now,
                "sla_state": queries.sla_state, "deadline": queries.pending_deadline,
                "choices": _choices(staff, queue_names), "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
                "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
