@@ -120,35 +120,41 @@ def _breach(session: Session, item: ClaimedWork, ctx: WorkContext, *, level: str
 def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """A discreet update, follow-up or reminder, at a time the citizen can receive it."""
     contact = session.get(Contact, item.contact_id)
-    reachable = contact is not None and contact.unreachable_at is None
-    appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
-    reminder = bool(item.payload.get("staff_reminder")) and appointment is not None
-    if not reachable and not reminder:
+    if contact is None or contact.unreachable_at is not None:
         return Dropped("contact unreachable")
-    if reminder and (appointment.status != "confirmed" or appointment.starts_at <= ctx.now):
+    appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
+    reminder = bool(item.payload.get("reminder")) and appointment is not None
+    if reminder and not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
-    if reachable and not item.payload.get("urgent"):
+    if not item.payload.get("urgent"):
         allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
         if allowed > ctx.now and not (reminder and too_late):
             return Later(allowed, "waiting for contact time")
-    hold = False
-    if reachable:
-        reply = render_update(ctx.renderer, contact.language, item.payload)
-        # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
-        hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
-        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()],
-                         now=ctx.now, hold_until_safe=hold)
-    if reminder:  # the counselor is reminded even when the citizen can no longer be reached
-        request = session.get(Request, item.request_id)
-        notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
-                     renderer=ctx.renderer, now=ctx.now,
-                     params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
-    if not reachable:
-        return Done("counselor reminded; contact unreachable")
+    reply = render_update(ctx.renderer, contact.language, item.payload)
+    # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
+    hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
+    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now,
+                     hold_until_safe=hold)
     return Done("held until safe to talk" if hold else "sent")
+
+
+def staff_reminder(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """The counselor's appointment reminder: on time, whatever the citizen's contact times or reachability."""
+    appointment = session.get(Appointment, item.payload["appointment"])
+    if appointment is None or not _still_ahead(appointment, ctx.now):
+        return Dropped("appointment passed or cancelled")
+    request = session.get(Request, item.request_id)
+    notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
+                 renderer=ctx.renderer, now=ctx.now,
+                 params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
+    return Done("counselor reminded")
+
+
+def _still_ahead(appointment: Appointment, now: datetime) -> bool:
+    return appointment.status == "confirmed" and appointment.starts_at > now
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
@@ -234,5 +240,6 @@ HANDLERS: dict[str, Callable[[Session, ClaimedWork, WorkContext], Result]] = {
     "draft_expiry": draft_expiry,
     "sla_claim": sla_claim_check,
     "citizen_update": citizen_update,
+    "staff_reminder": staff_reminder,
     "claim_lapse": claim_lapse,
 }

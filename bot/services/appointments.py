@@ -19,7 +19,7 @@ from bot.services.access import StaffView, visible_request
 from bot.services.case_thread import MAX_MESSAGE
 from bot.services.claims import CaseActionError
 from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
-from storage import casework
+from storage import casework, due_work
 from storage.models import Appointment, Contact, Request, Staff
 from storage.requests import add_event
 
@@ -87,7 +87,11 @@ def _schedule_reminders(session: Session, request: Request, appointment: Appoint
         if due > now:
             notify_citizen(session, request=request, key="appt.reminder", now=now, due_at=due, params=params,
                            dedupe=f"reminder:{appointment.id}:{int(before.total_seconds())}",
-                           extra={"appointment": appointment.id, "staff_reminder": True})
+                           extra={"appointment": appointment.id, "reminder": True})
+            # The counselor's own item: it goes at its time, not at the citizen's contact times.
+            due_work.schedule(session, kind="staff_reminder", now=now, due_at=due, request_id=request.id,
+                              dedupe_key=f"staff_reminder:{appointment.id}:{int(before.total_seconds())}",
+                              payload={"appointment": appointment.id})
     end = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
     notify_citizen(session, request=request, key="appt.feedback", now=now, due_at=end + FEEDBACK_AFTER,
                    dedupe=f"feedback:{appointment.id}", extra={"appointment": appointment.id},

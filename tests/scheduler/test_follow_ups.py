@@ -166,6 +166,8 @@ def test_reminder_due_in_quiet_hours_for_an_early_appointment_still_goes(runtime
         traveller.move_to(wib(2026, 11, 25, 7, 0))  # the 24 h reminder waits for the citizen's morning
         runtime.due_work.run_due()
         assert _new_texts(runtime, request.contact_id, seen) == []
+        # ... but not the counselor's: theirs is due now
+        assert sum("Pengingat: janji temu" in t for t in _outbox_texts(runtime, counselor_chat)) == 1
         traveller.move_to(wib(2026, 11, 25, 8, 0))
         runtime.due_work.run_due()
         assert len(_new_texts(runtime, request.contact_id, seen)) == 1
