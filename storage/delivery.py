@@ -178,14 +178,16 @@ def hold_message(session: Session, *, message_id: int, reason: str) -> None:
 
 
 # Run on every inbound message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
+_OUTBOX = OutboxMessage.__table__
 _RELEASE_HELD = (
-    update(OutboxMessage)
-    .where(OutboxMessage.contact_id == sa.bindparam("held_for"), OutboxMessage.status == HELD)
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.contact_id == sa.bindparam("held_for"), _OUTBOX.c.status == HELD)
     .values(status="pending", next_attempt_at=sa.bindparam("released_at"))
 )
 
 
 def release_held_messages(session: Session, *, contact_id: int, now: datetime) -> int:
     """The citizen wrote: their held messages are due at once (ids keep them before newer replies)."""
-    result = session.exec(_RELEASE_HELD, params={"held_for": contact_id, "released_at": now})
+    # Core, not an ORM-enabled UPDATE: no outbox row is loaded in the engine's session to synchronize.
+    result = session.connection().execute(_RELEASE_HELD, {"held_for": contact_id, "released_at": now})
     return result.rowcount or 0
