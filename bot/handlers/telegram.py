@@ -60,9 +60,11 @@ COMMANDS: tuple[str, ...] = (
     "start", "lapor", "konseling", "status", "batal", "bahasa", "bantuan", "dataku", "hapusdata",
 )
 PICKED_MARK = "✅"
-#: Edits of pressed messages waiting for the Bot API (and for the rate limiter, which lets 30 a second
-#: through); past this many a press is still answered but its buttons stay, so a flood piles up nothing.
-MAX_PENDING_EDITS = 500
+#: Edits of pressed messages waiting for the Bot API, and for the rate limiter, which lets 30 a second
+#: through and makes the outbox's replies wait behind them. Past this many (two seconds' worth) a press is
+#: still answered but keeps its buttons (a second press on them is answered as stale): a flood of presses
+#: neither piles up edits nor holds replies back for long.
+MAX_PENDING_EDITS = 60
 
 
 def build_application(settings: Settings) -> Application:
