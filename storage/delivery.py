@@ -23,6 +23,14 @@ UNSENT = ("pending", "sending")
 HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
 SENT = ("sent", "delivered", "read")
 
+_OUTBOX = OutboxMessage.__table__
+_MARK_SENT = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id == sa.bindparam("sent_id"))
+    .values(status="sent", sent_at=sa.bindparam("sent_now"), platform_message_id=sa.bindparam("sent_platform_id"),
+            last_error=None)
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedMessage:
@@ -98,11 +106,9 @@ def extend_leases(session: Session, *, leases: dict[int, datetime]) -> None:
 
 
 def mark_sent(session: Session, *, message_id: int, platform_message_id: str | None, now: datetime) -> None:
-    session.exec(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=now, platform_message_id=platform_message_id, last_error=None)
-    )
+    # Core and built once (below): it runs once per message sent, beside the sends still in flight.
+    params = {"sent_id": message_id, "sent_platform_id": platform_message_id, "sent_now": now}
+    session.connection().execute(_MARK_SENT, params)
 
 
 def schedule_retry(
@@ -178,7 +184,6 @@ def hold_message(session: Session, *, message_id: int, reason: str) -> None:
 
 
 # Run on every inbound message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
-_OUTBOX = OutboxMessage.__table__
 _RELEASE_HELD = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.contact_id == sa.bindparam("held_for"), _OUTBOX.c.status == HELD)
