@@ -208,6 +208,12 @@ def rss_bytes(pid: int | str = "self") -> int:
     raise RuntimeError("VmRSS not found")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine_line() -> str:
     """CPU count and load, printed with every run: the figures mean little without them."""
     load = os.getloadavg()

@@ -43,14 +43,12 @@ class ClaimedMessage:
     attempts: int
 
 
-def claim_due_messages(
-    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
-) -> list[ClaimedMessage]:
-    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
+def _claim_query(dialect: str) -> sa.Select:
+    """Due messages of a channel, at most one per contact (its oldest unsent, after the chat's spacing)."""
     earlier = aliased(OutboxMessage)
     recent = aliased(OutboxMessage)
-    # Columns, not entities, and one UPDATE for all: this runs beside sends in flight, and every
-    # millisecond it holds the GIL delays them (bench/delivery.py).
+    # Columns, not entities: this runs beside sends in flight, and every millisecond it holds the GIL
+    # delays them (bench/delivery.py).
     query = (
         select(
             OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
@@ -58,9 +56,9 @@ def claim_due_messages(
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
-            OutboxMessage.channel == channel,
+            OutboxMessage.channel == sa.bindparam("claim_channel"),
             col(OutboxMessage.status).in_(UNSENT),
-            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.next_attempt_at <= sa.bindparam("claim_now"),
             ~sa.exists().where(
                 earlier.contact_id == OutboxMessage.contact_id,
                 earlier.id < OutboxMessage.id,
@@ -69,22 +67,39 @@ def claim_due_messages(
             ~sa.exists().where(
                 recent.contact_id == OutboxMessage.contact_id,
                 col(recent.status).in_(SENT),
-                recent.sent_at > now - chat_spacing,
+                recent.sent_at > sa.bindparam("claim_spaced_since"),
             ),
         )
         .order_by(col(OutboxMessage.id))
-        .limit(limit)
+        .limit(sa.bindparam("claim_limit"))
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = session.execute(query).all()
+    return query
+
+
+# Built once: the worker claims after every round, mostly finding one or two messages, and building
+# this statement anew cost more CPU than running it.
+_CLAIM = {dialect: _claim_query(dialect) for dialect in ("postgresql", "sqlite")}
+_LEASE = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(sa.bindparam("lease_ids", expanding=True)))
+    .values(status="sending", attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"))
+)
+
+
+def claim_due_messages(
+    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
+) -> list[ClaimedMessage]:
+    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    connection = session.connection()
+    params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
+              "claim_limit": limit}
+    rows = connection.execute(_CLAIM[dialect], params).all()
     if not rows:
         return []
-    session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([row.id for row in rows]))
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
-    )
+    connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})
     return [
         ClaimedMessage(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
