@@ -9,12 +9,13 @@ until PTB has processed it, one at a time, as the channel's Application runs (`c
 
 - pipeline: the `TelegramChannel`'s Application -> its handler -> `telegram_inbound` -> engine -> flows ->
   one database commit -> outbox rows, plus the handler's Bot API calls for a button press
-  (answerCallbackQuery, editMessageText) to the fake Bot API in its own process on 127.0.0.1. The
+  (answerCallbackQuery, editMessageText) to the fake Bot API in its own process on 127.0.0.1. Those run
+  in the background; the time they take after the last update counts towards the pipeline's. The
   outbox worker does not run: no replies are sent.
 - baseline, in the same run: the same updates through a bare Application whose only handler does nothing,
   five passes before the pipeline and five after; the median pass counts.
 
-Prints updates/s for both, p50/p99 time per update, the checks that every conversation went through
+Prints updates/s for both, p50/p99 time per update, CPU per update, the checks that every conversation went through
 (requests created, outbox rows), and the ratio pipeline/baseline last. Targets: 0.5 on SQLite, 0.3 on
 PostgreSQL.
 """
