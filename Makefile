@@ -4,13 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup migrate browser clean lock
+.PHONY: run test bench setup migrate browser clean lock
 
 run: setup migrate
 	$(BIN)/python -m bot serve
 
 test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): several minutes, noisy on a busy machine, never part of `make test`.
+# BENCH_DB=postgresql runs them against the PostgreSQL of bench/common.py (BENCH_PG_URL).
+BENCH_DB ?= sqlite
+bench: setup
+	$(BIN)/python bench/inbound.py --db $(BENCH_DB) --citizens 300
+	$(BIN)/python bench/latency.py --db $(BENCH_DB) --rate 200 --seconds 30
+	$(BIN)/python bench/delivery.py --db $(BENCH_DB) --messages 2000 --contacts 1600
+	$(BIN)/python bench/memory.py --db $(BENCH_DB) --conversations 10000
 
 setup: $(STAMP)
 

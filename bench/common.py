@@ -208,6 +208,12 @@ def rss_bytes(pid: int | str = "self") -> int:
     raise RuntimeError("VmRSS not found")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine_line() -> str:
     """CPU count and load, printed with every run: the figures mean little without them."""
     load = os.getloadavg()
@@ -219,20 +225,25 @@ class HttpClient:
 
     `request` answers (status, body); status -1 for a broken connection, -2 when every one of the
     `max_connections` connections is busy (the server is so far behind that more would only pile up).
+    A connection idle for `IDLE_SECONDS` is closed instead of reused: uvicorn closes keep-alive
+    connections idle for 5 s, and a request sent on one it just closed fails without reaching it.
     """
+
+    IDLE_SECONDS = 4.0
 
     def __init__(self, port: int, *, max_connections: int = 256) -> None:
         self._port = port
         self._max = max_connections
-        self._idle: list[tuple[Any, Any]] = []
+        self._idle: list[tuple[Any, Any, float]] = []  # (reader, writer, idle since), most recent last
         self._open = 0
 
     async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
                       ) -> tuple[int, bytes]:
         import asyncio
 
+        self._close_stale()
         if self._idle:
-            reader, writer = self._idle.pop()
+            reader, writer, _since = self._idle.pop()
         elif self._open >= self._max:
             return -2, b""
         else:
@@ -251,8 +262,15 @@ class HttpClient:
             writer.close()
             self._open -= 1
             return -1, b""
-        self._idle.append((reader, writer))
+        self._idle.append((reader, writer, time.monotonic()))
         return status, content
+
+    def _close_stale(self) -> None:
+        """Close the connections idle too long; they sit at the start of the list."""
+        stale_before = time.monotonic() - self.IDLE_SECONDS
+        while self._idle and self._idle[0][2] < stale_before:
+            self._idle.pop(0)[1].close()
+            self._open -= 1
 
     def close(self) -> None:
         while self._idle:

@@ -39,6 +39,7 @@ from bench.common import (  # noqa: E402
     HttpClient,
     ServiceProcess,
     bench_database,
+    cpu_seconds,
     machine_line,
     percentile,
 )
@@ -148,9 +149,11 @@ def main() -> int:
             "TELEGRAM_FILE_BASE_URL": fake.file_base_url, "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
         }
         with ServiceProcess(url, telegram) as service:
+            cpu_before = cpu_seconds(service.process.pid)
             posted, errors, elapsed = asyncio.run(
                 generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace))
             time.sleep(min(REPLY_GRACE_SECONDS, 2.0 + len(posted) / 1000))
+            service_cpu = cpu_seconds(service.process.pid) - cpu_before
             sends = fake.sends()["sends"]
         service_errors = service.error_lines()
     latencies, missing = match_replies(posted, sends)
@@ -160,6 +163,8 @@ def main() -> int:
     print("latency POST -> reply at the fake Bot API: " + ", ".join(
         f"{name} {percentile(every, q) * 1000:.1f} ms" for name, q in
         (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))))
+    print(f"service CPU: {service_cpu:.1f} s, {service_cpu / max(1, len(posted)) * 1000:.1f} ms per update "
+          f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s)")
     print(f"errors: {errors or 'none'}; ERROR lines in the service log: {service_errors} ({service.log_path})")
     p99 = percentile(every, 0.99)
     print(f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors)")

@@ -50,7 +50,7 @@ from storage.contacts import get_or_create_contact, load_conversation, mark_inbo
 from storage.models import Contact
 from storage.delivery import release_held_messages
 from storage.outbox import enqueue_messages
-from storage.staff import staff_by_contact
+from storage.staff import is_staff_contact
 
 
 def utc_now() -> datetime:
@@ -146,7 +146,7 @@ class ConversationEngine:
     @staticmethod
     def _is_staff(session: Session, contact: Contact) -> bool:
         """Staff mode exists only in Telegram chats linked with `/tautkan`."""
-        return contact.channel == Channel.TELEGRAM.value and staff_by_contact(session, contact_id=contact.id) is not None
+        return contact.channel == Channel.TELEGRAM.value and is_staff_contact(session, contact_id=contact.id)
 
     def _finish(self, session: Session, contact: Contact, conversation, result: StepResult, now: datetime) -> EngineResult:
         replies = list(self._apply(session, contact, result.outputs, now))

@@ -19,7 +19,7 @@ _CONTACT_BY_PLATFORM_ID = select(Contact).where(
 )
 _CONVERSATION_OF = select(Conversation).where(Conversation.contact_id == sa.bindparam("contact_id"))
 _MARK_PROCESSED = {
-    dialect: insert(ProcessedInbound)
+    dialect: insert(ProcessedInbound.__table__)
     .values(channel=sa.bindparam("p_channel"), message_id=sa.bindparam("p_message_id"),
             processed_at=sa.bindparam("p_processed_at"))
     .on_conflict_do_nothing(index_elements=["channel", "message_id"])
@@ -36,7 +36,8 @@ def mark_inbound_processed(session: Session, *, channel: str, message_id: str, n
     """
     statement = _MARK_PROCESSED["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
     params = {"p_channel": channel, "p_message_id": message_id, "p_processed_at": now}
-    return session.execute(statement, params).first() is not None
+    # Core, not the ORM's bulk-insert path: nothing in the session depends on this row.
+    return session.connection().execute(statement, params).first() is not None
 
 
 def get_or_create_contact(

@@ -24,6 +24,14 @@ UNSENT = ("pending", "sending")
 HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
 SENT = ("sent", "delivered", "read")
 
+_OUTBOX = OutboxMessage.__table__
+_MARK_SENT = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id == sa.bindparam("sent_id"))
+    .values(status="sent", sent_at=sa.bindparam("sent_now"), platform_message_id=sa.bindparam("sent_platform_id"),
+            last_error=None)
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedMessage:
@@ -36,14 +44,12 @@ class ClaimedMessage:
     attempts: int
 
 
-def claim_due_messages(
-    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
-) -> list[ClaimedMessage]:
-    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
+def _claim_query(dialect: str) -> sa.Select:
+    """Due messages of a channel, at most one per contact (its oldest unsent, after the chat's spacing)."""
     earlier = aliased(OutboxMessage)
     recent = aliased(OutboxMessage)
-    # Columns, not entities, and one UPDATE for all: this runs beside sends in flight, and every
-    # millisecond it holds the GIL delays them (bench/delivery.py).
+    # Columns, not entities: this runs beside sends in flight, and every millisecond it holds the GIL
+    # delays them (bench/delivery.py).
     query = (
         select(
             OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
@@ -51,9 +57,9 @@ def claim_due_messages(
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
-            OutboxMessage.channel == channel,
+            OutboxMessage.channel == sa.bindparam("claim_channel"),
             col(OutboxMessage.status).in_(UNSENT),
-            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.next_attempt_at <= sa.bindparam("claim_now"),
             ~sa.exists().where(
                 earlier.contact_id == OutboxMessage.contact_id,
                 earlier.id < OutboxMessage.id,
@@ -62,22 +68,39 @@ def claim_due_messages(
             ~sa.exists().where(
                 recent.contact_id == OutboxMessage.contact_id,
                 col(recent.status).in_(SENT),
-                recent.sent_at > now - chat_spacing,
+                recent.sent_at > sa.bindparam("claim_spaced_since"),
             ),
         )
         .order_by(col(OutboxMessage.id))
-        .limit(limit)
+        .limit(sa.bindparam("claim_limit"))
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = session.execute(query).all()
+    return query
+
+
+# Built once: the worker claims after every round, mostly finding one or two messages, and building
+# this statement anew cost more CPU than running it.
+_CLAIM = {dialect: _claim_query(dialect) for dialect in ("postgresql", "sqlite")}
+_LEASE = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(sa.bindparam("lease_ids", expanding=True)))
+    .values(status="sending", attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"))
+)
+
+
+def claim_due_messages(
+    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
+) -> list[ClaimedMessage]:
+    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    connection = session.connection()
+    params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
+              "claim_limit": limit}
+    rows = connection.execute(_CLAIM[dialect], params).all()
     if not rows:
         return []
-    session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([row.id for row in rows]))
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
-    )
+    connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})
     return [
         ClaimedMessage(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
@@ -99,11 +122,9 @@ def extend_leases(session: Session, *, leases: dict[int, datetime]) -> None:
 
 
 def mark_sent(session: Session, *, message_id: int, platform_message_id: str | None, now: datetime) -> None:
-    session.exec(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=now, platform_message_id=platform_message_id, last_error=None)
-    )
+    # Core and built once (below): it runs once per message sent, beside the sends still in flight.
+    params = {"sent_id": message_id, "sent_platform_id": platform_message_id, "sent_now": now}
+    session.connection().execute(_MARK_SENT, params)
 
 
 def schedule_retry(
@@ -180,15 +201,16 @@ def hold_message(session: Session, *, message_id: int, reason: str) -> None:
 
 # Run on every inbound message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
 _RELEASE_HELD = (
-    update(OutboxMessage)
-    .where(OutboxMessage.contact_id == sa.bindparam("held_for"), OutboxMessage.status == HELD)
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.contact_id == sa.bindparam("held_for"), _OUTBOX.c.status == HELD)
     .values(status="pending", next_attempt_at=sa.bindparam("released_at"))
 )
 
 
 def release_held_messages(session: Session, *, contact_id: int, now: datetime) -> int:
     """The citizen wrote: their held messages are due at once (ids keep them before newer replies)."""
-    result = session.exec(_RELEASE_HELD, params={"held_for": contact_id, "released_at": now})
+    # Core, not an ORM-enabled UPDATE: no outbox row is loaded in the engine's session to synchronize.
+    result = session.connection().execute(_RELEASE_HELD, {"held_for": contact_id, "released_at": now})
     return result.rowcount or 0
 
 

@@ -25,6 +25,29 @@ class ClaimedWork:
     attempts: int
 
 
+_TABLE = DueWork.__table__
+_SCHEDULED_COLUMNS = ("kind", "dedupe_key", "due_at", "state", "request_id", "contact_id", "payload", "attempts",
+                      "created_at")
+
+
+def _schedule_statement(dialect: str, *, replace: bool) -> sa.Insert:
+    """The INSERT .. ON CONFLICT for `schedule`, with bound parameters so it is compiled once per process."""
+    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
+    statement = insert(_TABLE).values({name: sa.bindparam(f"w_{name}") for name in _SCHEDULED_COLUMNS})
+    if replace:
+        return statement.on_conflict_do_update(
+            index_elements=["dedupe_key"],
+            set_={"due_at": statement.excluded.due_at, "state": "pending", "payload": statement.excluded.payload,
+                  "attempts": 0, "finished_at": None, "outcome": None},
+        )
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+# The engine reschedules draft reminders on every answer: built per statement, this cost more than the SQL.
+_SCHEDULE = {(dialect, replace): _schedule_statement(dialect, replace=replace)
+             for dialect in ("postgresql", "sqlite") for replace in (False, True)}
+
+
 def schedule(
     session: Session,
     *,
@@ -38,22 +61,12 @@ def schedule(
     replace: bool = False,
 ) -> None:
     """Add work once per `dedupe_key`; with `replace`, move a still-pending item to the new time."""
-    dialect = session.get_bind().dialect.name
-    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
-    values = dict(
-        kind=kind, dedupe_key=dedupe_key, due_at=due_at, state="pending", request_id=request_id,
-        contact_id=contact_id, payload=payload or {}, attempts=0, created_at=now,
-    )
-    statement = insert(DueWork).values(**values)
-    if replace:
-        statement = statement.on_conflict_do_update(
-            index_elements=["dedupe_key"],
-            set_={"due_at": due_at, "state": "pending", "payload": values["payload"], "attempts": 0,
-                  "finished_at": None, "outcome": None},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    session.execute(statement)
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    params = {"w_kind": kind, "w_dedupe_key": dedupe_key, "w_due_at": due_at, "w_state": "pending",
+              "w_request_id": request_id, "w_contact_id": contact_id, "w_payload": payload or {}, "w_attempts": 0,
+              "w_created_at": now}
+    session.flush()  # the rows it refers to (a request, a contact) must exist first; Core does not autoflush
+    session.connection().execute(_SCHEDULE[dialect, replace], params)
 
 
 def cancel(session: Session, *, dedupe_key: str, now: datetime, outcome: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from storage.models import AuditLog, Queue, Staff, StaffQueue
@@ -42,6 +43,17 @@ def staff_by_username(session: Session, *, username: str) -> Staff | None:
 def staff_by_contact(session: Session, *, contact_id: int) -> Staff | None:
     """The active staff member whose linked Telegram contact this is."""
     return session.exec(select(Staff).where(Staff.telegram_contact_id == contact_id, Staff.active)).first()
+
+
+# Asked on every Telegram message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
+_ACTIVE_STAFF_OF_CONTACT = sa.select(Staff.__table__.c.id).where(
+    Staff.__table__.c.telegram_contact_id == sa.bindparam("contact_id"), Staff.__table__.c.active
+).limit(1)
+
+
+def is_staff_contact(session: Session, *, contact_id: int) -> bool:
+    """Whether an active staff member linked this Telegram contact (their chat gets the staff menu)."""
+    return session.connection().execute(_ACTIVE_STAFF_OF_CONTACT, {"contact_id": contact_id}).first() is not None
 
 
 def staff_by_link_code(session: Session, *, code_hash: str, now: datetime) -> Staff | None:

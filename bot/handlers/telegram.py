@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import traceback
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
@@ -60,6 +60,11 @@ COMMANDS: tuple[str, ...] = (
     "start", "lapor", "konseling", "status", "batal", "bahasa", "bantuan", "dataku", "hapusdata",
 )
 PICKED_MARK = "✅"
+#: Edits of pressed messages waiting for the Bot API, and for the rate limiter, which lets 30 a second
+#: through and makes the outbox's replies wait behind them. Past this many (two seconds' worth) a press is
+#: still answered but keeps its buttons (a second press on them is answered as stale): a flood of presses
+#: neither piles up edits nor holds replies back for long.
+MAX_PENDING_EDITS = 60
 
 
 def build_application(settings: Settings) -> Application:
@@ -103,6 +108,11 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_polled_update))
         self.application.add_error_handler(self._on_polled_update_error)
         self._stale_texts = {runtime.catalog.text(lang, "common.stale_choice") for lang in LANGUAGES}
+        self._courtesy_calls: set[asyncio.Task[None]] = set()
+        self._pending_edits = 0
+        self._busy = 0  # updates being handled plus courtesy calls in flight; `settle` waits for none
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def start(self) -> None:
         """Connect to the Bot API, publish the command menu, then take updates (webhook or polling)."""
@@ -131,6 +141,7 @@ class TelegramChannel:
             await self.application.updater.stop()
         if self.application.running:
             await self.application.stop()
+        await self.settle()
         await self.application.shutdown()
         log.info("telegram_stopped")
 
@@ -149,11 +160,19 @@ class TelegramChannel:
 
     async def handle_update(self, update: Update) -> None:
         """Translate the update, let the engine commit it, then answer the press; raises before commit."""
+        self._begin()
+        try:
+            await self._handle_update(update)
+        finally:
+            self._end()
+
+    async def _handle_update(self, update: Update) -> None:
+        """Ignore it, tell a group to write in private, or take it through the engine."""
         translation = translate_update(update, bot_username=self.application.bot.username)
         if isinstance(translation, Ignored):
             log.debug("telegram_update_ignored update_id=%s reason=%s", update.update_id, translation.reason)
             if translation.query_id:
-                await self._best_effort("answer_callback", self.application.bot.answer_callback_query(
+                self._in_background("answer_callback", self.application.bot.answer_callback_query(
                     translation.query_id))
             return
         if isinstance(translation, PrivateOnly):
@@ -163,7 +182,7 @@ class TelegramChannel:
         if result.replies:
             self._runtime.delivery.wake()  # committed: the worker may send while we answer the press
         if translation.press is not None:
-            await self._acknowledge_press(translation.press, result)
+            self._acknowledge_press(translation.press, result)
         log.info(
             "telegram_update_handled update_id=%s kind=%s contact=%s replies=%d duplicate=%s",
             update.update_id, translation.inbound.kind.value, result.contact_id, len(result.replies),
@@ -179,28 +198,65 @@ class TelegramChannel:
         await self._best_effort("private_only", self.application.bot.send_message(notice.chat_id, text))
         log.info("telegram_group_told_private update_id=%s", update.update_id)
 
-    async def _acknowledge_press(self, press: ButtonPress, result: EngineResult) -> None:
-        """Stop the button's spinner (with a toast for an old keyboard) and take the buttons away."""
+    def _acknowledge_press(self, press: ButtonPress, result: EngineResult) -> None:
+        """Stop the button's spinner (with a toast for an old keyboard) and take the buttons away.
+
+        Both calls run in the background: the update is committed and its replies queued, and awaiting
+        two Bot API round trips (50-300 ms each from Indonesia, the edit also queued behind the rate
+        limiter) would hold up every later update, since PTB handles one update at a time.
+        """
         bot = self.application.bot
         first = result.replies[0].reply.text if result.replies else ""
         stale = next((text for text in self._stale_texts if first.startswith(text)), "")
-        await self._best_effort("answer_callback", bot.answer_callback_query(press.query_id, text=stale or None))
-        if result.duplicate:
+        self._in_background("answer_callback", bot.answer_callback_query(press.query_id, text=stale or None))
+        if result.duplicate or self._pending_edits >= MAX_PENDING_EDITS:
             return
         picked = f"{press.message_text}\n\n{PICKED_MARK} {press.label}"
         if not stale and press.label and press.message_text and utf16_length(picked) <= MAX_TEXT:
             edit = bot.edit_message_text(picked, chat_id=press.chat_id, message_id=press.message_id)
         else:
             edit = bot.edit_message_reply_markup(chat_id=press.chat_id, message_id=press.message_id)
-        await self._best_effort("edit_pressed_message", edit)
+        self._pending_edits += 1
+        self._in_background("edit_pressed_message", edit, on_done=self._edit_done)
+
+    def _edit_done(self) -> None:
+        self._pending_edits -= 1
+
+    def _in_background(self, action: str, call: Awaitable[Any], *, on_done: Callable[[], None] | None = None) -> None:
+        """Make a courtesy call without waiting for it; `settle` waits for those in flight."""
+        self._begin()
+        task = asyncio.get_running_loop().create_task(self._best_effort(action, call, on_done))
+        self._courtesy_calls.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._courtesy_call_done)
+
+    def _courtesy_call_done(self, task: asyncio.Task[None]) -> None:
+        self._courtesy_calls.discard(task)
+        self._end()
+
+    def _begin(self) -> None:
+        self._busy += 1
+        self._idle.clear()
+
+    def _end(self) -> None:
+        self._busy -= 1
+        if not self._busy:
+            self._idle.set()
+
+    async def settle(self) -> None:
+        """Wait until no update is being handled and no courtesy call is in flight (before shutting down;
+        tests, before asserting on what the Bot API received)."""
+        await self._idle.wait()
 
     @staticmethod
-    async def _best_effort(action: str, call: Awaitable[Any]) -> None:
+    async def _best_effort(action: str, call: Awaitable[Any], on_done: Callable[[], None] | None = None) -> None:
         """A courtesy call whose failure must not undo or repeat the committed update."""
         try:
             await call
         except TelegramError as error:
             log.warning("telegram_%s_failed error=%s", action, type(error).__name__)
+        finally:
+            if on_done is not None:
+                on_done()
 
     # --- polling --------------------------------------------------------------------------------
 

@@ -62,15 +62,19 @@ class TelegramLine:
         return "polling" if self.client is None else "webhook"
 
     async def deliver(self, *updates: dict) -> list[int]:
-        """Hand updates to the bot and return once it processed them; the HTTP statuses (polling: 200s)."""
+        """Hand updates to the bot and return once it processed them and answered the presses; the HTTP
+        statuses (polling: 200s)."""
         if self.client is not None:
-            return [await self.post(update) for update in updates]
-        self.fake.queue_updates(*updates)
-        last = max(u["update_id"] for u in updates)
-        await self.fake.wait_until(lambda fake: fake.confirmed_offset > last)  # fetched and queued by PTB
-        await asyncio.wait_for(self.channel.application.update_queue.join(), WAIT_SECONDS)  # dispatched
-        await self._committed({str(u["update_id"]) for u in updates})
-        return [200] * len(updates)
+            statuses = [await self.post(update) for update in updates]
+        else:
+            self.fake.queue_updates(*updates)
+            last = max(u["update_id"] for u in updates)
+            await self.fake.wait_until(lambda fake: fake.confirmed_offset > last)  # fetched and queued by PTB
+            await asyncio.wait_for(self.channel.application.update_queue.join(), WAIT_SECONDS)  # dispatched
+            await self._committed({str(u["update_id"]) for u in updates})
+            statuses = [200] * len(updates)
+        await asyncio.wait_for(self.channel.settle(), WAIT_SECONDS)  # presses are answered in the background
+        return statuses
 
     async def _committed(self, update_ids: set[str]) -> None:
         """Wait (bounded) until the engine committed these updates: PTB may still be running a handler
