@@ -94,6 +94,7 @@ def claim_due_messages(
 ) -> list[ClaimedMessage]:
     """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
     dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    session.flush()  # Core statements do not autoflush: the claim must see this session's own changes
     connection = session.connection()
     params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
               "claim_limit": limit}
