@@ -176,8 +176,8 @@ def response_facts(
     """One row per request with its durations (seconds) and SLA flags: what every figure is made of.
 
     Built in two steps kept apart with OFFSET 0, so the planner does not paste each into every expression
-    above it: each moment's local day, then its business-time value B (module docstring of
-    `BusinessClock`), once per request where inlined expressions computed them up to a dozen times.
+    above it: each moment's local day, then its business-time value B (see `BusinessClock`), once per
+    request where inlined expressions computed them up to a dozen times (a third of the facts' time).
     """
     s = _stamps(conditions, dialect)
     local_days = select(*s.c, *(day_number(s.c[moment] + clock.offset_s).label(f"{moment}_day") for moment in MOMENTS))
@@ -188,8 +188,8 @@ def response_facts(
         # Each day's row looked up by position in two array parameters: four hash joins with the
         # calendar cost about a fifth of the report at a million requests (measured).
         first_day = clock.days[0][0] if clock.days else 0
-        bases = Grouping(sa.bindparam("calendar_base", [d[1] for d in clock.days], type_=ARRAY(sa.BigInteger)))
-        opens = Grouping(sa.bindparam("calendar_open", [d[2] for d in clock.days], type_=ARRAY(sa.Integer)))
+        bases = Grouping(sa.bindparam("calendar_base", [row[1] for row in clock.days], type_=ARRAY(sa.BigInteger)))
+        opens = Grouping(sa.bindparam("calendar_open", [row[2] for row in clock.days], type_=ARRAY(sa.Integer)))
 
         def day_row(moment: str) -> tuple[ColumnElement, ColumnElement]:
             position = d.c[f"{moment}_day"] - first_day + 1
