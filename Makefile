@@ -21,6 +21,10 @@ bench: setup
 	$(BIN)/python bench/delivery.py --db $(BENCH_DB) --messages 2000 --contacts 1600
 	$(BIN)/python bench/memory.py --db $(BENCH_DB) --conversations 10000
 
+# PostgreSQL only; generating a million requests takes 5-8 minutes (--keep/--reuse skip it next time).
+bench-dashboard: setup
+	$(BIN)/python bench/dashboard.py --rows 1000000 --repeat 20 --keep --reuse
+
 setup: $(STAMP)
 
 # Reinstall whenever the lock file changes; the stamp records the lock that was installed.
