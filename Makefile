@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup migrate browser clean lock
+.PHONY: run test bench bench-dashboard setup migrate browser clean lock
 
 run: setup migrate
 	$(BIN)/python -m bot serve
