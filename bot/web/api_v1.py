@@ -21,7 +21,7 @@ from bot.metrics import (
     Compliance, Quantiles, ResponseFigures, kecamatan_grid, service_needs, utc_offset_seconds, workload,
 )
 from bot.runtime import Runtime
-from bot.web.dashboard.filters import RequestFilters, request_conditions, without_dates
+from bot.web.dashboard.filters import EARLIEST_DAY, LATEST_DAY, RequestFilters, request_conditions, without_dates
 from bot.web.dashboard.reports import (
     DIMENSIONS, NEEDS_WEEKS, REPORT_WEEKS, GroupNames, build_response_report, parse_filters, region_name, report_names,
     shown_queues,
@@ -158,8 +158,10 @@ def _filters(runtime: Runtime, weeks: int | None, **params: object) -> RequestFi
     return parse_filters(given, runtime, weeks)
 
 
-DateFrom = Annotated[date | None, Query(description="First day (WIB), default: Monday 11 weeks before this week.")]
-DateTo = Annotated[date | None, Query(description="Last day (WIB), included; default today.")]
+DateFrom = Annotated[date | None, Query(description="First day (WIB), default: Monday 11 weeks before this week.",
+                                        ge=EARLIEST_DAY, le=LATEST_DAY)]
+DateTo = Annotated[date | None, Query(description="Last day (WIB), included; default today.",
+                                      ge=EARLIEST_DAY, le=LATEST_DAY)]
 QueueParam = Annotated[str | None, Query(description="Queue code, e.g. lk3-kota-serang.")]
 RegionParam = Annotated[str | None, Query(description="Kabupaten/kota code, or 'provinsi' for unknown regions.")]
 

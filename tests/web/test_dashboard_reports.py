@@ -79,6 +79,15 @@ async def test_metrics_page_for_a_coordinator(client: httpx.AsyncClient) -> None
     assert '<td class="num">2</td>' in overall  # Lebak's sighting is not in this coordinator's queues
 
 
+async def test_a_mistyped_year_is_named_and_the_default_range_used(client: httpx.AsyncClient) -> None:
+    """0202 for 2025: not eighteen centuries of business calendar, but a note and the last twelve weeks."""
+    await login(client, "koord")
+    page = await client.get("/dashboard/metrics", params={"date_from": "0202-01-01"})
+    assert page.status_code == 200
+    assert "Saringan tidak dikenal diabaikan: date_from." in page.text
+    assert "0,5 / 0,5" in page.text  # the fixture's figures, from the default range
+
+
 async def test_counselor_sees_only_their_queue(client: httpx.AsyncClient) -> None:
     await login(client, "siti")
     html = (await client.get("/dashboard/metrics")).text

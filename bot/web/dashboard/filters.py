@@ -128,15 +128,24 @@ def _choice(raw: str | None, allowed: tuple[str, ...], name: str, ignored: list[
     return value
 
 
+#: Dates a range may name. Reports build a business calendar over the range, and a typo such as
+#: 0202-01-01 would otherwise have one built over eighteen centuries.
+EARLIEST_DAY = date(2020, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
 def _date(raw: str | None, name: str, ignored: list[str]) -> date | None:
     value = (raw or "").strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
         ignored.append(name)
         return None
+    return day
 
 
 def created_range(filters: RequestFilters, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
