@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,7 +26,8 @@ from bot.services.access import StaffView
 from bot.services.intake import submit_request
 from storage.contacts import get_or_create_contact
 from storage.models import Request
-from tests.helpers.staff import PASSWORD, as_staff
+from tests.helpers.dashboard import login
+from tests.helpers.staff import as_staff
 
 T = TypeVar("T")
 _citizens = itertools.count(1)
@@ -68,14 +68,6 @@ def act(runtime: Runtime, view: StaffView, at: datetime, action: Callable[..., T
 def report_app(runtime: Runtime) -> FastAPI:
     """The app as served: report pages, exports and API included."""
     return create_app(runtime=runtime)
-
-
-async def login(client: httpx.AsyncClient, username: str) -> None:
-    """Log in through the real form (CSRF token from the page), as a browser would."""
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303, response.text
 
 
 def dashboard_page(runtime: Runtime, username: str, path: str) -> str:

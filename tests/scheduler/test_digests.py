@@ -23,7 +23,7 @@ from tests.helpers.chat import Chat
 from tests.helpers.reports import act, dashboard_page, submit
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
-from tests.services.test_casework import _counseling, _outbox_texts
+from tests.helpers.casework import counseling_request, outbox_texts
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -58,7 +58,7 @@ def test_claim_sla_breach_reaches_coordinators_then_the_province(
 
         def alerts() -> dict[str, list[str]]:
             runtime.due_work.run_due()
-            return {name: _starting(_outbox_texts(runtime, contact), "Batas waktu") for name, contact in chats.items()}
+            return {name: _starting(outbox_texts(runtime, contact), "Batas waktu") for name, contact in chats.items()}
 
         traveller.move_to(breach - timedelta(minutes=1))
         assert alerts() == {"koord.serang": [], "koord.banten": [], "koord.lebak": []}
@@ -86,7 +86,7 @@ def _counselor_with_work(runtime: Runtime) -> int:
     make_staff(runtime, "dewi", queues=("lk3-kota-serang",))  # not linked on Telegram: no digest
     with time_machine.travel(monday, tick=False):
         citizen = Chat(runtime.engine, user_id="warga-janji")
-        own = _counseling(citizen)
+        own = counseling_request(citizen)
         as_staff(runtime, siti, claim_request, request_id=own.id, routing=runtime.routing)
         [slot] = as_staff(runtime, siti, offer_slots, request_id=own.id, slots=[(wib(2026, 11, 24, 13, 0), "office")])
         citizen.press(f"appt:{slot.id}")
@@ -94,7 +94,7 @@ def _counselor_with_work(runtime: Runtime) -> int:
 
 
 def _digests(runtime: Runtime, contact_id: int) -> list[str]:
-    return _starting(_outbox_texts(runtime, contact_id), "Selamat pagi")
+    return _starting(outbox_texts(runtime, contact_id), "Selamat pagi")
 
 
 def test_morning_digest_on_working_days_only(runtime: Runtime) -> None:
@@ -171,14 +171,14 @@ def test_coordinator_weekly_digest_on_monday_morning(runtime: Runtime) -> None:
         runtime.due_work.run_due()  # the SLA checks of the week
         traveller.move_to(wib(2026, 11, 23, 7, 59))
         runtime.due_work.run_due()
-        assert _starting(_outbox_texts(runtime, serang), "Ringkasan") == []
+        assert _starting(outbox_texts(runtime, serang), "Ringkasan") == []
         traveller.move_to(wib(2026, 11, 23, 8, 0))
         runtime.due_work.run_due()
         traveller.move_to(wib(2026, 11, 24, 8, 0))  # Tuesday: no weekly digest
         runtime.due_work.run_due()
-    assert _starting(_outbox_texts(runtime, serang), "Ringkasan") == [
+    assert _starting(outbox_texts(runtime, serang), "Ringkasan") == [
         "Ringkasan minggu lalu: 2 permintaan baru, 1 kontak pertama, 2 pelanggaran batas waktu. "
         "Sekarang menunggu: 2 (1 mendesak)."]
-    assert _starting(_outbox_texts(runtime, banten), "Ringkasan") == [
+    assert _starting(outbox_texts(runtime, banten), "Ringkasan") == [
         "Ringkasan minggu lalu: 3 permintaan baru, 1 kontak pertama, 3 pelanggaran batas waktu. "
         "Sekarang menunggu: 3 (1 mendesak)."]

@@ -23,7 +23,7 @@ from tests.helpers.chat import Chat
 from tests.helpers.reports import dashboard_page
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
-from tests.services.test_casework import _counseling, _outbox_texts
+from tests.helpers.casework import counseling_request, outbox_texts
 
 WIB = ZoneInfo("Asia/Jakarta")
 OPENING = "Pesan dari layanan Dinas Sosial Provinsi Banten"
@@ -35,12 +35,12 @@ def wib(*args: int) -> datetime:
 
 
 def _new_texts(runtime: Runtime, contact_id: int, seen: int) -> list[str]:
-    return _outbox_texts(runtime, contact_id)[seen:]
+    return outbox_texts(runtime, contact_id)[seen:]
 
 
 def _arriving_at(runtime: Runtime, traveller, contact_id: int, due: datetime) -> list[str]:
     """Run the due work a minute before `due` (nothing may arrive) and at `due`; what arrived then."""
-    seen = len(_outbox_texts(runtime, contact_id))
+    seen = len(outbox_texts(runtime, contact_id))
     traveller.move_to(due - timedelta(minutes=1))
     runtime.due_work.run_due()
     assert _new_texts(runtime, contact_id, seen) == [], f"early, before {due}"
@@ -63,8 +63,8 @@ def test_claim_at_night_reaches_a_normal_citizen_at_their_time(
     runtime: Runtime, chat: Chat, contact_time: str, reaches_at: datetime
 ) -> None:
     with time_machine.travel(wib(2026, 11, 24, 21, 40), tick=False) as traveller:
-        request = _counseling(chat, contact_time=contact_time)
-        seen = len(_outbox_texts(runtime, request.contact_id))
+        request = counseling_request(chat, contact_time=contact_time)
+        seen = len(outbox_texts(runtime, request.contact_id))
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         traveller.move_to(wib(2026, 11, 24, 22, 0))
         assert as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing).won
@@ -78,8 +78,8 @@ def test_claim_at_night_reaches_a_normal_citizen_at_their_time(
 
 def test_claim_of_an_urgent_case_goes_at_once_even_at_night(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(wib(2026, 11, 24, 21, 40), tick=False) as traveller:
-        request = _counseling(chat, topic="kdrt", contact_time="morning")
-        seen = len(_outbox_texts(runtime, request.contact_id))
+        request = counseling_request(chat, topic="kdrt", contact_time="morning")
+        seen = len(outbox_texts(runtime, request.contact_id))
         rina = make_staff(runtime, "rina", queues=("p2tp2a-kota-serang",))
         traveller.move_to(wib(2026, 11, 24, 22, 0))
         as_staff(runtime, rina, claim_request, request_id=request.id, routing=runtime.routing)
@@ -91,11 +91,11 @@ def test_claim_of_an_urgent_case_goes_at_once_even_at_night(runtime: Runtime, ch
 
 def test_appointment_offer_and_closing_wait_for_the_citizens_hours(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(wib(2026, 11, 24, 9, 0), tick=False) as traveller:
-        request = _counseling(chat, contact_time="morning")
+        request = counseling_request(chat, contact_time="morning")
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
         runtime.due_work.run_due()
-        seen = len(_outbox_texts(runtime, request.contact_id))
+        seen = len(outbox_texts(runtime, request.contact_id))
         traveller.move_to(wib(2026, 11, 24, 13, 0))  # afternoon: outside "Pagi (08.00-12.00)"
         as_staff(runtime, siti, offer_slots, request_id=request.id,
                  slots=[(wib(2026, 11, 26, 10, 0), "office")])
@@ -121,7 +121,7 @@ def _confirmed_appointment(runtime: Runtime, chat: Chat, *, starts_at: datetime,
 
     Returns the request, the appointment id, the counselor and the counselor's Telegram contact id.
     """
-    request = _counseling(chat, contact_time=contact_time)
+    request = counseling_request(chat, contact_time=contact_time)
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
     counselor_chat = link_on_telegram(runtime, siti, user_id="7000001")
     as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
@@ -135,13 +135,13 @@ def test_reminders_24_and_2_hours_before_reach_citizen_and_counselor(runtime: Ru
     with time_machine.travel(wib(2026, 11, 23, 9, 0), tick=False) as traveller:
         request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 25, 14, 0))
         runtime.due_work.run_due()
-        citizen_seen = len(_outbox_texts(runtime, request.contact_id))
-        counselor_seen = len(_outbox_texts(runtime, counselor_chat))
+        citizen_seen = len(outbox_texts(runtime, request.contact_id))
+        counselor_seen = len(outbox_texts(runtime, counselor_chat))
         reminders: list[tuple[list[str], list[str]]] = []
         for due in (wib(2026, 11, 24, 14, 0), wib(2026, 11, 25, 12, 0)):
             traveller.move_to(due - timedelta(minutes=1))
             runtime.due_work.run_due()
-            assert len(_outbox_texts(runtime, request.contact_id)) == citizen_seen  # not early
+            assert len(outbox_texts(runtime, request.contact_id)) == citizen_seen  # not early
             traveller.move_to(due)
             runtime.due_work.run_due()
             counselor = _new_texts(runtime, counselor_chat, counselor_seen)
@@ -162,12 +162,12 @@ def test_reminder_due_in_quiet_hours_for_an_early_appointment_still_goes(runtime
         request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 26, 7, 0),
                                                             contact_time="morning", mode="office")
         runtime.due_work.run_due()
-        seen = len(_outbox_texts(runtime, request.contact_id))
+        seen = len(outbox_texts(runtime, request.contact_id))
         traveller.move_to(wib(2026, 11, 25, 7, 0))  # the 24 h reminder waits for the citizen's morning
         runtime.due_work.run_due()
         assert _new_texts(runtime, request.contact_id, seen) == []
         # ... but not the counselor's: theirs is due now
-        assert sum("Pengingat: janji temu" in t for t in _outbox_texts(runtime, counselor_chat)) == 1
+        assert sum("Pengingat: janji temu" in t for t in outbox_texts(runtime, counselor_chat)) == 1
         traveller.move_to(wib(2026, 11, 25, 8, 0))
         runtime.due_work.run_due()
         assert len(_new_texts(runtime, request.contact_id, seen)) == 1
@@ -175,14 +175,14 @@ def test_reminder_due_in_quiet_hours_for_an_early_appointment_still_goes(runtime
         runtime.due_work.run_due()
         texts = _new_texts(runtime, request.contact_id, seen)
     assert len(texts) == 2 and texts[1].endswith("janji temu Kamis, 26 Nov 2026 07.00 WIB, di kantor.")
-    assert sum("Pengingat: janji temu" in t for t in _outbox_texts(runtime, counselor_chat)) == 2
+    assert sum("Pengingat: janji temu" in t for t in outbox_texts(runtime, counselor_chat)) == 2
 
 
 def test_counselor_is_reminded_even_when_the_citizen_blocked_the_bot(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(wib(2026, 11, 23, 9, 0), tick=False) as traveller:
         request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 25, 14, 0))
         runtime.due_work.run_due()
-        citizen_seen = len(_outbox_texts(runtime, request.contact_id))
+        citizen_seen = len(outbox_texts(runtime, request.contact_id))
         with Session(runtime.db) as session, session.begin():  # as the outbox worker records a 403 "blocked"
             session.get(Contact, request.contact_id).unreachable_at = datetime.now(UTC)
         traveller.move_to(wib(2026, 11, 24, 13, 0))
@@ -198,8 +198,8 @@ def test_reminder_of_a_passed_appointment_is_not_sent_late(runtime: Runtime, cha
         request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 25, 14, 0))
         traveller.move_to(wib(2026, 11, 24, 14, 0))
         runtime.due_work.run_due()
-        citizen_seen = len(_outbox_texts(runtime, request.contact_id))
-        counselor_seen = len(_outbox_texts(runtime, counselor_chat))
+        citizen_seen = len(outbox_texts(runtime, request.contact_id))
+        counselor_seen = len(outbox_texts(runtime, counselor_chat))
         traveller.move_to(wib(2026, 11, 25, 14, 5))
         runtime.due_work.run_due()
         assert _new_texts(runtime, request.contact_id, citizen_seen) == []

@@ -25,38 +25,16 @@ from bot.services.claims import (
 from bot.services.staff_accounts import new_link_code
 from storage.casework import request_events
 from storage.models import Appointment, OutboxMessage, Request, Staff
+from tests.helpers.casework import counseling_request, outbox_texts
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
 
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def _counseling(chat: Chat, *, topic: str = "konflik_keluarga", region: str = "kota-serang",
-                contact_time: str = "anytime") -> Request:
-    chat.start()
-    chat.press("menu:konseling")
-    chat.press(f"topic:{topic}")
-    chat.press(f"reg:{region}")
-    chat.press("whom:self")
-    chat.press("way:chat")
-    chat.press(f"time:{contact_time}")
-    chat.press("skip")
-    chat.press("consent:yes")
-    chat.press("confirm:send")
-    code = chat.ticket_code()
-    with Session(chat.engine._db) as session:
-        return session.exec(select(Request).where(Request.ticket_code == code)).one()
-
-
-def _outbox_texts(runtime: Runtime, contact_id: int) -> list[str]:
-    with Session(runtime.db) as session:
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id))
-        return [r.payload["text"] for r in rows]
-
-
 def test_claim_race_has_exactly_one_winner(runtime: Runtime, chat: Chat) -> None:
     """Twenty-four counselors press "klaim" at once, each on their own connection."""
-    request = _counseling(chat)
+    request = counseling_request(chat)
     views = [make_staff(runtime, f"konselor{i}", queues=("lk3-kota-serang",)) for i in range(24)]
     results: dict[int, object] = {}
     barrier = threading.Barrier(len(views))
@@ -82,7 +60,7 @@ def test_claim_race_has_exactly_one_winner(runtime: Runtime, chat: Chat) -> None
 
 
 def test_counselor_cannot_touch_another_queues_request(runtime: Runtime, chat: Chat) -> None:
-    request = _counseling(chat, topic="kdrt", region="kab-lebak")  # p2tp2a-kab-lebak
+    request = counseling_request(chat, topic="kdrt", region="kab-lebak")  # p2tp2a-kab-lebak
     outsider = make_staff(runtime, "andi", queues=("lk3-kota-serang",))
     for action, kwargs in (
         (claim_request, {"routing": runtime.routing}),
@@ -100,7 +78,7 @@ def test_counselor_cannot_touch_another_queues_request(runtime: Runtime, chat: C
 
 def test_claim_without_first_contact_lapses_and_coordinator_is_told(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
-        request = _counseling(chat, topic="kdrt")  # urgent: lapses after 4 hours
+        request = counseling_request(chat, topic="kdrt")  # urgent: lapses after 4 hours
         counselor = make_staff(runtime, "rina", queues=("p2tp2a-kota-serang",))
         coordinator = make_staff(runtime, "koord", role="coordinator", region="kota-serang")
         telegram = Chat(runtime.engine, user_id="5550001", channel=__import__("bot.messages").messages.Channel.TELEGRAM)
@@ -116,12 +94,12 @@ def test_claim_without_first_contact_lapses_and_coordinator_is_told(runtime: Run
             lapsed = session.get(Request, request.id)
             assert (lapsed.status, lapsed.assigned_staff_id) == ("new", None)
             coordinator_contact = session.get(Staff, coordinator.id).telegram_contact_id
-        assert any("kembali ke antrean" in t for t in _outbox_texts(runtime, coordinator_contact))
+        assert any("kembali ke antrean" in t for t in outbox_texts(runtime, coordinator_contact))
 
 
 def test_counselor_is_never_double_booked(runtime: Runtime) -> None:
     first, second = (Chat(runtime.engine, user_id=f"warga{i}") for i in (1, 2))
-    requests = [_counseling(first), _counseling(second)]
+    requests = [counseling_request(first), counseling_request(second)]
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
     when = datetime.now(UTC) + timedelta(days=2)
     offers = []
@@ -138,23 +116,23 @@ def test_counselor_is_never_double_booked(runtime: Runtime) -> None:
 
 def test_reminder_of_a_cancelled_or_passed_appointment_is_dropped(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
-        request = _counseling(chat)
+        request = counseling_request(chat)
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
         offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
                          slots=[(datetime(2026, 11, 26, 10, 0, tzinfo=WIB), "office")])
         chat.press(f"appt:{offer[0].id}")
-        before = len(_outbox_texts(runtime, request.contact_id))
+        before = len(outbox_texts(runtime, request.contact_id))
         with Session(runtime.db) as session, session.begin():  # the appointment was called off
             session.get(Appointment, offer[0].id).status = "cancelled"
         traveller.move_to(datetime(2026, 11, 26, 12, 0, tzinfo=WIB))
         runtime.due_work.run_due()
-        texts = _outbox_texts(runtime, request.contact_id)[before:]
+        texts = outbox_texts(runtime, request.contact_id)[before:]
         assert not any("Pengingat" in t for t in texts)
 
 
 def test_closed_request_can_be_reopened_with_a_reason(runtime: Runtime, chat: Chat) -> None:
-    request = _counseling(chat)
+    request = counseling_request(chat)
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
     as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
     as_staff(runtime, siti, close_request, request_id=request.id, outcome="unreachable", note="3x telepon")
@@ -169,7 +147,7 @@ def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, c
     from bot.services.appointments import mark_appointment
 
     with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=WIB), tick=False) as traveller:
-        request = _counseling(chat)
+        request = counseling_request(chat)
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
         offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
@@ -190,7 +168,7 @@ def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, c
 
 def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
     """Release by a colleague who only sees it, transfers to a wrong target, a claim of a closed request."""
-    request = _counseling(chat)
+    request = counseling_request(chat)
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
     rina = make_staff(runtime, "rina", queues=("lk3-kota-serang",))
     outsider = make_staff(runtime, "joko", queues=("lk3-kab-lebak",))

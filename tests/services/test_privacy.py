@@ -25,7 +25,7 @@ from storage.migrate import alembic_config
 from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
-from tests.web.test_dashboard_requests import client, login  # noqa: F401 (client is a fixture)
+from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 
 WIB = ZoneInfo("Asia/Jakarta")
 NAME, PHONE = "Sumarni Wulandari", "081298765432"

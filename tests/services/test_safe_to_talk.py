@@ -26,7 +26,7 @@ from storage.outbox import messages_after
 from tests.helpers.chat import Chat
 from tests.helpers.reports import submit
 from tests.helpers.staff import as_staff, make_staff
-from tests.web.test_dashboard_requests import client, login  # noqa: F401 (client is a fixture)
+from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 
 P2TP2A = "p2tp2a-kota-serang"
 QUESTION = "Pesan dari layanan Dinas Sosial. Apakah aman untuk bicara sekarang?"

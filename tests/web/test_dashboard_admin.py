@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.services.staff_accounts import link_telegram
 from storage.models import AuditLog, Contact, OutboxMessage, Staff
 from tests.helpers.staff import make_staff
-from tests.web.test_dashboard_requests import CSRF, client, login, seed  # noqa: F401 (client is a fixture)
+from tests.helpers.dashboard import CSRF, client, login, seed  # noqa: F401 (client is a fixture)
 
 
 async def test_only_admins_reach_admin_pages(client: httpx.AsyncClient, runtime: Runtime) -> None:

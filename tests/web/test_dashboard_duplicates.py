@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from storage.casework import request_events
 from storage.models import Request
 from tests.helpers.staff import make_staff
-from tests.web.test_dashboard_requests import client, login, seed  # noqa: F401 (client is a fixture)
+from tests.helpers.dashboard import client, login, seed  # noqa: F401 (client is a fixture)
 
 WIB = ZoneInfo("Asia/Jakarta")
 DINSOS = "dinsos-kota-serang"

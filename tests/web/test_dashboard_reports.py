@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from bot.services.claims import claim_request
 from storage.models import AuditLog
-from tests.helpers.reports import act, login, report_app, submit
+from tests.helpers.dashboard import login
+from tests.helpers.reports import act, report_app, submit
 from tests.helpers.staff import make_staff
 
 FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'

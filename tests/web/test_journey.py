@@ -8,7 +8,7 @@ server received. The request's events must give the time to claim and the time t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,18 +18,30 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.app import create_app
+from bot.config import Settings
 from bot.runtime import Runtime
 from storage.casework import request_events
 from storage.models import Appointment, CaseMessage, DueWork, Request, RequestNote
-from tests.handlers.test_telegram_channel import fake, settings  # noqa: F401 (fixtures: fake Bot API, webhook mode)
 from tests.helpers.chat import TICKET
 from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.dashboard import login
 from tests.helpers.staff import make_staff
-from tests.helpers.telegram_chat import TelegramCitizen, telegram_line
-from tests.web.test_dashboard_requests import login
+from tests.helpers.telegram_chat import TelegramCitizen, telegram_line, telegram_settings
 
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)  # a Tuesday, within office hours
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(database_url: str, fake: FakeBotApi) -> Settings:
+    """The citizen's side runs the Telegram channel in webhook mode against the fake Bot API."""
+    return telegram_settings(database_url, fake, webhook=True)
 
 
 @pytest.fixture
