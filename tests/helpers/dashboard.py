@@ -1,37 +1,25 @@
-"""The staff dashboard over HTTP, as a staff member's browser uses it: an in-process client, login, seeded rows.
+"""The staff dashboard over HTTP, as a staff member's browser uses it: login and seeded rows.
 
-A test module that wants the `client` fixture imports it from here.
+`client` (tests/helpers/app_client.py) is re-exported: a dashboard test module imports it from here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from sqlmodel import Session
 
-from bot.app import create_app
 from bot.domain.tickets import new_ticket_code
 from bot.runtime import Runtime
 from storage.models import Contact, Request
 from storage.requests import add_event, create_request
+from tests.helpers.app_client import client  # noqa: F401 (a fixture, re-exported)
 from tests.helpers.staff import PASSWORD
 
 LK3 = "lk3-kota-serang"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole app, lifespan included (channels, outbox worker), reached in process over ASGI."""
-    app = create_app(runtime=runtime)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def login(client: httpx.AsyncClient, username: str) -> str:

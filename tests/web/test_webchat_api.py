@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.app import create_app
 from bot.runtime import Runtime
 from storage.models import Contact, Request
-
-
-@pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(runtime=runtime)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+from tests.helpers.app_client import client  # noqa: F401 (a fixture)
 
 
 async def _send(client: httpx.AsyncClient, session_id: str, **body) -> list[dict]:
