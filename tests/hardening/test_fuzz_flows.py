@@ -46,7 +46,7 @@ KNOWN_IDS = ("menu:lapor", "menu:konseling", "menu:resume", "menu:status", "menu
              "kecpage:next", "kecpage:prev", "skip", "contact:anonymous", "consent:no", "consent:yes",
              "confirm:send", "confirm:edit", "edit:region", "edit:none", "edit:phone", "cancel:yes", "cancel:no",
              "erase:yes", "erase:no", "lang:en", "lang:id", "status:back", "topic:kdrt", "way:chat",
-             "appt:1", "rate:5", "better:yes", "apptother:3")
+             "appt:1", "rate:5", "better:yes", "apptother:3", "safe:1:yes", "safe:1:later", "safe:x")
 SPECIAL_TEXTS = (
     "x" * 20_000, "9" * 20_000, "😀" * 300, "🙏🏽👨‍👩‍👧", "\x00\x01\x1b[2J\x7f", "\u202edesrever\u202c",
     "مرحبا بالعالم", "שלום", "'; DROP TABLE request; --", "<script>alert(1)</script>", "Robert'); --",
