@@ -15,12 +15,20 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from storage.models import Appointment, AuditLog, OutboxMessage, Queue, Request, Staff, StaffQueue
+from storage.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Appointment,
+    AuditLog,
+    OutboxMessage,
+    Queue,
+    Request,
+    Staff,
+    StaffQueue,
+)
 from storage.types import UTCDateTime
 
 PAGE_SIZE = 50
-OPEN_STATUSES = ("new", "claimed", "in_progress")
-CLOSED_STATUSES = ("resolved", "referred", "unreachable", "cancelled")
 SLA_STATES = ("breached", "due_soon", "ok")
 #: A pending deadline closer than this is "due soon": enough warning to act within a working morning.
 DUE_SOON = timedelta(hours=2)

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from storage.models import Appointment, Request, RequestEvent
+from storage.models import ASSIGNED_STATUSES, Appointment, Request, RequestEvent
 
 
 def queue_waiting(session: Session, *, queue_codes: Iterable[str] | None) -> tuple[int, int]:
@@ -23,7 +23,7 @@ def queue_waiting(session: Session, *, queue_codes: Iterable[str] | None) -> tup
 def open_cases_of(session: Session, *, staff_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(Request)
-        .where(Request.assigned_staff_id == staff_id, col(Request.status).in_(("claimed", "in_progress")))
+        .where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
     ).one()
 
 

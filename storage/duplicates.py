@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
-from storage.models import Request
+from storage.models import OPEN_STATUSES, Request
 
 
 def sightings_near_in_time(
@@ -42,7 +42,7 @@ def mark_merged(session: Session, *, request_id: int, into_id: int, status: str)
     done = session.execute(
         update(Request)
         .where(Request.id == request_id, col(Request.merged_into_id).is_(None),
-               col(Request.status).in_(("new", "claimed", "in_progress")))
+               col(Request.status).in_(OPEN_STATUSES))
         .values(merged_into_id=into_id, status=status)
         .returning(Request.id)
     ).first()

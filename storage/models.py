@@ -64,6 +64,13 @@ class Queue(SQLModel, table=True):
     name: str = Field(max_length=96)
 
 
+#: A request's life: new -> claimed -> in_progress -> one of the closing outcomes; a reopen goes back to
+#: claimed work or to new. Every module that asks "is it open?" uses these, so a new status is added once.
+OPEN_STATUSES: tuple[str, ...] = ("new", "claimed", "in_progress")
+ASSIGNED_STATUSES: tuple[str, ...] = ("claimed", "in_progress")  # open and held by a counselor
+CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")  # the outcomes
+
+
 class Request(SQLModel, table=True):
     """A PMKS sighting or a counseling request, from submission to closing."""
 

@@ -28,9 +28,8 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
-from storage.models import Appointment, Queue, Request, ResponseTime, Staff, StaffQueue
+from storage.models import ASSIGNED_STATUSES, Appointment, Queue, Request, ResponseTime, Staff, StaffQueue
 
-OPEN_ASSIGNED: tuple[str, ...] = ("claimed", "in_progress")
 DAY = 86400
 REPORT_WORK_MEM = "64MB"
 #: Dimensions of the response-time report, each the name of a column of the facts subquery.
@@ -277,7 +276,7 @@ def open_by_staff(session: Session, conditions: Sequence[ColumnElement[bool]]) -
     """(staff id, status, urgency, count) of requests someone holds now: a counselor's current load."""
     query = (
         select(Request.assigned_staff_id, Request.status, Request.urgency, func.count())
-        .where(col(Request.status).in_(OPEN_ASSIGNED), col(Request.assigned_staff_id).is_not(None), *conditions)
+        .where(col(Request.status).in_(ASSIGNED_STATUSES), col(Request.assigned_staff_id).is_not(None), *conditions)
         .group_by(Request.assigned_staff_id, Request.status, Request.urgency)
     )
     return list(session.execute(query))

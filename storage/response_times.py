@@ -19,9 +19,8 @@ import sqlalchemy.dialects.sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.models import RequestEvent, ResponseTime
+from storage.models import CLOSED_STATUSES, RequestEvent, ResponseTime
 
-CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")
 #: Event kinds that move a response time; other events (notes, appointments, SLA breaches) do not.
 MEASURED_KINDS: tuple[str, ...] = ("created", "first_contact", "status")
 

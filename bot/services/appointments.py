@@ -20,7 +20,7 @@ from bot.services.case_thread import MAX_MESSAGE
 from bot.services.claims import CaseActionError
 from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
 from storage import casework, due_work
-from storage.models import Appointment, Contact, Request, Staff
+from storage.models import ASSIGNED_STATUSES, Appointment, Contact, Request, Staff
 from storage.requests import add_event
 
 MODES = ("office", "home", "phone", "video")
@@ -37,7 +37,7 @@ def offer_slots(
 ) -> list[Appointment]:
     """Offer 1 to 3 future slots; the citizen gets them as buttons, plus "other times"."""
     request = visible_request(session, view, request_id)
-    if request.status not in ("claimed", "in_progress") or request.anonymous or request.contact_id is None:
+    if request.status not in ASSIGNED_STATUSES or request.anonymous or request.contact_id is None:
         raise CaseActionError("case.error_not_claimed" if not request.anonymous else "case.error_anonymous")
     if not 1 <= len(slots) <= 3 or any(mode not in MODES for _, mode in slots):
         raise CaseActionError("appt.error_slots")

@@ -13,10 +13,9 @@ from bot.services.claims import CLOSED, CaseActionError, record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
-from storage.models import CaseMessage, Contact, Request, Staff
+from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff
 
 MAX_MESSAGE = 2000
-OPEN = ("claimed", "in_progress")
 
 
 def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> bool:
@@ -29,7 +28,7 @@ def message_citizen(session: Session, *, view: StaffView, request_id: int, text:
     text = text.strip()
     if not text or len(text) > MAX_MESSAGE:
         raise CaseActionError("case.error_message_length")
-    if request.status not in OPEN:
+    if request.status not in ASSIGNED_STATUSES:
         raise CaseActionError("case.error_not_claimed")
     if request.anonymous or request.contact_id is None:
         raise CaseActionError("case.error_anonymous")
@@ -44,7 +43,7 @@ def message_citizen(session: Session, *, view: StaffView, request_id: int, text:
 def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime) -> None:
     """A phone call made outside the bot counts as first contact too."""
     request = visible_request(session, view, request_id)
-    if request.status not in OPEN:
+    if request.status not in ASSIGNED_STATUSES:
         raise CaseActionError("case.error_not_claimed")
     record_first_contact(session, request=request, actor=view.actor, how="phone", now=now)
 
@@ -53,7 +52,7 @@ def open_thread(session: Session, *, contact_id: int) -> Request | None:
     """The contact's open request that a counselor has written about, newest first."""
     return session.exec(
         select(Request)
-        .where(Request.contact_id == contact_id, col(Request.status).in_(OPEN))
+        .where(Request.contact_id == contact_id, col(Request.status).in_(ASSIGNED_STATUSES))
         .where(select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists())
         .order_by(col(Request.id).desc())
     ).first()

@@ -15,11 +15,11 @@ from bot.services.access import StaffView, visible_request
 from bot.services.notify import notify_citizen, notify_merged_reporters
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
-from storage.models import Request, Staff
+from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff
 from storage.requests import add_event, get_queue
 from storage.staff import staff_queue_codes
 
-OUTCOMES = ("resolved", "referred", "unreachable", "cancelled")
+OUTCOMES = CLOSED_STATUSES
 CLOSED = frozenset(OUTCOMES)
 URGENT_CLAIM_LAPSE = timedelta(hours=4)
 NORMAL_CLAIM_LAPSE_BUSINESS_DAYS = 2
@@ -156,7 +156,7 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
 
 
 def _require_holder(view: StaffView, request: Request) -> None:
-    if request.status not in ("claimed", "in_progress"):
+    if request.status not in ASSIGNED_STATUSES:
         raise CaseActionError("case.error_not_claimed")
     if request.assigned_staff_id != view.id and view.role == "counselor":
         raise CaseActionError("case.error_not_holder")

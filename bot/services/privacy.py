@@ -19,12 +19,11 @@ from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import load_conversation, save_conversation
 from storage.delivery import drop_held_until_safe
-from storage.models import CaseMessage, Contact, DueWork, OutboxMessage, Request, RequestEvent
+from storage.models import CLOSED_STATUSES, CaseMessage, Contact, DueWork, OutboxMessage, Request, RequestEvent
 from storage.requests import add_event
 from storage.staff import audit
 
 ERASED_TEXT = "[dihapus]"
-CLOSED = ("resolved", "referred", "unreachable", "cancelled")
 PLATFORM_ID_GRACE = timedelta(minutes=10)
 
 
@@ -103,13 +102,13 @@ def purgeable_requests(session: Session, *, now: datetime, retention_days: int) 
     cutoff = now - timedelta(days=retention_days)
     last_close = (
         select(RequestEvent.request_id)
-        .where(RequestEvent.kind == "status", col(RequestEvent.to_status).in_(CLOSED))
+        .where(RequestEvent.kind == "status", col(RequestEvent.to_status).in_(CLOSED_STATUSES))
         .group_by(RequestEvent.request_id)
         .having(func.max(RequestEvent.at) < cutoff)
     )
     purged = select(RequestEvent.request_id).where(col(RequestEvent.kind).in_(("purged", "erased")))
     return list(session.exec(
-        select(Request).where(col(Request.status).in_(CLOSED), col(Request.id).in_(last_close),
+        select(Request).where(col(Request.status).in_(CLOSED_STATUSES), col(Request.id).in_(last_close),
                               col(Request.id).notin_(purged)).order_by(col(Request.id))
     ))
 

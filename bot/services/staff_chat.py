@@ -14,7 +14,7 @@ from bot.services.access import PermissionDenied, StaffView, staff_view, visible
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import CaseActionError, claim_request, close_request
 from storage.casework import unclaimed_in_queues
-from storage.models import Contact, Request
+from storage.models import ASSIGNED_STATUSES, Contact, Request
 from storage.staff import audit, staff_by_contact
 
 LIST_LIMIT = 8
@@ -76,7 +76,7 @@ def _queue(session: Session, view: StaffView, renderer: Renderer, language: str,
 
 def _cases(session: Session, view: StaffView, renderer: Renderer, language: str) -> Reply:
     mine = session.exec(
-        select(Request).where(Request.assigned_staff_id == view.id, col(Request.status).in_(("claimed", "in_progress")))
+        select(Request).where(Request.assigned_staff_id == view.id, col(Request.status).in_(ASSIGNED_STATUSES))
         .order_by(col(Request.claim_due_at)).limit(LIST_LIMIT)
     ).all()
     if not mine:

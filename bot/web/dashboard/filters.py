@@ -25,9 +25,9 @@ from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.services.access import StaffView
 from bot.sla import URGENCIES
 from storage import dashboard_queries as queries
-from storage.models import Request
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request
 
-STATUSES: tuple[str, ...] = ("new", "claimed", "in_progress", "resolved", "referred", "unreachable", "cancelled")
+STATUSES: tuple[str, ...] = (*OPEN_STATUSES, *CLOSED_STATUSES)
 KINDS: tuple[str, ...] = ("sighting", "counseling")
 _QUEUE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 #: Narrowing only the list and its exports offer, beyond the filters shared with the reports.

@@ -21,11 +21,10 @@ from bot.web.dashboard.filters import may_see_personal
 from storage import dashboard_queries as queries
 from storage.casework import appointments_of, notes_of, request_events, thread_of
 from storage.duplicates import merged_into
-from storage.models import Appointment, Contact, Queue, Request, RequestEvent, Staff
+from storage.models import ASSIGNED_STATUSES, Appointment, Contact, Queue, Request, RequestEvent, Staff
 from storage.staff import audit, queue_members
 
 Translate = Callable[..., str]
-OPEN_CASE = ("claimed", "in_progress")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +136,7 @@ def _duplicates(session: Session, view: StaffView, request: Request) -> list[Dup
     rows = []
     for found in possible_duplicates(session, view=view, request=request):
         newer, earlier = (found.request, request) if found.newer else (request, found.request)
-        mergeable = newer.status in (*OPEN_CASE, "new") and earlier.status not in CLOSED
+        mergeable = newer.status in (*ASSIGNED_STATUSES, "new") and earlier.status not in CLOSED
         rows.append(Duplicate(found.request, found.distance_m, newer.id, earlier.id, mergeable))
     return rows
 
@@ -147,8 +146,8 @@ def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
     holder_or_lead = request.assigned_staff_id == view.id or view.role != "counselor"
     reachable = personal and not request.anonymous and request.contact_id is not None
     return Allowed(
-        claim=status == "new", release=status in OPEN_CASE and holder_or_lead, transfer=status not in CLOSED,
-        contact=status in OPEN_CASE and reachable, call=status in OPEN_CASE, note=personal,
+        claim=status == "new", release=status in ASSIGNED_STATUSES and holder_or_lead, transfer=status not in CLOSED,
+        contact=status in ASSIGNED_STATUSES and reachable, call=status in ASSIGNED_STATUSES, note=personal,
         close=status not in CLOSED, reopen=status in CLOSED and request.merged_into_id is None,
     )
 
