@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -19,11 +17,11 @@ from bot.handlers.whatsapp import WEBHOOK_PATH as WHATSAPP_PATH
 from bot.handlers.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from storage.models import AuditLog, Contact, OutboxMessage, ProcessedInbound, Request
 from tests.hardening.conftest import Service
+from tests.helpers.dashboard import CSRF, login, seed
 from tests.helpers.staff import PASSWORD, make_staff
 from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update
 from tests.helpers.whatsapp import APP_SECRET, message_payload, post_webhook, sign
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: For checks that do not depend on the database engine: SQLite only, to keep the suite quick.
 one_engine = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 HOSTILE = ("'; DROP TABLE request; --", "<script>alert('x')</script>", "\" onmouseover=\"alert(1)",
@@ -281,34 +279,10 @@ async def test_another_sessions_id_or_its_stored_hash_is_404(service: Service, c
 # --- the dashboard ----------------------------------------------------------------------------------
 
 
-async def login(client: httpx.AsyncClient, username: str) -> str:
-    page = await client.get("/login")
-    token = CSRF.search(page.text).group(1)
-    answer = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 303, answer.text
-    return CSRF.search((await client.get("/dashboard")).text).group(1)
-
-
-def _seed_request(service: Service, queue: str) -> int:
-    from datetime import UTC, datetime, timedelta
-
-    from bot.domain.tickets import new_ticket_code
-    from storage.requests import add_event, create_request
-
-    now = datetime.now(UTC)
-    with Session(service.runtime.db, expire_on_commit=False) as session, session.begin():
-        request = Request(kind="counseling", topic="konflik_keluarga", region="kota-serang", urgency="normal",
-                          queue_code=queue, status="new", created_at=now, claim_due_at=now + timedelta(hours=24),
-                          first_contact_due_at=now + timedelta(hours=72))
-        create_request(session, request=request, new_code=new_ticket_code)
-        add_event(session, request_id=request.id, kind="created", actor="system", at=now, to_status="new")
-        return request.id
-
-
 @one_engine
 async def test_dashboard_posts_without_csrf_are_403_and_change_nothing(service: Service, caplog) -> None:
     caplog.set_level(logging.INFO)
-    request_id = _seed_request(service, "lk3-kota-serang")
+    request_id = seed(service.runtime, queue="lk3-kota-serang").id
     make_staff(service.runtime, "siti", queues=("lk3-kota-serang",))
     token = await login(service.client, "siti")
     claim = f"/dashboard/requests/{request_id}/claim"
@@ -324,7 +298,7 @@ async def test_dashboard_posts_without_csrf_are_403_and_change_nothing(service: 
 
 @one_engine
 async def test_another_queues_request_is_404_even_to_claim(service: Service) -> None:
-    theirs = _seed_request(service, "p2tp2a-kab-lebak")
+    theirs = seed(service.runtime, queue="p2tp2a-kab-lebak").id
     make_staff(service.runtime, "budi", queues=("lk3-kota-serang",))
     token = await login(service.client, "budi")
     assert (await service.client.get(f"/dashboard/requests/{theirs}")).status_code == 404

@@ -7,7 +7,6 @@ Each instance is the real service in its own process (`ServiceProcess`), with th
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import Counter
 from datetime import timedelta
@@ -22,12 +21,12 @@ from bot.engine import utc_now
 from bot.runtime import Runtime, build_runtime
 from storage import due_work
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request, RequestEvent
-from tests.hardening.test_hostile_requests import CSRF, _seed_request
 from tests.hardening.test_restart import Burst
+from tests.helpers.dashboard import login, seed
 from tests.helpers.fake_bot_api import TOKEN, ApiError, FakeBotApi
 from tests.helpers.fake_graph_api import FakeGraphAPI
 from tests.helpers.service_process import ServiceProcess
-from tests.helpers.staff import PASSWORD, make_staff
+from tests.helpers.staff import make_staff
 from tests.helpers.telegram_chat import WEBHOOK_SECRET
 from tests.helpers.whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, message_payload, sign
 
@@ -136,13 +135,13 @@ async def _web_chats_across(client: httpx.AsyncClient, services: list[ServicePro
 
 async def _claims_across(_client: httpx.AsyncClient, services: list[ServiceProcess], runtime: Runtime) -> None:
     """Two counselors, one on each instance, press "claim" on the same ten requests at the same moment."""
-    ids = [_seed_request_in(runtime) for _ in range(10)]
+    ids = [seed(runtime, queue="lk3-kota-serang").id for _ in range(10)]
     browsers = [httpx.AsyncClient(base_url=s.base_url, timeout=httpx.Timeout(20.0)) for s in services]
     try:
         tokens = []
         for name, browser in zip(("siti", "rina"), browsers):
             make_staff(runtime, name, queues=("lk3-kota-serang",))
-            tokens.append(await _login(browser, name))
+            tokens.append(await login(browser, name))
         for request_id in ids:
             answers = await asyncio.gather(*(
                 browser.post(f"/dashboard/requests/{request_id}/claim", data={"csrf_token": token})
@@ -156,22 +155,6 @@ async def _claims_across(_client: httpx.AsyncClient, services: list[ServiceProce
             claims = session.exec(select(RequestEvent).where(RequestEvent.request_id == request_id,
                                                              RequestEvent.to_status == "claimed")).all()
             assert len(claims) == 1 and session.get(Request, request_id).assigned_staff_id == claims[0].detail["staff"]
-
-
-def _seed_request_in(runtime: Runtime) -> int:
-    class _Service:  # _seed_request wants something with a runtime
-        pass
-
-    holder = _Service()
-    holder.runtime = runtime  # type: ignore[attr-defined]
-    return _seed_request(holder, "lk3-kota-serang")  # type: ignore[arg-type]
-
-
-async def _login(browser: httpx.AsyncClient, username: str) -> str:
-    token = CSRF.search((await browser.get("/login")).text).group(1)
-    answer = await browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 303, answer.text
-    return CSRF.search((await browser.get("/dashboard")).text).group(1)
 
 
 # --- issue 6: delivery across instances and across a SIGKILL ------------------------------------------------

@@ -18,7 +18,7 @@ from bot.observability import JsonFormatter
 from bot.runtime import Runtime
 from storage.models import OutboxMessage, RequestEvent
 from tests.hardening.conftest import Service
-from tests.hardening.test_hostile_requests import _seed_request
+from tests.helpers.dashboard import seed
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.whatsapp import message_payload, post_webhook
 
@@ -61,7 +61,7 @@ async def test_metrics_count_messages_queues_and_latency(service: Service) -> No
     await client.post(f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"})
     await service.runtime.delivery.stop()  # keep the WhatsApp replies in the outbox, to be counted there
     assert (await post_webhook(client, message_payload({"type": "text", "text": {"body": "halo"}}))).status_code == 200
-    request_id = _seed_request(service, "lk3-kota-serang")
+    request_id = seed(service.runtime, queue="lk3-kota-serang").id
     with Session(service.runtime.db) as session, session.begin():
         session.add(RequestEvent(request_id=request_id, kind="sla_breach", actor="system", at=utc_now(),
                                  detail={"sla": "claim", "level": "province"}))
