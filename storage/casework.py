@@ -61,6 +61,13 @@ def last_event(session: Session, *, request_id: int, kind: str) -> RequestEvent 
     ).first()
 
 
+def events_of_kind(session: Session, *, request_id: int, kind: str) -> list[RequestEvent]:
+    return list(session.exec(
+        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        .order_by(col(RequestEvent.at), col(RequestEvent.id))
+    ))
+
+
 def request_events(session: Session, *, request_id: int) -> list[RequestEvent]:
     return list(session.exec(
         select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(col(RequestEvent.at), col(RequestEvent.id))

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from storage.database import dialect_of
 from storage.models import Contact, Conversation, ProcessedInbound
 
 # The engine runs these on every inbound message. Built once with bound parameters, each is compiled and
@@ -34,7 +35,7 @@ def mark_inbound_processed(session: Session, *, channel: str, message_id: str, n
     An INSERT .. ON CONFLICT DO NOTHING .. RETURNING keeps this one round trip and race-free across
     instances; RETURNING, because the driver's rowcount is not reliable for it on every engine.
     """
-    statement = _MARK_PROCESSED["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    statement = _MARK_PROCESSED[dialect_of(session)]
     params = {"p_channel": channel, "p_message_id": message_id, "p_processed_at": now}
     # Core, not the ORM's bulk-insert path: nothing in the session depends on this row.
     return session.connection().execute(statement, params).first() is not None

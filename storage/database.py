@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 
 def create_db_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -51,3 +52,8 @@ def _tune_sqlite(engine: sa.Engine) -> None:
 
 def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def dialect_of(session: Session) -> str:
+    """"postgresql" or "sqlite": the key of statements built once per dialect (they are hot paths)."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"

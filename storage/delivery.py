@@ -17,6 +17,7 @@ import sqlalchemy.dialects.sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
+from storage.database import dialect_of
 from storage.models import Contact, OutboxMessage, SendRate
 from storage.outbox import HELD_UNTIL_SAFE, enqueue_messages
 
@@ -93,12 +94,11 @@ def claim_due_messages(
     session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
 ) -> list[ClaimedMessage]:
     """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
-    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     session.flush()  # Core statements do not autoflush: the claim must see this session's own changes
     connection = session.connection()
     params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
               "claim_limit": limit}
-    rows = connection.execute(_CLAIM[dialect], params).all()
+    rows = connection.execute(_CLAIM[dialect_of(session)], params).all()
     if not rows:
         return []
     connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})

@@ -11,6 +11,7 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, select, update
 
+from storage.database import dialect_of
 from storage.models import DueWork
 
 
@@ -61,12 +62,11 @@ def schedule(
     replace: bool = False,
 ) -> None:
     """Add work once per `dedupe_key`; with `replace`, move a still-pending item to the new time."""
-    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     params = {"w_kind": kind, "w_dedupe_key": dedupe_key, "w_due_at": due_at, "w_state": "pending",
               "w_request_id": request_id, "w_contact_id": contact_id, "w_payload": payload or {}, "w_attempts": 0,
               "w_created_at": now}
     session.flush()  # the rows it refers to (a request, a contact) must exist first; Core does not autoflush
-    session.connection().execute(_SCHEDULE[dialect, replace], params)
+    session.connection().execute(_SCHEDULE[dialect_of(session), replace], params)
 
 
 def cancel(session: Session, *, dedupe_key: str, now: datetime, outcome: str) -> None:

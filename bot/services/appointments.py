@@ -165,8 +165,8 @@ def record_feedback_comment(
     if found is None:
         return None
     appointment, request = found
-    if any(e.kind == "feedback" and e.detail.get("comment") and e.detail.get("appointment") == appointment.id
-           for e in casework.request_events(session, request_id=request.id)):
+    if any(e.detail.get("comment") and e.detail.get("appointment") == appointment.id
+           for e in casework.events_of_kind(session, request_id=request.id, kind="feedback")):
         return None
     casework.add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_MESSAGE], now=now)
     add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,

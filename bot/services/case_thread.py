@@ -9,11 +9,11 @@ from sqlmodel import Session, col, select
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CLOSED, CaseActionError, record_first_contact
+from bot.services.claims import CaseActionError, record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
-from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff
+from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, CaseMessage, Contact, Request, Staff
 
 MAX_MESSAGE = 2000
 
@@ -78,6 +78,6 @@ def add_case_note(session: Session, *, view: StaffView, request_id: int, text: s
     text = text.strip()
     if not text or len(text) > MAX_MESSAGE:
         raise CaseActionError("case.error_message_length")
-    if request.status in CLOSED and view.role == "counselor" and request.assigned_staff_id != view.id:
+    if request.status in CLOSED_STATUSES and view.role == "counselor" and request.assigned_staff_id != view.id:
         raise CaseActionError("case.error_closed")
     add_note(session, request_id=request.id, staff_id=view.id, text=text, now=now)

@@ -19,8 +19,7 @@ from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff
 from storage.requests import add_event, get_queue
 from storage.staff import staff_queue_codes
 
-OUTCOMES = CLOSED_STATUSES
-CLOSED = frozenset(OUTCOMES)
+OUTCOMES = CLOSED_STATUSES  # the ways a request is closed
 URGENT_CLAIM_LAPSE = timedelta(hours=4)
 NORMAL_CLAIM_LAPSE_BUSINESS_DAYS = 2
 RESOLVED_CHECK_AFTER = timedelta(days=7)
@@ -46,7 +45,7 @@ def claim_request(
     request = visible_request(session, view, request_id)
     if not try_claim(session, request_id=request.id, staff_id=view.id):
         session.refresh(request)
-        if request.status in CLOSED:
+        if request.status in CLOSED_STATUSES:
             raise CaseActionError("case.error_closed")
         holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
         return ClaimResult(False, holder.display_name if holder else None)
@@ -93,7 +92,7 @@ def transfer_request(
     request's queue (anyone else could not even see it).
     """
     request = visible_request(session, view, request_id)
-    if request.status in CLOSED:
+    if request.status in CLOSED_STATUSES:
         raise CaseActionError("case.error_closed")
     if (to_queue is None) == (to_staff is None):
         raise CaseActionError("case.error_transfer_target")
@@ -121,7 +120,7 @@ def close_request(
     if outcome not in OUTCOMES:
         raise CaseActionError("case.error_outcome")
     request = visible_request(session, view, request_id)
-    if request.status in CLOSED:
+    if request.status in CLOSED_STATUSES:
         raise CaseActionError("case.error_closed")
     _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
                 note=note[:500], outcome_note=note[:500])
@@ -136,7 +135,7 @@ def close_request(
 
 def reopen_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
     request = visible_request(session, view, request_id)
-    if request.status not in CLOSED:
+    if request.status not in CLOSED_STATUSES:
         raise CaseActionError("case.error_not_closed")
     if request.merged_into_id is not None:
         raise CaseActionError("dup.error_merged")

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CLOSED, CaseActionError
+from bot.services.claims import CaseActionError
 from bot.services.notify import notify_citizen
 from storage.duplicates import lock_request, mark_merged, sightings_near_in_time
-from storage.models import Request
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request
 from storage.requests import add_event
 
 WINDOW = timedelta(hours=48)
@@ -31,11 +31,17 @@ MERGED_STATUS = "cancelled"
 
 @dataclass(frozen=True, slots=True)
 class PossibleDuplicate:
-    """Another request that may be the same sighting; `newer` when it came after the one being viewed."""
+    """Another request that may be the same sighting, and the pair as a merge takes it: newer into earlier."""
 
-    request: Request
+    request: Request  # the other one
     distance_m: float | None
-    newer: bool
+    newer: Request
+    earlier: Request
+
+    @property
+    def mergeable(self) -> bool:
+        """Whether `merge_requests` would take the pair now: the newer still open, the earlier not closed."""
+        return self.newer.status in OPEN_STATUSES and self.earlier.status not in CLOSED_STATUSES
 
 
 def distance_m(a: Request, b: Request) -> float | None:
@@ -79,8 +85,12 @@ def _candidates(session: Session, view: StaffView, requests: list[Request]) -> l
 
 def possible_duplicates(session: Session, *, view: StaffView, request: Request) -> list[PossibleDuplicate]:
     """The requests shown beside this one on its page, oldest first."""
-    return [PossibleDuplicate(other, distance_m(request, other), _after(other, request))
-            for other in _candidates(session, view, [request]) if is_possible_duplicate(request, other)]
+    found = []
+    for other in _candidates(session, view, [request]):
+        if is_possible_duplicate(request, other):
+            newer, earlier = (other, request) if _after(other, request) else (request, other)
+            found.append(PossibleDuplicate(other, distance_m(request, other), newer, earlier))
+    return found
 
 
 def with_possible_duplicates(session: Session, *, view: StaffView, requests: Iterable[Request]) -> set[int]:
@@ -110,7 +120,7 @@ def merge_requests(session: Session, *, view: StaffView, request_id: int, into_i
         raise CaseActionError("dup.error_not_duplicate")
     if not _after(newer, earlier):
         raise CaseActionError("dup.error_not_newer")
-    if earlier.status in CLOSED:
+    if earlier.status in CLOSED_STATUSES:
         raise CaseActionError("dup.error_earlier_closed")
     previous = newer.status
     if not mark_merged(session, request_id=newer.id, into_id=earlier.id, status=MERGED_STATUS):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from bot.i18n import load_catalog
 from bot.messages import Inbound
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound
-from tests.helpers.fake_bot_api import TOKEN, FakeBotApi
+from tests.helpers.fake_bot_api import TOKEN, FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import (
     WEBHOOK_SECRET,
     TelegramCitizen,
@@ -34,12 +34,6 @@ from tests.helpers.telegram_chat import (
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
 LEGACY = sorted(DATA.glob("*_tgdocs_legacy.json"))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.fixture

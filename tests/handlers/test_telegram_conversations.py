@@ -5,7 +5,7 @@ reached the fake server); rows through the `runtime` fixture.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import Session, func, select
@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, ProcessedInbound, Request
 from tests.helpers.chat import TICKET
-from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import (
     TelegramCitizen,
     TelegramLine,
@@ -28,12 +28,6 @@ from tests.helpers.telegram_chat import (
 @pytest.fixture(params=["polling", "webhook"])
 def telegram_mode(request: pytest.FixtureRequest) -> str:
     return request.param
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ outbox worker on both database engines (a 429 waits its retry_after, a blocked u
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,18 +23,12 @@ from bot.messages import Channel, Choice, Reply
 from bot.runtime import Runtime
 from storage.models import Contact, OutboxMessage
 from tests.helpers.chat import Chat
-from tests.helpers.fake_bot_api import TOKEN, FakeBotApi
+from tests.helpers.fake_bot_api import TOKEN, FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import telegram_settings
 
 CHAT = 81234567
 RECIPIENT = Recipient(contact_id=1, address=str(CHAT), language="id", last_inbound_at=None)
 BLOCKED = "Forbidden: bot was blocked by the user"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -398,3 +399,9 @@ def _check_buttons(markup: Any) -> None:
             if len(button.get("callback_data", "").encode("utf-8")) > 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    """A fake Bot API server for one test; a test module imports this fixture from here."""
+    with FakeBotApi() as server:
+        yield server

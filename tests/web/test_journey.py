@@ -8,7 +8,7 @@ server received. The request's events must give the time to claim and the time t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,19 +23,13 @@ from bot.runtime import Runtime
 from storage.casework import request_events
 from storage.models import Appointment, CaseMessage, DueWork, Request, RequestNote
 from tests.helpers.chat import TICKET
-from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.dashboard import login
 from tests.helpers.staff import make_staff
 from tests.helpers.telegram_chat import TelegramCitizen, telegram_line, telegram_settings
 
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)  # a Tuesday, within office hours
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
-        yield server
 
 
 @pytest.fixture

@@ -86,7 +86,8 @@ async def add_staff_account(
         created, password = await run_in_threadpool(work)
     except StaffInputError as error:
         form = {"username": username, "display_name": display_name, "role": role, "region": region, "queues": queues}
-        return await _staff_page(runtime, request, staff, error=runtime.renderer.text(runtime.settings.default_language, error.key, **error.params), form=form, status_code=422)
+        reason = runtime.renderer.text(runtime.settings.default_language, error.key, **error.params)
+        return await _staff_page(runtime, request, staff, error=reason, form=form, status_code=422)
     response = render_page(runtime, request, staff, "dashboard/admin_staff_created.html",
                            {"username": created, "password": password})
     response.headers.update(NO_STORE)

@@ -14,14 +14,22 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CLOSED
-from bot.services.duplicates import possible_duplicates
+from bot.services.duplicates import PossibleDuplicate, possible_duplicates
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.web.dashboard.filters import may_see_personal
 from storage import dashboard_queries as queries
 from storage.casework import appointments_of, notes_of, request_events, thread_of
 from storage.duplicates import merged_into
-from storage.models import ASSIGNED_STATUSES, Appointment, Contact, Queue, Request, RequestEvent, Staff
+from storage.models import (
+    ASSIGNED_STATUSES,
+    CLOSED_STATUSES,
+    Appointment,
+    Contact,
+    Queue,
+    Request,
+    RequestEvent,
+    Staff,
+)
 from storage.staff import audit, queue_members
 
 Translate = Callable[..., str]
@@ -60,17 +68,6 @@ class Allowed:
 
 
 @dataclass(frozen=True, slots=True)
-class Duplicate:
-    """A possible duplicate shown beside the request, and which of the two would be merged into which."""
-
-    request: Request
-    distance_m: float | None
-    newer_id: int
-    earlier_id: int
-    mergeable: bool
-
-
-@dataclass(frozen=True, slots=True)
 class RequestDetail:
     request: Request
     queue_name: str
@@ -88,7 +85,7 @@ class RequestDetail:
     colleagues: list[Staff]
     queues: list[Queue]
     allowed: Allowed
-    duplicates: list[Duplicate]
+    duplicates: list[PossibleDuplicate]
     merged_into: Request | None
     merged_from: list[Request]
 
@@ -121,7 +118,7 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
         queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
-        duplicates=_duplicates(session, view, request),
+        duplicates=possible_duplicates(session, view=view, request=request),
         merged_into=_visible(view, session.get(Request, request.merged_into_id) if request.merged_into_id else None),
         merged_from=[r for r in merged_into(session, request_id=request.id) if view.can_see(r)],
     )
@@ -131,24 +128,14 @@ def _visible(view: StaffView, request: Request | None) -> Request | None:
     return request if request is not None and view.can_see(request) else None
 
 
-def _duplicates(session: Session, view: StaffView, request: Request) -> list[Duplicate]:
-    """Possible duplicates; merging goes newer into earlier, while the newer is open and the earlier not closed."""
-    rows = []
-    for found in possible_duplicates(session, view=view, request=request):
-        newer, earlier = (found.request, request) if found.newer else (request, found.request)
-        mergeable = newer.status in (*ASSIGNED_STATUSES, "new") and earlier.status not in CLOSED
-        rows.append(Duplicate(found.request, found.distance_m, newer.id, earlier.id, mergeable))
-    return rows
-
-
 def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
     status = request.status
     holder_or_lead = request.assigned_staff_id == view.id or view.role != "counselor"
     reachable = personal and not request.anonymous and request.contact_id is not None
     return Allowed(
-        claim=status == "new", release=status in ASSIGNED_STATUSES and holder_or_lead, transfer=status not in CLOSED,
-        contact=status in ASSIGNED_STATUSES and reachable, call=status in ASSIGNED_STATUSES, note=personal,
-        close=status not in CLOSED, reopen=status in CLOSED and request.merged_into_id is None,
+        claim=status == "new", release=status in ASSIGNED_STATUSES and holder_or_lead,
+        transfer=status not in CLOSED_STATUSES, contact=status in ASSIGNED_STATUSES and reachable, call=status in ASSIGNED_STATUSES, note=personal,
+        close=status not in CLOSED_STATUSES, reopen=status in CLOSED_STATUSES and request.merged_into_id is None,
     )
 
 
@@ -223,7 +210,7 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
         return t(f"dash_requests.ev_{action}")
     if event.to_status == "claimed":
         return t("dash_requests.ev_claimed")
-    if event.to_status in CLOSED:
+    if event.to_status in CLOSED_STATUSES:
         return t(f"dash_requests.ev_closed_{event.to_status}")
     return t("dash_requests.ev_status", status=t(f"dash_requests.status_{event.to_status}")
              if event.to_status in (*queries.OPEN_STATUSES, *queries.CLOSED_STATUSES) else str(event.to_status))
