@@ -14,6 +14,10 @@ until PTB has processed it, one at a time, as the channel's Application runs (`c
   outbox worker does not run: no replies are sent.
 - baseline, in the same run: the same updates through a bare Application whose only handler does nothing,
   five passes before the pipeline and five after; the median pass counts.
+- floor, in the same run: the same updates through an Application with the channel's rate limiter whose
+  handler only answers each button press (answerCallbackQuery, in the background as the pipeline does).
+  Telegram asks every bot to answer every press, so no pipeline can beat this pass; its ratio to the
+  baseline is the highest ratio any implementation on this framework and HTTP client could print.
 
 Prints updates/s for both, p50/p99 time per update, CPU per update, the checks that every conversation went through
 (requests created, outbox rows), and the ratio pipeline/baseline last. Targets: 0.5 on SQLite, 0.3 on
@@ -92,6 +96,37 @@ async def bare_application(fake: FakeBotApiProcess):
     return application
 
 
+async def floor_application(fake: FakeBotApiProcess):
+    """The least a Telegram bot must do: answer every press, with the channel's rate limiter."""
+    from telegram import Update
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, TypeHandler
+
+    async def answer_press(update: Update, context) -> None:
+        if update.callback_query is not None:
+            task = asyncio.get_running_loop().create_task(update.callback_query.answer())
+            context.bot_data.setdefault("answers", set()).add(task)
+            task.add_done_callback(context.bot_data["answers"].discard)
+
+    application = (ApplicationBuilder().token(BOT_TOKEN).base_url(fake.api_base_url).updater(None)
+                   .job_queue(None).rate_limiter(AIORateLimiter(max_retries=0)).build())
+    application.add_handler(TypeHandler(Update, answer_press))
+    return application
+
+
+async def run_floor(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> Pass:
+    """One pass through the floor's Application; the answers still in flight after the last update count."""
+    application = await floor_application(fake)
+    async with application:
+        await application.start()
+        await feed(application, warmup, Deadline(60))
+        times = await feed(application, stream, Deadline(TIME_LIMIT_SECONDS))
+        start, cpu_start = time.perf_counter(), time.process_time()
+        await asyncio.gather(*application.bot_data.get("answers", ()))
+        times.tail, times.cpu = time.perf_counter() - start, times.cpu + time.process_time() - cpu_start
+        await application.stop()
+    return times
+
+
 async def run_baseline(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> list[Pass]:
     """BASELINE_PASSES passes over the stream: one pass takes a second or two, which one busy moment spoils."""
     application = await bare_application(fake)
@@ -145,6 +180,7 @@ def service_logging() -> None:
     configure_logging("text")
     handler = logging.getLogger().handlers[0]
     handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # as TelegramChannel does; the floor runs before it
 
 
 def describe(name: str, times: Pass) -> str:
@@ -185,9 +221,11 @@ def main() -> int:
             telegram_webhook_url="https://bench.invalid/webhooks/telegram", telegram_webhook_secret=WEBHOOK_SECRET,
         )
         base_before = asyncio.run(run_baseline(fake, warmup, stream))
+        floor = asyncio.run(run_floor(fake, warmup, stream))
+        calls_before = fake.sends()["calls"]
         pipe, counts = asyncio.run(run_pipeline(settings, warmup, stream))
         base_after = asyncio.run(run_baseline(fake, warmup, stream))
-        calls = fake.sends()["calls"]
+        calls = {name: count - calls_before.get(name, 0) for name, count in fake.sends()["calls"].items()}
 
     # The median of the baseline's passes before and after the pipeline: machine noise hits a short pass hard.
     passes = sorted(base_before + base_after, key=sum)
@@ -197,6 +235,7 @@ def main() -> int:
     print(f"baseline passes: {', '.join(f'{len(p) / sum(p):.0f}' for p in base_before + base_after)} updates/s "
           f"({BASELINE_PASSES} before the pipeline, {BASELINE_PASSES} after)")
     print(describe("baseline", base), "(median pass)")
+    print(describe("floor", floor), "(answers presses only)")
     print(describe("pipeline", pipe), f"(of which {pipe.tail:.2f} s answering presses after the last update)")
     print(f"checks: {counts['processed_inbound']} inbound processed of {len(stream) + len(warmup)}, "
           f"{counts['request']} requests for {len(citizens)} citizens, {counts['outbox_message']} outbox rows; "
@@ -208,6 +247,9 @@ def main() -> int:
     ratio = base_s_per_update / pipe_s_per_update
     print(f"CPU per update pipeline/baseline: {pipe.cpu / len(pipe) / (base.cpu / len(base)):.1f}x "
           "(steadier than wall time on a busy machine)")
+    floor_s_per_update = floor.elapsed / len(floor)
+    print(f"floor/baseline updates/s: {base_s_per_update / floor_s_per_update:.4f} (no bot that answers its "
+          f"presses can do better); pipeline/floor: {floor_s_per_update / pipe_s_per_update:.4f}")
     print(f"ratio pipeline/baseline updates/s on {args.db}: {ratio:.4f} (target >= {target}; "
           f"{1 / pipe_s_per_update:.1f} vs {1 / base_s_per_update:.1f} updates/s)")
     return 0 if ok else 1

@@ -46,7 +46,10 @@ from bot.services.intake import submit_request
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
 from bot.services.status import status_reply
-from storage.contacts import get_or_create_contact, load_conversation, mark_inbound_processed, save_conversation
+from storage.contacts import (
+    StoredConversation, get_or_create_contact, load_conversation, mark_inbound_processed, record_inbound,
+    save_conversation,
+)
 from storage.models import Contact
 from storage.delivery import release_held_messages
 from storage.outbox import enqueue_messages
@@ -102,7 +105,7 @@ class ConversationEngine:
             conversation = load_conversation(session, contact_id=contact.id)
             state = _state_of(conversation)
             result = router.start_conversation(state, self._context(contact.language))
-            return self._finish(session, contact, conversation, result, now)
+            return self._finish(session, contact, result, now)
 
     def handle(self, inbound: Inbound) -> EngineResult:
         """Process one inbound message exactly once and return the replies it queued."""
@@ -113,19 +116,17 @@ class ConversationEngine:
                 return EngineResult(contact_id=None, replies=(), duplicate=True)
             contact = self._contact(session, inbound.channel, inbound.user_id, inbound.language_hint, now,
                                     known_as=inbound.reply_address)
-            contact.last_inbound_at = now
-            contact.unreachable_at = None  # writing to us again means they can be reached again
+            # Writing to us again means they can be reached again (and at the address they wrote from).
+            record_inbound(session, contact=contact, now=now, address=inbound.reply_address)
             release_held_messages(session, contact_id=contact.id, now=now)
-            if inbound.reply_address and contact.address != inbound.reply_address:
-                contact.address = inbound.reply_address
             conversation = load_conversation(session, contact_id=contact.id)
             before = _state_of(conversation)
-            had_draft = _has_draft(before)
             ctx = self._context(contact.language, is_staff=self._is_staff(session, contact))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
             plan_draft_reminders(session, contact_id=contact.id, has_draft=_has_draft(result.state),
-                                 had_draft=had_draft, now=now)
-            finished = self._finish(session, contact, conversation, result, now)
+                                 had_draft=_has_draft(before), last_answer_at=_last_answer_at(conversation),
+                                 now=now)
+            finished = self._finish(session, contact, result, now)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
 
@@ -148,13 +149,10 @@ class ConversationEngine:
         """Staff mode exists only in Telegram chats linked with `/tautkan`."""
         return contact.channel == Channel.TELEGRAM.value and is_staff_contact(session, contact_id=contact.id)
 
-    def _finish(self, session: Session, contact: Contact, conversation, result: StepResult, now: datetime) -> EngineResult:
+    def _finish(self, session: Session, contact: Contact, result: StepResult, now: datetime) -> EngineResult:
         replies = list(self._apply(session, contact, result.outputs, now))
         state = result.state
-        save_conversation(
-            session, conversation=conversation, contact_id=contact.id,
-            flow=state.flow, step=state.step, data=state.data, now=now,
-        )
+        save_conversation(session, contact_id=contact.id, flow=state.flow, step=state.step, data=state.data, now=now)
         ids = enqueue_messages(
             session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now
         )
@@ -222,7 +220,11 @@ def _has_draft(state: ConversationState) -> bool:
     return state.flow in router.FORMS or "draft" in state.data
 
 
-def _state_of(conversation) -> ConversationState:
+def _state_of(conversation: StoredConversation | None) -> ConversationState:
     if conversation is None:
         return ConversationState()
     return ConversationState(conversation.flow, conversation.step, dict(conversation.data))
+
+
+def _last_answer_at(conversation: StoredConversation | None) -> datetime | None:
+    return None if conversation is None else conversation.updated_at

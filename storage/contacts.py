@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,33 @@ from storage.models import Contact, Conversation, ProcessedInbound
 _CONTACT_BY_PLATFORM_ID = select(Contact).where(
     Contact.channel == sa.bindparam("channel"), Contact.platform_user_id == sa.bindparam("platform_user_id")
 )
-_CONVERSATION_OF = select(Conversation).where(Conversation.contact_id == sa.bindparam("contact_id"))
+_CONTACTS = Contact.__table__
+_CONVERSATIONS = Conversation.__table__
+_CONVERSATION_OF = sa.select(_CONVERSATIONS.c.flow, _CONVERSATIONS.c.step, _CONVERSATIONS.c.data,
+                             _CONVERSATIONS.c.updated_at).where(_CONVERSATIONS.c.contact_id == sa.bindparam("contact_id"))
+
+
+def _save_conversation_statement(insert: Any) -> sa.Insert:
+    """INSERT .. ON CONFLICT (contact_id) DO UPDATE with bound parameters: compiled once per process."""
+    statement = insert(_CONVERSATIONS).values(
+        contact_id=sa.bindparam("c_contact_id"), flow=sa.bindparam("c_flow"), step=sa.bindparam("c_step"),
+        data=sa.bindparam("c_data"), updated_at=sa.bindparam("c_updated_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["contact_id"],
+        set_={name: statement.excluded[name] for name in ("flow", "step", "data", "updated_at")},
+    )
+
+
+_SAVE_CONVERSATION = {"postgresql": _save_conversation_statement(pg_insert),
+                      "sqlite": _save_conversation_statement(sqlite_insert)}
+_RECORD_INBOUND = {
+    with_address: sa.update(_CONTACTS).where(_CONTACTS.c.id == sa.bindparam("contact_id")).values(
+        last_inbound_at=sa.bindparam("now"), unreachable_at=None,
+        **({"address": sa.bindparam("new_address")} if with_address else {}),
+    )
+    for with_address in (False, True)
+}
 _MARK_PROCESSED = {
     dialect: insert(ProcessedInbound.__table__)
     .values(channel=sa.bindparam("p_channel"), message_id=sa.bindparam("p_message_id"),
@@ -67,26 +94,40 @@ def find_contact(session: Session, *, channel: str, platform_user_id: str) -> Co
     return session.exec(_CONTACT_BY_PLATFORM_ID, params=params).first()
 
 
-def load_conversation(session: Session, *, contact_id: int) -> Conversation | None:
-    return session.exec(_CONVERSATION_OF, params={"contact_id": contact_id}).first()
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """Where a contact was left: read as plain values, since nothing changes it through the ORM."""
+
+    flow: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+def record_inbound(session: Session, *, contact: Contact, now: datetime, address: str = "") -> None:
+    """The contact wrote: note when, take them as reachable again, and keep the address they wrote from.
+
+    One Core UPDATE on every inbound message instead of the unit of work's flush; the loaded contact is
+    given the same values as committed state, so effects later in the transaction read them.
+    """
+    values: dict[str, Any] = {"last_inbound_at": now, "unreachable_at": None}
+    if address and contact.address != address:
+        values["address"] = address
+    session.connection().execute(_RECORD_INBOUND["address" in values],
+                                 {"contact_id": contact.id, "now": now, "new_address": address})
+    for name, value in values.items():
+        sa.orm.attributes.set_committed_value(contact, name, value)
+
+
+def load_conversation(session: Session, *, contact_id: int) -> StoredConversation | None:
+    row = session.connection().execute(_CONVERSATION_OF, {"contact_id": contact_id}).first()
+    return None if row is None else StoredConversation(row.flow, row.step, row.data, row.updated_at)
 
 
 def save_conversation(
-    session: Session,
-    *,
-    conversation: Conversation | None,
-    contact_id: int,
-    flow: str,
-    step: str,
-    data: dict[str, Any],
-    now: datetime,
+    session: Session, *, contact_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
 ) -> None:
-    """Store where the contact is; a new dict is assigned so the JSON column is always written."""
-    if conversation is None:
-        conversation = Conversation(contact_id=contact_id)
-        session.add(conversation)
-    conversation.flow = flow
-    conversation.step = step
-    conversation.data = dict(data)
-    conversation.updated_at = now
-    sa.orm.attributes.flag_modified(conversation, "data")
+    """Store where the contact is: one INSERT .. ON CONFLICT, whether the conversation is new or not."""
+    session.connection().execute(_SAVE_CONVERSATION[dialect_of(session)], {
+        "c_contact_id": contact_id, "c_flow": flow, "c_step": step, "c_data": dict(data), "c_updated_at": now,
+    })

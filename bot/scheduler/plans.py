@@ -13,10 +13,22 @@ from storage import due_work
 from storage.models import Request
 
 
-def plan_draft_reminders(session: Session, *, contact_id: int, has_draft: bool, had_draft: bool, now: datetime) -> None:
-    """Keep one nudge an hour after the last answer and one expiry a week after, per contact."""
+def plan_draft_reminders(
+    session: Session, *, contact_id: int, has_draft: bool, had_draft: bool, last_answer_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Keep one nudge an hour after the last answer and one expiry a week after, per contact.
+
+    They are written when a draft starts or the citizen comes back after an hour or more, not on every
+    answer (two upserts on every message were a tenth of the engine's work): a nudge or expiry that falls
+    due while the citizen is still answering moves itself to an hour (a week) after the last answer
+    (bot/scheduler/work.py). Either can only have finished after an hour of silence, which is why an
+    answer after a shorter silence finds both still pending.
+    """
     keys = (("draft_nudge", f"draft_nudge:{contact_id}", DRAFT_NUDGE_AFTER),
             ("draft_expiry", f"draft_expiry:{contact_id}", DRAFT_EXPIRES_AFTER))
+    if has_draft and had_draft and last_answer_at is not None and now - last_answer_at < DRAFT_NUDGE_AFTER:
+        return
     for kind, key, after in keys:
         if has_draft:
             due_work.schedule(session, kind=kind, dedupe_key=key, due_at=now + after, now=now,

@@ -75,10 +75,13 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     """Remind a citizen, once, of a form left halfway for an hour."""
     contact = session.get(Contact, item.contact_id)
     conversation = load_conversation(session, contact_id=item.contact_id)
-    if contact is None or conversation is None or conversation.flow not in FORMS:
+    if contact is None or conversation is None:
         return Dropped("no draft in progress")
     if ctx.now - conversation.updated_at < DRAFT_NUDGE_AFTER:
-        return Dropped("citizen came back")
+        # Answers do not move the nudge (bot/scheduler/plans.py): it moves itself to an hour after the last.
+        return Later(conversation.updated_at + DRAFT_NUDGE_AFTER, "citizen came back")
+    if conversation.flow not in FORMS:
+        return Dropped("no draft in progress")
     allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
     if allowed > ctx.now:
         return Later(allowed, "waiting for contact time")
@@ -90,12 +93,14 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
 def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Forget a draft untouched for a week: it holds personal data nobody sent."""
     conversation = load_conversation(session, contact_id=item.contact_id)
-    if conversation is None or ctx.now - conversation.updated_at < DRAFT_EXPIRES_AFTER:
-        return Dropped("conversation active")
+    if conversation is None:
+        return Dropped("no draft")
+    if ctx.now - conversation.updated_at < DRAFT_EXPIRES_AFTER:
+        return Later(conversation.updated_at + DRAFT_EXPIRES_AFTER, "conversation active")  # as the nudge
     if conversation.flow not in FORMS and "draft" not in conversation.data:
         return Dropped("no draft")
-    save_conversation(session, conversation=conversation, contact_id=item.contact_id,
-                      flow="menu", step="", data={}, now=conversation.updated_at)
+    save_conversation(session, contact_id=item.contact_id, flow="menu", step="", data={},
+                      now=conversation.updated_at)
     return Done("draft expired")
 
 

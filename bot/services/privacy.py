@@ -17,7 +17,7 @@ from bot.i18n.render import Renderer
 from bot.messages import Channel, Reply
 from storage import due_work
 from storage.casework import appointments_of
-from storage.contacts import load_conversation, save_conversation
+from storage.contacts import save_conversation
 from storage.delivery import drop_held_until_safe
 from storage.models import CLOSED_STATUSES, CaseMessage, Contact, DueWork, OutboxMessage, Request, RequestEvent
 from storage.requests import add_event
@@ -71,8 +71,7 @@ def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> 
     session.exec(update(DueWork).where(DueWork.contact_id == contact.id, DueWork.state == "pending")
                  .values(state="dropped", outcome="erased at the citizen's request", finished_at=now))
     contact.consent_at = contact.consent_version = contact.contact_times = None
-    conversation = load_conversation(session, contact_id=contact.id)
-    save_conversation(session, conversation=conversation, contact_id=contact.id, flow="menu", step="", data={}, now=now)
+    save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
     audit(session, actor=f"citizen:{contact.id}", action="erase", target=f"contact:{contact.id}", at=now,
           detail={"requests": len(requests)})
     if contact.channel == Channel.WEBCHAT.value:

@@ -70,13 +70,32 @@ def test_coming_back_moves_the_nudge(chat: Chat, runtime: Runtime) -> None:
         _half_a_report(chat)
         traveller.shift(timedelta(minutes=50))
         chat.press("cat:anak_jalanan")
-        before = len(_texts(runtime))
-        traveller.shift(timedelta(minutes=20))
+        _assert_nudged_only_after(traveller, runtime, silent=timedelta(minutes=20), then=timedelta(minutes=41))
+
+
+def test_coming_back_after_the_nudge_and_leaving_again_brings_a_second_nudge(chat: Chat, runtime: Runtime) -> None:
+    with time_machine.travel(wib(2026, 11, 24, 10, 0), tick=False) as traveller:
+        _half_a_report(chat)
+        traveller.shift(timedelta(hours=1, minutes=1))
         runtime.due_work.run_due()
-        assert len(_texts(runtime)) == before
-        traveller.shift(timedelta(minutes=41))
-        runtime.due_work.run_due()
-        assert len(_texts(runtime)) == before + 1
+        nudged = len(_texts(runtime))
+        traveller.shift(timedelta(hours=1))
+        chat.press("cat:anak_jalanan")  # 12:01: back after the nudge, then silent again
+        chat.press("reg:kota-serang")
+        assert len(_texts(runtime)) > nudged
+        _assert_nudged_only_after(traveller, runtime, silent=timedelta(minutes=59), then=timedelta(minutes=2))
+
+
+def _assert_nudged_only_after(traveller, runtime: Runtime, *, silent: timedelta, then: timedelta) -> None:
+    """No nudge after `silent` more time, one after `then` more."""
+    before = len(_texts(runtime))
+    traveller.shift(silent)
+    runtime.due_work.run_due()
+    assert len(_texts(runtime)) == before
+    traveller.shift(then)
+    runtime.due_work.run_due()
+    assert len(_texts(runtime)) == before + 1
+    assert _texts(runtime)[-1].startswith("Pesan dari layanan Dinas Sosial")
 
 
 def test_nudge_waits_out_quiet_hours(chat: Chat, runtime: Runtime) -> None:
