@@ -13,7 +13,9 @@ sees it. `time.monotonic()` is one clock for every process on Linux.
 Telegram lets one bot send about 30 messages per second; 200 updates per second need ~270 replies per
 second, so the send rate setting is raised for this run (TELEGRAM_MESSAGES_PER_SECOND, default 5000
 here) and the fake does not enforce it: this measures the service, `bench/delivery.py` the limits.
-The per-chat spacing (1 message per second per chat) stays as in production.
+The per-chat spacing (1 message per second per chat) stays as in production. A press's
+answerCallbackQuery comes back in the webhook's HTTP response, as the service answers Telegram; this
+poster, playing Telegram, does not pass it on to the fake (it is not a message the citizen reads).
 
 Prints p50/p90/p99/max latency, errors (non-200 answers, failed POSTs, updates without a reply), the
 achieved POST rate, and last the ratio of p99 to the 100 ms target.

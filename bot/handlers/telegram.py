@@ -6,7 +6,8 @@ Two ways in, one path through:
 - Webhook: `POST /webhooks/telegram` checks the secret header, parses with `Update.de_json` and awaits
   `handle_update` itself, instead of putting the update on PTB's `update_queue` as PTB's own webhook
   examples do. The reason is the answer: Telegram re-sends an update until it gets a 2xx, so we answer
-  200 only once the engine has committed it, and 503 when it could not. PTB's `process_update` catches
+  200 only once the engine has committed it, and 503 when it could not. A press's answerCallbackQuery
+  rides in that 200's body, as the Bot API allows for webhooks. PTB's `process_update` catches
   handler exceptions and hands them to error handlers, and the queue answers before anything ran, so
   neither could tell the route what happened. Calling our own coroutine lets the exception reach it.
 
@@ -30,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -158,36 +160,42 @@ class TelegramChannel:
 
     # --- one update -----------------------------------------------------------------------------
 
-    async def handle_update(self, update: Update) -> None:
-        """Translate the update, let the engine commit it, then answer the press; raises before commit."""
+    async def handle_update(self, update: Update, *, answer_in_response: bool = False) -> dict[str, Any] | None:
+        """Translate the update, let the engine commit it, then answer the press; raises before commit.
+
+        With `answer_in_response` (webhook mode) a press's answerCallbackQuery is returned, as the method
+        for the webhook's HTTP response, instead of being called: Telegram runs it when it reads our
+        200, which saves a Bot API round trip on most updates (most are presses) and stops the
+        button's spinner sooner. Its outcome is unknown to us, as a background call's hardly matters.
+        """
         self._begin()
         try:
-            await self._handle_update(update)
+            return await self._handle_update(update, answer_in_response)
         finally:
             self._end()
 
-    async def _handle_update(self, update: Update) -> None:
+    async def _handle_update(self, update: Update, answer_in_response: bool) -> dict[str, Any] | None:
         """Ignore it, tell a group to write in private, or take it through the engine."""
         translation = translate_update(update, bot_username=self.application.bot.username)
         if isinstance(translation, Ignored):
             log.debug("telegram_update_ignored update_id=%s reason=%s", update.update_id, translation.reason)
             if translation.query_id:
-                self._in_background("answer_callback", self.application.bot.answer_callback_query(
-                    translation.query_id))
-            return
+                return self._answer_press(translation.query_id, "", in_response=answer_in_response)
+            return None
         if isinstance(translation, PrivateOnly):
             await self._ask_for_private_chat(update, translation)
-            return
+            return None
         result = await asyncio.to_thread(self._runtime.engine.handle, translation.inbound)
         if result.replies:
             self._runtime.delivery.wake()  # committed: the worker may send while we answer the press
-        if translation.press is not None:
-            self._acknowledge_press(translation.press, result)
         log.info(
             "telegram_update_handled update_id=%s kind=%s contact=%s replies=%d duplicate=%s",
             update.update_id, translation.inbound.kind.value, result.contact_id, len(result.replies),
             result.duplicate,
         )
+        if translation.press is None:
+            return None
+        return self._acknowledge_press(translation.press, result, answer_in_response)
 
     async def _ask_for_private_chat(self, update: Update, notice: PrivateOnly) -> None:
         """Tell a group to write in private; sent directly, since nothing about a group is stored."""
@@ -198,19 +206,21 @@ class TelegramChannel:
         await self._best_effort("private_only", self.application.bot.send_message(notice.chat_id, text))
         log.info("telegram_group_told_private update_id=%s", update.update_id)
 
-    def _acknowledge_press(self, press: ButtonPress, result: EngineResult) -> None:
+    def _acknowledge_press(self, press: ButtonPress, result: EngineResult, answer_in_response: bool
+                           ) -> dict[str, Any] | None:
         """Stop the button's spinner (with a toast for an old keyboard) and take the buttons away.
 
         Both calls run in the background: the update is committed and its replies queued, and awaiting
         two Bot API round trips (50-300 ms each from Indonesia, the edit also queued behind the rate
-        limiter) would hold up every later update, since PTB handles one update at a time.
+        limiter) would hold up every later update, since PTB handles one update at a time. In webhook
+        mode the answer goes back in the HTTP response instead (`handle_update`).
         """
         bot = self.application.bot
         first = result.replies[0].reply.text if result.replies else ""
         stale = next((text for text in self._stale_texts if first.startswith(text)), "")
-        self._in_background("answer_callback", bot.answer_callback_query(press.query_id, text=stale or None))
+        answer = self._answer_press(press.query_id, stale, in_response=answer_in_response)
         if result.duplicate or self._pending_edits >= MAX_PENDING_EDITS:
-            return
+            return answer
         picked = f"{press.message_text}\n\n{PICKED_MARK} {press.label}"
         if not stale and press.label and press.message_text and utf16_length(picked) <= MAX_TEXT:
             edit = bot.edit_message_text(picked, chat_id=press.chat_id, message_id=press.message_id)
@@ -218,6 +228,14 @@ class TelegramChannel:
             edit = bot.edit_message_reply_markup(chat_id=press.chat_id, message_id=press.message_id)
         self._pending_edits += 1
         self._in_background("edit_pressed_message", edit, on_done=self._edit_done)
+        return answer
+
+    def _answer_press(self, query_id: str, toast: str, *, in_response: bool) -> dict[str, Any] | None:
+        """answerCallbackQuery: as the webhook response's method, or called in the background."""
+        if in_response:
+            return {"method": "answerCallbackQuery", "callback_query_id": query_id, **({"text": toast} if toast else {})}
+        self._in_background("answer_callback", self.application.bot.answer_callback_query(query_id, text=toast or None))
+        return None
 
     def _edit_done(self) -> None:
         self._pending_edits -= 1
@@ -306,13 +324,13 @@ def _webhook_router(channel: TelegramChannel) -> APIRouter:
         if update is None:
             return Response(status_code=200)
         try:
-            await channel.handle_update(update)
+            answer = await channel.handle_update(update, answer_in_response=True)
         except Exception as error:  # noqa: BLE001 - nothing was committed; Telegram will re-send
             log.error(
                 "telegram_update_failed update_id=%s error=%s\n%s", update.update_id, type(error).__name__,
                 "".join(traceback.format_tb(error.__traceback__)),
             )
             return Response(status_code=503, headers={"Retry-After": "5"})
-        return Response(status_code=200)
+        return JSONResponse(answer) if answer else Response(status_code=200)
 
     return router

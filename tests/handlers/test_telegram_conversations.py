@@ -11,11 +11,13 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.config import Settings
+from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, ProcessedInbound, Request
 from tests.helpers.chat import TICKET
 from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import (
+    WEBHOOK_SECRET,
     TelegramCitizen,
     TelegramLine,
     message_update,
@@ -132,6 +134,20 @@ async def test_a_second_press_on_an_old_keyboard_is_answered_and_changes_nothing
     assert _state(line.runtime) == before
     first, second = line.fake.calls_to("answerCallbackQuery")
     assert "text" not in first.params and second.params["text"] == stale  # a toast on the old keyboard
+
+
+@pytest.mark.parametrize("telegram_mode", ["webhook"])
+async def test_in_webhook_mode_the_press_is_answered_in_the_http_response(
+    citizen: TelegramCitizen, line: TelegramLine
+) -> None:
+    await citizen.send("/start")
+    press = citizen.button("menu:lapor")
+    response = await line.client.post(WEBHOOK_PATH, headers={SECRET_HEADER: WEBHOOK_SECRET}, json=press)
+    assert response.status_code == 200
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": press["callback_query"]["id"]}
+    await line.channel.settle()
+    assert line.fake.calls_to("answerCallbackQuery") == []  # no second round trip of our own
+    assert line.fake.calls_to("editMessageText")  # the buttons still go
 
 
 async def test_the_same_update_twice_is_processed_once(citizen: TelegramCitizen, line: TelegramLine) -> None:

@@ -93,7 +93,16 @@ class TelegramLine:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         body = {"content": update} if isinstance(update, bytes) else {"json": update}
         response = await self.client.post(WEBHOOK_PATH, headers=headers, **body)
+        if response.status_code == 200 and response.content:
+            await self._run_method_from_response(response.json())
         return response.status_code
+
+    async def _run_method_from_response(self, call: dict[str, Any]) -> None:
+        """As Telegram does with a webhook response that names a method: call it on the Bot API."""
+        method = call.pop("method")
+        async with httpx.AsyncClient() as bot_api:
+            answer = await bot_api.post(f"{self.fake.api_base_url}{TOKEN}/{method}", json=call)
+        assert answer.status_code == 200, answer.text
 
 
 @asynccontextmanager
