@@ -187,6 +187,31 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
+class OutboxWamid(SQLModel, table=True):
+    """One WhatsApp message we sent (a part of an outbox message), or a status that came before its send did.
+
+    A reply split into several WhatsApp messages has a row per part, so a status for any part finds
+    its outbox message, and a failure of any part is the message's. Meta may post a message's status
+    before our send call has its answer (and the worker has stored the wamid): that status is kept
+    here without an outbox id and applied when the wamid is stored (`storage.whatsapp_statuses`).
+    """
+
+    __tablename__ = "outbox_wamid"
+    __table_args__ = (
+        sa.Index("ix_outbox_wamid_outbox", "outbox_id"),
+        # Only statuses still waiting for their send are ever swept; the index stays that small.
+        sa.Index("ix_outbox_wamid_unmatched", "updated_at", postgresql_where=sa.text("outbox_id IS NULL"),
+                 sqlite_where=sa.text("outbox_id IS NULL")),
+    )
+
+    wamid: str = Field(primary_key=True, max_length=128)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox_message.id", ondelete="CASCADE")
+    status: str = Field(default="sent", max_length=16)  # sent, delivered, read, failed (forward only)
+    error_code: int | None = None
+    error: str | None = Field(default=None, max_length=300)  # Meta's code and title, never content
+    updated_at: datetime = _utc()
+
+
 class ProcessedInbound(SQLModel, table=True):
     """Platform message ids already handled, so a re-delivered message is acknowledged and ignored."""
 

@@ -1,4 +1,4 @@
-"""WhatsApp's 24-hour window in the outbox: held messages, the window notice, and delivery statuses.
+"""WhatsApp's 24-hour window in the outbox: held messages and the window notice.
 
 Meta accepts free-form messages only within 24 hours of the citizen's last message. A message that
 cannot go out (the sender saw the window closed, or Meta answered 131047 later in a `failed` status)
@@ -8,7 +8,7 @@ replies to what they just wrote.
 
 The notice is itself an outbox row (status `sent`, payload marked with `template`), so its delivery
 statuses are recorded like any other message and "was a notice sent since the citizen last wrote?"
-is one query.
+is one query. Statuses reach the outbox by wamid through `storage.whatsapp_statuses`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
-from storage.delivery import HELD
-from storage.models import Contact, OutboxMessage
+from storage.models import OutboxMessage
 
 CHANNEL = "whatsapp"
-WINDOW_CLOSED_ERROR = 131047
-#: Forward-only order of delivery statuses: a late "delivered" never overwrites "read".
-_PROGRESS = {"pending": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3}
-_FINAL = ("held", "dead", "unreachable", "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,38 +61,3 @@ def record_window_notice(
 
 def is_window_notice(payload: dict[str, Any]) -> bool:
     return bool(payload.get("template"))
-
-
-def record_delivery_status(
-    session: Session, *, platform_message_id: str, status: str, error_code: int | None, error: str
-) -> HeldContact | None:
-    """Apply a status webhook to its outbox row; returns the contact when a 131047 failure held it.
-
-    Statuses may arrive out of order or twice: only forward moves are applied, and a row that is
-    already held, dead or failed stays so. An unknown wamid (another system's message, or a status
-    that overtook the worker's commit) is ignored.
-    """
-    row = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.channel == CHANNEL, OutboxMessage.platform_message_id == platform_message_id
-        )
-    ).first()
-    if row is None or row.status in _FINAL:
-        return None
-    if status != "failed":
-        if _PROGRESS.get(status, -1) > _PROGRESS.get(row.status, 0):
-            row.status = status
-        return None
-    if _PROGRESS.get(row.status, 0) >= _PROGRESS["delivered"]:
-        return None
-    row.last_error = error[:500]
-    if error_code != WINDOW_CLOSED_ERROR or is_window_notice(row.payload):
-        row.status = "failed"
-        return None
-    row.status = HELD
-    contact = session.get(Contact, row.contact_id)
-    assert contact is not None
-    return HeldContact(
-        contact.id, contact.address or contact.platform_user_id, contact.language, contact.last_inbound_at
-    )
-

@@ -7,9 +7,12 @@ contact unreachable, dead-letter), so every channel gets the same, tested delive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from sqlmodel import Session
 
 from bot.messages import Channel, Reply
 
@@ -59,8 +62,35 @@ class PermanentFailure(Exception):
 
 
 class Sender(Protocol):
-    """One channel's outbound half. `send` returns the platform id of the (last) message sent."""
+    """One channel's outbound half.
+
+    `send` returns the platform id of the message sent, or the ids of all the messages a reply was
+    split into, in order: a status for any of them must find the outbox message.
+    """
 
     channel: Channel
 
-    async def send(self, recipient: Recipient, reply: Reply) -> str | None: ...
+    async def send(self, recipient: Recipient, reply: Reply) -> str | Sequence[str] | None: ...
+
+
+@runtime_checkable
+class TracksStatuses(Protocol):
+    """A sender whose platform reports each message's fate later, by id (WhatsApp's status webhooks).
+
+    Such a status can overtake the send call's answer. So the sender marks the message sent itself,
+    in the worker's transaction, storing its ids and applying what came first; `record_sent` returns
+    True when that held the message (the window had closed), and the worker then has `notify_held`
+    tell the person.
+    """
+
+    def record_sent(self, session: Session, *, message_id: int, platform_ids: Sequence[str], now: datetime) -> bool:
+        ...
+
+    async def notify_held(self, recipient: Recipient) -> None: ...
+
+
+def platform_ids(sent: str | Sequence[str] | None) -> list[str]:
+    """What `Sender.send` returned, as a list of ids."""
+    if sent is None:
+        return []
+    return [sent] if isinstance(sent, str) else list(sent)

@@ -37,6 +37,8 @@ from bot.delivery.base import (
     RetryLater,
     Sender,
     TemporaryFailure,
+    TracksStatuses,
+    platform_ids,
 )
 from bot.messages import Reply
 from bot.observability import count_outbound
@@ -212,7 +214,7 @@ class OutboxWorker:
         answered = await self._pacer(channel).wait_turn(self._clock, self._sleep)
         recipient = Recipient(message.contact_id, message.address, message.language, message.last_inbound_at)
         try:
-            platform_id = await asyncio.wait_for(
+            sent = await asyncio.wait_for(
                 sender.send(recipient, Reply.from_json(message.payload)), SEND_TIMEOUT_SECONDS
             )
         except Exception as error:
@@ -222,9 +224,19 @@ class OutboxWorker:
             await asyncio.to_thread(self._record_failure, channel, message, error)
             return
         answered(True)
-        await asyncio.to_thread(self._write, store.mark_sent, message_id=message.id,
-                                platform_message_id=platform_id, now=self._clock())
-        count_outbound(channel, "sent")
+        held = await asyncio.to_thread(self._record_sent, sender, message.id, platform_ids(sent))
+        count_outbound(channel, "held" if held else "sent")
+        if held and isinstance(sender, TracksStatuses):  # a status that overtook the send's answer held it
+            await sender.notify_held(recipient)
+
+    def _record_sent(self, sender: Sender, message_id: int, ids: list[str]) -> bool:
+        """Mark the message sent with its platform ids; True when a status that came first held it."""
+        now = self._clock()
+        with Session(self._db) as session, session.begin():
+            if isinstance(sender, TracksStatuses):
+                return sender.record_sent(session, message_id=message_id, platform_ids=ids, now=now)
+            store.mark_sent(session, message_id=message_id, platform_message_id=ids[-1] if ids else None, now=now)
+            return False
 
     def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception) -> None:
         now = self._clock()

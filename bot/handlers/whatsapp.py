@@ -3,7 +3,8 @@
 Inbound: Meta POSTs to `/webhooks/whatsapp`; the signature is checked over the raw bytes before
 anything is parsed, each message goes through the engine (one commit, de-duplicated by wamid), and
 only then is 200 returned: a database failure answers 503, so Meta delivers the update again.
-Statuses (sent, delivered, read, failed) are recorded against the outbox row by wamid.
+Statuses (sent, delivered, read, failed) are recorded against the outbox row by wamid, one of
+possibly several parts; one that overtook its send is kept until the worker stores the wamid.
 Outbound: `WhatsAppSender` (whatsapp_send.py), driven by the outbox worker.
 
 pywa's async client is built in `start()` with `server=None`: we own the FastAPI routes and feed
@@ -41,7 +42,8 @@ from bot.handlers.whatsapp_inbound import (
 )
 from bot.handlers.whatsapp_send import WhatsAppSender
 from bot.messages import Channel, Inbound
-from storage import whatsapp_window
+from storage import whatsapp_statuses
+from storage.whatsapp_window import HeldContact
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -145,20 +147,16 @@ class WhatsAppChannel:
             if held is not None:
                 background.add_task(self._notify_window_closed, held)
 
-    def _record_status(self, status: DeliveryStatus) -> whatsapp_window.HeldContact | None:
+    def _record_status(self, status: DeliveryStatus) -> HeldContact | None:
         with Session(self._runtime.db) as session, session.begin():
-            return whatsapp_window.record_delivery_status(
-                session, platform_message_id=status.wamid, status=status.status,
-                error_code=status.error_code, error=status.error,
+            return whatsapp_statuses.record_status(
+                session, wamid=status.wamid, status=status.status, error_code=status.error_code,
+                error=status.error, now=utc_now(),
             )
 
-    async def _notify_window_closed(self, held: whatsapp_window.HeldContact) -> None:
+    async def _notify_window_closed(self, held: HeldContact) -> None:
         """After a late 131047: tell the citizen with the template (after the webhook is answered)."""
-        recipient = Recipient(held.contact_id, held.address, held.language, held.last_inbound_at)
-        try:
-            await self.sender.notify_window_closed(recipient)
-        except Exception as error:  # the message stays held; it goes out when the citizen writes
-            log.warning("whatsapp_notice_deferred contact=%s error=%s", held.contact_id, type(error).__name__)
+        await self.sender.notify_held(Recipient(held.contact_id, held.address, held.language, held.last_inbound_at))
 
 
 def quiet_library_logs() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import httpx
@@ -37,7 +37,7 @@ from bot.handlers.whatsapp_render import (
 )
 from bot.i18n import Catalog
 from bot.messages import Channel, Reply
-from storage import whatsapp_window
+from storage import whatsapp_statuses, whatsapp_window
 
 log = logging.getLogger("bot.whatsapp")
 
@@ -74,17 +74,17 @@ class WhatsAppSender:
         self._clock = clock
         self.client: WhatsApp | None = None
 
-    async def send(self, recipient: Recipient, reply: Reply) -> str | None:
-        """Send one reply as one or more WhatsApp messages; returns the last message's wamid."""
+    async def send(self, recipient: Recipient, reply: Reply) -> list[str]:
+        """Send one reply as one or more WhatsApp messages; returns their wamids, in order."""
         if not recipient.address:
             raise PermanentFailure("contact has no WhatsApp address")
         if not window_open(recipient.last_inbound_at, self._clock()):
             await self.notify_window_closed(recipient)
             raise HoldUntilReply("24-hour window closed")
-        wamid = None
+        wamids = []
         for part in render_reply(reply, Labels.for_language(self._catalog, recipient.language)):
             try:
-                wamid = await self._send_part(recipient.address, part)
+                wamids.append(await self._send_part(recipient.address, part))
             except WhatsAppError as error:
                 if error.code != WINDOW_CLOSED:
                     raise map_error(error, recipient.contact_id) from None
@@ -92,7 +92,21 @@ class WhatsAppSender:
                 raise HoldUntilReply(f"{error.code} {error.message}") from None
             except httpx.TransportError as error:
                 raise TemporaryFailure(type(error).__name__) from None
-        return wamid
+        return wamids
+
+    def record_sent(self, session: Session, *, message_id: int, platform_ids: Sequence[str], now: datetime) -> bool:
+        """Mark the message sent with every part's wamid, applying statuses that overtook the send."""
+        held = whatsapp_statuses.record_sent(session, outbox_id=message_id, wamids=platform_ids, now=now)
+        if held is not None:
+            log.info("whatsapp_status_overtook_send message=%s contact=%s", message_id, held.contact_id)
+        return held is not None
+
+    async def notify_held(self, recipient: Recipient) -> None:
+        """After a late 131047: the window notice; if it cannot go now, the message still goes when they write."""
+        try:
+            await self.notify_window_closed(recipient)
+        except Exception as error:  # the message stays held; it goes out when the citizen writes
+            log.warning("whatsapp_notice_deferred contact=%s error=%s", recipient.contact_id, type(error).__name__)
 
     async def notify_window_closed(self, recipient: Recipient) -> None:
         """Send the window notice template, once per closed window; raise only what is worth a retry."""
@@ -132,10 +146,13 @@ class WhatsAppSender:
             )
 
     def _record_notice(self, contact_id: int, payload: dict, wamid: str) -> None:
+        now = self._clock()
         with Session(self._db) as session, session.begin():
-            whatsapp_window.record_window_notice(
-                session, contact_id=contact_id, payload=payload, platform_message_id=wamid, now=self._clock()
+            row = whatsapp_window.record_window_notice(
+                session, contact_id=contact_id, payload=payload, platform_message_id=wamid, now=now
             )
+            assert row.id is not None
+            whatsapp_statuses.record_sent(session, outbox_id=row.id, wamids=[wamid], now=now, mark=False)
 
     def _client(self) -> WhatsApp:
         if self.client is None:

@@ -18,6 +18,7 @@ from bot.handlers.whatsapp import WEBHOOK_PATH, WhatsAppChannel
 from bot.i18n import load_catalog
 from bot.engine import utc_now
 from bot.runtime import Runtime, build_runtime
+from storage import whatsapp_statuses
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound
 from storage.outbox import enqueue_messages
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)
@@ -251,8 +252,8 @@ async def test_failed_status_is_recorded_with_code_and_title(wa, runtime: Runtim
         session.flush()
         row_id = enqueue_messages(session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "x"}],
                                   now=utc_now())[0]
-        row = session.get(OutboxMessage, row_id)
-        row.status, row.platform_message_id = "sent", "wamid.xyzxyz"  # the id in the recorded fixture
+        # sent as the worker records it, with the id in the recorded fixture
+        whatsapp_statuses.record_sent(session, outbox_id=row_id, wamids=["wamid.xyzxyz"], now=utc_now())
     assert (await post_webhook(client, fixture_bytes("whatsapp_webhook_status_failed.json"))).status_code == 200
     with Session(runtime.db) as session:
         row = session.get(OutboxMessage, row_id)

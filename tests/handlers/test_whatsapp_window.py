@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import time_machine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
@@ -19,7 +19,7 @@ from bot.messages import Choice, Reply
 from bot.runtime import Runtime
 from storage import delivery as delivery_store
 from storage import whatsapp_window
-from storage.models import Contact, OutboxMessage
+from storage.models import Contact, OutboxMessage, OutboxWamid
 from storage.outbox import enqueue_messages
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)
 from tests.helpers.whatsapp import (
@@ -72,6 +72,33 @@ def _row(runtime: Runtime, row_id: int) -> OutboxMessage:
 
 def _templates(sent: list[dict]) -> list[dict]:
     return [m["template"] for m in sent if m["type"] == "template"]
+
+
+async def _queued_for_a_citizen_who_wrote(
+    client: httpx.AsyncClient, runtime: Runtime, graph_api: FakeGraphAPI, payload: dict
+) -> tuple[Citizen, int]:
+    """A citizen who just wrote (the window is open by our clock), and a message queued for them."""
+    citizen = Citizen(client, runtime, graph_api)
+    await citizen.text("menu")
+    return citizen, _enqueue(runtime, _contact_id(runtime), payload)
+
+
+async def _window_closed(client: httpx.AsyncClient, wamid: str) -> None:
+    """Meta's `failed` status with 131047 for one message we sent."""
+    assert (await post_webhook(client, status_payload(wamid, "failed", error_code=131047))).status_code == 200
+
+
+async def _held_until_the_citizen_writes(citizen: Citizen, row_id: int, wamid: str) -> list[dict]:
+    """The message waits for the citizen, who got one notice (the same status again sends none), and
+    goes out when they write; returns what they got then."""
+    row = _row(citizen.runtime, row_id)
+    assert (row.status, row.last_error) == ("held", "131047 Re-engagement message")
+    assert _templates(citizen.graph_api.take_messages()) == [{"name": NOTICE, "language": {"code": "id"}}]
+    await _window_closed(citizen.client, wamid)
+    assert citizen.graph_api.take_messages() == []
+    answer = await citizen.text("halo")
+    assert _row(citizen.runtime, row_id).status == "sent"
+    return answer
 
 
 async def _recipient(runtime: Runtime, *, last_inbound_at: datetime | None) -> Recipient:
@@ -138,25 +165,75 @@ async def test_late_failed_status_131047_holds_the_message_and_sends_the_notice(
     wa, runtime: Runtime, graph_api: FakeGraphAPI
 ) -> None:
     client, _ = wa
-    citizen = Citizen(client, runtime, graph_api)
-    await citizen.text("menu")
-    contact_id = _contact_id(runtime)
-    follow_up = _enqueue(runtime, contact_id, FOLLOW_UP)
+    citizen, follow_up = await _queued_for_a_citizen_who_wrote(client, runtime, graph_api, FOLLOW_UP)
     await runtime.delivery.drain_once()
     wamid = _row(runtime, follow_up).platform_message_id
     assert wamid and graph_api.take_messages()[0]["text"]["body"] == FOLLOW_UP["text"]
 
-    response = await post_webhook(client, status_payload(wamid, "failed", error_code=131047))
-    assert response.status_code == 200
-    row = _row(runtime, follow_up)
-    assert (row.status, row.last_error) == ("held", "131047 Re-engagement message")
-    assert _templates(graph_api.take_messages()) == [{"name": NOTICE, "language": {"code": "id"}}]
-    # repeated, the status changes nothing and sends no second notice
-    assert (await post_webhook(client, status_payload(wamid, "failed", error_code=131047))).status_code == 200
-    assert graph_api.take_messages() == []
+    await _window_closed(client, wamid)
+    answer = await _held_until_the_citizen_writes(citizen, follow_up, wamid)
+    assert body_text(answer[0]) == FOLLOW_UP["text"]
 
-    answer = await citizen.text("halo")
-    assert body_text(answer[0]) == FOLLOW_UP["text"] and _row(runtime, follow_up).status == "sent"
+
+async def test_131047_status_that_overtakes_the_send_still_holds_and_sends_one_notice(
+    wa, runtime: Runtime, graph_api: FakeGraphAPI
+) -> None:
+    """Meta posts the failure before pywa has the send's answer, so before the worker stored the wamid."""
+    client, _ = wa
+    citizen, follow_up = await _queued_for_a_citizen_who_wrote(client, runtime, graph_api, FOLLOW_UP)
+    overtaken: list[str] = []
+
+    async def status_first(wamid: str) -> None:
+        if not overtaken:  # the follow-up's send only, not the notice's
+            overtaken.append(wamid)
+            await _window_closed(client, wamid)
+
+    graph_api.before_answering(status_first)
+    await runtime.delivery.drain_once()
+    assert overtaken == [_row(runtime, follow_up).platform_message_id]
+    answer = await _held_until_the_citizen_writes(citizen, follow_up, overtaken[0])
+    assert body_text(answer[0]) == FOLLOW_UP["text"]
+
+
+async def test_131047_on_the_first_part_of_a_split_reply_holds_it(
+    wa, runtime: Runtime, graph_api: FakeGraphAPI
+) -> None:
+    client, _ = wa
+    long_text = "\n\n".join(f"Paragraf {i}: " + "kata " * 150 for i in range(12))
+    citizen, follow_up = await _queued_for_a_citizen_who_wrote(client, runtime, graph_api, {"text": long_text})
+    wamids: list[str] = []
+
+    async def collect(wamid: str) -> None:
+        wamids.append(wamid)
+
+    graph_api.before_answering(collect)
+    await runtime.delivery.drain_once()
+    graph_api.before_answering(None)
+    assert len(graph_api.take_messages()) == len(wamids) == 3
+    for wamid in wamids[1:]:  # the later parts arrive; the message is only as far as its first part
+        assert (await post_webhook(client, status_payload(wamid, "delivered"))).status_code == 200
+    assert _row(runtime, follow_up).status == "sent"
+
+    await _window_closed(client, wamids[0])
+    answer = await _held_until_the_citizen_writes(citizen, follow_up, wamids[0])  # the whole reply again, first
+    assert " ".join(body_text(m) for m in answer[:3]).split() == long_text.split()
+
+
+async def test_a_status_nothing_claims_expires_after_a_day(wa, runtime: Runtime) -> None:
+    client, _ = wa
+
+    def unmatched() -> list[str]:
+        with Session(runtime.db) as session:
+            query = select(OutboxWamid.wamid).where(col(OutboxWamid.outbox_id).is_(None))
+            return sorted(session.exec(query).all())
+
+    await post_webhook(client, status_payload("wamid.NEVER_STORED", "failed", error_code=131047))
+    with time_machine.travel(_now() + timedelta(hours=23), tick=True):
+        await post_webhook(client, status_payload("wamid.ANOTHER", "delivered"))
+        assert unmatched() == ["wamid.ANOTHER", "wamid.NEVER_STORED"]  # kept: its send may still be answered
+    with time_machine.travel(_now() + timedelta(hours=25), tick=True):
+        await post_webhook(client, status_payload("wamid.THIRD", "read"))
+        assert unmatched() == ["wamid.ANOTHER", "wamid.THIRD"]
 
 
 @pytest.mark.parametrize(
@@ -201,11 +278,11 @@ async def test_long_text_is_split_and_many_choices_become_several_lists(
     recipient = await _recipient(runtime, last_inbound_at=_now())
     paragraphs = "\n\n".join(f"Paragraf {i}: " + "kata " * 150 for i in range(12))
     choices = tuple(Choice(f"kec:{i}", f"Kecamatan nomor {i}") for i in range(1, 24))
-    wamid = await channel.sender.send(recipient, Reply(paragraphs + "\n\nPilih kecamatan:", choices))
+    wamids = await channel.sender.send(recipient, Reply(paragraphs + "\n\nPilih kecamatan:", choices))
     sent = graph_api.take_messages()
     kinds = [m["type"] if m["type"] == "text" else m["interactive"]["type"] for m in sent]
     assert kinds == ["text", "text", "text", "list", "list", "list"]
-    assert wamid is not None and wamid.startswith("wamid.FAKE")  # the last message's id
+    assert len(set(wamids)) == 6 and all(w.startswith("wamid.FAKE") for w in wamids)  # every message's id
     texts = [m["text"]["body"] for m in sent[:3]]
     bodies = [m["interactive"]["body"]["text"] for m in sent[3:]]
     assert all(len(t) <= 4096 for t in texts) and len(bodies[0]) <= 1024

@@ -24,7 +24,9 @@ from bot.messages import Channel
 from bot.runtime import build_runtime
 from storage import crypto
 from storage.migrate import alembic_config, upgrade_to_head
-from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Queue, Request, RequestEvent
+from storage.models import (
+    Contact, Conversation, OutboxMessage, OutboxWamid, ProcessedInbound, Queue, Request, RequestEvent
+)
 from tests.conftest import PG_URL, require
 from tests.helpers.chat import Chat
 
@@ -60,7 +62,7 @@ def _insert_at_0001(database_url: str) -> None:
         insert = lambda sql, **values: conn.execute(sa.text(sql), values)  # noqa: E731
         insert("INSERT INTO queue (code, agency, region, name) VALUES ('dinsos-kota-serang', 'dinsos', "
                "'kota-serang', 'Dinas Sosial Kota Serang')")
-        for cid, channel, user in ((1, "webchat", "a" * 64), (2, "telegram", "81234567")):
+        for cid, channel, user in ((1, "webchat", "a" * 64), (2, "telegram", "81234567"), (3, "whatsapp", "628123")):
             insert("INSERT INTO contact (id, channel, platform_user_id, address, language, consent_at, created_at, "
                    "last_inbound_at) VALUES (:id, :ch, :u, NULL, 'id', :t, :t, :t)", id=cid, ch=channel, u=user, t=t)
         insert("INSERT INTO conversation (id, contact_id, flow, step, data, updated_at) VALUES "
@@ -77,6 +79,9 @@ def _insert_at_0001(database_url: str) -> None:
         insert("INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
                "created_at, sent_at, platform_message_id) VALUES (1, 2, 'telegram', :p, 'sent', 1, :t, :t, :t, '77')",
                p=_sealed({"text": "Halo!", "choices": []}), t=t)
+        insert("INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
+               "created_at, sent_at, platform_message_id) VALUES (2, 3, 'whatsapp', :p, 'delivered', 1, :t, :t, :t, "
+               "'wamid.OLD')", p=_sealed({"text": "Halo!", "choices": []}), t=t)
         insert("INSERT INTO processed_inbound (channel, message_id, processed_at) VALUES ('telegram', '9001', :t)", t=t)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them, as the service would have
             for table in ("contact", "conversation", "request", "request_event", "outbox_message"):
@@ -97,7 +102,7 @@ def test_oldest_schema_with_data_upgrades_to_head_without_loss(empty_database_ur
         with Session(runtime.db) as session:
             contacts = session.exec(select(Contact).order_by(Contact.id)).all()
             assert [(c.channel, c.platform_user_id, c.created_at) for c in contacts] == [
-                ("webchat", "a" * 64, CREATED), ("telegram", "81234567", CREATED)]
+                ("webchat", "a" * 64, CREATED), ("telegram", "81234567", CREATED), ("whatsapp", "628123", CREATED)]
             request = session.get(Request, 1)
             assert (request.ticket_code, request.landmark, request.description) == (
                 "ABC-DEF", "depan pasar rau", "anak kecil tidur di trotoar")
@@ -105,6 +110,8 @@ def test_oldest_schema_with_data_upgrades_to_head_without_loss(empty_database_ur
             assert session.exec(select(RequestEvent)).one().to_status == "new"
             assert session.get(OutboxMessage, 1).payload == {"text": "Halo!", "choices": []}
             assert session.get(ProcessedInbound, ("telegram", "9001")) is not None
+            part = session.get(OutboxWamid, "wamid.OLD")  # statuses of a message sent before still find it
+            assert (part.outbox_id, part.status) == (2, "delivered")
             assert session.get(Queue, "dinsos-kota-serang").name == "Dinas Sosial Kota Serang"
             assert session.exec(select(Conversation)).one().data == DRAFT
         # The citizen who was choosing a kecamatan before the upgrade goes on from there ...

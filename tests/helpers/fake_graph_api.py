@@ -3,19 +3,21 @@
 Served by uvicorn in a background thread; the service reaches it through its ordinary setting
 `WHATSAPP_API_BASE_URL=http://127.0.0.1:<port>/v23.0`. It answers the calls the channel makes, shaped
 as Meta documents them, records every request for assertions, and fails on demand with Meta's error
-bodies (`131047`, `130429`, a 500). Nothing here reaches the network beyond the loopback address.
+bodies (`131047`, `130429`, a 500), and can hold an answer back while the test posts a status webhook
+that overtakes it (`before_answering`). Nothing here reaches the network beyond the loopback address.
 
 Use the `graph_api` fixture (import it, with `graph_api_server`, into a test module).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,7 @@ class FakeGraphAPI:
         self._errors: deque[InjectedError] = deque()
         self._ids = itertools.count(1)
         self.media: dict[str, bytes] = {}
+        self._before_answer: tuple[Callable[[str], Awaitable[None]], asyncio.AbstractEventLoop] | None = None
         self.base_url = ""  # http://127.0.0.1:<port>/v23.0 once served
         self.app = Starlette(
             routes=[
@@ -79,6 +82,7 @@ class FakeGraphAPI:
             self._requests.clear()
             self._errors.clear()
             self.media.clear()
+            self._before_answer = None
 
     def fail_next(self, code: int, *, status: int = 400, times: int = 1) -> None:
         """The next `times` sends fail with Meta's error body for `code`."""
@@ -98,6 +102,14 @@ class FakeGraphAPI:
     def fail_next_with_server_error(self, status: int = 500) -> None:
         with self._lock:
             self._errors.append(InjectedError(status, "Internal Server Error"))
+
+    def before_answering(self, hook: Callable[[str], Awaitable[None]] | None) -> None:
+        """Await `hook(wamid)` on the calling test's event loop before each send is answered.
+
+        What Meta does when a status webhook overtakes the send's answer: the hook posts the status
+        while the sender still waits for its wamid. None removes the hook.
+        """
+        self._before_answer = (hook, asyncio.get_running_loop()) if hook is not None else None
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -125,6 +137,9 @@ class FakeGraphAPI:
         to, recipient = body.get("to"), body.get("recipient")
         contact = {"input": to, "wa_id": to} if to else {"input": recipient, "user_id": recipient}
         wamid = f"wamid.FAKE{next(self._ids):06d}"
+        if (before := self._before_answer) is not None:
+            hook, loop = before
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(hook(wamid), loop))
         return JSONResponse({"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]})
 
     async def _media_url(self, request: Request) -> Response:
