@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     add_token_commands(commands)
     add_poster_command(commands)
     args = parser.parse_args(argv)
-    if args.command == "poster":
-        return run_poster(args)  # needs no settings or database: it runs on an office laptop
     settings = Settings()
+    if args.command == "poster":
+        return run_poster(args, language=settings.default_language)  # no database: it runs on an office laptop
     configure_logging(settings.log_format)
     if args.command == "staff":
         return run_staff_command(args, settings)

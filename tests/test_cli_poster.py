@@ -11,6 +11,7 @@ import segno
 
 from bot.__main__ import main
 from bot.cli.poster import deep_link
+from bot.cli.texts import cli_text
 
 QUIET_ZONE = 4  # modules of white around a QR code, as the standard asks
 
@@ -64,7 +65,7 @@ def test_poster_holds_the_deep_link_with_flow_and_region(tmp_path: Path, capsys:
     assert main(["poster", "--region", "kota-serang", "--flow", "lapor", "--bot-username", "@LayananPmksBantenBot",
                  "--out", str(out)]) == 0
     url = "https://t.me/LayananPmksBantenBot?start=lapor_kota-serang"
-    assert url in capsys.readouterr().out
+    assert capsys.readouterr().out == cli_text("id", "poster_written", path=str(out), url=url) + "\n"
     expected = [[bool(v) for v in row] for row in segno.make(url, error="m", micro=False).matrix]
     assert _matrix_at_module_centres(_png_modules(out.read_bytes()), len(expected)) == expected
 
@@ -80,5 +81,6 @@ def test_unknown_region_or_flow_is_refused_by_the_parser() -> None:
             main(["poster", *argv, "--bot-username", "PmksBot"])
 
 
-def test_a_bad_username_is_refused(tmp_path: Path) -> None:
+def test_a_bad_username_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["poster", "--flow", "lapor", "--bot-username", "bukan username!", "--out", str(tmp_path / "x.png")]) == 2 and not (tmp_path / "x.png").exists()
+    assert capsys.readouterr().err == cli_text("id", "poster_bad_username", username="bukan username!") + "\n"

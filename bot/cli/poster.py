@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import segno
 
+from bot.cli.texts import say
 from bot.domain.regions import REGION_CODES
 
 FLOWS: tuple[str, ...] = ("lapor", "konseling")
@@ -34,7 +34,7 @@ def write_qr_png(url: str, out: Path, *, scale: int = 12) -> None:
 
 
 def add_poster_command(subparsers: argparse._SubParsersAction) -> None:
-    """Register `poster` on the CLI; its handler is `run_poster(args)`."""
+    """Register `poster` on the CLI; its handler is `run_poster(args, language=...)`."""
     parser = subparsers.add_parser("poster", help="write a poster QR code that opens the Telegram bot")
     parser.add_argument("--flow", choices=FLOWS, required=True, help="which form the link opens")
     parser.add_argument("--region", choices=REGION_CODES, default="", help="kabupaten/kota filled in")
@@ -42,13 +42,13 @@ def add_poster_command(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("poster.png"), help="PNG file to write")
 
 
-def run_poster(args: argparse.Namespace) -> int:
+def run_poster(args: argparse.Namespace, *, language: str) -> int:
     """Write the QR code and print the link it holds; 2 for a username Telegram would not accept."""
     username = args.bot_username.removeprefix("@")
     if not _USERNAME.match(username):
-        print(f"Not a Telegram bot username: {args.bot_username!r}", file=sys.stderr)
+        say(language, "poster_bad_username", error=True, username=args.bot_username)
         return 2
     url = deep_link(username, args.flow, args.region)
     write_qr_png(url, args.out)
-    print(f"Wrote {args.out}: {url}")
+    say(language, "poster_written", path=str(args.out), url=url)
     return 0

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from bot.cli.texts import say
 from bot.config import Settings
 from bot.services.privacy import purge_closed_requests, purgeable_requests
 from storage.database import create_db_engine
@@ -18,6 +19,7 @@ def add_retention_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_retention_command(args: argparse.Namespace, settings: Settings) -> int:
+    language = settings.default_language
     db = create_db_engine(settings.database_url)
     now = datetime.now(UTC)
     try:
@@ -26,10 +28,10 @@ def run_retention_command(args: argparse.Namespace, settings: Settings) -> int:
                 requests = purgeable_requests(session, now=now, retention_days=settings.retention_days)
                 for request in requests:
                     print(f"{request.ticket_code}  {request.kind:10}  {request.status:12}  {request.queue_code}")
-                print(f"{len(requests)} request(s) closed more than {settings.retention_days} days ago would be purged.")
+                say(language, "retention_would_purge", count=len(requests), days=settings.retention_days)
                 return 0
             purged = purge_closed_requests(session, now=now, retention_days=settings.retention_days)
-            print(f"Purged the personal fields of {purged} request(s).")
+            say(language, "retention_purged", count=purged)
             return 0
     finally:
         db.dispose()

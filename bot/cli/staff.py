@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bot.cli.texts import say
 from bot.config import Settings
+from bot.i18n import load_catalog
 from bot.runtime import build_runtime
 from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, ensure_first_admin
 from storage.models import Staff
@@ -36,12 +37,12 @@ def run_staff_command(args: argparse.Namespace, settings: Settings) -> int:
         with Session(runtime.db) as session, session.begin():
             if args.staff_command == "list":
                 return _list(session)
-            return _add(session, args, explain=lambda e: runtime.renderer.text(settings.default_language, e.key, **e.params))
+            return _add(session, args, language=settings.default_language)
     finally:
         runtime.close()
 
 
-def _add(session: Session, args: argparse.Namespace, *, explain: Callable[[StaffInputError], str]) -> int:
+def _add(session: Session, args: argparse.Namespace, *, language: str) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     try:
         staff, generated = create_staff(
@@ -49,11 +50,12 @@ def _add(session: Session, args: argparse.Namespace, *, explain: Callable[[Staff
             now=datetime.now(UTC), password=password, display_name=args.name,
         )
     except StaffInputError as error:
-        print(f"Cannot add staff: {explain(error)}", file=sys.stderr)
+        say(language, "staff_refused", error=True, reason=load_catalog().text(language, error.key, **error.params))
         return 2
-    print(f"Added {staff.role} {staff.username}.")
+    role = load_catalog().text(language, f"dash_admin.role_{staff.role}")
+    say(language, "staff_added", role=role, username=staff.username)
     if generated:
-        print(f"Password (shown once, write it down): {generated}")
+        say(language, "staff_password", password=generated)
     return 0
 
 
@@ -76,4 +78,4 @@ def print_first_admin_password(settings: Settings) -> None:
     finally:
         runtime.close()
     if password:
-        print("A first admin account was created: username 'admin', password (shown once):", password, flush=True)
+        say(settings.default_language, "first_admin", username="admin", password=password)

@@ -10,17 +10,21 @@ from __future__ import annotations
 import argparse
 import hashlib
 import secrets
-import sys
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from bot.cli.texts import cli_text, say
 from bot.config import Settings
 from bot.domain.regions import REGION_CODES
 from bot.runtime import build_runtime
 from storage.models import ApiToken
 
 TOKEN_PREFIX = "pmks_"
+
+
+class TokenNameTaken(ValueError):
+    """A token of that name exists already (revoked ones too: names stay unique)."""
 
 
 def token_digest(token: str) -> str:
@@ -31,7 +35,7 @@ def token_digest(token: str) -> str:
 def issue_token(session: Session, *, name: str, region: str | None, now: datetime) -> str:
     """Create a token row and return the token itself (shown once, never stored)."""
     if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
-        raise ValueError(f"a token named {name!r} exists already")
+        raise TokenNameTaken(f"a token named {name!r} exists already")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, token_hash=token_digest(token), region=region, created_at=now))
     session.flush()
@@ -59,40 +63,42 @@ def run_token_command(args: argparse.Namespace, settings: Settings) -> int:
     runtime = build_runtime(settings)
     try:
         with Session(runtime.db) as session, session.begin():
-            return {"create": _create, "revoke": _revoke, "list": _list}[args.token_command](session, args)
+            command = {"create": _create, "revoke": _revoke, "list": _list}[args.token_command]
+            return command(session, args, language=settings.default_language)
     finally:
         runtime.close()
 
 
-def _create(session: Session, args: argparse.Namespace) -> int:
+def _create(session: Session, args: argparse.Namespace, *, language: str) -> int:
     name = args.name.strip()
     if not 1 <= len(name) <= 64:
-        print("Cannot create token: the name must be 1 to 64 characters.", file=sys.stderr)
+        say(language, "token_name_length", error=True)
         return 2
     try:
         token = issue_token(session, name=name, region=args.region, now=datetime.now(UTC))
-    except ValueError as error:
-        print(f"Cannot create token: {error}", file=sys.stderr)
+    except TokenNameTaken:
+        say(language, "token_name_taken", error=True, name=name)
         return 2
-    print(f"Created API token {name!r} ({args.region or 'provinsi'}).")
-    print(f"Token (shown once, store it safely): {token}")
+    say(language, "token_created", name=name, scope=args.region or "provinsi")
+    say(language, "token_value", token=token)
     return 0
 
 
-def _revoke(session: Session, args: argparse.Namespace) -> int:
+def _revoke(session: Session, args: argparse.Namespace, *, language: str) -> int:
     row = session.exec(
         select(ApiToken).where(ApiToken.name == args.name, col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None:
-        print(f"No active token named {args.name!r}.", file=sys.stderr)
+        say(language, "token_not_found", error=True, name=args.name)
         return 2
     row.revoked_at = datetime.now(UTC)
-    print(f"Revoked API token {args.name!r}.")
+    say(language, "token_revoked", name=args.name)
     return 0
 
 
-def _list(session: Session, args: argparse.Namespace) -> int:
+def _list(session: Session, args: argparse.Namespace, *, language: str) -> int:
     for row in session.exec(select(ApiToken).order_by(ApiToken.name)):
-        revoked = row.revoked_at.date().isoformat() if row.revoked_at else "-"
-        print(f"{row.name:30} {row.region or 'provinsi':24} {row.created_at.date().isoformat()} revoked: {revoked}")
+        revoked_on = row.revoked_at.date().isoformat() if row.revoked_at else "-"
+        revoked = cli_text(language, "token_revoked_on", date=revoked_on)
+        print(f"{row.name:30} {row.region or 'provinsi':24} {row.created_at.date().isoformat()} {revoked}")
     return 0

@@ -2,7 +2,10 @@
 
 Erasure and purges blank the personal fields (free text, phone, pin, photos, contact times,
 platform ids) and keep the ticket rows (category, region, queue, status, times) for statistics.
-Staff then see that the data was erased at the citizen's request.
+Staff's own words about the case (case notes, closing notes, release/transfer/reopen reasons) go too:
+they often retell the story or name the citizen. Event rows keep their kind, status and time, since
+statistics and response times are computed from them. Staff then see that the data was erased at the
+citizen's request, and "[dihapus]" where a text used to be.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import save_conversation
 from storage.delivery import drop_held_until_safe
-from storage.models import CLOSED_STATUSES, CaseMessage, Contact, DueWork, OutboxMessage, Request, RequestEvent
+from storage.models import (
+    CLOSED_STATUSES,
+    CaseMessage,
+    Contact,
+    DueWork,
+    OutboxMessage,
+    Request,
+    RequestEvent,
+    RequestNote,
+)
 from storage.requests import add_event
 from storage.staff import audit
 
@@ -90,10 +102,17 @@ def forget_platform_ids(session: Session, *, contact: Contact) -> None:
 
 
 def _blank_request(session: Session, request: Request) -> None:
+    """Blank the citizen's data and staff's words on one request; its event rows stay for the figures."""
     request.description = request.landmark = request.phone = request.contact_times = None
     request.latitude = request.longitude = None
     request.photo_refs = []
+    if request.outcome_note is not None:
+        request.outcome_note = ERASED_TEXT
     session.exec(update(CaseMessage).where(CaseMessage.request_id == request.id).values(text=ERASED_TEXT))
+    session.exec(update(RequestNote).where(RequestNote.request_id == request.id).values(text=ERASED_TEXT))
+    # Only the words: kind, statuses, actor and time are what reports and response times read.
+    session.exec(update(RequestEvent).where(RequestEvent.request_id == request.id, col(RequestEvent.note).is_not(None))
+                 .values(note=ERASED_TEXT))
 
 
 def purgeable_requests(session: Session, *, now: datetime, retention_days: int) -> list[Request]:

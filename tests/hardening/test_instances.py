@@ -21,13 +21,13 @@ from bot.engine import utc_now
 from bot.runtime import Runtime, build_runtime
 from storage import due_work
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request, RequestEvent
-from tests.hardening.test_restart import Burst
 from tests.helpers.dashboard import login, seed
 from tests.helpers.fake_bot_api import TOKEN, ApiError, FakeBotApi
 from tests.helpers.fake_graph_api import FakeGraphAPI
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.staff import make_staff
 from tests.helpers.telegram_chat import WEBHOOK_SECRET
+from tests.helpers.webchat_burst import Burst
 from tests.helpers.whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, message_payload, sign
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -119,17 +119,7 @@ async def _whatsapp_citizen(client: httpx.AsyncClient, services: list[ServicePro
 
 async def _web_chats_across(client: httpx.AsyncClient, services: list[ServiceProcess]) -> None:
     """Each message of a conversation to the other instance than the one before (a round-robin balancer)."""
-    burst = Burst(services[0].base_url)
-    calls = 0
-    real_call = burst._call
-
-    async def alternate(client, method, path, **kwargs):
-        nonlocal calls
-        calls += 1
-        burst.base_url = services[calls % 2].base_url
-        return await real_call(client, method, path, **kwargs)
-
-    burst._call = alternate  # type: ignore[method-assign]
+    burst = Burst(*(s.base_url for s in services))
     await asyncio.gather(*(burst.conversation(client, n) for n in range(10)))
 
 

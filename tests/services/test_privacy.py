@@ -16,20 +16,26 @@ from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 
 from bot.__main__ import main
+from bot.cli.texts import cli_text
 from bot.i18n import load_catalog
 from bot.messages import Channel
 from bot.runtime import Runtime
+from bot.services.case_thread import add_case_note
 from bot.services.claims import claim_request, close_request, release_request, reopen_request, transfer_request
+from bot.services.privacy import ERASED_TEXT
 from storage.casework import request_events
+from storage.crypto import EncryptedText
 from storage.migrate import alembic_config
 from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
+from tests.helpers.reports import dashboard_page
 
 WIB = ZoneInfo("Asia/Jakarta")
 NAME, PHONE = "Sumarni Wulandari", "081298765432"
 STORY = f"Ibu {NAME} dipukul suaminya setiap malam, nomor saya {PHONE}"
+CLOSING_NOTE = f"{NAME} sudah aman di rumah adiknya"
 
 
 def _report(chat: Chat, description: str = STORY, *, phone: str = PHONE) -> str:
@@ -103,7 +109,7 @@ def test_retention_purges_requests_closed_long_ago(runtime: Runtime, capsys: pyt
             with Session(runtime.db) as session:
                 request_id = session.exec(select(Request.id).where(Request.ticket_code == codes[chat.user_id])).one()
             as_staff(runtime, siti, claim_request, request_id=request_id, routing=runtime.routing)
-            as_staff(runtime, siti, close_request, request_id=request_id, outcome="resolved", note="selesai")
+            as_staff(runtime, siti, close_request, request_id=request_id, outcome="resolved", note=CLOSING_NOTE)
         traveller.move_to(start + timedelta(days=400))
         monkey_env = {"DATABASE_URL": runtime.settings.database_url}
         with pytest.MonkeyPatch.context() as mp:
@@ -111,7 +117,8 @@ def test_retention_purges_requests_closed_long_ago(runtime: Runtime, capsys: pyt
                 mp.setenv(key, value)
             assert main(["retention", "--dry-run"]) == 0
         listed = capsys.readouterr().out
-        assert codes["lama"] in listed and codes["baru"] not in listed and "1 request(s)" in listed
+        assert codes["lama"] in listed and codes["baru"] not in listed
+        assert listed.endswith(cli_text("id", "retention_would_purge", count=1, days=runtime.settings.retention_days) + "\n")
         with Session(runtime.db) as session:  # a dry run changes nothing
             assert all(r.description == STORY for r in session.exec(select(Request)))
         traveller.move_to(datetime(2026, 7, 8, 2, 0, tzinfo=WIB))  # the nightly purge
@@ -120,6 +127,14 @@ def test_retention_purges_requests_closed_long_ago(runtime: Runtime, capsys: pyt
         by_code = {r.ticket_code: r for r in session.exec(select(Request))}
         assert by_code[codes["lama"]].description is None and by_code[codes["lama"]].phone is None
         assert by_code[codes["baru"]].description == STORY
+    old_id, recent_id = by_code[codes["lama"]].id, by_code[codes["baru"]].id
+    events, _, outcome = _raw_staff_words(runtime, old_id)
+    assert [e.note for e in events if e.note] == [ERASED_TEXT] and outcome == ERASED_TEXT
+    assert [e.kind for e in events] == ["created", "status", "status", "purged"]  # rows and times kept
+    assert NAME not in dashboard_page(runtime, "siti", f"/dashboard/requests/{old_id}")
+    events, _, outcome = _raw_staff_words(runtime, recent_id)
+    assert [e.note for e in events if e.note] == [CLOSING_NOTE] and outcome == CLOSING_NOTE
+    assert NAME in dashboard_page(runtime, "siti", f"/dashboard/requests/{recent_id}")  # the page would show it
 
 
 def test_logs_never_carry_the_citizens_words(chat: Chat, runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
@@ -174,6 +189,24 @@ def _work_the_case(runtime: Runtime) -> int:
     return request_id
 
 
+def _raw_staff_words(runtime: Runtime, request_id: int) -> tuple[list[sa.Row], list[str], str | None]:
+    """The request's events (kind, to_status, at, note), case notes and closing note, read with raw SQL.
+
+    Raw SQL past the ORM's identity map, so a blanking the session only pretended to do would show;
+    the encrypted columns are decrypted as the service would read them.
+    """
+    def rows(conn: sa.Connection, sql: str, column: str) -> list[sa.Row]:
+        return list(conn.execute(sa.text(sql).columns(**{column: EncryptedText()}), {"id": request_id}))
+
+    with runtime.db.connect() as conn:
+        events = rows(conn, "SELECT kind, to_status, at, note FROM request_event WHERE request_id = :id ORDER BY id",
+                      "note")
+        notes = [row.text for row in rows(conn, "SELECT text FROM request_note WHERE request_id = :id ORDER BY id",
+                                          "text")]
+        outcome = rows(conn, "SELECT outcome_note FROM request WHERE id = :id", "outcome_note")[0].outcome_note
+    return events, notes, outcome
+
+
 def _raw_dump(runtime: Runtime, tables: tuple[str, ...]) -> dict[str, str]:
     """Every row of `tables` as plain text, read with raw SQL as from a stolen copy of the database."""
     with runtime.db.connect() as conn:
@@ -218,12 +251,19 @@ async def test_staff_see_that_data_was_erased_at_the_citizens_request(
     chat: Chat, runtime: Runtime, client: httpx.AsyncClient  # noqa: F811
 ) -> None:
     code = _report(chat)
-    make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
+    request_id = _work_the_case(runtime)
+    dewi = make_staff(runtime, "dewi", queues=("p2tp2a-kota-serang",))
+    as_staff(runtime, dewi, add_case_note, request_id=request_id, text=f"{NAME} tinggal di gang mawar no 3")
+    before, notes, outcome = _raw_staff_words(runtime, request_id)
+    assert [e.note for e in before if e.note] == list(STAFF_WORDS.values()) and NAME in notes[0] and NAME in outcome
     chat.send("/hapusdata")
     chat.press("erase:yes")
-    with Session(runtime.db) as session:
-        request_id = session.exec(select(Request.id)).one()
-    await login(client, "siti")
+    after, notes, outcome = _raw_staff_words(runtime, request_id)
+    assert [e.note for e in after if e.note] == [ERASED_TEXT] * len(STAFF_WORDS)
+    assert notes == [ERASED_TEXT] and outcome == ERASED_TEXT
+    # The rows stay with their kind, status and time: statistics and response times are read from them.
+    assert [e[:3] for e in after] == [*(e[:3] for e in before), ("erased", None, after[-1].at)]
+    await login(client, "dewi")
     page = (await client.get(f"/dashboard/requests/{request_id}")).text
-    assert code in page and "Data pribadi dihapus atas permintaan warga" in page
-    assert "gang mawar" not in page and "dipukul" not in page and "81298765432" not in page
+    assert code in page and "Data pribadi dihapus atas permintaan warga" in page and ERASED_TEXT in page
+    assert "gang mawar" not in page and "dipukul" not in page and "81298765432" not in page and NAME not in page
