@@ -23,9 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BOT_TOKEN, bench_database, machine_line  # noqa: E402
-from bench.telegram_updates import interleave, scripted_citizens  # noqa: E402
-
-WARMUP_CITIZENS = 20
+from bench.telegram_updates import scripted_run  # noqa: E402
 
 
 def translated(updates: list[dict]) -> list:
@@ -52,17 +50,15 @@ def main() -> int:
     from bot.config import Settings
     from bot.runtime import build_runtime
 
-    citizens = scripted_citizens(WARMUP_CITIZENS + args.citizens, seed=args.seed)
-    warmup = interleave(citizens[:WARMUP_CITIZENS], seed=args.seed, first_update_id=100_000_000)
-    stream = interleave(citizens[WARMUP_CITIZENS:], seed=args.seed)
+    run = scripted_run(args.citizens, seed=args.seed)
     print(machine_line())
     cpu_start = time.process_time()
-    messages = translated(stream)
-    translation_cpu = (time.process_time() - cpu_start) / len(stream)
+    messages = translated(run.stream)
+    translation_cpu = (time.process_time() - cpu_start) / len(run.stream)
     with bench_database(args.db, "pmks_bench_engine") as url:
         runtime = build_runtime(Settings(_env_file=None, database_url=url))
         runtime.sync_queues()
-        for message in translated(warmup):
+        for message in translated(run.warmup):
             runtime.engine.handle(message)
         profiler = cProfile.Profile() if args.profile else None
         cpu_start = time.process_time()

@@ -32,6 +32,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,9 +46,8 @@ from bench.common import (  # noqa: E402
     machine_line,
     percentile,
 )
-from bench.telegram_updates import interleave, scripted_citizens  # noqa: E402
+from bench.telegram_updates import scripted_run  # noqa: E402
 
-WARMUP_CITIZENS = 20
 BASELINE_PASSES = 5  # before and after the pipeline each; the median pass is the baseline
 TIME_LIMIT_SECONDS = 900.0  # the pipeline's run stops here, whatever N was
 
@@ -116,26 +116,34 @@ async def floor_application(fake: FakeBotApiProcess):
 async def run_floor(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> Pass:
     """One pass through the floor's Application; the answers still in flight after the last update count."""
     application = await floor_application(fake)
-    async with application:
-        await application.start()
-        await feed(application, warmup, Deadline(60))
-        times = await feed(application, stream, Deadline(TIME_LIMIT_SECONDS))
-        start, cpu_start = time.perf_counter(), time.process_time()
-        await asyncio.gather(*application.bot_data.get("answers", ()))
-        times.tail, times.cpu = time.perf_counter() - start, times.cpu + time.process_time() - cpu_start
-        await application.stop()
+    (times,) = await run_passes(application, warmup, stream, passes=1,
+                                settle=lambda: asyncio.gather(*application.bot_data.get("answers", ())))
     return times
 
 
 async def run_baseline(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> list[Pass]:
     """BASELINE_PASSES passes over the stream: one pass takes a second or two, which one busy moment spoils."""
-    application = await bare_application(fake)
+    return await run_passes(await bare_application(fake), warmup, stream, passes=BASELINE_PASSES)
+
+
+async def run_passes(application, warmup: list[dict], stream: list[dict], *, passes: int,
+                     settle: Callable[[], Awaitable[object]] | None = None) -> list[Pass]:
+    """Start the Application, warm it up, feed the stream `passes` times; `settle` ends the last pass."""
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
         await feed(application, warmup, Deadline(60))
-        passes = [await feed(application, stream, Deadline(TIME_LIMIT_SECONDS)) for _ in range(BASELINE_PASSES)]
+        times = [await feed(application, stream, Deadline(TIME_LIMIT_SECONDS)) for _ in range(passes)]
+        if settle is not None:
+            await count_tail(times[-1], settle())
         await application.stop()
-    return passes
+    return times
+
+
+async def count_tail(times: Pass, settling: Awaitable[object]) -> None:
+    """Wait for the work the pass left running in the background; its wall and CPU time count to the pass."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    await settling
+    times.tail, times.cpu = time.perf_counter() - start, times.cpu + time.process_time() - cpu_start
 
 
 async def run_pipeline(settings, warmup: list[dict], stream: list[dict]) -> tuple[Pass, dict[str, int]]:
@@ -152,9 +160,7 @@ async def run_pipeline(settings, warmup: list[dict], stream: list[dict]) -> tupl
     try:
         await feed(channel.application, warmup, Deadline(120))
         times = await feed(channel.application, stream, Deadline(TIME_LIMIT_SECONDS))
-        start, cpu_start = time.perf_counter(), time.process_time()
-        await channel.settle()
-        times.tail, times.cpu = time.perf_counter() - start, times.cpu + time.process_time() - cpu_start
+        await count_tail(times, channel.settle())
     finally:
         await channel.application.stop()
         await channel.application.shutdown()
@@ -203,12 +209,11 @@ def main() -> int:
 
     from bot.config import Settings
 
-    citizens = scripted_citizens(WARMUP_CITIZENS + args.citizens, seed=args.seed)
-    warmup = interleave(citizens[:WARMUP_CITIZENS], seed=args.seed, first_update_id=100_000_000)
-    stream = interleave(citizens[WARMUP_CITIZENS:], seed=args.seed)
+    run = scripted_run(args.citizens, seed=args.seed)
+    citizens, warmup, stream = run.citizens, run.warmup, run.stream
     presses = sum("callback_query" in u for u in stream)
     print(machine_line())
-    print(f"{args.citizens} citizens ({sum(c.kind == 'sighting' for c in citizens[WARMUP_CITIZENS:])} sightings), "
+    print(f"{args.citizens} citizens ({sum(c.kind == 'sighting' for c in run.measured)} sightings), "
           f"{len(stream)} updates ({presses} button presses), database {args.db}, "
           f"fake Bot API latency {args.api_latency_ms:g} ms")
     service_logging()

@@ -226,3 +226,30 @@ def interleave(citizens: list[ScriptedCitizen], *, seed: int = 9, first_update_i
             pending[index] = pending[-1]
             pending.pop()
     return stream
+
+
+#: Citizens whose conversations run first and are not measured: caches, pools and compiled statements warm up.
+WARMUP_CITIZENS = 20
+
+
+@dataclass(frozen=True)
+class ScriptedRun:
+    """The warm-up stream and the measured one, from `WARMUP_CITIZENS + measured` scripted citizens."""
+
+    citizens: list[ScriptedCitizen]
+    warmup: list[dict[str, Any]]
+    stream: list[dict[str, Any]]
+
+    @property
+    def measured(self) -> list[ScriptedCitizen]:
+        return self.citizens[WARMUP_CITIZENS:]
+
+
+def scripted_run(measured: int, *, seed: int = 9) -> ScriptedRun:
+    """What inbound.py and engine.py feed: the same citizens and order for the same `measured` and `seed`."""
+    citizens = scripted_citizens(WARMUP_CITIZENS + measured, seed=seed)
+    return ScriptedRun(
+        citizens,
+        warmup=interleave(citizens[:WARMUP_CITIZENS], seed=seed, first_update_id=100_000_000),
+        stream=interleave(citizens[WARMUP_CITIZENS:], seed=seed),
+    )

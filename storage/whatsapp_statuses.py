@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
@@ -25,9 +26,8 @@ from sqlmodel import Session, col, delete, select
 from storage.database import dialect_of
 from storage.delivery import HELD, SENT, mark_sent
 from storage.models import Contact, OutboxMessage, OutboxWamid
-from storage.whatsapp_window import HeldContact, is_window_notice
+from storage.whatsapp_window import WINDOW_CLOSED_ERROR, HeldContact, is_window_notice
 
-WINDOW_CLOSED_ERROR = 131047
 UNMATCHED_LIFETIME = timedelta(days=1)
 #: Forward-only order of a part's statuses: a late "delivered" never overwrites "read".
 _PROGRESS = {"sent": 1, "delivered": 2, "read": 3}
@@ -80,22 +80,40 @@ def record_sent(
     return held
 
 
-def _upsert(session: Session, values: dict, *, link: bool) -> bool:
-    """Insert a part unless its wamid is there; `link` points an existing (early) one at its message.
+_PARTS = OutboxWamid.__table__
+
+
+def _part_insert(insert: Any, *, link: bool) -> sa.Insert:
+    """INSERT of a part with bound parameters, compiled once per process: it runs on every status webhook.
+
+    `link` points an existing (early) row at its message; otherwise an existing row wins.
+    """
+    columns = ("wamid", "outbox_id", "status", "error_code", "error", "updated_at")
+    statement = insert(_PARTS).values({name: sa.bindparam(f"p_{name}") for name in columns})
+    if link:
+        statement = statement.on_conflict_do_update(index_elements=["wamid"],
+                                                    set_={"outbox_id": statement.excluded.outbox_id})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["wamid"])
+    # RETURNING, not rowcount: through SQLAlchemy and psycopg this insert reports a rowcount of -1.
+    return statement.returning(_PARTS.c.wamid)
+
+
+_PART_INSERTS = {(dialect, link): _part_insert(insert, link=link)
+                 for dialect, insert in (("postgresql", sa.dialects.postgresql.insert),
+                                         ("sqlite", sa.dialects.sqlite.insert))
+                 for link in (False, True)}
+
+
+def _upsert(session: Session, values: dict[str, Any], *, link: bool) -> bool:
+    """Insert a part unless its wamid is there (`link`: or point the existing one at its message).
 
     Returns whether a row was inserted. On PostgreSQL a second insert of the same wamid waits for the
     first transaction to end, then sees its row: this is what keeps an early status from being lost.
     """
-    insert = sa.dialects.postgresql.insert if dialect_of(session) == "postgresql" else sa.dialects.sqlite.insert
-    statement = insert(OutboxWamid).values(**values)
-    if link:
-        statement = statement.on_conflict_do_update(
-            index_elements=["wamid"], set_={"outbox_id": statement.excluded.outbox_id}
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["wamid"])
-    # RETURNING, not rowcount: through SQLAlchemy and psycopg this insert reports a rowcount of -1.
-    return session.connection().execute(statement.returning(OutboxWamid.wamid)).first() is not None
+    params = {f"p_{name}": values.get(name) for name in ("wamid", "outbox_id", "status", "error_code", "error",
+                                                          "updated_at")}
+    return session.connection().execute(_PART_INSERTS[dialect_of(session), link], params).first() is not None
 
 
 def _move_part(part: OutboxWamid, *, status: str, error_code: int | None, error: str, now: datetime) -> bool:

@@ -22,6 +22,8 @@ from sqlmodel import Session, col, select
 from storage.models import OutboxMessage
 
 CHANNEL = "whatsapp"
+#: Meta's "re-engagement message" error: the 24-hour window had closed (at the send, or in a later status).
+WINDOW_CLOSED_ERROR = 131047
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,6 @@ log = logging.getLogger("bot.whatsapp")
 WINDOW = timedelta(hours=24)
 #: A message waits in the outbox for a send slot; keep clear of the edge instead of racing Meta's clock.
 WINDOW_MARGIN = timedelta(minutes=10)
-WINDOW_CLOSED = 131047
 #: Meta's rate-limit codes and how long to wait: throughput, per-user pair rate, app and WABA limits.
 RATE_LIMITS = {130429: 5.0, 131056: 6.0, 131048: 60.0, 4: 60.0, 80007: 60.0}
 PER_RECIPIENT_LIMITS = (131056,)  # the pair rate limit: too many messages to one person
@@ -86,7 +85,7 @@ class WhatsAppSender:
             try:
                 wamids.append(await self._send_part(recipient.address, part))
             except WhatsAppError as error:
-                if error.code != WINDOW_CLOSED:
+                if error.code != whatsapp_window.WINDOW_CLOSED_ERROR:
                     raise map_error(error, recipient.contact_id) from None
                 await self.notify_window_closed(recipient)
                 raise HoldUntilReply(f"{error.code} {error.message}") from None
