@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-dashboard setup migrate browser clean lock
+.PHONY: run test test-moments bench bench-dashboard setup migrate browser clean lock
 
 run: setup migrate
 	$(BIN)/python -m bot serve
 
+# Every test, then the date-sensitive ones again under moments that break date arithmetic
+# (tests/pinned_moments.py: a Friday night, a Saturday dawn, a Monday holiday, New Year's Eve, 00:00 UTC).
 test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.pinned_moments
+
+test-moments: setup
+	$(BIN)/python -m tests.pinned_moments
 
 # Benchmarks (bench/README.md): several minutes, noisy on a busy machine, never part of `make test`.
 # BENCH_DB=postgresql runs them against the PostgreSQL of bench/common.py (BENCH_PG_URL).

@@ -22,6 +22,8 @@ from bot.runtime import Runtime, build_runtime
 from storage.migrate import upgrade_to_head
 from tests.helpers.chat import Chat
 
+pytest_plugins = ["tests.helpers.pinned_clock"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEMPLATE_DB = f"pmks_template_{os.getpid()}"

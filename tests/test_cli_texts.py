@@ -15,6 +15,8 @@ from bot.cli.tokens import add_token_commands, run_token_command
 from bot.config import Settings
 from bot.i18n import load_catalog
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 CLI_SOURCES = Path(__file__).resolve().parent.parent / "bot" / "cli"
 
 

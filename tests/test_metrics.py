@@ -40,6 +40,8 @@ from storage.models import Request
 from tests.helpers.reports import act, submit
 from tests.helpers.staff import make_staff
 
+pytestmark = pytest.mark.clock(sql=True)  # dates pass through SQL too: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 12, 31, 12, 0, tzinfo=WIB)
 RANGE = {"date_from": "2026-12-14", "date_to": "2026-12-31"}

@@ -11,6 +11,8 @@ from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.routing import QueueSpec, Route, RoutingFileError, RoutingTable, load_routing
 from bot.sla import SlaPolicy
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 SHIPPED = Path(__file__).resolve().parents[1] / "config" / "routing.yaml"
 
 # DESIGN.md section 3, written out by hand: the test fails when the YAML drifts from the design.

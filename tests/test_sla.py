@@ -9,6 +9,8 @@ import pytest
 
 from bot.sla import BusinessCalendar, SlaDeadlines, SlaPolicy, sla_deadlines, sla_wording
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 POLICY = SlaPolicy(
     urgent_claim_hours=1,

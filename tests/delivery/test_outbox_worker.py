@@ -21,6 +21,8 @@ from storage.models import Contact, OutboxMessage
 from tests.helpers.chat import Chat
 from tests.helpers.fake_sender import FakeSender
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 
 class Clock:
     """A clock the test moves by hand; the worker's sleeps advance it instead of waiting."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import load_catalog
 from storage.models import Contact, Request
 from tests.helpers.chat import Chat
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 T = load_catalog()
 

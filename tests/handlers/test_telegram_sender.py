@@ -26,6 +26,8 @@ from tests.helpers.chat import Chat
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import telegram_settings
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 CHAT = 81234567
 RECIPIENT = Recipient(contact_id=1, address=str(CHAT), language="id", last_inbound_at=None)
 BLOCKED = "Forbidden: bot was blocked by the user"

@@ -38,6 +38,8 @@ from tests.helpers.whatsapp import (
     whatsapp_settings,
 )
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 T = load_catalog()
 
 

@@ -32,6 +32,8 @@ from tests.helpers.whatsapp import (
     whatsapp_settings,
 )
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 T = load_catalog()
 FOLLOW_UP = {"text": "Petugas LK3 ingin mengatur jadwal konseling dengan Anda."}
 NOTICE = "pemberitahuan_pesan_baru"

@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -17,6 +18,8 @@ from storage import delivery as store
 from storage.models import OutboxMessage, SendRate
 from tests.helpers.chat import Chat
 from tests.helpers.fake_sender import FakeSender
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 
 async def test_a_slot_beyond_the_lease_keeps_the_message_reserved(runtime: Runtime) -> None:

@@ -33,6 +33,8 @@ from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update, telegram
 from tests.helpers.whatsapp import message_payload, post_webhook, whatsapp_client, whatsapp_settings
 from bot.runtime import build_runtime
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 TRY_AGAIN = load_catalog().text("id", "webchat.try_again")
 REPORT = ({"choice": "menu:lapor"}, {"choice": "grp:anak"}, {"choice": "cat:anak_jalanan"},
           {"choice": "reg:kota-serang"}, {"text": "kasemen"}, {"text": "depan pasar rau"},

@@ -22,6 +22,8 @@ from tests.helpers.dashboard import seed
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.whatsapp import message_payload, post_webhook
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 one_engine = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 

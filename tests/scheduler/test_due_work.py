@@ -6,12 +6,15 @@ import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlmodel import Session, select
 
 from bot.runtime import Runtime
 from storage.models import Conversation, DueWork, OutboxMessage, RequestEvent
 from tests.helpers.chat import Chat
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 WIB = ZoneInfo("Asia/Jakarta")
 

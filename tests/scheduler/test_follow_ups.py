@@ -25,6 +25,8 @@ from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
 from tests.helpers.casework import counseling_request, outbox_texts
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 OPENING = "Pesan dari layanan Dinas Sosial Provinsi Banten"
 SENSITIVE = ("kekerasan", "konflik", "kdrt", "rumah tangga", "anak jalanan", "konseling")

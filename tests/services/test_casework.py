@@ -29,6 +29,8 @@ from tests.helpers.casework import counseling_request, outbox_texts
 from tests.helpers.chat import Chat
 from tests.helpers.staff import as_staff, make_staff
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 

@@ -24,6 +24,8 @@ from storage.models import Appointment, Contact, OutboxMessage, Request
 from tests.helpers.reports import act, submit
 from tests.helpers.staff import as_staff, make_staff
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=WIB)  # a Tuesday morning: no quiet hours in the way
 PIN = (-6.1200, 106.1500)

@@ -32,6 +32,8 @@ from tests.helpers.staff import as_staff, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 from tests.helpers.reports import dashboard_page
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 NAME, PHONE = "Sumarni Wulandari", "081298765432"
 STORY = f"Ibu {NAME} dipukul suaminya setiap malam, nomor saya {PHONE}"

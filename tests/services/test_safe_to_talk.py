@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from zoneinfo import ZoneInfo
 
+import pytest
 import httpx
 import time_machine
 from sqlmodel import Session, select
@@ -27,6 +28,8 @@ from tests.helpers.chat import Chat
 from tests.helpers.reports import submit
 from tests.helpers.staff import as_staff, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 P2TP2A = "p2tp2a-kota-serang"
 QUESTION = "Pesan dari layanan Dinas Sosial. Apakah aman untuk bicara sekarang?"

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.messages import Channel
@@ -15,6 +16,8 @@ from bot.services.staff_accounts import new_link_code
 from storage.models import AuditLog, OutboxMessage, Request, Staff
 from tests.helpers.chat import Chat
 from tests.helpers.staff import make_staff
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 
 def _linked_chat(runtime: Runtime, staff_id: int, chat_id: str) -> Chat:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlmodel import Session, delete, select
 
@@ -17,6 +18,8 @@ from storage.migrate import alembic_config
 from storage.models import ResponseTime
 from storage.response_times import rebuild
 from tests.test_metrics import fixture, wib  # noqa: F401  (the fixture is used by name)
+
+pytestmark = pytest.mark.clock(sql=True)  # dates pass through SQL too: tests/pinned_moments.py
 
 Row = tuple[datetime | None, datetime | None, datetime | None, datetime | None, datetime | None, bool]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 import httpx
 from sqlmodel import Session, select
 
@@ -13,6 +14,8 @@ from bot.services.staff_accounts import link_telegram
 from storage.models import AuditLog, Contact, OutboxMessage, Staff
 from tests.helpers.staff import make_staff
 from tests.helpers.dashboard import CSRF, client, login, seed  # noqa: F401 (client is a fixture)
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 
 async def test_only_admins_reach_admin_pages(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import httpx
 from sqlmodel import Session
 
@@ -13,6 +14,8 @@ from storage.casework import request_events
 from storage.models import Request
 from tests.helpers.staff import make_staff
 from tests.helpers.dashboard import client, login, seed  # noqa: F401 (client is a fixture)
+
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 WIB = ZoneInfo("Asia/Jakarta")
 DINSOS = "dinsos-kota-serang"

@@ -2,7 +2,9 @@
 
 Fixture: in Kota Serang a sighting (description that looks like a spreadsheet formula, phone, landmark)
 and a counseling request claimed 30 minutes after it came in; in Kabupaten Lebak one sighting that the
-Kota Serang coordinator must not see. All created two days ago.
+Kota Serang coordinator must not see. All created on a Monday morning; every test runs the next morning
+(`NOW`), when the claim still holds: it lapses two business days after it was made, and the service's
+scheduler, running in the app's lifespan, would return it to the queue if the real clock were used.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import openpyxl
 import pytest
+import time_machine
 from sqlmodel import Session, select
 
 from bot.cli.tokens import add_token_commands, run_token_command
@@ -27,8 +30,17 @@ from tests.helpers.dashboard import login
 from tests.helpers.reports import act, report_app, submit
 from tests.helpers.staff import make_staff
 
+pytestmark = pytest.mark.clock(sql=True)  # dates pass through SQL too: tests/pinned_moments.py
+
 FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
-CREATED = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+CREATED = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
+NOW = CREATED + timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tests.helpers.reports import act, report_app, submit
 from tests.helpers.staff import PASSWORD, make_staff
 from tests.helpers.threaded_server import ThreadedServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -30,6 +30,8 @@ from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.staff import as_staff, make_staff
 from tests.helpers.telegram_chat import telegram_settings
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 TICKET_LINK = re.compile(r'class="ticket" href="/dashboard/requests/(\d+)">([A-Z0-9-]+)<')
 

@@ -28,6 +28,8 @@ from tests.helpers.dashboard import login
 from tests.helpers.staff import make_staff
 from tests.helpers.telegram_chat import TelegramCitizen, telegram_line, telegram_settings
 
+pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
+
 WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)  # a Tuesday, within office hours
 

@@ -1,0 +1,48 @@
+"""Run the date-sensitive tests (marker `clock`) again under moments that break date arithmetic.
+
+`make test` runs this after the whole suite: CI must be green on any date and at any hour, and the hour
+CI happens to run at is rarely the one that breaks a business-day sum, a quiet-hours wait, a digest or
+a lapse. Each moment below is one that has broken such code elsewhere. The clock starts at the moment
+and ticks (tests/helpers/pinned_clock.py); everything else is the ordinary suite, on both engines.
+
+    python -m tests.pinned_moments               # every moment
+    python -m tests.pinned_moments -k digests    # extra pytest arguments pass through
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+#: (moment, why it is here)
+MOMENTS: tuple[tuple[str, str], ...] = (
+    ("2026-12-11T23:30:00+07:00", "Friday 23:30 WIB: quiet hours, the office week has ended"),
+    ("2026-12-12T05:00:00+07:00", "Saturday 05:00 WIB: weekend, before quiet hours end"),
+    ("2027-03-08T09:00:00+07:00", "Monday 09:00 WIB on a public holiday (Nyepi)"),
+    ("2026-12-31T23:59:00+07:00", "31 December 23:59 WIB: the year turns during the run"),
+    ("2026-12-09T23:59:30+00:00", "00:00 UTC (07:00 WIB): the UTC day turns during the run"),
+)
+
+
+def main(argv: list[str]) -> int:
+    failed: list[str] = []
+    for moment, why in MOMENTS:
+        print(f"\n=== {moment}: {why}", flush=True)
+        started = time.monotonic()
+        env = {**os.environ, "TEST_NOW": moment}
+        command = [sys.executable, "-m", "pytest", "-m", "clock", "-q", "-p", "no:cacheprovider", *argv]
+        code = subprocess.call(command, env=env)
+        print(f"=== {moment}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s", flush=True)
+        if code != 0:
+            failed.append(moment)
+    if failed:
+        print(f"\nDate-sensitive tests failed at: {', '.join(failed)}")
+        return 1
+    print(f"\nDate-sensitive tests passed at all {len(MOMENTS)} moments.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
