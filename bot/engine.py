@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import assert_never
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -20,7 +21,6 @@ from bot.domain.regions import RegionCatalog
 from bot.flows import router
 from bot.flows.base import (
     CaseChoice,
-    ConversationState,
     FlowContext,
     EraseMyData,
     LinkStaff,
@@ -33,6 +33,7 @@ from bot.flows.base import (
     StepResult,
     SubmitRequest,
 )
+from bot.flows.state import ConversationState, from_row, to_row
 from bot.i18n import Catalog
 from bot.messages import Channel, Inbound, Reply
 from bot.observability import count_inbound
@@ -123,8 +124,8 @@ class ConversationEngine:
             before = _state_of(conversation)
             ctx = self._context(contact.language, is_staff=self._is_staff(session, contact))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
-            plan_draft_reminders(session, contact_id=contact.id, has_draft=_has_draft(result.state),
-                                 had_draft=_has_draft(before), last_answer_at=_last_answer_at(conversation),
+            plan_draft_reminders(session, contact_id=contact.id, has_draft=result.state.has_draft,
+                                 had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
                                  now=now)
             finished = self._finish(session, contact, result, now)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
@@ -151,8 +152,8 @@ class ConversationEngine:
 
     def _finish(self, session: Session, contact: Contact, result: StepResult, now: datetime) -> EngineResult:
         replies = list(self._apply(session, contact, result.outputs, now))
-        state = result.state
-        save_conversation(session, contact_id=contact.id, flow=state.flow, step=state.step, data=state.data, now=now)
+        flow, step, data = to_row(result.state)
+        save_conversation(session, contact_id=contact.id, flow=flow, step=step, data=data, now=now)
         ids = enqueue_messages(
             session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now
         )
@@ -161,35 +162,42 @@ class ConversationEngine:
     def _apply(self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime) -> Iterable[Reply]:
         """Replies pass through; effects run here, in order, and may answer with replies of their own."""
         for output in outputs:
-            if isinstance(output, Reply):
-                yield output
-            elif isinstance(output, SetLanguage):
-                contact.language = output.language
-            elif isinstance(output, SubmitRequest):
-                yield from submit_request(
-                    session, contact=contact, effect=output, routing=self._routing,
-                    ctx=self._context(contact.language), renderer=self._renderer, now=now,
-                )
-            elif isinstance(output, LookupStatus):
-                yield status_reply(
-                    session, contact=contact, ticket_code=output.ticket_code,
-                    ctx=self._context(contact.language), tz=self._settings.tz,
-                )
-            elif isinstance(output, CaseChoice):
-                yield handle_case_choice(session, contact=contact, choice=output.choice, renderer=self._renderer, now=now)
-            elif isinstance(output, RelayToCase):
-                relayed = (record_feedback_comment(session, contact=contact, text=output.text, renderer=self._renderer, now=now)
-                           or relay_from_citizen(session, contact=contact, text=output.text, renderer=self._renderer, now=now))
-                yield from (relayed,) if relayed else output.otherwise
-            elif isinstance(output, ShowMyData):
-                yield from my_data_replies(session, contact=contact, renderer=self._renderer, now=now)
-            elif isinstance(output, EraseMyData):
-                erase_contact_data(session, contact=contact, now=now)
-            elif isinstance(output, StaffAction):
-                yield from run_staff_action(session, contact=contact, action=output, routing=self._routing,
-                                            renderer=self._renderer, now=now)
-            elif isinstance(output, LinkStaff):
-                yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer, now=now)
+            match output:
+                case Reply():
+                    yield output
+                case SetLanguage():
+                    contact.language = output.language
+                case SubmitRequest():
+                    yield from submit_request(
+                        session, contact=contact, effect=output, routing=self._routing,
+                        ctx=self._context(contact.language), renderer=self._renderer, now=now,
+                    )
+                case LookupStatus():
+                    yield status_reply(
+                        session, contact=contact, ticket_code=output.ticket_code,
+                        ctx=self._context(contact.language), tz=self._settings.tz,
+                    )
+                case CaseChoice():
+                    yield handle_case_choice(session, contact=contact, choice=output.choice,
+                                             renderer=self._renderer, now=now)
+                case RelayToCase():
+                    relayed = (record_feedback_comment(session, contact=contact, text=output.text,
+                                                       renderer=self._renderer, now=now)
+                               or relay_from_citizen(session, contact=contact, text=output.text,
+                                                     renderer=self._renderer, now=now))
+                    yield from (relayed,) if relayed else output.otherwise
+                case ShowMyData():
+                    yield from my_data_replies(session, contact=contact, renderer=self._renderer, now=now)
+                case EraseMyData():
+                    erase_contact_data(session, contact=contact, now=now)
+                case StaffAction():
+                    yield from run_staff_action(session, contact=contact, action=output, routing=self._routing,
+                                                renderer=self._renderer, now=now)
+                case LinkStaff():
+                    yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer,
+                                          now=now)
+                case _:
+                    assert_never(output)
 
 
 class _Transaction:
@@ -215,15 +223,10 @@ class _Transaction:
             self._session.close()
 
 
-def _has_draft(state: ConversationState) -> bool:
-    """A form in progress, or one waiting behind the menu: both hold answers not yet sent."""
-    return state.flow in router.FORMS or "draft" in state.data
-
-
 def _state_of(conversation: StoredConversation | None) -> ConversationState:
     if conversation is None:
         return ConversationState()
-    return ConversationState(conversation.flow, conversation.step, dict(conversation.data))
+    return from_row(conversation.flow, conversation.step, conversation.data)
 
 
 def _last_answer_at(conversation: StoredConversation | None) -> datetime | None:

@@ -7,13 +7,14 @@ platform; what must touch the world is returned as an effect for the engine to a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from bot.domain.regions import RegionCatalog
 from bot.domain.text import normalize
+from bot.flows.state import ConversationState
 from bot.i18n import Catalog
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
@@ -33,15 +34,6 @@ class FlowContext:
 
     def with_language(self, language: str) -> FlowContext:
         return FlowContext(language, self.catalog, self.regions, self.numbers, self.is_staff)
-
-
-@dataclass(slots=True)
-class ConversationState:
-    """A plain-string flow and step plus JSON data; what the `conversation` row holds."""
-
-    flow: str = "menu"
-    step: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

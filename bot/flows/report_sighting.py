@@ -11,7 +11,8 @@ from bot.domain.pmks import PMKS_CATEGORIES, PMKS_GROUPS, group_of
 from bot.domain.regions import in_banten
 from bot.domain.text import normalize
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, Draft, FormFlow, Outcome, Rejected, Step
+from bot.flows.form import Accepted, FormFlow, Outcome, Rejected, Step
+from bot.flows.state import FormState
 from bot.flows.steps import (
     accept_text,
     free_text_step,
@@ -25,7 +26,7 @@ from bot.flows.summary import place_line, region_line
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
 
-def _group_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _group_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice(f"grp:{g}", ctx.t(f"pmks_group.{g}")) for g in PMKS_GROUPS]
 
 
@@ -49,23 +50,23 @@ def _plain(text: str) -> str:
     return normalize(text).replace("terlantar", "telantar")
 
 
-def _accept_group(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+def _accept_group(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
     # A typed category ("anak jalanan") is more precise than the group it resembles ("Anak").
     if inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
         return Accepted({"group": group_of(category), "category": category})
-    picked = match_choice(inbound, _group_choices(draft, ctx))
+    picked = match_choice(inbound, _group_choices(form, ctx))
     if picked is not None:
         return Accepted({"group": picked.id.removeprefix("grp:")})
     return Rejected(wrong_kind_key(inbound, "common.pick_one"))
 
 
-def _category_choices(draft: Draft, ctx: FlowContext) -> list[Choice]:
-    codes = PMKS_GROUPS[draft.answers["group"]]
+def _category_choices(form: FormState, ctx: FlowContext) -> list[Choice]:
+    codes = PMKS_GROUPS[form.answers["group"]]
     return [*(Choice(f"cat:{c}", ctx.t(f"pmks.{c}")) for c in codes), Choice("cat:back", ctx.t("common.back"))]
 
 
-def _accept_category(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = match_choice(inbound, _category_choices(draft, ctx))
+def _accept_category(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _category_choices(form, ctx))
     if picked is None and inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
         return Accepted({"group": group_of(category), "category": category})
     if picked is None:
@@ -75,11 +76,11 @@ def _accept_category(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcom
     return Accepted({"category": picked.id.removeprefix("cat:")})
 
 
-def _place_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+def _place_prompt(_form: FormState, ctx: FlowContext) -> Reply:
     return Reply(ctx.t("sighting.ask_place"), request_location=True)
 
 
-def _accept_place(_draft: Draft, inbound: Inbound, _ctx: FlowContext) -> Outcome:
+def _accept_place(_form: FormState, inbound: Inbound, _ctx: FlowContext) -> Outcome:
     if inbound.kind is InboundKind.LOCATION and inbound.location is not None:
         pin = inbound.location
         if not in_banten(pin.latitude, pin.longitude):
@@ -91,19 +92,19 @@ def _accept_place(_draft: Draft, inbound: Inbound, _ctx: FlowContext) -> Outcome
     return outcome
 
 
-def _photo_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+def _photo_prompt(_form: FormState, ctx: FlowContext) -> Reply:
     return Reply(ctx.t("sighting.ask_photo"), (Choice("skip", ctx.t("sighting.no_photo")),))
 
 
-def _accept_photo(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
+def _accept_photo(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
     if inbound.kind is InboundKind.PHOTO and inbound.photo_ref:
         return Accepted({"photos": [inbound.photo_ref]})
-    if match_choice(inbound, _photo_prompt(draft, ctx).choices) is not None:
+    if match_choice(inbound, _photo_prompt(form, ctx).choices) is not None:
         return Accepted({"photos": []})
     return Rejected(wrong_kind_key(inbound, "sighting.photo_expected"))
 
 
-def _contact_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _contact_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [
         Choice("contact:anonymous", ctx.t("sighting.contact_anonymous")),
         Choice("contact:chat", ctx.t("sighting.contact_chat")),
@@ -111,13 +112,13 @@ def _contact_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
     ]
 
 
-def _consent_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
     choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
     return Reply(ctx.t("consent.sighting"), choices)
 
 
-def _accept_consent(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = match_choice(inbound, _consent_prompt(draft, ctx).choices)
+def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _consent_prompt(form, ctx).choices)
     if picked is None:
         return Rejected(wrong_kind_key(inbound, "common.pick_one"))
     if picked.id == "consent:yes":

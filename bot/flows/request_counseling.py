@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.domain.pmks import COUNSELING_TOPICS
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, Draft, FormFlow, Outcome, Rejected, Step
+from bot.flows.form import Accepted, FormFlow, Outcome, Rejected, Step
+from bot.flows.state import FormState
 from bot.flows.steps import free_text_step, option_step, phone_step, region_step, wrong_kind_key
 from bot.flows.summary import region_line
 from bot.messages import Choice, Inbound, Reply
@@ -15,29 +16,29 @@ from bot.messages import Choice, Inbound, Reply
 CONTACT_TIMES: tuple[str, ...] = ("morning", "afternoon", "evening", "anytime")
 
 
-def _topic_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _topic_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice(f"topic:{t}", ctx.t(f"topic.{t}")) for t in COUNSELING_TOPICS]
 
 
-def _whom_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _whom_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice("whom:self", ctx.t("counseling.whom_self")), Choice("whom:family", ctx.t("counseling.whom_family"))]
 
 
-def _way_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _way_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice("way:chat", ctx.t("counseling.way_chat")), Choice("way:phone", ctx.t("counseling.way_phone"))]
 
 
-def _time_choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+def _time_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice(f"time:{t}", ctx.t(f"contact_time.{t}")) for t in CONTACT_TIMES]
 
 
-def _consent_prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
     choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
     return Reply(ctx.t("consent.counseling"), choices)
 
 
-def _accept_consent(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = match_choice(inbound, _consent_prompt(draft, ctx).choices)
+def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    picked = match_choice(inbound, _consent_prompt(form, ctx).choices)
     if picked is None:
         return Rejected(wrong_kind_key(inbound, "common.pick_one"))
     if picked.id == "consent:no":

@@ -1,28 +1,28 @@
 """The top of every conversation: commands that work anywhere, danger words, then the active flow.
 
 Whatever interrupts a form (help, status, language, a look at the menu) keeps the form's answers and
-returns to its question, so nothing a citizen already said is lost.
+returns to its question, so nothing a citizen already said is lost. Every function here returns a new
+`ConversationState`; none changes the one it was given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain.regions import REGION_CODES
 from bot.domain.text import find_danger_word, normalize
 from bot.domain.tickets import looks_like_ticket_code, parse_ticket_code
 from bot.flows.base import (
     CaseChoice,
-    ConversationState,
     EraseMyData,
-    LinkStaff,
-    RelayToCase,
-    ShowMyData,
     FlowContext,
+    LinkStaff,
     LookupStatus,
     Output,
+    RelayToCase,
     SetLanguage,
+    ShowMyData,
     StepResult,
     match_choice,
     unmatched_key,
@@ -39,9 +39,10 @@ from bot.flows.menu import (
     status_ask_reply,
 )
 from bot.flows.report_sighting import REPORT_SIGHTING
-from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
-from bot.flows.steps import wrong_kind_key
 from bot.flows.request_counseling import REQUEST_COUNSELING
+from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
+from bot.flows.state import ConversationState, FormState, Side
+from bot.flows.steps import wrong_kind_key
 from bot.messages import Inbound, InboundKind, Reply
 
 FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
@@ -86,11 +87,11 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
     if inbound.kind is InboundKind.TEXT and find_danger_word(
         inbound.text, ctx.catalog.words_all_languages("danger.words")
     ):
-        state.data["danger"] = True
+        state = _with_danger(state)
         before = (emergency_reply(ctx),)
     if inbound.kind is InboundKind.CHOICE and inbound.choice.startswith(CASE_CHOICE_PREFIXES):
         return StepResult(state, (*before, CaseChoice(inbound.choice), *_reminder_of(state, ctx)))
-    if ctx.is_staff and (is_staff_input(inbound) or state.flow == "staff_input"):
+    if ctx.is_staff and (is_staff_input(inbound) or state.staff_input is not None):
         result = handle_staff(state, inbound, ctx)
         return StepResult(result.state, (*before, *result.outputs))
     command = parse_command(inbound)
@@ -103,9 +104,16 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
     return StepResult(result.state, (*before, *result.outputs))
 
 
+def _with_danger(state: ConversationState) -> ConversationState:
+    """Danger said in a form makes that form urgent; said elsewhere, the next form opened."""
+    if state.form is not None:
+        return replace(state, form=replace(state.form, danger=True))
+    return replace(state, danger=True)
+
+
 def _reminder_of(state: ConversationState, ctx: FlowContext) -> tuple[Reply, ...]:
     """After answering a case button in the middle of a form, repeat the form's question."""
-    return (FORMS[state.flow].prompt(state, ctx),) if state.flow in FORMS else ()
+    return (FORMS[state.form.name].prompt(state.form, ctx),) if state.form and state.side is None else ()
 
 
 def parse_command(inbound: Inbound) -> Command | None:
@@ -130,26 +138,30 @@ def parse_command(inbound: Inbound) -> Command | None:
 def _run_command(command: Command, state: ConversationState, ctx: FlowContext) -> StepResult:
     handlers: dict[str, Callable[[], StepResult]] = {
         "start": lambda: _start(command.argument, state, ctx),
-        "menu": lambda: _show_menu(_suspend(state), ctx),
+        "menu": lambda: _show_menu(state.shelved(), ctx),
         "cancel": lambda: _ask_cancel(state, ctx),
         "help": lambda: _interject(state, ctx, (help_reply(ctx),)),
-        "language": lambda: _side_question(state, "language", language_reply(ctx)),
+        "language": lambda: _side_question(state, Side.LANGUAGE, language_reply(ctx)),
         "report": lambda: _open_form(REPORT_SIGHTING.name, state, ctx),
         "counsel": lambda: _open_form(REQUEST_COUNSELING.name, state, ctx),
         "status": lambda: _status(command.argument, state, ctx),
         "link": lambda: StepResult(state, (LinkStaff(command.argument),)),
         "my_data": lambda: _interject(state, ctx, (ShowMyData(),)),
-        "erase": lambda: _side_question(state, "erase", erase_confirm_reply(ctx)),
+        "erase": lambda: _side_question(state, Side.ERASE, erase_confirm_reply(ctx)),
     }
     return handlers[command.name]()
 
 
 def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
-    if state.flow in FORMS:
-        return FORMS[state.flow].handle(state, inbound, ctx)
-    side = {"language": _on_language, "cancel": _on_cancel, "status": _on_status_code, "erase": _on_erase}
-    if state.flow in side:
-        return side[state.flow](state, inbound, ctx)
+    side = {Side.LANGUAGE: _on_language, Side.CANCEL: _on_cancel, Side.STATUS: _on_status_code,
+            Side.ERASE: _on_erase}
+    if state.side is not None:
+        return side[state.side](state, inbound, ctx)
+    if state.form is not None:
+        step = FORMS[state.form.name].handle(state.form, inbound, ctx)
+        if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
+            return StepResult(ConversationState(drafts=state.drafts), step.outputs)
+        return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 
 
@@ -157,14 +169,13 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
 
 
 def _show_menu(state: ConversationState, ctx: FlowContext, before: tuple[Output, ...] = ()) -> StepResult:
-    keep = {k: v for k, v in state.data.items() if k in ("draft", "danger")}
-    menu_state = ConversationState("menu", "", keep)
+    """The menu, with "continue" when a draft waits; `state` is already at the menu."""
     staff = (staff_menu_reply(ctx),) if ctx.is_staff else ()
-    return StepResult(menu_state, (*before, *staff, menu_reply(ctx, has_draft="draft" in keep)))
+    return StepResult(state, (*before, *staff, menu_reply(ctx, has_draft=bool(state.drafts))))
 
 
 def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
-    menu = menu_reply(ctx, has_draft="draft" in state.data)
+    menu = menu_reply(ctx, has_draft=bool(state.drafts))
     picked = match_choice(inbound, menu.choices)
     if picked is None:
         if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text):
@@ -178,11 +189,11 @@ def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> St
     if picked.id in _MENU_FORMS:
         return _open_form(_MENU_FORMS[picked.id], state, ctx)
     if picked.id == "menu:resume":
-        return _resume(state.data.pop("draft"), state, ctx)
+        return _resume(state.drafts[0], state, ctx)
     if picked.id == "menu:status":
-        return _side_question(state, "status", status_ask_reply(ctx))
+        return _side_question(state, Side.STATUS, status_ask_reply(ctx))
     if picked.id == "menu:bahasa":
-        return _side_question(state, "language", language_reply(ctx))
+        return _side_question(state, Side.LANGUAGE, language_reply(ctx))
     if picked.id == "menu:dataku":
         return StepResult(state, (ShowMyData(), menu))
     return StepResult(state, (help_reply(ctx), menu))
@@ -193,77 +204,61 @@ def _start(argument: str, state: ConversationState, ctx: FlowContext) -> StepRes
     flow_word, _, region = argument.partition("_")
     flow = _DEEP_LINKS.get(flow_word)
     if flow is None:
-        return _show_menu(_suspend(state), ctx, (greeting_reply(ctx),))
+        return _show_menu(state.shelved(), ctx, (greeting_reply(ctx),))
     # A poster scanned halfway through a form: that form's answers wait behind the menu, as with "menu".
-    suspended = _suspend(state)
-    draft = suspended.data.get("draft")
-    if draft and draft["flow"] == flow:
-        result = _resume(suspended.data.pop("draft"), suspended, ctx)
+    shelved = state.shelved()
+    draft = shelved.draft_of(flow)
+    if draft is not None:
+        result = _resume(draft, shelved, ctx)
     else:
-        result = FORMS[flow].start(ctx, {"region": region} if region in REGION_CODES else {})
-        if draft:
-            result.state.data["draft"] = draft
-    if suspended.data.get("danger"):
-        result.state.data["danger"] = True
+        result = _begin(flow, shelved, ctx, {"region": region} if region in REGION_CODES else {})
     return StepResult(result.state, (greeting_reply(ctx), *result.outputs))
 
 
 # --- forms ------------------------------------------------------------------------------------
 
 
-def _suspend(state: ConversationState) -> ConversationState:
-    """Leave a form for the menu; the draft waits under "draft" until resumed or replaced."""
-    if state.flow in FORMS:
-        return ConversationState("menu", "", {"draft": _snapshot(state), "danger": state.data.get("danger", False)})
-    if "return" in state.data:
-        return _suspend(_restore(state.data["return"]))
-    return state
-
-
 def _open_form(flow: str, state: ConversationState, ctx: FlowContext) -> StepResult:
     """Open a form, resuming its draft when the citizen left one halfway."""
-    if state.flow == flow:
-        return StepResult(state, (FORMS[flow].prompt(state, ctx),))
-    state = _suspend(state)
-    draft = state.data.get("draft")
-    if draft and draft["flow"] == flow:
-        return _resume(state.data.pop("draft"), state, ctx)
-    result = FORMS[flow].start(ctx)
-    if state.data.get("danger"):
-        result.state.data["danger"] = True
-    if draft:
-        result.state.data["draft"] = draft  # the other form's draft stays available from the menu
-    return result
+    if state.form is not None and state.form.name == flow and state.side is None:
+        return StepResult(state, (FORMS[flow].prompt(state.form, ctx),))
+    shelved = state.shelved()
+    draft = shelved.draft_of(flow)
+    if draft is not None:
+        return _resume(draft, shelved, ctx)
+    return _begin(flow, shelved, ctx)
 
 
-def _resume(snapshot: dict, current: ConversationState, ctx: FlowContext) -> StepResult:
-    restored = _restore(snapshot)
-    if current.data.get("danger"):
-        restored.data["danger"] = True
-    return StepResult(restored, (_prompt_of(restored, ctx),))
+def _begin(flow: str, state: ConversationState, ctx: FlowContext, answers: dict | None = None) -> StepResult:
+    """A new form on screen; drafts of the other form stay behind the menu."""
+    step = FORMS[flow].start(ctx, answers)
+    assert step.form is not None
+    return StepResult(state.opened(step.form), step.outputs)
+
+
+def _resume(draft: FormState, state: ConversationState, ctx: FlowContext) -> StepResult:
+    opened = state.opened(draft)
+    assert opened.form is not None
+    return StepResult(opened, (FORMS[draft.name].prompt(opened.form, ctx),))
 
 
 def _prompt_of(state: ConversationState, ctx: FlowContext) -> Reply:
-    if state.flow in FORMS:
-        return FORMS[state.flow].prompt(state, ctx)
-    return menu_reply(ctx, has_draft="draft" in state.data)
+    """The question the citizen is at, once any side question is answered."""
+    if state.form is not None:
+        return FORMS[state.form.name].prompt(state.form, ctx)
+    return menu_reply(ctx, has_draft=bool(state.drafts))
 
 
-# --- side questions: language, status, cancel ------------------------------------------------
+# --- side questions: language, status, cancel, erase ------------------------------------------
 
 
-def _snapshot(state: ConversationState) -> dict:
-    return {"flow": state.flow, "step": state.step, "data": state.data}
+def _side_question(state: ConversationState, side: Side, question: Reply) -> StepResult:
+    """Ask a short question over the form or menu, which stays as it is underneath."""
+    return StepResult(replace(state, side=side), (question,))
 
 
-def _restore(snapshot: dict) -> ConversationState:
-    return ConversationState(snapshot["flow"], snapshot["step"], snapshot["data"])
-
-
-def _side_question(state: ConversationState, flow: str, question: Reply) -> StepResult:
-    """Ask a short question, remembering where to return to afterwards."""
-    base = _restore(state.data["return"]) if "return" in state.data else state
-    return StepResult(ConversationState(flow, "ask", {"return": _snapshot(base)}), (question,))
+def _back(state: ConversationState) -> ConversationState:
+    return replace(state, side=None)
 
 
 def _ask_again(state: ConversationState, question: Reply, key: str, ctx: FlowContext) -> StepResult:
@@ -271,13 +266,9 @@ def _ask_again(state: ConversationState, question: Reply, key: str, ctx: FlowCon
     return StepResult(state, (Reply(f"{ctx.t(key)}\n\n{question.text}", question.choices),))
 
 
-def _back(state: ConversationState) -> ConversationState:
-    return _restore(state.data["return"])
-
-
 def _interject(state: ConversationState, ctx: FlowContext, outputs: tuple[Output, ...]) -> StepResult:
     """Answer something in passing, then repeat the question the citizen was at."""
-    base = _back(state) if "return" in state.data else state
+    base = _back(state)
     return StepResult(base, (*outputs, _prompt_of(base, ctx)))
 
 
@@ -294,9 +285,9 @@ def _on_language(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
 
 def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepResult:
     if not argument:
-        return _side_question(state, "status", status_ask_reply(ctx))
+        return _side_question(state, Side.STATUS, status_ask_reply(ctx))
     code = parse_ticket_code(argument)
-    base = _back(state) if "return" in state.data else state
+    base = _back(state)
     found: tuple[Output, ...] = (LookupStatus(code),) if code else (Reply(ctx.t("status.bad_code")),)
     return StepResult(base, (*found, _prompt_of(base, ctx)))
 
@@ -326,10 +317,10 @@ def _on_erase(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
 
 
 def _ask_cancel(state: ConversationState, ctx: FlowContext) -> StepResult:
-    base = _back(state) if "return" in state.data else state
-    if base.flow not in FORMS:
+    base = _back(state)
+    if base.form is None:
         return _show_menu(base, ctx, (Reply(ctx.t("cancel.nothing")),))
-    return _side_question(base, "cancel", cancel_confirm_reply(ctx))
+    return _side_question(base, Side.CANCEL, cancel_confirm_reply(ctx))
 
 
 def _on_cancel(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
@@ -341,5 +332,4 @@ def _on_cancel(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> 
     if picked.id == "cancel:no":
         return StepResult(base, (_prompt_of(base, ctx),))
     # Only this form is cancelled: the other form's draft, if one waits behind the menu, stays.
-    kept = {"draft": base.data["draft"]} if "draft" in base.data else {}
-    return _show_menu(ConversationState("menu", "", kept), ctx, (Reply(ctx.t("cancel.done")),))
+    return _show_menu(ConversationState(drafts=base.drafts), ctx, (Reply(ctx.t("cancel.done")),))

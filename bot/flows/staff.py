@@ -6,7 +6,8 @@ through the same services as the dashboard, with the same permission checks.
 
 from __future__ import annotations
 
-from bot.flows.base import ConversationState, FlowContext, StaffAction, StepResult
+from bot.flows.base import FlowContext, StaffAction, StepResult
+from bot.flows.state import ConversationState, StaffInput
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
 STAFF_COMMANDS = {"antrian": "queue", "kasus": "cases"}
@@ -32,8 +33,8 @@ def is_staff_input(inbound: Inbound) -> bool:
 
 def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
     """A staff command, a staff button, or the text a staff question was waiting for."""
-    if inbound.kind is InboundKind.TEXT and state.flow == "staff_input" and not is_staff_input(inbound):
-        return _typed_answer(state, inbound, ctx)
+    if inbound.kind is InboundKind.TEXT and state.staff_input is not None and not is_staff_input(inbound):
+        return _typed_answer(state, state.staff_input, inbound, ctx)
     if inbound.kind is InboundKind.TEXT:
         word = inbound.text.strip().lstrip("/").split("@", 1)[0].lower()
         return StepResult(ConversationState(), (StaffAction(STAFF_COMMANDS[word]),))
@@ -46,7 +47,7 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
         return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
     if action in ("message", "note"):
         prompt = Reply(ctx.t(f"staff_chat.ask_{action}"), (Choice("sq:cases", ctx.t("common.back")),))
-        return StepResult(ConversationState("staff_input", action, {"request": int(request_id)}), (prompt,))
+        return StepResult(ConversationState(staff_input=StaffInput(action, int(request_id))), (prompt,))
     if action == "close_ask":
         choices = tuple(Choice(f"sout:{request_id}:{o}", ctx.t(f"staff_chat.outcome_{o}")) for o in OUTCOMES)
         return StepResult(ConversationState(), (Reply(ctx.t("staff_chat.ask_outcome"), choices),))
@@ -55,8 +56,8 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
     return StepResult(ConversationState(), (StaffAction(action, int(request_id), extra),))
 
 
-def _typed_answer(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
+def _typed_answer(state: ConversationState, waiting: StaffInput, inbound: Inbound, ctx: FlowContext) -> StepResult:
     text = inbound.text.strip()
     if not text:
-        return StepResult(state, (Reply(ctx.t(f"staff_chat.ask_{state.step}")),))
-    return StepResult(ConversationState(), (StaffAction(state.step, state.data["request"], text),))
+        return StepResult(state, (Reply(ctx.t(f"staff_chat.ask_{waiting.action}")),))
+    return StepResult(ConversationState(), (StaffAction(waiting.action, waiting.request_id, text),))

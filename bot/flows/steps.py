@@ -8,7 +8,8 @@ from bot.domain.phone import normalize_phone
 from bot.domain.regions import PROVINCE, Kecamatan
 from bot.domain.text import MAX_FREE_TEXT, MIN_LETTERS, letter_count
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, Draft, Outcome, Redisplay, Rejected, Step
+from bot.flows.form import Accepted, Outcome, Redisplay, Rejected, Step
+from bot.flows.state import FormState
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
 KECAMATAN_PAGE = 6  # six names, "more", "back" and "don't know" stay within every channel's limits
@@ -18,7 +19,7 @@ UNKNOWN = "unknown"
 def option_step(
     name: str,
     prompt_key: str,
-    options: Callable[[Draft, FlowContext], Sequence[Choice]],
+    options: Callable[[FormState, FlowContext], Sequence[Choice]],
     *,
     label_key: str = "",
     edit_clears: tuple[str, ...] = (),
@@ -26,11 +27,11 @@ def option_step(
 ) -> Step:
     """A question answered by picking one option; the answer is the part of the id after ':'."""
 
-    def prompt(draft: Draft, ctx: FlowContext) -> Reply:
-        return Reply(ctx.t(prompt_key), tuple(options(draft, ctx)))
+    def prompt(form: FormState, ctx: FlowContext) -> Reply:
+        return Reply(ctx.t(prompt_key), tuple(options(form, ctx)))
 
-    def accept(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, options(draft, ctx))
+    def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+        picked = match_choice(inbound, options(form, ctx))
         if picked is None:
             return Rejected(wrong_kind_key(inbound, "common.pick_one"))
         return Accepted({name: picked.id.split(":", 1)[1]})
@@ -51,15 +52,15 @@ def wrong_kind_key(inbound: Inbound, default: str) -> str:
 def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
     """Kabupaten/kota: eight buttons plus "don't know", or a typed name ("tangsel", "kab serang")."""
 
-    def choices(_draft: Draft, ctx: FlowContext) -> list[Choice]:
+    def choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
         regions = [Choice(f"reg:{r.code}", r.name) for r in ctx.regions.regions]
         return [*regions, Choice(f"reg:{UNKNOWN}", ctx.t("common.dont_know"))]
 
-    def prompt(draft: Draft, ctx: FlowContext) -> Reply:
-        return Reply(ctx.t("common.ask_region"), tuple(choices(draft, ctx)))
+    def prompt(form: FormState, ctx: FlowContext) -> Reply:
+        return Reply(ctx.t("common.ask_region"), tuple(choices(form, ctx)))
 
-    def accept(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, choices(draft, ctx))
+    def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+        picked = match_choice(inbound, choices(form, ctx))
         if picked is not None:
             return Accepted({"region": picked.id.removeprefix("reg:")})
         if inbound.kind is InboundKind.TEXT:
@@ -74,15 +75,15 @@ def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
 def kecamatan_step(*, label_key: str) -> Step:
     """Kecamatan of the chosen region: pages of six buttons, or a typed name matched tolerantly."""
 
-    def candidates(draft: Draft, ctx: FlowContext) -> list[Kecamatan]:
-        codes = draft.scratch.get("candidates")
+    def candidates(form: FormState, ctx: FlowContext) -> list[Kecamatan]:
+        codes = form.scratch.get("candidates")
         if codes:
             return [ctx.regions.kecamatan(code) for code in codes]
-        return list(ctx.regions.region(draft.answers["region"]).kecamatan)
+        return list(ctx.regions.region(form.answers["region"]).kecamatan)
 
-    def choices(draft: Draft, ctx: FlowContext) -> list[Choice]:
-        every = candidates(draft, ctx)
-        page = int(draft.scratch.get("page", 0))
+    def choices(form: FormState, ctx: FlowContext) -> list[Choice]:
+        every = candidates(form, ctx)
+        page = int(form.scratch.get("page", 0))
         shown = every[page * KECAMATAN_PAGE : (page + 1) * KECAMATAN_PAGE]
         result = [Choice(f"kec:{k.code}", k.name) for k in shown]
         if (page + 1) * KECAMATAN_PAGE < len(every):
@@ -92,21 +93,21 @@ def kecamatan_step(*, label_key: str) -> Step:
         result.append(Choice(f"kec:{UNKNOWN}", ctx.t("common.dont_know")))
         return result
 
-    def prompt(draft: Draft, ctx: FlowContext) -> Reply:
-        key = "common.ask_kecamatan_candidates" if draft.scratch.get("candidates") else "common.ask_kecamatan"
-        region = ctx.regions.region(draft.answers["region"]).name
-        return Reply(ctx.t(key, region=region), tuple(choices(draft, ctx)))
+    def prompt(form: FormState, ctx: FlowContext) -> Reply:
+        key = "common.ask_kecamatan_candidates" if form.scratch.get("candidates") else "common.ask_kecamatan"
+        region = ctx.regions.region(form.answers["region"]).name
+        return Reply(ctx.t(key, region=region), tuple(choices(form, ctx)))
 
-    def accept(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, choices(draft, ctx))
+    def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+        picked = match_choice(inbound, choices(form, ctx))
         if picked is not None and picked.id.startswith("kecpage:"):
-            page = int(draft.scratch.get("page", 0)) + (1 if picked.id == "kecpage:next" else -1)
-            return Redisplay({**draft.scratch, "page": max(page, 0)})
+            page = int(form.scratch.get("page", 0)) + (1 if picked.id == "kecpage:next" else -1)
+            return Redisplay({**form.scratch, "page": max(page, 0)})
         if picked is not None:
             return Accepted({"kecamatan": picked.id.removeprefix("kec:")})
         if inbound.kind is not InboundKind.TEXT:
             return Rejected(wrong_kind_key(inbound, "common.pick_one"))
-        found = ctx.regions.match_kecamatan(draft.answers["region"], inbound.text)
+        found = ctx.regions.match_kecamatan(form.answers["region"], inbound.text)
         if len(found) == 1:
             return Accepted({"kecamatan": found[0].code})
         if found:
@@ -124,12 +125,12 @@ def free_text_step(
 ) -> Step:
     """Free text with at least a few letters (not only emoji) and at most MAX_FREE_TEXT characters."""
 
-    def prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    def prompt(_form: FormState, ctx: FlowContext) -> Reply:
         skip = (Choice("skip", ctx.t(skip_label_key or "common.skip")),) if optional else ()
         return Reply(ctx.t(prompt_key), skip)
 
-    def accept(draft: Draft, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        if optional and match_choice(inbound, prompt(draft, ctx).choices) is not None:
+    def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+        if optional and match_choice(inbound, prompt(form, ctx).choices) is not None:
             return Accepted({name: ""})
         return accept_text(name, inbound)
 
@@ -153,10 +154,10 @@ def accept_text(name: str, inbound: Inbound) -> Outcome:
 def phone_step(*, label_key: str, applies: Callable) -> Step:
     """An Indonesian phone number, 08... or +62..., stored as +62..."""
 
-    def prompt(_draft: Draft, ctx: FlowContext) -> Reply:
+    def prompt(_form: FormState, ctx: FlowContext) -> Reply:
         return Reply(ctx.t("common.ask_phone"))
 
-    def accept(_draft: Draft, inbound: Inbound, _ctx: FlowContext) -> Outcome:
+    def accept(_form: FormState, inbound: Inbound, _ctx: FlowContext) -> Outcome:
         if inbound.kind is not InboundKind.TEXT:
             return Rejected(wrong_kind_key(inbound, "common.phone_invalid"))
         phone = normalize_phone(inbound.text)

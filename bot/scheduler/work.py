@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.contact_times import next_allowed_time
 from bot.domain.regions import PROVINCE
-from bot.flows.router import FORMS
+from bot.flows.state import from_row
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
@@ -80,7 +80,7 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     if ctx.now - conversation.updated_at < DRAFT_NUDGE_AFTER:
         # Answers do not move the nudge (bot/scheduler/plans.py): it moves itself to an hour after the last.
         return Later(conversation.updated_at + DRAFT_NUDGE_AFTER, "citizen came back")
-    if conversation.flow not in FORMS:
+    if from_row(conversation.flow, conversation.step, conversation.data).form is None:
         return Dropped("no draft in progress")
     allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
     if allowed > ctx.now:
@@ -97,7 +97,7 @@ def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Resul
         return Dropped("no draft")
     if ctx.now - conversation.updated_at < DRAFT_EXPIRES_AFTER:
         return Later(conversation.updated_at + DRAFT_EXPIRES_AFTER, "conversation active")  # as the nudge
-    if conversation.flow not in FORMS and "draft" not in conversation.data:
+    if not from_row(conversation.flow, conversation.step, conversation.data).has_draft:
         return Dropped("no draft")
     save_conversation(session, contact_id=item.contact_id, flow="menu", step="", data={},
                       now=conversation.updated_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
+from bot.flows.state import ConversationState, from_row
 from bot.i18n import load_catalog
 from storage.models import Contact, Conversation, Request
 from tests.helpers.chat import Chat
@@ -100,7 +101,7 @@ def test_batal_asks_first_then_clears_the_draft(chat: Chat, runtime) -> None:
     assert T.text("id", "cancel.done") in chat.text and "menu:resume" not in chat.choice_ids
     with Session(runtime.db) as session:
         conversation = session.exec(select(Conversation)).one()
-        assert conversation.flow == "menu" and "answers" not in conversation.data
+        assert from_row(conversation.flow, conversation.step, conversation.data) == ConversationState()
 
 
 def test_menu_keeps_draft_and_resume_continues_it(chat: Chat) -> None:

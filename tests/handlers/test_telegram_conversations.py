@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 
 from bot.config import Settings
 from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
+from bot.flows.state import from_row
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, ProcessedInbound, Request
 from tests.helpers.chat import TICKET
@@ -178,8 +179,8 @@ async def test_voice_note_and_edit_are_answered_and_the_draft_is_kept(
 async def test_deep_link_from_a_poster_fills_the_region(citizen: TelegramCitizen, line: TelegramLine) -> None:
     texts = await citizen.send("/start lapor_kota-serang")
     assert texts[0].startswith("Halo!") and texts[-1] == _t(line, "sighting.ask_group")
-    flow, _step, data = _state(line.runtime)
-    assert flow == "report_sighting" and data["answers"] == {"region": "kota-serang"}
+    state = from_row(*_state(line.runtime))
+    assert state.flow == "report_sighting" and state.form.answers == {"region": "kota-serang"}
 
 
 async def test_group_is_asked_to_write_in_private_and_nothing_is_stored(line: TelegramLine) -> None:

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from bot.domain.regions import BANTEN_BOX, REGION_CODES, load_regions
 from bot.flows import router
-from bot.flows.base import ConversationState, EraseMyData, FlowContext, StepResult, SubmitRequest
-from bot.flows.form import EDIT
+from bot.flows.base import EraseMyData, FlowContext, StepResult, SubmitRequest
+from bot.flows.state import EDIT, ConversationState, Side, from_row, to_row
 from bot.i18n import load_catalog
 from bot.messages import Channel, Choice, Inbound, InboundKind, Location, Reply
 
@@ -103,27 +103,28 @@ def random_inbound(data: st.DataObject, offered: tuple[Choice, ...]) -> tuple[st
 
 
 def held_answers(state: ConversationState) -> Iterator[tuple[str, frozenset[str]]]:
-    """(form, answered keys) for the open form, a draft behind the menu, and a form a side question returns to."""
-    if state.flow in router.FORMS:
-        yield state.flow, frozenset(state.data.get("answers", {}))
-    for key in ("draft", "return"):
-        snapshot = state.data.get(key)
-        if isinstance(snapshot, dict):
-            yield from held_answers(ConversationState(snapshot["flow"], snapshot["step"], snapshot["data"]))
+    """(form, answered keys) for the open form (also under a side question) and the drafts behind the menu."""
+    for form in (state.form, *state.drafts):
+        if form is not None:
+            yield form.name, frozenset(form.answers)
 
 
 def allowed_removals(before: ConversationState, sent: tuple[str, object]) -> dict[str, frozenset[str] | None]:
     """What this step may drop explicitly, per form (None: everything of that form)."""
-    kind, value = sent
     allowed: dict[str, frozenset[str] | None] = {}
-    if before.flow in router.FORMS and before.step == EDIT:
-        allowed[before.flow] = None  # "which answer to change?": the chosen one (and its dependants) go
-    if before.flow == "report_sighting" and before.step == "category":
-        allowed[before.flow] = frozenset({"group"})  # "Kembali" to the group question
-    if before.flow == "report_sighting" and before.step == "consent":
-        allowed[before.flow] = frozenset({"phone"})  # declined consent: reported without a way to reach them
-    if before.flow == "cancel":
-        allowed[before.data["return"]["flow"]] = None  # "Ya, batalkan": that form, and only that form
+    form = before.form
+    if form is None:
+        return allowed
+    if before.side is Side.CANCEL:
+        allowed[form.name] = None  # "Ya, batalkan": that form, and only that form
+    elif before.side is not None:
+        return allowed
+    elif form.step == EDIT:
+        allowed[form.name] = None  # "which answer to change?": the chosen one (and its dependants) go
+    elif form.name == "report_sighting" and form.step == "category":
+        allowed[form.name] = frozenset({"group"})  # "Kembali" to the group question
+    elif form.name == "report_sighting" and form.step == "consent":
+        allowed[form.name] = frozenset({"phone"})  # declined consent: reported without a way to reach them
     return allowed
 
 
@@ -133,7 +134,8 @@ def check_step(before: ConversationState, sent: tuple[str, object], result: Step
     for reply in (o for o in outputs if isinstance(o, Reply)):
         assert reply.text.strip(), "an empty message would be refused by every platform"
         assert all(len(c.id.encode()) <= 64 for c in reply.choices), "Telegram's callback_data limit"
-    json.dumps(result.state.data)  # the conversation row stores it as JSON
+    flow, step, data = to_row(result.state)
+    assert from_row(flow, step, json.loads(json.dumps(data))) == result.state  # the row holds it, as JSON
     if any(isinstance(o, EraseMyData) for o in outputs):
         return  # confirmed erasure: nothing is kept on purpose
     submitted = [o for o in outputs if isinstance(o, SubmitRequest)]
@@ -142,14 +144,14 @@ def check_step(before: ConversationState, sent: tuple[str, object], result: Step
     for flow, keys in held_answers(before):
         if flow in allowed and allowed[flow] is None:
             continue
-        if submitted and before.flow == flow:
+        if submitted and before.form is not None and before.form.name == flow:
             applicable = router.FORMS[flow].applicable_answers(dict.fromkeys(keys))
             assert set(applicable) <= set(submitted[0].answers), "an answer was left out of the report"
             continue
         may_drop = allowed.get(flow) or frozenset()
         assert any(f == flow and keys - may_drop <= later for f, later in after), (
             f"answers of {flow} lost: before {sorted(keys)}, after {[(f, sorted(k)) for f, k in after]}, "
-            f"message {sent!r:.80}, state {before.flow}/{before.step}"
+            f"message {sent!r:.80}, state {before.flow}/{before.form.step if before.form else ''}"
         )
 
 
@@ -162,7 +164,7 @@ def test_every_step_survives_any_message_and_keeps_answers(data: st.DataObject, 
     for n, planned in enumerate(steps):
         offered = next((r.choices for r in reversed(result.outputs) if isinstance(r, Reply) and r.choices), ())
         sent = planned or random_inbound(data, offered)
-        before = ConversationState(result.state.flow, result.state.step, json.loads(json.dumps(result.state.data)))
+        before = result.state
         result = router.handle(result.state, _inbound(*sent, n), CTX, first_contact=first_contact and n == 0)
         check_step(before, sent, result)
 
@@ -177,7 +179,7 @@ def test_deep_link_and_side_questions_keep_a_half_filled_form(data: st.DataObjec
         result = router.handle(result.state, _inbound(*sent, n), CTX)
     command = data.draw(st.sampled_from(["/start lapor_kota-serang", "/start konseling_kab-lebak", "/start lapor",
                                          "/start", "menu", "lapor", "konseling", "status", "bahasa", "batal"]))
-    before = ConversationState(result.state.flow, result.state.step, json.loads(json.dumps(result.state.data)))
+    before = result.state
     result = router.handle(result.state, _inbound("text", command, 99), CTX)
     check_step(before, ("text", command), result)
 
@@ -187,10 +189,10 @@ def test_a_deep_link_while_a_form_is_half_filled_keeps_it() -> None:
     state = router.start_conversation(ConversationState(), CTX).state
     for n, sent in enumerate(COUNSELING[:5]):
         state = router.handle(state, _inbound(*sent, n), CTX).state
-    answers = dict(state.data["answers"])
+    answers = dict(state.form.answers)
     result = router.handle(state, _inbound("text", "/start lapor_kota-serang", 50), CTX)
-    assert result.state.flow == "report_sighting" and result.state.data["answers"] == {"region": "kota-serang"}
-    assert result.state.data["draft"]["data"]["answers"] == answers  # waiting behind the menu
+    assert result.state.flow == "report_sighting" and result.state.form.answers == {"region": "kota-serang"}
+    assert result.state.draft_of("request_counseling").answers == answers  # waiting behind the menu
     menu = router.handle(result.state, _inbound("text", "menu", 51), CTX)
     assert menu.outputs[-1].choices[0].id == "menu:resume"
 
@@ -200,10 +202,10 @@ def test_cancelling_one_form_keeps_the_other_forms_draft() -> None:
     state = router.start_conversation(ConversationState(), CTX).state
     for n, sent in enumerate(COUNSELING[:4]):
         state = router.handle(state, _inbound(*sent, n), CTX).state
-    counseling = dict(state.data["answers"])
+    counseling = dict(state.form.answers)
     for n, sent in enumerate([("text", "lapor"), ("choice", "grp:anak"), ("text", "batal"), ("choice", "cancel:yes")]):
         state = router.handle(state, _inbound(*sent, 10 + n), CTX).state
-    assert state.flow == "menu" and state.data["draft"]["data"]["answers"] == counseling
+    assert state.flow == "menu" and state.draft_of("request_counseling").answers == counseling
 
 
 def test_a_twenty_thousand_digit_message_is_a_reprompt_not_a_crash() -> None:
@@ -216,4 +218,4 @@ def test_a_twenty_thousand_digit_message_is_a_reprompt_not_a_crash() -> None:
 def test_every_region_code_has_a_deep_link() -> None:
     for code in REGION_CODES:
         result = router.handle(ConversationState(), _inbound("text", f"/start lapor_{code}", 1), CTX)
-        assert result.state.data["answers"] == {"region": code}
+        assert result.state.form.answers == {"region": code}

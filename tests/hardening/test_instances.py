@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 
 from bot.config import Settings
 from bot.engine import utc_now
+from bot.flows.state import from_row
 from bot.runtime import Runtime, build_runtime
 from storage import due_work
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request, RequestEvent
@@ -87,8 +88,9 @@ async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_o
     assert {r.status for r in rows} == {"sent"} and len({r.platform_message_id for r in rows}) == len(rows)
     assert len(graph_api.messages) == len(rows)  # each reply reached Meta once: none lost, none twice
     # The two different messages a citizen sent to both instances at the same moment are both in the state.
-    assert len(states) == 10 and all(s.data.get("danger") and s.data["answers"].get("region") == "kota-serang"
-                                     for s in states)
+    forms = [from_row(s.flow, s.step, s.data).form for s in states]
+    assert len(forms) == 10 and all(f is not None and f.danger and f.answers.get("region") == "kota-serang"
+                                    for f in forms)
 
 
 #: Per citizen: three messages each delivered to both instances, then two different ones at the same moment.

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.flows.state import from_row
 from bot.messages import Channel
 from bot.runtime import build_runtime
 from storage import crypto
@@ -120,7 +121,8 @@ def test_oldest_schema_with_data_upgrades_to_head_without_loss(empty_database_ur
         citizen.send("kasemen")
         assert citizen.last[-1].request_location  # the next question: where exactly
         with Session(runtime.db) as session:
-            answers = session.exec(select(Conversation)).one().data["answers"]
+            row = session.exec(select(Conversation)).one()
+            answers = from_row(row.flow, row.step, row.data).form.answers
         assert answers == {**DRAFT["answers"], "kecamatan": answers["kecamatan"]}
     finally:
         runtime.close()
