@@ -21,8 +21,10 @@ from bot.domain.regions import RegionCatalog
 from bot.flows import router
 from bot.flows.base import (
     CaseChoice,
+    EscalateRequest,
     FlowContext,
     EraseMyData,
+    OpenRequest,
     LinkStaff,
     LookupStatus,
     Output,
@@ -35,7 +37,7 @@ from bot.flows.base import (
 )
 from bot.flows.state import ConversationState, from_row, to_row
 from bot.i18n import Catalog
-from bot.messages import Channel, Inbound, Reply
+from bot.messages import Channel, Inbound, InboundKind, Reply
 from bot.observability import count_inbound
 from bot.routing import RoutingTable
 from bot.scheduler.plans import plan_draft_reminders
@@ -43,7 +45,7 @@ from bot.i18n.render import Renderer
 from bot.services.appointments import record_feedback_comment
 from bot.services.case_thread import relay_from_citizen
 from bot.services.citizen_case import handle_case_choice, link_staff_chat
-from bot.services.intake import submit_request
+from bot.services.intake import escalate_request, submit_request
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
 from bot.services.status import status_reply
@@ -54,7 +56,9 @@ from storage.contacts import (
 from storage.models import Contact
 from storage.delivery import release_held_messages
 from storage.outbox import enqueue_messages
+from storage.requests import newest_open_request
 from storage.staff import is_staff_contact
+from bot.understanding import understanding_for
 
 
 def utc_now() -> datetime:
@@ -97,6 +101,7 @@ class ConversationEngine:
         self._clock = clock
         self._numbers = settings.emergency_numbers
         self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
+        self._understanding = understanding_for(catalog, regions)
 
     def start(self, *, channel: Channel, user_id: str, language: str = "") -> EngineResult:
         """Open a conversation (a new web chat session): greeting and menu."""
@@ -122,7 +127,8 @@ class ConversationEngine:
             release_held_messages(session, contact_id=contact.id, now=now)
             conversation = load_conversation(session, contact_id=contact.id)
             before = _state_of(conversation)
-            ctx = self._context(contact.language, is_staff=self._is_staff(session, contact))
+            ctx = self._context(contact.language, is_staff=self._is_staff(session, contact),
+                                open_request=self._open_request(session, contact, before, inbound))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
             plan_draft_reminders(session, contact_id=contact.id, has_draft=result.state.has_draft,
                                  had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
@@ -142,8 +148,17 @@ class ConversationEngine:
             session, channel=channel.value, platform_user_id=user_id, language=language, now=now, known_as=known_as
         )
 
-    def _context(self, language: str, *, is_staff: bool = False) -> FlowContext:
-        return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff)
+    def _context(self, language: str, *, is_staff: bool = False, open_request: OpenRequest | None = None) -> FlowContext:
+        return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff,
+                           self._understanding, open_request)
+
+    @staticmethod
+    def _open_request(session: Session, contact: Contact, state: ConversationState, inbound: Inbound) -> OpenRequest | None:
+        """Text outside a form may be for the counselor of an open case, or danger about a sent request."""
+        if inbound.kind is not InboundKind.TEXT or state.form is not None or contact.id is None:
+            return None
+        found = newest_open_request(session, contact_id=contact.id)
+        return OpenRequest(*found) if found else None
 
     @staticmethod
     def _is_staff(session: Session, contact: Contact) -> bool:
@@ -193,6 +208,11 @@ class ConversationEngine:
                 case StaffAction():
                     yield from run_staff_action(session, contact=contact, action=output, routing=self._routing,
                                                 renderer=self._renderer, now=now)
+                case EscalateRequest():
+                    escalated = escalate_request(session, contact=contact, ticket_code=output.ticket_code,
+                                                 text=output.text, routing=self._routing, renderer=self._renderer,
+                                                 now=now)
+                    yield from (escalated,) if escalated else ()
                 case LinkStaff():
                     yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer,
                                           now=now)

@@ -20,7 +20,7 @@ import holidays
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
+from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES, UNCLASSIFIED
 from bot.domain.regions import PROVINCE, PROVINCE_NAME, REGION_CODES, RegionCatalog, load_regions
 from bot.sla import BusinessCalendar, SlaPolicy, Urgency
 
@@ -144,6 +144,7 @@ class _RoutingFile(_Model):
     business_hours: _BusinessHours
     sighting: _SightingSection
     counseling: _CounselingSection
+    unclassified: _Target = _Target(agency="dinsos", urgency="normal")
 
 
 # --- the table ---------------------------------------------------------------------------------------
@@ -158,6 +159,7 @@ class RoutingTable:
         agencies: Mapping[str, str],
         sighting: Mapping[str, tuple[str, Urgency]],
         counseling: Mapping[str, tuple[str, Urgency]],
+        unclassified: tuple[str, Urgency] = ("dinsos", "normal"),
         sla: SlaPolicy,
         calendar: BusinessCalendar,
         regions: RegionCatalog,
@@ -165,17 +167,18 @@ class RoutingTable:
         self._agencies = dict(agencies)
         self._sighting = dict(sighting)
         self._counseling = dict(counseling)
+        self._unclassified = unclassified
         self._regions = regions
         self.sla = sla
         self.calendar = calendar
 
     def route_sighting(self, category: str, region: str | None) -> Route:
         """Queue and urgency of a PMKS sighting; KeyError for an unknown category."""
-        return self._route(*self._sighting[category], region)
+        return self._route(*(self._unclassified if category == UNCLASSIFIED else self._sighting[category]), region)
 
     def route_counseling(self, topic: str, region: str | None) -> Route:
         """Queue and urgency of a counseling request; KeyError for an unknown topic."""
-        return self._route(*self._counseling[topic], region)
+        return self._route(*(self._unclassified if topic == UNCLASSIFIED else self._counseling[topic]), region)
 
     def _route(self, agency: str, urgency: Urgency, region: str | None) -> Route:
         """Unknown or missing regions fall back to the agency's provincial queue, urgency unchanged."""
@@ -211,6 +214,7 @@ def _table(spec: _RoutingFile) -> RoutingTable:
         agencies=spec.agencies,
         sighting=_targets(sighting.default, sighting.rules, "categories", PMKS_CATEGORIES),
         counseling=_targets(counseling.default, counseling.rules, "topics", COUNSELING_TOPICS),
+        unclassified=(spec.unclassified.agency, spec.unclassified.urgency),
         sla=SlaPolicy(
             urgent_claim_hours=spec.sla.urgent.claim_hours,
             urgent_first_contact_hours=spec.sla.urgent.first_contact_hours,
@@ -277,6 +281,8 @@ def _cross_checks(spec: _RoutingFile) -> Iterator[tuple[_Loc, str]]:
         ("sighting", spec.sighting, "categories", "category"),
         ("counseling", spec.counseling, "topics", "topic"),
     )
+    if spec.unclassified.agency not in spec.agencies:
+        yield ("unclassified", "agency"), f"unknown agency '{spec.unclassified.agency}'"
     for name, section, field, what in sections:
         if section.default.agency not in spec.agencies:
             yield (name, "default", "agency"), f"unknown agency '{section.default.agency}'"

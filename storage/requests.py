@@ -11,7 +11,7 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, select
 
-from storage.models import Queue, Request, RequestEvent
+from storage.models import ASSIGNED_STATUSES, OPEN_STATUSES, CaseMessage, Queue, Request, RequestEvent
 from storage.response_times import record_event
 
 TICKET_ATTEMPTS = 8
@@ -84,6 +84,17 @@ def find_contact_request(session: Session, *, ticket_code: str, contact_id: int)
     return session.exec(
         select(Request).where(Request.ticket_code == ticket_code, Request.contact_id == contact_id)
     ).first()
+
+
+def newest_open_request(session: Session, *, contact_id: int) -> tuple[str, bool] | None:
+    """(ticket code, whether a counselor has written about it) of the contact's newest open request."""
+    wrote = sa.exists().where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out")
+    row = session.execute(
+        sa.select(Request.ticket_code, sa.and_(Request.status.in_(ASSIGNED_STATUSES), wrote))
+        .where(Request.contact_id == contact_id, Request.status.in_(OPEN_STATUSES))
+        .order_by(Request.id.desc()).limit(1)
+    ).first()
+    return None if row is None else (row[0], bool(row[1]))
 
 
 def get_queue(session: Session, *, code: str) -> Queue | None:

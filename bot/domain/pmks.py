@@ -49,6 +49,9 @@ PMKS_GROUPS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
 
 PMKS_CATEGORIES: tuple[str, ...] = tuple(code for codes in PMKS_GROUPS.values() for code in codes)
 
+#: Category or topic of a request whose words the citizen could not fit to one: staff set it on the request page.
+UNCLASSIFIED = "belum_ditentukan"
+
 #: Counseling topics of DESIGN.md section 3, in the order shown.
 COUNSELING_TOPICS: tuple[str, ...] = (
     "konflik_keluarga",

@@ -7,33 +7,53 @@ platform; what must touch the world is returned as an effect for the engine to a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.domain.regions import RegionCatalog
 from bot.domain.text import normalize
 from bot.flows.state import ConversationState
 from bot.i18n import Catalog
 from bot.messages import Choice, Inbound, InboundKind, Reply
+from bot.understanding import Meanings, Understanding, load_understanding
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """The contact's newest request still open, as the engine found it before the step."""
+
+    ticket_code: str
+    has_thread: bool  # a counselor has written about it: free text goes to them
 
 
 @dataclass(frozen=True, slots=True)
 class FlowContext:
-    """What a flow may know besides the conversation: language, texts, regions, emergency numbers."""
+    """What a flow may know besides the conversation: language, texts, regions, emergency numbers.
+
+    `open_request` is filled by the engine only where a flow needs it (free text outside a form).
+    """
 
     language: str
     catalog: Catalog
     regions: RegionCatalog
     numbers: Mapping[str, str]
     is_staff: bool = False  # a Telegram chat linked to a staff account: staff commands work
+    understanding: Understanding = field(default_factory=load_understanding)
+    open_request: OpenRequest | None = None
 
     def t(self, key: str, **params: Any) -> str:
         return self.catalog.text(self.language, key, **{**self.numbers, **params})
 
     def with_language(self, language: str) -> FlowContext:
-        return FlowContext(language, self.catalog, self.regions, self.numbers, self.is_staff)
+        return replace(self, language=language)
+
+    def hear(self, inbound: Inbound, *, answering_where: bool = False) -> Meanings | None:
+        """What a typed message means; None for a press, a pin, a photo."""
+        if inbound.kind is not InboundKind.TEXT or not inbound.text.strip():
+            return None
+        return self.understanding.read(inbound.text, answering_where=answering_where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +110,14 @@ class EraseMyData:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalateRequest:
+    """Danger written after a request was sent: mark it urgent, alert its coordinators, say so."""
+
+    ticket_code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class StaffAction:
     """A staff member's action from their linked chat: queue, cases, claim, message, note, close."""
 
@@ -98,7 +126,8 @@ class StaffAction:
     text: str = ""
 
 
-Effect = StaffAction | SubmitRequest | LookupStatus | SetLanguage | CaseChoice | RelayToCase | LinkStaff | ShowMyData | EraseMyData
+Effect = (StaffAction | SubmitRequest | LookupStatus | SetLanguage | CaseChoice | RelayToCase | LinkStaff | ShowMyData
+          | EraseMyData | EscalateRequest)
 Output = Reply | Effect
 
 
@@ -110,11 +139,13 @@ class StepResult:
     outputs: tuple[Output, ...] = ()
 
 
-def match_choice(inbound: Inbound, choices: Sequence[Choice]) -> Choice | None:
+def match_choice(inbound: Inbound, choices: Sequence[Choice], *, typos: bool = True) -> Choice | None:
     """The offered choice the citizen meant: a pressed id, a typed number, or a typed label.
 
-    Typed labels are matched tolerantly ("anak jalanan", "Anak Jalanan.", "anak jalana") because
-    many citizens type instead of pressing, and WhatsApp's numbered-text fallback relies on it.
+    A typed label is matched whole, with a typo or two ("anak jalana", "Anak Jalanan."), because
+    WhatsApp's numbered-text fallback relies on it; never a label found inside a longer sentence
+    ("butuh bantuan makanan" is not the "Bantuan" button): the understanding step reads sentences.
+    `typos=False` where labels differ by a word that matters: "kab tangerang" is not "Kota Tangerang".
     """
     if inbound.kind is InboundKind.CHOICE:
         return next((c for c in choices if c.id == inbound.choice), None)
@@ -129,12 +160,16 @@ def match_choice(inbound: Inbound, choices: Sequence[Choice]) -> Choice | None:
         return choices[index] if 0 <= index < len(choices) else None
     labels = {c.id: normalize(c.label) for c in choices}
     exact = [c for c in choices if labels[c.id] == typed]
-    if exact:
-        return exact[0]
-    best = process.extract(typed, labels, scorer=fuzz.WRatio, limit=2, score_cutoff=86)
-    if len(best) == 1 or (len(best) == 2 and best[0][1] - best[1][1] >= 5):
-        return next(c for c in choices if c.id == best[0][2])
+    if exact or not typos:
+        return exact[0] if exact else None
+    scored = sorted(((fuzz.ratio(typed, label), c) for c in choices if (label := labels[c.id])),
+                    key=lambda pair: -pair[0])
+    if scored and scored[0][0] >= _TYPED_LABEL and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 5):
+        return scored[0][1]
     return None
+
+
+_TYPED_LABEL = 88.0  # "anak jalana" for "Anak jalanan"; a different word of the same length stays out
 
 
 def is_stale_choice(inbound: Inbound, choices: Sequence[Choice]) -> bool:

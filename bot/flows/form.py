@@ -4,6 +4,11 @@ Steps are data (`Step`), so a flow file reads as its table of questions. The nex
 the first one that applies and has no answer yet; changing an answer from the summary removes it
 (and what depends on it), so the citizen is asked again and then lands back on the summary, with
 every other answer kept. Every call returns a new `FormState`; none changes the one it was given.
+
+Typed answers go through the understanding step: a story fills every answer it states, two close
+meanings are asked about ("Maksud Anda ...?"), a greeting is answered warmly, and a second answer in a
+row that is not understood is taken as the citizen wrote it where a step can (the category becomes
+"belum ditentukan" for staff to set) or is met with plainer guidance, never a second "belum mengerti".
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.flows import clarify
 from bot.flows.base import FlowContext, Output, SubmitRequest, is_stale_choice, match_choice, unmatched_key
-from bot.flows.state import EDIT, SUMMARY, FormState
-from bot.messages import Choice, Inbound, Reply
+from bot.flows.state import EDIT, SUMMARY, Clarification, FormState
+from bot.messages import Choice, Inbound, InboundKind, Reply
+from bot.understanding import OUTSIDE, Meanings
+
+#: Answers not understood in a row before a step takes the words as they are (or guides more plainly).
+PATIENCE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,7 @@ class Accepted:
 class Rejected:
     key: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    understood: bool = True  # False: we did not understand the answer (counts towards PATIENCE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +48,20 @@ class Redisplay:
     scratch: Mapping[str, Any]
 
 
-Outcome = Accepted | Rejected | Redisplay
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """Two or three close meanings: ask which, with buttons; `note_key` is said first."""
+
+    clarification: Clarification
+    note_key: str = ""
+    note_params: Mapping[str, Any] = field(default_factory=dict)
+
+
+Outcome = Accepted | Rejected | Redisplay | Ask
+
+
+def not_understood(key: str) -> Rejected:
+    return Rejected(key, understood=False)
 
 
 def _always(_answers: Mapping[str, Any]) -> bool:
@@ -46,7 +70,11 @@ def _always(_answers: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One question. `name` is the answer key it fills; `edit_clears` is what changing it removes."""
+    """One question. `name` is the answer key it fills; `edit_clears` is what changing it removes.
+
+    `take_as_is` turns words not understood twice into an answer (the category "belum ditentukan",
+    the region "unknown" with the words kept); steps without it guide by number instead.
+    """
 
     name: str
     prompt: Callable[[FormState, FlowContext], Reply]
@@ -54,6 +82,8 @@ class Step:
     applies: Callable[[Mapping[str, Any]], bool] = _always
     label_key: str = ""  # shown in the "what to change" list; empty when not offered there
     edit_clears: tuple[str, ...] = ()
+    take_as_is: Callable[[FormState, str, FlowContext], Accepted] | None = None
+    asks_where: bool = False  # answers name places: read them as places ("curug" alone counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +96,26 @@ class FormStep:
 
 @dataclass(frozen=True, slots=True)
 class FormFlow:
+    """A form; `from_story` reads the answers a message states, `opening` names the steps whose text
+    is kept as the story itself (the first question, where citizens tell what happened)."""
+
     name: str
     kind: str
     steps: tuple[Step, ...]
     summary: Callable[[Mapping[str, Any], FlowContext], str]
+    from_story: Callable[[Meanings, FlowContext, bool], dict[str, Any]]
+    opening: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ("region_said",)  # answers no step asks but the request keeps
 
-    def start(self, ctx: FlowContext, answers: Mapping[str, Any] | None = None, *, danger: bool = False) -> FormStep:
-        """Begin the form, optionally with answers already known (a deep link's region)."""
-        return self.advance(FormState(self.name, "", answers or {}, danger=danger), ctx)
+    def start(self, ctx: FlowContext, answers: Mapping[str, Any] | None = None, *, danger: bool = False,
+              before: tuple[Output, ...] = ()) -> FormStep:
+        """Begin the form, optionally with answers already known (a deep link's region, a story's)."""
+        return self.advance(FormState(self.name, "", answers or {}, danger=danger), ctx, before)
 
     def prompt(self, form: FormState, ctx: FlowContext) -> Reply:
         """The current question again, for a resumed or interrupted conversation."""
+        if form.clarify is not None:
+            return clarify.clarify_reply(form.clarify, ctx)
         if form.step == SUMMARY:
             return self._summary_reply(form, ctx)
         if form.step == EDIT:
@@ -84,6 +123,8 @@ class FormFlow:
         return self._step(form.step).prompt(form, ctx)
 
     def handle(self, form: FormState, inbound: Inbound, ctx: FlowContext) -> FormStep:
+        if form.clarify is not None:
+            return self._on_clarify(form, form.clarify, inbound, ctx)
         if form.step == SUMMARY:
             return self._on_summary(form, inbound, ctx)
         if form.step == EDIT:
@@ -92,31 +133,124 @@ class FormFlow:
         prompt = step.prompt(form, ctx)
         if is_stale_choice(inbound, prompt.choices):
             return reprompt(form, ctx, prompt, "common.stale_choice")
+        heard = ctx.hear(inbound, answering_where=step.asks_where)
         outcome = step.accept(form, inbound, ctx)
+        if isinstance(outcome, Rejected) and heard is not None and heard.only_courtesy:
+            # "makasih", "halo" between answers: no error, the question again. ("pagi" at the time question
+            # is an answer, which is why the step is asked first.)
+            return FormStep(form, (Reply(ctx.t("common.thanks_back" if heard.thanks else "common.greeting_back")),
+                                   prompt))
+        if isinstance(outcome, Rejected) and not outcome.understood:
+            if stated := self._stated_elsewhere(form, step, heard, ctx):  # "kab tangerang" at "who?": noted
+                return self._noted(form.answered(stated), ctx)
+            return self._missed(form, step, prompt, outcome, inbound, ctx)
         if isinstance(outcome, Rejected):
             return reprompt(form, ctx, prompt, outcome.key, outcome.params)
         if isinstance(outcome, Redisplay):
             shown = replace(form, scratch=outcome.scratch)
             return FormStep(shown, (step.prompt(shown, ctx),))
+        if isinstance(outcome, Ask):
+            stated = self._also_stated(form, step, Accepted({}), heard, ctx)
+            return self.ask(replace(form, answers={**form.answers, **stated}), outcome, ctx)
+        answers = {**outcome.answers, **self._also_stated(form, step, outcome, heard, ctx)}
         notes = (Reply(ctx.t(outcome.note_key)),) if outcome.note_key else ()
-        return self.advance(form.answered(outcome.answers, outcome.removes), ctx, notes)
+        return self.advance(form.answered(answers, outcome.removes), ctx, notes, heard)
+
+    def ask(self, form: FormState, outcome: Ask, ctx: FlowContext, before: tuple[Output, ...] = ()) -> FormStep:
+        """Show "Maksud Anda ...?" for the current step; the form waits on it."""
+        asking = replace(form, clarify=outcome.clarification)
+        note = (Reply(ctx.t(outcome.note_key, **outcome.note_params)),) if outcome.note_key else ()
+        return FormStep(asking, (*before, *note, clarify.clarify_reply(outcome.clarification, ctx)))
 
     def applicable_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Only the answers of steps that apply: a phone typed before choosing "anonim" is dropped."""
-        keep = {s.name for s in self.steps if s.applies(answers)}
+        keep = {s.name for s in self.steps if s.applies(answers)} | set(self.kept)
         return {k: v for k, v in answers.items() if k in keep}
 
-    def advance(self, form: FormState, ctx: FlowContext, before: tuple[Output, ...] = ()) -> FormStep:
-        """Move to the first step that applies and has no answer yet, or to the summary, and ask it."""
+    def advance(self, form: FormState, ctx: FlowContext, before: tuple[Output, ...] = (),
+                heard: Meanings | None = None) -> FormStep:
+        """Move to the first step that applies and has no answer yet, or to the summary, and ask it.
+
+        When the message that got us here has close meanings for that question ("pengemis di serang"
+        before "which region?"), the question is "Maksud Anda ...?" at once.
+        """
         step = self._next_step(form.answers)
         moved = form.at(step.name if step else SUMMARY)
+        asked = close_meaning_for(moved.step, heard) if heard is not None else None
+        if asked is not None:
+            return self.ask(moved, Ask(asked), ctx, before)
         return FormStep(moved, (*before, self.prompt(moved, ctx)))
+
+    def current_step(self, form: FormState) -> Step | None:
+        return next((s for s in self.steps if s.name == form.step), None)
 
     def _step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
 
     def _next_step(self, answers: Mapping[str, Any]) -> Step | None:
         return next((s for s in self.steps if s.applies(answers) and s.name not in answers), None)
+
+    def _stated_elsewhere(self, form: FormState, step: Step, heard: Meanings | None, ctx: FlowContext) -> dict[str, Any]:
+        """Answers to other questions in words that do not answer this one: kept, not lost."""
+        if heard is None:
+            return {}
+        stated = self.from_story(heard, ctx, False)
+        return {k: v for k, v in stated.items() if k not in form.answers and k != step.name}
+
+    def _noted(self, form: FormState, ctx: FlowContext) -> FormStep:
+        """"Dicatat", and the question still open asked again (or what the form now needs)."""
+        return self.advance(form, ctx, (Reply(ctx.t("common.noted")),))
+
+    def _also_stated(self, form: FormState, step: Step, outcome: Accepted, heard: Meanings | None,
+                     ctx: FlowContext) -> dict[str, Any]:
+        """Answers to later questions that the same message states clearly, never overwriting one."""
+        if heard is None:
+            return {}
+        stated = self.from_story(heard, ctx, step.name in self.opening)
+        known = {*form.answers, *outcome.answers}
+        extra = {k: v for k, v in stated.items() if k not in known and k not in outcome.removes}
+        region = outcome.answers.get("region", form.answers.get("region", extra.get("region")))
+        if "kecamatan" in extra and ctx.regions.kecamatan(extra["kecamatan"]).region != region:
+            del extra["kecamatan"]
+        return extra
+
+    def _missed(self, form: FormState, step: Step, prompt: Reply, outcome: Rejected, inbound: Inbound,
+                ctx: FlowContext) -> FormStep:
+        """Not understood: say so once; the second time, take the words or guide more plainly."""
+        said = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
+        unheard = [*form.scratch.get("unheard", ()), *([said] if said else [])]
+        missed = replace(form.missed(), scratch={**form.scratch, "unheard": unheard})
+        if missed.misses < PATIENCE:
+            return reprompt(missed, ctx, prompt, outcome.key, outcome.params)
+        if step.take_as_is is not None and said:
+            taken = step.take_as_is(form, "\n".join(unheard), ctx)
+            notes = (Reply(ctx.t(taken.note_key)),) if taken.note_key else ()
+            return self.advance(form.answered(taken.answers, taken.removes), ctx, notes)
+        return reprompt(missed, ctx, prompt, "common.pick_by_number")
+
+    def _on_clarify(self, form: FormState, asked: Clarification, inbound: Inbound, ctx: FlowContext) -> FormStep:
+        reply = clarify.clarify_reply(asked, ctx)
+        choice = match_choice(inbound, reply.choices)
+        if choice is None and inbound.kind is InboundKind.TEXT:
+            plain = replace(form, clarify=None)
+            step = self._step(form.step)
+            outcome = step.accept(plain, inbound, ctx)
+            if isinstance(outcome, Rejected) and not outcome.understood:
+                heard = ctx.hear(inbound, answering_where=step.asks_where)
+                if stated := self._stated_elsewhere(form, step, heard, ctx):  # the options stay open
+                    noted = replace(form.answered(stated), clarify=asked)
+                    return FormStep(noted, (Reply(ctx.t("common.noted")), reply))
+            return self.handle(plain, inbound, ctx)  # a new answer to the same question
+        if choice is None:
+            return reprompt(form, ctx, reply, unmatched_key(inbound, reply.choices))
+        plain = replace(form, clarify=None)
+        code = clarify.picked(choice.id, asked)
+        if code is None:  # "Bukan, pilih sendiri": the usual question with every option
+            return FormStep(plain, (self.prompt(plain, ctx),))
+        if asked.slot == "region" and code == OUTSIDE:
+            note = Reply(ctx.t("common.outside_banten", place=asked.said or ctx.t("common.outside_banten_option")))
+            return FormStep(plain, (note, self.prompt(plain, ctx)))
+        return self.advance(plain.answered(clarify.answers_for(asked.slot, code, ctx)), ctx)
 
     def _summary_reply(self, form: FormState, ctx: FlowContext) -> Reply:
         text = self.summary(self.applicable_answers(form.answers), ctx)
@@ -127,9 +261,10 @@ class FormFlow:
 
     def _on_summary(self, form: FormState, inbound: Inbound, ctx: FlowContext) -> FormStep:
         prompt = self._summary_reply(form, ctx)
-        picked = match_choice(inbound, prompt.choices)
+        picked = match_choice(inbound, prompt.choices) or _typed_yes_no(inbound, prompt, ctx)
         if picked is None:
-            return reprompt(form, ctx, prompt, unmatched_key(inbound, prompt.choices))
+            return self._missed(form, _SUMMARY_STEP, prompt, not_understood(unmatched_key(inbound, prompt.choices)),
+                                inbound, ctx)
         if picked.id == "confirm:edit":
             editing = form.at(EDIT)
             return FormStep(editing, (self._edit_reply(editing, ctx),))
@@ -152,6 +287,30 @@ class FormFlow:
             return self.advance(form, ctx)
         step = self._step(picked.id.removeprefix("edit:"))
         return self.advance(form.answered({}, removes=(step.name, *step.edit_clears)), ctx)
+
+
+_SLOT_OF_STEP = {"group": "category", "category": "category", "topic": "topic", "region": "region"}
+
+
+def close_meaning_for(step: str, heard: Meanings) -> Clarification | None:
+    """The message's close meanings for the question `step` asks, when it is one a story answers."""
+    slot = _SLOT_OF_STEP.get(step)
+    if slot is None:
+        return None
+    said = heard.outside.title() if slot == "region" else heard.text
+    return clarify.offer(slot, getattr(heard, slot), heard, said)
+
+
+_SUMMARY_STEP = Step(SUMMARY, lambda _f, _c: Reply(""), lambda _f, _i, _c: Rejected(""))
+
+
+def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice | None:
+    """"iya"/"sudah benar" sends, "ubah"/"salah" changes: the summary's buttons, typed."""
+    if inbound.kind is not InboundKind.TEXT:
+        return None
+    answer = ctx.understanding.options(inbound.text, "answer").clear()
+    index = {"yes": 0, "no": 1}.get(answer or "")
+    return prompt.choices[index] if index is not None else None
 
 
 def reprompt(form: FormState, ctx: FlowContext, prompt: Reply, key: str,

@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
-from bot.domain.pmks import PMKS_CATEGORIES, PMKS_GROUPS, group_of
+from bot.domain.pmks import PMKS_GROUPS, UNCLASSIFIED, group_of
 from bot.domain.regions import in_banten
-from bot.domain.text import normalize
+from bot.domain.text import MAX_FREE_TEXT
+from bot.flows import clarify
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, FormFlow, Outcome, Rejected, Step
+from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Rejected, Step, not_understood
 from bot.flows.state import FormState
 from bot.flows.steps import (
     accept_text,
     free_text_step,
     kecamatan_step,
+    not_picked,
     option_step,
     phone_step,
     region_step,
+    typed_choice,
     wrong_kind_key,
 )
+from bot.flows.story import SIGHTING, answers_from
 from bot.flows.summary import place_line, region_line
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
@@ -30,34 +32,11 @@ def _group_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice(f"grp:{g}", ctx.t(f"pmks_group.{g}")) for g in PMKS_GROUPS]
 
 
-def _typed_category(text: str, ctx: FlowContext) -> str | None:
-    """A category typed straight away ("pengemis", "lansia terlantar") skips the group question.
-
-    Whole-phrase similarity, not partial: "anak" alone must stay a group, not become the first
-    category that starts with it. Everyday names ("anjal", "manula") come from the catalog.
-    """
-    typed = _plain(text)
-    names: list[tuple[str, str]] = []
-    for code in PMKS_CATEGORIES:
-        names.append((_plain(ctx.t(f"pmks.{code}")), code))
-        names.extend((_plain(alias), code) for alias in ctx.catalog.words_all_languages(f"pmks_alias.{code}"))
-    best = process.extractOne(typed, [n for n, _ in names], scorer=fuzz.ratio, score_cutoff=85)
-    return names[best[2]][1] if best else None
-
-
-def _plain(text: str) -> str:
-    # "terlantar" is how most people spell the standard "telantar".
-    return normalize(text).replace("terlantar", "telantar")
-
-
 def _accept_group(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    # A typed category ("anak jalanan") is more precise than the group it resembles ("Anak").
-    if inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
-        return Accepted({"group": group_of(category), "category": category})
     picked = match_choice(inbound, _group_choices(form, ctx))
     if picked is not None:
         return Accepted({"group": picked.id.removeprefix("grp:")})
-    return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+    return _category_in_words(inbound, ctx)
 
 
 def _category_choices(form: FormState, ctx: FlowContext) -> list[Choice]:
@@ -67,13 +46,30 @@ def _category_choices(form: FormState, ctx: FlowContext) -> list[Choice]:
 
 def _accept_category(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
     picked = match_choice(inbound, _category_choices(form, ctx))
-    if picked is None and inbound.kind is InboundKind.TEXT and (category := _typed_category(inbound.text, ctx)):
-        return Accepted({"group": group_of(category), "category": category})
     if picked is None:
-        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+        return _category_in_words(inbound, ctx)
     if picked.id == "cat:back":
         return Accepted({}, removes=("group",))
     return Accepted({"category": picked.id.removeprefix("cat:")})
+
+
+def _category_in_words(inbound: Inbound, ctx: FlowContext) -> Outcome:
+    """"anjal", "orang gila", "ada anak kecil ngemis di lampu merah": the category they state."""
+    heard = ctx.hear(inbound)
+    if heard is None:
+        return not_picked(inbound)
+    category = clarify.settled(heard.category, heard)
+    if category is not None:
+        return Accepted({"group": group_of(category), "category": category})
+    if asked := clarify.offer("category", heard.category, heard):
+        return Ask(asked)
+    return not_understood("common.pick_one")
+
+
+def _category_as_said(form: FormState, said: str, _ctx: FlowContext) -> Accepted:
+    """Twice not understood: staff read the words and set the category on the request page."""
+    story = {} if form.answers.get("description") else {"description": said[:MAX_FREE_TEXT]}
+    return Accepted({"group": UNCLASSIFIED, "category": UNCLASSIFIED, **story}, note_key="sighting.category_as_said")
 
 
 def _place_prompt(_form: FormState, ctx: FlowContext) -> Reply:
@@ -101,6 +97,8 @@ def _accept_photo(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcom
         return Accepted({"photos": [inbound.photo_ref]})
     if match_choice(inbound, _photo_prompt(form, ctx).choices) is not None:
         return Accepted({"photos": []})
+    if inbound.kind is InboundKind.TEXT and ctx.understanding.options(inbound.text, "answer").clear() == "no":
+        return Accepted({"photos": []})  # "tidak ada", "gak punya"
     return Rejected(wrong_kind_key(inbound, "sighting.photo_expected"))
 
 
@@ -118,15 +116,18 @@ def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
 
 
 def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = match_choice(inbound, _consent_prompt(form, ctx).choices)
+    picked = typed_choice(inbound, _consent_prompt(form, ctx).choices, ctx, "answer", _CONSENT_WORDS)
     if picked is None:
-        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+        return not_picked(inbound)
     if picked.id == "consent:yes":
         return Accepted({"consent": True})
     # Declining still lets the citizen report: the report goes without any way to reach them.
     return Accepted(
         {"consent": False, "contact_mode": "anonymous"}, removes=("phone",), note_key="sighting.consent_declined"
     )
+
+
+_CONSENT_WORDS = {"yes": "consent:yes", "no": "consent:no"}
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
@@ -151,13 +152,15 @@ REPORT_SIGHTING = FormFlow(
     name="report_sighting",
     kind="sighting",
     steps=(
-        Step("group", lambda d, c: Reply(c.t("sighting.ask_group"), tuple(_group_choices(d, c))), _accept_group),
+        Step("group", lambda f, c: Reply(c.t("sighting.ask_group"), tuple(_group_choices(f, c))), _accept_group,
+             take_as_is=_category_as_said),
         Step(
             "category",
-            lambda d, c: Reply(c.t("sighting.ask_category"), tuple(_category_choices(d, c))),
+            lambda f, c: Reply(c.t("sighting.ask_category"), tuple(_category_choices(f, c))),
             _accept_category,
             label_key="sighting.field_category",
             edit_clears=("group",),
+            take_as_is=_category_as_said,
         ),
         region_step(label_key="common.field_region", edit_clears=("kecamatan",)),
         kecamatan_step(label_key="common.field_kecamatan"),
@@ -165,10 +168,13 @@ REPORT_SIGHTING = FormFlow(
         free_text_step("description", "sighting.ask_description", label_key="sighting.field_description"),
         Step("photos", _photo_prompt, _accept_photo, label_key="sighting.field_photo"),
         option_step(
-            "contact_mode", "sighting.ask_contact", _contact_choices, label_key="sighting.field_contact"
+            "contact_mode", "sighting.ask_contact", _contact_choices, label_key="sighting.field_contact",
+            typed=("contact_mode", {m: f"contact:{m}" for m in ("anonymous", "chat", "phone")}),
         ),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_mode") == "phone"),
         Step("consent", _consent_prompt, _accept_consent),
     ),
     summary=_summary,
+    from_story=lambda heard, ctx, as_story: answers_from(SIGHTING, heard, ctx, as_story=as_story),
+    opening=("group", "category"),
 )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.domain.pmks import COUNSELING_TOPICS
-from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, FormFlow, Outcome, Rejected, Step
+from bot.domain.pmks import COUNSELING_TOPICS, UNCLASSIFIED
+from bot.domain.text import MAX_FREE_TEXT
+from bot.flows import clarify
+from bot.flows.base import FlowContext
+from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Rejected, Step, not_understood
 from bot.flows.state import FormState
-from bot.flows.steps import free_text_step, option_step, phone_step, region_step, wrong_kind_key
+from bot.flows.steps import free_text_step, not_picked, option_step, phone_step, region_step, typed_choice
+from bot.flows.story import COUNSELING, answers_from
 from bot.flows.summary import region_line
 from bot.messages import Choice, Inbound, Reply
 
@@ -18,6 +21,30 @@ CONTACT_TIMES: tuple[str, ...] = ("morning", "afternoon", "evening", "anytime")
 
 def _topic_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice(f"topic:{t}", ctx.t(f"topic.{t}")) for t in COUNSELING_TOPICS]
+
+
+def _topic_prompt(form: FormState, ctx: FlowContext) -> Reply:
+    return Reply(ctx.t("counseling.ask_topic"), tuple(_topic_choices(form, ctx)))
+
+
+def _accept_topic(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    """A topic pressed, or said in words ("suami selingkuh", "kecanduan pinjol"); KDRT also shows SAPA 129."""
+    picked = typed_choice(inbound, _topic_choices(form, ctx), ctx)
+    heard = ctx.hear(inbound) if picked is None else None
+    topic = picked.id.removeprefix("topic:") if picked else clarify.settled(heard.topic, heard) if heard else None
+    if topic is not None:
+        return Accepted({"topic": topic}, note_key="counseling.kdrt_sapa" if topic == "kdrt" else "")
+    if heard is None:
+        return not_picked(inbound)
+    if asked := clarify.offer("topic", heard.topic, heard):
+        return Ask(asked)
+    return not_understood("common.pick_one")
+
+
+def _topic_as_said(form: FormState, said: str, _ctx: FlowContext) -> Accepted:
+    """Twice not understood: a counselor reads the words and sets the topic on the request page."""
+    story = {} if form.answers.get("story") else {"story": said[:MAX_FREE_TEXT]}
+    return Accepted({"topic": UNCLASSIFIED, **story}, note_key="counseling.topic_as_said")
 
 
 def _whom_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
@@ -38,9 +65,10 @@ def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
 
 
 def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = match_choice(inbound, _consent_prompt(form, ctx).choices)
+    picked = typed_choice(inbound, _consent_prompt(form, ctx).choices, ctx, "answer",
+                          {"yes": "consent:yes", "no": "consent:no"})
     if picked is None:
-        return Rejected(wrong_kind_key(inbound, "common.pick_one"))
+        return not_picked(inbound)
     if picked.id == "consent:no":
         # Counseling cannot happen without a way to reach the person; say so and let them decide.
         return Rejected("counseling.consent_required")
@@ -68,16 +96,21 @@ REQUEST_COUNSELING = FormFlow(
     name="request_counseling",
     kind="counseling",
     steps=(
-        option_step("topic", "counseling.ask_topic", _topic_choices, label_key="counseling.field_topic"),
+        Step("topic", _topic_prompt, _accept_topic, label_key="counseling.field_topic", take_as_is=_topic_as_said),
         region_step(label_key="common.field_region"),
-        option_step("for_whom", "counseling.ask_whom", _whom_choices, label_key="counseling.field_whom"),
-        option_step("contact_way", "counseling.ask_way", _way_choices, label_key="counseling.field_way"),
+        option_step("for_whom", "counseling.ask_whom", _whom_choices, label_key="counseling.field_whom",
+                    typed=("for_whom", {"self": "whom:self", "family": "whom:family"})),
+        option_step("contact_way", "counseling.ask_way", _way_choices, label_key="counseling.field_way",
+                    typed=("contact_mode", {"chat": "way:chat", "phone": "way:phone"})),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
-        option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time"),
+        option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time",
+                    typed=("contact_time", {t: f"time:{t}" for t in CONTACT_TIMES})),
         free_text_step(
             "story", "counseling.ask_story", label_key="counseling.field_story", optional=True
         ),
         Step("consent", _consent_prompt, _accept_consent),
     ),
     summary=_summary,
+    from_story=lambda heard, ctx, as_story: answers_from(COUNSELING, heard, ctx, as_story=as_story),
+    opening=("topic",),
 )

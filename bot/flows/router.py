@@ -1,8 +1,9 @@
-"""The top of every conversation: commands that work anywhere, danger words, then the active flow.
+"""The top of every conversation: danger first, commands that work anywhere, then the active flow.
 
 Whatever interrupts a form (help, status, language, a look at the menu) keeps the form's answers and
-returns to its question, so nothing a citizen already said is lost. Every function here returns a new
-`ConversationState`; none changes the one it was given.
+returns to its question, so nothing a citizen already said is lost. Free text outside a form is read
+by bot/flows/menu_text.py. Every function here returns a new `ConversationState`; none changes the one
+it was given.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.domain.regions import REGION_CODES
-from bot.domain.text import find_danger_word, normalize
+from bot.domain.text import normalize
 from bot.domain.tickets import looks_like_ticket_code, parse_ticket_code
+from bot.flows import clarify
 from bot.flows.base import (
     CaseChoice,
     EraseMyData,
@@ -20,14 +22,12 @@ from bot.flows.base import (
     LinkStaff,
     LookupStatus,
     Output,
-    RelayToCase,
     SetLanguage,
     ShowMyData,
     StepResult,
     match_choice,
     unmatched_key,
 )
-from bot.flows.form import FormFlow
 from bot.flows.menu import (
     cancel_confirm_reply,
     emergency_reply,
@@ -38,14 +38,14 @@ from bot.flows.menu import (
     menu_reply,
     status_ask_reply,
 )
+from bot.flows.menu_text import FORMS, on_menu_clarification, read_at_menu
 from bot.flows.report_sighting import REPORT_SIGHTING
 from bot.flows.request_counseling import REQUEST_COUNSELING
 from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
 from bot.flows.state import ConversationState, FormState, Side
-from bot.flows.steps import wrong_kind_key
+from bot.flows.steps import typed_choice, wrong_kind_key
 from bot.messages import Inbound, InboundKind, Reply
 
-FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
 _MENU_FORMS = {"menu:lapor": REPORT_SIGHTING.name, "menu:konseling": REQUEST_COUNSELING.name}
 _DEEP_LINKS = {"lapor": REPORT_SIGHTING.name, "konseling": REQUEST_COUNSELING.name}
 
@@ -80,15 +80,15 @@ def start_conversation(state: ConversationState, ctx: FlowContext) -> StepResult
 def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, first_contact: bool = False) -> StepResult:
     """One step of a conversation: safety first, then commands, then the active flow.
 
-    A contact's very first message is greeted; if it is not already a command or a menu choice
-    ("halo", a sticker), the greeting and the menu are the whole answer.
+    A contact's very first message is greeted, and then read as if typed at the menu: a story there
+    opens its form at once. Danger in a form marks it urgent; outside a form it is a cry for help,
+    which bot/flows/menu_text.py answers with an urgent form or by marking the open request urgent.
     """
     before: tuple[Output, ...] = ()
-    if inbound.kind is InboundKind.TEXT and find_danger_word(
-        inbound.text, ctx.catalog.words_all_languages("danger.words")
-    ):
-        state = _with_danger(state)
-        before = (emergency_reply(ctx),)
+    heard = ctx.hear(inbound)
+    if heard is not None and heard.danger is not None and state.form is not None and state.staff_input is None:
+        state = replace(state, form=replace(state.form, danger=True))
+        before = (emergency_reply(ctx), Reply(ctx.t("safety.in_form")))
     if inbound.kind is InboundKind.CHOICE and inbound.choice.startswith(CASE_CHOICE_PREFIXES):
         return StepResult(state, (*before, CaseChoice(inbound.choice), *_reminder_of(state, ctx)))
     if ctx.is_staff and (is_staff_input(inbound) or state.staff_input is not None):
@@ -96,19 +96,18 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
         return StepResult(result.state, (*before, *result.outputs))
     command = parse_command(inbound)
     if first_contact and (command is None or command.name != "start"):
+        in_danger = heard is not None and heard.danger is not None
+        before = (*before, *(() if in_danger else (greeting_reply(ctx),)))
+        if command is None and heard is not None and match_choice(inbound, menu_reply(ctx).choices) is None:
+            result = read_at_menu(state, heard, ctx, greeted=True)
+            return StepResult(result.state, (*before, *result.outputs))
         if command is None and match_choice(inbound, menu_reply(ctx).choices) is None:
-            greeted = start_conversation(state, ctx)
-            return StepResult(greeted.state, (*before, *greeted.outputs))
-        before = (*before, greeting_reply(ctx))
+            return StepResult(state, (*before, *_show_menu(state, ctx).outputs))
+    if command is None and heard is not None and heard.danger is not None and state.form is None:
+        result = read_at_menu(_back(state), heard, ctx)  # a cry for help, wherever outside a form
+        return StepResult(result.state, (*before, *result.outputs))
     result = _run_command(command, state, ctx) if command else _continue(state, inbound, ctx)
     return StepResult(result.state, (*before, *result.outputs))
-
-
-def _with_danger(state: ConversationState) -> ConversationState:
-    """Danger said in a form makes that form urgent; said elsewhere, the next form opened."""
-    if state.form is not None:
-        return replace(state, form=replace(state.form, danger=True))
-    return replace(state, danger=True)
 
 
 def _reminder_of(state: ConversationState, ctx: FlowContext) -> tuple[Reply, ...]:
@@ -161,6 +160,9 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         step = FORMS[state.form.name].handle(state.form, inbound, ctx)
         if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
             return StepResult(ConversationState(drafts=state.drafts), step.outputs)
+        heard = ctx.hear(inbound)
+        if heard is not None and heard.intent.clear() == "cancel" and step.form.misses > state.form.misses:
+            return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 
@@ -176,16 +178,21 @@ def _show_menu(state: ConversationState, ctx: FlowContext, before: tuple[Output,
 
 def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
     menu = menu_reply(ctx, has_draft=bool(state.drafts))
+    if state.clarify is not None and inbound.kind is InboundKind.CHOICE and inbound.choice.startswith(clarify.PREFIX):
+        code = clarify.picked(inbound.choice, state.clarify)
+        if code is not None:
+            return on_menu_clarification(state, code, ctx)
+        return _show_menu(replace(state, clarify=None), ctx)  # "Bukan, pilih sendiri"
     picked = match_choice(inbound, menu.choices)
     if picked is None:
         if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text):
             return _status(inbound.text, state, ctx)
+        heard = ctx.hear(inbound)
+        if heard is not None:
+            return read_at_menu(state, heard, ctx)
         why = unmatched_key(inbound, menu.choices, wrong_kind_key(inbound, "menu.pick_one"))
-        asked_again = _ask_again(state, menu, why, ctx)
-        if inbound.kind is InboundKind.TEXT and inbound.text.strip():
-            # It may be an answer to a counselor: the engine relays it if a case is open.
-            return StepResult(state, (RelayToCase(inbound.text.strip(), asked_again.outputs),))
-        return asked_again
+        return _ask_again(state, menu, why, ctx)
+    state = replace(state, clarify=None, unheard=())
     if picked.id in _MENU_FORMS:
         return _open_form(_MENU_FORMS[picked.id], state, ctx)
     if picked.id == "menu:resume":
@@ -220,6 +227,7 @@ def _start(argument: str, state: ConversationState, ctx: FlowContext) -> StepRes
 
 def _open_form(flow: str, state: ConversationState, ctx: FlowContext) -> StepResult:
     """Open a form, resuming its draft when the citizen left one halfway."""
+    state = replace(state, clarify=None, unheard=())
     if state.form is not None and state.form.name == flow and state.side is None:
         return StepResult(state, (FORMS[flow].prompt(state.form, ctx),))
     shelved = state.shelved()
@@ -286,7 +294,7 @@ def _on_language(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
 def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepResult:
     if not argument:
         return _side_question(state, Side.STATUS, status_ask_reply(ctx))
-    code = parse_ticket_code(argument)
+    code = parse_ticket_code(argument) or ctx.understanding.read(argument).ticket_code  # "status tiket saya ABC-DEF"
     base = _back(state)
     found: tuple[Output, ...] = (LookupStatus(code),) if code else (Reply(ctx.t("status.bad_code")),)
     return StepResult(base, (*found, _prompt_of(base, ctx)))
@@ -307,7 +315,7 @@ def _on_status_code(state: ConversationState, inbound: Inbound, ctx: FlowContext
 def _on_erase(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
     """Erase only after an explicit yes: it cannot be undone."""
     question = erase_confirm_reply(ctx)
-    picked = match_choice(inbound, question.choices)
+    picked = typed_choice(inbound, question.choices, ctx, "answer", {"yes": "erase:yes", "no": "erase:no"})
     if picked is None:
         return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
     if picked.id == "erase:no":
@@ -325,7 +333,7 @@ def _ask_cancel(state: ConversationState, ctx: FlowContext) -> StepResult:
 
 def _on_cancel(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
     question = cancel_confirm_reply(ctx)
-    picked = match_choice(inbound, question.choices)
+    picked = typed_choice(inbound, question.choices, ctx, "answer", {"yes": "cancel:yes", "no": "cancel:no"})
     if picked is None:
         return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
     base = _back(state)

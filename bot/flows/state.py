@@ -90,6 +90,7 @@ class ConversationState:
 
     `danger` is danger said outside a form: the next form opened is urgent. `unheard` holds the texts not
     understood at the menu in a row, so the second one can be taken as it is instead of asked again.
+    `clarify` is the menu's "report or counseling?" about a story, which it keeps to fill the form chosen.
     """
 
     form: FormState | None = None
@@ -98,6 +99,7 @@ class ConversationState:
     staff_input: StaffInput | None = None
     danger: bool = False
     unheard: tuple[str, ...] = ()
+    clarify: Clarification | None = None
 
     @property
     def flow(self) -> str:
@@ -148,6 +150,8 @@ def to_row(state: ConversationState) -> tuple[str, str, dict[str, Any]]:
         data["danger"] = True
     if state.unheard:
         data["unheard"] = list(state.unheard)
+    if state.clarify is not None:
+        data["clarify"] = _clarification_json(state.clarify)
     step = state.form.step if state.form is not None else ""
     return state.flow, step, data
 
@@ -163,6 +167,7 @@ def from_row(flow: str, step: str, data: Mapping[str, Any]) -> ConversationState
             staff_input=StaffInput(staff["action"], int(staff["request"])) if staff else None,
             danger=bool(data.get("danger")),
             unheard=tuple(data.get("unheard", ())),
+            clarify=_clarification_of(data.get("clarify")),
         )
     return _from_first_shape(flow, step, data)
 
@@ -176,17 +181,23 @@ def _form_json(form: FormState) -> dict[str, Any]:
     if form.misses:
         data["misses"] = form.misses
     if form.clarify is not None:
-        data["clarify"] = {"slot": form.clarify.slot, "options": list(form.clarify.options),
-                           "said": form.clarify.said}
+        data["clarify"] = _clarification_json(form.clarify)
     return data
 
 
+def _clarification_json(clarification: Clarification) -> dict[str, Any]:
+    return {"slot": clarification.slot, "options": list(clarification.options), "said": clarification.said}
+
+
+def _clarification_of(data: Mapping[str, Any] | None) -> Clarification | None:
+    return Clarification(data["slot"], tuple(data["options"]), data.get("said", "")) if data else None
+
+
 def _form_of(data: Mapping[str, Any]) -> FormState:
-    clarify = data.get("clarify")
     return FormState(
         name=data["name"], step=data.get("step", ""), answers=data.get("answers", {}),
         scratch=data.get("scratch", {}), danger=bool(data.get("danger")), misses=int(data.get("misses", 0)),
-        clarify=Clarification(clarify["slot"], tuple(clarify["options"]), clarify.get("said", "")) if clarify else None,
+        clarify=_clarification_of(data.get("clarify")),
     )
 
 

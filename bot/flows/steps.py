@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.domain.phone import normalize_phone
 from bot.domain.regions import PROVINCE, Kecamatan
 from bot.domain.text import MAX_FREE_TEXT, MIN_LETTERS, letter_count
+from bot.flows import clarify
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, Outcome, Redisplay, Rejected, Step
+from bot.flows.form import Accepted, Ask, Outcome, Redisplay, Rejected, Step, not_understood
 from bot.flows.state import FormState
+from bot.flows.story import place_answers
 from bot.messages import Choice, Inbound, InboundKind, Reply
+from bot.understanding import OUTSIDE, Guesses
 
 KECAMATAN_PAGE = 6  # six names, "more", "back" and "don't know" stay within every channel's limits
 UNKNOWN = "unknown"
@@ -24,20 +27,45 @@ def option_step(
     label_key: str = "",
     edit_clears: tuple[str, ...] = (),
     applies: Callable | None = None,
+    typed: tuple[str, Mapping[str, str]] | None = None,
+    note_keys: Mapping[str, str] | None = None,
 ) -> Step:
-    """A question answered by picking one option; the answer is the part of the id after ':'."""
+    """A question answered by picking one option; the answer is the part of the id after ':'.
+
+    `typed` = (vocabulary family, meaning -> choice id): what a typed answer means ("pagi", "lewat wa",
+    "iya") when it is not an option's label. `note_keys`: said after an answer (KDRT -> SAPA 129).
+    """
 
     def prompt(form: FormState, ctx: FlowContext) -> Reply:
         return Reply(ctx.t(prompt_key), tuple(options(form, ctx)))
 
     def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, options(form, ctx))
+        family, choice_of = typed or ("", {})
+        picked = typed_choice(inbound, options(form, ctx), ctx, family, choice_of)
         if picked is None:
-            return Rejected(wrong_kind_key(inbound, "common.pick_one"))
-        return Accepted({name: picked.id.split(":", 1)[1]})
+            return not_picked(inbound)
+        answer = picked.id.split(":", 1)[1]
+        return Accepted({name: answer}, note_key=(note_keys or {}).get(answer, ""))
 
     extra = {"applies": applies} if applies else {}
     return Step(name, prompt, accept, label_key=label_key, edit_clears=edit_clears, **extra)
+
+
+def typed_choice(inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str = "",
+                 choice_of: Mapping[str, str] | None = None) -> Choice | None:
+    """The option pressed or typed by label or number, else the one a typed answer means in `family`."""
+    picked = match_choice(inbound, offered)
+    if picked is not None or not family or inbound.kind is not InboundKind.TEXT:
+        return picked
+    meaning = ctx.understanding.options(inbound.text, family).clear()
+    wanted = (choice_of or {}).get(meaning or "")
+    return next((c for c in offered if c.id == wanted), None)
+
+
+def not_picked(inbound: Inbound) -> Rejected:
+    """A photo or a pin where a choice was asked is named as such; anything else was not understood."""
+    key = wrong_kind_key(inbound, "common.pick_one")
+    return not_understood(key) if key == "common.pick_one" else Rejected(key)
 
 
 def wrong_kind_key(inbound: Inbound, default: str) -> str:
@@ -50,7 +78,11 @@ def wrong_kind_key(inbound: Inbound, default: str) -> str:
 
 
 def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
-    """Kabupaten/kota: eight buttons plus "don't know", or a typed name ("tangsel", "kab serang")."""
+    """Kabupaten/kota: eight buttons plus "don't know", or a typed name, nickname or kecamatan.
+
+    "tangsel", "kab tangerang", "rangkas" and "pamulang" (a kecamatan: it fills both) are taken;
+    "serang" alone is asked about (Kota or Kabupaten); "jakarta barat" is named as outside Banten.
+    """
 
     def choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
         regions = [Choice(f"reg:{r.code}", r.name) for r in ctx.regions.regions]
@@ -60,20 +92,36 @@ def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
         return Reply(ctx.t("common.ask_region"), tuple(choices(form, ctx)))
 
     def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, choices(form, ctx))
+        picked = match_choice(inbound, choices(form, ctx), typos=False)
         if picked is not None:
             return Accepted({"region": picked.id.removeprefix("reg:")})
-        if inbound.kind is InboundKind.TEXT:
-            region = ctx.regions.match_region(inbound.text)
-            if region is not None:
-                return Accepted({"region": region.code})
-        return Rejected(wrong_kind_key(inbound, "common.region_unknown"))
+        heard = ctx.hear(inbound, answering_where=True)
+        if heard is None:
+            return Rejected(wrong_kind_key(inbound, "common.region_unknown"))
+        if heard.region.clear() == OUTSIDE:
+            return Rejected("common.outside_banten", {"place": heard.outside.title()})
+        if answers := place_answers(heard, ctx):
+            return Accepted(answers)
+        kecamatan = heard.kecamatan.close()
+        if kecamatan:  # "curug": a kecamatan in two regions
+            return Ask(clarify.Clarification("kecamatan", kecamatan, heard.text))
+        if asked := clarify.offer("region", heard.region, heard, heard.outside.title()):
+            return Ask(asked)
+        return not_understood("common.region_unknown")
 
-    return Step("region", prompt, accept, label_key=label_key, edit_clears=edit_clears)
+    def take_as_is(_form: FormState, said: str, _ctx: FlowContext) -> Accepted:
+        return Accepted({"region": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]}, note_key="common.place_taken_as_said")
+
+    return Step("region", prompt, accept, label_key=label_key, edit_clears=(*edit_clears, "region_said"),
+                take_as_is=take_as_is, asks_where=True)
 
 
 def kecamatan_step(*, label_key: str) -> Step:
-    """Kecamatan of the chosen region: pages of six buttons, or a typed name matched tolerantly."""
+    """Kecamatan of the chosen region: pages of six buttons, or a typed name matched tolerantly.
+
+    A kecamatan typed that lies in another region ("cipocok" after Kabupaten Serang) is offered with its
+    region, so a citizen who picked the wrong kabupaten/kota can say where they meant.
+    """
 
     def candidates(form: FormState, ctx: FlowContext) -> list[Kecamatan]:
         codes = form.scratch.get("candidates")
@@ -99,25 +147,50 @@ def kecamatan_step(*, label_key: str) -> Step:
         return Reply(ctx.t(key, region=region), tuple(choices(form, ctx)))
 
     def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-        picked = match_choice(inbound, choices(form, ctx))
+        picked = match_choice(inbound, choices(form, ctx), typos=False)
         if picked is not None and picked.id.startswith("kecpage:"):
             page = int(form.scratch.get("page", 0)) + (1 if picked.id == "kecpage:next" else -1)
             return Redisplay({**form.scratch, "page": max(page, 0)})
         if picked is not None:
             return Accepted({"kecamatan": picked.id.removeprefix("kec:")})
         if inbound.kind is not InboundKind.TEXT:
-            return Rejected(wrong_kind_key(inbound, "common.pick_one"))
-        found = ctx.regions.match_kecamatan(form.answers["region"], inbound.text)
+            return not_picked(inbound)
+        region = form.answers["region"]
+        found = ctx.regions.match_kecamatan(region, inbound.text)
         if len(found) == 1:
             return Accepted({"kecamatan": found[0].code})
         if found:
             return Redisplay({"candidates": [k.code for k in found]})
-        return Rejected("common.kecamatan_unknown")
+        heard = ctx.hear(inbound, answering_where=True)
+        named = heard.kecamatan if heard else Guesses()
+        here = Guesses(tuple(g for g in named.ranked if ctx.regions.kecamatan(g.code).region == region))
+        if (one := here.clear()) is not None:  # "daerah ciomas, deket pasar"
+            return Accepted({"kecamatan": one})
+        if here.close():
+            return Redisplay({"candidates": list(here.close())})
+        elsewhere = _kecamatan_elsewhere(named, region, ctx)
+        if elsewhere:
+            return Ask(clarify.Clarification("kecamatan", elsewhere, inbound.text))
+        return not_understood("common.kecamatan_unknown")
+
+    def take_as_is(_form: FormState, said: str, _ctx: FlowContext) -> Accepted:
+        return Accepted({"kecamatan": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]},
+                        note_key="common.place_taken_as_said")
 
     def applies(answers: dict) -> bool:
         return answers.get("region") not in (None, UNKNOWN, PROVINCE)
 
-    return Step("kecamatan", prompt, accept, applies=applies, label_key=label_key)
+    return Step("kecamatan", prompt, accept, applies=applies, label_key=label_key, edit_clears=("region_said",),
+                take_as_is=take_as_is, asks_where=True)
+
+
+def _kecamatan_elsewhere(guesses: Guesses, region: str, ctx: FlowContext) -> tuple[str, ...]:
+    """Kecamatan named in another region than the one chosen, best first (at most three)."""
+    other = Guesses(tuple(g for g in guesses.ranked if ctx.regions.kecamatan(g.code).region != region))
+    if not other:
+        return ()
+    clear = other.clear()
+    return (clear,) if clear else other.close()
 
 
 def free_text_step(
@@ -166,3 +239,4 @@ def phone_step(*, label_key: str, applies: Callable) -> Step:
         return Accepted({"phone": phone})
 
     return Step("phone", prompt, accept, applies=applies, label_key=label_key)
+

@@ -12,9 +12,12 @@ from bot.flows.steps import UNKNOWN
 def region_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
     region = answers.get("region", UNKNOWN)
     if region == UNKNOWN:
-        return ctx.t("common.dont_know")
+        said = answers.get("region_said")
+        return ctx.t("common.region_said", said=said) if said else ctx.t("common.dont_know")
     name = ctx.regions.region(region).name
     kecamatan = answers.get("kecamatan")
+    if answers.get("region_said") and kecamatan == UNKNOWN:
+        return f"{name} ({ctx.t('common.region_said', said=answers['region_said'])})"
     if kecamatan and kecamatan != UNKNOWN:
         return ctx.t("common.region_with_kecamatan", region=name, kecamatan=ctx.regions.kecamatan(kecamatan).name)
     return name

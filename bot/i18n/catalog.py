@@ -56,6 +56,16 @@ class Catalog:
     def keys(self, language: str) -> set[str]:
         return set(self._texts[language])
 
+    def names_under(self, prefix: str) -> list[str]:
+        """The names one level below `prefix` ("understand.category" -> the category codes), in file order."""
+        start = f"{prefix}."
+        names: dict[str, None] = {}
+        for language in LANGUAGES:
+            for key in self._texts[language]:
+                if key.startswith(start):
+                    names[key[len(start):].split(".", 1)[0]] = None
+        return list(names)
+
 
 def _flatten(prefix: str, node: Any, into: dict[str, Any]) -> None:
     if isinstance(node, dict):
@@ -67,11 +77,11 @@ def _flatten(prefix: str, node: Any, into: dict[str, Any]) -> None:
 
 @cache
 def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
-    """Read `id.yaml` and `en.yaml` once per process."""
+    """Read each language's texts (`id.yaml`) and vocabulary (`understand.id.yaml`) once per process."""
     texts: dict[str, dict[str, Any]] = {}
     for language in LANGUAGES:
-        raw = yaml.safe_load((directory / f"{language}.yaml").read_text(encoding="utf-8"))
         flat: dict[str, Any] = {}
-        _flatten("", raw, flat)
+        for name in (f"{language}.yaml", f"understand.{language}.yaml"):
+            _flatten("", yaml.safe_load((directory / name).read_text(encoding="utf-8")), flat)
         texts[language] = flat
     return Catalog(texts)

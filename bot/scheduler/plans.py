@@ -37,10 +37,16 @@ def plan_draft_reminders(
             due_work.cancel(session, dedupe_key=key, now=now, outcome="draft finished")
 
 
-def plan_sla_checks(session: Session, *, request: Request, routing: RoutingTable, now: datetime) -> None:
-    """Check the claim SLA when it falls due, and again at twice the SLA for the province."""
-    escalate_at = escalation_due(request.urgency, request.created_at, routing.sla, routing.calendar)
+def plan_sla_checks(
+    session: Session, *, request: Request, routing: RoutingTable, now: datetime, escalate_at: datetime | None = None,
+    replace: bool = False,
+) -> None:
+    """Check the claim SLA when it falls due, and again at twice the SLA for the province.
+
+    `replace` moves checks already planned (a request made urgent after it was sent).
+    """
+    escalate_at = escalate_at or escalation_due(request.urgency, request.created_at, routing.sla, routing.calendar)
     due_work.schedule(session, kind="sla_claim", dedupe_key=f"sla_claim:{request.id}", due_at=request.claim_due_at,
-                      now=now, request_id=request.id, payload={"level": "queue"})
+                      now=now, request_id=request.id, payload={"level": "queue"}, replace=replace)
     due_work.schedule(session, kind="sla_claim", dedupe_key=f"sla_escalation:{request.id}", due_at=escalate_at,
-                      now=now, request_id=request.id, payload={"level": "province"})
+                      now=now, request_id=request.id, payload={"level": "province"}, replace=replace)

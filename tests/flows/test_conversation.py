@@ -148,10 +148,19 @@ def test_deep_link_opens_report_with_region_filled(chat: Chat) -> None:
     assert "Kota Cilegon" in chat.text and any(c.startswith("kec:") for c in chat.choice_ids)
 
 
-def test_unknown_text_in_menu_gets_a_clear_answer(chat: Chat) -> None:
+def test_a_greeting_at_the_menu_is_answered_warmly(chat: Chat) -> None:
     chat.start()
     chat.send("halo pak, saya mau tanya")
+    assert chat.last[0].text == T.text("id", "menu.greeting_back") and "menu:lapor" in chat.choice_ids
+    assert "belum mengerti" not in chat.text
+
+
+def test_unknown_text_in_menu_gets_a_clear_answer_and_never_twice(chat: Chat) -> None:
+    chat.start()
+    chat.send("qwrty")
     assert T.text("id", "menu.pick_one") in chat.text and "menu:lapor" in chat.choice_ids
+    chat.send("zxcv")
+    assert "belum mengerti" not in chat.text and T.text("id", "menu.pick_again") in chat.text
 
 
 def test_first_message_on_a_platform_is_greeted(runtime) -> None:

@@ -99,7 +99,7 @@ def test_bad_inputs_are_reprompted_and_lose_nothing(chat: Chat, runtime) -> None
     assert t("common.stale_choice") in chat.text
     chat.send("Anak tidur di emperan toko")
     assert chat.text.startswith(t("sighting.ask_photo"))
-    chat.send("tidak punya")  # text where a photo was asked
+    chat.send("sebentar saya cari dulu")  # text where a photo was asked
     assert t("sighting.photo_expected") in chat.text
     chat.press("skip")
     chat.press("contact:phone")

@@ -213,6 +213,7 @@ def test_a_twenty_thousand_digit_message_is_a_reprompt_not_a_crash() -> None:
     state = router.start_conversation(ConversationState(), CTX).state
     result = router.handle(state, _inbound("text", "9" * 20_000, 1), CTX)
     assert result.state.flow == "menu" and "menu:lapor" in [c.id for c in result.outputs[-1].otherwise[-1].choices]
+    assert result.state.unheard == ("9" * 20_000,)
 
 
 def test_every_region_code_has_a_deep_link() -> None:

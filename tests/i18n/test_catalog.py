@@ -31,6 +31,7 @@ def test_every_category_group_and_topic_has_a_label_in_both_languages() -> None:
         assert {f"topic.{t}" for t in COUNSELING_TOPICS} <= keys
 
 
-def test_danger_words_merge_both_languages() -> None:
-    words = load_catalog().words_all_languages("danger.words")
-    assert {"dipukul", "diperkosa", "bunuh diri", "diculik", "disekap", "suicide"} <= set(words)
+def test_danger_vocabulary_merges_both_languages() -> None:
+    catalog = load_catalog()
+    assert {"bunuh diri", "suicide"} <= set(catalog.words_all_languages("understand.danger.self_harm"))
+    assert {"diculik", "kidnapped"} <= set(catalog.words_all_languages("understand.danger.captive"))

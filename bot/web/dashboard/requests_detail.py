@@ -187,7 +187,7 @@ def _event_text(
         return t("dash_requests.ev_sla_breach"), None
     if event.kind == SAFE_TO_TALK:
         return _safe_text(event, t), None
-    if event.kind in ("erased", "purged", "followup_answer"):
+    if event.kind in ("erased", "purged", "followup_answer", "danger"):
         suffix = f"_{detail.get('answer')}" if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no") else ""
         return t(f"dash_requests.ev_{event.kind}{suffix}"), None
     return t("dash_requests.ev_other", kind=event.kind), None

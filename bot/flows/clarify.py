@@ -1,0 +1,93 @@
+""""Maksud Anda ...?": two or three close meanings offered as buttons, and what each one fills.
+
+Misrouting is worse than asking: when the understanding step finds meanings that explain a message
+equally well, the citizen picks (or presses "Bukan, pilih sendiri" for the usual question).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.domain.pmks import group_of
+from bot.flows.base import FlowContext
+from bot.flows.state import Clarification
+from bot.messages import Choice, Reply
+from bot.understanding import OUTSIDE, Guesses, Meanings
+
+PREFIX = "mean:"
+NONE = "mean:none"
+#: A category or topic is taken from one word only in a short message; in a longer story one word is asked.
+STRONG = 1.5  # two words, or a word and a stopword of its phrase ("orang gila")
+SHORT = 3
+
+
+def settled(guesses: Guesses, heard: Meanings) -> str | None:
+    """The category or topic to take without asking: clearly ahead, and not one word lost in a story.
+
+    "pengemis" alone is settled; "kemarin di pasar ada yang minta-minta terus marah-marah ke pembeli"
+    explains one word of seven, so the citizen is asked "Maksud Anda: Pengemis?" instead.
+    """
+    code = guesses.clear()
+    if code is None or guesses.score_of(code) >= STRONG or heard.words <= SHORT:
+        return code
+    return None
+
+
+def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None) -> Clarification | None:
+    """What to ask: two or three close meanings, or one that is ahead but on thin evidence; else None."""
+    close = guesses.close()
+    if not close and slot in ("category", "topic") and guesses.clear() and settled(guesses, heard) is None:
+        close = (guesses.ranked[0].code,)
+    return Clarification(slot, close, heard.text if said is None else said) if close else None
+
+
+def clarify_reply(clarification: Clarification, ctx: FlowContext) -> Reply:
+    choices = tuple(Choice(f"{PREFIX}{code}", label_of(clarification.slot, code, ctx)) for code in clarification.options)
+    return Reply(_question(clarification, ctx), (*choices, Choice(NONE, ctx.t("common.mean_none"))))
+
+
+def picked(choice: str, clarification: Clarification) -> str | None:
+    """The option pressed (or typed as its number or label elsewhere), if it is one of those offered."""
+    code = choice.removeprefix(PREFIX)
+    return code if choice.startswith(PREFIX) and code in clarification.options else None
+
+
+def answers_for(slot: str, code: str, ctx: FlowContext) -> dict[str, Any]:
+    """What picking `code` fills in a form; a kecamatan fills its region too."""
+    if slot == "category":
+        return {"category": code, "group": group_of(code)}
+    if slot == "kecamatan":
+        return {"region": ctx.regions.kecamatan(code).region, "kecamatan": code}
+    return {slot: code}
+
+
+def label_of(slot: str, code: str, ctx: FlowContext) -> str:
+    if slot == "form":
+        return ctx.t("menu.report" if code == "report" else "menu.counseling")
+    if slot == "category":
+        return ctx.t(f"pmks.{code}")
+    if slot == "topic":
+        return ctx.t(f"topic.{code}")
+    if slot == "region":
+        return ctx.t("common.outside_banten_option") if code == OUTSIDE else ctx.regions.region(code).name
+    kecamatan = ctx.regions.kecamatan(code)
+    return ctx.t("common.kecamatan_in_region", kecamatan=kecamatan.name,
+                 region=ctx.regions.region(kecamatan.region).name)
+
+
+def _question(clarification: Clarification, ctx: FlowContext) -> str:
+    if clarification.slot == "form":
+        return ctx.t("menu.which_form")
+    if clarification.slot == "region" and _kota_or_kabupaten(clarification.options):
+        name = ctx.regions.region(clarification.options[0]).name.split(" ", 1)[1]
+        return ctx.t("common.region_kind", name=name)
+    if len(clarification.options) == 1:
+        return ctx.t("common.mean_one")
+    return ctx.t("common.mean_question")
+
+
+def _kota_or_kabupaten(options: Sequence[str]) -> bool:
+    """"serang" alone: Kota Serang and Kabupaten Serang, nothing else."""
+    names = {code.split("-", 1)[1] for code in options if code != OUTSIDE}
+    return len(options) == 2 and len(names) == 1 and OUTSIDE not in options

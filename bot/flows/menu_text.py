@@ -1,0 +1,197 @@
+"""Free text outside a form: at the menu, or as a contact's very first message.
+
+People do not start with buttons. They greet ("p", "assalamualaikum"), tell a whole story ("pak saya mau
+lapor ada orang gila di jalan depan pasar"), ask about a ticket, or cry for help. This module decides
+what such a message asks for: a warm answer, the form its story belongs to (with every answer the story
+states filled in), "report or counseling?" when both fit, an urgent form at once for a cry for help, or,
+the second time nothing is understood, the citizen's own words taken as a report for staff to classify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.domain.pmks import UNCLASSIFIED, group_of
+from bot.domain.text import MAX_FREE_TEXT, letter_count
+from bot.flows import clarify
+from bot.flows.base import (
+    EscalateRequest,
+    FlowContext,
+    LookupStatus,
+    Output,
+    RelayToCase,
+    ShowMyData,
+    StepResult,
+)
+from bot.flows.form import Ask, FormFlow, close_meaning_for
+from bot.flows.menu import emergency_reply, erase_confirm_reply, help_reply, language_reply, menu_reply, status_ask_reply
+from bot.flows.report_sighting import REPORT_SIGHTING
+from bot.flows.request_counseling import REQUEST_COUNSELING
+from bot.flows.state import Clarification, ConversationState, Side
+from bot.flows.story import answers_from
+from bot.messages import Reply
+from bot.understanding import Meanings
+
+FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
+_FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
+_SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
+_ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
+#: A story that fits both a report and counseling goes to one alone when it explains two words more.
+_CLEARLY_MORE = 2.0
+#: The words of two unclear messages are taken as a report only when they say something.
+_MIN_WORDS_TAKEN, _MIN_LETTERS_TAKEN = 2, 10
+
+
+def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *, greeted: bool = False) -> StepResult:
+    """What a typed message at the menu asks for. `greeted`: the service just said hello (first message)."""
+    state = replace(state, clarify=None)
+    if heard.danger is not None:
+        return _cry_for_help(state, heard, ctx)
+    if heard.ticket_code is not None:
+        return _understood(state, (LookupStatus(heard.ticket_code), _menu(state, ctx)))
+    thread = ctx.open_request is not None and ctx.open_request.has_thread
+    # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words.
+    intent = heard.intent.clear() or heard.intent.without("cancel").clear()
+    if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
+        # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.
+        return _understood(state, (RelayToCase(heard.text.strip(), (_menu(state, ctx),)),))
+    if heard.only_courtesy:
+        thanks = heard.thanks and not heard.greeting
+        key = "menu.thanks_back" if thanks else "menu.greeting_back"
+        warm = (*(() if greeted and not thanks else (Reply(ctx.t(key)),)), _menu(state, ctx))
+        # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.
+        return _understood(state, (RelayToCase(heard.text.strip(), warm),))
+    if intent in _SIDE_INTENTS and not (heard.category or heard.topic):
+        return _side_intent(intent, state, ctx)
+    form = _which_form(heard, intent)
+    if form in FORMS:
+        return open_with_story(form, replace(state, unheard=()), heard, ctx)
+    if form == "ask":
+        asked = Clarification("form", ("report", "counseling"), heard.text)
+        return StepResult(replace(state, unheard=(), clarify=asked), (clarify.clarify_reply(asked, ctx),))
+    return _not_understood(state, heard, ctx, greeted=greeted)
+
+
+def on_menu_clarification(state: ConversationState, code: str, ctx: FlowContext) -> StepResult:
+    """The citizen said which form their story was for: open it with the story's answers."""
+    asked = state.clarify
+    assert asked is not None
+    heard = ctx.understanding.read(asked.said)
+    return open_with_story(_FORM_OF_INTENT[code], replace(state, clarify=None), heard, ctx)
+
+
+def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: FlowContext,
+                    before: tuple[Output, ...] = (), *, fixed: dict | None = None) -> StepResult:
+    """Open `flow` with every answer the story states; a close meaning for the first question is asked."""
+    form = FORMS[flow]
+    answers = {**answers_from(flow, heard, ctx, as_story=True), **(fixed or {})}
+    shelved = state.shelved()
+    taken = answers.get("category") or answers.get("topic")
+    if taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
+        label = ctx.t(f"pmks.{taken}" if "category" in answers else f"topic.{taken}")
+        before = (*before, Reply(ctx.t("menu.story_noted", what=label)))
+    started = form.start(ctx, answers)
+    assert started.form is not None
+    opened = shelved.opened(started.form)
+    assert opened.form is not None
+    if heard.outside and opened.form.step == "region" and answers.get("category") not in _ABROAD:
+        # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
+        before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))
+    asked = close_meaning_for(opened.form.step, heard)
+    if asked is not None:
+        step = form.ask(opened.form, Ask(asked), ctx, before)
+        return StepResult(replace(opened, form=step.form), step.outputs)
+    return StepResult(opened, (*before, *started.outputs))
+
+
+def _which_form(heard: Meanings, intent: str | None) -> str | None:
+    """"report_sighting", "request_counseling", "ask" (both fit as well) or None (neither)."""
+    if intent in _FORM_OF_INTENT:
+        return _FORM_OF_INTENT[intent]
+    said_report = heard.intent.score_of("report") > 0
+    said_counseling = heard.intent.score_of("counseling") > 0
+    category = heard.category.ranked[0].score if heard.category else 0.0
+    topic = heard.topic.ranked[0].score if heard.topic else 0.0
+    if not (category or topic):
+        return "ask" if said_report and said_counseling else None
+    if not topic or category - topic >= _CLEARLY_MORE:
+        return REPORT_SIGHTING.name
+    if not category or topic - category >= _CLEARLY_MORE:
+        return REQUEST_COUNSELING.name
+    hinted = heard.hints.clear()  # "tetangga saya ..." is told as a sighting, "suami saya ..." as one's own
+    return _FORM_OF_INTENT[hinted] if hinted else "ask"
+
+
+def _side_intent(intent: str, state: ConversationState, ctx: FlowContext) -> StepResult:
+    quiet = replace(state, unheard=())
+    if intent == "help":
+        return StepResult(quiet, (help_reply(ctx), _menu(quiet, ctx)))
+    if intent == "my_data":
+        return StepResult(quiet, (ShowMyData(), _menu(quiet, ctx)))
+    if intent == "erase":
+        return StepResult(replace(quiet, side=Side.ERASE), (erase_confirm_reply(ctx),))
+    if intent == "language":
+        return StepResult(replace(quiet, side=Side.LANGUAGE), (language_reply(ctx),))
+    if intent == "status":
+        return StepResult(replace(quiet, side=Side.STATUS), (status_ask_reply(ctx),))
+    return StepResult(quiet, (Reply(ctx.t("cancel.nothing")), _menu(quiet, ctx)))
+
+
+def _cry_for_help(state: ConversationState, heard: Meanings, ctx: FlowContext) -> StepResult:
+    """112 and SAPA 129 at once; then the open request is marked urgent, or the right urgent form starts."""
+    emergency = emergency_reply(ctx)
+    if ctx.open_request is not None:
+        return StepResult(replace(state, unheard=()),
+                          (emergency, EscalateRequest(ctx.open_request.ticket_code, heard.text.strip()),
+                           _menu(state, ctx)))
+    flow, fixed = _urgent_form(heard)
+    urgent = replace(state, unheard=(), danger=True)
+    return open_with_story(flow, urgent, heard, ctx, (emergency, Reply(ctx.t("safety.urgent_form"))), fixed=fixed)
+
+
+def _urgent_form(heard: Meanings) -> tuple[str, dict]:
+    """Which form a cry for help belongs to, and what it settles: DESIGN.md's routing, by who is hurt.
+
+    A child -> a report of a child victim (P2TP2A); someone hurt at home or the writer -> counseling on
+    domestic violence (P2TP2A); someone who wants to die -> counseling; anyone else -> a report of a
+    victim of violence, unless the story names its category clearly ("orang gila ngamuk").
+    """
+    danger = heard.danger
+    assert danger is not None
+    category, topic = heard.category.clear(), heard.topic.clear()
+    if danger.kind == "self_harm" and not danger.child:
+        return REQUEST_COUNSELING.name, {"topic": topic or "stres_psikologis", "for_whom": "self"}
+    if danger.child or (category or "").startswith("anak_"):
+        chosen = category if (category or "").startswith("anak_") else "anak_korban_kekerasan"
+        return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
+    if danger.self_ or danger.at_home or topic == "kdrt":
+        return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
+    chosen = category or "korban_kekerasan"
+    return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
+
+
+def _not_understood(state: ConversationState, heard: Meanings, ctx: FlowContext, *, greeted: bool) -> StepResult:
+    """Once: say so and show the menu. Twice in a row: take the words as a report staff will classify."""
+    unheard = (*state.unheard, heard.text.strip())[-2:]
+    if len(unheard) < 2:
+        menu = _menu(state, ctx)
+        said = menu if greeted else Reply(f"{ctx.t('menu.pick_one')}\n\n{menu.text}", menu.choices)
+        # It may be the comment the feedback question invited: the engine keeps it if so.
+        return StepResult(replace(state, unheard=unheard), (RelayToCase(heard.text.strip(), (said,)),))
+    said = "\n".join(unheard)
+    words = len(said.split())
+    if words < _MIN_WORDS_TAKEN or letter_count(said) < _MIN_LETTERS_TAKEN:
+        menu = _menu(state, ctx)
+        return StepResult(replace(state, unheard=()), (Reply(f"{ctx.t('menu.pick_again')}\n\n{menu.text}", menu.choices),))
+    fixed = {"category": UNCLASSIFIED, "group": UNCLASSIFIED, "description": said[:MAX_FREE_TEXT]}
+    taken = ctx.understanding.read(said)
+    return open_with_story(REPORT_SIGHTING.name, replace(state, unheard=()), taken, ctx,
+                           (Reply(ctx.t("menu.taken_as_said")),), fixed=fixed)
+
+
+def _understood(state: ConversationState, outputs: tuple[Output, ...]) -> StepResult:
+    return StepResult(replace(state, unheard=()), outputs)
+
+
+def _menu(state: ConversationState, ctx: FlowContext) -> Reply:
+    return menu_reply(ctx, has_draft=bool(state.drafts))

@@ -1,0 +1,55 @@
+"""What a citizen's own words already answer in a form: category or topic, region, kecamatan, the story.
+
+A story typed at the menu ("nenek tua tidur di emperan toko di pamulang") opens the report with the
+category, region, kecamatan and description taken from it, so only what is still missing is asked.
+Only meanings clearly ahead are taken; close ones are asked about by the step that owns them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.pmks import group_of
+from bot.domain.text import MAX_FREE_TEXT
+from bot.flows.base import FlowContext
+from bot.flows.clarify import settled
+from bot.understanding import OUTSIDE, Meanings
+
+SIGHTING = "report_sighting"
+COUNSELING = "request_counseling"
+
+
+def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool) -> dict[str, Any]:
+    """Every answer of `form` that `heard` states clearly; `as_story`: keep the text as the story too."""
+    answers = place_answers(heard, ctx)
+    keep_text = as_story and heard.is_story and len(heard.text.strip()) <= MAX_FREE_TEXT
+    if form == SIGHTING:
+        if (category := settled(heard.category, heard)) is not None:
+            answers.update(category=category, group=group_of(category))
+        if keep_text:
+            answers["description"] = heard.text.strip()
+    else:
+        if (topic := settled(heard.topic, heard)) is not None:
+            answers["topic"] = topic
+        if heard.danger is not None and heard.danger.self_:
+            answers["for_whom"] = "self"
+        if keep_text:
+            answers["story"] = heard.text.strip()
+    return answers
+
+
+def place_answers(heard: Meanings, ctx: FlowContext) -> dict[str, Any]:
+    """The region when one is clearly named (or implied by a kecamatan), and the kecamatan within it."""
+    region = heard.region.clear()
+    if region is None or region == OUTSIDE:
+        return {}
+    answers: dict[str, Any] = {"region": region}
+    kecamatan = heard.kecamatan.clear()
+    if kecamatan is not None and ctx.regions.kecamatan(kecamatan).region == region:
+        answers["kecamatan"] = kecamatan
+    return answers
+
+
+def unanswered(answers: dict[str, Any], known: Any) -> dict[str, Any]:
+    """Only the answers not given yet: a story never overwrites what the citizen already chose."""
+    return {k: v for k, v in answers.items() if k not in known}

@@ -1,0 +1,105 @@
+"""What a message means, as ranked guesses: the understanding step's output.
+
+Pure values, no behaviour beyond reading them: the flows decide what to do with a guess (take it, ask
+"Maksud Anda ...?", or say they did not understand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: A meaning is taken alone when it explains at least one word more than the next one.
+MARGIN = 1.0
+#: At most this many close meanings are offered as buttons; more than that is not a guess worth asking.
+MAX_OFFERED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    code: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Guesses:
+    """Candidates for one kind of meaning, best first (ties in a stable, catalog order)."""
+
+    ranked: tuple[Guess, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.ranked)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(g.code for g in self.ranked)
+
+    def clear(self) -> str | None:
+        """The meaning clearly ahead of every other, or None."""
+        if not self.ranked:
+            return None
+        if len(self.ranked) == 1 or self.ranked[0].score - self.ranked[1].score >= MARGIN:
+            return self.ranked[0].code
+        return None
+
+    def close(self) -> tuple[str, ...]:
+        """The meanings within reach of the best, when there are two or three of them; else ()."""
+        if not self.ranked or self.clear() is not None:
+            return ()
+        top = self.ranked[0].score
+        near = tuple(g.code for g in self.ranked if top - g.score < MARGIN)
+        return near if 2 <= len(near) <= MAX_OFFERED else ()
+
+    def score_of(self, code: str) -> float:
+        return next((g.score for g in self.ranked if g.code == code), 0.0)
+
+    def without(self, *codes: str) -> Guesses:
+        return Guesses(tuple(g for g in self.ranked if g.code not in codes))
+
+
+NOTHING = Guesses()
+
+
+@dataclass(frozen=True, slots=True)
+class Danger:
+    """Someone seems in danger now: what kind, and who (a child, the writer, at home)."""
+
+    kind: str  # "violence", "sexual", "self_harm", "captive", "threat"
+    child: bool = False
+    self_: bool = False
+    at_home: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Meanings:
+    """Every meaning found in one message.
+
+    `region` and `kecamatan` rank region codes and areaid kecamatan codes; a kecamatan found also
+    ranks its region. `outside` names a place outside Banten the message mentions. `words` counts the
+    message's content words (not stopwords), `explained` how many of them some meaning accounts for.
+    """
+
+    text: str
+    intent: Guesses = NOTHING
+    category: Guesses = NOTHING
+    topic: Guesses = NOTHING
+    region: Guesses = NOTHING
+    kecamatan: Guesses = NOTHING
+    outside: str = ""
+    ticket_code: str | None = None
+    danger: Danger | None = None
+    words: int = 0
+    explained: int = 0
+    only_courtesy: bool = False  # nothing but greetings, thanks and forms of address
+    greeting: bool = False
+    thanks: bool = False
+    hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
+
+    @property
+    def is_story(self) -> bool:
+        """Several words of its own: worth keeping as the description of what happened."""
+        return self.words >= 4
+
+    @property
+    def understood_nothing(self) -> bool:
+        return not (self.intent or self.category or self.topic or self.region or self.kecamatan or self.outside
+                    or self.ticket_code or self.danger or self.only_courtesy)

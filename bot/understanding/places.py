@@ -1,0 +1,208 @@
+"""Places in a message: Banten's kabupaten/kota and kecamatan, a few landmarks, and places elsewhere.
+
+Places are matched on the words as typed (folded, joined without spaces for multi-word names), never on
+stems: "menes" is a kecamatan, not "me-" + "tes". Rules, each from a way people write:
+
+- "serang" or "tangerang" alone is two regions: both are ranked equally, so the flow asks which.
+  "kab tangerang", "kabupaten serang", "serang kota", "kotaserang" name one.
+- A kecamatan names its region too ("pamulang" is Kota Tangerang Selatan). A name in two regions
+  ("curug") ranks both, unless the message also names one of the regions.
+- A kecamatan whose name is also an everyday word ("benda", "larangan", "petir", "carita" in Sundanese)
+  counts inside a story only after a place word ("di", "daerah", "kec."); typed as the answer to "which
+  kecamatan?" it counts as it is.
+- A place outside Banten ranks the pseudo-region `OUTSIDE`; a name that is both ("bandung": a kecamatan
+  of Kabupaten Serang and a city in Jawa Barat) ranks both, so the flow asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.domain.regions import RegionCatalog
+from bot.understanding.meanings import Guess, Guesses
+from bot.understanding.words import Word, WordShaper
+
+OUTSIDE = "outside"
+_NAME_SCORE = 2.0  # a region named, or a kecamatan: clearly one place
+_SHARED_SCORE = 1.0  # "serang" alone, a kecamatan in two regions, a name that is also elsewhere
+_LONGEST = 4  # words in the longest place name looked for ("kota tangerang selatan")
+_FUZZY_CUTOFF = 88.0
+_FUZZY_MIN_LENGTH = 6
+_KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
+               "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """What one name means: regions (several when the name alone does not say which) and kecamatan."""
+
+    regions: tuple[str, ...] = ()
+    kecamatan: tuple[str, ...] = ()
+    outside: str = ""  # the name as written, when it is a place outside Banten
+    common: bool = False  # also an everyday word: needs a place word before it inside a story
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceVocabulary:
+    """The catalog's part: nicknames of regions, kecamatan and landmarks, places elsewhere, place words."""
+
+    region_names: Mapping[str, Sequence[str]]  # region code -> names and nicknames
+    kecamatan_aliases: Mapping[str, str]  # alias -> "region-code/Official Name"
+    landmarks: Mapping[str, str]  # landmark -> "region-code" or "region-code/Official Name"
+    outside: Sequence[str]
+    markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
+    common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPlaces:
+    region: Guesses
+    kecamatan: Guesses
+    outside: str
+    positions: frozenset[int]  # words that were part of a place name
+
+
+def compact(words: Sequence[str]) -> str:
+    """Words joined without spaces, old spellings folded: "Rangkas Bitung" meets "Rangkasbitung"."""
+    joined = "".join(words)
+    for old, new in (("oe", "u"), ("dj", "j"), ("tj", "c")):
+        joined = joined.replace(old, new)
+    return joined
+
+
+def _plain_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class PlaceFinder:
+    """Finds place names among a message's words; built once from the regions and the catalog."""
+
+    def __init__(self, regions: RegionCatalog, vocabulary: PlaceVocabulary, shaper: WordShaper) -> None:
+        self._regions = regions
+        self._markers = frozenset(vocabulary.markers)
+        self._places: dict[str, Place] = {}
+        self._build(vocabulary, shaper)
+        self._fuzzy_keys = [k for k, p in self._places.items() if len(k) >= _FUZZY_MIN_LENGTH and not p.common]
+
+    def find(self, words: Sequence[Word], *, answer: bool = False) -> FoundPlaces:
+        """Places among `words`; `answer` when the whole message answers "where?" (no place word needed)."""
+        surfaces = [w.surface for w in words]
+        mentions: list[tuple[Place, str | None]] = []
+        taken: set[int] = set()
+        for width in range(min(_LONGEST, len(surfaces)), 0, -1):
+            for start in range(len(surfaces) - width + 1):
+                span = range(start, start + width)
+                if taken.intersection(span):
+                    continue
+                place = self._lookup(surfaces, start, width, answer=answer, typo_ok=width == 1)
+                if place is None:
+                    continue
+                if place.common and not answer and not self._after_marker(surfaces, start):
+                    continue
+                taken.update(span)
+                mentions.append((place, self._kind_near(surfaces, start, width)))
+        return self._rank(mentions, taken)
+
+    def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, answer: bool, typo_ok: bool) -> Place | None:
+        key = compact(surfaces[start : start + width])
+        place = self._places.get(key)
+        if place is not None or not typo_ok or len(key) < _FUZZY_MIN_LENGTH:
+            return place
+        found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        return self._places[found[0]] if found else None
+
+    def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
+        return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS)
+
+    @staticmethod
+    def _kind_near(surfaces: Sequence[str], start: int, width: int) -> str | None:
+        """"kab"/"kota" right before or after an ambiguous name: "kab tangerang", "serang kota"."""
+        before = _KIND_WORDS.get(surfaces[start - 1]) if start > 0 else None
+        after = _KIND_WORDS.get(surfaces[start + width]) if start + width < len(surfaces) else None
+        return before or after
+
+    def _rank(self, mentions: list[tuple[Place, str | None]], positions: set[int]) -> FoundPlaces:
+        regions: dict[str, float] = defaultdict(float)
+        kecamatan: dict[str, float] = defaultdict(float)
+        outside = ""
+        for place, kind in mentions:
+            codes = place.regions
+            if kind and len(codes) > 1:
+                codes = tuple(c for c in codes if c.startswith(f"{kind}-")) or codes
+            shared = len(codes) > 1 or bool(place.outside and codes)
+            for code in codes:
+                regions[code] += _SHARED_SCORE if shared else _NAME_SCORE
+            for code in place.kecamatan:
+                kecamatan[code] += _SHARED_SCORE if len(place.kecamatan) > 1 or place.outside else _NAME_SCORE
+            if place.outside:
+                outside = outside or place.outside
+                regions[OUTSIDE] += _SHARED_SCORE if codes else _NAME_SCORE
+        if len(regions) > 1 and OUTSIDE in regions:  # "kerja di jakarta, pulang ke lebak": Banten is the place
+            del regions[OUTSIDE]
+        for code in list(kecamatan):  # a kecamatan of a region also named is the one meant
+            kecamatan[code] += regions.get(self._regions.kecamatan(code).region, 0.0) / _NAME_SCORE
+        return FoundPlaces(_ranked(regions), _ranked(kecamatan), outside, frozenset(positions))
+
+    # --- building the name table -----------------------------------------------------------------
+
+    def _build(self, vocabulary: PlaceVocabulary, shaper: WordShaper) -> None:
+        common = {compact(_plain_words(n)) for n in vocabulary.common_names}
+        for region in self._regions.regions:
+            for kec in region.kecamatan:
+                for key in _kecamatan_keys(kec.name):
+                    is_common = key in common or shaper.is_root(key) or shaper.key(key) != key
+                    self._add(key, Place(regions=(region.code,), kecamatan=(kec.code,), common=is_common))
+        for code, names in vocabulary.region_names.items():
+            for name in names:
+                self._add(compact(_plain_words(name)), Place(regions=(code,)))
+        for alias, target in vocabulary.kecamatan_aliases.items():
+            self._add(compact(_plain_words(alias)), self._target(target))
+        for landmark, target in vocabulary.landmarks.items():
+            self._add(compact(_plain_words(landmark)), self._target(target))
+        for name in vocabulary.outside:
+            key = compact(_plain_words(name))
+            known = self._places.get(key, Place())
+            self._places[key] = Place(known.regions, known.kecamatan, outside=name, common=known.common)
+
+    def _target(self, target: str) -> Place:
+        """"kab-serang/Anyar" (a kecamatan), "kota-serang" (a region), "a, b" (either: asked about)."""
+        region, _, name = target.partition("/")
+        if not name:
+            return Place(regions=tuple(r.strip() for r in region.split(",")))
+        matches = [k for k in self._regions.region(region).kecamatan if k.name.split(" (")[0] == name]
+        if len(matches) != 1:
+            raise ValueError(f"no kecamatan {name!r} in {region} for a place alias")
+        return Place(regions=(region,), kecamatan=(matches[0].code,))
+
+    def _add(self, key: str, place: Place) -> None:
+        """Two places under one name merge: "curug" is in two regions, "serang" is a region and a kecamatan."""
+        known = self._places.get(key)
+        if known is None:
+            self._places[key] = place
+        elif not known.kecamatan and not place.kecamatan:  # "serang" named for both regions
+            self._places[key] = Place(regions=_merge(known.regions, place.regions))
+        elif not place.kecamatan:  # a region's own name wins over its kecamatan ("serang", "cilegon")
+            self._places[key] = place
+        elif known.kecamatan:  # one name, two kecamatan ("curug")
+            self._places[key] = Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan),
+                                      common=known.common or place.common)
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
+
+
+def _kecamatan_keys(name: str) -> tuple[str, ...]:
+    """Keys of an areaid name: "Cikeudal (Cikedal)" answers to "cikeudal" and "cikedal"."""
+    main, *alternates = re.split(r"[()]", name)
+    return tuple(compact(_plain_words(part)) for part in (main, *alternates) if part.strip())
+
+
+def _ranked(scores: Mapping[str, float]) -> Guesses:
+    order = sorted(scores.items(), key=lambda item: -item[1])
+    return Guesses(tuple(Guess(code, score) for code, score in order))

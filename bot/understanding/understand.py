@@ -1,0 +1,222 @@
+"""The understanding step: free text to ranked meanings, from the catalogs' vocabulary. Pure, no I/O.
+
+Built once per process (`load_understanding`); `read(text)` takes well under a millisecond for an
+everyday message once its words have been seen (bench/understanding.py). How a meaning wins is in
+bot/understanding/patterns.py: the one that explains more of the message's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.domain.regions import RegionCatalog
+from bot.domain.tickets import parse_ticket_code
+from bot.i18n import Catalog
+from bot.understanding.meanings import NOTHING, Danger, Guess, Guesses, Meanings
+from bot.understanding.patterns import Pattern, compile_patterns, explained, first_keys
+from bot.understanding.places import PlaceFinder, PlaceVocabulary
+from bot.understanding.words import Word, WordShaper
+
+#: Families whose patterns count only content words (not stopwords) as evidence.
+CONTENT_FAMILIES = ("category", "topic", "danger", "victim")
+#: Families of the form's buttons, read on demand at their own question.
+OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "contact_time")
+_FAMILIES = ("intent", *CONTENT_FAMILIES, *OPTION_FAMILIES)
+_COURTESY = ("greeting", "thanks", "courtesy")
+_HINTS = ("report_hint", "counseling_hint")
+_NOT_INTENTS = (*_COURTESY, *_HINTS)  # scored with the intents, but no request of their own
+_TYPO_CUTOFF = 86.0
+_TYPO_MIN_LENGTH = 5
+# A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
+_CODE_DASHED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
+_CODE_PLAIN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
+                         r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])")  # "kakek2" is a word repeated
+MESSAGE_CACHE = 2048
+#: A stopword inside a phrase ("orang gila", "tidak punya pekerjaan") is half a word of evidence.
+STOPWORD_WEIGHT = 0.5
+
+
+class Understanding:
+    """Reads messages with the vocabulary of both catalogs and Banten's places."""
+
+    def __init__(self, catalog: Catalog, regions: RegionCatalog) -> None:
+        vocabulary = _Vocabulary(catalog)
+        self.shaper = WordShaper(vocabulary.slang(), vocabulary.words("roots"))
+        self._stop = frozenset(self.shaper.key(w) for w in vocabulary.words("stopwords")) | frozenset(
+            s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w))
+        classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
+        self._first_person = frozenset(t.key for p in compile_patterns("", classes["saya"], classes, self.shaper)
+                                       for part in p.parts for phrase in part for t in phrase[:1])
+        self._persons = frozenset(s for w in classes["orang"] for s in self.shaper.surfaces(w))
+        self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
+        known: set[str] = set()
+        for family in _FAMILIES:
+            for meaning in vocabulary.names(family):
+                entries = vocabulary.words(f"{family}.{meaning}")
+                for pattern in compile_patterns(meaning, entries, classes, self.shaper):
+                    for key in first_keys(pattern):
+                        self._index[key].append((family, pattern))
+                    known.update(t.key for part in pattern.parts for phrase in part for t in phrase)
+        self._known_keys = frozenset(known)
+        self._typo_targets = sorted(k for k in known if len(k) >= _TYPO_MIN_LENGTH)
+        self._places = PlaceFinder(regions, vocabulary.places(), self.shaper)
+        self.read = lru_cache(maxsize=MESSAGE_CACHE)(self._read)
+
+    def _read(self, text: str, *, answering_where: bool = False) -> Meanings:
+        """Every meaning of `text`; `answering_where` when it answers "which kabupaten/kecamatan?"."""
+        words = self._with_typos_mended(self.shaper.words(text))
+        places = self._places.find(words, answer=answering_where)
+        content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
+                            and i not in places.positions)
+        scored = self._score(words, content, places.positions)
+        danger = self._danger(scored, words, content)
+        courtesy = set().union(*(scored["intent"].get(m, (0.0, frozenset()))[1] for m in _COURTESY))
+        explained_words = set().union(*(hit[1] for family in CONTENT_FAMILIES for hit in scored[family].values()))
+        return Meanings(
+            text=text,
+            intent=_guesses(scored["intent"], exclude=_NOT_INTENTS),
+            category=_guesses(scored["category"]),
+            topic=_guesses(scored["topic"]),
+            region=places.region,
+            kecamatan=places.kecamatan,
+            outside=places.outside,
+            ticket_code=_ticket_code(text),
+            danger=danger,
+            words=len(content),
+            explained=len(explained_words & content),
+            only_courtesy=bool(courtesy) and content <= courtesy
+            and not any(scored["intent"].get(m) for m in scored["intent"] if m not in _NOT_INTENTS),
+            greeting=bool(scored["intent"].get("greeting")),
+            thanks=bool(scored["intent"].get("thanks")),
+            hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
+        )
+
+    def explain(self, text: str) -> list[str]:
+        """Why `text` means what it does: each matched vocabulary entry and the words it explains."""
+        words = self._with_typos_mended(self.shaper.words(text))
+        lines = [" ".join(f"{w.surface}/{w.key}" for w in words)]
+        for family, pattern in {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ())}.values():
+            covered = explained(pattern, words, frozenset(range(len(words))))
+            if covered is not None:
+                lines.append(f"{family}.{pattern.meaning}: {pattern.source!r} -> "
+                             f"{' '.join(words[i].surface for i in sorted(covered))}")
+        return lines
+
+    def options(self, text: str, family: str) -> Guesses:
+        """A typed answer to one of the form's button questions ("pagi", "boleh lewat wa", "iya")."""
+        words = self._with_typos_mended(self.shaper.words(text))
+        scored = self._score(words, frozenset(range(len(words))), families=(family,))
+        return _guesses(scored[family])
+
+    # --- scoring ---------------------------------------------------------------------------------
+
+    def _score(self, words: Sequence[Word], content: frozenset[int], places: frozenset[int] = frozenset(),
+               families: Sequence[str] = _FAMILIES) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
+        """Per family and meaning: (score, words explained).
+
+        The score is the words its best pattern explains, plus a tenth for each further pattern that
+        matched (more evidence, never enough to outweigh one more word); the words are all its patterns'.
+        """
+        everything = frozenset(range(len(words)))
+        candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
+        candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
+        scored: dict[str, dict[str, tuple[float, frozenset[int]]]] = {f: {} for f in families}
+        matched: dict[tuple[str, str], int] = defaultdict(int)
+        for family, pattern in candidates.values():
+            allowed = content if family in CONTENT_FAMILIES else everything
+            covered = explained(pattern, words, allowed, places if family in CONTENT_FAMILIES else frozenset())
+            if covered is None:
+                continue
+            matched[family, pattern.meaning] += 1
+            score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
+            weight = len(covered & allowed) + STOPWORD_WEIGHT * len(covered - allowed)
+            scored[family][pattern.meaning] = (max(score, weight), union | covered)
+        for (family, meaning), count in matched.items():
+            score, union = scored[family][meaning]
+            scored[family][meaning] = (score + 0.1 * min(count - 1, 4), union)
+        return scored
+
+    def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
+                words: Sequence[Word], content: frozenset[int]) -> Danger | None:
+        kinds = _guesses(scored["danger"])
+        if not kinds:
+            return None
+        category = _guesses(scored["category"])
+        child = any(code.startswith("anak_") for code in category.codes[:2])
+        home = bool(scored["topic"].get("kdrt"))
+        return Danger(kinds.codes[0], child=child, self_=bool(scored["victim"].get("self")) and self._writer_named(words),
+                      at_home=home)
+
+    def _writer_named(self, words: Sequence[Word]) -> bool:
+        """"saya" as the writer, not as a possessive: "tetangga saya dipukul" is about the neighbour."""
+        return any(w.key in self._first_person and (i == 0 or words[i - 1].surface not in self._persons)
+                   for i, w in enumerate(words))
+
+    def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
+        """A word we do not know and the dictionary does not either, close to one we know, is that one."""
+        mended = []
+        for word in words:
+            if (len(word.key) >= _TYPO_MIN_LENGTH and word.key not in self._known_keys
+                    and not self.shaper.is_root(word.key) and not word.key.isdigit()):
+                found = process.extractOne(word.key, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+                if found is not None:
+                    word = Word(word.surface, found[0])
+            mended.append(word)
+        return tuple(mended)
+
+
+def _guesses(scores: Mapping[str, tuple[float, frozenset[int]]], exclude: Sequence[str] = ()) -> Guesses:
+    """Ranked meanings; one whose evidence lies wholly inside a stronger one's is no rival to it.
+
+    "anak ngemis" explains {anak, ngemis} as a street child; "pengemis" explains only {ngemis}, which
+    the street child already accounts for, so it does not make the two look close.
+    """
+    kept = {m: (s, words) for m, (s, words) in scores.items() if m not in exclude and s > 0}
+    rivals = {m: v for m, v in kept.items()
+              if not any(o != m and s > v[0] and words > v[1] for o, (s, words) in kept.items())}
+    order = sorted(((m, s) for m, (s, _) in rivals.items()), key=lambda i: -i[1])
+    return Guesses(tuple(Guess(m, s) for m, s in order)) if order else NOTHING
+
+
+def _ticket_code(text: str) -> str | None:
+    match = _CODE_DASHED.search(text) or _CODE_PLAIN.search(text)
+    return parse_ticket_code(match.group(0)) if match else None
+
+
+class _Vocabulary:
+    """The catalogs' `understand` section, both languages merged."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def words(self, key: str) -> list[str]:
+        return [str(w) for w in self._catalog.words_all_languages(f"understand.{key}")]
+
+    def names(self, section: str) -> list[str]:
+        """The meanings listed under a section ("category" -> the 26 codes), in catalog order."""
+        return self._catalog.names_under(f"understand.{section}")
+
+    def slang(self) -> dict[str, str]:
+        return dict(_pair(line) for line in self.words("slang"))
+
+    def places(self) -> PlaceVocabulary:
+        return PlaceVocabulary(
+            region_names={code: self.words(f"region.{code}") for code in self.names("region")},
+            kecamatan_aliases=dict(_pair(line) for line in self.words("kecamatan_alias")),
+            landmarks=dict(_pair(line) for line in self.words("landmark")),
+            outside=self.words("outside_banten"),
+            markers=self.words("place_marker"),
+            common_names=self.words("common_place_name"),
+        )
+
+
+def _pair(line: str) -> tuple[str, str]:
+    left, sep, right = line.partition(" = ")
+    if not sep:
+        raise ValueError(f"vocabulary line {line!r} needs 'typed = meant'")
+    return left.strip().lower(), right.strip()

@@ -1,0 +1,249 @@
+"""The understanding corpus run through the real engine and judged as a citizen would notice it.
+
+Each entry (README.md here) is typed by a new contact at its point of the conversation; what the service
+then did is read back from the conversation row and the replies: the form it opened, the answers it
+filled, the "Maksud Anda ...?" options it offered, whether it named a place outside Banten, showed the
+emergency numbers, looked up a ticket. Used by tests/understanding/test_corpus.py and
+bench/understanding.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, select
+
+from bot.engine import ConversationEngine
+from bot.flows.state import EDIT, ConversationState, Side, from_row
+from bot.i18n import Catalog
+from bot.messages import Channel, Reply
+from storage.models import Contact, Conversation
+from tests.helpers.chat import Chat
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+ROUTING_KEYS = ("category", "topic", "region", "kecamatan")
+_users = itertools.count(1)
+
+#: Presses that bring a new contact to each point; "kecamatan" adds the entry's region.
+_SIGHTING_TO_REGION = ("menu:lapor", "grp:anak", "cat:anak_jalanan")
+_COUNSELING_TO_WHOM = ("menu:konseling", "topic:konflik_keluarga", "reg:kota-serang")
+PATHS: Mapping[str, tuple[str, ...]] = {
+    "menu": (),
+    "category": ("menu:lapor",),
+    "topic": ("menu:konseling",),
+    "region": _SIGHTING_TO_REGION,
+    "kecamatan": _SIGHTING_TO_REGION,
+    "contact": (*_SIGHTING_TO_REGION, "reg:unknown", "text:depan pasar", "text:anak kecil tidur di trotoar", "skip"),
+    "whom": _COUNSELING_TO_WHOM,
+    "time": (*_COUNSELING_TO_WHOM, "whom:self", "way:chat"),
+    "confirm": (*_COUNSELING_TO_WHOM, "whom:self", "way:chat", "time:morning", "skip", "consent:yes"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    at: str
+    expect: Mapping[str, Any]
+    region: str = ""
+    note: str = ""
+
+
+@dataclass
+class Verdict:
+    """What the service took (`taken`), offered to confirm (`offered`), and how that compares."""
+
+    entry: Entry
+    taken: dict[str, Any] = field(default_factory=dict)
+    offered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wrong: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def understood(self) -> bool:
+        return not self.wrong and not self.missed
+
+
+def load(name: str) -> list[Entry]:
+    """`tuning` or `held_out`; yes/no answers are strings whatever YAML made of them."""
+    raw = yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))
+    entries = []
+    for item in raw:
+        expect = {k: _plain(k, v) for k, v in item["expect"].items()}
+        entries.append(Entry(str(item["text"]), item["at"], expect, item.get("region", ""), item.get("note", "")))
+    return entries
+
+
+def _plain(key: str, value: Any) -> Any:
+    """YAML 1.1 reads an unquoted yes/no as a boolean; the `answer` key means the words."""
+    if key == "answer" and isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def run(engine: ConversationEngine, entries: list[Entry], catalog: Catalog) -> Iterator[Verdict]:
+    for entry in entries:
+        yield judge_one(engine, entry, catalog)
+
+
+def judge_one(engine: ConversationEngine, entry: Entry, catalog: Catalog) -> Verdict:
+    user = f"corpus-{next(_users)}"
+    if entry.at == "first":
+        chat = Chat(engine, user_id=user, channel=Channel.TELEGRAM)
+    else:
+        chat = Chat(engine, user_id=user)
+        chat.start()
+        for step in (*PATHS[entry.at], *((f"reg:{entry.region}",) if entry.at == "kecamatan" else ())):
+            chat.send(step[5:]) if step.startswith("text:") else chat.press(step)
+    before = _state(engine, chat)
+    started = time.perf_counter()
+    replies = chat.send(entry.text)
+    seconds = time.perf_counter() - started
+    after = _state(engine, chat)
+    verdict = Verdict(entry, replies=[r.text for r in replies], seconds=seconds)
+    _read_outcome(verdict, before, after, replies, catalog, engine)
+    wanted = entry.expect.get("intent")
+    if after.clarify is not None and after.clarify.slot == "form":
+        # "Report or counseling?": the citizen presses what they meant, and the story fills that form.
+        pick = next((w for w in (wanted if isinstance(wanted, list) else [wanted]) if w in after.clarify.options), None)
+        if pick is not None:
+            pressed = chat.press(f"mean:{pick}")
+            _read_outcome(verdict, before, _state(engine, chat), pressed, catalog, engine)
+            verdict.taken.pop("intent", None)
+    _compare(verdict, before)
+    return verdict
+
+
+def _state(engine: ConversationEngine, chat: Chat) -> ConversationState:
+    db = engine._db  # the test's own database: read back what the engine stored
+    with Session(db) as session:
+        row = session.exec(select(Conversation).join(Contact).where(Contact.platform_user_id == chat.user_id)).first()
+        return ConversationState() if row is None else from_row(row.flow, row.step, row.data)
+
+
+def _read_outcome(verdict: Verdict, before: ConversationState, after: ConversationState, replies: list[Reply],
+                  catalog: Catalog, engine: ConversationEngine) -> None:
+    text = "\n".join(r.text for r in replies)
+    t = lambda key, **p: catalog.text("id", key, **p)  # noqa: E731
+    taken, offered = verdict.taken, verdict.offered
+    form_before = before.form.answers if before.form else {}
+    new_form = after.form is not None and (before.form is None or before.form.name != after.form.name)
+    if after.form is not None:
+        answers = after.form.answers
+        for key in ("category", "topic", "region", "kecamatan", "contact_mode", "for_whom", "contact_time"):
+            value = answers.get(key)
+            if key in answers and form_before.get(key) != value and value not in ("unknown", "belum_ditentukan"):
+                taken[key] = value
+        if after.form.clarify is not None:
+            asked = after.form.clarify
+            offered[asked.slot] = asked.options
+            if asked.slot == "kecamatan":
+                offered["region"] = tuple(engine._regions.kecamatan(c).region for c in asked.options)
+        if before.form is not None and before.form.step != after.form.step and after.form.step == EDIT:
+            taken["answer"] = "no"
+    if new_form:
+        taken["intent"] = "report" if after.form.name == "report_sighting" else "counseling"
+    if after.clarify is not None and after.clarify.slot == "form":
+        offered["intent"] = after.clarify.options
+    if before.form is not None and before.form.step == "summary" and after.form is None and "Kode tiket" in text:
+        taken["answer"] = "yes"
+    if before.form is not None and before.form.step == "consent" and after.form is not None and after.form.answers.get("consent"):
+        taken["answer"] = "yes"
+    if after.side is Side.ERASE and before.side is not Side.ERASE:
+        taken["intent"] = "erase"
+    if after.side is Side.LANGUAGE and before.side is not Side.LANGUAGE:
+        taken["intent"] = "language"
+    if after.side is Side.STATUS or "Tiket " in text and ("tidak ditemukan" in text or "Status:" in text):
+        taken["intent"] = "status"
+    if after.side is Side.CANCEL or t("cancel.nothing") in text:
+        taken["intent"] = "cancel"
+    if t("help.text").splitlines()[0] in text:
+        taken["intent"] = "help"
+    if t("privacy.data_title") in text:
+        taken["intent"] = "my_data"
+    if "intent" not in taken and (t("menu.thanks_back") in text or t("common.thanks_back") in text):
+        taken["intent"] = "thanks"
+    quiet = after.form is None and after.clarify is None
+    if "intent" not in taken and quiet and (t("menu.greeting_back") in text or text.startswith("Halo! Ini layanan")):
+        taken["intent"] = "greeting"
+    if "berada di luar Provinsi Banten" in text:
+        taken["outside_banten"] = True
+    if t("safety.emergency").split("{")[0] in text:
+        taken["danger"] = True
+    for code in _codes_in(text):
+        taken["ticket"] = code
+
+
+def _codes_in(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"Tiket ([A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3})", text)
+
+
+def _compare(verdict: Verdict, before: ConversationState) -> None:
+    """Wrong: a value taken that the entry does not allow. Missed: an expected meaning neither taken nor offered.
+
+    A meaning the conversation already held before the message (the region chosen before the kecamatan
+    question) counts as understood when it is one the entry allows.
+    """
+    expect, taken, offered = verdict.entry.expect, verdict.taken, verdict.offered
+    held = before.form.answers if before.form else {}
+    for key, value in taken.items():
+        if key == "danger":
+            continue  # showing the emergency numbers once too often is not a misroute
+        if key == "intent" and key not in expect:
+            if value in ("report", "counseling") and expect.get("unclear"):
+                verdict.wrong.append(key)
+            continue
+        if key not in expect:
+            if key in (*ROUTING_KEYS, "outside_banten"):
+                verdict.wrong.append(key)
+            continue
+        if not _allows(expect[key], value, taken=True):
+            verdict.wrong.append(key)
+    for key, value in expect.items():
+        if key == "unclear":
+            continue
+        if key in taken and _allows(value, taken[key], taken=True):
+            continue
+        if key in offered and any(_allows(value, o, taken=False) for o in offered[key]):
+            continue
+        if key in held and _allows(value, held[key], taken=True):
+            continue
+        if key not in taken:
+            verdict.missed.append(key)
+
+
+def _allows(expected: Any, value: Any, *, taken: bool) -> bool:
+    """Whether `value` fits `expected`: one value, a list of values, or {ask: [...]} (only asking is right)."""
+    if isinstance(expected, dict) and "ask" in expected:
+        return not taken and any(_same(e, value) for e in expected["ask"])
+    if isinstance(expected, list):
+        return any(_same(e, value) for e in expected)
+    return _same(expected, value)
+
+
+def _same(expected: Any, value: Any) -> bool:
+    if isinstance(expected, str) and isinstance(value, str):
+        return expected.lower() == value.lower() or expected == _kecamatan_name(value)
+    return expected == value
+
+
+_KECAMATAN_NAMES: dict[str, str] = {}
+
+
+def _kecamatan_name(code: str) -> str:
+    if not _KECAMATAN_NAMES:
+        from bot.domain.regions import load_regions
+
+        regions = load_regions()
+        _KECAMATAN_NAMES.update({k.code: k.name.split(" (")[0] for r in regions.regions for k in r.kecamatan})
+    return _KECAMATAN_NAMES.get(code, code)
