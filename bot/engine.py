@@ -45,7 +45,8 @@ from bot.i18n.render import Renderer
 from bot.services.appointments import record_feedback_comment
 from bot.services.case_thread import relay_from_citizen
 from bot.services.citizen_case import handle_case_choice, link_staff_chat
-from bot.services.intake import escalate_request, submit_request
+from bot.services.escalation import escalate_request
+from bot.services.intake import submit_request
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
 from bot.services.status import status_reply

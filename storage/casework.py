@@ -39,6 +39,11 @@ def set_request_state(
     session.exec(update(Request).where(Request.id == request_id).values(**values))
 
 
+def set_request_subject(session: Session, *, request_id: int, category: str | None, topic: str | None) -> None:
+    """What the request is about: a sighting's PMKS category or a counseling request's topic."""
+    session.exec(update(Request).where(Request.id == request_id).values(category=category, topic=topic))
+
+
 def has_event_since(session: Session, *, request_id: int, kind: str, since: datetime) -> bool:
     return session.exec(
         select(RequestEvent.id).where(

@@ -17,9 +17,9 @@ from bot.understanding import OUTSIDE, Guesses, Meanings
 
 PREFIX = "mean:"
 NONE = "mean:none"
-#: A category or topic is taken from one word only in a short message; in a longer story one word is asked.
+#: A category or topic is taken from one word only in a message of up to five words; in a longer story it is asked.
 STRONG = 1.5  # two words, or a word and a stopword of its phrase ("orang gila")
-SHORT = 3
+SHORT = 5
 
 
 def settled(guesses: Guesses, heard: Meanings) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.pmks import UNCLASSIFIED, group_of
-from bot.domain.text import MAX_FREE_TEXT, letter_count
+from bot.domain.text import MAX_FREE_TEXT
 from bot.flows import clarify
 from bot.flows.base import (
     EscalateRequest,
@@ -38,8 +38,8 @@ _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 #: A story that fits both a report and counseling goes to one alone when it explains two words more.
 _CLEARLY_MORE = 2.0
-#: The words of two unclear messages are taken as a report only when they say something.
-_MIN_WORDS_TAKEN, _MIN_LETTERS_TAKEN = 2, 10
+#: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
+_MIN_REAL_WORDS = 2
 
 
 def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *, greeted: bool = False) -> StepResult:
@@ -61,7 +61,8 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         warm = (*(() if greeted and not thanks else (Reply(ctx.t(key)),)), _menu(state, ctx))
         # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.
         return _understood(state, (RelayToCase(heard.text.strip(), warm),))
-    if intent in _SIDE_INTENTS and not (heard.category or heard.topic):
+    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
+    if intent in _SIDE_INTENTS and (intent == "status" or not (heard.category or heard.topic)):
         return _side_intent(intent, state, ctx)
     form = _which_form(heard, intent)
     if form in FORMS:
@@ -161,11 +162,20 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     category, topic = heard.category.clear(), heard.topic.clear()
     if danger.kind == "self_harm" and not danger.child:
         return REQUEST_COUNSELING.name, {"topic": topic or "stres_psikologis", "for_whom": "self"}
+    if (category is not None and danger.kind not in ("violence", "sexual") and not category.startswith("anak_")
+            and category != "korban_kekerasan"):
+        # "ODGJ dipasung", "bayi dibuang": the story names what it is; danger makes it urgent
+        return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
     if danger.child or (category or "").startswith("anak_"):
-        chosen = category if (category or "").startswith("anak_") else "anak_korban_kekerasan"
-        return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
-    if danger.self_ or danger.at_home or topic == "kdrt":
+        if (category or "").startswith("anak_"):
+            return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
+        if any(code.startswith("anak_") for code in heard.category.codes):
+            return REPORT_SIGHTING.name, {}  # close child categories: the form asks which
+        return REPORT_SIGHTING.name, {"category": "anak_korban_kekerasan", "group": "anak"}
+    if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
+    if category is None and heard.category:
+        return REPORT_SIGHTING.name, {}  # "kebakaran ... rumah dibakar": the form asks which category
     chosen = category or "korban_kekerasan"
     return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
 
@@ -179,12 +189,11 @@ def _not_understood(state: ConversationState, heard: Meanings, ctx: FlowContext,
         # It may be the comment the feedback question invited: the engine keeps it if so.
         return StepResult(replace(state, unheard=unheard), (RelayToCase(heard.text.strip(), (said,)),))
     said = "\n".join(unheard)
-    words = len(said.split())
-    if words < _MIN_WORDS_TAKEN or letter_count(said) < _MIN_LETTERS_TAKEN:
+    taken = ctx.understanding.read(said)
+    if taken.real_words < _MIN_REAL_WORDS:
         menu = _menu(state, ctx)
         return StepResult(replace(state, unheard=()), (Reply(f"{ctx.t('menu.pick_again')}\n\n{menu.text}", menu.choices),))
     fixed = {"category": UNCLASSIFIED, "group": UNCLASSIFIED, "description": said[:MAX_FREE_TEXT]}
-    taken = ctx.understanding.read(said)
     return open_with_story(REPORT_SIGHTING.name, replace(state, unheard=()), taken, ctx,
                            (Reply(ctx.t("menu.taken_as_said")),), fixed=fixed)
 

@@ -45,6 +45,7 @@ from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
 from bot.flows.state import ConversationState, FormState, Side
 from bot.flows.steps import typed_choice, wrong_kind_key
 from bot.messages import Inbound, InboundKind, Reply
+from bot.understanding import Meanings
 
 _MENU_FORMS = {"menu:lapor": REPORT_SIGHTING.name, "menu:konseling": REQUEST_COUNSELING.name}
 _DEEP_LINKS = {"lapor": REPORT_SIGHTING.name, "konseling": REQUEST_COUNSELING.name}
@@ -110,6 +111,12 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
     return StepResult(result.state, (*before, *result.outputs))
 
 
+def _means_cancel(heard: Meanings) -> bool:
+    """"gak jadi", "ga jadi lapor": cancelling, when nothing but the form's own name comes with it."""
+    codes = set(heard.intent.codes)
+    return "cancel" in codes and codes <= {"cancel", "report", "counseling"} and not (heard.category or heard.topic)
+
+
 def _reminder_of(state: ConversationState, ctx: FlowContext) -> tuple[Reply, ...]:
     """After answering a case button in the middle of a form, repeat the form's question."""
     return (FORMS[state.form.name].prompt(state.form, ctx),) if state.form and state.side is None else ()
@@ -161,7 +168,7 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
             return StepResult(ConversationState(drafts=state.drafts), step.outputs)
         heard = ctx.hear(inbound)
-        if heard is not None and heard.intent.clear() == "cancel" and step.form.misses > state.form.misses:
+        if heard is not None and step.form.misses > state.form.misses and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)

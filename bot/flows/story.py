@@ -33,6 +33,8 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
             answers["topic"] = topic
         if heard.danger is not None and heard.danger.self_:
             answers["for_whom"] = "self"
+        elif heard.is_story and (whom := ctx.understanding.options(heard.text, "for_whom").clear()):
+            answers["for_whom"] = whom  # "saya mau konsul buat ibu saya, ...", "counseling for myself"
         if keep_text:
             answers["story"] = heard.text.strip()
     return answers

@@ -8,22 +8,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain.regions import PROVINCE
-from bot.domain.text import MAX_FREE_TEXT
 from bot.domain.tickets import new_ticket_code
 from bot.i18n.render import Renderer
-from bot.services.notify import notify_staff
-from storage.staff import coordinators_of
 from bot.flows.base import FlowContext, SubmitRequest
 from bot.flows.menu import menu_reply
 from bot.flows.steps import UNKNOWN
 from bot.messages import Reply
 from bot.routing import Route, RoutingTable
 from bot.scheduler.plans import plan_sla_checks
-from bot.sla import escalation_due, sla_deadlines, sla_wording
-from storage.casework import add_case_message
-from storage.models import OPEN_STATUSES, Contact, Request
-from storage.requests import add_event, create_request, find_contact_request, get_queue
+from bot.services.escalation import alert_coordinators
+from bot.sla import sla_deadlines, sla_wording
+from storage.models import Contact, Request
+from storage.requests import add_event, create_request, get_queue
 
 
 def submit_request(
@@ -59,49 +55,13 @@ def submit_request(
     add_event(session, request_id=request.id, kind="created", actor=actor, at=now, to_status="new",
               detail={"queue": route.queue_code, "urgency": urgency})
     if effect.danger:
-        _alert_coordinators(session, request, route.region, renderer, now)
+        alert_coordinators(session, request=request, renderer=renderer, now=now)
     if answers.get("consent"):
         contact.consent_at = now
         contact.consent_version = ctx.t("consent.version")
     if answers.get("contact_time"):
         contact.contact_times = answers["contact_time"]
     return [_confirmation(session, effect.kind, request, ctx, routing), menu_reply(ctx, intro_key="menu.title")]
-
-
-def escalate_request(
-    session: Session, *, contact: Contact, ticket_code: str, text: str, routing: RoutingTable, renderer: Renderer,
-    now: datetime,
-) -> Reply | None:
-    """Danger written after the request was sent: urgent now, coordinators alerted, the words in its thread.
-
-    A request already urgent keeps its deadlines; a normal one gets the urgent ones from now, where they
-    come sooner, and its SLA checks move with them. None when the request is no longer open.
-    """
-    request = find_contact_request(session, ticket_code=ticket_code, contact_id=contact.id)
-    if request is None or request.status not in OPEN_STATUSES:
-        return None
-    was = request.urgency
-    if was != "urgent":
-        urgent = sla_deadlines("urgent", now, routing.sla, routing.calendar)
-        request.urgency = "urgent"
-        request.claim_due_at = min(request.claim_due_at, urgent.claim_due)
-        request.first_contact_due_at = min(request.first_contact_due_at, urgent.first_contact_due)
-        escalate_at = escalation_due("urgent", now, routing.sla, routing.calendar)
-        plan_sla_checks(session, request=request, routing=routing, now=now, escalate_at=escalate_at, replace=True)
-    request.danger_flag = True
-    add_event(session, request_id=request.id, kind="danger", actor=f"citizen:{contact.id}", at=now,
-              detail={"urgency_was": was})
-    add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_FREE_TEXT], now=now)
-    queue = get_queue(session, code=request.queue_code)
-    _alert_coordinators(session, request, queue.region if queue else PROVINCE, renderer, now)
-    return Reply(renderer.text(contact.language, "safety.escalated", code=request.ticket_code))
-
-
-def _alert_coordinators(session: Session, request: Request, region: str, renderer: Renderer, now: datetime) -> None:
-    """Danger words in the conversation: the queue's coordinators hear of it at once."""
-    regions = {region, PROVINCE}
-    notify_staff(session, staff=coordinators_of(session, regions=regions), key="staff.danger_alert",
-                 renderer=renderer, now=now, params={"code": request.ticket_code, "queue": request.queue_code})
 
 
 def _route(kind: str, answers: Mapping[str, Any], routing: RoutingTable) -> Route:

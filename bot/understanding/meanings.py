@@ -67,6 +67,7 @@ class Danger:
     child: bool = False
     self_: bool = False
     at_home: bool = False
+    third_party: bool = False  # told by a neighbour, a friend, an employer: not the writer's own home
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Meanings:
     danger: Danger | None = None
     words: int = 0
     explained: int = 0
+    real_words: int = 0  # words of the language (in the dictionary or the vocabulary), not "qwrty"
     only_courtesy: bool = False  # nothing but greetings, thanks and forms of address
     greeting: bool = False
     thanks: bool = False

@@ -8,7 +8,8 @@ An entry of the catalogs' `understand` section is one of:
 - `=p`: the word exactly as typed, not its stem (for short words a stem would blur);
 - `~pukul`: the stem, but only in an affixed form ("dipukul", "mukulin"): "pukul 10" is a time.
 
-A pattern's score is the number of the message's words it explains, a stopword counting half. A pattern
+A pattern's score is the number of the message's words it explains, a stopword counting half and no
+part counting more than two: a long idiom ("tidak punya tempat tinggal") is one cue, not four. A pattern
 must explain at least one word that is not a stopword, or be a phrase of several words ("minta minta"):
 "ada" alone says nothing.
 The meaning that explains more words is ahead; two that explain as many are close. That rule is the
@@ -43,11 +44,34 @@ Phrase = tuple[Term, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a pattern: its phrases (a class has hundreds), filed by their first word.
+
+    A message is read word by word and only the phrases that can start at a word are tried there, so
+    a part costs the message's length, not its phrases times the message's length.
+    """
+
+    phrases: tuple[Phrase, ...]
+    by_first: Mapping[str, tuple[Phrase, ...]]
+
+    @classmethod
+    def of(cls, phrases: tuple[Phrase, ...]) -> Part:
+        filed: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            filed.setdefault(_file_key(phrase[0]), []).append(phrase)
+        return cls(phrases, {k: tuple(v) for k, v in filed.items()})
+
+
+def _file_key(term: Term) -> str:
+    return f"s:{term.key}" if term.exact else f"k:{term.key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Pattern:
     """Parts that must all be found; each part is one of several phrases (a class has many)."""
 
     meaning: str
-    parts: tuple[tuple[Phrase, ...], ...]
+    parts: tuple[Part, ...]
     source: str = ""  # the vocabulary entry, for explanations
 
 
@@ -55,24 +79,66 @@ class PatternError(ValueError):
     """A vocabulary entry that cannot be read (an unknown class, an empty part)."""
 
 
-def compile_patterns(
-    meaning: str, entries: Iterable[str], classes: Mapping[str, Sequence[str]], shaper: WordShaper
-) -> list[Pattern]:
-    """Every entry of one meaning, compiled; class references expanded."""
-    return [Pattern(meaning, tuple(_part(p.strip(), classes, shaper) for p in entry.split(" + ")), entry)
-            for entry in entries]
+class PatternCompiler:
+    """Compiles entries against one set of word classes; a class used by many entries is one `Part`,
+    so a message looks for it once (`Message.found`)."""
+
+    def __init__(self, classes: Mapping[str, Sequence[str]], shaper: WordShaper) -> None:
+        self._classes = classes
+        self._shaper = shaper
+        self._class_parts: dict[str, Part] = {}
+
+    def compile(self, meaning: str, entries: Iterable[str]) -> list[Pattern]:
+        """Every entry of one meaning, compiled; class references expanded."""
+        return [Pattern(meaning, tuple(self._part(p.strip()) for p in entry.split(" + ")), entry) for entry in entries]
+
+    def _part(self, text: str) -> Part:
+        if text.startswith("@"):
+            name = text[1:]
+            if name not in self._class_parts:
+                self._class_parts[name] = Part.of(self._phrases(text))
+            return self._class_parts[name]
+        return Part.of(self._phrases(text))
+
+    def _phrases(self, text: str) -> tuple[Phrase, ...]:
+        if text.startswith("@"):
+            name = text[1:]
+            if name not in self._classes:
+                raise PatternError(f"unknown word class @{name}")
+            return tuple(phrase for member in self._classes[name] for phrase in self._phrases(member))
+        phrase = _phrase(text, self._shaper)
+        if not phrase:
+            raise PatternError(f"empty part in vocabulary entry {text!r}")
+        return (phrase,)
 
 
-def _part(text: str, classes: Mapping[str, Sequence[str]], shaper: WordShaper) -> tuple[Phrase, ...]:
-    if text.startswith("@"):
-        name = text[1:]
-        if name not in classes:
-            raise PatternError(f"unknown word class @{name}")
-        return tuple(phrase for member in classes[name] for phrase in _part(member, classes, shaper))
-    phrase = _phrase(text, shaper)
-    if not phrase:
-        raise PatternError(f"empty part in vocabulary entry {text!r}")
-    return (phrase,)
+class Message:
+    """A message's words, ready for many patterns: each word's lookup keys, and the parts found so far."""
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        self.words = words
+        self._keys = tuple((f"k:{w.key}", f"s:{w.surface}") for w in words)
+        self._found: dict[int, range | None] = {}
+
+    def found(self, part: Part) -> range | None:
+        """The longest of the part's phrases in the message (the first, among equals)."""
+        known = self._found.get(id(part), _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
+        best: range | None = None
+        words, count = self.words, len(self.words)
+        for start, keys in enumerate(self._keys):
+            for key in keys:
+                for phrase in part.by_first.get(key, ()):
+                    width = len(phrase)
+                    if (start + width <= count and (best is None or width > len(best))
+                            and all(term.matches(words[start + i]) for i, term in enumerate(phrase))):
+                        best = range(start, start + width)
+        self._found[id(part)] = best
+        return best
+
+
+_UNSEEN = object()
 
 
 def _phrase(text: str, shaper: WordShaper) -> Phrase:
@@ -87,38 +153,40 @@ def _phrase(text: str, shaper: WordShaper) -> Phrase:
     return tuple(terms)
 
 
+def compile_patterns(
+    meaning: str, entries: Iterable[str], classes: Mapping[str, Sequence[str]], shaper: WordShaper
+) -> list[Pattern]:
+    """Entries compiled on their own (a one-off pattern, not sharing class parts with others)."""
+    return PatternCompiler(classes, shaper).compile(meaning, entries)
+
+
 def first_keys(pattern: Pattern) -> set[str]:
     """Keys of which at least one must be in a message for the pattern to match: its index entries."""
-    return {phrase[0].key for phrase in pattern.parts[0]}
+    return {phrase[0].key for phrase in pattern.parts[0].phrases}
 
 
-def explained(pattern: Pattern, words: Sequence[Word], content: frozenset[int],
-              ignored: frozenset[int] = frozenset()) -> frozenset[int] | None:
-    """Positions of the words the pattern explains, or None when one of its parts is missing.
+STOPWORD_WEIGHT = 0.5
+PART_CAP = 2.0
+
+
+def explained(pattern: Pattern, message: Message, content: frozenset[int],
+              ignored: frozenset[int] = frozenset(), *, cap: float = PART_CAP) -> tuple[frozenset[int], float] | None:
+    """(positions of the words the pattern explains, its score), or None when a part is missing.
 
     A part takes its longest phrase found (so "anak kecil" beats "anak"). `ignored` words (a place
     name) are no evidence; a pattern that explains no `content` word matches only as a phrase of
-    several words.
+    several words. `cap` bounds one part's score (no cap for requests: "hapus data saya" outweighs
+    "data saya" by every word).
     """
     covered: set[int] = set()
+    score = 0.0
     for part in pattern.parts:
-        best: range | None = None
-        for phrase in part:
-            found = _find(phrase, words)
-            if found is not None and (best is None or len(found) > len(best)):
-                best = found
+        best = message.found(part)
         if best is None:
             return None
-        covered.update(best)
-    covered -= ignored
+        mine = set(best) - ignored - covered
+        score += min(cap, len(mine & content) + STOPWORD_WEIGHT * len(mine - content))
+        covered |= mine
     if not covered & content and len(covered) < 2:
         return None
-    return frozenset(covered)
-
-
-def _find(phrase: Phrase, words: Sequence[Word]) -> range | None:
-    width = len(phrase)
-    for start in range(len(words) - width + 1):
-        if all(term.matches(words[start + i]) for i, term in enumerate(phrase)):
-            return range(start, start + width)
-    return None
+    return frozenset(covered), score

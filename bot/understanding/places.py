@@ -9,7 +9,8 @@ stems: "menes" is a kecamatan, not "me-" + "tes". Rules, each from a way people 
   ("curug") ranks both, unless the message also names one of the regions.
 - A kecamatan whose name is also an everyday word ("benda", "larangan", "petir", "carita" in Sundanese)
   counts inside a story only after a place word ("di", "daerah", "kec."); typed as the answer to "which
-  kecamatan?" it counts as it is.
+  kecamatan?" it counts as it is. So does a typo: "di malimping" is Malingping, "main serong" is not Serpong.
+- "kec. tangerang" is the kecamatan Tangerang, though "tangerang" alone names two regions.
 - A place outside Banten ranks the pseudo-region `OUTSIDE`; a name that is both ("bandung": a kecamatan
   of Kabupaten Serang and a city in Jawa Barat) ranks both, so the flow asks.
 """
@@ -33,6 +34,7 @@ _SHARED_SCORE = 1.0  # "serang" alone, a kecamatan in two regions, a name that i
 _LONGEST = 4  # words in the longest place name looked for ("kota tangerang selatan")
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
+_KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
 _KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
                "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
 
@@ -86,6 +88,7 @@ class PlaceFinder:
         self._regions = regions
         self._markers = frozenset(vocabulary.markers)
         self._places: dict[str, Place] = {}
+        self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
         self._build(vocabulary, shaper)
         self._fuzzy_keys = [k for k, p in self._places.items() if len(k) >= _FUZZY_MIN_LENGTH and not p.common]
 
@@ -94,21 +97,35 @@ class PlaceFinder:
         surfaces = [w.surface for w in words]
         mentions: list[tuple[Place, str | None]] = []
         taken: set[int] = set()
+        in_banten: set[int] = set()
+        for start in range(1, len(surfaces)):  # "kec. tangerang": the kecamatan, though the word names regions
+            if surfaces[start - 1] not in _KECAMATAN_WORDS:
+                continue
+            for width in range(min(3, len(surfaces) - start), 0, -1):
+                place = self._kecamatan_named.get(compact(surfaces[start : start + width]))
+                if place is not None:
+                    taken.update(range(start, start + width))
+                    in_banten.update(range(start, start + width))
+                    mentions.append((place, None))
+                    break
         for width in range(min(_LONGEST, len(surfaces)), 0, -1):
             for start in range(len(surfaces) - width + 1):
                 span = range(start, start + width)
                 if taken.intersection(span):
                     continue
-                place = self._lookup(surfaces, start, width, answer=answer, typo_ok=width == 1)
+                marked = self._after_marker(surfaces, start)
+                place = self._lookup(surfaces, start, width, typo_ok=width == 1 and (answer or marked))
                 if place is None:
                     continue
-                if place.common and not answer and not self._after_marker(surfaces, start):
+                if place.common and not answer and not marked:
                     continue
                 taken.update(span)
+                if place.regions or place.kecamatan:
+                    in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 mentions.append((place, self._kind_near(surfaces, start, width)))
-        return self._rank(mentions, taken)
+        return self._rank(mentions, in_banten)
 
-    def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, answer: bool, typo_ok: bool) -> Place | None:
+    def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:
         key = compact(surfaces[start : start + width])
         place = self._places.get(key)
         if place is not None or not typo_ok or len(key) < _FUZZY_MIN_LENGTH:
@@ -130,6 +147,8 @@ class PlaceFinder:
         regions: dict[str, float] = defaultdict(float)
         kecamatan: dict[str, float] = defaultdict(float)
         outside = ""
+        elsewhere_only = [p for p, _ in mentions if p.outside and not p.regions]
+        banten_named = any(p.regions and not p.outside for p, _ in mentions)
         for place, kind in mentions:
             codes = place.regions
             if kind and len(codes) > 1:
@@ -142,8 +161,8 @@ class PlaceFinder:
             if place.outside:
                 outside = outside or place.outside
                 regions[OUTSIDE] += _SHARED_SCORE if codes else _NAME_SCORE
-        if len(regions) > 1 and OUTSIDE in regions:  # "kerja di jakarta, pulang ke lebak": Banten is the place
-            del regions[OUTSIDE]
+        if banten_named and elsewhere_only:  # "kerja di jakarta, pulang ke lebak": Banten is the place
+            regions.pop(OUTSIDE, None)
         for code in list(kecamatan):  # a kecamatan of a region also named is the one meant
             kecamatan[code] += regions.get(self._regions.kecamatan(code).region, 0.0) / _NAME_SCORE
         return FoundPlaces(_ranked(regions), _ranked(kecamatan), outside, frozenset(positions))
@@ -155,15 +174,20 @@ class PlaceFinder:
         for region in self._regions.regions:
             for kec in region.kecamatan:
                 for key in _kecamatan_keys(kec.name):
-                    is_common = key in common or shaper.is_root(key) or shaper.key(key) != key
-                    self._add(key, Place(regions=(region.code,), kecamatan=(kec.code,), common=is_common))
+                    # One word that is also a word of the language; a name of two words is a name.
+                    is_common = " " not in kec.name.split(" (")[0] and (key in common or shaper.is_root(key))
+                    place = Place(regions=(region.code,), kecamatan=(kec.code,), common=is_common)
+                    self._add(key, place)
+                    named = self._kecamatan_named.get(key)
+                    self._kecamatan_named[key] = place if named is None else Place(
+                        _merge(named.regions, place.regions), _merge(named.kecamatan, place.kecamatan))
         for code, names in vocabulary.region_names.items():
             for name in names:
                 self._add(compact(_plain_words(name)), Place(regions=(code,)))
-        for alias, target in vocabulary.kecamatan_aliases.items():
-            self._add(compact(_plain_words(alias)), self._target(target))
-        for landmark, target in vocabulary.landmarks.items():
-            self._add(compact(_plain_words(landmark)), self._target(target))
+        for alias, target in (*vocabulary.kecamatan_aliases.items(), *vocabulary.landmarks.items()):
+            key = compact(_plain_words(alias))
+            place = self._target(target)
+            self._add(key, Place(place.regions, place.kecamatan, common=key in common))
         for name in vocabulary.outside:
             key = compact(_plain_words(name))
             known = self._places.get(key, Place())

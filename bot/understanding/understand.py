@@ -18,12 +18,16 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.tickets import parse_ticket_code
 from bot.i18n import Catalog
 from bot.understanding.meanings import NOTHING, Danger, Guess, Guesses, Meanings
-from bot.understanding.patterns import Pattern, compile_patterns, explained, first_keys
+from bot.understanding.patterns import PART_CAP, Message, Pattern, PatternCompiler, explained, first_keys
 from bot.understanding.places import PlaceFinder, PlaceVocabulary
 from bot.understanding.words import Word, WordShaper
 
 #: Families whose patterns count only content words (not stopwords) as evidence.
-CONTENT_FAMILIES = ("category", "topic", "danger", "victim")
+CONTENT_FAMILIES = ("category", "topic", "danger")
+#: "saya" this many words or fewer from a violent word makes the writer the one in danger ("saya dipukul").
+_WRITER_NEAR = 2
+#: When a message says several kinds of danger, the one that decides the form ("beats me ... cant leave").
+_GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 #: Families of the form's buttons, read on demand at their own question.
 OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "contact_time")
 _FAMILIES = ("intent", *CONTENT_FAMILIES, *OPTION_FAMILIES)
@@ -37,8 +41,6 @@ _CODE_DASHED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([
 _CODE_PLAIN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
                          r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])")  # "kakek2" is a word repeated
 MESSAGE_CACHE = 2048
-#: A stopword inside a phrase ("orang gila", "tidak punya pekerjaan") is half a word of evidence.
-STOPWORD_WEIGHT = 0.5
 
 
 class Understanding:
@@ -50,18 +52,20 @@ class Understanding:
         self._stop = frozenset(self.shaper.key(w) for w in vocabulary.words("stopwords")) | frozenset(
             s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
-        self._first_person = frozenset(t.key for p in compile_patterns("", classes["saya"], classes, self.shaper)
-                                       for part in p.parts for phrase in part for t in phrase[:1])
+        compiler = PatternCompiler(classes, self.shaper)
+        first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
+                                                                                 "@keluarga_pelaku"])
+        self._first_person = frozenset(phrase[0].key for phrase in first_person.parts[0].phrases)
         self._persons = frozenset(s for w in classes["orang"] for s in self.shaper.surfaces(w))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         for family in _FAMILIES:
             for meaning in vocabulary.names(family):
                 entries = vocabulary.words(f"{family}.{meaning}")
-                for pattern in compile_patterns(meaning, entries, classes, self.shaper):
+                for pattern in compiler.compile(meaning, entries):
                     for key in first_keys(pattern):
                         self._index[key].append((family, pattern))
-                    known.update(t.key for part in pattern.parts for phrase in part for t in phrase)
+                    known.update(t.key for part in pattern.parts for phrase in part.phrases for t in phrase)
         self._known_keys = frozenset(known)
         self._typo_targets = sorted(k for k in known if len(k) >= _TYPO_MIN_LENGTH)
         self._places = PlaceFinder(regions, vocabulary.places(), self.shaper)
@@ -73,8 +77,9 @@ class Understanding:
         places = self._places.find(words, answer=answering_where)
         content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
                             and i not in places.positions)
-        scored = self._score(words, content, places.positions)
-        danger = self._danger(scored, words, content)
+        message = Message(words)
+        scored = self._score(message, content, places.positions)
+        danger = self._danger(scored, message)
         courtesy = set().union(*(scored["intent"].get(m, (0.0, frozenset()))[1] for m in _COURTESY))
         explained_words = set().union(*(hit[1] for family in CONTENT_FAMILIES for hit in scored[family].values()))
         return Meanings(
@@ -89,6 +94,8 @@ class Understanding:
             danger=danger,
             words=len(content),
             explained=len(explained_words & content),
+            real_words=sum(1 for w in words if self.shaper.is_root(w.key) or w.key in self._known_keys
+                           or w.key in self._stop),
             only_courtesy=bool(courtesy) and content <= courtesy
             and not any(scored["intent"].get(m) for m in scored["intent"] if m not in _NOT_INTENTS),
             greeting=bool(scored["intent"].get("greeting")),
@@ -99,29 +106,31 @@ class Understanding:
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""
         words = self._with_typos_mended(self.shaper.words(text))
+        message = Message(words)
         lines = [" ".join(f"{w.surface}/{w.key}" for w in words)]
         for family, pattern in {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ())}.values():
-            covered = explained(pattern, words, frozenset(range(len(words))))
-            if covered is not None:
+            hit = explained(pattern, message, frozenset(range(len(words))))
+            if hit is not None:
                 lines.append(f"{family}.{pattern.meaning}: {pattern.source!r} -> "
-                             f"{' '.join(words[i].surface for i in sorted(covered))}")
+                             f"{' '.join(words[i].surface for i in sorted(hit[0]))} ({hit[1]:g})")
         return lines
 
     def options(self, text: str, family: str) -> Guesses:
         """A typed answer to one of the form's button questions ("pagi", "boleh lewat wa", "iya")."""
         words = self._with_typos_mended(self.shaper.words(text))
-        scored = self._score(words, frozenset(range(len(words))), families=(family,))
+        scored = self._score(Message(words), frozenset(range(len(words))), families=(family,))
         return _guesses(scored[family])
 
     # --- scoring ---------------------------------------------------------------------------------
 
-    def _score(self, words: Sequence[Word], content: frozenset[int], places: frozenset[int] = frozenset(),
+    def _score(self, message: Message, content: frozenset[int], places: frozenset[int] = frozenset(),
                families: Sequence[str] = _FAMILIES) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
         """Per family and meaning: (score, words explained).
 
         The score is the words its best pattern explains, plus a tenth for each further pattern that
         matched (more evidence, never enough to outweigh one more word); the words are all its patterns'.
         """
+        words = message.words
         everything = frozenset(range(len(words)))
         candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
         candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
@@ -129,12 +138,14 @@ class Understanding:
         matched: dict[tuple[str, str], int] = defaultdict(int)
         for family, pattern in candidates.values():
             allowed = content if family in CONTENT_FAMILIES else everything
-            covered = explained(pattern, words, allowed, places if family in CONTENT_FAMILIES else frozenset())
-            if covered is None:
+            content_family = family in CONTENT_FAMILIES
+            hit = explained(pattern, message, allowed, places if content_family else frozenset(),
+                            cap=PART_CAP if content_family else float("inf"))
+            if hit is None:
                 continue
+            covered, weight = hit
             matched[family, pattern.meaning] += 1
             score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
-            weight = len(covered & allowed) + STOPWORD_WEIGHT * len(covered - allowed)
             scored[family][pattern.meaning] = (max(score, weight), union | covered)
         for (family, meaning), count in matched.items():
             score, union = scored[family][meaning]
@@ -142,20 +153,30 @@ class Understanding:
         return scored
 
     def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
-                words: Sequence[Word], content: frozenset[int]) -> Danger | None:
+                message: Message) -> Danger | None:
+        """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
         kinds = _guesses(scored["danger"])
         if not kinds:
             return None
+        kind = next(k for k in (*_GRAVEST_FIRST, *kinds.codes) if k in kinds.codes)
         category = _guesses(scored["category"])
         child = any(code.startswith("anak_") for code in category.codes[:2])
-        home = bool(scored["topic"].get("kdrt"))
-        return Danger(kinds.codes[0], child=child, self_=bool(scored["victim"].get("self")) and self._writer_named(words),
-                      at_home=home)
+        words = message.words
+        everything = frozenset(range(len(words)))
+        third = explained(self._third_party, message, everything) is not None
+        home = explained(self._at_home, message, everything) is not None
+        where = set().union(*(hit[1] for hit in scored["danger"].values()))
+        near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)
+        writer = near or (kind == "self_harm" and not third)
+        return Danger(kind, child=child, self_=writer, at_home=home, third_party=third and not near)
 
-    def _writer_named(self, words: Sequence[Word]) -> bool:
-        """"saya" as the writer, not as a possessive: "tetangga saya dipukul" is about the neighbour."""
-        return any(w.key in self._first_person and (i == 0 or words[i - 1].surface not in self._persons)
-                   for i, w in enumerate(words))
+    def _writers(self, words: Sequence[Word], violent: set[int]) -> list[int]:
+        """Where "saya" is the writer: starting a clause, after a small word, or as the one a violent verb
+        is done to ("memukul saya"); not after a noun it belongs to ("tetangga saya", "kampung saya")."""
+        return [i for i, w in enumerate(words)
+                if w.key in self._first_person and (
+                    i == 0 or w.starts_clause or (i - 1) in violent
+                    or (words[i - 1].key in self._stop and words[i - 1].surface not in self._persons))]
 
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""
@@ -165,7 +186,7 @@ class Understanding:
                     and not self.shaper.is_root(word.key) and not word.key.isdigit()):
                 found = process.extractOne(word.key, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
                 if found is not None:
-                    word = Word(word.surface, found[0])
+                    word = Word(word.surface, found[0], word.starts_clause)
             mended.append(word)
         return tuple(mended)
 

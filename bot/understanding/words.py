@@ -24,6 +24,7 @@ import Sastrawi
 
 _ROOTS_FILE = Path(Sastrawi.__file__).resolve().parent / "Stemmer" / "data" / "kata-dasar.txt"
 _WORD = re.compile(r"[a-z0-9]+")
+_CLAUSE_MARK = re.compile(r"[.,;:!?]")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")  # "tolooong" -> "tolong"; two letters stay ("maaf")
 _REDUPLICATED = re.compile(r"^([a-z]{2,})2$")  # "anak2" -> "anak"
 _ABOUT_NUMBER = re.compile(r"^(\d+)an$")  # "jam 9an" -> "jam 9"
@@ -37,6 +38,7 @@ class Word:
 
     surface: str
     key: str
+    starts_clause: bool = False  # first word after a full stop, comma or the like
 
 
 def fold(text: str) -> str:
@@ -61,9 +63,13 @@ class WordShaper:
     def words(self, text: str) -> tuple[Word, ...]:
         """Every word of `text`, in order; a slang entry may stand for several words ("gpp")."""
         shaped: list[Word] = []
-        for raw in _WORD.findall(fold(text)):
-            for surface in self.surfaces(raw):
-                shaped.append(Word(surface, self.key(surface)))
+        folded = fold(text)
+        end = 0
+        for match in _WORD.finditer(folded):
+            clause = bool(_CLAUSE_MARK.search(folded, end, match.start()))
+            end = match.end()
+            for n, surface in enumerate(self.surfaces(match.group())):
+                shaped.append(Word(surface, self.key(surface), clause and n == 0))
         return tuple(shaped)
 
     def surfaces(self, raw: str) -> tuple[str, ...]:

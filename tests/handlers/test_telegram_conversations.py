@@ -193,3 +193,17 @@ async def test_group_is_asked_to_write_in_private_and_nothing_is_stored(line: Te
     with Session(line.runtime.db) as session:
         for table in (Contact, ProcessedInbound, Conversation):
             assert session.exec(select(func.count()).select_from(table)).one() == 0
+
+
+async def test_a_story_as_the_first_message_opens_its_form_over_telegram(citizen: TelegramCitizen,
+                                                                        line: TelegramLine) -> None:
+    """Issue 15 on Telegram: a whole story instead of /start fills the form's answers it states."""
+    texts = await citizen.send("assalamualaikum pak, ada nenek tua tidur di emperan toko di pamulang")
+    assert texts[0].startswith("Halo!") and "belum mengerti" not in " ".join(texts)
+    assert _t(line, "menu.story_noted", what=_t(line, "pmks.lansia_telantar")) in texts
+    state = from_row(*_state(line.runtime))
+    assert state.form.answers["region"] == "kota-tangerang-selatan" and state.form.answers["category"] == "lansia_telantar"
+    assert "nenek tua tidur di emperan toko" in state.form.answers["description"]
+    texts = await citizen.send("sy dipukul suami sy tiap hari")  # danger inside the form: numbers, then the form
+    assert texts[0].startswith("Jika ada yang dalam bahaya sekarang")
+    assert from_row(*_state(line.runtime)).form.danger

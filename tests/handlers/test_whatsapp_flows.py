@@ -138,3 +138,18 @@ async def test_full_counseling_request(citizen: Citizen, runtime: Runtime) -> No
         request = session.exec(select(Request)).one()
         assert (request.ticket_code, request.kind, request.topic) == (code.group(1), "counseling", "pengasuhan_anak")
         assert (request.queue_code, request.urgency, request.phone) == ("lk3-kota-cilegon", "normal", "+6281234567890")
+
+
+async def test_a_cry_for_help_and_a_close_meaning_over_whatsapp(citizen: Citizen, runtime: Runtime) -> None:
+    """Issue 15 on WhatsApp: the numbers first, the urgent form at once; "Maksud Anda" as reply buttons."""
+    sent = await citizen.text("tolong saya dipukulin suami tiap malam")
+    texts = [body_text(m) for m in sent]
+    assert texts[0].startswith("Jika ada yang dalam bahaya sekarang") and "SAPA 129" in texts[0]
+    assert "belum mengerti" not in " ".join(texts)
+    assert interactive_kind(sent[-1]) == "list" and "reg:kota-serang" in offered_ids(sent[-1])
+    asked = _last(await citizen.text("serang"))  # Kota or Kabupaten? Two options and "Bukan": reply buttons
+    assert interactive_kind(asked) == "button"
+    assert offered_ids(asked) == ["mean:kab-serang", "mean:kota-serang", "mean:none"]
+    _last(await citizen.tap_button("mean:kota-serang"))
+    with Session(runtime.db) as session:
+        assert session.exec(select(Request)).first() is None  # not sent yet: the form goes on

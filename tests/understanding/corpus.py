@@ -147,6 +147,8 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
             offered[asked.slot] = asked.options
             if asked.slot == "kecamatan":
                 offered["region"] = tuple(engine._regions.kecamatan(c).region for c in asked.options)
+            if asked.slot == "region" and "outside" in asked.options:
+                offered["outside_banten"] = (True,)
         if before.form is not None and before.form.step != after.form.step and after.form.step == EDIT:
             taken["answer"] = "no"
     if new_form:
@@ -204,7 +206,10 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
                 verdict.wrong.append(key)
             continue
         if key not in expect:
-            if key in (*ROUTING_KEYS, "outside_banten"):
+            # A kecamatan of the region meant is detail, not a misroute ("rangkas": Rangkasbitung, Lebak).
+            same_region = key == "kecamatan" and taken.get("region") and _allows(expect.get("region"), taken["region"],
+                                                                                   taken=True)
+            if key in (*ROUTING_KEYS, "outside_banten") and not same_region:
                 verdict.wrong.append(key)
             continue
         if not _allows(expect[key], value, taken=True):

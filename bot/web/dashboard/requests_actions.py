@@ -30,6 +30,7 @@ from bot.services.claims import (
     reopen_request,
     transfer_request,
 )
+from bot.services.classify import classify_request
 from bot.services.duplicates import merge_requests
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import not_found, redirect_with
@@ -124,6 +125,18 @@ async def transfer(
         else:
             return _refused("dash_requests.error_target")
         return Done("dash_requests.done_transfer", left=not view.can_see(case))
+
+    return await perform(request, runtime, staff, request_id, act)
+
+
+@router.post("/dashboard/requests/{request_id}/classify")
+async def classify(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, code: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Say what a request "belum ditentukan" is about; it is routed again as if the citizen had said so."""
+    def act(session: Session, view: StaffView, now: datetime) -> Done:
+        case = classify_request(session, view=view, request_id=request_id, code=code, routing=runtime.routing, now=now)
+        return Done("dash_requests.done_classify", left=not view.can_see(case))
 
     return await perform(request, runtime, staff, request_id, act)
 

@@ -13,7 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.pmks import PMKS_CATEGORIES
+
 from bot.services.access import StaffView, visible_request
+from bot.services.classify import choices_for, may_classify
 from bot.services.duplicates import PossibleDuplicate, possible_duplicates
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.web.dashboard.filters import may_see_personal
@@ -33,6 +36,7 @@ from storage.models import (
 from storage.staff import audit, queue_members
 
 Translate = Callable[..., str]
+_CATEGORIES = frozenset(PMKS_CATEGORIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class Allowed:
     note: bool
     close: bool
     reopen: bool
+    classify: bool  # the category or topic is "belum ditentukan": staff say what it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,7 @@ class RequestDetail:
     duplicates: list[PossibleDuplicate]
     merged_into: Request | None
     merged_from: list[Request]
+    subjects: tuple[str, ...]  # the categories or topics staff may set, when `allowed.classify`
 
 
 def load_detail(session: Session, *, view: StaffView, request_id: int, now: datetime, t: Translate) -> RequestDetail:
@@ -121,6 +127,7 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
         duplicates=possible_duplicates(session, view=view, request=request),
         merged_into=_visible(view, session.get(Request, request.merged_into_id) if request.merged_into_id else None),
         merged_from=[r for r in merged_into(session, request_id=request.id) if view.can_see(r)],
+        subjects=choices_for(request),
     )
 
 
@@ -136,6 +143,7 @@ def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
         claim=status == "new", release=status in ASSIGNED_STATUSES and holder_or_lead,
         transfer=status not in CLOSED_STATUSES, contact=status in ASSIGNED_STATUSES and reachable, call=status in ASSIGNED_STATUSES, note=personal,
         close=status not in CLOSED_STATUSES, reopen=status in CLOSED_STATUSES and request.merged_into_id is None,
+        classify=may_classify(request),
     )
 
 
@@ -187,6 +195,9 @@ def _event_text(
         return t("dash_requests.ev_sla_breach"), None
     if event.kind == SAFE_TO_TALK:
         return _safe_text(event, t), None
+    if event.kind == "classified":
+        what = t(f"pmks.{detail.get('code')}") if detail.get("code") in _CATEGORIES else t(f"topic.{detail.get('code')}")
+        return t("dash_requests.ev_classified", what=what), None
     if event.kind in ("erased", "purged", "followup_answer", "danger"):
         suffix = f"_{detail.get('answer')}" if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no") else ""
         return t(f"dash_requests.ev_{event.kind}{suffix}"), None

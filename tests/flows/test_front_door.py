@@ -1,0 +1,315 @@
+"""Citizens who write in their own words (issue 15), as transcripts through the real engine.
+
+Greetings, whole stories, everyday names, places by kecamatan, cries for help: what the citizen reads
+back, and the request that lands in the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.domain.regions import load_regions
+from bot.i18n import load_catalog
+from bot.messages import Channel
+from bot.runtime import Runtime
+from storage.models import OutboxMessage, Request, RequestEvent
+from tests.helpers.chat import Chat
+from tests.helpers.staff import link_on_telegram, make_staff
+
+T = load_catalog()
+NOT_UNDERSTOOD = "belum mengerti"
+
+
+def t(key: str, **params: str) -> str:
+    return T.text("id", key, **{"emergency_number": "112", "sapa_phone": "129", "sapa_whatsapp": "08111-129-129",
+                                **params})
+
+
+def _first(runtime: Runtime, text: str, user: str = "wa-1") -> Chat:
+    """A WhatsApp citizen whose very first message is `text`."""
+    chat = Chat(runtime.engine, user_id=user, channel=Channel.WHATSAPP)
+    chat.send(text)
+    return chat
+
+
+#: The simplest answer to each question a form may still ask, in the order they come.
+_SIMPLEST = ("kec:unknown", "skip", "contact:anonymous", "whom:self", "way:chat", "time:anytime", "consent:yes")
+
+
+def _finish(chat: Chat) -> str:
+    """Answer whatever the form still asks, the simplest way, and send it; returns the ticket code."""
+    for _ in range(12):
+        ids = chat.choice_ids
+        if "confirm:send" in ids:
+            chat.press("confirm:send")
+            return chat.ticket_code()
+        pressed = next((choice for choice in _SIMPLEST if choice in ids), None)
+        if "reg:unknown" in ids:
+            chat.press("reg:kota-serang")
+        elif pressed:
+            chat.press(pressed)
+        elif chat.last[-1].request_location:
+            chat.send("depan pasar")
+        else:
+            chat.send("anak kecil tidur di trotoar")
+    raise AssertionError(f"the form did not end: {chat.text}")
+
+
+def _request(runtime: Runtime, code: str) -> Request:
+    with Session(runtime.db) as session:
+        return session.exec(select(Request).where(Request.ticket_code == code)).one()
+
+
+@pytest.mark.parametrize("greeting", ["halo", "assalamualaikum", "selamat pagi pak", "p", "Punten kak"])
+def test_a_greeting_is_greeted_never_refused(runtime: Runtime, greeting: str) -> None:
+    chat = _first(runtime, greeting)
+    assert chat.last[0].text.startswith("Halo! Ini layanan") and "menu:lapor" in chat.choice_ids
+    assert NOT_UNDERSTOOD not in chat.text
+    chat.send("makasih ya min")
+    assert chat.last[0].text == t("menu.thanks_back") and NOT_UNDERSTOOD not in chat.text
+
+
+def test_a_story_as_first_message_opens_the_report_with_what_it_says(runtime: Runtime) -> None:
+    story = "pak saya mau lapor ada orang gila di jalan depan pasar"
+    chat = _first(runtime, story)
+    assert t("menu.story_noted", what=t("pmks.penyandang_disabilitas")) in chat.text
+    assert chat.last[-1].text == t("common.ask_region")  # the category was taken: only what is missing
+    chat.send("kab tangerang")  # was taken as Kota Tangerang before
+    assert chat.last[-1].text.startswith("Di kecamatan mana di Kabupaten Tangerang?")
+    code = _finish(chat)
+    request = _request(runtime, code)
+    assert (request.category, request.description, request.queue_code) == (
+        "penyandang_disabilitas", story, "dinsos-kab-tangerang")
+
+
+@pytest.mark.parametrize(("story", "category"), [
+    ("nenek tua tidur di emperan toko", "lansia_telantar"),
+    ("warga kampung kami kebanjiran, butuh bantuan makanan", "korban_bencana_alam"),
+    ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
+])
+def test_stories_at_the_menu_start_the_right_report(chat: Chat, story: str, category: str) -> None:
+    chat.start()
+    chat.send(story)
+    assert t("help.text").splitlines()[0] not in chat.text  # "bantuan" inside a sentence is not the help command
+    assert t("menu.story_noted", what=t(f"pmks.{category}")) in chat.text and NOT_UNDERSTOOD not in chat.text
+
+
+@pytest.mark.parametrize(("typed", "category"), [
+    ("orang gila", "penyandang_disabilitas"), ("odgj", "penyandang_disabilitas"), ("pecandu", "korban_napza"),
+    ("tki", "pekerja_migran_bermasalah"), ("janda miskin", "perempuan_rawan_sosial_ekonomi"),
+    ("korban tanah longsor", "korban_bencana_alam"), ("mantan narapidana", "bekas_warga_binaan"),
+    ("anjal", "anak_jalanan"), ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
+])
+def test_everyday_names_answer_the_category_question(chat: Chat, typed: str, category: str) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send(typed)
+    assert chat.last[-1].text == t("common.ask_region"), chat.text
+    chat.press("reg:kota-serang")
+    chat.press("kec:unknown")
+    chat.send("depan masjid")
+    assert chat.ticket_code if False else True
+    # the summary at the end shows what was taken
+    for press in ("skip", "contact:anonymous", "consent:yes"):
+        if not chat.choice_ids:
+            chat.send("anak kecil tidur di trotoar")
+        chat.press(press)
+    assert f"Kategori: {t(f'pmks.{category}')}" in chat.text
+
+
+def test_close_meanings_are_asked_with_at_most_three_options_and_none_of_these(chat: Chat) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("ada kakek pemulung tidur di emperan toko")
+    assert chat.last[-1].text == t("common.mean_question")
+    options = [c for c in chat.choice_ids if c != "mean:none"]
+    assert 2 <= len(options) <= 3 and set(options) >= {"mean:lansia_telantar", "mean:pemulung"}
+    assert chat.choice_ids[-1] == "mean:none"
+    chat.press("mean:none")  # "Bukan, pilih sendiri": the usual question with every group
+    assert "grp:anak" in chat.choice_ids
+    chat.send("ada kakek pemulung tidur di emperan toko")
+    chat.press("mean:pemulung")
+    assert chat.last[-1].text == t("common.ask_region")
+
+
+@pytest.mark.parametrize("typed", ["masalah rumah tangga", "mau cerai", "suami selingkuh", "kena phk, utang numpuk"])
+def test_typed_topics_are_understood(chat: Chat, typed: str) -> None:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.send(typed)
+    assert chat.last[-1].text == t("common.ask_region"), chat.text
+
+
+def test_kdrt_topic_shows_sapa_129(chat: Chat) -> None:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.send("kdrt")
+    assert t("counseling.kdrt_sapa") in chat.text and chat.last[-1].text == t("common.ask_region")
+
+
+@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
+    ("pamulang", "kota-tangerang-selatan", "Pamulang"), ("rangkasbitung", "kab-lebak", "Rangkasbitung"),
+    ("cikupa", "kab-tangerang", "Cikupa"), ("di balaraja", "kab-tangerang", "Balaraja"),
+    ("cipocok", "kota-serang", "Cipocok Jaya"), ("tangsel", "kota-tangerang-selatan", None),
+    ("kab tangerang", "kab-tangerang", None), ("kota serang", "kota-serang", None),
+])
+def test_places_as_people_write_them_answer_the_region_question(runtime: Runtime, typed: str, region: str,
+                                                               kecamatan: str | None) -> None:
+    chat = Chat(runtime.engine, user_id=f"place-{typed}")
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("pengemis")
+    chat.send(typed)
+    regions = load_regions()
+    region_name = regions.region(region).name
+    if kecamatan:  # a kecamatan fills both answers: the next question is where exactly
+        assert chat.last[-1].request_location, chat.text
+        code = _finish(chat)
+        stored = _request(runtime, code)
+        assert stored.region == region and regions.kecamatan(stored.kecamatan_code).name == kecamatan
+    else:
+        assert chat.last[-1].text.startswith(f"Di kecamatan mana di {region_name}?"), chat.text
+
+
+def test_serang_alone_is_asked_kota_or_kabupaten_and_a_place_elsewhere_is_named(chat: Chat) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("pengemis")
+    chat.send("serang")
+    assert chat.last[-1].text == t("common.region_kind", name="Serang")
+    assert chat.choice_ids == ["mean:kab-serang", "mean:kota-serang", "mean:none"]
+    chat.press("mean:kab-serang")
+    assert chat.last[-1].text.startswith("Di kecamatan mana di Kabupaten Serang?")
+    chat.send("menu")
+    chat.press("menu:resume")
+    chat.press("kec:unknown")
+    chat.send("menu")
+    chat.send("konseling")
+    chat.press("topic:perceraian")
+    chat.send("jakarta barat")
+    assert t("common.outside_banten", place="Jakarta Barat") in chat.text
+    assert "SAPA 129" in chat.text and t("common.ask_region") in chat.last[-1].text
+
+
+def test_a_cry_for_help_shows_the_numbers_and_opens_the_urgent_counseling_form(runtime: Runtime) -> None:
+    chat = _first(runtime, "saya dipukul suami saya tiap hari, tolong")
+    assert chat.last[0].text == t("safety.emergency")  # 112 and SAPA 129 before anything else
+    assert t("safety.urgent_form") in chat.text and NOT_UNDERSTOOD not in chat.text
+    assert "tandai mendesak" not in chat.text  # nothing is marked yet: nothing was sent
+    assert chat.last[-1].text == t("common.ask_region")  # topic and "for whom" came from the words
+    code = _finish(chat)
+    request = _request(runtime, code)
+    assert (request.topic, request.for_whom, request.urgency, request.danger_flag) == ("kdrt", "self", "urgent", True)
+    assert request.queue_code == "p2tp2a-kota-serang"
+
+
+@pytest.mark.parametrize("cry", ["tolong anak tetangga dipukulin bapaknya tiap malam",
+                                 "adik saya dicabuli pamannya, umurnya 9 tahun"])
+def test_a_child_in_danger_opens_the_urgent_report_of_a_child_victim(runtime: Runtime, cry: str) -> None:
+    chat = _first(runtime, cry)
+    assert chat.last[0].text == t("safety.emergency")
+    code = _finish(chat)
+    request = _request(runtime, code)
+    assert (request.category, request.urgency, request.queue_code) == (
+        "anak_korban_kekerasan", "urgent", "p2tp2a-kota-serang")
+
+
+@pytest.mark.parametrize("affixed", ["dipukulin", "digebukin", "ditampar", "dihajar", "ditendang"])
+def test_danger_is_read_by_stem_in_a_form(chat: Chat, affixed: str) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.press("grp:jalanan")
+    chat.press("cat:gelandangan")
+    chat.press("reg:kab-serang")
+    chat.press("kec:unknown")
+    chat.send("bawah jembatan")
+    chat.send(f"bapak itu {affixed} preman tadi malam")
+    assert chat.last[0].text == t("safety.emergency") and t("safety.in_form") in chat.text
+
+
+def test_danger_after_sending_marks_the_open_request_urgent_and_alerts_its_coordinators(runtime: Runtime) -> None:
+    coordinator = make_staff(runtime, "koord", role="coordinator", region="kota-serang")
+    staff_chat = link_on_telegram(runtime, coordinator, user_id="tg-koord")
+    chat = Chat(runtime.engine, user_id="citizen-danger")
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("pengemis")
+    code = _finish(chat)
+    assert _request(runtime, code).urgency == "normal"
+    chat.send("tolong pak, bapak itu dipukuli orang lagi sekarang")
+    assert chat.last[0].text == t("safety.emergency")
+    assert t("safety.escalated", code=code) in chat.text
+    request = _request(runtime, code)
+    assert (request.urgency, request.danger_flag) == ("urgent", True)
+    with Session(runtime.db) as session:
+        events = session.exec(select(RequestEvent.kind).where(RequestEvent.request_id == request.id)).all()
+        alerts = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == staff_chat)).all()
+    assert "danger" in events
+    assert any(t("staff.danger_alert", code=code, queue="dinsos-kota-serang") in a.payload["text"] for a in alerts)
+
+
+def test_never_two_not_understood_in_a_row(chat: Chat, runtime: Runtime) -> None:
+    chat.start()
+    chat.send("qwrty")
+    assert NOT_UNDERSTOOD in chat.text
+    chat.send("zxcvb")
+    assert NOT_UNDERSTOOD not in chat.text and "menu:lapor" in chat.choice_ids
+    # at the category question the second time the words are taken as they are, for staff to classify
+    chat.press("menu:lapor")
+    chat.send("itu lho yang kemarin")
+    assert NOT_UNDERSTOOD in chat.text
+    chat.send("yang di sebelah warung pak haji")
+    assert NOT_UNDERSTOOD not in chat.text and t("sighting.category_as_said") in chat.text
+    code = _finish(chat)
+    request = _request(runtime, code)
+    assert (request.category, request.queue_code) == ("belum_ditentukan", "dinsos-kota-serang")
+    assert request.description == "itu lho yang kemarin\nyang di sebelah warung pak haji"
+
+
+def test_a_button_question_guides_by_number_the_second_time(chat: Chat) -> None:
+    chat.start()
+    chat.press("menu:konseling")
+    chat.press("topic:perceraian")
+    chat.press("reg:kota-serang")
+    chat.send("hmm")
+    assert NOT_UNDERSTOOD in chat.text
+    chat.send("hmmm")
+    assert NOT_UNDERSTOOD not in chat.text and t("common.pick_by_number") in chat.text
+    chat.send("untuk saya sendiri")
+    assert chat.last[-1].text == t("counseling.ask_way")
+
+
+def test_a_story_filled_answer_is_shown_and_can_be_changed(chat: Chat, runtime: Runtime) -> None:
+    chat.start()
+    chat.send("ada pengemis di pamulang tiap pagi, sudah tua dan kurus")
+    summary = None
+    for _ in range(10):
+        if "confirm:send" in chat.choice_ids:
+            summary = chat.last[-1].text
+            break
+        if "mean:pengemis" in chat.choice_ids:  # an old, thin beggar: "Pengemis" or "Lanjut usia telantar"?
+            chat.press("mean:pengemis")
+        elif chat.last[-1].request_location:
+            chat.send("depan pasar pamulang")
+        elif "skip" in chat.choice_ids:
+            chat.press("skip")
+        elif "contact:anonymous" in chat.choice_ids:
+            chat.press("contact:anonymous")
+        elif "consent:yes" in chat.choice_ids:
+            chat.press("consent:yes")
+    assert summary is not None
+    assert "Kategori: Pengemis" in summary and "Kota Tangerang Selatan, Kec. Pamulang" in summary
+    assert "Keterangan: ada pengemis di pamulang tiap pagi, sudah tua dan kurus" in summary
+    chat.press("confirm:edit")
+    chat.press("edit:category")
+    chat.send("gelandangan")
+    assert "Kategori: Gelandangan" in chat.text
+    chat.press("confirm:send")
+    assert _request(runtime, chat.ticket_code()).category == "gelandangan"
+
+
+def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
+    chat.start()
+    chat.send("laporan sy kmrn gmn ya? kodenya hbx-27r")
+    assert t("status.not_found", code="HBX-27R") in chat.text
