@@ -36,6 +36,7 @@ FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNS
 _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
 _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
+_NEGLECT = ("anak_telantar", "anak_jalanan")
 #: A story that fits both a report and counseling goes to one alone when it explains two words more.
 _CLEARLY_MORE = 2.0
 #: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
@@ -61,8 +62,12 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         warm = (*(() if greeted and not thanks else (Reply(ctx.t(key)),)), _menu(state, ctx))
         # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.
         return _understood(state, (RelayToCase(heard.text.strip(), warm),))
-    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
-    if intent in _SIDE_INTENTS and (intent == "status" or not (heard.category or heard.topic)):
+    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before; "ini
+    # layanan dinsos beneran? takut penipuan" asks what this is, though "penipuan" is also a topic.
+    content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
+    asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
+    if intent in _SIDE_INTENTS and not asks_how_to_report and (
+            intent == "status" or heard.intent.score_of(intent) > content):
         return _side_intent(intent, state, ctx)
     form = _which_form(heard, intent)
     if form in FORMS:
@@ -91,7 +96,11 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     if taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
         label = ctx.t(f"pmks.{taken}" if "category" in answers else f"topic.{taken}")
         before = (*before, Reply(ctx.t("menu.story_noted", what=label)))
-    started = form.start(ctx, answers)
+    draft = shelved.draft_of(flow)
+    if draft is not None:  # the same form left halfway: its answers stand, the story adds what it lacked
+        started = form.advance(draft.answered({k: v for k, v in answers.items() if k not in draft.answers}), ctx)
+    else:
+        started = form.start(ctx, answers)
     assert started.form is not None
     opened = shelved.opened(started.form)
     assert opened.form is not None
@@ -113,14 +122,25 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
     said_counseling = heard.intent.score_of("counseling") > 0
     category = heard.category.ranked[0].score if heard.category else 0.0
     topic = heard.topic.ranked[0].score if heard.topic else 0.0
-    if not (category or topic):
-        return "ask" if said_report and said_counseling else None
-    if not topic or category - topic >= _CLEARLY_MORE:
-        return REPORT_SIGHTING.name
-    if not category or topic - category >= _CLEARLY_MORE:
-        return REQUEST_COUNSELING.name
+    if not (category or topic):  # "gimana cara lapor?": the report itself shows how
+        if said_report != said_counseling:
+            return REPORT_SIGHTING.name if said_report else REQUEST_COUNSELING.name
+        return "ask" if said_report else None
     hinted = heard.hints.clear()  # "tetangga saya ..." is told as a sighting, "suami saya ..." as one's own
-    return _FORM_OF_INTENT[hinted] if hinted else "ask"
+    hinted_form = _FORM_OF_INTENT[hinted] if hinted else None
+    if not topic or not category:
+        by_content = REPORT_SIGHTING.name if category else REQUEST_COUNSELING.name
+        return "ask" if hinted_form and hinted_form != by_content and abs(category - topic) < _CLEARLY_MORE \
+            else by_content
+    # Both fit. A clear lead decides alone; a smaller one when how it is told agrees; an even story is
+    # decided by how it is told ("tetangga saya ..."), and otherwise the citizen is asked.
+    lead = category - topic
+    by_content = REPORT_SIGHTING.name if lead > 0 else REQUEST_COUNSELING.name
+    if abs(lead) >= _CLEARLY_MORE:
+        return by_content
+    if abs(lead) >= 1:
+        return by_content if hinted_form == by_content else "ask"
+    return hinted_form or "ask"
 
 
 def _side_intent(intent: str, state: ConversationState, ctx: FlowContext) -> StepResult:
@@ -159,22 +179,36 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     """
     danger = heard.danger
     assert danger is not None
-    category, topic = heard.category.clear(), heard.topic.clear()
-    if danger.kind == "self_harm" and not danger.child:
-        return REQUEST_COUNSELING.name, {"topic": topic or "stres_psikologis", "for_whom": "self"}
+    categories = heard.category
+    if danger.adult:  # "dipukulin suaminya, anak2nya nangis kenceng": the children are not the ones hurt
+        categories = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
+    category = categories.clear()
+    if danger.kind == "self_harm" and not danger.child and not danger.third_party:
+        return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", "for_whom": "self"}
+    if danger.kind in ("self_harm", "missing") and not (category or "").startswith("anak_"):
+        return REPORT_SIGHTING.name, {}  # someone else who wants to die, someone missing: staff read who
+    if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
+        return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if (category is not None and danger.kind not in ("violence", "sexual") and not category.startswith("anak_")
             and category != "korban_kekerasan"):
         # "ODGJ dipasung", "bayi dibuang": the story names what it is; danger makes it urgent
         return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
+    if category == "penyandang_disabilitas" and not (danger.self_ or danger.child):
+        # "bapak sy ODGJ ngamuk2 bawa parang": the illness is what staff must answer, urgently
+        return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
     if danger.child or (category or "").startswith("anak_"):
+        if category in _NEGLECT and (danger.kind in ("violence", "sexual") or danger.by is not None):
+            category = "anak_korban_kekerasan"  # "dikurung ibu tirinya, gk dikasih makan": hurt, not neglected
         if (category or "").startswith("anak_"):
             return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
-        if any(code.startswith("anak_") for code in heard.category.codes):
+        if any(code.startswith("anak_") for code in categories.codes):
             return REPORT_SIGHTING.name, {}  # close child categories: the form asks which
         return REPORT_SIGHTING.name, {"category": "anak_korban_kekerasan", "group": "anak"}
+    if danger.self_ and danger.by == "outsider":  # "sy korban pelecehan di tempat kerja, atasan sy"
+        return REPORT_SIGHTING.name, {"category": "korban_kekerasan", "group": group_of("korban_kekerasan")}
     if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
-    if category is None and heard.category:
+    if category is None and categories:
         return REPORT_SIGHTING.name, {}  # "kebakaran ... rumah dibakar": the form asks which category
     chosen = category or "korban_kekerasan"
     return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}

@@ -44,7 +44,7 @@ from bot.flows.request_counseling import REQUEST_COUNSELING
 from bot.flows.staff import handle_staff, is_staff_input, staff_menu_reply
 from bot.flows.state import ConversationState, FormState, Side
 from bot.flows.steps import typed_choice, wrong_kind_key
-from bot.messages import Inbound, InboundKind, Reply
+from bot.messages import Choice, Inbound, InboundKind, Reply
 from bot.understanding import Meanings
 
 _MENU_FORMS = {"menu:lapor": REPORT_SIGHTING.name, "menu:konseling": REQUEST_COUNSELING.name}
@@ -63,6 +63,7 @@ _COMMANDS: dict[str, str] = {
     "dataku": "my_data", "datasaya": "my_data", "mydata": "my_data",
     "hapusdata": "erase", "hapus data": "erase", "erasedata": "erase",
 }
+_WANTS_FORM = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
 #: Buttons of messages about a case, valid whatever the conversation is doing.
 CASE_CHOICE_PREFIXES = ("appt:", "apptother:", "rate:", "better:", "safe:")
 
@@ -170,6 +171,9 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         heard = ctx.hear(inbound)
         if heard is not None and step.form.misses > state.form.misses and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
+        wanted = _WANTS_FORM.get(heard.intent.clear() or "") if heard is not None else None
+        if wanted and wanted != state.form.name and step.form.misses > state.form.misses:
+            return _open_form(wanted, state, ctx)  # "eh salah, saya mau lapor aja": the other form, this one kept
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 
@@ -269,11 +273,11 @@ def _prompt_of(state: ConversationState, ctx: FlowContext) -> Reply:
 
 def _side_question(state: ConversationState, side: Side, question: Reply) -> StepResult:
     """Ask a short question over the form or menu, which stays as it is underneath."""
-    return StepResult(replace(state, side=side), (question,))
+    return StepResult(replace(state, side=side, unheard=()), (question,))
 
 
 def _back(state: ConversationState) -> ConversationState:
-    return replace(state, side=None)
+    return replace(state, side=None, unheard=())
 
 
 def _ask_again(state: ConversationState, question: Reply, key: str, ctx: FlowContext) -> StepResult:
@@ -289,13 +293,27 @@ def _interject(state: ConversationState, ctx: FlowContext, outputs: tuple[Output
 
 def _on_language(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
     question = language_reply(ctx)
-    picked = match_choice(inbound, question.choices)
+    picked = match_choice(inbound, question.choices) or _language_named(inbound, question)
+    if picked is None and inbound.kind is InboundKind.TEXT and inbound.text.strip():
+        return _continue(_back(state), inbound, ctx)  # not a language: what it says, where the citizen was
     if picked is None:
         return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
     language = picked.id.removeprefix("lang:")
     new_ctx = ctx.with_language(language)
     base = _back(state)
     return StepResult(base, (SetLanguage(language), Reply(new_ctx.t("language.changed")), _prompt_of(base, new_ctx)))
+
+
+_LANGUAGE_WORDS = {"indonesia": "lang:id", "indo": "lang:id", "inggris": "lang:en", "english": "lang:en",
+                   "en": "lang:en", "id": "lang:id"}
+
+
+def _language_named(inbound: Inbound, question: Reply) -> Choice | None:
+    """"inggris", "english", "bahasa indonesia": the language named in a few words."""
+    if inbound.kind is not InboundKind.TEXT:
+        return None
+    wanted = next((_LANGUAGE_WORDS[w] for w in normalize(inbound.text).split() if w in _LANGUAGE_WORDS), None)
+    return next((c for c in question.choices if c.id == wanted), None)
 
 
 def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepResult:
@@ -312,7 +330,10 @@ def _on_status_code(state: ConversationState, inbound: Inbound, ctx: FlowContext
     if match_choice(inbound, question.choices) is not None:
         base = _back(state)
         return StepResult(base, (_prompt_of(base, ctx),))
-    code = parse_ticket_code(inbound.text) if inbound.kind is InboundKind.TEXT else None
+    text = inbound.text if inbound.kind is InboundKind.TEXT else ""
+    code = parse_ticket_code(text) or (ctx.understanding.read(text).ticket_code if text.strip() else None)
+    if code is None and text.strip() and not looks_like_ticket_code(text):
+        return _continue(_back(state), inbound, ctx)  # not a code at all: what it says, where the citizen was
     if code is None:
         return _ask_again(state, question, "status.bad_code", ctx)
     base = _back(state)
@@ -320,15 +341,26 @@ def _on_status_code(state: ConversationState, inbound: Inbound, ctx: FlowContext
 
 
 def _on_erase(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
-    """Erase only after an explicit yes: it cannot be undone."""
+    """Erase only after an explicit yes: it cannot be undone. Unclear twice is a no."""
     question = erase_confirm_reply(ctx)
     picked = typed_choice(inbound, question.choices, ctx, "answer", {"yes": "erase:yes", "no": "erase:no"})
     if picked is None:
-        return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+        return _unclear_confirmation(state, question, inbound, ctx, "erase:no", _on_erase)
     if picked.id == "erase:no":
         base = _back(state)
         return StepResult(base, (Reply(ctx.t("privacy.erase_kept")), _prompt_of(base, ctx)))
     return StepResult(ConversationState(), (EraseMyData(), Reply(ctx.t("privacy.erased")), menu_reply(ctx)))
+
+
+def _unclear_confirmation(state: ConversationState, question: Reply, inbound: Inbound, ctx: FlowContext,
+                          safe: str, answer: Callable[[ConversationState, Inbound, FlowContext], StepResult]) -> StepResult:
+    """A yes/no that is neither: asked once more; the second time it is the answer that loses nothing."""
+    said = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
+    if not state.unheard:
+        asked = _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+        return StepResult(replace(asked.state, unheard=(said or "?",)), asked.outputs)
+    safe_press = Inbound(inbound.channel, inbound.user_id, inbound.message_id, InboundKind.CHOICE, choice=safe)
+    return answer(replace(state, unheard=()), safe_press, ctx)
 
 
 def _ask_cancel(state: ConversationState, ctx: FlowContext) -> StepResult:
@@ -342,7 +374,7 @@ def _on_cancel(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> 
     question = cancel_confirm_reply(ctx)
     picked = typed_choice(inbound, question.choices, ctx, "answer", {"yes": "cancel:yes", "no": "cancel:no"})
     if picked is None:
-        return _ask_again(state, question, unmatched_key(inbound, question.choices), ctx)
+        return _unclear_confirmation(state, question, inbound, ctx, "cancel:no", _on_cancel)
     base = _back(state)
     if picked.id == "cancel:no":
         return StepResult(base, (_prompt_of(base, ctx),))

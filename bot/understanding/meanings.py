@@ -63,11 +63,13 @@ NOTHING = Guesses()
 class Danger:
     """Someone seems in danger now: what kind, and who (a child, the writer, at home)."""
 
-    kind: str  # "violence", "sexual", "self_harm", "captive", "threat"
+    kind: str  # "violence", "sexual", "self_harm", "captive", "threat", "missing", "neglect"
     child: bool = False
     self_: bool = False
     at_home: bool = False
     third_party: bool = False  # told by a neighbour, a friend, an employer: not the writer's own home
+    adult: bool = False  # the story says the one hurt is grown up ("dipukul suaminya"), whatever children it names
+    by: str | None = None  # who hurts: "partner", "parent", "family", "outsider" (a boss, a stranger), or unknown
 
 
 @dataclass(frozen=True, slots=True)

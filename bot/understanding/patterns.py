@@ -6,7 +6,9 @@ An entry of the catalogs' `understand` section is one of:
 - `@anak`: any phrase of the word class `anak` (`understand.class.anak`);
 - `@anak + ngemis`: every part somewhere in the message, in any order;
 - `=p`: the word exactly as typed, not its stem (for short words a stem would blur);
-- `~pukul`: the stem, but only in an affixed form ("dipukul", "mukulin"): "pukul 10" is a time.
+- `~pukul`: the stem, but only in an affixed form ("dipukul", "mukulin"): "pukul 10" is a time. A word
+  written with an affix ("dipukul", "kebanjiran") is read the same way: any affixed form of its stem,
+  never the bare stem, which may be another word ("pukul" the hour).
 
 A pattern's score is the number of the message's words it explains, a stopword counting half and no
 part counting more than two: a long idiom ("tidak punya tempat tinggal") is one cue, not four. A pattern
@@ -31,6 +33,7 @@ class Term:
     key: str
     exact: bool = False
     affixed: bool = False
+    surface: str = ""  # as written in the vocabulary, for mending typos
 
     def matches(self, word: Word) -> bool:
         if self.exact:
@@ -145,11 +148,11 @@ def _phrase(text: str, shaper: WordShaper) -> Phrase:
     terms: list[Term] = []
     for token in text.split():
         if token.startswith("="):
-            terms.extend(Term(surface, exact=True) for surface in shaper.surfaces(token[1:]))
+            terms.extend(Term(surface, exact=True, surface=surface) for surface in shaper.surfaces(token[1:]))
         elif token.startswith("~"):
-            terms.extend(Term(w.key, affixed=True) for w in shaper.words(token[1:]))
+            terms.extend(Term(w.key, affixed=True, surface=w.surface) for w in shaper.words(token[1:]))
         else:
-            terms.extend(Term(w.key) for w in shaper.words(token))
+            terms.extend(Term(w.key, affixed=w.surface != w.key, surface=w.surface) for w in shaper.words(token))
     return tuple(terms)
 
 

@@ -58,6 +58,7 @@ class PlaceVocabulary:
     landmarks: Mapping[str, str]  # landmark -> "region-code" or "region-code/Official Name"
     outside: Sequence[str]
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
+    away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
 
 
@@ -87,6 +88,7 @@ class PlaceFinder:
     def __init__(self, regions: RegionCatalog, vocabulary: PlaceVocabulary, shaper: WordShaper) -> None:
         self._regions = regions
         self._markers = frozenset(vocabulary.markers)
+        self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._places: dict[str, Place] = {}
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
         self._build(vocabulary, shaper)
@@ -122,6 +124,8 @@ class PlaceFinder:
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
+                elif self._away_before(surfaces, start):
+                    continue  # "sy kerja di jakarta": where the writer works, not where the case is
                 mentions.append((place, self._kind_near(surfaces, start, width)))
         return self._rank(mentions, in_banten)
 
@@ -132,6 +136,9 @@ class PlaceFinder:
             return place
         found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
         return self._places[found[0]] if found else None
+
+    def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
+        return any(tuple(surfaces[max(0, start - n):start]) in self._away for n in (1, 2, 3))
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
         return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS)

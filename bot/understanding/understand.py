@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from bot.domain.regions import RegionCatalog
 from bot.domain.tickets import parse_ticket_code
 from bot.i18n import Catalog
+from bot.understanding.harm import ROLES, HarmReader
 from bot.understanding.meanings import NOTHING, Danger, Guess, Guesses, Meanings
 from bot.understanding.patterns import PART_CAP, Message, Pattern, PatternCompiler, explained, first_keys
 from bot.understanding.places import PlaceFinder, PlaceVocabulary
@@ -38,6 +39,7 @@ _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
 _CODE_DASHED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
+_CODE_SPACED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3}) ([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
 _CODE_PLAIN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
                          r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])")  # "kakek2" is a word repeated
 MESSAGE_CACHE = 2048
@@ -51,23 +53,37 @@ class Understanding:
         self.shaper = WordShaper(vocabulary.slang(), vocabulary.words("roots"))
         self._stop = frozenset(self.shaper.key(w) for w in vocabulary.words("stopwords")) | frozenset(
             s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w))
+        self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
         first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
                                                                                  "@keluarga_pelaku"])
-        self._first_person = frozenset(phrase[0].key for phrase in first_person.parts[0].phrases)
+        self._first_person = frozenset(p[0].key for p in first_person.parts[0].phrases if len(p) == 1)  # not "diri"
         self._persons = frozenset(s for w in classes["orang"] for s in self.shaper.surfaces(w))
+        role_classes = dict(zip(ROLES, ("pasangan", "orang_tua", "anak", "keluarga_pelaku", "pelaku_luar", "sosok"),
+                                strict=True))
+        roles = {role: compiler.compile(role, [f"@{name}"])[0].parts[0] for role, name in role_classes.items()}
+        pronouns, school_age = compiler.compile("harm", ["@dia", "@usia_sekolah"])
+        self._harm = HarmReader(roles, first_person=self._first_person, pronouns=pronouns.parts[0],
+                                school_age=school_age.parts[0],
+                                age_words=frozenset(self.shaper.key(w) for w in classes["umur"]),
+                                victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
+        spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
         for family in _FAMILIES:
             for meaning in vocabulary.names(family):
                 entries = vocabulary.words(f"{family}.{meaning}")
                 for pattern in compiler.compile(meaning, entries):
                     for key in first_keys(pattern):
                         self._index[key].append((family, pattern))
-                    known.update(t.key for part in pattern.parts for phrase in part.phrases for t in phrase)
+                    for term in (t for part in pattern.parts for phrase in part.phrases for t in phrase):
+                        known.add(term.key)
+                        if not term.exact and len(term.surface) >= _TYPO_MIN_LENGTH:
+                            spelled.setdefault(term.surface, term.key)
         self._known_keys = frozenset(known)
-        self._typo_targets = sorted(k for k in known if len(k) >= _TYPO_MIN_LENGTH)
+        self._spelled = spelled
+        self._typo_targets = sorted(spelled)
         self._places = PlaceFinder(regions, vocabulary.places(), self.shaper)
         self.read = lru_cache(maxsize=MESSAGE_CACHE)(self._read)
 
@@ -90,7 +106,7 @@ class Understanding:
             region=places.region,
             kecamatan=places.kecamatan,
             outside=places.outside,
-            ticket_code=_ticket_code(text),
+            ticket_code=self._ticket_code(text),
             danger=danger,
             words=len(content),
             explained=len(explained_words & content),
@@ -116,10 +132,21 @@ class Understanding:
         return lines
 
     def options(self, text: str, family: str) -> Guesses:
-        """A typed answer to one of the form's button questions ("pagi", "boleh lewat wa", "iya")."""
+        """A typed answer to one of the form's button questions ("pagi", "boleh lewat wa", "iya").
+
+        A meaning said after "bukan", "jangan" is turned around: dropped, and when no other meaning
+        accounts for its words ("kapan saja asal bukan pagi") the answer is not clear: better asked again
+        than a promise to call in the morning. "jangan telepon" stays clear: a phrase of its own says it.
+        """
         words = self._with_typos_mended(self.shaper.words(text))
-        scored = self._score(Message(words), frozenset(range(len(words))), families=(family,))
-        return _guesses(scored[family])
+        scored = self._score(Message(words), frozenset(range(len(words))), families=(family,))[family]
+        said = set().union(*(covered for _, covered in scored.values()))
+        negated = {m for m, (_, covered) in scored.items()
+                   if any(i > 0 and words[i - 1].surface in self._negation and i - 1 not in said
+                          and not words[i].starts_clause for i in covered)}  # "jangan, rahasiakan": a new clause
+        kept = {m: v for m, v in scored.items() if m not in negated}
+        unexplained = set().union(*(scored[m][1] for m in negated)) - set().union(*(v[1] for v in kept.values()))
+        return NOTHING if unexplained else _guesses(kept)
 
     # --- scoring ---------------------------------------------------------------------------------
 
@@ -127,15 +154,16 @@ class Understanding:
                families: Sequence[str] = _FAMILIES) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
         """Per family and meaning: (score, words explained).
 
-        The score is the words its best pattern explains, plus a tenth for each further pattern that
-        matched (more evidence, never enough to outweigh one more word); the words are all its patterns'.
+        The score is its best pattern's, plus a tenth for each further word its other patterns explain
+        (more evidence, never enough to outweigh one more word of the best); the words are all its
+        patterns'. Patterns that only repeat the same word ("lapor", "melapor") add nothing.
         """
         words = message.words
         everything = frozenset(range(len(words)))
         candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
         candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
         scored: dict[str, dict[str, tuple[float, frozenset[int]]]] = {f: {} for f in families}
-        matched: dict[tuple[str, str], int] = defaultdict(int)
+        best: dict[tuple[str, str], frozenset[int]] = {}
         for family, pattern in candidates.values():
             allowed = content if family in CONTENT_FAMILIES else everything
             content_family = family in CONTENT_FAMILIES
@@ -144,12 +172,13 @@ class Understanding:
             if hit is None:
                 continue
             covered, weight = hit
-            matched[family, pattern.meaning] += 1
             score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
+            if weight > score:
+                best[family, pattern.meaning] = covered
             scored[family][pattern.meaning] = (max(score, weight), union | covered)
-        for (family, meaning), count in matched.items():
+        for (family, meaning), words_of_best in best.items():
             score, union = scored[family][meaning]
-            scored[family][meaning] = (score + 0.1 * min(count - 1, 4), union)
+            scored[family][meaning] = (score + 0.1 * min(len(union - words_of_best), 4), union)
         return scored
 
     def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
@@ -165,10 +194,17 @@ class Understanding:
         everything = frozenset(range(len(words)))
         third = explained(self._third_party, message, everything) is not None
         home = explained(self._at_home, message, everything) is not None
-        where = set().union(*(hit[1] for hit in scored["danger"].values()))
+        where = set().union(*(hit[1] for code, hit in scored["danger"].items() if code != "self_harm"))
+        harm = self._harm.read(words, sorted(where))
+        if harm.victim is not None:  # the story says who is hurt: that settles it
+            return Danger(kind, child=harm.victim == "child", self_=harm.victim == "writer",
+                          at_home=harm.at_home or (home and harm.victim != "other"),
+                          third_party=harm.victim == "other", adult=harm.victim != "child", by=harm.by)
+        where |= set().union(*(hit[1] for hit in scored["danger"].values()))
         near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)
         writer = near or (kind == "self_harm" and not third)
-        return Danger(kind, child=child, self_=writer, at_home=home, third_party=third and not near)
+        return Danger(kind, child=child or harm.by == "parent", self_=writer, at_home=home or harm.at_home,
+                      third_party=third and not near, by=harm.by)
 
     def _writers(self, words: Sequence[Word], violent: set[int]) -> list[int]:
         """Where "saya" is the writer: starting a clause, after a small word, or as the one a violent verb
@@ -178,17 +214,39 @@ class Understanding:
                     i == 0 or w.starts_clause or (i - 1) in violent
                     or (words[i - 1].key in self._stop and words[i - 1].surface not in self._persons))]
 
+    def _ticket_code(self, text: str) -> str | None:
+        """A ticket code inside a sentence: "ABC-DEF", "hbx27r", "YB3 WQ7"; never two words ("blm dpt")."""
+        for pattern in (_CODE_DASHED, _CODE_PLAIN, _CODE_SPACED):
+            for match in _overlapping(pattern, text):
+                found = match.group(0)
+                groups = [g.lower() for g in match.groups()] if pattern is _CODE_SPACED else []
+                if pattern is _CODE_SPACED and (not any(c.isdigit() for c in found)
+                                                or any(self.shaper.is_root(g) or g in self._stop for g in groups)):
+                    continue
+                if (code := parse_ticket_code(found)) is not None:
+                    return code
+        return None
+
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""
         mended = []
         for word in words:
-            if (len(word.key) >= _TYPO_MIN_LENGTH and word.key not in self._known_keys
+            if (len(word.surface) >= _TYPO_MIN_LENGTH and word.key not in self._known_keys
                     and not self.shaper.is_root(word.key) and not word.key.isdigit()):
-                found = process.extractOne(word.key, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
-                if found is not None:
-                    word = Word(word.surface, found[0], word.starts_clause)
+                found = process.extractOne(word.surface, self._typo_targets, scorer=fuzz.ratio,
+                                           score_cutoff=_TYPO_CUTOFF)
+                if found is not None:  # "pengemsi" is read as "pengemis" is
+                    word = Word(word.surface, self._spelled[found[0]], word.starts_clause)
             mended.append(word)
         return tuple(mended)
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, also those that overlap an earlier one ("cek YB3 WQ7": "cek YB3", then "YB3 WQ7")."""
+    start = 0
+    while (match := pattern.search(text, start)) is not None:
+        yield match
+        start = match.start() + 1
 
 
 def _guesses(scores: Mapping[str, tuple[float, frozenset[int]]], exclude: Sequence[str] = ()) -> Guesses:
@@ -204,9 +262,7 @@ def _guesses(scores: Mapping[str, tuple[float, frozenset[int]]], exclude: Sequen
     return Guesses(tuple(Guess(m, s) for m, s in order)) if order else NOTHING
 
 
-def _ticket_code(text: str) -> str | None:
-    match = _CODE_DASHED.search(text) or _CODE_PLAIN.search(text)
-    return parse_ticket_code(match.group(0)) if match else None
+
 
 
 class _Vocabulary:
@@ -232,6 +288,7 @@ class _Vocabulary:
             landmarks=dict(_pair(line) for line in self.words("landmark")),
             outside=self.words("outside_banten"),
             markers=self.words("place_marker"),
+            away=self.words("away_marker"),
             common_names=self.words("common_place_name"),
         )
 

@@ -26,7 +26,7 @@ _ROOTS_FILE = Path(Sastrawi.__file__).resolve().parent / "Stemmer" / "data" / "k
 _WORD = re.compile(r"[a-z0-9]+")
 _CLAUSE_MARK = re.compile(r"[.,;:!?]")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")  # "tolooong" -> "tolong"; two letters stay ("maaf")
-_REDUPLICATED = re.compile(r"^([a-z]{2,})2$")  # "anak2" -> "anak"
+_REDUPLICATED = re.compile(r"^([a-z]{2,})2(an)?$")  # "minta2" -> "minta minta", "mabok2an" -> "mabok mabok"
 _ABOUT_NUMBER = re.compile(r"^(\d+)an$")  # "jam 9an" -> "jam 9"
 _VOWELS = "aeiou"
 STEM_CACHE = 50_000  # distinct words remembered; Sastrawi takes ~0.1 ms for a word it has not seen
@@ -75,8 +75,11 @@ class WordShaper:
     def surfaces(self, raw: str) -> tuple[str, ...]:
         """The typed word with stretched letters, "anak2" and slang undone."""
         word = _STRETCHED.sub(r"\1", raw)
-        if match := _REDUPLICATED.match(word) or _ABOUT_NUMBER.match(word):
+        if match := _ABOUT_NUMBER.match(word):
             word = match.group(1)
+        if match := _REDUPLICATED.match(word):  # SMS reduplication is the word twice, as it is read
+            single = self._slang.get(match.group(1), match.group(1))
+            return (*single.split(), *single.split())
         replaced = self._slang.get(word, word)
         return tuple(replaced.split()) or (word,)
 

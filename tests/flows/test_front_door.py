@@ -121,15 +121,15 @@ def test_everyday_names_answer_the_category_question(chat: Chat, typed: str, cat
 def test_close_meanings_are_asked_with_at_most_three_options_and_none_of_these(chat: Chat) -> None:
     chat.start()
     chat.press("menu:lapor")
-    chat.send("ada kakek pemulung tidur di emperan toko")
+    chat.send("ada waria mangkal tiap malam")  # a minority, or sex work: both fit
     assert chat.last[-1].text == t("common.mean_question")
     options = [c for c in chat.choice_ids if c != "mean:none"]
-    assert 2 <= len(options) <= 3 and set(options) >= {"mean:lansia_telantar", "mean:pemulung"}
+    assert 2 <= len(options) <= 3 and set(options) >= {"mean:kelompok_minoritas", "mean:tuna_susila"}
     assert chat.choice_ids[-1] == "mean:none"
     chat.press("mean:none")  # "Bukan, pilih sendiri": the usual question with every group
     assert "grp:anak" in chat.choice_ids
-    chat.send("ada kakek pemulung tidur di emperan toko")
-    chat.press("mean:pemulung")
+    chat.send("ada waria mangkal tiap malam")
+    chat.press("mean:kelompok_minoritas")
     assert chat.last[-1].text == t("common.ask_region")
 
 
@@ -313,3 +313,25 @@ def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
     chat.start()
     chat.send("laporan sy kmrn gmn ya? kodenya hbx-27r")
     assert t("status.not_found", code="HBX-27R") in chat.text
+
+
+def test_side_questions_take_other_words_where_the_citizen_was(chat: Chat) -> None:
+    chat.start()
+    chat.send("status")
+    assert chat.last[-1].text == t("status.ask_code")
+    chat.send("ada pengemis di pasar cikupa")  # not a code: a report, read as one
+    assert t("menu.story_noted", what=t("pmks.pengemis")) in chat.text
+    chat.send("bahasa")
+    chat.send("inggris")
+    assert "Language changed to English." in chat.text
+
+
+def test_an_unclear_answer_to_cancel_twice_keeps_the_form(chat: Chat) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("pengemis")
+    chat.send("batal")
+    chat.send("hmm")
+    assert NOT_UNDERSTOOD in chat.text and chat.choice_ids == ["cancel:yes", "cancel:no"]
+    chat.send("hmmm")
+    assert NOT_UNDERSTOOD not in chat.text and chat.last[-1].text == t("common.ask_region")

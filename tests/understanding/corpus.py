@@ -66,6 +66,8 @@ class Verdict:
     missed: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The form the citizen ends up in ("report" or "counseling"), after pressing "Maksud Anda ...?".
+    form: str | None = None
 
     @property
     def understood(self) -> bool:
@@ -116,6 +118,7 @@ def judge_one(engine: ConversationEngine, entry: Entry, catalog: Catalog) -> Ver
         pick = next((w for w in (wanted if isinstance(wanted, list) else [wanted]) if w in after.clarify.options), None)
         if pick is not None:
             pressed = chat.press(f"mean:{pick}")
+            verdict.form = pick
             _read_outcome(verdict, before, _state(engine, chat), pressed, catalog, engine)
             verdict.taken.pop("intent", None)
     _compare(verdict, before)
@@ -198,6 +201,7 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
     """
     expect, taken, offered = verdict.entry.expect, verdict.taken, verdict.offered
     held = before.form.answers if before.form else {}
+    moot = _other_forms_key(expect.get("intent"), verdict.form or taken.get("intent"))
     for key, value in taken.items():
         if key == "danger":
             continue  # showing the emergency numbers once too often is not a misroute
@@ -223,8 +227,19 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
             continue
         if key in held and _allows(value, held[key], taken=True):
             continue
-        if key not in taken:
+        if key not in taken and key != moot:
             verdict.missed.append(key)
+
+
+def _other_forms_key(expected: Any, taken: Any) -> str | None:
+    """The detail only the form not chosen asks, when the entry allows either form.
+
+    "Kakak saya dipukul suaminya" fits a report (category korban_kekerasan) and counseling (topic kdrt)
+    alike; the citizen in the counseling form is never asked a category, so it cannot be missed there.
+    """
+    if not (isinstance(expected, list) and {"report", "counseling"} <= set(expected)):
+        return None
+    return {"counseling": "category", "report": "topic"}.get(taken)
 
 
 def _allows(expected: Any, value: Any, *, taken: bool) -> bool:

@@ -1,0 +1,105 @@
+"""The understanding step alone (pure): words, stems, places, danger, codes, and how a meaning wins."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding import OUTSIDE, load_understanding
+
+U = load_understanding()
+
+
+@pytest.mark.parametrize("typed", ["dipukul", "dipukulin", "digebukin", "ditampar", "dihajar", "ditendang",
+                                   "mukulin", "dicabuli", "diancam dibunuh", "pengen mati", "bunuh diri"])
+def test_danger_is_read_by_stem_and_colloquial_form(typed: str) -> None:
+    assert U.read(f"tolong saya {typed}").danger is not None
+
+
+@pytest.mark.parametrize("typed", ["pukul 10 saya ke pasar", "korban tindak kekerasan", "kebakaran sampah",
+                                   "anak kecanduan game"])
+def test_words_that_only_look_like_danger_are_not(typed: str) -> None:
+    assert U.read(typed).danger is None
+
+
+def test_who_is_in_danger() -> None:
+    self_hurt = U.read("saya dipukul suami saya tiap hari")
+    assert self_hurt.danger.self_ and self_hurt.danger.at_home and not self_hurt.danger.third_party
+    neighbour = U.read("tetangga saya istrinya digebukin tiap malam sama suaminya")
+    assert not neighbour.danger.self_ and neighbour.danger.third_party
+    child = U.read("anak tetangga dipukulin bapaknya")
+    assert child.danger.child
+
+
+@pytest.mark.parametrize(("typed", "category"), [
+    ("anjal", "anak_jalanan"), ("ngemis", "pengemis"), ("odgj", "penyandang_disabilitas"),
+    ("nyabu", "korban_napza"), ("tkw", "pekerja_migran_bermasalah"), ("napi", "bekas_warga_binaan"),
+    ("kebanjiran", "korban_bencana_alam"), ("rob", "korban_bencana_alam"), ("janda", "perempuan_rawan_sosial_ekonomi"),
+    ("anak2 ngemis", "anak_jalanan"), ("pengemsi", "pengemis"),  # reduplication; a typo
+])
+def test_everyday_words_and_typos_name_the_category(typed: str, category: str) -> None:
+    assert U.read(typed).category.clear() == category
+
+
+def test_a_meaning_inside_a_stronger_one_is_no_rival() -> None:
+    """"anak ngemis" is a street child; "pengemis" explains one of its words only."""
+    heard = U.read("ada anak kecil mengemis di lampu merah")
+    assert heard.category.clear() == "anak_jalanan"
+
+
+@pytest.mark.parametrize(("typed", "topic"), [("selingkuh", "konflik_keluarga"), ("mau cerai", "perceraian"),
+                                              ("kena phk", "ekonomi_keluarga"), ("pinjol", "ekonomi_keluarga"),
+                                              ("kdrt", "kdrt"), ("depresi", "stres_psikologis")])
+def test_everyday_words_name_the_topic(typed: str, topic: str) -> None:
+    assert U.read(typed).topic.clear() == topic
+
+
+@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
+    ("tangsel", "kota-tangerang-selatan", None), ("kab tangerang", "kab-tangerang", None),
+    ("serang kota", "kota-serang", None), ("pamulang", "kota-tangerang-selatan", "Pamulang"),
+    ("di pamulng", "kota-tangerang-selatan", "Pamulang"), ("rangkas", "kab-lebak", "Rangkasbitung"),
+    ("kec. tangerang", "kota-tangerang", "Tangerang"),
+])
+def test_places_as_typed(typed: str, region: str, kecamatan: str | None) -> None:
+    heard = U.read(typed, answering_where=True)
+    assert heard.region.clear() == region
+    found = heard.kecamatan.clear()
+    names = {k.code: k.name for r in __import__("bot.domain.regions", fromlist=["x"]).load_regions().regions
+             for k in r.kecamatan}
+    assert (names[found] if found else None) == kecamatan
+
+
+def test_a_name_of_two_regions_is_close_not_clear() -> None:
+    assert U.read("serang", answering_where=True).region.close() == ("kab-serang", "kota-serang")
+    assert U.read("curug", answering_where=True).kecamatan.close()  # Kabupaten Tangerang and Kota Serang
+    assert U.read("jakarta barat", answering_where=True).region.clear() == OUTSIDE
+
+
+def test_an_everyday_word_is_a_kecamatan_only_after_a_place_word() -> None:
+    assert not U.read("barangnya benda mati").kecamatan
+    assert U.read("rumahnya di benda").region.clear() == "kota-tangerang"
+
+
+@pytest.mark.parametrize(("text", "code"), [("status abc-def", "ABC-DEF"), ("kodenya hbx27r ya", "HBX27R"[:3] + "-27R"),
+                                            ("cek YB3 WQ7", "YB3-WQ7"), ("warga blm dpt 3 hari", None),
+                                            ("ada nenek2 di situ", None)])
+def test_ticket_codes_inside_sentences(text: str, code: str | None) -> None:
+    assert U.read(text).ticket_code == code
+
+
+def test_only_courtesy_is_a_greeting_not_a_request() -> None:
+    for typed in ("p", "halo", "assalamualaikum", "selamat pagi pak", "makasih min", "hatur nuhun"):
+        assert U.read(typed).only_courtesy, typed
+    assert not U.read("halo pak, ada pengemis di pasar").only_courtesy
+
+
+def test_typed_answers_to_buttons_and_negation() -> None:
+    assert U.options("iya boleh", "answer").clear() == "yes"
+    assert U.options("pagi aja", "contact_time").clear() == "morning"
+    assert U.options("jangan telpon, takut ketahuan", "contact_mode").clear() == "anonymous"
+    assert not U.options("kapan aja asal bukan pagi", "contact_time")  # a promise for the morning would be wrong
+    assert U.options("buat anak saya", "for_whom").clear() == "family"
+
+
+def test_the_explanation_names_the_entry_and_the_words() -> None:
+    lines = U.explain("ada anak kecil ngemis")
+    assert any(line.startswith("category.anak_jalanan:") and "anak" in line for line in lines)
