@@ -100,7 +100,7 @@ class ConversationEngine:
         self._regions = regions
         self._routing = routing
         self._clock = clock
-        self._numbers = settings.emergency_numbers
+        self._numbers = {**settings.emergency_numbers, **routing.public_figures()}
         self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
         self._understanding = understanding_for(catalog, regions)
 

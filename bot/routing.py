@@ -172,6 +172,12 @@ class RoutingTable:
         self.sla = sla
         self.calendar = calendar
 
+    def public_figures(self) -> dict[str, str]:
+        """The office hours and first-contact times the catalogs' answers about the service name."""
+        return {"office_opens": self.calendar.start.strftime("%H.%M"), "office_closes": self.calendar.end.strftime("%H.%M"),
+                "urgent_contact_hours": str(self.sla.urgent_first_contact_hours),
+                "normal_contact_days": str(self.sla.normal_first_contact_business_days)}
+
     def route_sighting(self, category: str, region: str | None) -> Route:
         """Queue and urgency of a PMKS sighting; KeyError for an unknown category."""
         return self._route(*(self._unclassified if category == UNCLASSIFIED else self._sighting[category]), region)

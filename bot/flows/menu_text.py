@@ -37,6 +37,9 @@ _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSEL
 _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 _NEGLECT = ("anak_telantar", "anak_jalanan")
+#: A question about the service comes before a form only when the message also asks for one in so many
+#: words ("mau lapor") or tells a story: two words of it.
+_A_STORY = 2.0
 #: A story that fits both a report and counseling goes to one alone when it explains two words more.
 _CLEARLY_MORE = 2.0
 #: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
@@ -46,10 +49,11 @@ _MIN_REAL_WORDS = 2
 def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *, greeted: bool = False) -> StepResult:
     """What a typed message at the menu asks for. `greeted`: the service just said hello (first message)."""
     state = replace(state, clarify=None)
+    if heard.ticket_code is not None:  # "tetangga yg dipasung kemaren udh ada yg dateng blm? tiket HKU-2NM"
+        urgent = (emergency_reply(ctx),) if heard.danger is not None else ()
+        return _understood(state, (*urgent, LookupStatus(heard.ticket_code), _menu(state, ctx)))
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
-    if heard.ticket_code is not None:
-        return _understood(state, (LookupStatus(heard.ticket_code), _menu(state, ctx)))
     thread = ctx.open_request is not None and ctx.open_request.has_thread
     # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words.
     intent = heard.intent.clear() or heard.intent.without("cancel").clear()
@@ -65,13 +69,19 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before; "ini
     # layanan dinsos beneran? takut penipuan" asks what this is, though "penipuan" is also a topic.
     content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
+    answered: tuple[Output, ...] = ()
+    if heard.question is not None:  # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
+        answered = (Reply(ctx.t(f"faq.{heard.question}")),)
+        asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
+        if content < _A_STORY and asked_for < _A_STORY:
+            return _understood(state, (*answered, _menu(state, ctx)))
     asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
     if intent in _SIDE_INTENTS and not asks_how_to_report and (
             intent == "status" or heard.intent.score_of(intent) > content):
         return _side_intent(intent, state, ctx)
     form = _which_form(heard, intent)
     if form in FORMS:
-        return open_with_story(form, replace(state, unheard=()), heard, ctx)
+        return open_with_story(form, replace(state, unheard=()), heard, ctx, answered)
     if form == "ask":
         asked = Clarification("form", ("report", "counseling"), heard.text)
         return StepResult(replace(state, unheard=(), clarify=asked), (clarify.clarify_reply(asked, ctx),))
@@ -116,12 +126,16 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
 
 def _which_form(heard: Meanings, intent: str | None) -> str | None:
     """"report_sighting", "request_counseling", "ask" (both fit as well) or None (neither)."""
-    if intent in _FORM_OF_INTENT:
-        return _FORM_OF_INTENT[intent]
-    said_report = heard.intent.score_of("report") > 0
-    said_counseling = heard.intent.score_of("counseling") > 0
     category = heard.category.ranked[0].score if heard.category else 0.0
     topic = heard.topic.ranked[0].score if heard.topic else 0.0
+    if intent in _FORM_OF_INTENT:
+        # "mau ngadu, anak sy 17th pulang subuh bawa sajam": the word says report, the story one's own
+        # family's trouble; both fit, so the citizen chooses.
+        told_as = heard.hints.clear()
+        other_fits = topic > category if intent == "report" else category > topic
+        return "ask" if told_as and told_as != intent and other_fits else _FORM_OF_INTENT[intent]
+    said_report = heard.intent.score_of("report") > 0
+    said_counseling = heard.intent.score_of("counseling") > 0
     if not (category or topic):  # "gimana cara lapor?": the report itself shows how
         if said_report != said_counseling:
             return REPORT_SIGHTING.name if said_report else REQUEST_COUNSELING.name
@@ -185,17 +199,23 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     category = categories.clear()
     if danger.kind == "self_harm" and not danger.child and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", "for_whom": "self"}
+    if danger.by == "writer":  # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do
+        topic = "pengasuhan_anak" if danger.child else "kdrt"
+        return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
     if danger.kind in ("self_harm", "missing") and not (category or "").startswith("anak_"):
         return REPORT_SIGHTING.name, {}  # someone else who wants to die, someone missing: staff read who
+    if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home):
+        return REPORT_SIGHTING.name, {}  # "dibawa paksa masuk mobil": who it is, staff and the form ask
     if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if (category is not None and danger.kind not in ("violence", "sexual") and not category.startswith("anak_")
             and category != "korban_kekerasan"):
         # "ODGJ dipasung", "bayi dibuang": the story names what it is; danger makes it urgent
         return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
-    if category == "penyandang_disabilitas" and not (danger.self_ or danger.child):
+    ill = category == "penyandang_disabilitas" or "penyandang_disabilitas" in categories.close()
+    if ill and not (danger.self_ or danger.child):
         # "bapak sy ODGJ ngamuk2 bawa parang": the illness is what staff must answer, urgently
-        return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
+        return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if danger.child or (category or "").startswith("anak_"):
         if category in _NEGLECT and (danger.kind in ("violence", "sexual") or danger.by is not None):
             category = "anak_korban_kekerasan"  # "dikurung ibu tirinya, gk dikasih makan": hurt, not neglected

@@ -64,6 +64,7 @@ _COMMANDS: dict[str, str] = {
     "hapusdata": "erase", "hapus data": "erase", "erasedata": "erase",
 }
 _WANTS_FORM = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
+_INTENT_OF_FORM = {form: intent for intent, form in _WANTS_FORM.items()}
 #: Buttons of messages about a case, valid whatever the conversation is doing.
 CASE_CHOICE_PREFIXES = ("appt:", "apptother:", "rate:", "better:", "safe:")
 
@@ -169,11 +170,13 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
             return StepResult(ConversationState(drafts=state.drafts), step.outputs)
         heard = ctx.hear(inbound)
-        if heard is not None and step.form.misses > state.form.misses and _means_cancel(heard):
+        missed = heard is not None and step.form.misses > state.form.misses
+        # "eh salah, saya mau lapor aja", "gk jadi konseling, mau lapor aja": the other form, this one kept
+        other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear() if missed else None
+        if (wanted := _WANTS_FORM.get(other or "")) is not None:
+            return _open_form(wanted, state, ctx)
+        if missed and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
-        wanted = _WANTS_FORM.get(heard.intent.clear() or "") if heard is not None else None
-        if wanted and wanted != state.form.name and step.form.misses > state.form.misses:
-            return _open_form(wanted, state, ctx)  # "eh salah, saya mau lapor aja": the other form, this one kept
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 
@@ -196,9 +199,10 @@ def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> St
         return _show_menu(replace(state, clarify=None), ctx)  # "Bukan, pilih sendiri"
     picked = match_choice(inbound, menu.choices)
     if picked is None:
-        if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text):
-            return _status(inbound.text, state, ctx)
         heard = ctx.hear(inbound)
+        if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text) and (
+                "-" in inbound.text or heard is None or heard.understood_nothing):
+            return _status(inbound.text, state, ctx)  # "ABC-DEF", "hbx27r"; not "curhat" or "data sy"
         if heard is not None:
             return read_at_menu(state, heard, ctx)
         why = unmatched_key(inbound, menu.choices, wrong_kind_key(inbound, "menu.pick_one"))

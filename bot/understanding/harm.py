@@ -17,7 +17,6 @@ a victim of violence. When the words do not say, `Harm` says nothing and the cal
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -51,7 +50,7 @@ class Harm:
 
     The one hurt: "writer", "child", "family" (the writer's grown-up relative), "home" (someone of the
     writer's household: "bapak sy ngamuk bawa parang" names who threatens, not whom), "other".
-    The one who hurts: "partner", "parent", "family", "outsider".
+    The one who hurts: "partner", "parent", "family", "outsider", "writer" ("sy sampe mukul dia").
     """
 
     victim: str | None = None
@@ -174,18 +173,16 @@ _HURTERS = (*_HOUSEHOLD, "outsider")
 
 
 def _agent_role(agent: Person | None) -> str | None:
-    if agent is None or agent.role in ("writer", "child"):
+    if agent is None or agent.role == "child":
         return None
     return "outsider" if agent.role == "person" else agent.role
 
 
-_NUMBER = re.compile(r"^(\d{1,3})(th|thn|tahun|taun|yo)?$")
 _YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year")
 
 
 def _minor(word: Word) -> bool:
-    match = _NUMBER.match(word.surface)
-    return match is not None and int(match.group(1)) < 18
+    return word.surface.isdigit() and len(word.surface) <= 2 and int(word.surface) < 18
 
 
 def _is_year(word: Word) -> bool:

@@ -97,6 +97,7 @@ class Meanings:
     greeting: bool = False
     thanks: bool = False
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
+    question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
 
     @property
     def is_story(self) -> bool:
@@ -106,4 +107,4 @@ class Meanings:
     @property
     def understood_nothing(self) -> bool:
         return not (self.intent or self.category or self.topic or self.region or self.kecamatan or self.outside
-                    or self.ticket_code or self.danger or self.only_courtesy)
+                    or self.ticket_code or self.danger or self.only_courtesy or self.question)

@@ -98,6 +98,7 @@ class PlaceFinder:
         """Places among `words`; `answer` when the whole message answers "where?" (no place word needed)."""
         surfaces = [w.surface for w in words]
         mentions: list[tuple[Place, str | None]] = []
+        away: list[tuple[Place, str | None]] = []  # "sy kerja di cilegon": named, but not the case's place
         taken: set[int] = set()
         in_banten: set[int] = set()
         for start in range(1, len(surfaces)):  # "kec. tangerang": the kecamatan, though the word names regions
@@ -124,9 +125,15 @@ class PlaceFinder:
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
-                elif self._away_before(surfaces, start):
-                    continue  # "sy kerja di jakarta": where the writer works, not where the case is
-                mentions.append((place, self._kind_near(surfaces, start, width)))
+                mention = (place, self._kind_near(surfaces, start, width))
+                if self._away_before(surfaces, start):
+                    away.append(mention)
+                else:
+                    mentions.append(mention)
+        # "sy kerja di jakarta": not where the case is. A place in Banten counts when no other is named:
+        # "sy kerja di cilegon, ada pengemis depan kantor" is about Cilegon.
+        if not mentions:
+            mentions = [m for m in away if m[0].regions or m[0].kecamatan]
         return self._rank(mentions, in_banten)
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:

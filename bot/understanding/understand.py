@@ -31,7 +31,8 @@ _WRITER_NEAR = 2
 _GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 #: Families of the form's buttons, read on demand at their own question.
 OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "contact_time")
-_FAMILIES = ("intent", *CONTENT_FAMILIES, *OPTION_FAMILIES)
+_FAMILIES = ("intent", "question", *CONTENT_FAMILIES, *OPTION_FAMILIES)
+_REQUESTS = ("report", "counseling")
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
 _NOT_INTENTS = (*_COURTESY, *_HINTS)  # scored with the intents, but no request of their own
@@ -54,6 +55,8 @@ class Understanding:
         self._stop = frozenset(self.shaper.key(w) for w in vocabulary.words("stopwords")) | frozenset(
             s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w))
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
+        self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
+        self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
         first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
@@ -94,8 +97,12 @@ class Understanding:
         content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
                             and i not in places.positions)
         message = Message(words)
-        scored = self._score(message, content, places.positions)
+        scored = self._score(message, content, places.positions, self._denied(words))
         danger = self._danger(scored, message)
+        question = _guesses(scored["question"]).clear()
+        if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
+            scored["intent"] = {m: v for m, v in scored["intent"].items()
+                                if m not in _REQUESTS or not self._supposed(words, v[1])}
         courtesy = set().union(*(scored["intent"].get(m, (0.0, frozenset()))[1] for m in _COURTESY))
         explained_words = set().union(*(hit[1] for family in CONTENT_FAMILIES for hit in scored[family].values()))
         return Meanings(
@@ -117,6 +124,7 @@ class Understanding:
             greeting=bool(scored["intent"].get("greeting")),
             thanks=bool(scored["intent"].get("thanks")),
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
+            question=question,
         )
 
     def explain(self, text: str) -> list[str]:
@@ -151,7 +159,8 @@ class Understanding:
     # --- scoring ---------------------------------------------------------------------------------
 
     def _score(self, message: Message, content: frozenset[int], places: frozenset[int] = frozenset(),
-               families: Sequence[str] = _FAMILIES) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
+               denied: frozenset[int] = frozenset(), families: Sequence[str] = _FAMILIES,
+               ) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
         """Per family and meaning: (score, words explained).
 
         The score is its best pattern's, plus a tenth for each further word its other patterns explain
@@ -169,8 +178,8 @@ class Understanding:
             content_family = family in CONTENT_FAMILIES
             hit = explained(pattern, message, allowed, places if content_family else frozenset(),
                             cap=PART_CAP if content_family else float("inf"))
-            if hit is None:
-                continue
+            if hit is None or (content_family and hit[0] & denied):
+                continue  # "bukan anak2, udh ibu2 dewasa, minta2 di bus": not a street child
             covered, weight = hit
             score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
             if weight > score:
@@ -205,6 +214,19 @@ class Understanding:
         writer = near or (kind == "self_harm" and not third)
         return Danger(kind, child=child or harm.by == "parent", self_=writer, at_home=home or harm.at_home,
                       third_party=third and not near, by=harm.by)
+
+    def _denied(self, words: Sequence[Word]) -> frozenset[int]:
+        """Words said not to be the case: the one after "bukan" (with its repeat, "bukan anak2")."""
+        denied: set[int] = set()
+        for i in range(1, len(words)):
+            if words[i - 1].surface in self._not_this or (i - 1 in denied and words[i].key == words[i - 1].key):
+                denied.add(i)
+        return frozenset(denied)
+
+    def _supposed(self, words: Sequence[Word], said: frozenset[int]) -> bool:
+        """The words follow "kalau", "jika", "if": a supposition ("kalo mo lapor, harus pake ktp?")."""
+        first = min(said)
+        return any(words[i].surface in self._conditional for i in range(max(0, first - 3), first))
 
     def _writers(self, words: Sequence[Word], violent: set[int]) -> list[int]:
         """Where "saya" is the writer: starting a clause, after a small word, or as the one a violent verb

@@ -28,6 +28,7 @@ _CLAUSE_MARK = re.compile(r"[.,;:!?]")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")  # "tolooong" -> "tolong"; two letters stay ("maaf")
 _REDUPLICATED = re.compile(r"^([a-z]{2,})2(an)?$")  # "minta2" -> "minta minta", "mabok2an" -> "mabok mabok"
 _ABOUT_NUMBER = re.compile(r"^(\d+)an$")  # "jam 9an" -> "jam 9"
+_YEARS_OLD = re.compile(r"^(\d+)(th|thn|tahun|taun|yo)$")  # "umur 3th" -> "umur 3 tahun"
 _VOWELS = "aeiou"
 STEM_CACHE = 50_000  # distinct words remembered; Sastrawi takes ~0.1 ms for a word it has not seen
 
@@ -77,6 +78,8 @@ class WordShaper:
         word = _STRETCHED.sub(r"\1", raw)
         if match := _ABOUT_NUMBER.match(word):
             word = match.group(1)
+        if match := _YEARS_OLD.match(word):
+            return match.group(1), "tahun"
         if match := _REDUPLICATED.match(word):  # SMS reduplication is the word twice, as it is read
             single = self._slang.get(match.group(1), match.group(1))
             return (*single.split(), *single.split())

@@ -170,8 +170,9 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
         taken["intent"] = "status"
     if after.side is Side.CANCEL or t("cancel.nothing") in text:
         taken["intent"] = "cancel"
-    if t("help.text").splitlines()[0] in text:
-        taken["intent"] = "help"
+    if t("help.text").splitlines()[0] in text or any(
+            catalog.text("id", f"faq.{q}").split(".")[0] in text for q in catalog.names_under("faq")):
+        taken.setdefault("intent", "help")  # an answer about the service; a form it opened stays the intent
     if t("privacy.data_title") in text:
         taken["intent"] = "my_data"
     if "intent" not in taken and (t("menu.thanks_back") in text or t("common.thanks_back") in text):
