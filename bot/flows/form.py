@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.flows import clarify
 from bot.flows.base import FlowContext, Output, SubmitRequest, is_stale_choice, match_choice, unmatched_key
+from bot.flows.corrections import correction_in
 from bot.flows.state import EDIT, SUMMARY, Clarification, FormState
 from bot.messages import Choice, Inbound, InboundKind, Reply
 from bot.understanding import OUTSIDE, Meanings
@@ -260,6 +261,9 @@ class FormFlow:
         )
 
     def _on_summary(self, form: FormState, inbound: Inbound, ctx: FlowContext) -> FormStep:
+        if inbound.kind is InboundKind.TEXT and (fix := correction_in(form.answers, inbound.text, ctx)):
+            # "bukan cikupa tp cisoka": changed at once, and the summary (or the question it reopens) again
+            return self.advance(form.answered(fix.changes, fix.removes), ctx, (Reply(ctx.t("form.corrected")),))
         prompt = self._summary_reply(form, ctx)
         picked = match_choice(inbound, prompt.choices) or _typed_yes_no(inbound, prompt, ctx)
         if picked is None:
@@ -308,6 +312,8 @@ def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice |
     """"iya"/"sudah benar" sends, "ubah"/"salah" changes: the summary's buttons, typed."""
     if inbound.kind is not InboundKind.TEXT:
         return None
+    if ctx.understanding.read(inbound.text).intent.clear() == "cancel":
+        return None  # "gk jadi deh, batalin": not "no, change it"; the router asks whether to cancel
     answer = ctx.understanding.options(inbound.text, "answer").clear()
     index = {"yes": 0, "no": 1}.get(answer or "")
     return prompt.choices[index] if index is not None else None

@@ -30,7 +30,7 @@ from bot.flows.request_counseling import REQUEST_COUNSELING
 from bot.flows.state import Clarification, ConversationState, Side
 from bot.flows.story import answers_from
 from bot.messages import Reply
-from bot.understanding import Meanings
+from bot.understanding import OUTSIDE, Meanings
 
 FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
 _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
@@ -55,26 +55,28 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
     thread = ctx.open_request is not None and ctx.open_request.has_thread
-    # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words.
-    intent = heard.intent.clear() or heard.intent.without("cancel").clear()
+    # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words;
+    # "how do I delete my data?": asking how gives way to what is asked for.
+    intent = heard.intent.clear() or heard.intent.without("cancel").clear() or heard.intent.without("help").clear()
     if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
         # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.
         return _understood(state, (RelayToCase(heard.text.strip(), (_menu(state, ctx),)),))
-    if heard.only_courtesy:
+    content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
+    # "terima kasih pak, nenek yg sy laporin udh dijemput petugas": thanks, not a new report
+    thanked = heard.thanks and content < _A_STORY and heard.intent.score_of(intent or "") < _A_STORY
+    if heard.only_courtesy or thanked:
         thanks = heard.thanks and not heard.greeting
         key = "menu.thanks_back" if thanks else "menu.greeting_back"
         warm = (*(() if greeted and not thanks else (Reply(ctx.t(key)),)), _menu(state, ctx))
         # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.
         return _understood(state, (RelayToCase(heard.text.strip(), warm),))
-    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before; "ini
-    # layanan dinsos beneran? takut penipuan" asks what this is, though "penipuan" is also a topic.
-    content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
     answered: tuple[Output, ...] = ()
     if heard.question is not None:  # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
         answered = (Reply(ctx.t(f"faq.{heard.question}")),)
         asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
         if content < _A_STORY and asked_for < _A_STORY:
             return _understood(state, (*answered, _menu(state, ctx)))
+    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
     asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
     if intent in _SIDE_INTENTS and not asks_how_to_report and (
             intent == "status" or heard.intent.score_of(intent) > content):
@@ -84,7 +86,7 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         return open_with_story(form, replace(state, unheard=()), heard, ctx, answered)
     if form == "ask":
         asked = Clarification("form", ("report", "counseling"), heard.text)
-        return StepResult(replace(state, unheard=(), clarify=asked), (clarify.clarify_reply(asked, ctx),))
+        return StepResult(replace(state, unheard=(), clarify=asked), (*answered, clarify.clarify_reply(asked, ctx)))
     return _not_understood(state, heard, ctx, greeted=greeted)
 
 
@@ -114,7 +116,8 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     assert started.form is not None
     opened = shelved.opened(started.form)
     assert opened.form is not None
-    if heard.outside and opened.form.step == "region" and answers.get("category") not in _ABROAD:
+    elsewhere = heard.outside and (opened.form.step == "region" or heard.region.clear() == OUTSIDE)
+    if elsewhere and not any(code in _ABROAD for code in (answers.get("category"), *heard.category.codes)):
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))
     asked = close_meaning_for(opened.form.step, heard)

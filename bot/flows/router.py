@@ -177,6 +177,10 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
             return _open_form(wanted, state, ctx)
         if missed and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
+        if missed and heard.ticket_code is not None:  # "cek tiket aja deh, DNE-8QA": looked up, form kept
+            return _interject(state, ctx, (LookupStatus(heard.ticket_code),))
+        if missed and heard.question is not None:  # "ini rahasia kan? sy takut suami tau": answered, form kept
+            return _interject(state, ctx, (Reply(ctx.t(f"faq.{heard.question}")),))
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 

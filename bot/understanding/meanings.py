@@ -98,6 +98,7 @@ class Meanings:
     thanks: bool = False
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
+    correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
 
     @property
     def is_story(self) -> bool:

@@ -94,8 +94,12 @@ class PlaceFinder:
         self._build(vocabulary, shaper)
         self._fuzzy_keys = [k for k, p in self._places.items() if len(k) >= _FUZZY_MIN_LENGTH and not p.common]
 
-    def find(self, words: Sequence[Word], *, answer: bool = False) -> FoundPlaces:
-        """Places among `words`; `answer` when the whole message answers "where?" (no place word needed)."""
+    def find(self, words: Sequence[Word], *, answer: bool = False, denied: frozenset[int] = frozenset()) -> FoundPlaces:
+        """Places among `words`; `answer` when the whole message answers "where?" (no place word needed).
+
+        `denied`: words said not to be the case ("bukan pamulang, ciputat timur"): a place there counts
+        only when no other is named, like a place someone works at.
+        """
         surfaces = [w.surface for w in words]
         mentions: list[tuple[Place, str | None]] = []
         away: list[tuple[Place, str | None]] = []  # "sy kerja di cilegon": named, but not the case's place
@@ -126,12 +130,12 @@ class PlaceFinder:
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 mention = (place, self._kind_near(surfaces, start, width))
-                if self._away_before(surfaces, start):
+                if self._away_before(surfaces, start) or start in denied:
                     away.append(mention)
                 else:
                     mentions.append(mention)
         # "sy kerja di jakarta": not where the case is. A place in Banten counts when no other is named:
-        # "sy kerja di cilegon, ada pengemis depan kantor" is about Cilegon.
+        # "sy kerja di cilegon, ada pengemis depan kantor" is about Cilegon; so does "bukan pamulang".
         if not mentions:
             mentions = [m for m in away if m[0].regions or m[0].kecamatan]
         return self._rank(mentions, in_banten)

@@ -35,7 +35,7 @@ _FAMILIES = ("intent", "question", *CONTENT_FAMILIES, *OPTION_FAMILIES)
 _REQUESTS = ("report", "counseling")
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
-_NOT_INTENTS = (*_COURTESY, *_HINTS)  # scored with the intents, but no request of their own
+_NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
 _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
@@ -93,11 +93,12 @@ class Understanding:
     def _read(self, text: str, *, answering_where: bool = False) -> Meanings:
         """Every meaning of `text`; `answering_where` when it answers "which kabupaten/kecamatan?"."""
         words = self._with_typos_mended(self.shaper.words(text))
-        places = self._places.find(words, answer=answering_where)
+        denied = self._denied(words)
+        places = self._places.find(words, answer=answering_where, denied=denied)
         content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
                             and i not in places.positions)
         message = Message(words)
-        scored = self._score(message, content, places.positions, self._denied(words))
+        scored = self._score(message, content, places.positions, denied)
         danger = self._danger(scored, message)
         question = _guesses(scored["question"]).clear()
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
@@ -125,6 +126,7 @@ class Understanding:
             thanks=bool(scored["intent"].get("thanks")),
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
+            correcting=bool(scored["intent"].get("correction")),
         )
 
     def explain(self, text: str) -> list[str]:
@@ -214,6 +216,11 @@ class Understanding:
         writer = near or (kind == "self_harm" and not third)
         return Danger(kind, child=child or harm.by == "parent", self_=writer, at_home=home or harm.at_home,
                       third_party=third and not near, by=harm.by)
+
+    def denied_words(self, text: str) -> frozenset[str]:
+        """The words `text` says are not the case, as typed: "bukan kota serang" -> {"kota"}."""
+        words = self.shaper.words(text)
+        return frozenset(words[i].surface for i in self._denied(words))
 
     def _denied(self, words: Sequence[Word]) -> frozenset[int]:
         """Words said not to be the case: the one after "bukan" (with its repeat, "bukan anak2")."""

@@ -54,7 +54,9 @@ class WordShaper:
         roots = [w for w in _ROOTS_FILE.read_text(encoding="utf-8").split("\n") if w]
         self._dictionary = ArrayDictionary([*roots, *extra_roots])
         self._stemmer = Stemmer(self._dictionary)
-        self._slang = {fold(k): fold(v) for k, v in slang.items()}
+        self._slang = {fold(k): fold(v) for k, v in slang.items() if fold(k)}
+        # "👍" is a word too; folding to ASCII would drop it, so it is read before
+        self._symbols = {k: f" {fold(v)} " for k, v in slang.items() if not fold(k)}
         self.key = lru_cache(maxsize=STEM_CACHE)(self._key)
 
     def is_root(self, word: str) -> bool:
@@ -64,6 +66,8 @@ class WordShaper:
     def words(self, text: str) -> tuple[Word, ...]:
         """Every word of `text`, in order; a slang entry may stand for several words ("gpp")."""
         shaped: list[Word] = []
+        for symbol, meant in self._symbols.items():
+            text = text.replace(symbol, meant)
         folded = fold(text)
         end = 0
         for match in _WORD.finditer(folded):

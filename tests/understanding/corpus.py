@@ -20,7 +20,7 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.engine import ConversationEngine
-from bot.flows.state import EDIT, ConversationState, Side, from_row
+from bot.flows.state import EDIT, SUMMARY, ConversationState, Side, from_row
 from bot.i18n import Catalog
 from bot.messages import Channel, Reply
 from storage.models import Contact, Conversation
@@ -154,6 +154,8 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
                 offered["outside_banten"] = (True,)
         if before.form is not None and before.form.step != after.form.step and after.form.step == EDIT:
             taken["answer"] = "no"
+        if before.form is not None and before.form.step == SUMMARY and after.form.answers != before.form.answers:
+            taken["answer"] = "no"  # a correction typed at the summary: "bukan cikupa tp cisoka"
     if new_form:
         taken["intent"] = "report" if after.form.name == "report_sighting" else "counseling"
     if after.clarify is not None and after.clarify.slot == "form":
@@ -171,7 +173,7 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
     if after.side is Side.CANCEL or t("cancel.nothing") in text:
         taken["intent"] = "cancel"
     if t("help.text").splitlines()[0] in text or any(
-            catalog.text("id", f"faq.{q}").split(".")[0] in text for q in catalog.names_under("faq")):
+            catalog.text("id", f"faq.{q}").split("{")[0].split(".")[0] in text for q in catalog.names_under("faq")):
         taken.setdefault("intent", "help")  # an answer about the service; a form it opened stays the intent
     if t("privacy.data_title") in text:
         taken["intent"] = "my_data"
