@@ -200,7 +200,7 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     if danger.adult:  # "dipukulin suaminya, anak2nya nangis kenceng": the children are not the ones hurt
         categories = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
     category = categories.clear()
-    if danger.kind == "self_harm" and not danger.child and not danger.third_party:
+    if danger.kind == "self_harm" and not danger.third_party and (danger.self_ or not danger.child):
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", "for_whom": "self"}
     if danger.by == "writer":  # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do
         topic = "pengasuhan_anak" if danger.child else "kdrt"

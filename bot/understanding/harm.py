@@ -42,6 +42,7 @@ class Person:
     width: int = 1
     of_writer: bool = False
     of_other: bool = False
+    pronoun: bool = False  # "dia": the person named before it, said again
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +66,49 @@ class HarmReader:
     """Finds the people around violent words. `roles` maps each of ROLES to its vocabulary `Part`."""
 
     def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
-                 school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str]) -> None:
+                 school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
+                 passive_marks: frozenset[str], agent_marks: frozenset[str]) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
         self._school_age = school_age  # "kelas 2 smp", "di bawah umur"
         self._age_words = age_words  # "umur", "usia": a number after it under 18 is a child's age
         self._victim_marks = victim_marks  # "korban": the one hurt is named before it
+        self._passive_marks = passive_marks  # "kena pukul", "gets beaten": done to the one named before
+        self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
-        """The first violent word whose story names someone decides; else nothing is known."""
-        people = self._people(words)
-        young = self._young(words)
-        for at in sorted(violent):
-            harm = self._around(words, people, at, young)
-            if harm.victim is not None or harm.by is not None:
-                return harm
-        return Harm()
+        """The first violent word whose story names the one hurt decides.
 
-    def _around(self, words: Sequence[Word], people: Sequence[Person], at: int, young: bool) -> Harm:
+        When none does, the one who hurts is still known, and a child the story names is the one hurt
+        ("sy mau lapor anak sd umur 11 ... kalo ga abis dipukul pake hanger"), unless the child hurts.
+        """
+        people = self._people(words)
+        age = self._age(words)
+        around = [self._around(words, people, at, age) for at in sorted(violent)]
+        for harm, _ in around:
+            if harm.victim is not None:
+                return harm
+        by = next((harm.by for harm, _ in around if harm.by is not None), None)
+        hurting = {agent.at for _, agent in around if agent is not None}
+        child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
+        return Harm("child" if child is not None and violent else None, by)
+
+    def said_by(self, words: Sequence[Word], at: int) -> str | None:
+        """Who the words at `at` are about, when it is not the writer: "dia" after the writer's last "saya"
+        ("konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja"). Indonesian drops
+        the subject, so a clause without one belongs to the last that had one."""
+        before = [p for p in self._people(words) if p.at < at and (p.role == "writer" or p.pronoun)]
+        if not before or before[-1].role == "writer":
+            return None
+        return _victim(before[-1], None, self._age(words))
+
+    def _around(self, words: Sequence[Word], people: Sequence[Person], at: int,
+                age: str | None) -> tuple[Harm, Person | None]:
         clause = _clause_of(words, at)
         marked = at > 0 and words[at - 1].key in self._victim_marks
-        passive = marked or _is_passive(words[at])
+        passive = marked or _is_passive(words[at]) or (at > 0 and words[at - 1].surface in self._passive_marks) or (
+            at + 1 < len(words) and words[at + 1].surface in self._agent_marks)  # "gets beaten by", "kena pukul"
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
@@ -95,18 +117,20 @@ class HarmReader:
         agent = hurts[0] if hurts else None
         if marked and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
-        return Harm(_victim(victim, agent, young), _agent_role(agent))
+        return Harm(_victim(victim, agent, age), _agent_role(agent)), agent
 
-    def _young(self, words: Sequence[Word]) -> bool:
-        """A child's age or school is stated: "kelas 2 smp", "di bawah umur", "umurnya baru 15", "aku 14 thn"."""
+    def _age(self, words: Sequence[Word]) -> str | None:
+        """"young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
+        15", "aku 14 thn"), "grown" for a grown-up's age ("sy cowo umur 22"), else None."""
         for i, word in enumerate(words):
             if _width_at(self._school_age, words, i):
-                return True
+                return "young"
             follows_age = word.key in self._age_words or (word.key in self._first_person and i + 2 < len(words)
                                                           and _is_year(words[i + 2]))
-            if follows_age and any(_minor(w) for w in words[i + 1:i + 3]):
-                return True
-        return False
+            ages = [int(w.surface) for w in words[i + 1:i + 3] if w.surface.isdigit() and len(w.surface) <= 2]
+            if follows_age and ages:
+                return "young" if ages[0] < _GROWN_UP else "grown"
+        return None
 
     def _people(self, words: Sequence[Word]) -> list[Person]:
         """Every person named, longest phrase first.
@@ -140,7 +164,7 @@ class HarmReader:
             return Person("writer", i)
         if _width_at(self._pronouns, words, i):
             earlier = next((p for p in reversed(named) if p.role != "writer"), None)
-            return None if earlier is None else replace(earlier, at=i, width=1)
+            return None if earlier is None else replace(earlier, at=i, width=1, pronoun=True)
         width, role = max(((_width_at(self._roles[r], words, i), -n) for n, r in enumerate(ROLES)), default=(0, 0))
         if not width:
             return None
@@ -150,8 +174,12 @@ class HarmReader:
                       of_other=owned and last.surface.endswith(_OWNED_BY_OTHER))
 
 
-def _victim(victim: Person | None, agent: Person | None, young: bool) -> str | None:
+def _victim(victim: Person | None, agent: Person | None, age: str | None) -> str | None:
     """Who is hurt, from the person named as hurt and the one named as hurting."""
+    young = age == "young"
+    if agent is not None and agent.of_other and agent.role == "partner" and victim is not None and not young:
+        # "adik sy dipukulin suaminya": whoever has a husband is grown up (unless an age says otherwise)
+        return "family" if victim.of_writer and victim.role in (*_HOUSEHOLD, "child") else "other"
     if agent is not None and agent.of_other and (victim is None or victim.role == "writer"):
         # "dipukul bapaknya": someone's child; "dipukul suaminya": someone's wife, not the writer
         return "child" if agent.role == "parent" or young else "other"
@@ -159,8 +187,8 @@ def _victim(victim: Person | None, agent: Person | None, young: bool) -> str | N
         if agent is not None and agent.of_writer and agent.role in _HOUSEHOLD:
             return "child" if agent.role == "parent" and young else "home"  # "bapak sy ngamuk bawa parang"
         return None
-    if victim.role == "writer":
-        return "child" if young or (agent is not None and agent.role == "parent") else "writer"
+    if victim.role == "writer":  # "aku dipukulin mama": a child, unless an age says otherwise ("sy cowo umur 22")
+        return "child" if young or (agent is not None and agent.role == "parent" and age != "grown") else "writer"
     if victim.role == "child":
         return "child"
     if victim.role in _HOUSEHOLD and (victim.of_writer or (agent is not None and agent.of_writer)):
@@ -181,8 +209,7 @@ def _agent_role(agent: Person | None) -> str | None:
 _YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year")
 
 
-def _minor(word: Word) -> bool:
-    return word.surface.isdigit() and len(word.surface) <= 2 and int(word.surface) < 18
+_GROWN_UP = 18
 
 
 def _is_year(word: Word) -> bool:

@@ -4,7 +4,8 @@ An entry of the catalogs' `understand` section is one of:
 
 - `pengemis`, `"anak jalanan"`: a phrase, its words consecutive in the message (compared by stem);
 - `@anak`: any phrase of the word class `anak` (`understand.class.anak`);
-- `@anak + ngemis`: every part somewhere in the message, in any order;
+- `@anak + ngemis`: every part in the message, in any order, told together: in one clause or within
+  a few words ("suami 8 bulan ga pulang, ... hak asuh anak" is no child who does not come home);
 - `=p`: the word exactly as typed, not its stem (for short words a stem would blur);
 - `~pukul`: the stem, but only in an affixed form ("dipukul", "mukulin"): "pukul 10" is a time. A word
   written with an affix ("dipukul", "kebanjiran") is read the same way: any affixed form of its stem,
@@ -108,6 +109,8 @@ class PatternCompiler:
             name = text[1:]
             if name not in self._classes:
                 raise PatternError(f"unknown word class @{name}")
+            if any(" + " in member for member in self._classes[name]):
+                raise PatternError(f"word class @{name} holds a pattern; a class lists phrases only")
             return tuple(phrase for member in self._classes[name] for phrase in self._phrases(member))
         phrase = _phrase(text, self._shaper)
         if not phrase:
@@ -118,27 +121,43 @@ class PatternCompiler:
 class Message:
     """A message's words, ready for many patterns: each word's lookup keys, and the parts found so far."""
 
-    def __init__(self, words: Sequence[Word]) -> None:
+    def __init__(self, words: Sequence[Word], carried: frozenset[str] = frozenset()) -> None:
         self.words = words
         self._keys = tuple((f"k:{w.key}", f"s:{w.surface}") for w in words)
-        self._found: dict[int, range | None] = {}
+        self._found: dict[int, tuple[range, ...]] = {}
+        clause, clauses = 0, []
+        for word in words:
+            clause += word.starts_clause and word.surface not in carried
+            clauses.append(clause)
+        # Each word's clause: "ibu2 ditinggal suaminya, anaknya 4 ..." are two; "ada pengemis di pamulang,
+        # sudah tua dan kurus" is one, since a clause opening with `carried` ("sudah") goes on about the same one.
+        self.clauses = tuple(clauses)
 
     def found(self, part: Part) -> range | None:
         """The longest of the part's phrases in the message (the first, among equals)."""
-        known = self._found.get(id(part), _UNSEEN)
-        if known is not _UNSEEN:
-            return known  # type: ignore[return-value]
-        best: range | None = None
+        every = self.found_all(part)
+        return every[0] if every else None
+
+    def found_all(self, part: Part) -> tuple[range, ...]:
+        """Every place one of the part's phrases starts, the longest there; longest first."""
+        known = self._found.get(id(part))
+        if known is not None:
+            return known
+        spots: list[range] = []
         words, count = self.words, len(self.words)
         for start, keys in enumerate(self._keys):
+            best = 0
             for key in keys:
                 for phrase in part.by_first.get(key, ()):
                     width = len(phrase)
-                    if (start + width <= count and (best is None or width > len(best))
+                    if (start + width <= count and width > best
                             and all(term.matches(words[start + i]) for i, term in enumerate(phrase))):
-                        best = range(start, start + width)
-        self._found[id(part)] = best
-        return best
+                        best = width
+            if best:
+                spots.append(range(start, start + best))
+        spots.sort(key=lambda r: -len(r))  # stable: the first among equals stays first
+        self._found[id(part)] = found = tuple(spots)
+        return found
 
 
 _UNSEEN = object()
@@ -168,6 +187,29 @@ def first_keys(pattern: Pattern) -> set[str]:
     return {phrase[0].key for phrase in pattern.parts[0].phrases}
 
 
+#: The parts of a pattern ("@anak + tidak pulang") must be told together: in one clause, or this close.
+NEAR = 6
+
+
+def _together(pattern: Pattern, message: Message) -> list[range] | None:
+    """Where each part is found, close together; None when a part is missing or only far from the rest.
+
+    "suami udah 8 bulan ga pulang ... hak asuh anak": no child who does not come home. For each place
+    the first part is found (longest first), the other parts are taken where they are nearest to it.
+    """
+    found = [message.found_all(part) for part in pattern.parts]
+    if not all(found):
+        return None
+    if len(found) == 1:
+        return [found[0][0]]
+    for first in found[0]:
+        chosen = [first, *(min(spots, key=lambda r: (abs(r.start - first.start), -len(r))) for spots in found[1:])]
+        start, stop = min(r.start for r in chosen), max(r.stop for r in chosen)
+        if stop - start <= NEAR or message.clauses[start] == message.clauses[stop - 1]:
+            return chosen
+    return None
+
+
 STOPWORD_WEIGHT = 0.5
 PART_CAP = 2.0
 
@@ -181,12 +223,12 @@ def explained(pattern: Pattern, message: Message, content: frozenset[int],
     several words. `cap` bounds one part's score (no cap for requests: "hapus data saya" outweighs
     "data saya" by every word).
     """
+    spots = _together(pattern, message)
+    if spots is None:
+        return None
     covered: set[int] = set()
     score = 0.0
-    for part in pattern.parts:
-        best = message.found(part)
-        if best is None:
-            return None
+    for best in spots:
         mine = set(best) - ignored - covered
         score += min(cap, len(mine & content) + STOPWORD_WEIGHT * len(mine - content))
         covered |= mine

@@ -97,12 +97,11 @@ class PlaceFinder:
     def find(self, words: Sequence[Word], *, answer: bool = False, denied: frozenset[int] = frozenset()) -> FoundPlaces:
         """Places among `words`; `answer` when the whole message answers "where?" (no place word needed).
 
-        `denied`: words said not to be the case ("bukan pamulang, ciputat timur"): a place there counts
-        only when no other is named, like a place someone works at.
+        `denied`: words said not to be the case ("bukan pamulang, ciputat timur"); a place there is not
+        the case's, nor is one where someone works ("suami kerja di cilegon"): the form asks where.
         """
         surfaces = [w.surface for w in words]
         mentions: list[tuple[Place, str | None]] = []
-        away: list[tuple[Place, str | None]] = []  # "sy kerja di cilegon": named, but not the case's place
         taken: set[int] = set()
         in_banten: set[int] = set()
         for start in range(1, len(surfaces)):  # "kec. tangerang": the kecamatan, though the word names regions
@@ -129,15 +128,9 @@ class PlaceFinder:
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
-                mention = (place, self._kind_near(surfaces, start, width))
                 if self._away_before(surfaces, start) or start in denied:
-                    away.append(mention)
-                else:
-                    mentions.append(mention)
-        # "sy kerja di jakarta": not where the case is. A place in Banten counts when no other is named:
-        # "sy kerja di cilegon, ada pengemis depan kantor" is about Cilegon; so does "bukan pamulang".
-        if not mentions:
-            mentions = [m for m in away if m[0].regions or m[0].kecamatan]
+                    continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
+                mentions.append((place, self._kind_near(surfaces, start, width)))
         return self._rank(mentions, in_banten)
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:

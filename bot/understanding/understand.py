@@ -33,6 +33,8 @@ _GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "contact_time")
 _FAMILIES = ("intent", "question", *CONTENT_FAMILIES, *OPTION_FAMILIES)
 _REQUESTS = ("report", "counseling")
+_DONE_TO = ("di", "ter", "ke")  # passive prefixes
+_THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
 _NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
@@ -57,20 +59,27 @@ class Understanding:
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
+        self._same_subject = frozenset(s for w in vocabulary.words("same_subject") for s in self.shaper.surfaces(w))
+        self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
+        self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
         first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
                                                                                  "@keluarga_pelaku"])
         self._first_person = frozenset(p[0].key for p in first_person.parts[0].phrases if len(p) == 1)  # not "diri"
         self._persons = frozenset(s for w in classes["orang"] for s in self.shaper.surfaces(w))
-        role_classes = dict(zip(ROLES, ("pasangan", "orang_tua", "anak", "keluarga_pelaku", "pelaku_luar", "sosok"),
+        role_classes = dict(zip(ROLES, ("pasangan", "orang_tua", "korban_anak", "keluarga_pelaku", "pelaku_luar", "sosok"),
                                 strict=True))
         roles = {role: compiler.compile(role, [f"@{name}"])[0].parts[0] for role, name in role_classes.items()}
-        pronouns, school_age = compiler.compile("harm", ["@dia", "@usia_sekolah"])
+        pronouns, school_age, violent = compiler.compile("harm", ["@dia", "@usia_sekolah", "@pukul + @seksual"])
+        self._violent = violent.parts  # every violent word of a story, not only the one a pattern counted
+        self._children = frozenset(p[0].key for p in roles["child"].phrases if len(p) == 1)
         self._harm = HarmReader(roles, first_person=self._first_person, pronouns=pronouns.parts[0],
                                 school_age=school_age.parts[0],
                                 age_words=frozenset(self.shaper.key(w) for w in classes["umur"]),
-                                victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]))
+                                victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
+                                passive_marks=frozenset(vocabulary.words("passive_mark")),
+                                agent_marks=frozenset(vocabulary.words("agent_mark")))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -97,7 +106,7 @@ class Understanding:
         places = self._places.find(words, answer=answering_where, denied=denied)
         content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
                             and i not in places.positions)
-        message = Message(words)
+        message = Message(words, self._same_subject)
         scored = self._score(message, content, places.positions, denied)
         danger = self._danger(scored, message)
         question = _guesses(scored["question"]).clear()
@@ -132,7 +141,7 @@ class Understanding:
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""
         words = self._with_typos_mended(self.shaper.words(text))
-        message = Message(words)
+        message = Message(words, self._same_subject)
         lines = [" ".join(f"{w.surface}/{w.key}" for w in words)]
         for family, pattern in {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ())}.values():
             hit = explained(pattern, message, frozenset(range(len(words))))
@@ -172,6 +181,9 @@ class Understanding:
         words = message.words
         everything = frozenset(range(len(words)))
         candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
+        # "..., anak2nya gk sekolah": a clause about the children of the one the story is about
+        theirs = {i for i, w in enumerate(words)
+                  if w.key in self._children and w.surface.endswith(_THEIR) and w.starts_clause}
         candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
         scored: dict[str, dict[str, tuple[float, frozenset[int]]]] = {f: {} for f in families}
         best: dict[tuple[str, str], frozenset[int]] = {}
@@ -183,6 +195,8 @@ class Understanding:
             if hit is None or (content_family and hit[0] & denied):
                 continue  # "bukan anak2, udh ibu2 dewasa, minta2 di bus": not a street child
             covered, weight = hit
+            if family == "category" and any(i in theirs for i in covered):
+                weight /= 2  # "pemulung tinggal di gubuk, anak2nya gk sekolah": the story is the scavengers'
             score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
             if weight > score:
                 best[family, pattern.meaning] = covered
@@ -195,27 +209,43 @@ class Understanding:
     def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
                 message: Message) -> Danger | None:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
-        kinds = _guesses(scored["danger"])
+        words = message.words
+        hits = {kind: hit for kind, hit in scored["danger"].items() if self._happens(kind, hit[1], words)}
+        kinds = _guesses(hits)
         if not kinds:
             return None
         kind = next(k for k in (*_GRAVEST_FIRST, *kinds.codes) if k in kinds.codes)
         category = _guesses(scored["category"])
         child = any(code.startswith("anak_") for code in category.codes[:2])
-        words = message.words
         everything = frozenset(range(len(words)))
         third = explained(self._third_party, message, everything) is not None
         home = explained(self._at_home, message, everything) is not None
-        where = set().union(*(hit[1] for code, hit in scored["danger"].items() if code != "self_harm"))
+        if kind == "self_harm" and (said := self._harm.said_by(words, min(hits[kind][1]))) not in (None, "writer"):
+            # "konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja": the sister
+            return Danger(kind, child=said == "child", at_home=said in ("family", "home"),
+                          third_party=said == "other", adult=said != "child")
+        where = set().union(*(hit[1] for code, hit in hits.items() if code != "self_harm"))
+        where |= {i for part in self._violent for spot in message.found_all(part) for i in spot
+                  if self._happens("violence", frozenset(spot), words)}
         harm = self._harm.read(words, sorted(where))
         if harm.victim is not None:  # the story says who is hurt: that settles it
             return Danger(kind, child=harm.victim == "child", self_=harm.victim == "writer",
                           at_home=harm.at_home or (home and harm.victim != "other"),
                           third_party=harm.victim == "other", adult=harm.victim != "child", by=harm.by)
-        where |= set().union(*(hit[1] for hit in scored["danger"].values()))
+        where |= set().union(*(hit[1] for hit in hits.values()))
         near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)
         writer = near or (kind == "self_harm" and not third)
         return Danger(kind, child=child or harm.by == "parent", self_=writer, at_home=home or harm.at_home,
                       third_party=third and not near, by=harm.by)
+
+    def _happens(self, kind: str, said: frozenset[int], words: Sequence[Word]) -> bool:
+        """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (two words after)."""
+        first, last = min(said), max(said)
+        if any(w.surface in self._never for w in words[max(0, first - 2):first]):
+            return False
+        if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
+            return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
+        return not any(w.surface in self._reflexive for w in words[last + 1:last + 4])
 
     def denied_words(self, text: str) -> frozenset[str]:
         """The words `text` says are not the case, as typed: "bukan kota serang" -> {"kota"}."""
