@@ -173,7 +173,8 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         missed = heard is not None and step.form.misses > state.form.misses
         # "eh salah, saya mau lapor aja", "gk jadi konseling, mau lapor aja": the other form, this one kept
         other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear() if missed else None
-        if (wanted := _WANTS_FORM.get(other or "")) is not None:
+        # said in so many words ("mau lapor aja"): "gajadi lapor deh" is cancelling what is on screen
+        if (wanted := _WANTS_FORM.get(other or "")) is not None and heard.intent.score_of(other) >= 2:
             return _open_form(wanted, state, ctx)
         if missed and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel

@@ -67,7 +67,7 @@ class HarmReader:
 
     def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
                  school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
-                 passive_marks: frozenset[str], agent_marks: frozenset[str]) -> None:
+                 passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str]) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
@@ -76,6 +76,7 @@ class HarmReader:
         self._victim_marks = victim_marks  # "korban": the one hurt is named before it
         self._passive_marks = passive_marks  # "kena pukul", "gets beaten": done to the one named before
         self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
+        self._places = places  # "kampung", "rumah": a "saya" after them owns them
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
         """The first violent word whose story names the one hurt decides.
@@ -85,7 +86,8 @@ class HarmReader:
         """
         people = self._people(words)
         age = self._age(words)
-        around = [self._around(words, people, at, age) for at in sorted(violent)]
+        named = {i for p in people for i in range(p.at, p.at + p.width)}  # "bocah" in "bocah ditinggal" is no verb
+        around = [self._around(words, people, at, age) for at in sorted(violent) if at not in named]
         for harm, _ in around:
             if harm.victim is not None:
                 return harm
@@ -93,6 +95,12 @@ class HarmReader:
         hurting = {agent.at for _, agent in around if agent is not None}
         child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
         return Harm("child" if child is not None and violent else None, by)
+
+    def subject_before(self, words: Sequence[Word], at: int) -> str | None:
+        """The role of the nearest person named before `at` in its clause ("istri sy kabur dari rumah")."""
+        clause = _clause_of(words, at)
+        person = next((p for p in reversed(self._people(words)) if clause.start <= p.at < at), None)
+        return None if person is None else person.role
 
     def said_by(self, words: Sequence[Word], at: int) -> str | None:
         """Who the words at `at` are about, when it is not the writer: "dia" after the writer's last "saya"
@@ -161,7 +169,8 @@ class HarmReader:
     def _person_at(self, words: Sequence[Word], i: int, named: Sequence[Person]) -> Person | None:
         """The longest person phrase starting at `i` ("ibu ibu" is a person, "ibu" a parent)."""
         if words[i].key in self._first_person:
-            return Person("writer", i)
+            # "di kampung sy suka ngamuk": the village's, not the writer doing it
+            return None if i > 0 and words[i - 1].key in self._places else Person("writer", i)
         if _width_at(self._pronouns, words, i):
             earlier = next((p for p in reversed(named) if p.role != "writer"), None)
             return None if earlier is None else replace(earlier, at=i, width=1, pronoun=True)

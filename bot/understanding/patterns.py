@@ -124,6 +124,10 @@ class Message:
     def __init__(self, words: Sequence[Word], carried: frozenset[str] = frozenset()) -> None:
         self.words = words
         self._keys = tuple((f"k:{w.key}", f"s:{w.surface}") for w in words)
+        self._starts: dict[str, list[int]] = {}
+        for i, keys in enumerate(self._keys):
+            for key in keys:
+                self._starts.setdefault(key, []).append(i)
         self._found: dict[int, tuple[range, ...]] = {}
         clause, clauses = 0, []
         for word in words:
@@ -145,9 +149,15 @@ class Message:
             return known
         spots: list[range] = []
         words, count = self.words, len(self.words)
-        for start, keys in enumerate(self._keys):
+        # Where a phrase of the part can start: the message's words the part files phrases under, found from
+        # whichever of the two is smaller (a class has hundreds of phrases; most parts have one).
+        if len(part.by_first) < len(self._starts):
+            starts = sorted({i for key in part.by_first for i in self._starts.get(key, ())})
+        else:
+            starts = [i for i, keys in enumerate(self._keys) if keys[0] in part.by_first or keys[1] in part.by_first]
+        for start in starts:
             best = 0
-            for key in keys:
+            for key in self._keys[start]:
                 for phrase in part.by_first.get(key, ()):
                     width = len(phrase)
                     if (start + width <= count and width > best
@@ -195,19 +205,33 @@ def _together(pattern: Pattern, message: Message) -> list[range] | None:
     """Where each part is found, close together; None when a part is missing or only far from the rest.
 
     "suami udah 8 bulan ga pulang ... hak asuh anak": no child who does not come home. For each place
-    the first part is found (longest first), the other parts are taken where they are nearest to it.
+    the first part is found (longest first), each other part is taken at its longest place close to it.
     """
-    found = [message.found_all(part) for part in pattern.parts]
-    if not all(found):
-        return None
+    found = []
+    for part in pattern.parts:  # one part missing ends it: most patterns stop at their first
+        spots = message.found_all(part)
+        if not spots:
+            return None
+        found.append(spots)
     if len(found) == 1:
         return [found[0][0]]
     for first in found[0]:
-        chosen = [first, *(min(spots, key=lambda r: (abs(r.start - first.start), -len(r))) for spots in found[1:])]
-        start, stop = min(r.start for r in chosen), max(r.stop for r in chosen)
-        if stop - start <= NEAR or message.clauses[start] == message.clauses[stop - 1]:
-            return chosen
+        chosen = [first]
+        for spots in found[1:]:
+            near = [r for r in spots if _close(message, first, r)]
+            if not near:
+                break
+            chosen.append(max(near, key=lambda r: (len(r), -abs(r.start - first.start))))  # "gangguan jiwa"
+        else:
+            start, stop = min(r.start for r in chosen), max(r.stop for r in chosen)
+            if stop - start <= NEAR or message.clauses[start] == message.clauses[stop - 1]:
+                return chosen
     return None
+
+
+def _close(message: Message, one: range, other: range) -> bool:
+    start, stop = min(one.start, other.start), max(one.stop, other.stop)
+    return stop - start <= NEAR or message.clauses[start] == message.clauses[stop - 1]
 
 
 STOPWORD_WEIGHT = 0.5

@@ -45,6 +45,7 @@ _CODE_DASHED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([
 _CODE_SPACED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3}) ([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
 _CODE_PLAIN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
                          r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])")  # "kakek2" is a word repeated
+_REPEATED = re.compile(r"[a-z]+2(an|nya|in)?")
 MESSAGE_CACHE = 2048
 
 
@@ -79,7 +80,8 @@ class Understanding:
                                 age_words=frozenset(self.shaper.key(w) for w in classes["umur"]),
                                 victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
                                 passive_marks=frozenset(vocabulary.words("passive_mark")),
-                                agent_marks=frozenset(vocabulary.words("agent_mark")))
+                                agent_marks=frozenset(vocabulary.words("agent_mark")),
+                                places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -239,10 +241,14 @@ class Understanding:
                       third_party=third and not near, by=harm.by)
 
     def _happens(self, kind: str, said: frozenset[int], words: Sequence[Word]) -> bool:
-        """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (two words after)."""
+        """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (three words after),
+        nor "istri sy kabur dari rumah ... 2 anak" (a missing child whose clause is about a wife)."""
         first, last = min(said), max(said)
         if any(w.surface in self._never for w in words[max(0, first - 2):first]):
             return False
+        if kind == "missing":
+            verb = min((i for i in said if words[i].key not in self._children), default=first)
+            return self._harm.subject_before(words, verb) != "partner"
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         return not any(w.surface in self._reflexive for w in words[last + 1:last + 4])
@@ -282,6 +288,8 @@ class Understanding:
                 if pattern is _CODE_SPACED and (not any(c.isdigit() for c in found)
                                                 or any(self.shaper.is_root(g) or g in self._stop for g in groups)):
                     continue
+                if _REPEATED.fullmatch(found.lower()):
+                    continue  # "deg2an", "lari2in": a word said twice, not a code
                 if (code := parse_ticket_code(found)) is not None:
                     return code
         return None
