@@ -1,4 +1,4 @@
-"""Checks on free text that flows share: normalising typed words, emptiness, length, danger words."""
+"""Checks on free text that flows share: normalising typed words, emptiness, length."""
 
 from __future__ import annotations
 
@@ -19,11 +19,3 @@ def letter_count(text: str) -> int:
     """Letters and digits in any script; emoji and punctuation do not count."""
     return sum(1 for ch in text if ch.isalnum())
 
-
-def find_danger_word(text: str, words: tuple[str, ...]) -> str | None:
-    """The first danger word or phrase found as whole words in `text`, else None."""
-    padded = f" {normalize(text)} "
-    for word in words:
-        if f" {normalize(word)} " in padded:
-            return word
-    return None

@@ -137,11 +137,6 @@ class Message:
         # sudah tua dan kurus" is one, since a clause opening with `carried` ("sudah") goes on about the same one.
         self.clauses = tuple(clauses)
 
-    def found(self, part: Part) -> range | None:
-        """The longest of the part's phrases in the message (the first, among equals)."""
-        every = self.found_all(part)
-        return every[0] if every else None
-
     def found_all(self, part: Part) -> tuple[range, ...]:
         """Every place one of the part's phrases starts, the longest there; longest first."""
         known = self._found.get(id(part))
@@ -183,13 +178,6 @@ def _phrase(text: str, shaper: WordShaper) -> Phrase:
         else:
             terms.extend(Term(w.key, affixed=w.surface != w.key, surface=w.surface) for w in shaper.words(token))
     return tuple(terms)
-
-
-def compile_patterns(
-    meaning: str, entries: Iterable[str], classes: Mapping[str, Sequence[str]], shaper: WordShaper
-) -> list[Pattern]:
-    """Entries compiled on their own (a one-off pattern, not sharing class parts with others)."""
-    return PatternCompiler(classes, shaper).compile(meaning, entries)
 
 
 def first_keys(pattern: Pattern) -> set[str]:
@@ -240,9 +228,9 @@ PART_CAP = 2.0
 
 def explained(pattern: Pattern, message: Message, content: frozenset[int],
               ignored: frozenset[int] = frozenset(), *, cap: float = PART_CAP) -> tuple[frozenset[int], float] | None:
-    """(positions of the words the pattern explains, its score), or None when a part is missing.
+    """(positions of the words the pattern explains, its score), or None when a part is missing or far.
 
-    A part takes its longest phrase found (so "anak kecil" beats "anak"). `ignored` words (a place
+    A part takes its longest phrase found close to the others (so "anak kecil" beats "anak"). `ignored` words (a place
     name) are no evidence; a pattern that explains no `content` word matches only as a phrase of
     several words. `cap` bounds one part's score (no cap for requests: "hapus data saya" outweighs
     "data saya" by every word).

@@ -1,9 +1,10 @@
 """The understanding corpus through the real engine: shares understood, and meanings taken wrongly.
 
-The tuning parts are what the vocabulary was tuned on: nothing there may be taken wrongly without
-asking. The held-out part was written by someone who never saw the vocabulary and is never tuned on; its
-floors hold what has been reached, and the issue's target (9 in 10 understood, none wrong) is printed by
-`bench/understanding.py` beside the figure.
+The tuning parts are what the vocabulary was tuned on: in the first three nothing may be taken wrongly
+without asking; the later ones were each written to find what the vocabulary still missed and hold the
+figures reached as floors. The held-out parts were written by people who never saw the vocabulary and are
+never tuned on; their floors hold what has been reached, and the issue's target (9 in 10 understood, none
+misrouted) is printed by `bench/understanding.py` beside the figures.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from tests.understanding.corpus import Verdict, judge_one, load
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the engine is the same on both
 
 #: (share understood at least, wrong meanings at most)
-FLOORS = {"tuning": (0.95, 0), "tuning_2": (0.95, 0), "tuning_3": (0.95, 0), "held_out": (0.90, 6)}
+FLOORS = {"tuning": (0.95, 0), "tuning_2": (0.95, 0), "tuning_3": (0.95, 0), "tuning_4": (0.92, 3),
+          "tuning_5": (0.93, 5), "tuning_6": (0.82, 12), "held_out": (0.92, 4), "held_out_2": (0.85, 19)}
+TUNING = [name for name in FLOORS if not name.startswith("held_out")]
 
 
 def _run(runtime: Runtime, name: str) -> list[Verdict]:
@@ -28,7 +31,7 @@ def _explain(verdicts: list[Verdict]) -> str:
                      f"{dict(v.entry.expect)}" for v in verdicts)
 
 
-@pytest.mark.parametrize("name", ["tuning", "tuning_2", "tuning_3"])
+@pytest.mark.parametrize("name", TUNING)
 def test_tuning_messages_are_understood_and_none_is_misrouted(runtime: Runtime, name: str) -> None:
     verdicts = _run(runtime, name)
     share, most_wrong = FLOORS[name]
@@ -38,14 +41,15 @@ def test_tuning_messages_are_understood_and_none_is_misrouted(runtime: Runtime, 
     assert understood >= share, f"{understood:.1%} understood, floor {share:.0%}"
 
 
-def test_held_out_messages_stay_at_their_floor(runtime: Runtime) -> None:
-    verdicts = _run(runtime, "held_out")
-    share, most_wrong = FLOORS["held_out"]
+@pytest.mark.parametrize("name", ["held_out", "held_out_2"])
+def test_held_out_messages_stay_at_their_floor(runtime: Runtime, name: str) -> None:
+    verdicts = _run(runtime, name)
+    share, most_wrong = FLOORS[name]
     understood = sum(v.understood for v in verdicts) / len(verdicts)
     wrong = sum(1 for v in verdicts if v.wrong)
     # The texts are not printed: reading them while tuning would make this part a tuning set too.
-    assert wrong <= most_wrong, f"{wrong} held-out messages taken wrongly (floor {most_wrong})"
-    assert understood >= share, f"{understood:.1%} of held-out messages understood (floor {share:.0%})"
+    assert wrong <= most_wrong, f"{wrong} {name} messages taken wrongly (floor {most_wrong})"
+    assert understood >= share, f"{understood:.1%} of {name} messages understood (floor {share:.0%})"
 
 
 def test_the_judge_tells_wrong_from_asked(runtime: Runtime) -> None:
