@@ -33,8 +33,10 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
             answers["topic"] = topic
         if heard.danger is not None and heard.danger.self_:
             answers["for_whom"] = "self"
-        elif heard.is_story and (whom := ctx.understanding.options(heard.text, "for_whom").clear()):
+        elif whom := ctx.understanding.options(heard.text, "story_for_whom").clear():
             answers["for_whom"] = whom  # "saya mau konsul buat ibu saya, ...", "counseling for myself"
+        elif heard.is_story and heard.about is not None:
+            answers["for_whom"] = heard.about  # "sy ngerasa cemas terus ...", "anak sy sering bolos ..."
         if keep_text:
             answers["story"] = heard.text.strip()
     return answers

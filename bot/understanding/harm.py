@@ -96,6 +96,16 @@ class HarmReader:
         child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
         return Harm("child" if child is not None and violent else None, by)
 
+    def told_about(self, words: Sequence[Word]) -> str | None:
+        """Whose story it is: "self" when the writer comes first ("pak, sy ngerasa cemas terus"),
+        "family" when one of the writer's own does ("kakak sy ditendang suaminya"); else None."""
+        for person in self._people(words):
+            if person.role == "writer":
+                return "self"
+            if person.of_writer and person.role in (*_HOUSEHOLD, "child"):
+                return "family"
+        return None
+
     def subject_before(self, words: Sequence[Word], at: int) -> str | None:
         """The role of the nearest person named before `at` in its clause ("istri sy kabur dari rumah")."""
         clause = _clause_of(words, at)

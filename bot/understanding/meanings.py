@@ -99,6 +99,7 @@ class Meanings:
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
+    about: str | None = None  # whose story: "self" (the writer first) or "family" (one of the writer's own)
 
     @property
     def is_story(self) -> bool:

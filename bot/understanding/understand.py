@@ -30,7 +30,7 @@ _WRITER_NEAR = 2
 #: When a message says several kinds of danger, the one that decides the form ("beats me ... cant leave").
 _GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 #: Families of the form's buttons, read on demand at their own question.
-OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "contact_time")
+OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "story_for_whom", "contact_time")
 _FAMILIES = ("intent", "question", *CONTENT_FAMILIES, *OPTION_FAMILIES)
 _REQUESTS = ("report", "counseling")
 _DONE_TO = ("di", "ter", "ke")  # passive prefixes
@@ -138,6 +138,7 @@ class Understanding:
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
             correcting=bool(scored["intent"].get("correction")),
+            about=self._harm.told_about(words),
         )
 
     def explain(self, text: str) -> list[str]:
