@@ -14,31 +14,44 @@ from bot.flows.base import FlowContext
 from bot.flows.state import Clarification
 from bot.messages import Choice, Reply
 from bot.understanding import OUTSIDE, Guesses, Meanings
+from bot.understanding.meanings import MAX_OFFERED
 
 PREFIX = "mean:"
 NONE = "mean:none"
 #: A category or topic is taken from one word only in a message of up to five words; in a longer story it is asked.
 STRONG = 1.5  # two words, or a word and a stopword of its phrase ("orang gila")
 SHORT = 5
+#: In a longer story a lead counts only when the runner-up explains less than half of what the leader does.
+RIVAL_SHARE = 0.5
 
 
 def settled(guesses: Guesses, heard: Meanings) -> str | None:
     """The category or topic to take without asking: clearly ahead, and not one word lost in a story.
 
     "pengemis" alone is settled; "kemarin di pasar ada yang minta-minta terus marah-marah ke pembeli"
-    explains one word of seven, so the citizen is asked "Maksud Anda: Pengemis?" instead.
+    explains one word of seven, so the citizen is asked "Maksud Anda: Pengemis?" instead. In a story a
+    lead is no lead when the runner-up has half as much: "tetangga sy mantan napi, skrg kerjanya mulung
+    botol bekas keliling kampung" asks between ex-prisoner and scavenger rather than routing on one word more.
     """
     code = guesses.clear()
-    if code is None or guesses.score_of(code) >= STRONG or heard.words <= SHORT:
+    if code is None or heard.words <= SHORT:
         return code
-    return None
+    if len(_rivals(guesses)) > 1:
+        return None
+    return code if guesses.score_of(code) >= STRONG else None
+
+
+def _rivals(guesses: Guesses) -> tuple[str, ...]:
+    """The leader and the meanings (at most three in all) that explain at least half as much as it does."""
+    top = guesses.ranked[0].score
+    return tuple(g.code for g in guesses.ranked[:MAX_OFFERED] if g.score >= RIVAL_SHARE * top)
 
 
 def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None) -> Clarification | None:
     """What to ask: two or three close meanings, or one that is ahead but on thin evidence; else None."""
     close = guesses.close()
     if not close and slot in ("category", "topic") and guesses.clear() and settled(guesses, heard) is None:
-        close = (guesses.ranked[0].code,)
+        close = _rivals(guesses)
     return Clarification(slot, close, heard.text if said is None else said) if close else None
 
 

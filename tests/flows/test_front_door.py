@@ -133,6 +133,17 @@ def test_close_meanings_are_asked_with_at_most_three_options_and_none_of_these(c
     assert chat.last[-1].text == t("common.ask_region")
 
 
+def test_a_story_whose_runner_up_has_half_the_evidence_is_asked_not_routed(chat: Chat, runtime: Runtime) -> None:
+    """One word more is no lead in a story: the citizen picks between the two."""
+    chat.start()
+    chat.send("tetangga sy mantan napi, skrg kerjanya mulung botol bekas keliling kampung, kasian liatnya")
+    assert t("common.mean_question") in chat.last[-1].text
+    assert chat.choice_ids == ["mean:bekas_warga_binaan", "mean:pemulung", "mean:none"]
+    chat.press("mean:pemulung")
+    code = _finish(chat)
+    assert _request(runtime, code).category == "pemulung"
+
+
 @pytest.mark.parametrize("typed", ["masalah rumah tangga", "mau cerai", "suami selingkuh", "kena phk, utang numpuk"])
 def test_typed_topics_are_understood(chat: Chat, typed: str) -> None:
     chat.start()
