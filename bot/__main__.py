@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "poster":
-        return run_poster(args, language=settings.default_language)  # no database: it runs on an office laptop
+        return run_poster(args, settings)  # no database: it runs on an office laptop
     configure_logging(settings.log_format)
     if args.command == "staff":
         return run_staff_command(args, settings)
