@@ -6,7 +6,7 @@ equally well, the citizen picks (or presses "Bukan, pilih sendiri" for the usual
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.pmks import group_of
@@ -17,6 +17,8 @@ from bot.understanding import OUTSIDE, Guesses, Meanings
 from bot.understanding.meanings import MAX_OFFERED
 
 PREFIX = "mean:"
+#: The slots named by their own vocabulary; any other slot is an option question's answer, named by its buttons.
+SLOTS = ("form", "category", "topic", "region", "kecamatan")
 NONE = "mean:none"
 #: A category or topic is taken from one word only in a message of up to five words; in a longer story it is asked.
 STRONG = 1.5  # two words, or a word and a stopword of its phrase ("orang gila")
@@ -55,8 +57,10 @@ def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None)
     return Clarification(slot, close, heard.text if said is None else said) if close else None
 
 
-def clarify_reply(clarification: Clarification, ctx: FlowContext) -> Reply:
-    choices = tuple(Choice(f"{PREFIX}{code}", label_of(clarification.slot, code, ctx)) for code in clarification.options)
+def clarify_reply(clarification: Clarification, ctx: FlowContext, labels: Mapping[str, str] | None = None) -> Reply:
+    """The question and a button per option; `labels` names the options of a question's own buttons."""
+    choices = tuple(Choice(f"{PREFIX}{code}", (labels or {}).get(code) or label_of(clarification.slot, code, ctx))
+                    for code in clarification.options)
     return Reply(_question(clarification, ctx), (*choices, Choice(NONE, ctx.t("common.mean_none"))))
 
 

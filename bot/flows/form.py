@@ -116,7 +116,7 @@ class FormFlow:
     def prompt(self, form: FormState, ctx: FlowContext) -> Reply:
         """The current question again, for a resumed or interrupted conversation."""
         if form.clarify is not None:
-            return clarify.clarify_reply(form.clarify, ctx)
+            return self._clarify_reply(form, form.clarify, ctx)
         if form.step == SUMMARY:
             return self._summary_reply(form, ctx)
         if form.step == EDIT:
@@ -161,7 +161,7 @@ class FormFlow:
         """Show "Maksud Anda ...?" for the current step; the form waits on it."""
         asking = replace(form, clarify=outcome.clarification)
         note = (Reply(ctx.t(outcome.note_key, **outcome.note_params)),) if outcome.note_key else ()
-        return FormStep(asking, (*before, *note, clarify.clarify_reply(outcome.clarification, ctx)))
+        return FormStep(asking, (*before, *note, self._clarify_reply(asking, outcome.clarification, ctx)))
 
     def applicable_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Only the answers of steps that apply: a phone typed before choosing "anonim" is dropped."""
@@ -230,7 +230,7 @@ class FormFlow:
         return reprompt(missed, ctx, prompt, "common.pick_by_number")
 
     def _on_clarify(self, form: FormState, asked: Clarification, inbound: Inbound, ctx: FlowContext) -> FormStep:
-        reply = clarify.clarify_reply(asked, ctx)
+        reply = self._clarify_reply(form, asked, ctx)
         choice = match_choice(inbound, reply.choices)
         if choice is None and inbound.kind is InboundKind.TEXT:
             plain = replace(form, clarify=None)
@@ -252,6 +252,13 @@ class FormFlow:
             note = Reply(ctx.t("common.outside_banten", place=asked.said or ctx.t("common.outside_banten_option")))
             return FormStep(plain, (note, self.prompt(plain, ctx)))
         return self.advance(plain.answered(clarify.answers_for(asked.slot, code, ctx)), ctx)
+
+    def _clarify_reply(self, form: FormState, asked: Clarification, ctx: FlowContext) -> Reply:
+        """"Maksud Anda ...?"; the close options of an option question keep the labels of its buttons."""
+        if asked.slot in clarify.SLOTS or form.step in (SUMMARY, EDIT):
+            return clarify.clarify_reply(asked, ctx)
+        buttons = self._step(form.step).prompt(replace(form, clarify=None), ctx).choices
+        return clarify.clarify_reply(asked, ctx, {c.id.split(":", 1)[-1]: c.label for c in buttons})
 
     def _summary_reply(self, form: FormState, ctx: FlowContext) -> Reply:
         text = self.summary(self.applicable_answers(form.answers), ctx)

@@ -205,6 +205,8 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     if danger.by == "writer":  # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do
         topic = "pengasuhan_anak" if danger.child else "kdrt"
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
+    if danger.kind == "self_harm" and not danger.child and heard.intent.clear() == "counseling":
+        return REQUEST_COUNSELING.name, {"topic": "stres_psikologis"}  # "konseling buat adik sy, ... mending mati"
     if danger.kind in ("self_harm", "missing") and not (category or "").startswith("anak_"):
         return REPORT_SIGHTING.name, {}  # someone else who wants to die, someone missing: staff read who
     if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home):

@@ -10,7 +10,7 @@ from bot.domain.text import MAX_FREE_TEXT, MIN_LETTERS, letter_count
 from bot.flows import clarify
 from bot.flows.base import FlowContext, match_choice
 from bot.flows.form import Accepted, Ask, Outcome, Redisplay, Rejected, Step, not_understood
-from bot.flows.state import FormState
+from bot.flows.state import Clarification, FormState
 from bot.flows.story import place_answers
 from bot.messages import Choice, Inbound, InboundKind, Reply
 from bot.understanding import OUTSIDE, Guesses
@@ -41,9 +41,11 @@ def option_step(
 
     def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
         family, choice_of = typed or ("", {})
-        picked = typed_choice(inbound, options(form, ctx), ctx, family, choice_of)
+        offered = options(form, ctx)
+        picked = typed_choice(inbound, offered, ctx, family, choice_of)
         if picked is None:
-            return not_picked(inbound)
+            close = close_choices(name, inbound, offered, ctx, family, choice_of or {})
+            return Ask(close) if close is not None else not_picked(inbound)
         answer = picked.id.split(":", 1)[1]
         return Accepted({name: answer}, note_key=(note_keys or {}).get(answer, ""))
 
@@ -60,6 +62,20 @@ def typed_choice(inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, 
     meaning = ctx.understanding.options(inbound.text, family).clear()
     wanted = (choice_of or {}).get(meaning or "")
     return next((c for c in offered if c.id == wanted), None)
+
+
+def close_choices(name: str, inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str,
+                  choice_of: Mapping[str, str]) -> Clarification | None:
+    """Two or three options a typed answer fits equally, offered alone rather than the whole question again.
+
+    "jangan ditelepon" at "may staff contact you?" rules out the phone only: chat or anonymous.
+    """
+    if not family or inbound.kind is not InboundKind.TEXT:
+        return None
+    ids = {choice.id for choice in offered}
+    close = [choice_of[m] for m in ctx.understanding.options(inbound.text, family).close() if choice_of.get(m) in ids]
+    answers = tuple(choice_id.split(":", 1)[1] for choice_id in close)
+    return Clarification(name, answers, inbound.text) if len(answers) >= 2 else None
 
 
 def not_picked(inbound: Inbound) -> Rejected:

@@ -28,6 +28,19 @@ def _until_description(chat: Chat) -> None:
     chat.send("depan pasar rau, dekat lampu merah")
 
 
+def test_an_answer_that_fits_two_options_offers_those_two_with_their_labels(chat: Chat) -> None:
+    """"jangan ditelepon" rules out the phone only: chat or anonymous is asked, not the whole question again."""
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send("jangan ditelepon")
+    assert chat.text == t("common.mean_question")
+    assert chat.choice_ids == ["mean:anonymous", "mean:chat", "mean:none"]
+    assert [c.label for c in chat.last[-1].choices[:2]] == [t("sighting.contact_anonymous"), t("sighting.contact_chat")]
+    chat.press("mean:chat")
+    assert "Apakah Anda setuju?" in chat.text
+
+
 def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) -> None:
     _until_description(chat)
     assert chat.text == t("sighting.ask_description")

@@ -141,13 +141,14 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
     new_form = after.form is not None and (before.form is None or before.form.name != after.form.name)
     if after.form is not None:
         answers = after.form.answers
-        for key in ("category", "topic", "region", "kecamatan", "contact_mode", "for_whom", "contact_time"):
+        for key in ("category", "topic", "region", "kecamatan", "contact_mode", "contact_way", "for_whom",
+                    "contact_time"):
             value = answers.get(key)
             if key in answers and form_before.get(key) != value and value not in ("unknown", "belum_ditentukan"):
-                taken[key] = value
+                taken[_KEY_OF_SLOT.get(key, key)] = value
         if after.form.clarify is not None:
             asked = after.form.clarify
-            offered[asked.slot] = asked.options
+            offered[_KEY_OF_SLOT.get(asked.slot, asked.slot)] = asked.options
             if asked.slot == "kecamatan":
                 offered["region"] = tuple(engine._regions.kecamatan(c).region for c in asked.options)
             if asked.slot == "region" and "outside" in asked.options:
@@ -188,6 +189,10 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
         taken["danger"] = True
     for code in _codes_in(text):
         taken["ticket"] = code
+
+
+#: The corpus key of a form answer whose name differs (the counseling form's "contact_way").
+_KEY_OF_SLOT = {"contact_way": "contact_mode"}
 
 
 def _codes_in(text: str) -> list[str]:

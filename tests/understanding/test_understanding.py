@@ -95,7 +95,7 @@ def test_only_courtesy_is_a_greeting_not_a_request() -> None:
 def test_typed_answers_to_buttons_and_negation() -> None:
     assert U.options("iya boleh", "answer").clear() == "yes"
     assert U.options("pagi aja", "contact_time").clear() == "morning"
-    assert U.options("jangan telpon, takut ketahuan", "contact_mode").clear() == "anonymous"
+    assert U.options("jangan telpon, takut ketahuan", "contact_mode").close() == ("anonymous", "chat")  # no phone: which?
     assert not U.options("kapan aja asal bukan pagi", "contact_time")  # a promise for the morning would be wrong
     assert U.options("buat anak saya", "for_whom").clear() == "family"
 
