@@ -42,6 +42,9 @@ _NEGLECT = ("anak_telantar", "anak_jalanan")
 _A_STORY = 2.0
 #: A story that fits both a report and counseling goes to one alone when it explains two words more.
 _CLEARLY_MORE = 2.0
+#: A story this long that names a place in Banten is a report, even in words the vocabulary lacks
+#: ("harga beras di pasar rangkas brp" is a question, not a story).
+_WHOLE_STORY = 8
 #: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
 _MIN_REAL_WORDS = 2
 
@@ -108,6 +111,8 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     if taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
         label = ctx.t(f"pmks.{taken}" if "category" in answers else f"topic.{taken}")
         before = (*before, Reply(ctx.t("menu.story_noted", what=label)))
+    elif not fixed and (answers.get("description") or answers.get("story")):  # the story is kept, not lost
+        before = (*before, Reply(ctx.t(f"menu.story_kept_{form.kind}")))
     draft = shelved.draft_of(flow)
     if draft is not None:  # the same form left halfway: its answers stand, the story adds what it lacked
         started = form.advance(draft.answered({k: v for k, v in answers.items() if k not in draft.answers}), ctx)
@@ -139,12 +144,20 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
         return "ask" if told_as and told_as != intent and other_fits else _FORM_OF_INTENT[intent]
     said_report = heard.intent.score_of("report") > 0
     said_counseling = heard.intent.score_of("counseling") > 0
+    hinted = heard.hints.clear()  # "tetangga saya ..." is told as a sighting, "suami saya ..." as one's own
+    hinted_form = _FORM_OF_INTENT[hinted] if hinted else None
     if not (category or topic):  # "gimana cara lapor?": the report itself shows how
         if said_report != said_counseling:
             return REPORT_SIGHTING.name if said_report else REQUEST_COUNSELING.name
-        return "ask" if said_report else None
-    hinted = heard.hints.clear()  # "tetangga saya ..." is told as a sighting, "suami saya ..." as one's own
-    hinted_form = _FORM_OF_INTENT[hinted] if hinted else None
+        if said_report:
+            return "ask"
+        # A story in words the vocabulary lacks, told about a neighbour or at a place in Banten: the form
+        # it is told as, with the story kept and the first question asked.
+        if heard.is_story and hinted_form is not None:
+            return hinted_form
+        placed = heard.region.clear() not in (None, OUTSIDE)
+        whole = heard.words >= _WHOLE_STORY and heard.hints.score_of("counseling") == 0
+        return REPORT_SIGHTING.name if placed and whole else None
     if not topic or not category:
         by_content = REPORT_SIGHTING.name if category else REQUEST_COUNSELING.name
         return "ask" if hinted_form and hinted_form != by_content and abs(category - topic) < _CLEARLY_MORE \

@@ -67,7 +67,8 @@ class HarmReader:
 
     def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
                  school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
-                 passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str]) -> None:
+                 passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str],
+                 asking: frozenset[str]) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
@@ -77,6 +78,7 @@ class HarmReader:
         self._passive_marks = passive_marks  # "kena pukul", "gets beaten": done to the one named before
         self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
+        self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
         """The first violent word whose story names the one hurt decides.
@@ -99,12 +101,36 @@ class HarmReader:
     def told_about(self, words: Sequence[Word]) -> str | None:
         """Whose story it is: "self" when the writer comes first ("pak, sy ngerasa cemas terus"),
         "family" when one of the writer's own does ("kakak sy ditendang suaminya"); else None."""
-        for person in self._people(words):
+        people = [p for p in self._people(words) if not (p.role == "writer" and self._asks(words, p.at))]
+        for i, person in enumerate(people):
             if person.role == "writer":
                 return "self"
             if person.of_writer and person.role in (*_HOUSEHOLD, "child"):
+                later = people[i + 1:]
+                if (person.role == "partner" and any(p.role == "writer" for p in later)
+                        and not any(p.pronoun for p in later)):
+                    # "suami sy mau nikah lagi diem2, sy harus gmn": the writer's own marriage; but "istri sy
+                    # keguguran, sejak itu dia ga mau ngomong, sy bingung": the wife, said again, is the one
+                    return "self"
                 return "family"
         return None
+
+    def only_one_of_writers(self, words: Sequence[Word]) -> str | None:
+        """The writer's own the whole story is about, when the writer never acts in it: "child" or "family".
+
+        "istri sy depresi abis melahirkan, ngurung diri di kamar, bilang pengen mati": the wife wants to die.
+        """
+        people = self._people(words)
+        if not people or any(p.role == "writer" for p in people):
+            return None
+        first = people[0]
+        if not (first.of_writer and first.role in (*_HOUSEHOLD, "child")):
+            return None
+        return _victim(first, None, self._age(words))
+
+    def _asks(self, words: Sequence[Word], at: int) -> bool:
+        """"saya mau konseling", "sy lapor": the writer asking for the service, not the one the story is about."""
+        return at + 1 < len(words) and words[at + 1].key in self._asking
 
     def subject_before(self, words: Sequence[Word], at: int) -> str | None:
         """The role of the nearest person named before `at` in its clause ("istri sy kabur dari rumah")."""

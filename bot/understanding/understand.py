@@ -18,7 +18,7 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.tickets import parse_ticket_code
 from bot.i18n import Catalog
 from bot.understanding.harm import ROLES, HarmReader
-from bot.understanding.meanings import NOTHING, Danger, Guess, Guesses, Meanings
+from bot.understanding.meanings import MAX_OFFERED, NOTHING, Danger, Guess, Guesses, Meanings
 from bot.understanding.patterns import PART_CAP, Message, Pattern, PatternCompiler, explained, first_keys
 from bot.understanding.places import PlaceFinder, PlaceVocabulary
 from bot.understanding.words import Word, WordShaper
@@ -38,6 +38,10 @@ _THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
 _NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
+#: A meaning that includes every other ("kapan saja"): said with one turned around, it is no answer.
+_EVERY_ONE = frozenset({"anytime"})
+#: Option questions where turning one option around leaves the others to offer ("jangan pagi").
+_THE_REST_OFFERED = ("contact_time",)
 _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
@@ -60,8 +64,10 @@ class Understanding:
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
+        self._option_names = {family: tuple(vocabulary.names(family)) for family in _THE_REST_OFFERED}
         self._same_subject = frozenset(s for w in vocabulary.words("same_subject") for s in self.shaper.surfaces(w))
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
+        self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
@@ -81,7 +87,8 @@ class Understanding:
                                 victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
                                 passive_marks=frozenset(vocabulary.words("passive_mark")),
                                 agent_marks=frozenset(vocabulary.words("agent_mark")),
-                                places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]))
+                                places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
+                                asking=frozenset(self.shaper.key(w) for w in classes["meminta"]))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -167,6 +174,13 @@ class Understanding:
                    if any(i > 0 and words[i - 1].surface in self._negation and i - 1 not in said
                           and not words[i].starts_clause for i in covered)}  # "jangan, rahasiakan": a new clause
         kept = {m: v for m, v in scored.items() if m not in negated}
+        if not negated:
+            return _guesses(kept)
+        if kept and not set(kept) & _EVERY_ONE:  # "jgn malem, pagi aja": the evening is out, the morning said
+            return _guesses(kept)
+        if not kept and family in _THE_REST_OFFERED:  # "jangan pagi": the afternoon or the evening
+            rest = [m for m in self._option_names[family] if m not in negated and m not in _EVERY_ONE]
+            return Guesses(tuple(Guess(m, 1.0) for m in rest)) if 2 <= len(rest) <= MAX_OFFERED else NOTHING
         unexplained = set().union(*(scored[m][1] for m in negated)) - set().union(*(v[1] for v in kept.values()))
         return NOTHING if unexplained else _guesses(kept)
 
@@ -223,7 +237,13 @@ class Understanding:
         everything = frozenset(range(len(words)))
         third = explained(self._third_party, message, everything) is not None
         home = explained(self._at_home, message, everything) is not None
-        if kind == "self_harm" and (said := self._harm.said_by(words, min(hits[kind][1]))) not in (None, "writer"):
+        said = self._harm.said_by(words, min(hits[kind][1])) if kind == "self_harm" else None
+        if kind == "self_harm" and said is None:
+            said = self._harm.only_one_of_writers(words)
+        if kind == "self_harm" and said is None and self._harm.subject_before(words, min(hits[kind][1])) in (
+                "person", "outsider"):
+            said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
+        if kind == "self_harm" and said not in (None, "writer"):
             # "konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja": the sister
             return Danger(kind, child=said == "child", at_home=said in ("family", "home"),
                           third_party=said == "other", adult=said != "child")
@@ -245,7 +265,7 @@ class Understanding:
         """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (three words after),
         nor "istri sy kabur dari rumah ... 2 anak" (a missing child whose clause is about a wife)."""
         first, last = min(said), max(said)
-        if any(w.surface in self._never for w in words[max(0, first - 2):first]):
+        if self._denied_before(words, first):
             return False
         if kind == "missing":
             verb = min((i for i in said if words[i].key not in self._children), default=first)
@@ -253,6 +273,15 @@ class Understanding:
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         return not any(w.surface in self._reflexive for w in words[last + 1:last + 4])
+
+    def _denied_before(self, words: Sequence[Word], first: int) -> bool:
+        """"ga mukul", "ga pernah mukul" in one clause; not "udh gk kuat, pengen mati" (another clause)."""
+        if first == 0 or words[first].starts_clause:
+            return False
+        if words[first - 1].surface in self._never:
+            return True
+        return (first >= 2 and not words[first - 1].starts_clause and words[first - 1].surface in self._never_bridge
+                and words[first - 2].surface in self._never)
 
     def denied_words(self, text: str) -> frozenset[str]:
         """The words `text` says are not the case, as typed: "bukan kota serang" -> {"kota"}."""

@@ -133,6 +133,23 @@ def test_close_meanings_are_asked_with_at_most_three_options_and_none_of_these(c
     assert chat.last[-1].text == t("common.ask_region")
 
 
+def test_a_long_story_at_a_place_in_banten_in_words_the_vocabulary_lacks_is_kept_as_a_report(runtime: Runtime) -> None:
+    story = ("saya punya tetangga, kakek2 umur 80an, cucu2nya gk peduli, tiap hari cuma makan dr kiriman warga. "
+             "kp. cibungur kec. cipanas")
+    chat = _first(runtime, story)
+    assert t("menu.story_kept_sighting") in chat.text  # not the menu: the story is not lost
+    assert "grp:lansia_disabilitas" in chat.choice_ids  # only what is missing is asked
+    chat.press("grp:lansia_disabilitas")
+    chat.press("cat:lansia_telantar")
+    request = _request(runtime, _finish(chat))
+    assert (request.region, request.description) == ("kab-lebak", story)
+
+
+def test_a_question_naming_a_place_is_no_story(runtime: Runtime) -> None:
+    chat = _first(runtime, "harga beras di pasar rangkas brp skrg")
+    assert "menu:lapor" in chat.choice_ids
+
+
 def test_a_story_whose_runner_up_has_half_the_evidence_is_asked_not_routed(chat: Chat, runtime: Runtime) -> None:
     """One word more is no lead in a story: the citizen picks between the two."""
     chat.start()

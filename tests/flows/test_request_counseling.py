@@ -28,6 +28,24 @@ def _to_summary(chat: Chat, *, topic: str = "pengasuhan_anak", way: str = "chat"
     chat.press("consent:yes")
 
 
+def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
+    """"jangan pagi": the afternoon or the evening, as two buttons, not the whole question again."""
+    chat.start()
+    chat.press("menu:konseling")
+    chat.press("topic:pengasuhan_anak")
+    chat.press("reg:kab-lebak")
+    chat.press("whom:self")
+    chat.press("way:chat")
+    chat.send("jangan pagi, suami masih di rumah")
+    assert chat.choice_ids == ["mean:afternoon", "mean:evening", "mean:none"]
+    assert [c.label for c in chat.last[-1].choices[:2]] == [T.text("id", "contact_time.afternoon"),
+                                                             T.text("id", "contact_time.evening")]
+    chat.press("mean:evening")
+    chat.send("Anak saya susah diatur sejak pindah sekolah")
+    chat.press("consent:yes")
+    assert "Sore (16.00–20.00)" in chat.text
+
+
 def test_happy_path_goes_to_lk3_with_contact_times(chat: Chat, runtime) -> None:
     _to_summary(chat)
     summary = chat.text

@@ -209,7 +209,7 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
     """
     expect, taken, offered = verdict.entry.expect, verdict.taken, verdict.offered
     held = before.form.answers if before.form else {}
-    moot = _other_forms_key(expect.get("intent"), verdict.form or taken.get("intent"))
+    moot = _other_forms_keys(expect.get("intent"), verdict.form or taken.get("intent"))
     for key, value in taken.items():
         if key == "danger":
             continue  # showing the emergency numbers once too often is not a misroute
@@ -235,19 +235,19 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
             continue
         if key in held and _allows(value, held[key], taken=True):
             continue
-        if key not in taken and key != moot:
+        if key not in taken and key not in moot:
             verdict.missed.append(key)
 
 
-def _other_forms_key(expected: Any, taken: Any) -> str | None:
-    """The detail only the form not chosen asks, when the entry allows either form.
+def _other_forms_keys(expected: Any, taken: Any) -> tuple[str, ...]:
+    """The details only the form not chosen asks, when the entry allows either form.
 
     "Kakak saya dipukul suaminya" fits a report (category korban_kekerasan) and counseling (topic kdrt)
     alike; the citizen in the counseling form is never asked a category, so it cannot be missed there.
     """
     if not (isinstance(expected, list) and {"report", "counseling"} <= set(expected)):
-        return None
-    return {"counseling": "category", "report": "topic"}.get(taken)
+        return ()
+    return {"counseling": ("category",), "report": ("topic", "for_whom")}.get(taken, ())
 
 
 def _allows(expected: Any, value: Any, *, taken: bool) -> bool:

@@ -30,6 +30,30 @@ def test_who_is_in_danger() -> None:
     assert child.danger.child
 
 
+def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
+    writer = U.read("sy udh gk kuat, pengen mati aja, utang pinjol numpuk")  # "gk kuat" denies nothing
+    assert writer.danger.kind == "self_harm" and writer.danger.self_
+    wife = U.read("min istri sy depresi abis melahirkan, ngurung diri di kamar, bilang pengen mati")
+    assert not wife.danger.self_ and wife.danger.at_home and wife.about == "family"
+    stranger = U.read("ada cowok mau loncat dr jembatan di cisauk, lagi duduk di pinggir pagar")
+    assert stranger.danger.third_party and not stranger.danger.self_
+    assert U.read("tp ga pernah mukul sih").danger is None  # the denial still reaches over "pernah"
+
+
+@pytest.mark.parametrize(("typed", "about"), [
+    ("saya mau konseling, anak sy yg SMP sering bolos", "family"),  # "saya mau ..." asks; the child is the story
+    ("suami sy mau nikah lagi diem2, sy harus gmn", "self"),  # the writer's own marriage
+    ("istri sy baru keguguran, sejak itu dia ga mau ngomong, sy bingung", "family"),  # the wife, said again
+])
+def test_whose_story_it_is(typed: str, about: str) -> None:
+    assert U.read(typed).about == about
+
+
+def test_an_option_turned_around_leaves_the_rest() -> None:
+    assert U.options("jgn malem, suami di rumah. pagi aja", "contact_time").clear() == "morning"
+    assert U.options("jangan pagi", "contact_time").close() == ("afternoon", "evening")
+
+
 @pytest.mark.parametrize(("typed", "category"), [
     ("anjal", "anak_jalanan"), ("ngemis", "pengemis"), ("odgj", "penyandang_disabilitas"),
     ("nyabu", "korban_napza"), ("tkw", "pekerja_migran_bermasalah"), ("napi", "bekas_warga_binaan"),
