@@ -214,7 +214,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
         categories = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
     category = categories.clear()
     if danger.kind == "self_harm" and not danger.third_party and (danger.self_ or not danger.child):
-        return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", "for_whom": "self"}
+        # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife)
+        whom = {} if danger.at_home and not danger.self_ else {"for_whom": "self"}
+        return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", **whom}
     if danger.by == "writer":  # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do
         topic = "pengasuhan_anak" if danger.child else "kdrt"
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}

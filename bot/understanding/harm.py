@@ -128,6 +128,10 @@ class HarmReader:
             return None
         return _victim(first, None, self._age(words))
 
+    def person_positions(self, words: Sequence[Word]) -> frozenset[int]:
+        """Where the story names a person ("pamannya" in "pamannya sendiri")."""
+        return frozenset(i for p in self._people(words) for i in range(p.at, p.at + p.width))
+
     def _asks(self, words: Sequence[Word], at: int) -> bool:
         """"saya mau konseling", "sy lapor": the writer asking for the service, not the one the story is about."""
         return at + 1 < len(words) and words[at + 1].key in self._asking

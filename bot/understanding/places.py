@@ -91,6 +91,7 @@ class PlaceFinder:
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._places: dict[str, Place] = {}
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
+        self._shaper = shaper
         self._build(vocabulary, shaper)
         self._fuzzy_keys = [k for k, p in self._places.items() if len(k) >= _FUZZY_MIN_LENGTH and not p.common]
 
@@ -136,8 +137,8 @@ class PlaceFinder:
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:
         key = compact(surfaces[start : start + width])
         place = self._places.get(key)
-        if place is not None or not typo_ok or len(key) < _FUZZY_MIN_LENGTH:
-            return place
+        if place is not None or not typo_ok or len(key) < _FUZZY_MIN_LENGTH or self._shaper.is_root(key):
+            return place  # a word of the language is no misspelt place: "di angkot" is not Tangkot
         found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
         return self._places[found[0]] if found else None
 

@@ -272,7 +272,10 @@ class Understanding:
             return self._harm.subject_before(words, verb) != "partner"
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
-        return not any(w.surface in self._reflexive for w in words[last + 1:last + 4])
+        # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle
+        people = self._harm.person_positions(words)
+        return not any(words[j].surface in self._reflexive and j - 1 not in people
+                       for j in range(last + 1, min(last + 4, len(words))))
 
     def _denied_before(self, words: Sequence[Word], first: int) -> bool:
         """"ga mukul", "ga pernah mukul" in one clause; not "udh gk kuat, pengen mati" (another clause)."""
