@@ -66,6 +66,15 @@ class Settings(BaseSettings):
 
     #: Personal fields of requests closed longer ago than this are purged (UU PDP: keep no longer than needed).
     retention_days: int = Field(default=365, ge=30)
+    #: The nightly pruning (bot/services/pruning.py) bounds the tables that would grow for ever. Sent,
+    #: delivered and dead outbox messages go this many days after they were sent (or failed for good).
+    outbox_keep_days: int = Field(default=30, ge=1)
+    #: Finished due work (done, dropped, failed) goes this many days after it finished. At least 8: the
+    #: recurring planner looks back 8 days, and a pruned fire time would be planned and run again.
+    due_work_keep_days: int = Field(default=30, ge=8)
+    #: Platform message ids are remembered this long to ignore re-deliveries. At least 7: WhatsApp retries
+    #: a webhook for up to 7 days (Telegram re-delivers an update for up to 24 hours).
+    inbound_dedupe_days: int = Field(default=14, ge=7)
 
     # Delivery: sends per second per channel across all instances, and retries before dead-lettering.
     telegram_messages_per_second: float = Field(default=30.0, gt=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from bot.i18n import Catalog, load_catalog
 from bot.i18n.render import Renderer
 from bot.routing import RoutingTable, load_routing
 from bot.scheduler.runner import DueWorkRunner
+from bot.services.pruning import KeepWindows
 from storage import crypto
 from storage.database import create_db_engine
 from storage.requests import ensure_queues
@@ -49,8 +51,11 @@ def build_runtime(settings: Settings) -> Runtime:
     renderer = Renderer(catalog, settings.tz, numbers=settings.emergency_numbers)
     engine = ConversationEngine(db=db, settings=settings, catalog=catalog, regions=load_regions(), routing=routing)
     delivery = OutboxWorker(db=db, settings=settings, clock=utc_now)
+    keep = KeepWindows(messages=timedelta(days=settings.outbox_keep_days),
+                       work=timedelta(days=settings.due_work_keep_days),
+                       inbound_ids=timedelta(days=settings.inbound_dedupe_days))
     due = DueWorkRunner(db=db, renderer=renderer, calendar=routing.calendar,
-                        retention_days=settings.retention_days, clock=utc_now)
+                        retention_days=settings.retention_days, keep=keep, clock=utc_now)
     return Runtime(
         settings=settings, db=db, catalog=catalog, routing=routing, engine=engine, renderer=renderer,
         delivery=delivery, due_work=due,

@@ -8,8 +8,11 @@ the message to be claimed again when the lease runs out, so at most that message
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
@@ -18,12 +21,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from storage.database import dialect_of
-from storage.models import Contact, OutboxMessage, SendRate
+from storage.models import Contact, OutboxMessage, SendRate, Staff
 from storage.outbox import HELD_UNTIL_SAFE, enqueue_messages
 
 UNSENT = ("pending", "sending")
 HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
 SENT = ("sent", "delivered", "read")
+_WORD = re.compile(r"[\w-]+")
+#: Done with: sent (and perhaps delivered or read), or failed for good. Only these are ever pruned.
+FINISHED = (*SENT, "failed", "dead", "unreachable")
+#: Waiting for the citizen (to write again, or to say it is safe to talk): sent only if they do.
+WAITING = (HELD, HELD_UNTIL_SAFE)
 
 _OUTBOX = OutboxMessage.__table__
 _MARK_SENT = (
@@ -233,7 +241,38 @@ def release_until_safe(session: Session, *, contact_id: int, channel: str, now: 
     return len(held)
 
 
-def drop_held_until_safe(session: Session, *, contact_id: int) -> None:
-    """Erasure: messages the citizen never received are forgotten, not kept as "[dihapus]" to send later."""
-    session.exec(delete(OutboxMessage).where(OutboxMessage.contact_id == contact_id,
-                                             OutboxMessage.status == HELD_UNTIL_SAFE))
+def forget_messages(
+    session: Session, *, drop: Collection[str], blank: Collection[str], blank_with: dict[str, Any],
+    contact_id: int | None = None, ids: Collection[int] | None = None, drop_created_before: datetime | None = None,
+) -> None:
+    """Erasure and retention: delete the messages in `drop` statuses, put `blank_with` in place of those in `blank`.
+
+    Either one contact's messages or the given ids. A message never received is deleted rather than
+    blanked, so a "[dihapus]" is never sent later; `drop_created_before` spares the newer ones.
+    Statuses in neither set are left as they are (a reply in flight, a message held for the citizen).
+    """
+    if ids is not None and not ids:
+        return
+    which = OutboxMessage.contact_id == contact_id if ids is None else col(OutboxMessage.id).in_(list(ids))
+    dropping = [which, col(OutboxMessage.status).in_(list(drop))]
+    if drop_created_before is not None:
+        dropping.append(OutboxMessage.created_at < drop_created_before)
+    session.exec(delete(OutboxMessage).where(*dropping))
+    blanking = [which, col(OutboxMessage.status).in_(list(blank))]
+    session.exec(update(OutboxMessage).where(*blanking).values(payload=blank_with))
+
+
+def staff_notices_naming(session: Session, *, words: Collection[str]) -> list[int]:
+    """Messages to staff members' linked chats whose text names one of `words` (whole words: ticket codes).
+
+    Staff notices quote the citizen (a case card with its description, a citizen's reply) and always
+    name the ticket. Payloads are encrypted, so the match runs here, over chats the pruning keeps short;
+    a set lookup per word of a text, so a night's purge of many tickets reads each message once.
+    """
+    wanted = set(words)
+    if not wanted:
+        return []
+    staff_chats = select(Staff.telegram_contact_id).where(col(Staff.telegram_contact_id).is_not(None))
+    rows = session.exec(select(OutboxMessage.id, OutboxMessage.payload)
+                        .where(col(OutboxMessage.contact_id).in_(staff_chats))).all()
+    return [row.id for row in rows if not wanted.isdisjoint(_WORD.findall(str(row.payload.get("text", ""))))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,3 +109,30 @@ def postpone(session: Session, *, work_id: int, until: datetime, outcome: str) -
     session.exec(
         update(DueWork).where(DueWork.id == work_id).values(state="pending", due_at=until, outcome=outcome[:200])
     )
+
+
+def drop_pending(
+    session: Session, *, now: datetime, outcome: str, contact_id: int | None = None, request_ids: Collection[int] = ()
+) -> None:
+    """Drop the pending work for a contact, or for requests: erased or purged, it has nobody left to serve."""
+    if contact_id is not None:
+        which = DueWork.contact_id == contact_id
+    else:
+        which = col(DueWork.request_id).in_(list(request_ids))
+    session.exec(update(DueWork).where(which, DueWork.state == "pending")
+                 .values(state="dropped", outcome=outcome[:200], finished_at=now))
+
+
+def blank_texts(session: Session, *, request_ids: Collection[int], text: str) -> None:
+    """Put `text` in place of the free text that the work of these requests carries.
+
+    The one free text a payload holds is `params.text`, a counselor's message waiting for (or done
+    with) its send. Only that goes: readers of finished work (the feedback question's appointment) keep
+    the rest of the payload.
+    """
+    rows = session.exec(select(DueWork.id, DueWork.payload).where(col(DueWork.request_id).in_(list(request_ids))))
+    for row in rows.all():
+        params = row.payload.get("params") or {}
+        if params.get("text") not in (None, text):
+            payload = {**row.payload, "params": {**params, "text": text}}
+            session.exec(update(DueWork).where(DueWork.id == row.id).values(payload=payload))

@@ -213,7 +213,10 @@ class OutboxWamid(SQLModel, table=True):
 
 
 class ProcessedInbound(SQLModel, table=True):
-    """Platform message ids already handled, so a re-delivered message is acknowledged and ignored."""
+    """Platform message ids already handled, so a re-delivered message is acknowledged and ignored.
+
+    Kept for `INBOUND_DEDUPE_DAYS`, longer than any platform re-delivers; the nightly pruning forgets older ones.
+    """
 
     __tablename__ = "processed_inbound"
 

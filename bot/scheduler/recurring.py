@@ -1,4 +1,4 @@
-"""Recurring work (daily purge, morning and weekly digests) as due-work rows, one per fire time.
+"""Recurring work (daily purge and pruning, morning and weekly digests) as due-work rows, one per fire time.
 
 Planning is idempotent: each fire time has its own `dedupe_key`, so every instance may plan and
 only one row results. Only the latest missed fire time is planned, so a service that was down
@@ -28,6 +28,7 @@ class Recurring:
 
 RECURRING: tuple[Recurring, ...] = (
     Recurring("retention_purge", {"hour": "2", "minute": "0"}),
+    Recurring("table_pruning", {"hour": "2", "minute": "30"}),
     Recurring("counselor_digest", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}),
     Recurring("coordinator_digest", {"day_of_week": "mon", "hour": "8", "minute": "0"}),
 )

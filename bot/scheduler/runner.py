@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.i18n.render import Renderer
 from bot.scheduler.recurring import plan_recurring
 from bot.scheduler.work import HANDLERS, Done, Dropped, Later, WorkContext
+from bot.services.pruning import KeepWindows
 from bot.sla import BusinessCalendar
 from storage import due_work
 from storage.due_work import ClaimedWork
@@ -30,12 +31,13 @@ MAX_ATTEMPTS = 5
 class DueWorkRunner:
     def __init__(
         self, *, db: sa.Engine, renderer: Renderer, calendar: BusinessCalendar, retention_days: int,
-        clock: Callable[[], datetime],
+        keep: KeepWindows, clock: Callable[[], datetime],
     ) -> None:
         self._db = db
         self._renderer = renderer
         self._calendar = calendar
         self._retention_days = retention_days
+        self._keep = keep
         self._clock = clock
 
     def run_due(self) -> int:
@@ -55,7 +57,7 @@ class DueWorkRunner:
 
     def _run_one(self, item: ClaimedWork, now: datetime) -> None:
         ctx = WorkContext(now=now, renderer=self._renderer, calendar=self._calendar,
-                          retention_days=self._retention_days)
+                          retention_days=self._retention_days, keep=self._keep)
         try:
             with Session(self._db) as session, session.begin():
                 result = HANDLERS[item.kind](session, item, ctx)

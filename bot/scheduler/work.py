@@ -22,6 +22,7 @@ from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
 from bot.services.privacy import forget_platform_ids, purge_closed_requests
+from bot.services.pruning import KeepWindows, prune_finished_rows
 from bot.services.safe_to_talk import must_hold
 from bot.sla import BusinessCalendar
 from bot.services.notify import notify_staff, render_update
@@ -65,6 +66,7 @@ class WorkContext:
     renderer: Renderer
     calendar: BusinessCalendar
     retention_days: int
+    keep: KeepWindows
 
     @property
     def tz(self) -> ZoneInfo:
@@ -189,6 +191,13 @@ def retention_purge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Re
     return Done(f"purged {purged}")
 
 
+def table_pruning(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """One batch per table and transaction; the item comes back on the next tick while rows are left."""
+    pruned = prune_finished_rows(session, now=ctx.now, keep=ctx.keep)
+    outcome = f"pruned {pruned.messages} messages, {pruned.work} work, {pruned.inbound_ids} inbound ids"
+    return Later(ctx.now, outcome) if pruned.more_left else Done(outcome)
+
+
 def _digest_day(item: ClaimedWork, ctx: WorkContext) -> Dropped | None:
     """Why a digest must not go now, or None: a missed digest goes once on start the same day only.
 
@@ -239,6 +248,7 @@ def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) ->
 HANDLERS: dict[str, Callable[[Session, ClaimedWork, WorkContext], Result]] = {
     "forget_platform_ids": forget_ids,
     "retention_purge": retention_purge,
+    "table_pruning": table_pruning,
     "counselor_digest": counselor_digest,
     "coordinator_digest": coordinator_digest,
     "draft_nudge": draft_nudge,

@@ -6,11 +6,17 @@ Staff's own words about the case (case notes, closing notes, release/transfer/re
 they often retell the story or name the citizen. Event rows keep their kind, status and time, since
 statistics and response times are computed from them. Staff then see that the data was erased at the
 citizen's request, and "[dihapus]" where a text used to be.
+
+The words were copied on their way: into the outbox (the form's summary, `/dataku` answers, a
+counselor's messages, the staff notices that quote the citizen) and into due work (a counselor's
+message waiting for the citizen's contact time). Those copies are blanked too, and a message not yet
+sent that would carry them is dropped rather than sent as "[dihapus]".
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -21,21 +27,15 @@ from bot.messages import Channel, Reply
 from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import save_conversation
-from storage.delivery import drop_held_until_safe
-from storage.models import (
-    CLOSED_STATUSES,
-    CaseMessage,
-    Contact,
-    DueWork,
-    OutboxMessage,
-    Request,
-    RequestEvent,
-    RequestNote,
-)
+from storage.delivery import FINISHED, WAITING, forget_messages, staff_notices_naming
+from storage.models import CLOSED_STATUSES, CaseMessage, Contact, Request, RequestEvent, RequestNote
 from storage.requests import add_event
 from storage.staff import audit
 
 ERASED_TEXT = "[dihapus]"
+ERASED_PAYLOAD = {"text": ERASED_TEXT, "choices": []}
+#: Messages a contact has not received: once their words must go, so must these (never "[dihapus]" later).
+NEVER_TO_BE_SENT = ("pending", *WAITING)
 PLATFORM_ID_GRACE = timedelta(minutes=10)
 
 
@@ -72,33 +72,39 @@ def _request_lines(session: Session, request: Request, renderer: Renderer, langu
 def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> None:
     """Erase the contact's personal data at once; platform ids go after the confirmation is out."""
     requests = session.exec(select(Request).where(Request.contact_id == contact.id)).all()
+    due_work.drop_pending(session, contact_id=contact.id, now=now, outcome="erased at the citizen's request")
     for request in requests:
         _blank_request(session, request)
         add_event(session, request_id=request.id, kind="erased", actor=f"citizen:{contact.id}", at=now,
                   detail={"reason": "citizen_request"})
-    drop_held_until_safe(session, contact_id=contact.id)
-    session.exec(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id,
-                                             col(OutboxMessage.status).notin_(("pending", "sending")))
-                 .values(payload={"text": ERASED_TEXT, "choices": []}))
-    session.exec(update(DueWork).where(DueWork.contact_id == contact.id, DueWork.state == "pending")
-                 .values(state="dropped", outcome="erased at the citizen's request", finished_at=now))
+    # Everything queued so far may quote the request; the confirmation of this erasure is queued after.
+    _forget_messages(session, contact_id=contact.id)
+    _forget_staff_notices(session, requests)
     contact.consent_at = contact.consent_version = contact.contact_times = None
     save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
     audit(session, actor=f"citizen:{contact.id}", action="erase", target=f"contact:{contact.id}", at=now,
           detail={"requests": len(requests)})
     if contact.channel == Channel.WEBCHAT.value:
         forget_platform_ids(session, contact=contact)
-    else:
+    else:  # `replace`: a second erasure within the grace dropped the first one's pending item above
         due_work.schedule(session, kind="forget_platform_ids", dedupe_key=f"forget:{contact.id}",
-                          due_at=now + PLATFORM_ID_GRACE, now=now, contact_id=contact.id)
+                          due_at=now + PLATFORM_ID_GRACE, now=now, contact_id=contact.id, replace=True)
 
 
 def forget_platform_ids(session: Session, *, contact: Contact) -> None:
-    """Replace the platform ids with a random value: the person can no longer be found or reached."""
+    """Replace the platform ids with a random value: the person can no longer be found or reached.
+
+    Their messages not yet sent can never be delivered now, so they go; every other one is blanked.
+    """
     contact.platform_user_id = f"erased:{secrets.token_hex(16)}"
     contact.address = None
-    session.exec(update(OutboxMessage).where(OutboxMessage.contact_id == contact.id)
-                 .values(payload={"text": ERASED_TEXT, "choices": []}))
+    _forget_messages(session, contact_id=contact.id)
+
+
+def _forget_messages(session: Session, *, contact_id: int | None = None, ids: Sequence[int] | None = None) -> None:
+    """Drop the messages not sent yet, blank the others (one in the middle of its send too)."""
+    forget_messages(session, contact_id=contact_id, ids=ids, drop=NEVER_TO_BE_SENT, blank=(*FINISHED, "sending"),
+                    blank_with=ERASED_PAYLOAD)
 
 
 def _blank_request(session: Session, request: Request) -> None:
@@ -113,6 +119,12 @@ def _blank_request(session: Session, request: Request) -> None:
     # Only the words: kind, statuses, actor and time are what reports and response times read.
     session.exec(update(RequestEvent).where(RequestEvent.request_id == request.id, col(RequestEvent.note).is_not(None))
                  .values(note=ERASED_TEXT))
+    due_work.blank_texts(session, text=ERASED_TEXT, request_ids=[request.id])  # a counselor's messages
+
+
+def _forget_staff_notices(session: Session, requests: Sequence[Request]) -> None:
+    """Notices in staff chats quote the citizen (the case card, their replies): those naming the tickets go."""
+    _forget_messages(session, ids=staff_notices_naming(session, words=[request.ticket_code for request in requests]))
 
 
 def purgeable_requests(session: Session, *, now: datetime, retention_days: int) -> list[Request]:
@@ -132,11 +144,23 @@ def purgeable_requests(session: Session, *, now: datetime, retention_days: int) 
 
 
 def purge_closed_requests(session: Session, *, now: datetime, retention_days: int) -> int:
+    """Blank the requests past retention and every copy of their words: messages, staff notices, work.
+
+    The reporter's messages all go blank, whenever sent: a summary, a `/dataku` answer or a counselor's
+    message may quote the request. The reporter may still be using the service, so messages still to be
+    sent stay, unless they have waited longer than the retention period themselves.
+    """
     requests = purgeable_requests(session, now=now, retention_days=retention_days)
+    due_work.drop_pending(session, request_ids=[request.id for request in requests], now=now,
+                          outcome="purged after the retention period")
     for request in requests:
         _blank_request(session, request)
         add_event(session, request_id=request.id, kind="purged", actor="system", at=now,
                   detail={"retention_days": retention_days})
+    for contact_id in sorted({request.contact_id for request in requests if request.contact_id is not None}):
+        forget_messages(session, contact_id=contact_id, drop=NEVER_TO_BE_SENT, blank=FINISHED,
+                        blank_with=ERASED_PAYLOAD, drop_created_before=now - timedelta(days=retention_days))
+    _forget_staff_notices(session, requests)
     if requests:
         audit(session, actor="system", action="retention_purge", target="requests", at=now,
               detail={"count": len(requests)})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,18 +18,21 @@ from sqlmodel import Session, select
 
 from bot.__main__ import main
 from bot.cli.texts import cli_text
+from bot.config import Settings
 from bot.i18n import load_catalog
 from bot.messages import Channel
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
 from bot.services.case_thread import add_case_note
 from bot.services.claims import claim_request, close_request, release_request, reopen_request, transfer_request
 from bot.services.privacy import ERASED_TEXT
 from storage.casework import request_events
 from storage.crypto import EncryptedText
+from storage.delivery import mark_sent
 from storage.migrate import alembic_config
 from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
-from tests.helpers.staff import as_staff, make_staff
+from tests.helpers.database_scan import traces
+from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 from tests.helpers.reports import dashboard_page
 
@@ -269,3 +273,88 @@ async def test_staff_see_that_data_was_erased_at_the_citizens_request(
     page = (await client.get(f"/dashboard/requests/{request_id}")).text
     assert code in page and "Data pribadi dihapus atas permintaan warga" in page and ERASED_TEXT in page
     assert "gang mawar" not in page and "dipukul" not in page and "81298765432" not in page and NAME not in page
+
+
+#: What the database must not hold anywhere once the request is purged or erased: the story's name, its
+#: place and the phone number (its digits match "0812..." as typed and "+62812..." as stored).
+TRACES = (NAME, "gang mawar", PHONE[1:])
+
+
+@pytest.fixture
+def keeping_runtime(database_url: str) -> Iterator[Runtime]:
+    """A service whose nightly pruning keeps messages and work for ten years: only erasure or purge may blank them."""
+    runtime = build_runtime(Settings(_env_file=None, database_url=database_url, outbox_keep_days=3650,
+                                     due_work_keep_days=3650))
+    runtime.sync_queues()
+    yield runtime
+    runtime.close()
+
+
+def _report_its_words_copied(runtime: Runtime, citizen: Chat) -> int:
+    """The report, then every path that copies its words: `/dataku`, the case card and messages both ways
+    in a counselor's Telegram chat, a case note, the closing. Returns the request id."""
+    _report(citizen)
+    citizen.send("/dataku")
+    siti = make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
+    link_on_telegram(runtime, siti, user_id="90001")
+    counselor = Chat(runtime.engine, user_id="90001", channel=Channel.TELEGRAM)
+    with Session(runtime.db) as session:
+        request_id = session.exec(select(Request.id)).one()
+    counselor.press(f"sclaim:{request_id}")  # the case card quotes the story
+    counselor.press(f"smsg:{request_id}")
+    counselor.send(f"Ibu {NAME} sudah aman? Masih di gang mawar?")
+    runtime.due_work.run_due()
+    citizen.send(f"Ya, hubungi saya di {PHONE}")  # relayed into the counselor's chat
+    counselor.press(f"snote:{request_id}")
+    counselor.send(f"{NAME} pindah ke rumah adiknya")
+    counselor.press(f"sclose:{request_id}")
+    counselor.press(f"sout:{request_id}:resolved")
+    runtime.due_work.run_due()
+    assert traces(runtime.db, TRACES)  # the words are there to be found
+    return request_id
+
+
+def _send_everything_queued(runtime: Runtime, now: datetime) -> None:
+    """What the outbox worker does when every platform answers: each queued message marked sent."""
+    with Session(runtime.db) as session, session.begin():
+        for message_id in session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all():
+            mark_sent(session, message_id=message_id, platform_message_id=f"p{message_id}", now=now)
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["sent", "still-queued"])
+def test_nothing_of_the_request_is_left_anywhere_after_the_retention_purge(
+    keeping_runtime: Runtime, delivered: bool
+) -> None:
+    runtime = keeping_runtime
+    citizen = Chat(runtime.engine, user_id="777002", channel=Channel.TELEGRAM)
+    start = datetime(2025, 6, 2, 10, 0, tzinfo=WIB)
+    with time_machine.travel(start, tick=False) as traveller:
+        request_id = _report_its_words_copied(runtime, citizen)
+        if delivered:
+            _send_everything_queued(runtime, datetime.now(UTC))
+        traveller.move_to(datetime(2026, 7, 8, 2, 0, tzinfo=WIB))  # the nightly purge, past the retention
+        runtime.due_work.run_due()
+    assert traces(runtime.db, TRACES) == []
+    with Session(runtime.db) as session:
+        purged = session.get(Request, request_id)
+        assert purged.status == "resolved" and purged.description is None
+        assert session.exec(select(OutboxMessage)).all(), "the purge blanks messages; pruning is not what emptied them"
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["sent", "still-queued"])
+def test_nothing_of_the_request_is_left_anywhere_after_hapusdata(keeping_runtime: Runtime, delivered: bool) -> None:
+    runtime = keeping_runtime
+    citizen = Chat(runtime.engine, user_id="777003", channel=Channel.TELEGRAM)
+    with time_machine.travel(datetime(2025, 6, 2, 10, 0, tzinfo=WIB), tick=False) as traveller:
+        _report_its_words_copied(runtime, citizen)
+        if delivered:
+            _send_everything_queued(runtime, datetime.now(UTC))
+        citizen.send("/hapusdata")
+        citizen.press("erase:yes")
+        assert "sudah dihapus" in citizen.text
+        assert traces(runtime.db, TRACES) == []  # at once, not when the platform ids go
+        traveller.shift(timedelta(minutes=11))
+        runtime.due_work.run_due()
+    assert traces(runtime.db, TRACES) == []
+    with Session(runtime.db) as session:
+        assert session.exec(select(Contact).where(Contact.platform_user_id == "777003")).first() is None
