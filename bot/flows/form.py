@@ -107,6 +107,9 @@ class FormFlow:
     from_story: Callable[[Meanings, FlowContext, bool], dict[str, Any]]
     opening: tuple[str, ...] = ()
     kept: tuple[str, ...] = ("region_said",)  # answers no step asks but the request keeps
+    #: Answers that no longer hold after a change, whichever path made it (a step, "Maksud Anda", `Ubah`,
+    #: a fix typed at the summary): e.g. a consent declined once a way to be contacted is chosen again.
+    void: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda _answers: ()
 
     def start(self, ctx: FlowContext, answers: Mapping[str, Any] | None = None, *, danger: bool = False,
               before: tuple[Output, ...] = ()) -> FormStep:
@@ -175,6 +178,8 @@ class FormFlow:
         When the message that got us here has close meanings for that question ("pengemis di serang"
         before "which region?"), the question is "Maksud Anda ...?" at once.
         """
+        if void := self.void(form.answers):
+            form = form.answered({}, removes=void)
         step = self._next_step(form.answers)
         moved = form.at(step.name if step else SUMMARY)
         asked = close_meaning_for(moved.step, heard) if heard is not None else None

@@ -177,4 +177,6 @@ REPORT_SIGHTING = FormFlow(
     summary=_summary,
     from_story=lambda heard, ctx, as_story: answers_from(SIGHTING, heard, ctx, as_story=as_story),
     opening=("group", "category"),
+    # Declined, then `Ubah` -> "Boleh, lewat telepon": the consent question comes again before anything is sent.
+    void=lambda a: ("consent",) if a.get("consent") is False and a.get("contact_mode") in ("chat", "phone") else (),
 )

@@ -9,7 +9,7 @@ from bot.domain.pmks import COUNSELING_TOPICS, UNCLASSIFIED
 from bot.domain.text import MAX_FREE_TEXT
 from bot.flows import clarify
 from bot.flows.base import FlowContext
-from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Rejected, Step, not_understood
+from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Step, not_understood
 from bot.flows.state import FormState
 from bot.flows.steps import free_text_step, not_picked, option_step, phone_step, region_step, typed_choice
 from bot.flows.story import COUNSELING, answers_from
@@ -70,9 +70,13 @@ def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outc
     if picked is None:
         return not_picked(inbound)
     if picked.id == "consent:no":
-        # Counseling cannot happen without a way to reach the person; say so and let them decide.
-        return Rejected("counseling.consent_required")
+        # Counseling cannot happen without a way to reach the person: what would reach them (and the story)
+        # leaves the draft at once; the way to be contacted is asked again, or the citizen types "batal".
+        return Accepted({}, removes=_PERSONAL, note_key="counseling.consent_required")
     return Accepted({"consent": True})
+
+
+_PERSONAL = ("contact_way", "phone", "contact_time", "story")
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:

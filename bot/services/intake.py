@@ -73,13 +73,17 @@ def _route(kind: str, answers: Mapping[str, Any], routing: RoutingTable) -> Rout
 
 
 def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Map form answers onto request columns; an anonymous sighting keeps no way to reach anyone."""
+    """Map form answers onto request columns; an anonymous sighting keeps no way to reach anyone.
+
+    Contact data is stored only with consent, whatever path the answers took (UU PDP No. 27/2022).
+    """
     region = answers.get("region")
     kecamatan = answers.get("kecamatan")
+    consented = answers.get("consent") is True
     common = {
         "region": None if region == UNKNOWN else region,
         "kecamatan_code": None if kecamatan in (None, UNKNOWN) else kecamatan,
-        "phone": answers.get("phone"),
+        "phone": answers.get("phone") if consented else None,
     }
     said = answers.get("region_said")  # a place the citizen named that we could not place: staff read it
     if kind == "sighting":
@@ -93,8 +97,8 @@ def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
             "landmark": landmark or None,
             "description": answers["description"],
             "photo_refs": list(answers.get("photos") or []),
-            "anonymous": answers["contact_mode"] == "anonymous",
-            "contact_way": answers["contact_mode"],
+            "anonymous": answers["contact_mode"] == "anonymous" or not consented,
+            "contact_way": answers["contact_mode"] if consented else "anonymous",
         }
     return {
         **common,

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import load_catalog
-from storage.models import Contact, Request, RequestEvent
+from storage.models import Contact, Conversation, Request, RequestEvent
 from tests.helpers.chat import Chat
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
@@ -180,6 +180,50 @@ def test_declining_consent_sends_the_report_anonymously(chat: Chat, runtime) -> 
         request = session.exec(select(Request)).one()
         assert request.anonymous and request.phone is None
         assert session.get(Contact, request.contact_id).consent_at is None
+
+
+@pytest.mark.parametrize("way", ["contact:phone", "contact:chat"])
+def test_no_path_through_ubah_keeps_contact_data_after_consent_was_declined(chat: Chat, runtime, way: str) -> None:
+    """Declined, then `Ubah` -> Kontak -> a way to be contacted: consent is asked again before the summary."""
+    _until_description(chat)
+    chat.send("anak jalanan di perempatan")
+    chat.press("skip")
+    chat.press("contact:anonymous")
+    chat.press("consent:no")
+    chat.press("confirm:edit")
+    chat.press("edit:contact_mode")
+    chat.press(way)
+    if way == "contact:phone":
+        chat.send("081234567890")
+    assert chat.choice_ids == ["consent:yes", "consent:no"]  # not the summary: consent first
+    chat.press("consent:no")
+    assert "081234567890" not in chat.text and "+6281234567890" not in chat.text
+    with Session(runtime.db) as session:  # the draft holds no number either
+        assert "6281234567890" not in str(session.exec(select(Conversation)).one().data)
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.anonymous, request.phone, request.contact_way) == (True, None, "anonymous")
+        assert session.get(Contact, request.contact_id).consent_at is None
+
+
+def test_consent_given_after_ubah_keeps_the_number(chat: Chat, runtime) -> None:
+    _until_description(chat)
+    chat.send("anak jalanan di perempatan")
+    chat.press("skip")
+    chat.press("contact:anonymous")
+    chat.press("consent:no")
+    chat.press("confirm:edit")
+    chat.press("edit:contact_mode")
+    chat.press("contact:phone")
+    chat.send("081234567890")
+    chat.press("consent:yes")
+    assert "+6281234567890" in chat.text
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.anonymous, request.phone) == (False, "+6281234567890")
+        assert session.get(Contact, request.contact_id).consent_at is not None
 
 
 def test_kecamatan_pages_and_unknown_region_goes_to_province(chat: Chat, runtime) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import load_catalog
-from storage.models import Contact, Request
+from storage.models import Contact, Conversation, Request
 from tests.helpers.chat import Chat
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
@@ -77,8 +77,14 @@ def test_domestic_violence_goes_to_p2tp2a_urgent_with_validated_phone(chat: Chat
     chat.send("+62 857 1234 5678")
     chat.press("time:anytime")
     chat.press("skip")
-    chat.press("consent:no")
-    assert "Konseling hanya bisa dilakukan" in chat.text and chat.choice_ids == ["consent:yes", "consent:no"]
+    chat.press("consent:no")  # what would reach the citizen leaves the draft at once; the way is asked again
+    assert "Konseling hanya bisa dilakukan" in chat.text and chat.choice_ids == ["way:chat", "way:phone"]
+    with Session(runtime.db) as session:
+        assert "6285712345678" not in str(session.exec(select(Conversation)).one().data)
+    chat.press("way:phone")
+    chat.send("+62 857 1234 5678")
+    chat.press("time:anytime")
+    chat.press("skip")
     chat.press("consent:yes")
     assert "(tidak diisi)" in chat.text
     chat.press("confirm:send")
