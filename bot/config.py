@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     #: a webhook for up to 7 days (Telegram re-delivers an update for up to 24 hours).
     inbound_dedupe_days: int = Field(default=14, ge=7)
 
+    #: A web chat session (its token kept in the browser's localStorage) ends this many days after the page
+    #: was last opened; the "Akhiri dan hapus" button and /hapusdata end it at once.
+    webchat_session_days: int = Field(default=90, ge=1)
+    #: `status KODE` of a ticket that is not the contact's own shows its state only, and at most this many
+    #: times per window per contact and per network address (many phones share one address behind a
+    #: carrier's NAT, so that limit is wider); the contact's own tickets are never limited.
+    status_lookups_per_contact: int = Field(default=5, ge=1)
+    status_lookups_per_address: int = Field(default=20, ge=1)
+    status_lookup_window_minutes: int = Field(default=10, ge=1)
+
     # Delivery: sends per second per channel across all instances, and retries before dead-lettering.
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
     telegram_chat_messages_per_second: float = Field(default=1.0, gt=0)

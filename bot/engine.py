@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
 import sqlalchemy as sa
@@ -49,7 +49,7 @@ from bot.services.escalation import escalate_request
 from bot.services.intake import submit_request
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
-from bot.services.status import status_reply
+from bot.services.ticket_lookup import StatusLookupLimits, answer_status
 from storage.contacts import (
     StoredConversation, get_or_create_contact, load_conversation, mark_inbound_processed, record_inbound,
     save_conversation,
@@ -103,6 +103,10 @@ class ConversationEngine:
         self._numbers = {**settings.emergency_numbers, **routing.public_figures()}
         self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
         self._understanding = understanding_for(catalog, regions)
+        self._lookup_limits = StatusLookupLimits(
+            per_contact=settings.status_lookups_per_contact, per_address=settings.status_lookups_per_address,
+            window=timedelta(minutes=settings.status_lookup_window_minutes), secret=settings.secret_key,
+        )
 
     def start(self, *, channel: Channel, user_id: str, language: str = "") -> EngineResult:
         """Open a conversation (a new web chat session): greeting and menu."""
@@ -134,7 +138,7 @@ class ConversationEngine:
             plan_draft_reminders(session, contact_id=contact.id, has_draft=result.state.has_draft,
                                  had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
                                  now=now)
-            finished = self._finish(session, contact, result, now)
+            finished = self._finish(session, contact, result, now, origin=inbound.origin)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
 
@@ -166,16 +170,22 @@ class ConversationEngine:
         """Staff mode exists only in Telegram chats linked with `/tautkan`."""
         return contact.channel == Channel.TELEGRAM.value and is_staff_contact(session, contact_id=contact.id)
 
-    def _finish(self, session: Session, contact: Contact, result: StepResult, now: datetime) -> EngineResult:
-        replies = list(self._apply(session, contact, result.outputs, now))
+    def _finish(
+        self, session: Session, contact: Contact, result: StepResult, now: datetime, origin: str = ""
+    ) -> EngineResult:
+        replies = list(self._apply(session, contact, result.outputs, now, origin))
         flow, step, data = to_row(result.state)
         save_conversation(session, contact_id=contact.id, flow=flow, step=step, data=data, now=now)
+        # Returned to the caller: a web chat page gets them in the answer to its own request.
         ids = enqueue_messages(
-            session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now
+            session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
+            answered=True,
         )
         return EngineResult(contact.id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))
 
-    def _apply(self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime) -> Iterable[Reply]:
+    def _apply(
+        self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime, origin: str
+    ) -> Iterable[Reply]:
         """Replies pass through; effects run here, in order, and may answer with replies of their own."""
         for output in outputs:
             match output:
@@ -189,9 +199,10 @@ class ConversationEngine:
                         ctx=self._context(contact.language), renderer=self._renderer, now=now,
                     )
                 case LookupStatus():
-                    yield status_reply(
-                        session, contact=contact, ticket_code=output.ticket_code,
-                        ctx=self._context(contact.language), tz=self._settings.tz,
+                    yield answer_status(
+                        session, contact=contact, ticket_code=output.ticket_code, origin=origin,
+                        ctx=self._context(contact.language), renderer=self._renderer, limits=self._lookup_limits,
+                        now=now,
                     )
                 case CaseChoice():
                     yield handle_case_choice(session, contact=contact, choice=output.choice,

@@ -54,6 +54,7 @@ class Inbound:
     unsupported_what: str = ""  # e.g. "voice", "sticker": lets the reply name what we cannot take
     language_hint: str = ""  # the platform's idea of the user's language, used for new contacts only
     reply_address: str = ""  # where replies go when it is not `user_id` (e.g. a WhatsApp wa_id)
+    origin: str = ""  # the network address it came from where the channel knows it (web chat): for abuse limits
 
 
 @dataclass(frozen=True, slots=True)

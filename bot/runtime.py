@@ -53,7 +53,8 @@ def build_runtime(settings: Settings) -> Runtime:
     delivery = OutboxWorker(db=db, settings=settings, clock=utc_now)
     keep = KeepWindows(messages=timedelta(days=settings.outbox_keep_days),
                        work=timedelta(days=settings.due_work_keep_days),
-                       inbound_ids=timedelta(days=settings.inbound_dedupe_days))
+                       inbound_ids=timedelta(days=settings.inbound_dedupe_days),
+                       unread_web_messages=timedelta(days=settings.webchat_session_days))
     due = DueWorkRunner(db=db, renderer=renderer, calendar=routing.calendar,
                         retention_days=settings.retention_days, keep=keep, clock=utc_now)
     return Runtime(

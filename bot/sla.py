@@ -19,6 +19,7 @@ import holidays
 
 Urgency = Literal["urgent", "normal"]
 URGENCIES: tuple[Urgency, ...] = ("urgent", "normal")
+Deadline = Literal["claim", "first_contact"]
 
 #: A business-hours search that walks this many days without finding an open hour has a broken calendar.
 _MAX_DAYS = 3660
@@ -164,16 +165,18 @@ def sla_deadlines(
     raise ValueError(f"unknown urgency {urgency!r}")
 
 
-def sla_wording(urgency: str, policy: SlaPolicy) -> tuple[str, int]:
-    """Message-catalog key and number for the promise made to the citizen (the claim deadline).
+def sla_wording(urgency: str, policy: SlaPolicy, deadline: Deadline) -> tuple[str, int]:
+    """Message-catalog key and number of one deadline, for the promise made to the citizen.
 
-    ("sla.hours", 1) reads "dalam 1 jam", ("sla.business_days", 1) "dalam 1 hari kerja"; the flow
-    renders it, so the promise always follows the routing file.
+    ("sla.hours", 4) reads "dalam 4 jam", ("sla.business_days", 3) "dalam 3 hari kerja"; the caller
+    renders it, so the promise always follows the routing file. A promise to contact the citizen names
+    the first-contact deadline, never the claim one, which only says when an officer takes the request up.
     """
     if urgency == "urgent":
-        return "sla.hours", policy.urgent_claim_hours
+        return "sla.hours", policy.urgent_claim_hours if deadline == "claim" else policy.urgent_first_contact_hours
     if urgency == "normal":
-        return "sla.business_days", policy.normal_claim_business_days
+        days = policy.normal_claim_business_days if deadline == "claim" else policy.normal_first_contact_business_days
+        return "sla.business_days", days
     raise ValueError(f"unknown urgency {urgency!r}")
 
 

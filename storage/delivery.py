@@ -22,16 +22,18 @@ from sqlmodel import Session, col, delete, select, update
 
 from storage.database import dialect_of
 from storage.models import Contact, OutboxMessage, SendRate, Staff
-from storage.outbox import HELD_UNTIL_SAFE, enqueue_messages
+from storage.outbox import HELD_UNTIL_SAFE, UNREAD, enqueue_messages
 
 UNSENT = ("pending", "sending")
 HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
 SENT = ("sent", "delivered", "read")
 _WORD = re.compile(r"[\w-]+")
-#: Done with: sent (and perhaps delivered or read), or failed for good. Only these are ever pruned.
+#: Done with: sent (and perhaps delivered or read), or failed for good. Only these are ever pruned (and a web
+#: chat message unread past any session's life: storage/pruning.py).
 FINISHED = (*SENT, "failed", "dead", "unreachable")
-#: Waiting for the citizen (to write again, or to say it is safe to talk): sent only if they do.
-WAITING = (HELD, HELD_UNTIL_SAFE)
+#: Waiting for the citizen (to write again, to say it is safe to talk, to open the web chat page): sent
+#: (or shown) only if they do.
+WAITING = (HELD, HELD_UNTIL_SAFE, UNREAD)
 
 _OUTBOX = OutboxMessage.__table__
 _MARK_SENT = (

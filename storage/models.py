@@ -38,6 +38,8 @@ class Contact(SQLModel, table=True):
     created_at: datetime = _utc()
     last_inbound_at: datetime | None = _utc(nullable=True)
     unreachable_at: datetime | None = _utc(nullable=True)  # blocked the bot: stop sending
+    #: Web chat only: when the page last used the session (to the hour); it ends WEBCHAT_SESSION_DAYS after.
+    session_seen_at: datetime | None = _utc(nullable=True)
 
 
 class Conversation(SQLModel, table=True):
@@ -223,6 +225,22 @@ class ProcessedInbound(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=16)
     message_id: str = Field(primary_key=True, max_length=128)
     processed_at: datetime = _utc()
+
+
+class StatusLookup(SQLModel, table=True):
+    """A `status KODE` of a ticket that was not the contact's own, counted against guessing codes.
+
+    `subject` is `contact:<id>` or `origin:<keyed hash of a network address>`: the address itself is
+    never stored. Rows live only as long as the limit's window (bot/services/ticket_lookup.py).
+    """
+
+    __tablename__ = "status_lookup"
+
+    __table_args__ = (sa.Index("ix_status_lookup_subject", "subject", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=80)
+    at: datetime = _utc(index=True)
 
 
 class SendRate(SQLModel, table=True):

@@ -14,6 +14,9 @@ from storage.models import OutboxMessage
 #: A counselor's message to an urgent case, kept until the citizen answers that it is safe to talk
 #: (bot/services/safe_to_talk.py). Never claimed for sending, never shown by the web chat.
 HELD_UNTIL_SAFE = "held_safe"
+#: A web chat message written while no page asked for it (a counselor's message, an appointment offer, a
+#: follow-up): it waits, whatever its age, until the page fetches it, and is "delivered" from then on.
+UNREAD = "unread"
 
 _TABLE = OutboxMessage.__table__
 _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
@@ -21,16 +24,17 @@ _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_paramete
 
 def enqueue_messages(
     session: Session, *, contact_id: int, channel: str, payloads: Iterable[dict[str, Any]], now: datetime,
-    hold_until_safe: bool = False,
+    hold_until_safe: bool = False, answered: bool = False,
 ) -> list[int]:
     """Queue messages for one contact, in order, and return their ids (web chat sequence numbers).
 
     Only ids come back, not rows: the INSERT bypasses the unit of work, so there is no persistent
-    object to change; a caller that needs to alter a row does it by id. Web chat messages count as
-    delivered at once: the page reads them from here, no sender runs. Held messages wait for
-    `storage.delivery.release_until_safe`.
+    object to change; a caller that needs to alter a row does it by id. No sender runs for the web
+    chat: the page reads its messages from here. Replies that go back in the HTTP answer to the page's
+    own request (`answered`) count as delivered at once; any other web chat message is `UNREAD` until
+    the page fetches it (`fetch_for_page`). Held messages wait for `storage.delivery.release_until_safe`.
     """
-    status = "delivered" if channel == "webchat" else "pending"
+    status = ("delivered" if answered else UNREAD) if channel == "webchat" else "pending"
     if hold_until_safe:
         status = HELD_UNTIL_SAFE
     values = [
@@ -45,13 +49,33 @@ def enqueue_messages(
 
 
 def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 200) -> list[OutboxMessage]:
-    """A contact's messages newer than `after_id`, oldest first (web chat polling)."""
+    """A contact's messages newer than `after_id`, and every one not fetched yet, oldest first (web chat).
+
+    An unread message may be older than the page's newest: the counselor's messages released by "aman"
+    are queued before the reply to it, which the page already drew from its own request's answer.
+    """
     return list(
         session.exec(
             select(OutboxMessage)
-            .where(OutboxMessage.contact_id == contact_id, OutboxMessage.id > after_id,
+            .where(OutboxMessage.contact_id == contact_id,
+                   sa.or_(OutboxMessage.id > after_id, OutboxMessage.status == UNREAD),
                    OutboxMessage.status != HELD_UNTIL_SAFE)
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
     )
+
+
+def mark_fetched(session: Session, *, ids: Iterable[int], now: datetime) -> None:
+    """The page has these messages: the unread among them count as delivered now (and are pruned later)."""
+    fetched = list(ids)
+    if fetched:
+        session.execute(sa.update(_TABLE).where(_TABLE.c.id.in_(fetched), _TABLE.c.status == UNREAD)
+                        .values(status="delivered", sent_at=now))
+
+
+def close_unshown(session: Session, *, contact_id: int) -> None:
+    """A web chat session ended: what its page never showed never will be; finished, it is pruned like the rest."""
+    session.execute(sa.update(_TABLE).where(_TABLE.c.contact_id == contact_id,
+                                            _TABLE.c.status.in_((UNREAD, HELD_UNTIL_SAFE)))
+                    .values(status="unreachable", last_error="web chat session ended"))

@@ -3,7 +3,8 @@
 Each call deletes at most `batch` rows, picked by key in a subquery, and the caller commits between
 calls: no DELETE runs long enough to hold a write lock that inbound messages wait behind (SQLite has
 one writer; on PostgreSQL a long transaction also holds back vacuum). Only rows that nothing reads any
-more go: pending, in-flight and held messages stay whatever their age, as does work not yet finished.
+more go: pending, in-flight and held messages stay whatever their age, as does work not yet finished; a
+web chat message the page never fetched stays until its session has surely ended.
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from sqlmodel import Session, col, func, select
 
 from storage.delivery import FINISHED
 from storage.models import DueWork, OutboxMessage, ProcessedInbound
+from storage.outbox import UNREAD
 
 FINISHED_WORK = ("done", "dropped", "failed")
 
 
-def prune_messages(session: Session, *, before: datetime, batch: int) -> int:
-    """Delete up to `batch` finished outbox messages sent (or failed) before `before`, oldest first."""
+def prune_messages(session: Session, *, before: datetime, batch: int, unread_before: datetime | None = None) -> int:
+    """Delete up to `batch` finished outbox messages sent (or failed) before `before`, oldest first.
+
+    With `unread_before`, also web chat messages never fetched and written before it: a session unused for
+    that long has ended, so no page can show them any more.
+    """
     finished_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
-    oldest = (select(OutboxMessage.id)
-              .where(col(OutboxMessage.status).in_(FINISHED), finished_at < before)
-              .order_by(col(OutboxMessage.id)).limit(batch))
+    done = sa.and_(col(OutboxMessage.status).in_(FINISHED), finished_at < before)
+    if unread_before is not None:
+        done = sa.or_(done, sa.and_(OutboxMessage.status == UNREAD, OutboxMessage.created_at < unread_before))
+    oldest = (select(OutboxMessage.id).where(done).order_by(col(OutboxMessage.id)).limit(batch))
     # Their outbox_wamid rows go with them (ON DELETE CASCADE).
     return _delete(session, sa.delete(OutboxMessage).where(col(OutboxMessage.id).in_(oldest.scalar_subquery())))
 

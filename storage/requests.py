@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import ASSIGNED_STATUSES, OPEN_STATUSES, CaseMessage, Queue, Request, RequestEvent
 from storage.response_times import record_event
@@ -84,6 +84,19 @@ def find_contact_request(session: Session, *, ticket_code: str, contact_id: int)
     return session.exec(
         select(Request).where(Request.ticket_code == ticket_code, Request.contact_id == contact_id)
     ).first()
+
+
+def find_request(session: Session, *, ticket_code: str) -> Request | None:
+    """Any contact's ticket, for the state-only answer to a `status KODE` of someone else's ticket."""
+    return session.exec(select(Request).where(Request.ticket_code == ticket_code)).first()
+
+
+def last_status_change(session: Session, *, request_id: int) -> datetime | None:
+    """When the request was created or last changed status: the date a state-only answer shows."""
+    return session.exec(
+        select(sa.func.max(RequestEvent.at))
+        .where(RequestEvent.request_id == request_id, col(RequestEvent.kind).in_(("created", "status")))
+    ).one()
 
 
 def newest_open_request(session: Session, *, contact_id: int) -> tuple[str, bool] | None:

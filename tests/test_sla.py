@@ -144,7 +144,11 @@ def test_unknown_urgency_is_refused() -> None:
         sla_deadlines("soon", wib(2026, 11, 17, 10), POLICY, office())
 
 
-def test_sla_wording() -> None:
-    assert sla_wording("urgent", POLICY) == ("sla.hours", 1)
-    assert sla_wording("normal", POLICY) == ("sla.business_days", 1)
-    assert sla_wording("normal", SlaPolicy(2, 6, 2, 5)) == ("sla.business_days", 2)
+def test_sla_wording_names_the_deadline_asked_for() -> None:
+    """The claim deadline says when an officer takes the request up; a promise of contact names the other."""
+    assert sla_wording("urgent", POLICY, "claim") == ("sla.hours", 1)
+    assert sla_wording("urgent", POLICY, "first_contact") == ("sla.hours", 4)
+    assert sla_wording("normal", POLICY, "claim") == ("sla.business_days", 1)
+    assert sla_wording("normal", POLICY, "first_contact") == ("sla.business_days", 3)
+    assert sla_wording("normal", SlaPolicy(2, 6, 2, 5), "claim") == ("sla.business_days", 2)
+    assert sla_wording("urgent", SlaPolicy(2, 6, 2, 5), "first_contact") == ("sla.hours", 6)

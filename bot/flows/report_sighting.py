@@ -24,7 +24,7 @@ from bot.flows.steps import (
     wrong_kind_key,
 )
 from bot.flows.story import SIGHTING, answers_from
-from bot.flows.summary import place_line, region_line
+from bot.flows.summary import photos_line, place_line, region_line
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
 
@@ -131,21 +131,24 @@ _CONSENT_WORDS = {"yes": "consent:yes", "no": "consent:no"}
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
-    contact = answers["contact_mode"]
-    contact_text = ctx.t(f"sighting.contact_{contact}")
-    if contact == "phone":
-        contact_text = f"{contact_text}: {answers['phone']}"
-    photos = answers.get("photos") or []
     lines = [
         ctx.t("sighting.summary_title"),
         f"{ctx.t('sighting.field_category')}: {ctx.t('pmks.' + answers['category'])}",
         f"{ctx.t('common.field_region')}: {region_line(answers, ctx)}",
         f"{ctx.t('sighting.field_place')}: {place_line(answers['place'], ctx)}",
         f"{ctx.t('sighting.field_description')}: {answers['description']}",
-        f"{ctx.t('sighting.field_photo')}: {ctx.t('sighting.photo_count', count=len(photos))}",
-        f"{ctx.t('sighting.field_contact')}: {contact_text}",
+        f"{ctx.t('sighting.field_photo')}: {photos_line(len(answers.get('photos') or []), ctx.t)}",
+        f"{ctx.t('sighting.field_contact')}: {_contact_line(answers, ctx)}",
     ]
     return "\n".join(lines)
+
+
+def _contact_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
+    """"lewat chat ini", "lewat telepon, 0812 ...", or that nobody will contact an anonymous reporter."""
+    mode = answers["contact_mode"]
+    if mode == "phone":
+        return f"{ctx.t('contact_way.phone')}, {answers['phone']}"
+    return ctx.t(f"contact_way.{mode}")
 
 
 REPORT_SIGHTING = FormFlow(

@@ -80,15 +80,15 @@ _PERSONAL = ("contact_way", "phone", "contact_time", "story")
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
-    way = ctx.t(f"counseling.way_{answers['contact_way']}")
+    way = ctx.t(f"contact_way.{answers['contact_way']}")
     if answers["contact_way"] == "phone":
-        way = f"{way}: {answers['phone']}"
+        way = f"{way}, {answers['phone']}"
     story = answers.get("story") or ctx.t("counseling.no_story")
     lines = [
         ctx.t("counseling.summary_title"),
         f"{ctx.t('counseling.field_topic')}: {ctx.t('topic.' + answers['topic'])}",
         f"{ctx.t('common.field_region')}: {region_line(answers, ctx)}",
-        f"{ctx.t('counseling.field_whom')}: {ctx.t('counseling.whom_' + answers['for_whom'])}",
+        f"{ctx.t('counseling.field_whom')}: {ctx.t('counseling.summary_whom_' + answers['for_whom'])}",
         f"{ctx.t('counseling.field_way')}: {way}",
         f"{ctx.t('counseling.field_time')}: {ctx.t('contact_time.' + answers['contact_time'])}",
         f"{ctx.t('counseling.field_story')}: {story}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.flows.base import FlowContext
@@ -27,3 +27,8 @@ def place_line(place: Mapping[str, Any], ctx: FlowContext) -> str:
     if "landmark" in place:
         return place["landmark"]
     return ctx.t("sighting.pin", latitude=f"{place['latitude']:.5f}", longitude=f"{place['longitude']:.5f}")
+
+
+def photos_line(count: int, t: Callable[..., str]) -> str:
+    """"tidak ada" or "1 terlampir": the summary and /dataku say it alike; `t` renders a catalog key."""
+    return t("sighting.photo_count", count=count) if count else t("sighting.photo_none")

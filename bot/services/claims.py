@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.routing import RoutingTable
 from bot.services.access import StaffView, visible_request
-from bot.services.notify import notify_citizen, notify_merged_reporters
+from bot.services.notify import claimed_update_key, notify_citizen, notify_merged_reporters
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
 from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff
@@ -55,7 +55,7 @@ def claim_request(
     due_work.schedule(session, kind="claim_lapse", dedupe_key=f"claim_lapse:{request.id}:{event.id}",
                       due_at=_lapse_at(request, routing, now), now=now, request_id=request.id,
                       payload={"staff": view.id, "claimed_at": now.isoformat()})
-    notify_citizen(session, request=request, key="update.claimed", now=now)
+    notify_citizen(session, request=request, key=claimed_update_key(request), now=now)
     notify_merged_reporters(session, request=request, key="update.merged_claimed", now=now)
     return ClaimResult(True, view.display_name)
 

@@ -17,8 +17,9 @@ from bot.messages import Reply
 from bot.routing import Route, RoutingTable
 from bot.scheduler.plans import plan_sla_checks
 from bot.services.escalation import alert_coordinators
-from bot.sla import sla_deadlines, sla_wording
-from storage.models import Contact, Request
+from bot.services.notify import promised_contact_way
+from bot.sla import Deadline, sla_deadlines, sla_wording
+from storage.models import Contact, Queue, Request
 from storage.requests import add_event, create_request, get_queue
 
 
@@ -114,13 +115,33 @@ def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
 def _confirmation(
     session: Session, kind: str, request: Request, ctx: FlowContext, routing: RoutingTable
 ) -> Reply:
+    """The ticket code and a promise the service keeps, as the routing file sets its deadlines.
+
+    The claim deadline says when an officer takes the request up; a promise of contact names the
+    first-contact deadline and the way the citizen chose. An anonymous reporter is promised no contact.
+    """
     queue = get_queue(session, code=request.queue_code)
-    key, count = sla_wording(request.urgency, routing.sla)
-    return Reply(
-        ctx.t(
-            f"submit.{kind}_done",
-            code=request.ticket_code,
-            agency=queue.name if queue else request.queue_code,
-            sla=ctx.t(key, count=count),
-        )
+    way = promised_contact_way(request)
+    promise = ctx.t(
+        f"submit.promise_{kind}" if way else "submit.promise_anonymous",
+        agency=_agency(queue, request, ctx),
+        claim_sla=_within(request.urgency, routing, "claim", ctx),
+        contact_sla=_within(request.urgency, routing, "first_contact", ctx),
+        way=ctx.t(f"contact_way.{way}") if way else "",
     )
+    return Reply(ctx.t(f"submit.{kind}_done", code=request.ticket_code, promise=promise))
+
+
+def _within(urgency: str, routing: RoutingTable, deadline: Deadline, ctx: FlowContext) -> str:
+    key, count = sla_wording(urgency, routing.sla, deadline)
+    return ctx.t(f"{key}_one" if count == 1 else key, count=count)
+
+
+def _agency(queue: Queue | None, request: Request, ctx: FlowContext) -> str:
+    """The queue's name, with what its agency is in plain words where the catalog says ("LK3 ..., ...")."""
+    if queue is None:
+        return request.queue_code
+    about = f"agency_about.{queue.agency}"
+    if about not in ctx.catalog.keys(ctx.language):
+        return queue.name
+    return ctx.t("submit.agency_with_about", name=queue.name, about=ctx.t(about))

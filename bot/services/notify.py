@@ -20,6 +20,21 @@ from storage.models import Contact, Request, Staff
 from storage.outbox import enqueue_messages
 
 
+#: The ways a citizen may choose to be contacted; `contact_way` holds one of them, or "anonymous".
+CONTACT_WAYS: tuple[str, ...] = ("chat", "phone")
+
+
+def promised_contact_way(request: Request) -> str | None:
+    """How staff will reach the reporter ("chat" or "phone"), None for an anonymous one: promise nothing then."""
+    return request.contact_way if not request.anonymous and request.contact_way in CONTACT_WAYS else None
+
+
+def claimed_update_key(request: Request) -> str:
+    """The "taken up" notice that names the way the reporter chose, or promises no contact at all."""
+    way = promised_contact_way(request)
+    return f"update.claimed_{way}" if way else "update.claimed"
+
+
 def notify_citizen(
     session: Session, *, request: Request, key: str, now: datetime, params: dict[str, Any] | None = None,
     choices: list | None = None, due_at: datetime | None = None, dedupe: str | None = None,

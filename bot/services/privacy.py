@@ -18,10 +18,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from bot.flows.summary import photos_line
 from bot.i18n.render import Renderer
 from bot.messages import Channel, Reply
 from storage import due_work
@@ -43,10 +45,14 @@ def my_data_replies(session: Session, *, contact: Contact, renderer: Renderer, n
     """What the service holds about this contact, as text they can read in the chat."""
     language = contact.language
     t = renderer.text
-    consent = renderer.when(language, contact.consent_at) if contact.consent_at else t(language, "privacy.none")
+    consent = (t(language, "privacy.consent_given", when=renderer.when(language, contact.consent_at))
+               if contact.consent_at else t(language, "privacy.none"))
+    # Words, not codes: "Web chat, Bahasa Indonesia", as the dashboard and the language menu name them.
     lines = [t(language, "privacy.data_title"),
-             t(language, "privacy.data_contact", channel=contact.channel, language=language, consent=consent,
-               times=t(language, f"contact_time.{contact.contact_times}") if contact.contact_times else "-")]
+             t(language, "privacy.data_contact", channel=t(language, f"dash_requests.channel_{contact.channel}"),
+               language=t(language, f"language.{language}"), consent=consent,
+               times=t(language, f"contact_time.{contact.contact_times}") if contact.contact_times
+               else t(language, "privacy.no_times"))]
     requests = session.exec(select(Request).where(Request.contact_id == contact.id).order_by(col(Request.id))).all()
     for request in requests:
         lines.append(_request_lines(session, request, renderer, language))
@@ -66,7 +72,8 @@ def _request_lines(session: Session, request: Request, renderer: Renderer, langu
     return t(language, "privacy.data_request", code=request.ticket_code, what=what,
              created=renderer.when(language, request.created_at), status=t(language, f"status.names.{request.status}"),
              place=place, description=request.description or "-", phone=request.phone or "-",
-             photos=len(request.photo_refs or []), appointments=appointments)
+             photos=photos_line(len(request.photo_refs or []), partial(t, language)),
+             appointments=appointments)
 
 
 def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> None:

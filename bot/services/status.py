@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.flows.base import FlowContext
+from bot.i18n.dates import format_datetime
 from bot.messages import Reply
 from storage.models import Contact, Request
 from storage.requests import find_contact_request, get_queue
@@ -19,7 +20,7 @@ def status_reply(session: Session, *, contact: Contact, ticket_code: str, ctx: F
     # A report merged into an earlier one follows it: its reporter sees how the surviving case stands.
     survivor = session.get(Request, request.merged_into_id) if request.merged_into_id else request
     queue = get_queue(session, code=survivor.queue_code)
-    created = request.created_at.astimezone(tz).strftime("%d-%m-%Y %H.%M WIB")
+    created = format_datetime(ctx.catalog, ctx.language, request.created_at, tz)  # as /dataku and every update say it
     return Reply(
         ctx.t(
             "status.result",

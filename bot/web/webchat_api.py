@@ -1,33 +1,36 @@
 """Web chat: the page at `/` and the JSON API it talks to (documented in OpenAPI and the README).
 
 A session id is issued by the server, random and unguessable; the database keeps only its SHA-256,
-so a copy of the database cannot be used to read anyone's chat.
+so a copy of the database cannot be used to read anyone's chat. The page keeps the id in the browser
+(`localStorage`) until the session ends (bot/services/webchat_sessions.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
-from bot.engine import EngineResult, QueuedReply
+from bot.engine import EngineResult, utc_now
 from bot.messages import Channel, Inbound, InboundKind, Location, Reply
+from bot.runtime import Runtime
+from bot.services.webchat_sessions import (
+    PageMessage, end_session, new_session_token, open_session, page_messages, session_key,
+)
 from bot.web.deps import RuntimeDep
-from storage.contacts import find_contact
-from storage.outbox import messages_after
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-SESSION_ID_BYTES = 24
+T = TypeVar("T")
 MAX_SEQ = 2**63 - 1  # the largest id either database can compare with; above it the driver raised (5xx)
 
 
@@ -42,6 +45,8 @@ class ReplyOut(BaseModel):
     text: str
     choices: list[ChoiceOut] = []
     request_location: bool = False
+    #: Written while no page had fetched it (a counselor's message while the browser was closed): shown once.
+    unread: bool = False
 
 
 class SessionIn(BaseModel):
@@ -78,13 +83,9 @@ class RepliesOut(BaseModel):
     replies: list[ReplyOut]
 
 
-def _user_id(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
-
-
-def _reply_out(seq: int, reply: Reply) -> ReplyOut:
+def _reply_out(seq: int, reply: Reply, unread: bool = False) -> ReplyOut:
     data = reply.to_json()
-    return ReplyOut(seq=seq, **data)
+    return ReplyOut(seq=seq, unread=unread, **data)
 
 
 def _replies(result: EngineResult) -> list[ReplyOut]:
@@ -95,26 +96,26 @@ def _replies(result: EngineResult) -> list[ReplyOut]:
 async def page(request: Request, runtime: RuntimeDep, lang: Literal["id", "en"] | None = None) -> HTMLResponse:
     """The chat page, in Indonesian unless `?lang=en`."""
     language = lang or runtime.settings.default_language
-    texts = runtime.catalog.section(language, "webchat")
+    texts = runtime.catalog.section(language, "webchat") | runtime.catalog.section(language, "webchat_session")
     return templates.TemplateResponse(request, "webchat.html", {"texts": texts, "language": language})
 
 
 @router.post("/api/webchat/sessions", status_code=201, response_model=SessionOut, tags=["web chat"])
 async def create_session(runtime: RuntimeDep, body: SessionIn | None = None) -> SessionOut:
     """Start a conversation: returns the session id and the greeting with the main menu."""
-    session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+    session_id = new_session_token()
     language = body.language if body and body.language else ""
     result = await run_in_threadpool(
-        runtime.engine.start, channel=Channel.WEBCHAT, user_id=_user_id(session_id), language=language
+        runtime.engine.start, channel=Channel.WEBCHAT, user_id=session_key(session_id), language=language
     )
     return SessionOut(session_id=session_id, replies=_replies(result))
 
 
 @router.post("/api/webchat/sessions/{session_id}/messages", response_model=RepliesOut, tags=["web chat"])
-async def post_message(session_id: str, body: MessageIn, runtime: RuntimeDep) -> RepliesOut:
+async def post_message(session_id: str, body: MessageIn, request: Request, runtime: RuntimeDep) -> RepliesOut:
     """Send text, a choice id or a location; returns the replies it caused."""
-    await _require_session(runtime, session_id)
-    inbound = _inbound(session_id, body)
+    await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
+    inbound = _inbound(session_id, body, origin=request.client.host if request.client else "")
     result = await run_in_threadpool(runtime.engine.handle, inbound)
     return RepliesOut(replies=_replies(result))
 
@@ -123,37 +124,49 @@ async def post_message(session_id: str, body: MessageIn, runtime: RuntimeDep) ->
 async def get_messages(
     session_id: str, runtime: RuntimeDep, after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0
 ) -> RepliesOut:
-    """Messages with a sequence number above `after`: history on reload, and later follow-ups."""
-    contact_id = await _require_session(runtime, session_id)
+    """Messages with a sequence number above `after`, and any not fetched yet: history when the page is
+    opened again (counselor messages written while it was closed among them), and later follow-ups."""
+    def load(session: Session, contact, now) -> list[PageMessage]:
+        return page_messages(session, contact_id=contact.id, after=after, now=now)
 
-    def load() -> list[QueuedReply]:
-        with Session(runtime.db) as session:
-            rows = messages_after(session, contact_id=contact_id, after_id=after)
-            return [QueuedReply(row.id, Reply.from_json(row.payload)) for row in rows]
-
-    queued = await run_in_threadpool(load)
-    return RepliesOut(replies=[_reply_out(q.seq, q.reply) for q in queued])
+    shown = await _in_session(runtime, session_id, load)
+    return RepliesOut(replies=[_reply_out(m.seq, m.reply, m.unread) for m in shown])
 
 
-async def _require_session(runtime, session_id: str) -> int:
-    """The contact id behind a session id, or 404 for an unknown, malformed or forged id."""
+@router.delete("/api/webchat/sessions/{session_id}", status_code=204, response_class=Response, tags=["web chat"])
+async def end_chat(session_id: str, runtime: RuntimeDep) -> Response:
+    """End the session ("Akhiri dan hapus percakapan di perangkat ini"): the id is refused from now on.
+
+    The citizen's requests stay and are still handled; erasing them is `/hapusdata`.
+    """
+    await _in_session(runtime, session_id, lambda session, contact, now: end_session(session, contact=contact, now=now))
+    return Response(status_code=204)
+
+
+async def _in_session(runtime: Runtime, session_id: str, work: Callable[..., T]) -> T:
+    """Run `work(session, contact, now)` in one transaction, or answer 404 for an unknown, ended, expired,
+    malformed or forged session id."""
     if not 16 <= len(session_id) <= 64:
         raise HTTPException(404, "Unknown session.")
+    lifetime = timedelta(days=runtime.settings.webchat_session_days)
+    missing = object()
 
-    def lookup() -> int | None:
-        with Session(runtime.db) as session:
-            contact = find_contact(session, channel=Channel.WEBCHAT.value, platform_user_id=_user_id(session_id))
-            return contact.id if contact else None
+    def run():
+        now = utc_now()
+        with Session(runtime.db, expire_on_commit=False) as session, session.begin():
+            contact = open_session(session, token=session_id, now=now, lifetime=lifetime)
+            return missing if contact is None else work(session, contact, now)
 
-    contact_id = await run_in_threadpool(lookup)
-    if contact_id is None:
+    result = await run_in_threadpool(run)
+    if result is missing:
         raise HTTPException(404, "Unknown session.")
-    return contact_id
+    return result
 
 
-def _inbound(session_id: str, body: MessageIn) -> Inbound:
-    message_id = f"{_user_id(session_id)[:16]}:{body.client_message_id or uuid.uuid4().hex}"
-    common = {"channel": Channel.WEBCHAT, "user_id": _user_id(session_id), "message_id": message_id}
+def _inbound(session_id: str, body: MessageIn, *, origin: str) -> Inbound:
+    key = session_key(session_id)
+    message_id = f"{key[:16]}:{body.client_message_id or uuid.uuid4().hex}"
+    common = {"channel": Channel.WEBCHAT, "user_id": key, "message_id": message_id, "origin": origin}
     if body.location is not None:
         location = Location(body.location.latitude, body.location.longitude)
         return Inbound(kind=InboundKind.LOCATION, location=location, **common)

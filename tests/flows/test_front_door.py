@@ -340,7 +340,7 @@ def test_a_story_filled_answer_is_shown_and_can_be_changed(chat: Chat, runtime: 
 def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
     chat.start()
     chat.send("laporan sy kmrn gmn ya? kodenya hbx-27r")
-    assert t("status.not_found", code="HBX-27R") in chat.text
+    assert t("status_lookup.not_found", code="HBX-27R") in chat.text
 
 
 def test_side_questions_take_other_words_where_the_citizen_was(chat: Chat) -> None:

@@ -54,10 +54,12 @@ def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) 
     chat.press("consent:yes")
     summary = chat.text
     assert "Anak jalanan" in summary and "Kota Serang, Kec. Taktakan" in summary
-    assert "depan pasar rau" in summary and "+6281234567890" in summary and "1 foto" in summary
+    assert "depan pasar rau" in summary and "Foto: 1 terlampir" in summary
+    assert "Kontak: lewat telepon, +6281234567890" in summary
     chat.press("confirm:send")
     code = chat.ticket_code()
-    assert "Dinas Sosial Kota Serang akan menindaklanjuti dalam 1 hari kerja" in chat.text
+    assert ("Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 1 hari kerja "
+            "dan menghubungi Anda lewat telepon dalam 3 hari kerja.") in chat.text
     assert "menu:lapor" in chat.choice_ids  # back at the menu
 
     with Session(runtime.db) as session:
@@ -71,6 +73,18 @@ def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) 
         assert [(e.kind, e.to_status) for e in events] == [("created", "new")]
         contact = session.get(Contact, request.contact_id)
         assert contact.consent_at is not None and contact.consent_version == "2026-11-v1"
+
+
+def test_summary_lines_read_as_plain_answers(chat: Chat) -> None:
+    """No "Foto: 0 foto" or "Kontak: Boleh, lewat chat ini": the answer itself, in a few words."""
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.press("contact:chat")
+    chat.press("consent:yes")
+    lines = chat.text.splitlines()
+    assert "Foto: tidak ada" in lines and "Kontak: lewat chat ini" in lines
+    assert "Kategori: Anak jalanan" in lines
 
 
 def test_pin_and_anonymous_report_of_violence_is_urgent_at_p2tp2a(chat: Chat, runtime) -> None:
@@ -87,8 +101,10 @@ def test_pin_and_anonymous_report_of_violence_is_urgent_at_p2tp2a(chat: Chat, ru
     chat.press("contact:anonymous")
     chat.press("consent:yes")
     assert "titik lokasi (-6.36000, 106.25000)" in chat.text
+    assert "Foto: tidak ada" in chat.text.splitlines()
+    assert "Kontak: anonim (petugas tidak akan menghubungi Anda)" in chat.text.splitlines()
     chat.press("confirm:send")
-    assert "dalam 1 jam" in chat.text
+    assert "akan mulai menangani laporan ini dalam 1 jam. Anda melapor tanpa nama" in chat.text
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.queue_code, request.urgency, request.anonymous) == ("p2tp2a-kab-lebak", "urgent", True)
@@ -175,6 +191,7 @@ def test_declining_consent_sends_the_report_anonymously(chat: Chat, runtime) -> 
     chat.press("consent:no")
     assert t("sighting.consent_declined") in chat.text
     assert "081234567890" not in chat.text and "+6281234567890" not in chat.text
+    assert "Kontak: anonim (petugas tidak akan menghubungi Anda)" in chat.text.splitlines()
     chat.press("confirm:send")
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()

@@ -43,16 +43,18 @@ def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
     chat.press("mean:evening")
     chat.send("Anak saya susah diatur sejak pindah sekolah")
     chat.press("consent:yes")
-    assert "Sore (16.00–20.00)" in chat.text
+    assert "Waktu dihubungi: Sore–malam (16.00–20.00)" in chat.text
 
 
 def test_happy_path_goes_to_lk3_with_contact_times(chat: Chat, runtime) -> None:
     _to_summary(chat)
     summary = chat.text
-    assert "Pengasuhan anak" in summary and "Kabupaten Lebak" in summary and "Sore (16.00–20.00)" in summary
+    assert "Pengasuhan anak" in summary and "Kabupaten Lebak" in summary and "Sore–malam (16.00–20.00)" in summary
+    assert {"Untuk: saya sendiri", "Cara dihubungi: lewat chat ini"} <= set(summary.splitlines())
     chat.press("confirm:send")
     code = chat.ticket_code()
-    assert "Konselor LK3 Kabupaten Lebak akan menghubungi Anda dalam 1 hari kerja" in chat.text
+    assert ("Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda "
+            "lewat chat ini dalam 3 hari kerja.") in chat.text
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.ticket_code, request.kind, request.queue_code, request.urgency) == (
@@ -86,9 +88,9 @@ def test_domestic_violence_goes_to_p2tp2a_urgent_with_validated_phone(chat: Chat
     chat.press("time:anytime")
     chat.press("skip")
     chat.press("consent:yes")
-    assert "(tidak diisi)" in chat.text
+    assert "(tidak diisi)" in chat.text and "Untuk: anggota keluarga" in chat.text.splitlines()
     chat.press("confirm:send")
-    assert "dalam 1 jam" in chat.text
+    assert "akan menghubungi Anda lewat telepon dalam 4 jam." in chat.text and "1 jam" not in chat.text
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.queue_code, request.urgency, request.phone, request.for_whom) == (
@@ -98,11 +100,11 @@ def test_domestic_violence_goes_to_p2tp2a_urgent_with_validated_phone(chat: Chat
 
 def test_change_way_from_phone_to_chat_drops_the_phone(chat: Chat, runtime) -> None:
     _to_summary(chat, way="phone")
-    assert "+6285712345678" in chat.text
+    assert "Cara dihubungi: lewat telepon, +6285712345678" in chat.text.splitlines()
     chat.press("confirm:edit")
     chat.press("edit:contact_way")
     chat.press("way:chat")
-    assert "+6285712345678" not in chat.text
+    assert "+6285712345678" not in chat.text and "Cara dihubungi: lewat chat ini" in chat.text.splitlines()
     chat.press("confirm:send")
     with Session(runtime.db) as session:
         assert session.exec(select(Request)).one().phone is None

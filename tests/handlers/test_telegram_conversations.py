@@ -108,7 +108,7 @@ async def test_full_counseling_request(citizen: TelegramCitizen, line: TelegramL
     await _counseling_to_summary(citizen)
     assert "Pengasuhan anak" in citizen.text and "Kabupaten Lebak" in citizen.text
     done = await citizen.press("confirm:send")
-    assert "Konselor LK3 Kabupaten Lebak akan menghubungi Anda dalam 1 hari kerja" in done[0]
+    assert "Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda" in done[0]
     [request] = _requests(line.runtime)
     assert (request.kind, request.queue_code, request.contact_way, request.contact_times) == (
         "counseling", "lk3-kab-lebak", "chat", "evening")
@@ -119,7 +119,7 @@ async def test_status_check(citizen: TelegramCitizen, line: TelegramLine) -> Non
     code = TICKET.search((await citizen.press("confirm:send"))[0]).group(1)  # type: ignore[union-attr]
     status = await citizen.send(f"/status {code}")
     assert status[0].startswith(f"Tiket {code} (konseling)") and _t(line, "status.names.new") in status[0]
-    assert (await citizen.send("/status ABC-DEF"))[0] == _t(line, "status.not_found", code="ABC-DEF")
+    assert (await citizen.send("/status ABC-DEF"))[0] == _t(line, "status_lookup.not_found", code="ABC-DEF")
 
 
 async def test_a_second_press_on_an_old_keyboard_is_answered_and_changes_nothing(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import string
 
+import pytest
+
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES, PMKS_GROUPS
 from bot.i18n import load_catalog
+from bot.i18n.catalog import LANGUAGES
 
 
 def _placeholders(template: object) -> set[str]:
@@ -35,3 +38,14 @@ def test_danger_vocabulary_merges_both_languages() -> None:
     catalog = load_catalog()
     assert {"bunuh diri", "suicide"} <= set(catalog.words_all_languages("understand.danger.self_harm"))
     assert {"diculik", "kidnapped"} <= set(catalog.words_all_languages("understand.danger.captive"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_promise_of_contact_names_the_way_chosen_and_no_other(language: str) -> None:
+    """The "taken up" notice: the chat or the phone as chosen, and no contact at all for the anonymous."""
+    catalog = load_catalog()
+    chat, phone = catalog.text(language, "contact_way.chat"), catalog.text(language, "contact_way.phone")
+    assert chat in catalog.text(language, "update.claimed_chat") and phone not in catalog.text(language, "update.claimed_chat")
+    assert phone in catalog.text(language, "update.claimed_phone") and chat not in catalog.text(language, "update.claimed_phone")
+    anonymous = catalog.text(language, "update.claimed").lower()
+    assert not any(word in anonymous for word in ("menghubungi", "contact", "chat", "telepon", "phone"))

@@ -197,3 +197,45 @@ def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
     with pytest.raises(CaseActionError) as refused:
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
     assert refused.value.args[0] == "case.error_closed"
+
+
+def _sighting(chat: Chat, contact: str, consent: str = "yes") -> Request:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.press("grp:anak")
+    chat.press("cat:anak_jalanan")
+    chat.press("reg:kota-serang")
+    chat.press("kec:unknown")
+    chat.send("depan pasar rau")
+    chat.send("anak mengamen sampai malam")
+    chat.press("skip")
+    chat.press(f"contact:{contact}")
+    if contact == "phone":
+        chat.send("0812 3456 7890")
+    chat.press(f"consent:{consent}")
+    chat.press("confirm:send")
+    code = chat.ticket_code()
+    with Session(chat.engine._db) as session:
+        return session.exec(select(Request).where(Request.ticket_code == code)).one()
+
+
+CLAIMED = "Pesan dari layanan Dinas Sosial Provinsi Banten: tiket {code} sudah ditangani petugas."
+
+
+@pytest.mark.parametrize(("contact", "consent", "promise"), [
+    ("chat", "yes", " Petugas akan menghubungi Anda lewat chat ini."),
+    ("phone", "yes", " Petugas akan menghubungi Anda lewat telepon di nomor yang Anda berikan."),
+    ("anonymous", "yes", ""),
+    ("chat", "no", ""),  # declined consent: the report went anonymous, so nobody will contact them
+])
+def test_the_claimed_notice_promises_contact_only_the_way_the_reporter_chose(
+    runtime: Runtime, chat: Chat, contact: str, consent: str, promise: str
+) -> None:
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=WIB), tick=False):
+        request = _sighting(chat, contact, consent)
+        seen = len(outbox_texts(runtime, request.contact_id))
+        siti = make_staff(runtime, "siti", queues=("dinsos-kota-serang",))
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+        runtime.due_work.run_due()
+        [notice] = outbox_texts(runtime, request.contact_id)[seen:]
+    assert notice == CLAIMED.format(code=request.ticket_code) + promise

@@ -71,6 +71,18 @@ def test_dataku_shows_what_is_held(chat: Chat, runtime: Runtime) -> None:
         assert session.exec(select(AuditLog).where(AuditLog.action == "citizen_data_view")).all()
 
 
+def test_dataku_names_the_channel_and_language_in_words(chat: Chat) -> None:
+    """"Web chat, Bahasa Indonesia", not "saluran webchat, bahasa id"; the consent with its date; photos in words."""
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=WIB), tick=False):
+        _report(chat, "Anak tidur di emperan toko")
+        chat.send("/dataku")
+    lines = chat.text.splitlines()
+    assert ("Chat: Web chat, Bahasa Indonesia. Persetujuan data: diberikan Selasa, 24 Nov 2026 10.00 WIB. "
+            "Waktu dihubungi: tidak dipilih.") in lines
+    assert "Telepon: +6281298765432. Foto: tidak ada. Janji temu: -." in lines
+    assert "webchat" not in chat.text and "bahasa id" not in chat.text
+
+
 def test_hapusdata_erases_personal_fields_and_keeps_the_ticket(runtime: Runtime) -> None:
     chat = Chat(runtime.engine, user_id="777001", channel=Channel.TELEGRAM)
     code = _report(chat)

@@ -18,7 +18,7 @@ from storage import due_work
 from storage.contacts import get_or_create_contact, mark_inbound_processed
 from storage.delivery import hold_message, mark_dead, mark_sent
 from storage.models import DueWork, OutboxMessage, OutboxWamid, ProcessedInbound
-from storage.outbox import enqueue_messages
+from storage.outbox import enqueue_messages, mark_fetched
 from storage.whatsapp_statuses import record_sent
 from tests.helpers.chat import Chat
 
@@ -110,6 +110,21 @@ def test_a_long_backlog_goes_a_batch_per_tick_until_none_is_left(
     assert left == [3, 1, 0, 0]
     assert outcomes == [("pending", "pruned 2 messages"), ("pending", "pruned 2 messages"),
                         ("done", "pruned 1 messages"), ("done", "pruned 1 messages")]
+
+
+def test_a_web_chat_message_no_page_has_fetched_stays_until_its_session_has_surely_ended(runtime: Runtime) -> None:
+    """A counselor's message to a closed browser is shown when the page is opened again, however late."""
+    with Session(runtime.db) as session, session.begin():
+        contact = get_or_create_contact(session, channel="webchat", platform_user_id="a" * 64, language="id", now=OLD)
+        shown, _ = enqueue_messages(session, contact_id=contact.id, channel="webchat", now=OLD,
+                                    payloads=[{"text": "web shown"}, {"text": "web not yet shown"}])
+        mark_fetched(session, ids=[shown], now=OLD)
+        enqueue_messages(session, contact_id=contact.id, channel="webchat", now=NIGHT - timedelta(days=91),
+                         payloads=[{"text": "web not shown in 91 days"}])  # no session lasts that long unused
+    with time_machine.travel(NIGHT, tick=False):
+        runtime.due_work.run_due()
+    assert {text: status for text, status in _messages(runtime).items() if text.startswith("web")} == {
+        "web not yet shown": "unread"}
 
 
 @pytest.mark.parametrize("setting", [{"inbound_dedupe_days": 6}, {"due_work_keep_days": 7}, {"outbox_keep_days": 0}])

@@ -23,7 +23,7 @@ from bot.services.claims import claim_request
 from bot.services.staff_accounts import new_link_code
 from storage.delivery import claim_due_messages
 from storage.models import Contact, OutboxMessage, Request, Staff
-from storage.outbox import messages_after
+from storage.outbox import mark_fetched, messages_after
 from tests.helpers.chat import Chat
 from tests.helpers.reports import submit
 from tests.helpers.staff import as_staff, make_staff
@@ -56,9 +56,11 @@ def _linked_counselor(runtime: Runtime, username: str = "siti"):
 
 
 def _web_chat_shows(runtime: Runtime, contact_id: int) -> list[OutboxMessage]:
-    """What the citizen's web chat page reads (GET .../messages?after=0)."""
-    with Session(runtime.db) as session:
-        return messages_after(session, contact_id=contact_id, after_id=0)
+    """What the citizen's web chat page reads (GET .../messages?after=0); read, it no longer counts as unread."""
+    with Session(runtime.db, expire_on_commit=False) as session, session.begin():
+        shown = messages_after(session, contact_id=contact_id, after_id=0)
+        mark_fetched(session, ids=[m.id for m in shown], now=datetime.now(UTC))
+        return shown
 
 
 def _texts(runtime: Runtime, contact_id: int) -> list[str]:

@@ -12,9 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlmodel import Session, select
 
+from bot.config import Settings
+from bot.runtime import build_runtime
+from bot.services.case_thread import message_citizen
+from bot.services.claims import claim_request
+from storage.models import Queue, Request
+from tests.helpers.casework import deliver_citizen_updates
 from tests.helpers.live_server import live_server
+from tests.helpers.staff import as_staff, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +39,9 @@ PHONE = {"width": 360, "height": 640}
 TICKET_CODE = re.compile(r"[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}")
 #: Set to a file path to keep a screenshot of the sighting flow (for judging the layout by eye).
 SCREENSHOT_ENV = "WEBCHAT_SCREENSHOT"
+#: Set to a folder to keep screenshots of a conversation opened again and of its end (reopened.png, ended.png).
+SCREENSHOT_DIR_ENV = "WEBCHAT_SCREENSHOT_DIR"
+COUNSELOR_SAYS = "Selamat siang, saya Siti dari LK3. Kapan Ibu bisa kami telepon?"
 
 
 class ChatPage:
@@ -234,13 +245,115 @@ def test_location_button_sends_the_phone_position(browser: Browser, base_url: st
 
 
 
-def test_english_page_starts_an_english_conversation(chat: ChatPage) -> None:
+def test_english_page_starts_an_english_conversation(chat: ChatPage, browser: Browser) -> None:
     indonesian = chat.open_choice("menu:lapor").inner_text()
 
-    page = chat.page.context.new_page()  # a new tab: its own sessionStorage, so its own session
-    page.goto(chat.page.url.split("?")[0] + "?lang=en")
+    # Another browser: a tab of the same one would continue its (Indonesian) conversation from localStorage.
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(chat.page.url.split("?")[0] + "?lang=en")
 
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    english = page.locator('.choices button[data-choice-id="menu:lapor"]')
-    expect(english).to_be_visible()
-    expect(english).not_to_have_text(indonesian)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        english = page.locator('.choices button[data-choice-id="menu:lapor"]')
+        expect(english).to_be_visible()
+        expect(english).not_to_have_text(indonesian)
+    finally:
+        context.close()
+
+
+def test_a_second_tab_continues_the_same_conversation(chat: ChatPage) -> None:
+    chat.choose("menu:lapor")
+
+    page = chat.page.context.new_page()
+    page.goto(chat.page.url)
+
+    expect(page.locator('.choices button[data-choice-id="grp:anak"]')).to_be_visible()
+    assert page.evaluate("localStorage.getItem('webchat.session_id')") == chat.page.evaluate(
+        "localStorage.getItem('webchat.session_id')")
+
+
+def _phone_browser(browser: Browser, profile: Path) -> BrowserContext:
+    """Chromium started on a profile of its own, as a phone's browser keeps one between launches."""
+    context = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, viewport=PHONE, locale="id-ID",
+        is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    return context
+
+
+def _counselor_writes_meanwhile(database_url: str, code: str) -> str:
+    """A counselor claims the request and writes to the citizen, through the services staff use; the name
+    of the queue that handles it."""
+    runtime = build_runtime(Settings(_env_file=None, database_url=database_url))
+    try:
+        with Session(runtime.db) as session:
+            request = session.exec(select(Request).where(Request.ticket_code == code)).one()
+            queue = session.get(Queue, request.queue_code).name
+        siti = make_staff(runtime, "siti", queues=(request.queue_code,))
+        as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
+        as_staff(runtime, siti, message_citizen, request_id=request.id, text=COUNSELOR_SAYS)
+        deliver_citizen_updates(runtime)
+        return queue
+    finally:
+        runtime.close()
+
+
+def test_the_conversation_survives_closing_the_browser_and_is_cleared_on_request(
+    browser: Browser, base_url: str, tmp_path: Path
+) -> None:
+    """Issue 16 point 4: the citizen chose "lewat chat ini" and closed the browser; what the counselor wrote
+    meanwhile is there when it is opened again, until "Akhiri dan hapus" clears the shared phone."""
+    profile = tmp_path / "phone-profile"
+    context = _phone_browser(browser, profile)
+    try:
+        chat = ChatPage(context.pages[0])
+        chat.open(base_url)
+        for choice in ("menu:konseling", "topic:pengasuhan_anak", "reg:kab-lebak", "whom:self",
+                       "way:chat", "time:anytime", "skip", "consent:yes", "confirm:send"):
+            chat.choose(choice)
+        code = chat.ticket_code()
+    finally:
+        context.close()  # the whole browser, not a tab
+
+    queue = _counselor_writes_meanwhile(f"sqlite:///{tmp_path / 'web.db'}", code)
+
+    context = _phone_browser(browser, profile)
+    try:
+        chat = ChatPage(context.pages[0])
+        page = chat.page
+        page.goto(base_url)
+        chat.wait_for_answer()
+        expect(chat.bot.filter(has_text=COUNSELOR_SAYS)).to_have_count(1)
+        expect(chat.bot.filter(has_text=code).first).to_be_attached()  # the history, ticket code and all
+        divider = page.locator(".bubble.divider")
+        expect(divider).to_have_text("Pesan baru sejak Anda terakhir membuka percakapan ini")
+        expect(divider).to_be_in_viewport()
+        chat.say(f"status {code}")  # still the reporter: the full answer, naming who handles it
+        asked = page.locator(".bubble.user", has_text=f"status {code}")
+        answer = asked.locator("xpath=following-sibling::div[contains(@class, 'bot')]").filter(has_text=code)
+        expect(answer).to_contain_text(queue)
+        end = page.locator("#end-chat")
+        expect(end).to_be_visible()
+        expect(end).to_have_accessible_name("Akhiri dan hapus percakapan di perangkat ini")
+        if folder := os.environ.get(SCREENSHOT_DIR_ENV):
+            page.locator(".bubble.divider").scroll_into_view_if_needed()
+            page.screenshot(path=str(Path(folder) / "reopened.png"))
+
+        token = page.evaluate("localStorage.getItem('webchat.session_id')")
+        page.once("dialog", lambda dialog: dialog.accept())
+        end.click()
+
+        expect(page.locator(".bubble.bot")).to_have_count(0)
+        expect(page.locator(".bubble.notice")).to_contain_text("Percakapan sudah diakhiri")
+        assert page.evaluate("localStorage.getItem('webchat.session_id')") is None
+        if folder := os.environ.get(SCREENSHOT_DIR_ENV):
+            page.screenshot(path=str(Path(folder) / "ended.png"))
+        assert context.request.get(f"{base_url}/api/webchat/sessions/{token}/messages").status == 404
+
+        page.reload()  # the next person on this phone
+        expect(chat.open_choice("menu:lapor")).to_be_visible()
+        expect(page.locator("#messages")).not_to_contain_text(COUNSELOR_SAYS)
+        expect(page.locator("#messages")).not_to_contain_text(code)
+    finally:
+        context.close()

@@ -2,8 +2,10 @@
  * Citizen web chat: a thin client of the JSON API in bot/web/webchat_api.py.
  *
  * The server owns the conversation; this script only draws replies, sends what the citizen typed or
- * tapped, and polls for messages that arrive later (follow-ups, counselor messages). All visible
- * strings come from the page's `#texts` JSON block, already in the citizen's language.
+ * tapped, and polls for messages that arrive later (follow-ups, counselor messages). The session id is
+ * kept in localStorage, so the conversation is still there when the browser is opened again, with what
+ * staff wrote meanwhile; "Akhiri dan hapus" ends it on the server and forgets it here (shared phones).
+ * All visible strings come from the page's `#texts` JSON block, already in the citizen's language.
  *
  * Server text is only ever put in the page with textContent, never as HTML.
  */
@@ -24,7 +26,7 @@
     text: document.getElementById("text"),
     send: document.getElementById("send"),
     location: document.getElementById("send-location"),
-    restart: document.getElementById("restart"),
+    end: document.getElementById("end-chat"),
   };
 
   var state = {
@@ -70,7 +72,7 @@
     return fetch(apiBase + path, options)
       .then(function (response) {
         if (!response.ok) throw new ApiError(response.status);
-        return response.json();
+        return response.status === 204 ? null : response.json();
       })
       .catch(function (error) {
         throw error instanceof ApiError ? error : new ApiError(0);
@@ -100,20 +102,31 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Session id: sessionStorage keeps it across a reload of this tab, and forgets it with the tab.
-  // Private modes may refuse storage; the chat then still works until the page is reloaded.
+  // Session id: localStorage keeps it when the tab or the browser is closed, until the citizen ends
+  // the conversation or the server has ended it (then it answers 404). Private modes may refuse
+  // storage; the chat then still works until the page is closed.
   // ---------------------------------------------------------------------------------------------
 
   function loadSessionId() {
-    try { return window.sessionStorage.getItem(SESSION_KEY); } catch (e) { return null; }
+    try {
+      var id = window.localStorage.getItem(SESSION_KEY);
+      // A tab opened before sessions were kept across closing: keep its conversation too.
+      var older = window.sessionStorage.getItem(SESSION_KEY);
+      if (!id && older) {
+        id = older;
+        window.localStorage.setItem(SESSION_KEY, id);
+      }
+      if (older) window.sessionStorage.removeItem(SESSION_KEY);
+      return id;
+    } catch (e) { return null; }
   }
 
   function saveSessionId(id) {
-    try { window.sessionStorage.setItem(SESSION_KEY, id); } catch (e) { /* see above */ }
+    try { window.localStorage.setItem(SESSION_KEY, id); } catch (e) { /* see above */ }
   }
 
   function forgetSession() {
-    try { window.sessionStorage.removeItem(SESSION_KEY); } catch (e) { /* see above */ }
+    try { window.localStorage.removeItem(SESSION_KEY); } catch (e) { /* see above */ }
     state.sessionId = null;
     state.unsent = null;
     state.lastSeq = 0;
@@ -248,6 +261,7 @@
 
   function updateControls() {
     els.send.disabled = state.busy || !state.sessionId;
+    els.end.disabled = state.busy || !state.sessionId;
     els.location.hidden = !state.locationRequested || !state.sessionId;
     els.location.disabled = state.busy;
   }
@@ -262,7 +276,7 @@
   // Conversation
   // ---------------------------------------------------------------------------------------------
 
-  /** Continue this tab's conversation after a reload, or begin a new one. */
+  /** Continue this device's conversation (after a reload, or the browser closed), or begin a new one. */
   function startConversation() {
     var stored = loadSessionId();
     if (!stored) return createSession();
@@ -273,6 +287,7 @@
         setBusy(false);
         clearError();
         renderReplies(data.replies);
+        markNewMessages(data.replies);
         schedulePoll();
       })
       .catch(function (error) {
@@ -396,15 +411,52 @@
     els.text.focus();
   }
 
-  function onRestart() {
-    if (state.busy || !window.confirm(t("restart_confirm"))) return;
-    forgetSession();
-    state.locationRequested = false;
-    clearError();
-    Array.prototype.slice.call(els.messages.querySelectorAll(".bubble")).forEach(function (node) {
-      node.remove();
-    });
-    createSession();
+  /**
+   * Show where the messages written while the page was closed begin (a counselor's message, an
+   * appointment offer), and scroll there rather than to the top of the history.
+   */
+  function markNewMessages(replies) {
+    var first = (replies || []).filter(function (reply) { return reply.unread; })
+      .sort(function (a, b) { return a.seq - b.seq; })[0];
+    var bubble = first && els.messages.querySelector('.bubble.bot[data-seq="' + first.seq + '"]');
+    if (!bubble) return;
+    var divider = document.createElement("div");
+    divider.className = "bubble notice divider";
+    divider.textContent = t("new_messages");
+    els.messages.insertBefore(divider, bubble);
+    reveal(divider);
+  }
+
+  /**
+   * "Akhiri dan hapus percakapan di perangkat ini": end the session on the server (its id is refused
+   * from then on), forget it here and clear the page, so the next person on a shared phone finds
+   * nothing. The device is cleared even when the server cannot be reached: that is the promise.
+   */
+  function onEnd() {
+    if (state.busy || !state.sessionId || !window.confirm(t("end_confirm"))) return;
+    setBusy(true);
+    serial(function () { return request("DELETE", sessionPath("")); })
+      .catch(function () { /* 404: ended already; offline: the device is cleared all the same */ })
+      .then(function () {
+        clearTimeout(state.pollTimer);
+        forgetSession();
+        state.locationRequested = false;
+        clearError();
+        els.messages.replaceChildren();
+        els.text.value = "";
+        autosize();
+        var notice = appendBubble("notice", t("ended"));
+        var again = document.createElement("button");
+        again.type = "button";
+        again.className = "notice__start";
+        again.textContent = t("start_new");
+        again.addEventListener("click", function () {
+          notice.remove();
+          createSession();
+        });
+        notice.appendChild(again);
+      })
+      .finally(function () { setBusy(false); });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -471,7 +523,7 @@
   els.text.addEventListener("keydown", onKeyDown);
   els.text.addEventListener("input", autosize);
   els.location.addEventListener("click", onSendLocation);
-  els.restart.addEventListener("click", onRestart);
+  els.end.addEventListener("click", onEnd);
   document.addEventListener("visibilitychange", onVisibilityChange);
 
   keepEndInView();
