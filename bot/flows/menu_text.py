@@ -121,7 +121,8 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     assert started.form is not None
     opened = shelved.opened(started.form)
     assert opened.form is not None
-    elsewhere = heard.outside and (opened.form.step == "region" or heard.region.clear() == OUTSIDE)
+    in_banten_too = any(code != OUTSIDE for code in heard.region.codes)  # "kopo": Serang's, or Bandung's? asked
+    elsewhere = heard.outside and (heard.region.clear() == OUTSIDE or (opened.form.step == "region" and not in_banten_too))
     if elsewhere and not any(code in _ABROAD for code in (answers.get("category"), *heard.category.codes)):
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))

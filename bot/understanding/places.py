@@ -105,6 +105,7 @@ class PlaceFinder:
         mentions: list[tuple[Place, str | None]] = []
         taken: set[int] = set()
         in_banten: set[int] = set()
+        explicit = False  # a kecamatan named as one ("kec. cisoka") outranks a word that may be a name
         for start in range(1, len(surfaces)):  # "kec. tangerang": the kecamatan, though the word names regions
             if surfaces[start - 1] not in _KECAMATAN_WORDS:
                 continue
@@ -114,6 +115,7 @@ class PlaceFinder:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
                     mentions.append((place, None))
+                    explicit = True
                     break
         for width in range(min(_LONGEST, len(surfaces)), 0, -1):
             for start in range(len(surfaces) - width + 1):
@@ -124,8 +126,10 @@ class PlaceFinder:
                 place = self._lookup(surfaces, start, width, typo_ok=width == 1 and (answer or marked))
                 if place is None:
                     continue
-                if place.common and not answer and not marked:
-                    continue
+                if place.common and not answer and not (marked or self._its_region_after(surfaces, start + width, place)):
+                    continue  # "benda" alone is a thing; "di benda", "benda kota tangerang" are the kecamatan
+                if place.common and explicit and not answer:
+                    continue  # "ambil air di sumur umum ... di kec. cisoka": the well is no kecamatan
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
@@ -141,6 +145,14 @@ class PlaceFinder:
             return place  # a word of the language is no misspelt place: "di angkot" is not Tangkot
         found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
         return self._places[found[0]] if found else None
+
+    def _its_region_after(self, surfaces: Sequence[str], at: int, place: Place) -> bool:
+        """The name of the kecamatan's own region follows it: "jombang cilegon", "benda kota tangerang"."""
+        for width in (3, 2, 1):
+            named = self._places.get(compact(surfaces[at:at + width])) if at + width <= len(surfaces) else None
+            if named is not None and named.regions and not named.kecamatan:
+                return bool(set(named.regions) & set(place.regions))
+        return False
 
     def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
         return any(tuple(surfaces[max(0, start - n):start]) in self._away for n in (1, 2, 3))
@@ -177,7 +189,10 @@ class PlaceFinder:
             regions.pop(OUTSIDE, None)
         for code in list(kecamatan):  # a kecamatan of a region also named is the one meant
             kecamatan[code] += regions.get(self._regions.kecamatan(code).region, 0.0) / _NAME_SCORE
-        return FoundPlaces(_ranked(regions), _ranked(kecamatan), outside, frozenset(positions))
+        ranked = _ranked(regions)
+        if (lead := ranked.clear()) not in (None, OUTSIDE):  # "tangerang ... pasar curug": Curug of Kab. Tangerang
+            kecamatan = {c: s for c, s in kecamatan.items() if self._regions.kecamatan(c).region == lead}
+        return FoundPlaces(ranked, _ranked(kecamatan), outside, frozenset(positions))
 
     # --- building the name table -----------------------------------------------------------------
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.regions import load_regions
 from bot.understanding import OUTSIDE, load_understanding
 
 U = load_understanding()
+REGIONS = load_regions()
 
 
 @pytest.mark.parametrize("typed", ["dipukul", "dipukulin", "digebukin", "ditampar", "dihajar", "ditendang",
@@ -47,6 +49,22 @@ def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
 ])
 def test_whose_story_it_is(typed: str, about: str) -> None:
     assert U.read(typed).about == about
+
+
+@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
+    ("anaknya nangis terus. benda kota tangerang", "kota-tangerang", "Benda"),  # a word-name, its region after it
+    ("keluarganya panik. jombang cilegon", "kota-cilegon", "Jombang"),
+    ("sy dr tangerang, ada orang gila di pasar curug", "kab-tangerang", "Curug"),  # the market named after it
+    ("gk boleh ambil air di sumur umum. di kec. cisoka", "kab-tangerang", "Cisoka"),  # the well is no kecamatan
+])
+def test_word_names_count_as_places_where_the_words_say_so(typed: str, region: str, kecamatan: str) -> None:
+    heard = U.read(typed)
+    assert heard.region.clear() == region
+    assert REGIONS.kecamatan(heard.kecamatan.clear()).name == kecamatan
+
+
+def test_a_word_of_the_language_is_no_misspelt_place() -> None:
+    assert not U.read("ada pelecehan di angkot").region  # not "Tangkot"
 
 
 def test_an_option_turned_around_leaves_the_rest() -> None:
