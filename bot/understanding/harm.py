@@ -105,6 +105,8 @@ class HarmReader:
         for i, person in enumerate(people):
             if person.role == "writer":
                 return "self"
+            if person.role == "partner" and not (person.of_writer or person.of_other or person.pronoun):
+                return "self"  # "suami udh 2 thn gk nafkahin": a husband with no one's name is the writer's
             if person.of_writer and person.role in (*_HOUSEHOLD, "child"):
                 later = people[i + 1:]
                 if (person.role == "partner" and any(p.role == "writer" for p in later)
