@@ -61,6 +61,8 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words;
     # "how do I delete my data?": asking how gives way to what is asked for.
     intent = heard.intent.clear() or heard.intent.without("cancel").clear() or heard.intent.without("help").clear()
+    if intent == "cancel" and heard.words >= _WHOLE_STORY:  # "... gk mau keluar rumah ...": a story, no "batal"
+        intent = heard.intent.without("cancel").clear()
     if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
         # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.
         return _understood(state, (RelayToCase(heard.text.strip(), (_menu(state, ctx),)),))
@@ -156,9 +158,12 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
         # it is told as, with the story kept and the first question asked.
         if heard.is_story and hinted_form is not None:
             return hinted_form
-        placed = heard.region.clear() not in (None, OUTSIDE)
-        whole = heard.words >= _WHOLE_STORY and heard.hints.score_of("counseling") == 0
-        return REPORT_SIGHTING.name if placed and whole else None
+        placed = bool(heard.region) and OUTSIDE not in heard.region.codes  # "di tangerang": Kota or Kab., still Banten
+        if not (placed and heard.words >= _WHOLE_STORY):
+            return None
+        # About someone the writer sees: a report. About the writer or their own family: either fits, so ask.
+        told_as_own = hinted != "report" and (heard.about is not None or heard.hints.score_of("counseling") > 0)
+        return "ask" if told_as_own else REPORT_SIGHTING.name
     if not topic or not category:
         by_content = REPORT_SIGHTING.name if category else REQUEST_COUNSELING.name
         return "ask" if hinted_form and hinted_form != by_content and abs(category - topic) < _CLEARLY_MORE \

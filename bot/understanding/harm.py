@@ -130,6 +130,10 @@ class HarmReader:
             return None
         return _victim(first, None, self._age(words))
 
+    def names_outsider(self, words: Sequence[Word]) -> bool:
+        """Someone from outside the home is in the story: a boss, a debt collector, a stranger."""
+        return any(p.role == "outsider" for p in self._people(words))
+
     def person_positions(self, words: Sequence[Word]) -> frozenset[int]:
         """Where the story names a person ("pamannya" in "pamannya sendiri")."""
         return frozenset(i for p in self._people(words) for i in range(p.at, p.at + p.width))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -251,9 +252,11 @@ class Understanding:
         where |= {i for part in self._violent for spot in message.found_all(part) for i in spot
                   if self._happens("violence", frozenset(spot), words)}
         harm = self._harm.read(words, sorted(where))
+        if harm.by is None and self._harm.names_outsider(words):  # "dipukulin debt collector di depan rumah"
+            harm = replace(harm, by="outsider")
         if harm.victim is not None:  # the story says who is hurt: that settles it
             return Danger(kind, child=harm.victim == "child", self_=harm.victim == "writer",
-                          at_home=harm.at_home or (home and harm.victim != "other"),
+                          at_home=harm.at_home or (home and harm.victim != "other" and harm.by != "outsider"),
                           third_party=harm.victim == "other", adult=harm.victim != "child", by=harm.by)
         where |= set().union(*(hit[1] for hit in hits.values()))
         near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)
