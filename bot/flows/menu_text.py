@@ -55,6 +55,10 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     if heard.ticket_code is not None:  # "tetangga yg dipasung kemaren udh ada yg dateng blm? tiket HKU-2NM"
         urgent = (emergency_reply(ctx),) if heard.danger is not None else ()
         return _understood(state, (*urgent, LookupStatus(heard.ticket_code), _menu(state, ctx)))
+    if heard.danger is not None and heard.intent.clear() == "status" and heard.intent.score_of("status") >= _A_STORY:
+        # "mau nanya perkembangan laporan sy yg soal anak dipasung ...": the case told again, not a new cry
+        quiet = replace(state, unheard=(), side=Side.STATUS)
+        return StepResult(quiet, (emergency_reply(ctx), status_ask_reply(ctx)))
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
     thread = ctx.open_request is not None and ctx.open_request.has_thread

@@ -70,6 +70,7 @@ class Understanding:
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
+        self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
         first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
@@ -273,6 +274,8 @@ class Understanding:
         if kind == "missing":
             verb = min((i for i in said if words[i].key not in self._children), default=first)
             return self._harm.subject_before(words, verb) != "partner"
+        if kind == "captive" and first > 0 and words[first - 1].key in self._locked_things:
+            return False  # "hp dikunci": a phone
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle

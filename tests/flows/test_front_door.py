@@ -343,6 +343,14 @@ def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
     assert t("status_lookup.not_found", code="HBX-27R") in chat.text
 
 
+def test_a_status_question_retelling_a_case_in_danger_asks_the_code_not_a_new_report(chat: Chat) -> None:
+    chat.start()
+    chat.send("mau nanya perkembangan laporan sy yg soal anak dipasung di kec. sobang pandeglang, udh 2 minggu "
+              "gk ada kabar, tiketnya sy lupa nyatet")
+    assert "112" in chat.text and t("status.ask_code") in chat.text  # the numbers still shown, then the code
+    assert t("safety.urgent_form") not in chat.text
+
+
 def test_side_questions_take_other_words_where_the_citizen_was(chat: Chat) -> None:
     chat.start()
     chat.send("status")

@@ -18,7 +18,7 @@ def test_danger_is_read_by_stem_and_colloquial_form(typed: str) -> None:
 
 
 @pytest.mark.parametrize("typed", ["pukul 10 saya ke pasar", "korban tindak kekerasan", "kebakaran sampah",
-                                   "anak kecanduan game"])
+                                   "anak kecanduan game", "istri sy hp dikunci", "sy jadi serangan panik tiap malem"])
 def test_words_that_only_look_like_danger_are_not(typed: str) -> None:
     assert U.read(typed).danger is None
 
