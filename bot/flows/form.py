@@ -327,6 +327,8 @@ def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice |
     if ctx.understanding.read(inbound.text).intent.clear() == "cancel":
         return None  # "gk jadi deh, batalin": not "no, change it"; the router asks whether to cancel
     answer = ctx.understanding.options(inbound.text, "answer").clear()
+    if answer == "yes" and ctx.understanding.says_but(inbound.text):
+        answer = "no"  # "bener semua tp sy mau anonim aja": right, but something is to change
     index = {"yes": 0, "no": 1}.get(answer or "")
     return prompt.choices[index] if index is not None else None
 

@@ -71,6 +71,7 @@ class Understanding:
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
+        self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
         first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
@@ -291,6 +292,10 @@ class Understanding:
             return True
         return (first >= 2 and not words[first - 1].starts_clause and words[first - 1].surface in self._never_bridge
                 and words[first - 2].surface in self._never)
+
+    def says_but(self, text: str) -> bool:
+        """"bener semua tp ...": a "but" that takes back part of what came before it."""
+        return any(word.surface in self._but for word in self.shaper.words(text)[1:])
 
     def denied_words(self, text: str) -> frozenset[str]:
         """The words `text` says are not the case, as typed: "bukan kota serang" -> {"kota"}."""

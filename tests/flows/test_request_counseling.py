@@ -46,6 +46,15 @@ def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
     assert "Waktu dihubungi: Sore–malam (16.00–20.00)" in chat.text
 
 
+def test_right_but_a_change_typed_at_the_summary_is_not_sent(chat: Chat, runtime) -> None:
+    """"bener semua tp sy mau anonim aja": a yes with a "but" opens the list of what to change."""
+    _to_summary(chat)
+    chat.send("bener semua tp sy mau anonim aja")
+    assert "edit:contact_way" in chat.choice_ids
+    with Session(runtime.db) as session:
+        assert session.exec(select(Request)).first() is None
+
+
 def test_happy_path_goes_to_lk3_with_contact_times(chat: Chat, runtime) -> None:
     _to_summary(chat)
     summary = chat.text
