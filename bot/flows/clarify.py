@@ -81,7 +81,7 @@ def answers_for(slot: str, code: str, ctx: FlowContext) -> dict[str, Any]:
 
 def label_of(slot: str, code: str, ctx: FlowContext) -> str:
     if slot == "form":
-        return ctx.t("menu.report" if code == "report" else "menu.counseling")
+        return ctx.t({"report": "menu.report", "counseling": "menu.counseling", "status": "menu.status_sent"}[code])
     if slot == "category":
         return ctx.t(f"pmks.{code}")
     if slot == "topic":
@@ -95,7 +95,7 @@ def label_of(slot: str, code: str, ctx: FlowContext) -> str:
 
 def _question(clarification: Clarification, ctx: FlowContext) -> str:
     if clarification.slot == "form":
-        return ctx.t("menu.which_form")
+        return ctx.t("menu.status_or_report" if "status" in clarification.options else "menu.which_form")
     if clarification.slot == "region" and _kota_or_kabupaten(clarification.options):
         name = ctx.regions.region(clarification.options[0]).name.split(" ", 1)[1]
         return ctx.t("common.region_kind", name=name)

@@ -55,10 +55,11 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     if heard.ticket_code is not None:  # "tetangga yg dipasung kemaren udh ada yg dateng blm? tiket HKU-2NM"
         urgent = (emergency_reply(ctx),) if heard.danger is not None else ()
         return _understood(state, (*urgent, LookupStatus(heard.ticket_code), _menu(state, ctx)))
-    if heard.danger is not None and heard.intent.clear() == "status" and heard.intent.score_of("status") >= _A_STORY:
-        # "mau nanya perkembangan laporan sy yg soal anak dipasung ...": the case told again, not a new cry
-        quiet = replace(state, unheard=(), side=Side.STATUS)
-        return StepResult(quiet, (emergency_reply(ctx), status_ask_reply(ctx)))
+    if heard.danger is not None and heard.intent.clear() == "status":
+        # "perkembangan laporan sy yg soal anak dipasung ..." tells a case sent before; "... udh lapor polisi blm
+        # ada kabar" a child missing now. The numbers first, then the citizen says which it is.
+        asked = Clarification("form", ("status", "report"), heard.text)
+        return StepResult(replace(state, unheard=(), clarify=asked), (emergency_reply(ctx), clarify.clarify_reply(asked, ctx)))
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
     thread = ctx.open_request is not None and ctx.open_request.has_thread
@@ -103,7 +104,13 @@ def on_menu_clarification(state: ConversationState, code: str, ctx: FlowContext)
     """The citizen said which form their story was for: open it with the story's answers."""
     asked = state.clarify
     assert asked is not None
+    if code == "status":  # a story about a report sent before: its code tells where it stands
+        return StepResult(replace(state, clarify=None, side=Side.STATUS), (status_ask_reply(ctx),))
     heard = ctx.understanding.read(asked.said)
+    if heard.danger is not None:  # a new cry for help (the numbers were shown with the question): the urgent form
+        flow, fixed = _urgent_form(heard)
+        urgent = replace(state, clarify=None, unheard=(), danger=True)
+        return open_with_story(flow, urgent, heard, ctx, (Reply(ctx.t("safety.urgent_form")),), fixed=fixed)
     return open_with_story(_FORM_OF_INTENT[code], replace(state, clarify=None), heard, ctx)
 
 

@@ -17,7 +17,7 @@ a victim of violence. When the words do not say, `Harm` says nothing and the cal
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.understanding.patterns import Part, Phrase
@@ -68,7 +68,7 @@ class HarmReader:
     def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
                  school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
                  passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str],
-                 asking: frozenset[str]) -> None:
+                 asking: frozenset[str], saying: frozenset[str]) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
@@ -79,6 +79,7 @@ class HarmReader:
         self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
+        self._saying = saying  # "bilang", "ngomong": what follows are someone's words
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
         """The first violent word whose story names the one hurt decides.
@@ -129,6 +130,20 @@ class HarmReader:
         if not (first.of_writer and first.role in (*_HOUSEHOLD, "child")):
             return None
         return _victim(first, None, self._age(words))
+
+    def speaker_of(self, words: Sequence[Word], said: Iterable[int]) -> str | None:
+        """Who said the words at `said`, when a word of saying comes just before them and someone other than
+        the writer was named before it: "ibu sy ... ngomong kalo pengen nyusul bapak. sy takut" is the mother."""
+        people = self._people(words)
+        writers = {p.at for p in people if p.role == "writer"}
+        spoken = [i for i in said for j in range(max(0, i - 3), i)
+                  if words[j].key in self._saying and not _is_passive(words[j])  # "dibilang anak bodoh": said to
+                  and not writers.intersection(range(j, i))]  # "..., aku sering nyilet": the writer does it
+        if not spoken:
+            return None
+        at = min(spoken)
+        before = [p for p in people if p.at < at and p.role != "writer"]
+        return _victim(before[0], None, self._age(words)) if before else None
 
     def names_outsider(self, words: Sequence[Word]) -> bool:
         """Someone from outside the home is in the story: a boss, a debt collector, a stranger."""

@@ -91,7 +91,8 @@ class Understanding:
                                 passive_marks=frozenset(vocabulary.words("passive_mark")),
                                 agent_marks=frozenset(vocabulary.words("agent_mark")),
                                 places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
-                                asking=frozenset(self.shaper.key(w) for w in classes["meminta"]))
+                                asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
+                                saying=frozenset(self.shaper.key(w) for w in classes["berkata"]))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -242,7 +243,7 @@ class Understanding:
         home = explained(self._at_home, message, everything) is not None
         said = self._harm.said_by(words, min(hits[kind][1])) if kind == "self_harm" else None
         if kind == "self_harm" and said is None:
-            said = self._harm.only_one_of_writers(words)
+            said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
         if kind == "self_harm" and said is None and self._harm.subject_before(words, min(hits[kind][1])) in (
                 "person", "outsider"):
             said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees

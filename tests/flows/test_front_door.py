@@ -343,12 +343,19 @@ def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
     assert t("status_lookup.not_found", code="HBX-27R") in chat.text
 
 
-def test_a_status_question_retelling_a_case_in_danger_asks_the_code_not_a_new_report(chat: Chat) -> None:
+def test_danger_told_with_a_status_question_asks_whether_it_is_a_report_sent_before(chat: Chat) -> None:
+    """The numbers first; then "a report I sent" asks its code, "a new report" opens the urgent form."""
     chat.start()
     chat.send("mau nanya perkembangan laporan sy yg soal anak dipasung di kec. sobang pandeglang, udh 2 minggu "
               "gk ada kabar, tiketnya sy lupa nyatet")
-    assert "112" in chat.text and t("status.ask_code") in chat.text  # the numbers still shown, then the code
-    assert t("safety.urgent_form") not in chat.text
+    assert "112" in chat.text and t("menu.status_or_report") in chat.text
+    assert chat.choice_ids == ["mean:status", "mean:report", "mean:none"]
+    chat.press("mean:status")
+    assert t("status.ask_code") in chat.text
+    chat.start()
+    chat.send("tolong pak ada cewe smp dibawa kabur om2, udah 3 hari ga pulang. ortunya udh lapor polisi blm ada kabar")
+    chat.press("mean:report")
+    assert t("safety.urgent_form") in chat.text  # a new cry: the urgent form
 
 
 def test_side_questions_take_other_words_where_the_citizen_was(chat: Chat) -> None:

@@ -40,6 +40,10 @@ def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
     stranger = U.read("ada cowok mau loncat dr jembatan di cisauk, lagi duduk di pinggir pagar")
     assert stranger.danger.third_party and not stranger.danger.self_
     assert U.read("tp ga pernah mukul sih").danger is None  # the denial still reaches over "pernah"
+    mother = U.read("ibu sy semenjak bapak meninggal jd murung, ngomong kalo pengen nyusul bapak. sy takut")
+    assert not mother.danger.self_ and mother.danger.at_home  # her words, reported by the writer
+    called = U.read("aku umur 15, tiap hari dimarahin mama dibilang anak bodoh, aku sering nyilet tangan")
+    assert called.danger.self_  # "dibilang" is said to the writer; the writer cuts
 
 
 @pytest.mark.parametrize(("typed", "about"), [
