@@ -188,6 +188,20 @@ class HarmReader:
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
         return Harm(_victim(victim, agent, age), _agent_role(agent)), agent
 
+    def years(self, words: Sequence[Word]) -> int | None:
+        """The age the story states of someone: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"
+        (not "udh 5 thn", a time)."""
+        for i, word in enumerate(words[:-1]):
+            if not (word.surface.isdigit() and len(word.surface) <= 2):
+                continue
+            before = words[i - 1] if i > 0 else None
+            if before is not None and before.key in self._age_words:
+                return int(word.surface)
+            told = before is not None and (before.surface in _STILL or self._person_at(words, i - 1, []) is not None)
+            if told and _is_year(words[i + 1]):
+                return int(word.surface)
+        return None
+
     def _age(self, words: Sequence[Word]) -> str | None:
         """"young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
         15", "aku 14 thn"), "grown" for a grown-up's age ("sy cowo umur 22"), else None."""
@@ -280,6 +294,7 @@ _YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year")
 
 
 _GROWN_UP = 18
+_STILL = ("masih", "baru")  # "yg masih 2 thn": an age
 
 
 def _is_year(word: Word) -> bool:

@@ -121,6 +121,7 @@ class Understanding:
                             and i not in places.positions)
         message = Message(words, self._same_subject)
         scored = self._score(message, content, places.positions, denied)
+        scored["category"] = _by_age(scored["category"], self._harm.years(words))
         danger = self._danger(scored, message)
         question = _guesses(scored["question"]).clear()
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
@@ -351,6 +352,24 @@ class Understanding:
                     word = Word(word.surface, self._spelled[found[0]], word.starts_clause)
             mended.append(word)
         return tuple(mended)
+
+
+#: The child's category a grown-up's or an older child's becomes when the story states the child's age.
+_TODDLER_YEARS = 5
+_FOR_A_CHILD = {"penyandang_disabilitas": ("anak_disabilitas", 18), "anak_telantar": ("anak_balita_telantar", _TODDLER_YEARS + 1)}
+
+
+def _by_age(scores: dict[str, tuple[float, frozenset[int]]], years: int | None) -> dict[str, tuple[float, frozenset[int]]]:
+    """"anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler."""
+    if years is None:
+        return scores
+    moved = dict(scores)
+    for code, (child_code, under) in _FOR_A_CHILD.items():
+        if code in moved and years < under:
+            score, said = moved.pop(code)
+            best = moved.get(child_code, (0.0, frozenset()))
+            moved[child_code] = (max(score, best[0]), said | best[1])
+    return moved
 
 
 def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:

@@ -7,7 +7,7 @@ and outside Banten, photos and content we cannot take.
 
 The answer invariant: every answer held before a step (in the open form, in a draft waiting behind the
 menu, or in the form a side question returns to) is still held after it, unless the step was an explicit
-change (the summary's "Ubah", "Kembali" on the category, declining consent drops the phone), a confirmed
+change (the summary's "Ubah", "Kembali" on the category, declining consent drops the way to be reached), a confirmed
 cancel of that form, a confirmed erasure, or the form was sent (then the answers are in `SubmitRequest`).
 """
 
@@ -125,6 +125,11 @@ def allowed_removals(before: ConversationState, sent: tuple[str, object]) -> dic
         allowed[form.name] = frozenset({"group"})  # "Kembali" to the group question
     elif form.name == "report_sighting" and form.step == "consent":
         allowed[form.name] = frozenset({"phone"})  # declined consent: reported without a way to reach them
+    elif form.name == "request_counseling" and form.step == "consent":
+        # declined consent: what would reach the citizen, and the story, leave the draft at once
+        allowed[form.name] = frozenset({"contact_way", "phone", "contact_time", "story"})
+    elif form.name == "report_sighting" and form.answers.get("consent") is False:
+        allowed[form.name] = frozenset({"consent"})  # a way to be contacted chosen again: consent is asked again
     return allowed
 
 
