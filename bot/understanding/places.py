@@ -126,7 +126,9 @@ class PlaceFinder:
                 place = self._lookup(surfaces, start, width, typo_ok=width == 1 and (answer or marked))
                 if place is None:
                     continue
-                if place.common and not answer and not (marked or self._its_region_after(surfaces, start + width, place)):
+                said_alone = words[start].starts_clause and start + width == len(surfaces)  # "..., anak2 dibiarin. pagelaran"
+                if place.common and not answer and not (marked or said_alone
+                                                        or self._its_region_after(surfaces, start + width, place)):
                     continue  # "benda" alone is a thing; "di benda", "benda kota tangerang" are the kecamatan
                 if place.common and explicit and not answer:
                     continue  # "ambil air di sumur umum ... di kec. cisoka": the well is no kecamatan
@@ -136,6 +138,11 @@ class PlaceFinder:
                 if self._away_before(surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
                 mentions.append((place, self._kind_near(surfaces, start, width)))
+        named = {r for p, _ in mentions if not p.common and p.kecamatan for r in p.regions}
+        if not answer and named:
+            # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
+            # of another region
+            mentions = [(p, kind) for p, kind in mentions if not p.common or set(p.regions) & named]
         return self._rank(mentions, in_banten)
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:

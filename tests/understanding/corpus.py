@@ -210,6 +210,9 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
     expect, taken, offered = verdict.entry.expect, verdict.taken, verdict.offered
     held = before.form.answers if before.form else {}
     moot = _other_forms_keys(expect.get("intent"), verdict.form or taken.get("intent"))
+    if before.form is not None and before.form.name == "request_counseling" and verdict.entry.at == "confirm":
+        # A fix typed at the counseling summary: that form holds no category and no kecamatan to change.
+        moot = (*moot, "category", "kecamatan")
     for key, value in taken.items():
         if key == "danger":
             continue  # showing the emergency numbers once too often is not a misroute
