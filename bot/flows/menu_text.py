@@ -42,8 +42,8 @@ _NEGLECT = ("anak_telantar", "anak_jalanan")
 _A_STORY = 2.0
 #: A story that fits both a report and counseling goes to one alone when it explains two words more.
 _CLEARLY_MORE = 2.0
-#: A story this long that names a place in Banten is a report, even in words the vocabulary lacks
-#: ("harga beras di pasar rangkas brp" is a question, not a story).
+#: A message this long is a story: at a place in Banten, in words the vocabulary lacks, it still opens a
+#: form ("harga beras di pasar rangkas brp" is a question, not a story); a "tidak mau" in it is no "batal".
 _WHOLE_STORY = 8
 #: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
 _MIN_REAL_WORDS = 2
@@ -59,7 +59,8 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         # "perkembangan laporan sy yg soal anak dipasung ..." tells a case sent before; "... udh lapor polisi blm
         # ada kabar" a child missing now. The numbers first, then the citizen says which it is.
         asked = Clarification("form", ("status", "report"), heard.text)
-        return StepResult(replace(state, unheard=(), clarify=asked), (emergency_reply(ctx), clarify.clarify_reply(asked, ctx)))
+        return StepResult(replace(state, unheard=(), clarify=asked),
+                          (emergency_reply(ctx), clarify.clarify_reply(asked, ctx)))
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
     thread = ctx.open_request is not None and ctx.open_request.has_thread
@@ -135,7 +136,8 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     opened = shelved.opened(started.form)
     assert opened.form is not None
     in_banten_too = any(code != OUTSIDE for code in heard.region.codes)  # "kopo": Serang's, or Bandung's? asked
-    elsewhere = heard.outside and (heard.region.clear() == OUTSIDE or (opened.form.step == "region" and not in_banten_too))
+    elsewhere = heard.outside and (heard.region.clear() == OUTSIDE
+                                   or (opened.form.step == "region" and not in_banten_too))
     if elsewhere and not any(code in _ABROAD for code in (answers.get("category"), *heard.category.codes)):
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))

@@ -126,7 +126,8 @@ class PlaceFinder:
                 place = self._lookup(surfaces, start, width, typo_ok=width == 1 and (answer or marked))
                 if place is None:
                     continue
-                said_alone = words[start].starts_clause and start + width == len(surfaces)  # "..., anak2 dibiarin. pagelaran"
+                # "..., anak2 dibiarin. pagelaran": a name said alone as the last clause
+                said_alone = words[start].starts_clause and start + width == len(surfaces)
                 if place.common and not answer and not (marked or said_alone
                                                         or self._its_region_after(surfaces, start + width, place)):
                     continue  # "benda" alone is a thing; "di benda", "benda kota tangerang" are the kecamatan

@@ -354,12 +354,12 @@ class Understanding:
         return tuple(mended)
 
 
-#: The child's category a grown-up's or an older child's becomes when the story states the child's age.
-_TODDLER_YEARS = 5
-_FOR_A_CHILD = {"penyandang_disabilitas": ("anak_disabilitas", 18), "anak_telantar": ("anak_balita_telantar", _TODDLER_YEARS + 1)}
+#: The child's category a grown-up's or an older child's becomes when the story states an age below the bound.
+_FOR_A_CHILD = {"penyandang_disabilitas": ("anak_disabilitas", 18), "anak_telantar": ("anak_balita_telantar", 6)}
+_Scores = dict[str, tuple[float, frozenset[int]]]
 
 
-def _by_age(scores: dict[str, tuple[float, frozenset[int]]], years: int | None) -> dict[str, tuple[float, frozenset[int]]]:
+def _by_age(scores: _Scores, years: int | None) -> _Scores:
     """"anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler."""
     if years is None:
         return scores
