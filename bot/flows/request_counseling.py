@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from bot.domain.contact_times import SAFE_NOW
 from bot.domain.pmks import COUNSELING_TOPICS, UNCLASSIFIED
 from bot.domain.text import MAX_FREE_TEXT
 from bot.flows import clarify
@@ -55,8 +57,21 @@ def _way_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice("way:chat", ctx.t("counseling.way_chat")), Choice("way:phone", ctx.t("counseling.way_phone"))]
 
 
-def _time_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
-    return [Choice(f"time:{t}", ctx.t(f"contact_time.{t}")) for t in CONTACT_TIMES]
+def _urgent(form: FormState) -> bool:
+    """Danger was said, or the topic is domestic violence: someone may live with the person they fear."""
+    return form.danger or form.answers.get("topic") == "kdrt"
+
+
+def _time_choices(form: FormState, ctx: FlowContext) -> list[Choice]:
+    """The windows; an urgent form first offers "Sekarang aman" (SAFE_NOW: nothing waits for this request)."""
+    times = (SAFE_NOW, *CONTACT_TIMES) if _urgent(form) else CONTACT_TIMES
+    return [Choice(f"time:{t}", ctx.t(f"contact_time.{t}")) for t in times]
+
+
+def _time_prompt(form: FormState, ctx: FlowContext) -> Reply:
+    """An urgent form asks for a safe time outright: every message, urgent ones too, waits for it."""
+    key = "counseling.ask_safe_time" if _urgent(form) else "counseling.ask_time"
+    return Reply(ctx.t(key), tuple(_time_choices(form, ctx)))
 
 
 def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
@@ -107,8 +122,9 @@ REQUEST_COUNSELING = FormFlow(
         option_step("contact_way", "counseling.ask_way", _way_choices, label_key="counseling.field_way",
                     typed=("contact_mode", {"chat": "way:chat", "phone": "way:phone"})),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
-        option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time",
-                    typed=("contact_time", {t: f"time:{t}" for t in CONTACT_TIMES})),
+        replace(option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time",
+                            typed=("contact_time", {t: f"time:{t}" for t in CONTACT_TIMES})),
+                prompt=_time_prompt),
         free_text_step(
             "story", "counseling.ask_story", label_key="counseling.field_story", optional=True
         ),

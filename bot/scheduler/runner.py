@@ -28,6 +28,12 @@ BATCH = 25
 MAX_ATTEMPTS = 5
 
 
+def urgent_first(items: list[ClaimedWork]) -> list[ClaimedWork]:
+    """Urgent requests' messages before the others, each in due order: when a citizen's safe time opens,
+    the messages that waited for it are due together, and the urgent case's go out first."""
+    return sorted(items, key=lambda item: not item.payload.get("urgent"))
+
+
 class DueWorkRunner:
     def __init__(
         self, *, db: sa.Engine, renderer: Renderer, calendar: BusinessCalendar, retention_days: int,
@@ -49,7 +55,7 @@ class DueWorkRunner:
             now = self._clock()
             with Session(self._db) as session, session.begin():
                 items = due_work.claim_due_work(session, now=now, limit=BATCH, lease=LEASE)
-            for item in items:
+            for item in urgent_first(items):
                 self._run_one(item, now)
             handled += len(items)
             if len(items) < BATCH:

@@ -2,7 +2,9 @@
 
 Messages to citizens are discreet (a neutral opening, never the category or words like
 "kekerasan") and wait for a time the citizen can receive them: quiet hours and their chosen
-contact times are respected unless the request is urgent.
+contact times. An urgent request waits too when its citizen gave a safe time (for someone living with
+the person they fear, a message at the wrong hour can be the danger); when the window opens its
+messages go first. Only an urgent request without any chosen time, or with "Sekarang aman", goes at once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from zoneinfo import ZoneInfo
 
-from bot.domain.contact_times import next_allowed_time
+from bot.domain.contact_times import chosen_times, next_allowed_time
 from bot.domain.regions import PROVINCE
 from bot.flows.state import from_row
 from bot.i18n.render import Renderer
@@ -135,11 +137,16 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
-    if not item.payload.get("urgent"):
-        allowed = next_allowed_time(ctx.now, contact.contact_times, ctx.tz)
+    request = session.get(Request, item.request_id) if item.request_id is not None else None
+    safe_times = chosen_times(request.contact_times if request is not None else None, contact.contact_times)
+    urgent = bool(item.payload.get("urgent"))
+    if not urgent or safe_times is not None:
+        allowed = next_allowed_time(ctx.now, safe_times, ctx.tz)
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
+        if allowed > ctx.now and urgent and reminder and too_late:
+            return Dropped("no safe time before the appointment")  # never outside an urgent case's safe time
         if allowed > ctx.now and not (reminder and too_late):
-            return Later(allowed, "waiting for contact time")
+            return Later(allowed, "waiting for contact time")  # due together: the runner takes urgent first
     reply = render_update(ctx.renderer, contact.language, item.payload)
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
     hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)

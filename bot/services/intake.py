@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.domain.contact_times import SAFE_NOW
 from bot.domain.tickets import new_ticket_code
 from bot.i18n.render import Renderer
 from bot.flows.base import FlowContext, SubmitRequest
@@ -60,8 +61,8 @@ def submit_request(
     if answers.get("consent"):
         contact.consent_at = now
         contact.consent_version = ctx.t("consent.version")
-    if answers.get("contact_time"):
-        contact.contact_times = answers["contact_time"]
+    if answers.get("contact_time") and answers["contact_time"] != SAFE_NOW:
+        contact.contact_times = answers["contact_time"]  # "Sekarang aman" holds for this request only
     return [_confirmation(session, effect.kind, request, ctx, routing), menu_reply(ctx, intro_key="menu.title")]
 
 

@@ -1,7 +1,8 @@
 """Telling people what happened: discreet updates to citizens, notices to staff on Telegram.
 
-Citizen updates go through due work, so they wait for the citizen's contact times and quiet hours
-(unless the request is urgent). Staff notices go to the Telegram chat a staff member linked.
+Citizen updates go through due work, so they wait for the citizen's contact times and quiet hours;
+an urgent request's too, when its citizen gave a safe time (bot/scheduler/work.py). Staff notices go
+to the Telegram chat a staff member linked.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.domain.contact_times import next_safe_time
 from bot.flows.base import StaffAction
 from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
@@ -94,11 +95,23 @@ def _case(session: Session, view: StaffView, request_id: int, renderer: Renderer
     text = t(language, "staff_chat.case", code=request.ticket_code, what=_what(request, renderer, language),
              status=t(language, f"status.names.{request.status}"), created=renderer.when(language, request.created_at),
              description=description, contact=t(language, "staff_chat.anonymous") if request.anonymous else request.contact_way or "-")
+    text = "\n".join((text, safe)) if (safe := _safe_time_line(session, request, renderer, language, now)) else text
     choices = (Choice(f"smsg:{request.id}", t(language, "staff_chat.do_message")),
                Choice(f"scall:{request.id}", t(language, "staff_chat.do_call")),
                Choice(f"snote:{request.id}", t(language, "staff_chat.do_note")),
                Choice(f"sclose:{request.id}", t(language, "staff_chat.do_close")))
     return Reply(text, choices)
+
+
+def _safe_time_line(session: Session, request: Request, renderer: Renderer, language: str, now: datetime) -> str:
+    """When the citizen's safe time next opens (messages wait for it), or "" when they chose no time."""
+    contact = session.get(Contact, request.contact_id) if request.contact_id else None
+    opens = next_safe_time(now, request.contact_times, contact.contact_times, renderer.tz) if contact else None
+    if opens is None:
+        return ""
+    if opens <= now:
+        return renderer.text(language, "dash_requests.safe_now")
+    return renderer.text(language, "dash_requests.next_safe_time", when=renderer.when(language, opens))
 
 
 def _what(request: Request, renderer: Renderer, language: str) -> str:

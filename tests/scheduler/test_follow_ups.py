@@ -78,7 +78,7 @@ def test_claim_at_night_reaches_a_normal_citizen_at_their_time(
     _assert_discreet(update)
 
 
-def test_claim_of_an_urgent_case_goes_at_once_even_at_night(runtime: Runtime, chat: Chat) -> None:
+def test_claim_of_an_urgent_case_waits_for_the_citizens_safe_time(runtime: Runtime, chat: Chat) -> None:
     with time_machine.travel(wib(2026, 11, 24, 21, 40), tick=False) as traveller:
         request = counseling_request(chat, topic="kdrt", contact_time="morning")
         seen = len(outbox_texts(runtime, request.contact_id))
@@ -86,7 +86,8 @@ def test_claim_of_an_urgent_case_goes_at_once_even_at_night(runtime: Runtime, ch
         traveller.move_to(wib(2026, 11, 24, 22, 0))
         as_staff(runtime, rina, claim_request, request_id=request.id, routing=runtime.routing)
         runtime.due_work.run_due()
-        [update] = _new_texts(runtime, request.contact_id, seen)
+        assert _new_texts(runtime, request.contact_id, seen) == []  # a message at the wrong hour can be the danger
+        [update] = _arriving_at(runtime, traveller, request.contact_id, wib(2026, 11, 25, 8, 0))
     assert f"tiket {request.ticket_code} sudah ditangani petugas" in update
     _assert_discreet(update)
 

@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from bot.domain.contact_times import SAFE_NOW
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
@@ -95,7 +96,8 @@ async def request_detail(request: Request, request_id: int, staff: CurrentStaff,
 
     def load() -> RequestDetail:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-            return load_detail(session, view=staff, request_id=request_id, now=now, t=_translator(runtime))
+            return load_detail(session, view=staff, request_id=request_id, now=now, t=_translator(runtime),
+                               tz=runtime.settings.tz)
 
     try:
         detail = await run_in_threadpool(load)
@@ -104,7 +106,7 @@ async def request_detail(request: Request, request_id: int, staff: CurrentStaff,
     t = _translator(runtime)
     context = {"detail": detail, "r": detail.request, "osm": osm_link(detail.request),
                "place": place_label(detail.request, t), "modes": MODES, "outcomes": OUTCOMES,
-               "channels": CHANNELS, "contact_times": CONTACT_TIMES}
+               "channels": CHANNELS, "contact_times": (SAFE_NOW, *CONTACT_TIMES)}
     return render_page(runtime, request, staff, "dashboard/request_detail.html", context)
 
 

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session
 
+from bot.domain.contact_times import next_safe_time
 from bot.domain.pmks import PMKS_CATEGORIES
 
 from bot.services.access import StaffView, visible_request
@@ -84,6 +87,8 @@ class RequestDetail:
     deadline: datetime | None
     timeline: list[TimelineEntry]
     safe_to_talk: str | None  # catalog text of the citizen's last answer to "aman untuk bicara?", if asked
+    next_safe: datetime | None  # when the citizen's safe time next opens (now, if open); None: no time chosen
+    safe_now: bool  # the safe time is open now, so a message goes at once
     thread: list[Line]
     notes: list[Line]
     appointments: list[Appointment]
@@ -96,7 +101,9 @@ class RequestDetail:
     subjects: tuple[str, ...]  # the categories or topics staff may set, when `allowed.classify`
 
 
-def load_detail(session: Session, *, view: StaffView, request_id: int, now: datetime, t: Translate) -> RequestDetail:
+def load_detail(
+    session: Session, *, view: StaffView, request_id: int, now: datetime, t: Translate, tz: ZoneInfo
+) -> RequestDetail:
     """The page's data for `view`, or PermissionDenied; writes the `view_request` audit row."""
     request = visible_request(session, view, request_id)
     personal = may_see_personal(view, request)
@@ -110,6 +117,7 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
     queue_names = queries.queue_names(session)
     contact = session.get(Contact, request.contact_id) if request.contact_id else None
     citizen = t("dash_requests.actor_citizen")
+    next_safe = next_safe_time(now, request.contact_times, contact.contact_times, tz) if contact else None
     return RequestDetail(
         request=request, queue_name=queue_names.get(request.queue_code, request.queue_code), personal=personal,
         show_contact=personal and not request.anonymous, channel=contact.channel if contact else None,
@@ -117,6 +125,7 @@ def load_detail(session: Session, *, view: StaffView, request_id: int, now: date
         sla=queries.sla_state(request, now), deadline=queries.pending_deadline(request),
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
+        next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
         thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
                      m.direction == "out") for m in thread],
         notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
