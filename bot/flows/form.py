@@ -313,6 +313,8 @@ def close_meaning_for(step: str, heard: Meanings) -> Clarification | None:
     slot = _SLOT_OF_STEP.get(step)
     if slot is None:
         return None
+    if slot == "region" and (kecamatan := heard.kecamatan.close()):  # "pasar curug": Curug of which region?
+        return Clarification("kecamatan", kecamatan, heard.text)
     said = heard.outside.title() if slot == "region" else heard.text
     return clarify.offer(slot, getattr(heard, slot), heard, said)
 
