@@ -191,14 +191,14 @@ class HarmReader:
     def years(self, words: Sequence[Word]) -> int | None:
         """The age the story states of someone: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"
         (not "udh 5 thn", a time)."""
-        for i, word in enumerate(words[:-1]):
-            if not (word.surface.isdigit() and len(word.surface) <= 2):
+        for i, word in enumerate(words):
+            if i == 0 or not (word.surface.isdigit() and len(word.surface) <= 2):
                 continue
-            before = words[i - 1] if i > 0 else None
-            if before is not None and before.key in self._age_words:
+            before = words[i - 1]
+            if before.key in self._age_words:
                 return int(word.surface)
-            told = before is not None and (before.surface in _STILL or self._person_at(words, i - 1, []) is not None)
-            if told and _is_year(words[i + 1]):
+            told = before.surface in _STILL or self._person_at(words, i - 1, []) is not None
+            if told and i + 1 < len(words) and _is_year(words[i + 1]):
                 return int(word.surface)
         return None
 
