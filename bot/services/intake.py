@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain.contact_times import SAFE_NOW
+from bot.domain.contact_times import SAFE_NOW, WINDOWS
 from bot.domain.tickets import new_ticket_code
 from bot.i18n.render import Renderer
 from bot.flows.base import FlowContext, SubmitRequest
@@ -123,8 +123,15 @@ def _confirmation(
     """
     queue = get_queue(session, code=request.queue_code)
     way = promised_contact_way(request)
+    key = f"submit.promise_{kind}" if way else "submit.promise_anonymous"
+    times = ""
+    if kind == "counseling" and request.urgency == "urgent" and request.contact_times in WINDOWS:
+        key = "submit.promise_counseling_safe_time"  # an urgent call waits for the window the citizen chose
+        times = ctx.t("submit.anytime_hours" if request.contact_times == "anytime"
+                      else f"contact_time.{request.contact_times}")
     promise = ctx.t(
-        f"submit.promise_{kind}" if way else "submit.promise_anonymous",
+        key,
+        times=times,
         agency=_agency(queue, request, ctx),
         claim_sla=_within(request.urgency, routing, "claim", ctx),
         contact_sla=_within(request.urgency, routing, "first_contact", ctx),

@@ -38,8 +38,8 @@ def own_sla_runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _counseling(chat: Chat, topic: str, way: str) -> str:
-    counseling_request(chat, topic=topic, region="kab-lebak", way=way)
+def _counseling(chat: Chat, topic: str, way: str, contact_time: str = "anytime") -> str:
+    counseling_request(chat, topic=topic, region="kab-lebak", way=way, contact_time=contact_time)
     return chat.last[0].text
 
 
@@ -72,10 +72,21 @@ def _sighting(chat: Chat, category: str, contact: str) -> str:
 def test_counseling_confirmation_names_the_contact_deadline_of_the_routing_file(
     own_sla_runtime: Runtime, topic: str, way: str, promise: str, not_said: str
 ) -> None:
-    """Urgent and normal: the first-contact deadline as the routing file sets it, never the claim one."""
-    done = _counseling(Chat(own_sla_runtime.engine), topic, way)
+    """Urgent ("Sekarang aman") and normal: the first-contact deadline as the routing file sets it, never the claim one."""
+    done = _counseling(Chat(own_sla_runtime.engine), topic, way, "now" if topic == "kdrt" else "anytime")
     assert promise in done.splitlines()
     assert not_said not in done
+
+
+def test_an_urgent_request_that_waits_for_the_safe_time_promises_that_time_not_the_deadline(
+    own_sla_runtime: Runtime,
+) -> None:
+    """Messages to an urgent citizen wait for the window they chose: "in 6 hours" would be a broken promise."""
+    done = _counseling(Chat(own_sla_runtime.engine), "kdrt", "phone", "morning")
+    assert ("Konselor UPTD PPA (P2TP2A) Kabupaten Lebak, layanan perlindungan perempuan dan anak, akan menghubungi "
+            "Anda lewat telepon pada waktu aman yang Anda pilih, Pagi (08.00–12.00), begitu waktu itu tiba; sebelum "
+            "itu kami tidak mengirim apa pun.") in done.splitlines()
+    assert "6 jam" not in done
 
 
 @pytest.mark.parametrize(("contact", "promise"), [
