@@ -37,9 +37,10 @@ def submit(
     runtime: Runtime, *, at: datetime, region: str | None, kind: str = "counseling", category: str | None = None,
     topic: str = "konflik_keluarga", kecamatan: str | None = None, description: str = "perlu bantuan",
     landmark: str = "dekat masjid", phone: str | None = None, danger: bool = False,
-    pin: tuple[float, float] | None = (-6.12, 106.15),
+    pin: tuple[float, float] | None = (-6.12, 106.15), contact_time: str = "anytime",
 ) -> Request:
-    """Submit one request at `at` as a new web chat citizen; returns the stored request. `pin`: a sighting's GPS."""
+    """Submit one request at `at` as a new web chat citizen; returns the stored request. `pin`: a sighting's GPS;
+    `contact_time` a counseling request's safe time ("now": "Sekarang aman", nothing waits)."""
     if kind == "sighting":
         answers: dict[str, Any] = {
             "category": category, "region": region, "kecamatan": kecamatan, "description": description,
@@ -48,7 +49,7 @@ def submit(
         }
     else:
         answers = {"topic": topic, "region": region, "for_whom": "self", "contact_way": "chat",
-                   "contact_time": "anytime", "story": description, "consent": True, "phone": phone}
+                   "contact_time": contact_time, "story": description, "consent": True, "phone": phone}
     ctx = FlowContext("id", runtime.catalog, load_regions(), runtime.settings.emergency_numbers)
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
         contact = get_or_create_contact(session, channel="webchat", platform_user_id=f"report-{next(_citizens)}",

@@ -37,8 +37,9 @@ FIRST = "Ibu, saya Siti dari layanan. Kapan kita bisa bicara?"
 
 
 def _urgent_case(runtime: Runtime) -> tuple[Request, Chat]:
-    """A domestic-violence counseling request (urgent, P2TP2A) and its web chat citizen."""
-    request = submit(runtime, at=datetime.now(UTC), region="kota-serang", topic="kdrt")
+    """A domestic-violence counseling request (urgent, P2TP2A) and its web chat citizen, who said contact is safe
+    now (a safe time still to come makes everything wait: tests/services/test_safe_time.py)."""
+    request = submit(runtime, at=datetime.now(UTC), region="kota-serang", topic="kdrt", contact_time="now")
     assert request.urgency == "urgent" and request.queue_code == P2TP2A
     with Session(runtime.db) as session:
         user_id = session.get(Contact, request.contact_id).platform_user_id
@@ -116,7 +117,7 @@ async def test_urgent_case_asks_first_holds_on_later_and_sends_on_safe(
 
 
 def test_held_message_is_never_claimed_for_sending_on_telegram(runtime: Runtime) -> None:
-    request = submit(runtime, at=datetime.now(UTC), region="kota-serang", topic="kdrt")
+    request = submit(runtime, at=datetime.now(UTC), region="kota-serang", topic="kdrt", contact_time="now")
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
         contact = session.get(Contact, request.contact_id)
         contact.channel, contact.platform_user_id = Channel.TELEGRAM.value, "880011"
