@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.understanding.patterns import Part, Phrase
 from bot.understanding.words import Word
@@ -80,6 +81,7 @@ class HarmReader:
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
+        self._people_of = lru_cache(maxsize=_PEOPLE_CACHE)(self._find_people)
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
         """The first violent word whose story names the one hurt decides.
@@ -215,7 +217,11 @@ class HarmReader:
                 return "young" if ages[0] < _GROWN_UP else "grown"
         return None
 
-    def _people(self, words: Sequence[Word]) -> list[Person]:
+    def _people(self, words: Sequence[Word]) -> tuple[Person, ...]:
+        """Every person named; found once per message, however many questions a reading asks of them."""
+        return self._people_of(tuple(words))
+
+    def _find_people(self, words: tuple[Word, ...]) -> tuple[Person, ...]:
         """Every person named, longest phrase first.
 
         "saya" after a person is theirs ("suami saya"); a person word after another describes it
@@ -239,7 +245,7 @@ class HarmReader:
                 person = replace(person, width=person.width + 1, of_writer=True)
             found.append(person)
             i += person.width
-        return found
+        return tuple(found)
 
     def _person_at(self, words: Sequence[Word], i: int, named: Sequence[Person]) -> Person | None:
         """The longest person phrase starting at `i` ("ibu ibu" is a person, "ibu" a parent)."""
@@ -294,6 +300,8 @@ _YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year")
 
 
 _GROWN_UP = 18
+#: Messages whose people are kept: one reading asks about them several times (whose story, who said it, ...).
+_PEOPLE_CACHE = 64
 _STILL = ("masih", "baru")  # "yg masih 2 thn": an age
 
 

@@ -199,9 +199,8 @@ def test_declining_consent_sends_the_report_anonymously(chat: Chat, runtime) -> 
         assert session.get(Contact, request.contact_id).consent_at is None
 
 
-@pytest.mark.parametrize("way", ["contact:phone", "contact:chat"])
-def test_no_path_through_ubah_keeps_contact_data_after_consent_was_declined(chat: Chat, runtime, way: str) -> None:
-    """Declined, then `Ubah` -> Kontak -> a way to be contacted: consent is asked again before the summary."""
+def _declined_then_contact_chosen_again(chat: Chat, way: str) -> None:
+    """An anonymous report whose consent was declined, then `Ubah` -> Kontak -> `way` (with a number for phone)."""
     _until_description(chat)
     chat.send("anak jalanan di perempatan")
     chat.press("skip")
@@ -212,6 +211,12 @@ def test_no_path_through_ubah_keeps_contact_data_after_consent_was_declined(chat
     chat.press(way)
     if way == "contact:phone":
         chat.send("081234567890")
+
+
+@pytest.mark.parametrize("way", ["contact:phone", "contact:chat"])
+def test_no_path_through_ubah_keeps_contact_data_after_consent_was_declined(chat: Chat, runtime, way: str) -> None:
+    """Declined, then `Ubah` -> Kontak -> a way to be contacted: consent is asked again before the summary."""
+    _declined_then_contact_chosen_again(chat, way)
     assert chat.choice_ids == ["consent:yes", "consent:no"]  # not the summary: consent first
     chat.press("consent:no")
     assert "081234567890" not in chat.text and "+6281234567890" not in chat.text
@@ -225,15 +230,7 @@ def test_no_path_through_ubah_keeps_contact_data_after_consent_was_declined(chat
 
 
 def test_consent_given_after_ubah_keeps_the_number(chat: Chat, runtime) -> None:
-    _until_description(chat)
-    chat.send("anak jalanan di perempatan")
-    chat.press("skip")
-    chat.press("contact:anonymous")
-    chat.press("consent:no")
-    chat.press("confirm:edit")
-    chat.press("edit:contact_mode")
-    chat.press("contact:phone")
-    chat.send("081234567890")
+    _declined_then_contact_chosen_again(chat, "contact:phone")
     chat.press("consent:yes")
     assert "+6281234567890" in chat.text
     chat.press("confirm:send")
