@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import areaid
@@ -233,6 +234,38 @@ def load_regions() -> RegionCatalog:
     if set(by_code) != set(REGION_CODES):
         raise ValueError(f"areaid regions {sorted(by_code)} differ from REGION_CODES")
     return RegionCatalog([by_code[code] for code in REGION_CODES])
+
+
+#: Regions next to Banten whose kecamatan people name as often as the region itself ("kerja di
+#: cengkareng", "dari parung"): areaid's names, as `places_elsewhere` reads them.
+NEIGHBOURS: tuple[str, ...] = (
+    "Kota Adm. Jakarta Barat", "Kota Adm. Jakarta Pusat", "Kota Adm. Jakarta Selatan",
+    "Kota Adm. Jakarta Timur", "Kota Adm. Jakarta Utara",
+    "Kabupaten Bogor", "Kota Bogor", "Kota Depok", "Kabupaten Bekasi", "Kota Bekasi",
+)
+_REGION_KIND = re.compile(r"^(kabupaten|kota)(\s+adm\.)?\s+", re.IGNORECASE)
+
+
+@cache
+def places_elsewhere() -> tuple[str, ...]:
+    """Names of places outside Banten, from areaid: every other province, its kabupaten/kota, and the
+    kecamatan of the neighbouring regions, in lower case ("jawa barat", "aceh barat", "cengkareng").
+
+    The understanding step knows a place outside Banten as such (issue 15: "name it, say what to do
+    instead") without a hand-kept list of 500 names; a name that is also one of Banten's is Banten's.
+    """
+    folder = Path(areaid.__file__).parent / "data"
+    names: dict[str, None] = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.stem == "banten":
+            continue
+        for province in areaid.buka_data(path.stem):
+            names[province["provinsi"].lower()] = None
+            for region in province["kabupaten"]:
+                names[_REGION_KIND.sub("", region["kab_kota"]).lower()] = None
+                if region["kab_kota"] in NEIGHBOURS:
+                    names.update((kec["kec"].lower(), None) for kec in region["kecamatan"])
+    return tuple(names)
 
 
 def in_banten(latitude: float, longitude: float) -> bool:

@@ -23,8 +23,12 @@ NONE = "mean:none"
 #: A category or topic is taken from one word only in a message of up to five words; in a longer story it is asked.
 STRONG = 1.5  # two words, or a word and a stopword of its phrase ("orang gila")
 SHORT = 5
-#: In a longer story a lead counts only when the runner-up explains less than half of what the leader does.
+#: In a longer story a lead counts only when the runner-up explains less than half of what the leader does;
+#: in a long one (a whole story: the writer's life, the neighbours, the past) less than a quarter, since
+#: background details there are as worded as the point.
 RIVAL_SHARE = 0.5
+LONG = 20
+RIVAL_SHARE_LONG = 0.25
 
 
 def settled(guesses: Guesses, heard: Meanings) -> str | None:
@@ -38,22 +42,23 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
     code = guesses.clear()
     if code is None or heard.words <= SHORT:
         return code
-    if len(_rivals(guesses)) > 1:
+    if len(_rivals(guesses, heard)) > 1:
         return None
     return code if guesses.score_of(code) >= STRONG else None
 
 
-def _rivals(guesses: Guesses) -> tuple[str, ...]:
-    """The leader and the meanings (at most three in all) that explain at least half as much as it does."""
+def _rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:
+    """The leader and the meanings (at most three in all) that explain enough beside it to be asked about."""
+    share = RIVAL_SHARE_LONG if heard.words >= LONG else RIVAL_SHARE
     top = guesses.ranked[0].score
-    return tuple(g.code for g in guesses.ranked[:MAX_OFFERED] if g.score >= RIVAL_SHARE * top)
+    return tuple(g.code for g in guesses.ranked[:MAX_OFFERED] if g.score >= share * top)
 
 
 def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None) -> Clarification | None:
     """What to ask: two or three close meanings, or one that is ahead but on thin evidence; else None."""
     close = guesses.close()
     if not close and slot in ("category", "topic") and guesses.clear() and settled(guesses, heard) is None:
-        close = _rivals(guesses)
+        close = _rivals(guesses, heard)
     return Clarification(slot, close, heard.text if said is None else said) if close else None
 
 

@@ -60,6 +60,7 @@ class PlaceVocabulary:
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
+    elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +91,12 @@ class PlaceFinder:
         self._markers = frozenset(vocabulary.markers)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._places: dict[str, Place] = {}
+        self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
         self._shaper = shaper
         self._build(vocabulary, shaper)
-        self._fuzzy_keys = [k for k, p in self._places.items() if len(k) >= _FUZZY_MIN_LENGTH and not p.common]
+        self._fuzzy_keys = [k for k, p in self._places.items()
+                            if len(k) >= _FUZZY_MIN_LENGTH and not p.common and k not in self._exact_only]
 
     def find(self, words: Sequence[Word], *, answer: bool = False, denied: frozenset[int] = frozenset()) -> FoundPlaces:
         """Places among `words`; `answer` when the whole message answers "where?" (no place word needed).
@@ -102,7 +105,7 @@ class PlaceFinder:
         the case's, nor is one where someone works ("suami kerja di cilegon"): the form asks where.
         """
         surfaces = [w.surface for w in words]
-        mentions: list[tuple[Place, str | None]] = []
+        mentions: list[tuple[Place, str | None, bool]] = []  # a place, "kab"/"kota" said by it, named as a kecamatan
         taken: set[int] = set()
         in_banten: set[int] = set()
         explicit = False  # a kecamatan named as one ("kec. cisoka") outranks a word that may be a name
@@ -114,7 +117,7 @@ class PlaceFinder:
                 if place is not None:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
-                    mentions.append((place, None))
+                    mentions.append((place, None, True))
                     explicit = True
                     break
         for width in range(min(_LONGEST, len(surfaces)), 0, -1):
@@ -138,12 +141,12 @@ class PlaceFinder:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 if self._away_before(surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
-                mentions.append((place, self._kind_near(surfaces, start, width)))
-        named = {r for p, _ in mentions if not p.common and p.kecamatan for r in p.regions}
+                mentions.append((place, self._kind_near(surfaces, start, width), False))
+        named = {r for p, _, _ in mentions if not p.common and p.kecamatan for r in p.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
             # of another region
-            mentions = [(p, kind) for p, kind in mentions if not p.common or set(p.regions) & named]
+            mentions = [m for m in mentions if not m[0].common or set(m[0].regions) & named]
         return self._rank(mentions, in_banten)
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:
@@ -175,13 +178,13 @@ class PlaceFinder:
         after = _KIND_WORDS.get(surfaces[start + width]) if start + width < len(surfaces) else None
         return before or after
 
-    def _rank(self, mentions: list[tuple[Place, str | None]], positions: set[int]) -> FoundPlaces:
+    def _rank(self, mentions: list[tuple[Place, str | None, bool]], positions: set[int]) -> FoundPlaces:
         regions: dict[str, float] = defaultdict(float)
         kecamatan: dict[str, float] = defaultdict(float)
         outside = ""
-        elsewhere_only = [p for p, _ in mentions if p.outside and not p.regions]
-        banten_named = any(p.regions and not p.outside for p, _ in mentions)
-        for place, kind in mentions:
+        elsewhere_only = [p for p, _, _ in mentions if p.outside and not p.regions]
+        banten_named = any(p.regions and not p.outside for p, _, _ in mentions)
+        for place, kind, as_kecamatan in mentions:
             codes = place.regions
             if kind and len(codes) > 1:
                 codes = tuple(c for c in codes if c.startswith(f"{kind}-")) or codes
@@ -190,6 +193,8 @@ class PlaceFinder:
                 regions[code] += _SHARED_SCORE if shared else _NAME_SCORE
             for code in place.kecamatan:
                 kecamatan[code] += _SHARED_SCORE if len(place.kecamatan) > 1 or place.outside else _NAME_SCORE
+                if as_kecamatan:  # "kec cinangka deket pantai anyer": the kecamatan is the one named as such
+                    kecamatan[code] += _SHARED_SCORE
             if place.outside:
                 outside = outside or place.outside
                 regions[OUTSIDE] += _SHARED_SCORE if codes else _NAME_SCORE
@@ -227,6 +232,31 @@ class PlaceFinder:
             key = compact(_plain_words(name))
             known = self._places.get(key, Place())
             self._places[key] = Place(known.regions, known.kecamatan, outside=name, common=known.common)
+        self._add_elsewhere(vocabulary.elsewhere, common, shaper)
+
+    def _add_elsewhere(self, names: Sequence[str], common: set[str], shaper: WordShaper) -> None:
+        """areaid's places outside Banten, after every name of Banten and of the catalog, which win.
+
+        A name of one word, or of everyday words ("tanah abang"), counts only after a place word, as a
+        kecamatan of Banten does, and one everyday word alone ("batu", "metro") not at all; a name holding
+        one of Banten's ("serang baru" in Bekasi) is left out, so "di serang baru2 ini" stays in Serang. None is matched as a typo: a misspelt place of Banten
+        must not turn into a town in Sumatra.
+        """
+        for name in names:
+            parts = _plain_words(name)
+            key = compact(parts)
+            if key in self._places or any(self._in_banten(part) for part in parts):
+                continue
+            everyday = key in common or all(shaper.is_root(part) for part in parts)
+            if everyday and len(parts) == 1:
+                continue  # "tidur di batu" is a stone, not Kota Batu; the catalog names the famous ones
+            # One word may be a word of another language ("karo" is Javanese "with"): after a place word only
+            self._places[key] = Place(outside=name, common=everyday or len(parts) == 1)
+            self._exact_only.add(key)
+
+    def _in_banten(self, key: str) -> bool:
+        place = self._places.get(key)
+        return place is not None and not place.outside
 
     def _target(self, target: str) -> Place:
         """"kab-serang/Anyar" (a kecamatan), "kota-serang" (a region), "a, b" (either: asked about)."""

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.domain.regions import RegionCatalog
+from bot.domain.regions import RegionCatalog, places_elsewhere
 from bot.domain.tickets import parse_ticket_code
 from bot.i18n import Catalog
 from bot.understanding.harm import ROLES, HarmReader
@@ -421,6 +421,7 @@ class _Vocabulary:
             markers=self.words("place_marker"),
             away=self.words("away_marker"),
             common_names=self.words("common_place_name"),
+            elsewhere=places_elsewhere(),
         )
 
 

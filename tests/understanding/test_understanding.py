@@ -120,6 +120,24 @@ def test_a_name_of_two_regions_is_close_not_clear() -> None:
     assert U.read("jakarta barat", answering_where=True).region.clear() == OUTSIDE
 
 
+@pytest.mark.parametrize(("typed", "outside"), [
+    ("orang gila di kalideres", "kalideres"),  # a kecamatan of Jakarta Barat, from areaid
+    ("anak hilang di pasar minggu", "pasar minggu"),  # everyday words, after a place word
+    ("nenek dari kabupaten aceh barat", "aceh barat"),
+    ("tidur di batu", ""),  # a stone, not Kota Batu
+    ("bocah kite karo batur2e", ""),  # Javanese "with", not Kabupaten Karo: one word needs a place word
+    ("ngamen di bis jurusan kalideres", ""),  # a bus route is not where the case is
+    ("pengemis di serang baru2 ini", ""),  # Serang Baru (Bekasi) holds a name of Banten: Serang it is
+])
+def test_places_outside_banten_come_from_areaid(typed: str, outside: str) -> None:
+    assert U.read(typed).outside == outside
+
+
+def test_a_kecamatan_named_as_one_outranks_a_landmark_of_another() -> None:
+    heard = U.read("kab serang, kec cinangka deket pantai anyer", answering_where=True)
+    assert REGIONS.kecamatan(heard.kecamatan.clear()).name == "Cinangka"
+
+
 def test_an_everyday_word_is_a_kecamatan_only_after_a_place_word() -> None:
     assert not U.read("barangnya benda mati").kecamatan
     assert U.read("rumahnya di benda").region.clear() == "kota-tangerang"
