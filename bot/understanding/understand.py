@@ -38,6 +38,8 @@ _DONE_TO = ("di", "ter", "ke")  # passive prefixes
 _THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
+#: Words that name an earlier report itself ("laporan gw", "nomor tiket"), besides "laporan..." as typed.
+_EARLIER_REPORT = frozenset({"tiket", "kode"})
 _NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
 #: A meaning that includes every other ("kapan saja"): said with one turned around, it is no answer.
 _EVERY_ONE = frozenset({"anytime"})
@@ -127,6 +129,9 @@ class Understanding:
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
             scored["intent"] = {m: v for m, v in scored["intent"].items()
                                 if m not in _REQUESTS or not self._supposed(words, v[1])}
+        ticket_code = self._ticket_code(text)
+        if ticket_code is None and self._still_a_report(scored, words):
+            scored["intent"].pop("status")
         courtesy = set().union(*(scored["intent"].get(m, (0.0, frozenset()))[1] for m in _COURTESY))
         explained_words = set().union(*(hit[1] for family in CONTENT_FAMILIES for hit in scored[family].values()))
         return Meanings(
@@ -137,7 +142,7 @@ class Understanding:
             region=places.region,
             kecamatan=places.kecamatan,
             outside=places.outside,
-            ticket_code=self._ticket_code(text),
+            ticket_code=ticket_code,
             danger=danger,
             words=len(content),
             explained=len(explained_words & content),
@@ -152,6 +157,19 @@ class Understanding:
             correcting=bool(scored["intent"].get("correction")),
             about=self._harm.told_about(words),
         )
+
+    @staticmethod
+    def _still_a_report(scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
+                        words: Sequence[Word]) -> bool:
+        """"lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
+        "nasib laporan sy ttg nenek di cisoka? blm ada yg dateng" asks about one. Without a ticket code,
+        words of waiting ("belum ada yang datang") next to "lapor" and a case told are still the report,
+        unless the message names the earlier report ("laporan gw ... udh ditangani blm") or its ticket.
+        """
+        intents = scored["intent"]
+        if "status" not in intents or "report" not in intents or not scored["category"]:
+            return False
+        return not any(w.key in _EARLIER_REPORT or w.surface.startswith("laporan") for w in words)
 
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""

@@ -150,6 +150,15 @@ def test_ticket_codes_inside_sentences(text: str, code: str | None) -> None:
     assert U.read(text).ticket_code == code
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("lapor, kampung sy di kec. kopo kebanjiran dr semalem, dulu pernah dpt bantuan tp skrg blm ada yg dtg", "report"),
+    ("laporan gw ttg orang gila di pasar udh ditangani blm sih", "status"),  # names the earlier report
+    ("lapor soal nenek di cisoka, tiket sy ABC-DEF blm ada yg dateng", "status"),
+])
+def test_waiting_words_beside_a_story_are_still_the_report(text: str, intent: str) -> None:
+    assert U.read(text).intent.clear() == intent
+
+
 def test_only_courtesy_is_a_greeting_not_a_request() -> None:
     for typed in ("p", "halo", "assalamualaikum", "selamat pagi pak", "makasih min", "hatur nuhun"):
         assert U.read(typed).only_courtesy, typed
