@@ -35,7 +35,8 @@ from bot.understanding import understanding_for  # noqa: E402
 from tests.understanding.corpus import judge_one, load  # noqa: E402
 
 HELD_OUT = ("held_out", "held_out_2")
-CORPORA = ("tuning", "tuning_2", "tuning_3", "tuning_4", "tuning_5", "tuning_6", "tuning_7", "tuning_8", *HELD_OUT)
+CORPORA = ("tuning", "tuning_2", "tuning_3", "tuning_4", "tuning_5", "tuning_6", "tuning_7", "tuning_8", "tuning_9",
+           *HELD_OUT)
 ROUTING_KEYS = {"category", "topic", "region", "kecamatan"}
 TARGET_SHARE, TARGET_WRONG, TARGET_MS = 0.90, 0, 1.0
 

@@ -2,8 +2,9 @@
 
 The summary asks "Apakah data ini sudah benar?" and people answer with the fix itself rather than
 pressing "Ubah" and picking the field. When the message says something is wrong ("bukan", "salah",
-"ganti", "harusnya") and names a new value for an answer the form already holds (the place, the
-category or topic, the time to call, anonymity), that answer changes and the summary is shown again.
+"ganti", "harusnya", or "bener tp ...") and names a new value for an answer the form already holds (the
+place, the category or topic, for whom, the time to call, how to be contacted), that answer changes and
+the summary (or the question the change reopens) is shown again.
 Anything else is the summary's usual yes or no. Pure: the form applies what this returns.
 """
 
@@ -32,7 +33,9 @@ def correction_in(answers: Mapping[str, Any], text: str, ctx: FlowContext) -> Co
     """The change `text` asks for, or None when it names no new value for an answer given."""
     heard = ctx.understanding.read(text, answering_where=True)
     if not heard.correcting:
-        return None
+        # "bener semua tp sy mau anonim aja" changes an option; "bener tp sy mau nambahin, dia juga dipukul"
+        # tells more of the story, which is no new category or topic
+        return _options(answers, text, ctx) if ctx.understanding.says_but(text) else None
     return (_place(answers, heard, text, ctx) or _kind(answers, heard, ctx)
             or _content(answers, heard) or _options(answers, text, ctx))
 
@@ -80,11 +83,20 @@ def _content(answers: Mapping[str, Any], heard: Meanings) -> Correction | None:
 
 
 def _options(answers: Mapping[str, Any], text: str, ctx: FlowContext) -> Correction | None:
-    """"jam nya ganti sore aja"; "ganti jadi anonim aja" (never to a phone call: that needs a number)."""
+    """"jam nya ganti sore aja", "itu buat adek sy bukan buat sy", "ganti jadi anonim aja", "telpon aja".
+
+    A change of how to be contacted voids the consent given for the old way (and a phone number no longer
+    used): the form asks for the number and the consent again before the summary, so no path stores
+    contact data without consent (issue 16).
+    """
     time = ctx.understanding.options(text, "contact_time").clear()
     if "contact_time" in answers and time not in (None, answers["contact_time"]):
         return Correction({"contact_time": time})
+    whom = ctx.understanding.options(text, "for_whom").clear()
+    if "for_whom" in answers and whom not in (None, answers["for_whom"]):
+        return Correction({"for_whom": whom})
     mode = ctx.understanding.options(text, "contact_mode").clear()
-    if answers.get("contact_mode") in ("chat", "phone") and mode == "anonymous":
-        return Correction({"contact_mode": "anonymous"}, ("phone",))
-    return None
+    key = "contact_mode" if "contact_mode" in answers else "contact_way" if "contact_way" in answers else None
+    if key is None or mode in (None, answers[key]) or (key == "contact_way" and mode == "anonymous"):
+        return None
+    return Correction({key: mode}, ("consent",) if mode == "phone" else ("phone", "consent"))

@@ -173,8 +173,14 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         missed = heard is not None and step.form.misses > state.form.misses
         # "eh salah, saya mau lapor aja", "gk jadi konseling, mau lapor aja": the other form, this one kept
         other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear() if missed else None
-        # said in so many words ("mau lapor aja"): "gajadi lapor deh" is cancelling what is on screen
-        if (wanted := _WANTS_FORM.get(other or "")) is not None and heard.intent.score_of(other) >= 2:
+        # said in so many words ("mau lapor aja") or as a correction ("eh salah, mau konseling"): "gajadi lapor
+        # deh" is cancelling what is on screen
+        wanted = _WANTS_FORM.get(other or "")
+        if wanted is not None and heard is not None and (
+                heard.intent.score_of(other or "") >= 2 or (heard.correcting and "cancel" not in heard.intent.codes)):
+            if heard.category or heard.topic or heard.region or heard.about:
+                # "bukan konseling, sy mau lapor orang gila di jalan": the other form, with what the words say
+                return read_at_menu(state.shelved(), heard, ctx)
             return _open_form(wanted, state, ctx)
         if missed and _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel

@@ -378,3 +378,14 @@ def test_an_unclear_answer_to_cancel_twice_keeps_the_form(chat: Chat) -> None:
     assert NOT_UNDERSTOOD in chat.text and chat.choice_ids == ["cancel:yes", "cancel:no"]
     chat.send("hmmm")
     assert NOT_UNDERSTOOD not in chat.text and chat.last[-1].text == t("common.ask_region")
+
+
+def test_the_other_form_asked_for_as_a_correction_takes_what_the_words_say(chat: Chat) -> None:
+    """"eh salah, mau konseling aja" at the category question; "bukan konseling, ..." with a story at the topic."""
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("eh salah, sy mau konseling aja")
+    assert chat.last[-1].text == t("counseling.ask_topic")
+    chat.send("bukan konseling, sy mau lapor orang gila di jalan")
+    assert t("menu.story_noted", what=t("pmks.penyandang_disabilitas")) in chat.text
+    assert chat.last[-1].text == t("common.ask_region")

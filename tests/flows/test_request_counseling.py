@@ -117,3 +117,30 @@ def test_change_way_from_phone_to_chat_drops_the_phone(chat: Chat, runtime) -> N
     chat.press("confirm:send")
     with Session(runtime.db) as session:
         assert session.exec(select(Request)).one().phone is None
+
+
+def test_a_phone_call_asked_for_at_the_summary_asks_the_number_and_consent_again(chat: Chat, runtime) -> None:
+    """"ganti jadi telpon aja": the number, then the consent for it, then the summary; nothing stored before."""
+    _to_summary(chat)
+    chat.send("ganti jadi telpon aja")
+    assert T.text("id", "form.corrected") in chat.text and "nomor telepon" in chat.text
+    chat.send("0857 1234 5678")
+    assert "consent:yes" in chat.choice_ids  # asked again: the consent given was for the chat
+    chat.press("consent:yes")
+    assert "Cara dihubungi: lewat telepon, +6285712345678" in chat.text.splitlines()
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        assert session.exec(select(Request)).one().phone == "+6285712345678"
+
+
+def test_for_whom_and_back_to_chat_typed_at_the_summary(chat: Chat, runtime) -> None:
+    _to_summary(chat, way="phone")
+    chat.send("itu buat adek sy bukan buat sy")
+    assert "Untuk: anggota keluarga" in chat.text.splitlines()
+    chat.send("salah, lewat chat aja jangan ditelpon")
+    chat.press("consent:yes")
+    assert "Cara dihubungi: lewat chat ini" in chat.text.splitlines() and "+6285712345678" not in chat.text
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+    assert request.phone is None and request.for_whom == "family"
