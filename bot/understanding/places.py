@@ -35,6 +35,7 @@ _LONGEST = 4  # words in the longest place name looked for ("kota tangerang sela
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
+_WRITER_LIVES = frozenset({("saya", "tinggal"), ("kami", "tinggal"), ("saya", "domisili"), ("rumah", "saya")})
 _KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
                "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
 
@@ -61,6 +62,7 @@ class PlaceVocabulary:
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
+    but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class PlaceFinder:
     def __init__(self, regions: RegionCatalog, vocabulary: PlaceVocabulary, shaper: WordShaper) -> None:
         self._regions = regions
         self._markers = frozenset(vocabulary.markers)
+        self._but = frozenset(vocabulary.but)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
@@ -106,6 +109,8 @@ class PlaceFinder:
         """
         surfaces = [w.surface for w in words]
         mentions: list[tuple[Place, str | None, bool]] = []  # a place, "kab"/"kota" said by it, named as a kecamatan
+        homes: set[int] = set()  # mentions of where the writer lives ("sy tinggal di cikupa, tp ...")
+        starts: list[int] = []  # where each mention begins
         taken: set[int] = set()
         in_banten: set[int] = set()
         explicit = False  # a kecamatan named as one ("kec. cisoka") outranks a word that may be a name
@@ -117,6 +122,8 @@ class PlaceFinder:
                 if place is not None:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
+                    homes.update({len(mentions)} if self._writer_home_before(surfaces, start) else ())
+                    starts.append(start)
                     mentions.append((place, None, True))
                     explicit = True
                     break
@@ -141,7 +148,12 @@ class PlaceFinder:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 if self._away_before(surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
+                homes.update({len(mentions)} if self._writer_home_before(surfaces, start) else ())
+                starts.append(start)
                 mentions.append((place, self._kind_near(surfaces, start, width), False))
+        if away_from_home := self._homes_left(surfaces, homes, starts):
+            # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
+            mentions = [m for i, m in enumerate(mentions) if i not in away_from_home]
         named = {r for p, _, _ in mentions if not p.common and p.kecamatan for r in p.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
@@ -167,6 +179,19 @@ class PlaceFinder:
 
     def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
         return any(tuple(surfaces[max(0, start - n):start]) in self._away for n in (1, 2, 3))
+
+    def _homes_left(self, surfaces: Sequence[str], homes: set[int], starts: list[int]) -> set[int]:
+        """Where the writer lives, when a "but" and another place follow it; else nothing is left."""
+        return {home for home in homes
+                if any(later > starts[home] and any(w in self._but for w in surfaces[starts[home]:later])
+                       for later in starts)}
+
+    def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
+        """"saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
+        at = start
+        while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
+            at -= 1
+        return at >= 2 and at < start and tuple(surfaces[at - 2:at]) in _WRITER_LIVES
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
         return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS)

@@ -440,6 +440,7 @@ class _Vocabulary:
             away=self.words("away_marker"),
             common_names=self.words("common_place_name"),
             elsewhere=places_elsewhere(),
+            but=self.words("but"),
         )
 
 

@@ -133,6 +133,15 @@ def test_places_outside_banten_come_from_areaid(typed: str, outside: str) -> Non
     assert U.read(typed).outside == outside
 
 
+@pytest.mark.parametrize(("text", "region"), [
+    ("sy tinggal di pamulang tp mau lapor soal kakek sy di malingping", "kab-lebak"),
+    ("sy tinggal di kec. cikupa, tp mau lapor soal adik sy yg di depok", OUTSIDE),
+    ("sy tinggal di cisoka, tetangga sy dipukul suaminya", "kab-tangerang"),  # no "but": where it happens
+])
+def test_where_the_writer_lives_gives_way_to_the_place_the_story_turns_to(text: str, region: str) -> None:
+    assert U.read(text).region.clear() == region
+
+
 def test_a_kecamatan_named_as_one_outranks_a_landmark_of_another() -> None:
     heard = U.read("kab serang, kec cinangka deket pantai anyer", answering_where=True)
     assert REGIONS.kecamatan(heard.kecamatan.clear()).name == "Cinangka"
