@@ -189,7 +189,9 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
         return by_content
     if abs(lead) >= 1:
         return by_content if hinted_form == by_content else "ask"
-    return hinted_form or "ask"
+    # Told about a neighbour, an even story is a report; told about oneself it may be either: "sy ODHA ...
+    # di-PHK" asks for help for oneself, which is a report of one's own need as much as counseling.
+    return REPORT_SIGHTING.name if hinted_form == REPORT_SIGHTING.name else "ask"
 
 
 def _side_intent(intent: str, state: ConversationState, ctx: FlowContext) -> StepResult:

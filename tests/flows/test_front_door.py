@@ -145,6 +145,16 @@ def test_a_long_story_at_a_place_in_banten_in_words_the_vocabulary_lacks_is_kept
     assert (request.region, request.description) == ("kab-lebak", story)
 
 
+def test_ones_own_need_told_evenly_is_asked_report_or_counseling(runtime: Runtime) -> None:
+    """"sy ODHA ... di-PHK": one's own need for help is a report as much as counseling; the citizen picks."""
+    chat = _first(runtime, "sy korban kecelakaan kerja, kaki kanan diamputasi, skrg di-PHK. sy tinggal di kec. "
+                           "tunjung teja. pengen punya kaki palsu biar bisa kerja lg")
+    assert chat.choice_ids[:2] == ["mean:report", "mean:counseling"]
+    chat.press("mean:report")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.region) == ("penyandang_disabilitas", "kab-serang")
+
+
 def test_a_question_naming_a_place_is_no_story(runtime: Runtime) -> None:
     chat = _first(runtime, "harga beras di pasar rangkas brp skrg")
     assert "menu:lapor" in chat.choice_ids
