@@ -149,7 +149,7 @@ class _Rehearsal:
     def _photo(self, file_id: str) -> None:
         sizes = [{"file_id": f"{file_id}-{side}" if side < 1280 else file_id, "file_unique_id": f"u{side}",
                   "width": side, "height": side, "file_size": side * 300} for side in (90, 320, 800, 1280)]
-        self._message({"photo": sizes}, Inbound(**self._inbound(InboundKind.PHOTO), photo_ref=file_id))
+        self._message({"photo": sizes}, Inbound(**self._inbound(InboundKind.PHOTO), media_id=file_id))
 
     def _press(self, data: str) -> None:
         message = next((m for m in reversed(self.shown) if any(c.id == data for c in m["choices"])), None)

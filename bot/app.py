@@ -8,21 +8,27 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from bot.config import Settings
 from bot.handlers import enabled_channels
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler.clock import SchedulerClock
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.web import api_v1, errors, health, webchat_api
-from bot.web.dashboard import admin, auth, exports, pages, reports, requests, requests_actions
+from bot.web.dashboard import (
+    account, admin, admin_staff, audit, auth, casework, exports, pages, reports, requests, requests_actions,
+)
 from bot.web.dashboard.deps import templates_for
 from bot.web.dashboard.security import SESSION_COOKIE, SESSION_MAX_AGE
 from bot.web.limits import BodySizeLimit
 from bot.observability import RequestObserver
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+#: Where /docs and /redoc load their scripts and styles from.
+DOCS_ASSETS = "/docs-assets"
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -48,11 +54,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 await channel.stop()
             runtime.close()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the package (fastapi-offline), never from a CDN: an office
+    # network without internet still reads the API's documentation. The online validator badge would send
+    # the schema's address to validator.swagger.io, so it is off.
+    app = FastAPIOffline(
         title="Layanan PMKS dan Konseling Keluarga Banten",
         version="0.1.0",
         lifespan=lifespan,
         docs_url="/docs",
+        redoc_url="/redoc",
+        static_url=DOCS_ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.runtime = runtime
     app.state.templates = templates_for(runtime)
@@ -60,8 +72,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         SessionMiddleware, secret_key=runtime.settings.secret_key, session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE, same_site="lax", https_only=runtime.settings.cookies_secure,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
-    app.add_middleware(RequestObserver)  # outermost: times every request, logs refused ones (413 too)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,
+                       self_limited=(webchat_api.PHOTO_UPLOAD_PATH,))
+    app.add_middleware(RequestObserver)  # times every request, logs refused ones (413 too)
+    # Outermost: the client's address is the peer's, unless the peer is a proxy in FORWARDED_ALLOW_IPS,
+    # whose X-Forwarded-For then names it (login throttling and status lookups count per address).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.forwarded_allow_ips)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(health.router)
@@ -70,7 +86,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(pages.router)
     app.include_router(requests.router)
     app.include_router(requests_actions.router)
+    app.include_router(casework.router)
     app.include_router(admin.router)
+    app.include_router(audit.router)
+    app.include_router(admin_staff.router)
+    app.include_router(account.router)
     app.include_router(reports.router)
     app.include_router(exports.router)
     app.include_router(api_v1.router)

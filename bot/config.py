@@ -38,6 +38,15 @@ class Settings(BaseSettings):
 
     #: Staff session cookies get `Secure` (HTTPS only); unset means: in production yes, else no.
     session_cookie_secure: bool | None = None
+    #: Proxies whose `X-Forwarded-For` names the real client (addresses or networks, comma-separated; `*`
+    #: trusts anyone, never do that on a public port). From any other peer the header is ignored, so nobody
+    #: can pose as another address to dodge the per-address login throttle.
+    forwarded_allow_ips: str = "127.0.0.1"
+    #: Dashboard logins: the failure that locks an account (whoever tries it) or a client address for a
+    #: minute; each further failure doubles the lock, up to an hour (bot/services/login_throttle.py). The
+    #: address count is wider: a whole office may sit behind one address.
+    login_failures_per_account: int = Field(default=5, ge=3)
+    login_failures_per_address: int = Field(default=20, ge=3)
 
     #: `json`: one JSON object per log line (event, ids, level), for a log collector; `text`: plain lines.
     log_format: Literal["text", "json"] = "text"

@@ -1,8 +1,9 @@
 """The conversation engine: one inbound message, one short transaction.
 
-Load the contact and conversation, run the pure flow step, apply its effects (create the request,
-look up a status, switch language), save the new state and write every reply to the outbox, all in
-one commit. A platform message id seen before is acknowledged and ignored, so a re-delivery (a
+Load the contact and conversation, store the photo a message brought (the flow sees only its
+reference), run the pure flow step, apply its effects (create the request, look up a status, switch
+language), save the new state, drop photos no draft holds any more and write every reply to the
+outbox, all in one commit. A platform message id seen before is acknowledged and ignored, so a re-delivery (a
 webhook retried after a crash) never creates a second request.
 """
 
@@ -47,6 +48,7 @@ from bot.services.case_thread import relay_from_citizen
 from bot.services.citizen_case import handle_case_choice, link_staff_chat
 from bot.services.escalation import escalate_request
 from bot.services.intake import submit_request
+from bot.services.photos import keep_draft_photos, store_arrived_photo
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
 from bot.services.ticket_lookup import StatusLookupLimits, answer_status
@@ -132,6 +134,7 @@ class ConversationEngine:
             release_held_messages(session, contact_id=contact.id, now=now)
             conversation = load_conversation(session, contact_id=contact.id)
             before = _state_of(conversation)
+            inbound = store_arrived_photo(session, contact_id=contact.id, inbound=inbound, now=now)
             ctx = self._context(contact.language, is_staff=self._is_staff(session, contact),
                                 open_request=self._open_request(session, contact, before, inbound))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
@@ -139,6 +142,8 @@ class ConversationEngine:
                                  had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
                                  now=now)
             finished = self._finish(session, contact, result, now, origin=inbound.origin)
+            keep_draft_photos(session, contact_id=contact.id, before=before, after=result.state,
+                              arrived=inbound.kind is InboundKind.PHOTO)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
 

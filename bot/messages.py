@@ -7,7 +7,7 @@ platform; flows and the engine speak only these types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -26,7 +26,7 @@ class InboundKind(StrEnum):
     CHOICE = "choice"
     LOCATION = "location"
     PHOTO = "photo"
-    UNSUPPORTED = "unsupported"  # voice, sticker, document, video, edits: answered, never stored
+    UNSUPPORTED = "unsupported"  # voice, sticker, a document that is not an image, video, edits: answered, never stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +35,35 @@ class Location:
     longitude: float
 
 
+class PhotoProblem(StrEnum):
+    """Why a photo was not taken; each has its own words for the citizen (`sighting.photo_refused_*`)."""
+
+    NOT_A_PHOTO = "not_a_photo"  # the content is not a JPEG, PNG or WebP image, whatever its name or type said
+    TOO_LARGE = "too_large"  # over 5 MB, or more pixels than any phone camera takes
+    UNREADABLE = "unreadable"  # a JPEG, PNG or WebP that cannot be decoded to its end
+    UNAVAILABLE = "unavailable"  # the platform did not hand it over
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFile:
+    """A photo as the service keeps it: decoded, turned upright, re-encoded without metadata; not yet stored."""
+
+    data: bytes = field(repr=False)
+    content_type: str  # image/jpeg, image/png or image/webp
+    width: int
+    height: int
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a citizen, whatever the channel.
 
     `message_id` is the platform's id (Telegram update id, WhatsApp wamid, a web chat client id); the
     engine uses it to process a re-delivered message once.
+
+    A photo travels in three forms: the platform's id of it (`media_id`, for the channel to fetch), the
+    checked and cleaned file (`photo`, or why it was refused in `photo_problem`) that the engine stores,
+    and the stored photo's reference (`photo_ref`), the only one a flow ever sees.
     """
 
     channel: Channel
@@ -50,7 +73,10 @@ class Inbound:
     text: str = ""
     choice: str = ""
     location: Location | None = None
-    photo_ref: str = ""
+    photo_ref: str = ""  # set by the engine once it stored `photo`: "photo:<id>"
+    media_id: str = ""  # the platform's id of an attached photo (Telegram file id, WhatsApp media id)
+    photo: PhotoFile | None = None
+    photo_problem: PhotoProblem | None = None
     unsupported_what: str = ""  # e.g. "voice", "sticker": lets the reply name what we cannot take
     language_hint: str = ""  # the platform's idea of the user's language, used for new contacts only
     reply_address: str = ""  # where replies go when it is not `user_id` (e.g. a WhatsApp wa_id)
@@ -71,18 +97,22 @@ class Reply:
     """One message to a citizen or staff member, already in their language.
 
     Channels that cannot show buttons fall back to numbered text built from `choices`.
-    `request_location` asks the channel for a location button where it has one.
+    `request_location` asks the channel for a location button where it has one; `request_photo` for a
+    way to send a photo (the web chat's upload button; chat apps always have one).
     """
 
     text: str
     choices: tuple[Choice, ...] = ()
     request_location: bool = False
+    request_photo: bool = False
 
     def to_json(self) -> dict:
         """Serialise for the outbox and the web chat API."""
         data: dict = {"text": self.text, "choices": [_choice_json(c) for c in self.choices]}
         if self.request_location:
             data["request_location"] = True
+        if self.request_photo:
+            data["request_photo"] = True
         return data
 
     @classmethod
@@ -93,6 +123,7 @@ class Reply:
                 Choice(c["id"], c["label"], c.get("description", "")) for c in data.get("choices", ())
             ),
             request_location=bool(data.get("request_location", False)),
+            request_photo=bool(data.get("request_photo", False)),
         )
 
 

@@ -6,7 +6,8 @@ Definitions (shown on the dashboard page too; the SQL lives in `storage/report_q
   visible queues, after the queue/region filters; requests merged into another one are left out.
 - Time to claim: from the "created" event to the FIRST status event to "claimed" (a claim that lapsed
   and was claimed again still counts from the first claim).
-- Time to first contact: from "created" to the first "first_contact" event.
+- Time to first contact: from "created" to the first "first_contact" event: when the counselor's first
+  message reached the citizen (bot/services/first_contact.py), not when it was written, or a call recorded.
 - Time to resolution: from "created" to the LAST closing status event (resolved, referred, unreachable,
   cancelled), only for requests whose latest status event is a closing one. A reopened request counts as
   open (no resolution time) until it is closed again, and then counts to that later closing.

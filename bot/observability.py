@@ -89,7 +89,7 @@ def _database_gauges(db: sa.Engine, registry: CollectorRegistry, now: datetime) 
                           registry=registry)
     overdue = Gauge("pmks_requests_past_claim_due", "Unclaimed requests past their claim SLA, per queue",
                     ["queue"], registry=registry)
-    breaches = Gauge("pmks_sla_breaches", "Claim-SLA breaches recorded, per queue and level",
+    breaches = Gauge("pmks_sla_breaches", "SLA breaches recorded (claim or first contact), per queue and level",
                      ["queue", "level"], registry=registry)
     due_work = Gauge("pmks_due_work_overdue", "Scheduled work past its due time and not yet done",
                      registry=registry)

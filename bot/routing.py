@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
@@ -136,6 +136,8 @@ class _BusinessHours(_Model):
     end: Annotated[time, BeforeValidator(_clock_time)]
     weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
     holidays: _HolidayCountry
+    # Cuti bersama: YYYY-MM-DD dates on which offices close beyond the public holidays.
+    cuti_bersama: list[Annotated[date, Field(strict=False)]] = []
 
 
 class _RoutingFile(_Model):
@@ -233,6 +235,7 @@ def _table(spec: _RoutingFile) -> RoutingTable:
             end=hours.end,
             weekdays=frozenset(_WEEKDAYS.index(day) for day in hours.weekdays),
             holiday_country=hours.holidays,
+            closed_days=frozenset(hours.cuti_bersama),
         ),
         regions=load_regions(),
     )
@@ -329,9 +332,33 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node, dict[str, Any]]:
     except yaml.YAMLError as exc:  # e.g. a control character: no mark, but a character position
         line = text[: getattr(exc, "position", 0)].count("\n") + 1
         raise RoutingFileError(f"{path} line {line}: YAML syntax error: {exc}") from exc
+    except ValueError as exc:  # a date YAML reads as one but the calendar lacks, e.g. 2026-02-30
+        node = next((n for n in _scalars(root) if n.tag.endswith(":timestamp") and not _is_date(n.value)), None)
+        line = node.start_mark.line + 1 if node else 1
+        raise RoutingFileError(f"{path} line {line}: not a date: {node.value if node else exc}") from exc
     if root is None or not isinstance(data, dict):
         raise RoutingFileError(f"{path} line 1: expected sections such as 'agencies:' and 'sla:'")
     return root, data
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        yaml.safe_load(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _fail(path: Path, problems: Sequence[tuple[yaml.Node, str]]) -> RoutingFileError:

@@ -38,7 +38,12 @@ def _require_aware(moment: datetime) -> None:
 
 
 class BusinessCalendar:
-    """When the agencies' offices are open: weekdays, opening hours, minus public holidays."""
+    """When the agencies' offices are open: weekdays, opening hours, minus public holidays and closed days.
+
+    `closed_days` are the days the government closes its offices beyond the public holidays: Indonesia's
+    cuti bersama (joint leave days, SKB 3 Menteri), which the `holidays` package's public list lacks. They
+    come from the routing file, so an operator adds next year's or a changed date without a release.
+    """
 
     def __init__(
         self,
@@ -47,6 +52,7 @@ class BusinessCalendar:
         end: time,
         weekdays: frozenset[int],
         holiday_country: str = "ID",
+        closed_days: frozenset[date] = frozenset(),
     ) -> None:
         if not start < end:
             raise ValueError(f"business hours must start before they end: {start}-{end}")
@@ -57,6 +63,7 @@ class BusinessCalendar:
         self.end = end
         self.weekdays = weekdays
         self.holiday_country = holiday_country
+        self.closed_days = frozenset(closed_days)
 
     @property
     def business_day_hours(self) -> float:
@@ -65,8 +72,8 @@ class BusinessCalendar:
         return (datetime.combine(day, self.end) - datetime.combine(day, self.start)) / timedelta(hours=1)
 
     def is_holiday(self, day: date) -> bool:
-        """Whether a local date is a public holiday of the calendar's country."""
-        return day in _public_holidays(self.holiday_country, day.year)
+        """Whether a local date is a public holiday of the calendar's country or a closed day (cuti bersama)."""
+        return day in self.closed_days or day in _public_holidays(self.holiday_country, day.year)
 
     def is_business_day(self, day: date) -> bool:
         """Whether the offices open at all on a local date."""

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from storage.models import Appointment, CaseMessage, DueWork, Request, RequestEvent, RequestNote, Staff
+from storage.models import (
+    ASSIGNED_STATUSES, Appointment, CaseMessage, DueWork, Request, RequestEvent, RequestNote, Staff,
+)
 
 
 def try_claim(session: Session, *, request_id: int, staff_id: int) -> bool:
@@ -172,3 +174,41 @@ def feedback_asked_since(session: Session, *, contact_id: int, since: datetime) 
         ).order_by(col(DueWork.finished_at).desc(), col(DueWork.id).desc())
     )
     return [row.payload["appointment"] for row in rows]
+
+
+def held_requests(session: Session, *, staff_id: int) -> list[Request]:
+    """The open requests a staff member holds (claimed or in progress), oldest first."""
+    return list(session.exec(
+        select(Request).where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
+        .order_by(col(Request.id))
+    ))
+
+
+def thread_after(session: Session, *, request_id: int, after_id: int) -> list[CaseMessage]:
+    """The thread's messages newer than `after_id`: what a request page that is open has not shown yet."""
+    return list(session.exec(
+        select(CaseMessage).where(CaseMessage.request_id == request_id, CaseMessage.id > after_id)
+        .order_by(col(CaseMessage.id))
+    ))
+
+
+def next_appointments(session: Session, *, request_ids: Iterable[int], now: datetime) -> dict[int, Appointment]:
+    """The earliest agreed appointment still ahead, per request."""
+    rows = session.exec(
+        select(Appointment).where(col(Appointment.request_id).in_(list(request_ids)), Appointment.status == "confirmed",
+                                  Appointment.starts_at > now)
+        .order_by(col(Appointment.starts_at).desc())
+    )
+    return {a.request_id: a for a in rows}  # the earliest wins: it comes last
+
+
+def awaiting_answer(session: Session, *, request_ids: Iterable[int]) -> set[int]:
+    """Requests whose thread ends with the citizen's message: they are waiting for the counselor."""
+    ids = list(request_ids)
+    if not ids:
+        return set()
+    last = (select(CaseMessage.request_id, sa.func.max(CaseMessage.id).label("last_id"))
+            .where(col(CaseMessage.request_id).in_(ids)).group_by(CaseMessage.request_id).subquery())
+    rows = session.exec(select(CaseMessage.request_id).join(last, col(CaseMessage.id) == last.c.last_id)
+                        .where(CaseMessage.direction == "in"))
+    return set(rows)

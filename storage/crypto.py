@@ -1,6 +1,6 @@
 """Encryption at rest of the fields that tell a victim's story (UU PDP No. 27/2022).
 
-Free text, phone numbers, conversation drafts and message payloads are stored as Fernet tokens
+Free text, phone numbers, conversation drafts, message payloads and photos are stored as Fernet tokens
 (AES-128-CBC with HMAC-SHA256, from `cryptography`), so a stolen database file alone reveals none
 of them. Keys come from settings (`DATA_ENCRYPTION_KEYS`, newest first: older keys still decrypt,
 which is how a key is rotated). The cipher is configured once per process by `build_runtime`;
@@ -73,3 +73,20 @@ class EncryptedJSON(sa.types.TypeDecorator):
         if value is None:
             return None
         return json.loads(_active().decrypt(value.encode("ascii")))
+
+
+class EncryptedBytes(sa.types.TypeDecorator):
+    """Binary content (a photo) stored as a Fernet token's bytes; None stays NULL."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: sa.Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return _active().encrypt(bytes(value))
+
+    def process_result_value(self, value: bytes | None, dialect: sa.Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return _active().decrypt(bytes(value))

@@ -204,11 +204,11 @@ def urgent_open(session: Session, *, visible: frozenset[str] | None, limit: int 
 def appointments_between(
     session: Session, *, visible: frozenset[str] | None, start: datetime, end: datetime
 ) -> list[tuple[Appointment, Request]]:
-    """Appointments (not cancelled) starting in [start, end), with their requests, earliest first."""
+    """Appointments starting in [start, end), not cancelled nor passed over by the citizen, earliest first."""
     query = (
         select(Appointment, Request).join(Request, col(Request.id) == col(Appointment.request_id))
         .where(col(Appointment.starts_at) >= start, col(Appointment.starts_at) < end,
-               col(Appointment.status) != "cancelled")
+               col(Appointment.status).notin_(("cancelled", "withdrawn")))
     )
     if visible is not None:
         query = query.where(col(Request.queue_code).in_(sorted(visible)))
@@ -230,6 +230,20 @@ def staff_names(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
     return {ident: name for ident, name in session.exec(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted)))}
 
 
+def all_staff_names(session: Session) -> dict[int, str]:
+    """Every account's display name, inactive ones too (the audit log names people who have left)."""
+    return {ident: name for ident, name in session.exec(select(Staff.id, Staff.display_name))}
+
+
+def ticket_codes(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+    """Ticket codes of requests by id, asked in batches (an audit export names up to 50,000 targets)."""
+    wanted, codes = sorted(set(ids)), {}
+    for start in range(0, len(wanted), 1000):
+        batch = wanted[start:start + 1000]
+        codes.update(session.exec(select(Request.id, Request.ticket_code).where(col(Request.id).in_(batch))).all())
+    return codes
+
+
 def staff_with_queues(session: Session) -> list[tuple[Staff, list[str]]]:
     """Every account with its queue codes, for the admin page (tens of rows, not millions)."""
     memberships: dict[int, list[str]] = {}
@@ -241,14 +255,16 @@ def staff_with_queues(session: Session) -> list[tuple[Staff, list[str]]]:
 
 def audit_page(
     session: Session, *, before_id: int | None, actor: str | None = None, target: str | None = None,
-    limit: int = PAGE_SIZE,
+    action: str | None = None, limit: int = PAGE_SIZE,
 ) -> tuple[list[AuditLog], int | None]:
-    """Audit rows newest first (by id), optionally for one actor or one target; and the next page's start."""
+    """Audit rows newest first (by id), optionally of one actor, target and action; and the next page's start."""
     query = select(AuditLog)
     if actor:
         query = query.where(col(AuditLog.actor) == actor)
     if target:
         query = query.where(col(AuditLog.target) == target)
+    if action:
+        query = query.where(col(AuditLog.action) == action)
     if before_id is not None:
         query = query.where(col(AuditLog.id) < before_id)
     rows = list(session.exec(query.order_by(col(AuditLog.id).desc()).limit(limit + 1)))
@@ -275,3 +291,12 @@ def dead_letters(session: Session, *, before_id: int | None, limit: int = PAGE_S
         query = query.where(col(OutboxMessage.id) < before_id)
     rows = [DeadLetter(*row) for row in session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit + 1))]
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def queue_staff(session: Session, *, visible: frozenset[str] | None) -> list[tuple[int, str]]:
+    """Active members of the visible queues (all active staff when every queue is visible), by name."""
+    query = select(Staff.id, Staff.display_name).where(col(Staff.active))
+    if visible is not None:
+        members = select(StaffQueue.staff_id).where(col(StaffQueue.queue_code).in_(sorted(visible)))
+        query = query.where(col(Staff.id).in_(members))
+    return [(ident, name) for ident, name in session.exec(query.order_by(col(Staff.display_name), col(Staff.id)))]

@@ -53,6 +53,7 @@ class ClaimedMessage:
     last_inbound_at: datetime | None
     payload: dict
     attempts: int
+    case_message_id: int | None = None  # a counselor's message: its delivery is first contact
 
 
 def _claim_query(dialect: str) -> sa.Select:
@@ -64,7 +65,8 @@ def _claim_query(dialect: str) -> sa.Select:
     query = (
         select(
             OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
-            Contact.address, Contact.platform_user_id, Contact.language, Contact.last_inbound_at,
+            OutboxMessage.case_message_id, Contact.address, Contact.platform_user_id, Contact.language,
+            Contact.last_inbound_at,
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
@@ -116,7 +118,7 @@ def claim_due_messages(
         ClaimedMessage(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
             language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
-            attempts=row.attempts + 1,
+            attempts=row.attempts + 1, case_message_id=row.case_message_id,
         )
         for row in rows
     ]
@@ -225,22 +227,23 @@ def release_held_messages(session: Session, *, contact_id: int, now: datetime) -
     return result.rowcount or 0
 
 
-def release_until_safe(session: Session, *, contact_id: int, channel: str, now: datetime) -> int:
-    """The citizen said it is safe to talk: their held messages go out now, in the order written.
+def release_until_safe(session: Session, *, contact_id: int, channel: str, now: datetime) -> list[int]:
+    """The citizen said it is safe to talk: their held messages go out now, in the order written; their new ids.
 
     They are queued again as new rows rather than set free in place, so they come after everything the
     citizen already received: a web chat page only asks for messages newer than the last one it showed.
     """
     held = session.exec(
-        select(OutboxMessage.id, OutboxMessage.payload)
+        select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.case_message_id)
         .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == HELD_UNTIL_SAFE)
         .order_by(col(OutboxMessage.id))
     ).all()
     if not held:
-        return 0
+        return []
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_([row.id for row in held])))
-    enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[row.payload for row in held], now=now)
-    return len(held)
+    return [new_id for row in held  # one by one: each keeps the counselor's message it carries
+            for new_id in enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[row.payload],
+                                           now=now, case_message_id=row.case_message_id)]
 
 
 def forget_messages(

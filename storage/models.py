@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.crypto import EncryptedJSON, EncryptedText
+from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from storage.types import JSONType, UTCDateTime
 
 
@@ -88,6 +88,8 @@ class Request(SQLModel, table=True):
         sa.Index("ix_request_category_created", "category", "created_at", "id"),
         sa.Index("ix_request_topic_created", "topic", "created_at", "id"),
         sa.Index("ix_request_region_created", "region", "created_at", "id"),
+        # "Kasus saya" and the list's holder filter (bot/web/dashboard/casework.py, filters.py): migration 0014.
+        sa.Index("ix_request_assigned_created", "assigned_staff_id", "created_at", "id"),
         # Reporters of merged requests hear the survivor's updates (bot/services/notify.py): a lookup per update.
         sa.Index("ix_request_merged_into", "merged_into_id"),
     )
@@ -116,10 +118,39 @@ class Request(SQLModel, table=True):
     assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     merged_into_id: int | None = Field(default=None, foreign_key="request.id")
     outcome_note: str | None = Field(default=None, sa_type=EncryptedText)
+    # The person in need as staff identified them, for Dinas Sosial's by-name-by-address list (BNBA): a
+    # reporter rarely knows the name of someone they saw, so staff fill these in (bot/services/bnba.py).
+    person_name: str | None = Field(default=None, sa_type=EncryptedText)
+    person_nik: str | None = Field(default=None, sa_type=EncryptedText)
+    person_address: str | None = Field(default=None, sa_type=EncryptedText)
     claim_due_at: datetime = _utc()
     first_contact_due_at: datetime = _utc()
     created_at: datetime = _utc(index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
+
+
+class StoredPhoto(SQLModel, table=True):
+    """A photo a citizen sent, fetched when it arrived, cleaned of metadata and kept encrypted.
+
+    Until the request is sent it belongs to the contact's draft (`request_id` NULL) and goes with it; then
+    to the request, whose `photo_refs` list it as "photo:<id>" in the order sent, and it goes with the
+    request's personal data (retention purge, erasure). See bot/services/photos.py.
+    """
+
+    __tablename__ = "stored_photo"
+    __table_args__ = (
+        sa.Index("ix_stored_photo_contact", "contact_id", "request_id"),
+        sa.Index("ix_stored_photo_request", "request_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    content_type: str = Field(max_length=16)  # image/jpeg, image/png, image/webp
+    width: int
+    height: int
+    data: bytes = Field(sa_type=EncryptedBytes)
+    created_at: datetime = _utc()
 
 
 class RequestEvent(SQLModel, table=True):
@@ -174,6 +205,9 @@ class OutboxMessage(SQLModel, table=True):
         sa.Index("ix_outbox_due", "channel", "status", "next_attempt_at"),
         sa.Index("ix_outbox_contact", "contact_id", "id"),
         sa.Index("ix_outbox_status_id", "status", "id"),  # dead letters on the dashboard
+        # The request page asks how far each counselor message got; most rows carry none, so only those are indexed.
+        sa.Index("ix_outbox_case_message", "case_message_id", sqlite_where=sa.text("case_message_id IS NOT NULL"),
+                 postgresql_where=sa.text("case_message_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -187,6 +221,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _utc(nullable=True)
     platform_message_id: str | None = Field(default=None, max_length=128)
     last_error: str | None = Field(default=None, max_length=500)
+    #: The counselor's message (`CaseMessage`) this row carries to the citizen: its delivery is first contact
+    #: (bot/services/first_contact.py). A pointer without a foreign key: case messages are never deleted.
+    case_message_id: int | None = None
 
 
 class OutboxWamid(SQLModel, table=True):
@@ -291,6 +328,39 @@ class Staff(SQLModel, table=True):
     link_code_hash: str | None = Field(default=None, max_length=64)
     link_code_expires_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
+    #: Set by an admin's password reset: the temporary password must be replaced before anything else.
+    must_change_password: bool = False
+
+
+class StaffSession(SQLModel, table=True):
+    """One dashboard login: its cookie holds a random token, this row only the token's SHA-256.
+
+    Why in the database and not the signed cookie alone: logging out, a deactivation or a password change
+    must end a session at once on every instance, also for a copy of the cookie. No row, no session.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc(index=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one account or one client address, and until when further tries are refused.
+
+    `subject` is `account:<username>` or `address:<keyed hash of the address>` (the address itself is never
+    stored). A row is forgotten at `forget_at`; a successful login forgets its account's row.
+    """
+
+    __tablename__ = "login_throttle"
+
+    subject: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    locked_until: datetime | None = _utc(nullable=True)
+    forget_at: datetime = _utc(index=True)
 
 
 class StaffQueue(SQLModel, table=True):
@@ -327,6 +397,8 @@ class CaseMessage(SQLModel, table=True):
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
     text: str = Field(sa_type=EncryptedText)
     created_at: datetime = _utc()
+    #: An outgoing message: when it reached the citizen (bot/services/first_contact.py); None while it waits.
+    delivered_at: datetime | None = _utc(nullable=True)
 
 
 class Appointment(SQLModel, table=True):
@@ -342,7 +414,8 @@ class Appointment(SQLModel, table=True):
     starts_at: datetime = _utc()
     duration_minutes: int = 60
     mode: str = Field(max_length=16)  # office, home, phone, video
-    status: str = Field(default="proposed", max_length=16)  # proposed, confirmed, done, no_show, cancelled
+    # proposed, confirmed, done, no_show, cancelled; withdrawn: offered, but the citizen picked another or asked for other times
+    status: str = Field(default="proposed", max_length=16)
     created_at: datetime = _utc()
 
 
@@ -354,6 +427,7 @@ class AuditLog(SQLModel, table=True):
         sa.Index("ix_audit_log_at", "at"),
         sa.Index("ix_audit_log_actor", "actor", "id"),  # the dashboard's audit viewer, by actor
         sa.Index("ix_audit_log_target", "target", "id"),  # ... and by target ("request:42")
+        sa.Index("ix_audit_log_action", "action", "id"),  # ... and by action ("export")
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -24,7 +24,7 @@ _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_paramete
 
 def enqueue_messages(
     session: Session, *, contact_id: int, channel: str, payloads: Iterable[dict[str, Any]], now: datetime,
-    hold_until_safe: bool = False, answered: bool = False,
+    hold_until_safe: bool = False, answered: bool = False, case_message_id: int | None = None,
 ) -> list[int]:
     """Queue messages for one contact, in order, and return their ids (web chat sequence numbers).
 
@@ -33,13 +33,14 @@ def enqueue_messages(
     chat: the page reads its messages from here. Replies that go back in the HTTP answer to the page's
     own request (`answered`) count as delivered at once; any other web chat message is `UNREAD` until
     the page fetches it (`fetch_for_page`). Held messages wait for `storage.delivery.release_until_safe`.
+    `case_message_id`: the counselor's message these rows carry (its delivery is first contact).
     """
     status = ("delivered" if answered else UNREAD) if channel == "webchat" else "pending"
     if hold_until_safe:
         status = HELD_UNTIL_SAFE
     values = [
         {"contact_id": contact_id, "channel": channel, "payload": p, "status": status, "attempts": 0,
-         "next_attempt_at": now, "created_at": now}
+         "next_attempt_at": now, "created_at": now, "case_message_id": case_message_id}
         for p in payloads
     ]
     if not values:

@@ -91,3 +91,7 @@ def coordinators_of(session: Session, *, regions: Iterable[str]) -> list[Staff]:
 def audit(session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
     """Record a view or export of personal data, or an erasure: who, what, when."""
     session.add(AuditLog(actor=actor, action=action, target=target, at=at, detail=detail or {}))
+
+
+def active_admin_count(session: Session) -> int:
+    return len(session.exec(select(Staff.id).where(Staff.role == "admin", Staff.active)).all())

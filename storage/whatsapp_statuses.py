@@ -80,6 +80,11 @@ def record_sent(
     return held
 
 
+def outbox_id_of(session: Session, *, wamid: str) -> int | None:
+    """The outbox message a WhatsApp message (part) belongs to; None while its send is not stored yet."""
+    return session.exec(select(OutboxWamid.outbox_id).where(OutboxWamid.wamid == wamid)).first()
+
+
 _PARTS = OutboxWamid.__table__
 
 

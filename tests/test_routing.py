@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -137,6 +137,9 @@ def test_sla_and_office_hours_from_the_file(table: RoutingTable) -> None:
     assert calendar.weekdays == frozenset({0, 1, 2, 3, 4})
     assert str(calendar.tz) == "Asia/Jakarta"
     assert calendar.holiday_country == "ID"
+    # Cuti bersama: not in the public holiday list, closed all the same (this year's and next year's).
+    assert {date(2026, 12, 24), date(2027, 3, 15)} <= calendar.closed_days
+    assert not calendar.is_business_day(date(2026, 12, 24)) and calendar.is_business_day(date(2026, 12, 23))
 
 
 # --- broken files --------------------------------------------------------------------------------------
@@ -248,6 +251,12 @@ def test_unquoted_time_is_refused(tmp_path: Path) -> None:
     # YAML 1.1 reads 8:00 as the number 480; taking it would open the office at 00:08.
     message = refusal(tmp_path, 'start: "08:00"', "start: 8:00")
     assert message.endswith('line 9: time must be written in quotes as "HH:MM", got 480')
+
+
+def test_impossible_cuti_bersama_date_names_its_line(tmp_path: Path) -> None:
+    dates = "  holidays: ID\n  cuti_bersama:\n    - 2026-12-24\n    - 2026-02-30\n"
+    message = refusal(tmp_path, "  holidays: ID\n", dates)
+    assert message == f"{tmp_path / 'routing.yaml'} line 15: not a date: 2026-02-30"
 
 
 def test_several_mistakes_are_listed_in_file_order(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from bot.delivery.base import (
 )
 from bot.messages import Reply
 from bot.observability import count_outbound
+from bot.services.first_contact import record_arrivals
 from storage import delivery as store
 
 log = logging.getLogger("bot.delivery")
@@ -224,19 +225,27 @@ class OutboxWorker:
             await asyncio.to_thread(self._record_failure, channel, message, error)
             return
         answered(True)
-        held = await asyncio.to_thread(self._record_sent, sender, message.id, platform_ids(sent))
+        held = await asyncio.to_thread(self._record_sent, sender, message, platform_ids(sent))
         count_outbound(channel, "held" if held else "sent")
         if held and isinstance(sender, TracksStatuses):  # a status that overtook the send's answer held it
             await sender.notify_held(recipient)
 
-    def _record_sent(self, sender: Sender, message_id: int, ids: list[str]) -> bool:
-        """Mark the message sent with its platform ids; True when a status that came first held it."""
+    def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str]) -> bool:
+        """Mark the message sent with its platform ids; True when a status that came first held it.
+
+        A counselor's message that has now reached the citizen is their first contact (on WhatsApp only
+        once Meta reports it delivered, which may have overtaken this answer).
+        """
         now = self._clock()
         with Session(self._db) as session, session.begin():
+            held = False
             if isinstance(sender, TracksStatuses):
-                return sender.record_sent(session, message_id=message_id, platform_ids=ids, now=now)
-            store.mark_sent(session, message_id=message_id, platform_message_id=ids[-1] if ids else None, now=now)
-            return False
+                held = sender.record_sent(session, message_id=message.id, platform_ids=ids, now=now)
+            else:
+                store.mark_sent(session, message_id=message.id, platform_message_id=ids[-1] if ids else None, now=now)
+            if message.case_message_id is not None:
+                record_arrivals(session, outbox_ids=[message.id], now=now)
+            return held
 
     def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception) -> None:
         now = self._clock()

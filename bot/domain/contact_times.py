@@ -41,6 +41,18 @@ def next_safe_time(
     return None if times is None else next_allowed_time(moment, times, tz)
 
 
+def next_update_time(
+    moment: datetime, *, urgent: bool, request_times: str | None, contact_times: str | None, tz: ZoneInfo
+) -> datetime:
+    """When a message sent unasked (an update, a counselor's message) may go: `moment` when now.
+
+    An urgent request's goes at once unless its citizen chose a time; every other waits out quiet hours
+    and the chosen times. The scheduler waits by this rule, and the request page says when a message goes.
+    """
+    times = chosen_times(request_times, contact_times)
+    return moment if urgent and times is None else next_allowed_time(moment, times, tz)
+
+
 def allowed_window(contact_times: str | None) -> tuple[time, time]:
     """The daily window for a contact; unknown or missing choices mean outside quiet hours."""
     return WINDOWS.get(contact_times or "anytime", WINDOWS["anytime"])

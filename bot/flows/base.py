@@ -121,7 +121,7 @@ class EscalateRequest:
 class StaffAction:
     """A staff member's action from their linked chat: queue, cases, claim, message, note, close."""
 
-    action: str  # queue, cases, case, claim, message, note, call, close
+    action: str  # queue, cases, case, claim, message, note, call, close, referred (closed with where to)
     request_id: int = 0
     text: str = ""
 

@@ -339,4 +339,4 @@ def reprompt(form: FormState, ctx: FlowContext, prompt: Reply, key: str,
              params: Mapping[str, Any] | None = None) -> FormStep:
     """Say what was wrong and ask the same question again, in one message, keeping every answer."""
     text = f"{ctx.t(key, **(params or {}))}\n\n{prompt.text}"
-    return FormStep(form, (Reply(text, prompt.choices, prompt.request_location),))
+    return FormStep(form, (replace(prompt, text=text),))

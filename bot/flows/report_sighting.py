@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.domain.photos import MAX_PHOTO_MB
 from bot.domain.pmks import PMKS_GROUPS, UNCLASSIFIED, group_of
 from bot.domain.regions import in_banten
 from bot.domain.text import MAX_FREE_TEXT
 from bot.flows import clarify
 from bot.flows.base import FlowContext, match_choice
-from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Rejected, Step, not_understood
+from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Redisplay, Rejected, Step, not_understood
 from bot.flows.state import FormState
 from bot.flows.steps import (
     accept_text,
@@ -25,7 +26,7 @@ from bot.flows.steps import (
 )
 from bot.flows.story import SIGHTING, answers_from
 from bot.flows.summary import photos_line, place_line, region_line
-from bot.messages import Choice, Inbound, InboundKind, Reply
+from bot.messages import Choice, Inbound, InboundKind, PhotoProblem, Reply
 
 
 def _group_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
@@ -88,18 +89,58 @@ def _accept_place(_form: FormState, inbound: Inbound, _ctx: FlowContext) -> Outc
     return outcome
 
 
+#: Photos one sighting keeps; after each, the citizen may send another or go on, until this many.
+MAX_PHOTOS = 3
+
+
 def _photo_prompt(_form: FormState, ctx: FlowContext) -> Reply:
-    return Reply(ctx.t("sighting.ask_photo"), (Choice("skip", ctx.t("sighting.no_photo")),))
+    return Reply(ctx.t("sighting.ask_photo", max=MAX_PHOTOS), (Choice("skip", ctx.t("sighting.no_photo")),),
+                 request_photo=True)
 
 
 def _accept_photo(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    if inbound.kind is InboundKind.PHOTO and inbound.photo_ref:
-        return Accepted({"photos": [inbound.photo_ref]})
+    if inbound.kind is InboundKind.PHOTO:
+        return _photo_taken(form, inbound)
     if match_choice(inbound, _photo_prompt(form, ctx).choices) is not None:
         return Accepted({"photos": []})
     if inbound.kind is InboundKind.TEXT and ctx.understanding.options(inbound.text, "answer").clear() == "no":
         return Accepted({"photos": []})  # "tidak ada", "gak punya"
     return Rejected(wrong_kind_key(inbound, "sighting.photo_expected"))
+
+
+def _more_photos_prompt(form: FormState, ctx: FlowContext) -> Reply:
+    """After a photo: another, or go on. Pressing "another" only asks for it (the photo is what answers)."""
+    done = Choice("photo:done", ctx.t("sighting.photo_done"))
+    if form.scratch.get("another"):
+        return Reply(ctx.t("sighting.photo_send_next"), (done,), request_photo=True)
+    count = len(form.answers.get("photos") or ())
+    text = ctx.t("sighting.photo_received", count=count, max=MAX_PHOTOS)
+    return Reply(text, (Choice("photo:another", ctx.t("sighting.photo_another")), done), request_photo=True)
+
+
+def _accept_more_photos(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+    if inbound.kind is InboundKind.PHOTO:
+        return _photo_taken(form, inbound)
+    picked = match_choice(inbound, _more_photos_prompt(form, ctx).choices)
+    answer = ctx.understanding.options(inbound.text, "answer").clear() if inbound.kind is InboundKind.TEXT else None
+    if (picked is not None and picked.id == "photo:done") or (picked is None and answer == "no"):
+        return Accepted({"more_photos": "done"})  # "Lanjut", "sudah", "tidak"
+    if picked is not None or answer == "yes":
+        return Redisplay({"another": True})
+    return Rejected(wrong_kind_key(inbound, "sighting.photo_more_expected"))
+
+
+def _photo_taken(form: FormState, inbound: Inbound) -> Outcome:
+    """A stored photo is added; a refused one is named (re-asked, every answer kept)."""
+    if inbound.photo_problem is not None or not inbound.photo_ref:
+        problem = inbound.photo_problem or PhotoProblem.UNAVAILABLE
+        return Rejected(f"sighting.photo_refused_{problem.value}", {"max_mb": MAX_PHOTO_MB})
+    photos = [*(form.answers.get("photos") or ()), inbound.photo_ref]
+    return Accepted({"photos": photos}, note_key="sighting.photo_limit" if len(photos) >= MAX_PHOTOS else "")
+
+
+def _wants_more_photos(answers: Mapping[str, Any]) -> bool:
+    return 0 < len(answers.get("photos") or ()) < MAX_PHOTOS
 
 
 def _contact_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
@@ -169,7 +210,8 @@ REPORT_SIGHTING = FormFlow(
         kecamatan_step(label_key="common.field_kecamatan"),
         Step("place", _place_prompt, _accept_place, label_key="sighting.field_place"),
         free_text_step("description", "sighting.ask_description", label_key="sighting.field_description"),
-        Step("photos", _photo_prompt, _accept_photo, label_key="sighting.field_photo"),
+        Step("photos", _photo_prompt, _accept_photo, label_key="sighting.field_photo", edit_clears=("more_photos",)),
+        Step("more_photos", _more_photos_prompt, _accept_more_photos, applies=_wants_more_photos),
         option_step(
             "contact_mode", "sighting.ask_contact", _contact_choices, label_key="sighting.field_contact",
             typed=("contact_mode", {m: f"contact:{m}" for m in ("anonymous", "chat", "phone")}),

@@ -53,6 +53,9 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
         return StepResult(ConversationState(), (Reply(ctx.t("staff_chat.ask_outcome"), choices),))
     if action == "close" and extra not in OUTCOMES:
         return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
+    if action == "close" and extra == "referred":  # a referral names where to: asked, then closed with it
+        prompt = Reply(ctx.t("staff_chat.ask_referred"), (Choice("sq:cases", ctx.t("common.back")),))
+        return StepResult(ConversationState(staff_input=StaffInput("referred", int(request_id))), (prompt,))
     return StepResult(ConversationState(), (StaffAction(action, int(request_id), extra),))
 
 

@@ -78,9 +78,9 @@ class FormState:
 
 @dataclass(frozen=True, slots=True)
 class StaffInput:
-    """Staff mode is waiting for the text of a message or note on one request."""
+    """Staff mode is waiting for the text of a message or note on one request, or where it was referred to."""
 
-    action: str  # "message" | "note"
+    action: str  # "message" | "note" | "referred"
     request_id: int
 
 

@@ -11,9 +11,10 @@ Two ways in, one path through:
   handler exceptions and hands them to error handlers, and the queue answers before anything ran, so
   neither could tell the route what happened. Calling our own coroutine lets the exception reach it.
 
-`handle_update` is a thin translator: `telegram_inbound` decides what an update means, the engine decides
-everything about the conversation (and de-duplicates by update id), and the replies it queued leave
-through the outbox worker and `TelegramSender`. Nothing from group chats reaches the engine.
+`handle_update` is a thin translator: `telegram_inbound` decides what an update means, a photo is fetched
+and checked (bot/services/photos.py), the engine decides everything about the conversation (and
+de-duplicates by update id), and the replies it queued leave through the outbox worker and
+`TelegramSender`. Nothing from group chats reaches the engine.
 
 Polling caveat: PTB's `Updater` confirms updates to Telegram as soon as they are fetched, so an update
 whose processing fails (the database is down) is logged and lost; the webhook mode has no such gap.
@@ -37,6 +38,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.engine import EngineResult
 from bot.handlers.telegram_inbound import (
     ALLOWED_UPDATES,
@@ -46,9 +48,10 @@ from bot.handlers.telegram_inbound import (
     translate_update,
 )
 from bot.handlers.telegram_render import MAX_TEXT, utf16_length
-from bot.handlers.telegram_sender import TelegramSender
+from bot.handlers.telegram_sender import TelegramSender, fetch_telegram_photo
 from bot.i18n.catalog import LANGUAGES
-from bot.messages import Channel
+from bot.messages import Channel, InboundKind
+from bot.services.photos import receive_photo
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -185,17 +188,22 @@ class TelegramChannel:
         if isinstance(translation, PrivateOnly):
             await self._ask_for_private_chat(update, translation)
             return None
-        result = await asyncio.to_thread(self._runtime.engine.handle, translation.inbound)
+        inbound = translation.inbound
+        if inbound.kind is InboundKind.PHOTO:  # fetched now: the engine stores the photo itself
+            inbound = await receive_photo(inbound, self._download_photo)
+        result = await asyncio.to_thread(self._runtime.engine.handle, inbound)
         if result.replies:
             self._runtime.delivery.wake()  # committed: the worker may send while we answer the press
         log.info(
             "telegram_update_handled update_id=%s kind=%s contact=%s replies=%d duplicate=%s",
-            update.update_id, translation.inbound.kind.value, result.contact_id, len(result.replies),
-            result.duplicate,
+            update.update_id, inbound.kind.value, result.contact_id, len(result.replies), result.duplicate,
         )
         if translation.press is None:
             return None
         return self._acknowledge_press(translation.press, result, answer_in_response)
+
+    async def _download_photo(self, file_id: str) -> bytes:
+        return await fetch_telegram_photo(self.application.bot, file_id, max_bytes=MAX_PHOTO_BYTES)
 
     async def _ask_for_private_chat(self, update: Update, notice: PrivateOnly) -> None:
         """Tell a group to write in private; sent directly, since nothing about a group is stored."""

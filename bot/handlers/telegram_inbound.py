@@ -30,7 +30,8 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 )
 
 # Content we cannot take, named for the log and the flows (`Inbound.unsupported_what`). Order matters:
-# an animation (GIF) also carries a `document`.
+# an animation (GIF) also carries a `document`. A document that says it is an image is taken as a photo
+# (`photo_file_id`); its content decides whether it is one.
 _UNSUPPORTED_CONTENT: tuple[str, ...] = (
     "animation", "voice", "video_note", "video", "audio", "sticker", "document",
     "contact", "poll", "dice", "game", "story", "invoice", "paid_media",
@@ -109,6 +110,26 @@ def largest_photo_id(message: Message) -> str:
     return best.file_id
 
 
+def photo_file_id(message: Message) -> str:
+    """The file to fetch as a photo: the largest size of a photo, or a photo sent "as a file".
+
+    A file is one when Telegram says its type is an image or its name ends like one (phones send HD
+    photos this way, often as "IMG_20261205.jpg"); GIF animations are not. Nothing is trusted beyond
+    that: the photo service decodes the content (bot/services/photos.py).
+    """
+    if message.photo:
+        return largest_photo_id(message)
+    document = message.document
+    if document is None or message.animation is not None:
+        return ""
+    mime = (document.mime_type or "").lower()
+    name = (document.file_name or "").lower()
+    return document.file_id if mime.startswith("image/") or name.endswith(_IMAGE_NAMES) else ""
+
+
+_IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".heic")
+
+
 def _from_message(update: Update, message: Message, *, edited: bool, bot_username: str) -> Translation:
     if message.chat.type != Chat.PRIVATE:
         if edited or not _addressed_to_bot(message, bot_username):
@@ -123,8 +144,8 @@ def _from_message(update: Update, message: Message, *, edited: bool, bot_usernam
     if message.location is not None:  # a pin, a live location's first message, or a venue
         pin = message.location
         return _to_engine(update, message, InboundKind.LOCATION, location=Location(pin.latitude, pin.longitude))
-    if message.photo:
-        return _to_engine(update, message, InboundKind.PHOTO, photo_ref=largest_photo_id(message))
+    if file_id := photo_file_id(message):
+        return _to_engine(update, message, InboundKind.PHOTO, media_id=file_id)
     what = next((name for name in _UNSUPPORTED_CONTENT if getattr(message, name, None)), "")
     if what:
         return _to_engine(update, message, InboundKind.UNSUPPORTED, unsupported_what=what)
@@ -200,7 +221,7 @@ def _well_formed(translation: Translation) -> bool:
     if isinstance(translation, Ignored):
         return isinstance(translation.query_id, str)
     inbound, press = translation.inbound, translation.press
-    texts = (inbound.text, inbound.choice, inbound.photo_ref, inbound.unsupported_what, inbound.language_hint)
+    texts = (inbound.text, inbound.choice, inbound.media_id, inbound.unsupported_what, inbound.language_hint)
     pin = inbound.location
     return (
         inbound.user_id.lstrip("-").isdigit()
@@ -208,7 +229,7 @@ def _well_formed(translation: Translation) -> bool:
         and all(isinstance(text, str) for text in texts)
         and (pin is None or all(_is_finite_number(v) for v in (pin.latitude, pin.longitude)))
         and (inbound.kind is not InboundKind.CHOICE or bool(inbound.choice))
-        and (inbound.kind is not InboundKind.PHOTO or bool(inbound.photo_ref))
+        and (inbound.kind is not InboundKind.PHOTO or bool(inbound.media_id))
         and (press is None or (isinstance(press.query_id, str) and _is_int(press.message_id)
                                and isinstance(press.message_text, str) and isinstance(press.label, str)))
     )

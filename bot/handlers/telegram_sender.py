@@ -1,4 +1,5 @@
 """Telegram's outbound half: one Reply -> sendMessage calls, and Bot API errors -> the worker's exceptions.
+Also the one download a citizen's message needs: the photo they sent (`fetch_telegram_photo`).
 
 The sender never sleeps or retries: the outbox worker owns retries, backoff, the global rate across
 instances and per-chat spacing, so it only has to learn which kind of trouble happened.
@@ -19,12 +20,11 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.config import Settings
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
 from bot.handlers.telegram_render import UnsendableChoice, render_reply
 from bot.i18n import Catalog
-from bot.messages import Channel, Reply
-from bot.runtime import Runtime
+from bot.messages import Channel, PhotoProblem, Reply
+from bot.services.photos import PhotoRefused
 
 log = logging.getLogger("bot.telegram")
 
@@ -79,22 +79,24 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def fetch_telegram_photo(source: Bot | Runtime | Settings, file_id: str) -> bytes:
-    """The bytes of a photo a citizen sent, by the file id kept with the request (for the dashboard).
+async def fetch_telegram_photo(bot: Bot, file_id: str, *, max_bytes: int) -> bytes:
+    """The bytes of a photo a citizen just sent (getFile, then the file's URL), within a size cap.
 
-    Telegram keeps the file, so we store only its id. Pass the running channel's bot, or the runtime
-    (or settings) where no channel runs: a short-lived bot is then opened for the one download.
-    Raises telegram.error.TelegramError (e.g. BadRequest for a file id Telegram no longer knows).
+    Raises PhotoRefused: TOO_LARGE past the cap (Telegram's getFile refuses files over 20 MB itself),
+    UNAVAILABLE for any other Bot API or network error.
     """
-    if isinstance(source, Bot):
-        return await _download(source, file_id)
-    settings = source.settings if isinstance(source, Runtime) else source
-    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url,
-              base_file_url=settings.telegram_file_base_url)
-    async with bot:
-        return await _download(bot, file_id)
-
-
-async def _download(bot: Bot, file_id: str) -> bytes:
-    file = await bot.get_file(file_id)
-    return bytes(await file.download_as_bytearray())
+    try:
+        file = await bot.get_file(file_id)
+        if file.file_size and file.file_size > max_bytes:
+            raise PhotoRefused(PhotoProblem.TOO_LARGE)
+        data = bytes(await file.download_as_bytearray())
+    except BadRequest as error:
+        too_big = "too big" in error.message.lower()
+        log.warning("telegram_photo_failed error=%s", type(error).__name__)
+        raise PhotoRefused(PhotoProblem.TOO_LARGE if too_big else PhotoProblem.UNAVAILABLE) from None
+    except TelegramError as error:
+        log.warning("telegram_photo_failed error=%s", type(error).__name__)
+        raise PhotoRefused(PhotoProblem.UNAVAILABLE) from None
+    if len(data) > max_bytes:
+        raise PhotoRefused(PhotoProblem.TOO_LARGE)
+    return data

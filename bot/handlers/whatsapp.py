@@ -1,8 +1,10 @@
-"""The WhatsApp channel (Cloud API through pywa): webhook routes, the sender, photos on demand.
+"""The WhatsApp channel (Cloud API through pywa): webhook routes, the sender, photos fetched on arrival.
 
 Inbound: Meta POSTs to `/webhooks/whatsapp`; the signature is checked over the raw bytes before
 anything is parsed, each message goes through the engine (one commit, de-duplicated by wamid), and
 only then is 200 returned: a database failure answers 503, so Meta delivers the update again.
+A photo is downloaded before the engine sees its message (media expire after about 30 days, so its
+id is worth nothing later) and checked and stored through bot/services/photos.py.
 Statuses (sent, delivered, read, failed) are recorded against the outbox row by wamid, one of
 possibly several parts; one that overtook its send is kept until the worker stores the wamid.
 Outbound: `WhatsAppSender` (whatsapp_send.py), driven by the outbox worker.
@@ -32,6 +34,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.delivery.base import Recipient
+from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.engine import EngineResult, utc_now
 from bot.handlers.whatsapp_inbound import (
     SIGNATURE_HEADER,
@@ -41,7 +44,9 @@ from bot.handlers.whatsapp_inbound import (
     signature_is_valid,
 )
 from bot.handlers.whatsapp_send import WhatsAppSender
-from bot.messages import Channel, Inbound
+from bot.messages import Channel, Inbound, InboundKind, PhotoProblem
+from bot.services.first_contact import REACHED, record_arrivals
+from bot.services.photos import PhotoRefused, receive_photo
 from storage import whatsapp_statuses
 from storage.whatsapp_window import HeldContact
 
@@ -52,13 +57,16 @@ log = logging.getLogger("bot.whatsapp")
 
 WEBHOOK_PATH = "/webhooks/whatsapp"
 HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-MAX_MEDIA_BYTES = 16 * 1024 * 1024
 #: Where Meta serves media from; the access token is sent along, so nowhere else.
 MEDIA_HOST_SUFFIXES = (".fbsbx.com", ".whatsapp.net", ".facebook.com", ".fbcdn.net")
 
 
 class MediaUnavailable(Exception):
-    """A WhatsApp media id could not be fetched (expired after 30 days, too large, or refused)."""
+    """A WhatsApp media id could not be fetched (expired after 30 days, or refused)."""
+
+
+class MediaTooLarge(MediaUnavailable):
+    """The media is larger than we take."""
 
 
 class WhatsAppChannel:
@@ -86,11 +94,20 @@ class WhatsAppChannel:
             self._session = None
 
     async def fetch_media(self, media_id: str) -> bytes:
-        """A photo a citizen sent (its media id is the report's photo ref), for the dashboard."""
+        """A photo a citizen just sent, by its media id, within the photo size limit."""
         if self.sender.client is None:
             raise MediaUnavailable("WhatsApp channel not started")
         base_url = self._settings.whatsapp_api_base_url
-        return await fetch_whatsapp_media(self.sender.client, media_id, api_base_url=base_url)
+        return await fetch_whatsapp_media(self.sender.client, media_id, api_base_url=base_url,
+                                          max_bytes=MAX_PHOTO_BYTES)
+
+    async def _download_photo(self, media_id: str) -> bytes:
+        try:
+            return await self.fetch_media(media_id)
+        except MediaTooLarge:
+            raise PhotoRefused(PhotoProblem.TOO_LARGE) from None
+        except MediaUnavailable:
+            raise PhotoRefused(PhotoProblem.UNAVAILABLE) from None
 
     def _build_router(self) -> APIRouter:
         router = APIRouter(tags=["webhooks"])
@@ -135,6 +152,8 @@ class WhatsAppChannel:
 
     async def _process(self, batch: WebhookBatch, background: BackgroundTasks) -> None:
         for inbound in batch.messages:
+            if inbound.kind is InboundKind.PHOTO:
+                inbound = await receive_photo(inbound, self._download_photo)
             # The engine also releases what was held for the 24-hour window, in the same transaction.
             result = await run_in_threadpool(self._runtime.engine.handle, inbound)
             log.info("whatsapp_message wamid=%s contact=%s duplicate=%s",
@@ -148,11 +167,17 @@ class WhatsAppChannel:
                 background.add_task(self._notify_window_closed, held)
 
     def _record_status(self, status: DeliveryStatus) -> HeldContact | None:
+        """Apply the status; a counselor's message Meta reports delivered is the citizen's first contact."""
+        now = utc_now()
         with Session(self._runtime.db) as session, session.begin():
-            return whatsapp_statuses.record_status(
+            held = whatsapp_statuses.record_status(
                 session, wamid=status.wamid, status=status.status, error_code=status.error_code,
-                error=status.error, now=utc_now(),
+                error=status.error, now=now,
             )
+            if status.status in REACHED[Channel.WHATSAPP.value]:
+                record_arrivals(session, outbox_ids=[whatsapp_statuses.outbox_id_of(session, wamid=status.wamid)],
+                                now=now)
+            return held
 
     async def _notify_window_closed(self, held: HeldContact) -> None:
         """After a late 131047: tell the citizen with the template (after the webhook is answered)."""
@@ -191,21 +216,19 @@ def api_version(base_url: str) -> str:
     return match.group(1) if match else "23.0"
 
 
-async def fetch_whatsapp_media(
-    client: WhatsApp, media_id: str, *, api_base_url: str, max_bytes: int = MAX_MEDIA_BYTES
-) -> bytes:
+async def fetch_whatsapp_media(client: WhatsApp, media_id: str, *, api_base_url: str, max_bytes: int) -> bytes:
     """Look up a media id's short-lived URL and download it with the access token, within a size cap."""
     try:
         media = await client.get_media_url(media_id)
         if media.file_size and media.file_size > max_bytes:
-            raise MediaUnavailable("media too large")
+            raise MediaTooLarge("media too large")
         if not _trusted_media_url(media.url, api_base_url):
             raise MediaUnavailable("media URL on an unexpected host")
         data = bytearray()
         async for chunk in client.stream_media(media.url):
             data.extend(chunk)
             if len(data) > max_bytes:
-                raise MediaUnavailable("media too large")
+                raise MediaTooLarge("media too large")
         return bytes(data)
     except (WhatsAppError, httpx.HTTPError) as error:
         log.warning("whatsapp_media_failed media=%s error=%s", media_id, type(error).__name__)

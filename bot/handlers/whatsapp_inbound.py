@@ -171,7 +171,10 @@ def _content(message: dict) -> dict[str, Any]:
             raise ValueError("location is not a number")
         return {"kind": InboundKind.LOCATION, "location": Location(latitude, longitude)}
     if kind == "image":
-        return {"kind": InboundKind.PHOTO, "photo_ref": str(message["image"]["id"])}
+        return {"kind": InboundKind.PHOTO, "media_id": str(message["image"]["id"])}
+    if kind == "document" and str(message["document"].get("mime_type", "")).lower().startswith("image/"):
+        # A photo sent "as a document" (full quality); the photo service decodes it to be sure.
+        return {"kind": InboundKind.PHOTO, "media_id": str(message["document"]["id"])}
     what = _UNSUPPORTED_NAMES.get(str(kind), str(kind or "unknown"))
     return {"kind": InboundKind.UNSUPPORTED, "unsupported_what": what[:32]}
 

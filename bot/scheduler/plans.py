@@ -41,7 +41,7 @@ def plan_sla_checks(
     session: Session, *, request: Request, routing: RoutingTable, now: datetime, escalate_at: datetime | None = None,
     replace: bool = False,
 ) -> None:
-    """Check the claim SLA when it falls due, and again at twice the SLA for the province.
+    """Check the claim SLA when it falls due, and again at twice the SLA for the province; and the first contact.
 
     `replace` moves checks already planned (a request made urgent after it was sent).
     """
@@ -50,3 +50,6 @@ def plan_sla_checks(
                       now=now, request_id=request.id, payload={"level": "queue"}, replace=replace)
     due_work.schedule(session, kind="sla_claim", dedupe_key=f"sla_escalation:{request.id}", due_at=escalate_at,
                       now=now, request_id=request.id, payload={"level": "province"}, replace=replace)
+    due_work.schedule(session, kind="sla_first_contact", dedupe_key=f"sla_first_contact:{request.id}",
+                      due_at=request.first_contact_due_at, now=now, request_id=request.id, payload={"level": "queue"},
+                      replace=replace)

@@ -30,7 +30,9 @@ RECURRING: tuple[Recurring, ...] = (
     Recurring("retention_purge", {"hour": "2", "minute": "0"}),
     Recurring("table_pruning", {"hour": "2", "minute": "30"}),
     Recurring("counselor_digest", {"day_of_week": "mon-fri", "hour": "7", "minute": "30"}),
-    Recurring("coordinator_digest", {"day_of_week": "mon", "hour": "8", "minute": "0"}),
+    # Every working morning, but it goes only on the week's first working day (bot/scheduler/work.py):
+    # Monday, or the day after a Monday holiday or cuti bersama.
+    Recurring("coordinator_digest", {"day_of_week": "mon-fri", "hour": "8", "minute": "0"}),
 )
 
 

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from zoneinfo import ZoneInfo
 
-from bot.domain.contact_times import chosen_times, next_allowed_time
+from bot.domain.contact_times import next_allowed_time, next_update_time
 from bot.domain.regions import PROVINCE
 from bot.flows.state import from_row
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
+from bot.services.first_contact import missed_deadline, record_arrivals
+from bot.services.photos import forget_draft_photos
 from bot.services.privacy import forget_platform_ids, purge_closed_requests
 from bot.services.pruning import KeepWindows, prune_finished_rows
 from bot.services.safe_to_talk import must_hold
-from bot.sla import BusinessCalendar
+from bot.sla import BusinessCalendar, Deadline
 from bot.services.notify import notify_staff, render_update
 from storage.contacts import load_conversation, save_conversation
 from storage.due_work import ClaimedWork
@@ -95,7 +97,7 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
 
 
 def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
-    """Forget a draft untouched for a week: it holds personal data nobody sent."""
+    """Forget a draft untouched for a week, and its photos: it holds personal data nobody sent."""
     conversation = load_conversation(session, contact_id=item.contact_id)
     if conversation is None:
         return Dropped("no draft")
@@ -105,25 +107,33 @@ def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Resul
         return Dropped("no draft")
     save_conversation(session, contact_id=item.contact_id, flow="menu", step="", data={},
                       now=conversation.updated_at)
+    forget_draft_photos(session, contact_id=item.contact_id)
     return Done("draft expired")
 
 
-def sla_claim_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
-    """Record a claim-SLA breach of a request still waiting; coordinators see it on the dashboard."""
-    return _breach(session, item, ctx, level=item.payload.get("level", "queue"))
+#: The SLA each kind of check watches; both are one rule (`sla_check`), with their own words.
+SLA_CHECKS: dict[str, Deadline] = {"sla_claim": "claim", "sla_first_contact": "first_contact"}
+_BREACH_NOTICE: dict[Deadline, str] = {"claim": "staff.sla_breach", "first_contact": "staff.sla_breach_first_contact"}
 
 
-def _breach(session: Session, item: ClaimedWork, ctx: WorkContext, *, level: str) -> Result:
+def sla_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """A deadline passed: if the request missed it, record the breach and alert the coordinators.
+
+    The claim deadline is missed by a request still unclaimed, the first-contact one by a request whose
+    citizen nothing has reached yet (bot/services/first_contact.py). The queue's region hears at the
+    deadline; at twice the claim SLA, the province.
+    """
+    sla, level = SLA_CHECKS[item.kind], item.payload.get("level", "queue")
     request = session.get(Request, item.request_id)
-    if request is None or request.status != "new":
-        return Dropped("claimed in time")
+    if request is None or not missed_deadline(session, request=request, deadline=sla):
+        return Dropped(f"{sla} in time")
     add_event(session, request_id=request.id, kind="sla_breach", actor="system", at=ctx.now,
-              detail={"sla": "claim", "level": level, "queue": request.queue_code})
+              detail={"sla": sla, "level": level, "queue": request.queue_code})
     queue = get_queue(session, code=request.queue_code)
     regions = [PROVINCE] if level == "province" else [queue.region if queue else PROVINCE]
-    notify_staff(session, staff=coordinators_of(session, regions=regions), key="staff.sla_breach",
+    notify_staff(session, staff=coordinators_of(session, regions=regions), key=_BREACH_NOTICE[sla],
                  renderer=ctx.renderer, now=ctx.now, params={"code": request.ticket_code, "queue": request.queue_code})
-    return Done(f"claim SLA breached ({level})")
+    return Done(f"{sla} SLA breached ({level})")
 
 
 def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
@@ -138,20 +148,23 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
     request = session.get(Request, item.request_id) if item.request_id is not None else None
-    safe_times = chosen_times(request.contact_times if request is not None else None, contact.contact_times)
     urgent = bool(item.payload.get("urgent"))
-    if not urgent or safe_times is not None:
-        allowed = next_allowed_time(ctx.now, safe_times, ctx.tz)
+    allowed = next_update_time(ctx.now, urgent=urgent, request_times=request.contact_times if request else None,
+                               contact_times=contact.contact_times, tz=ctx.tz)
+    if allowed > ctx.now:
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
-        if allowed > ctx.now and urgent and reminder and too_late:
+        if urgent and reminder and too_late:
             return Dropped("no safe time before the appointment")  # never outside an urgent case's safe time
-        if allowed > ctx.now and not (reminder and too_late):
+        if not (reminder and too_late):
             return Later(allowed, "waiting for contact time")  # due together: the runner takes urgent first
     reply = render_update(ctx.renderer, contact.language, item.payload)
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
     hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=ctx.now,
-                     hold_until_safe=hold)
+    case_message = item.payload.get("case_message")  # a counselor's message: its arrival is first contact
+    ids = enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()],
+                           now=ctx.now, hold_until_safe=hold, case_message_id=case_message)
+    if case_message is not None:
+        record_arrivals(session, outbox_ids=ids, now=ctx.now)  # in a web chat thread it has arrived
     return Done("held until safe to talk" if hold else "sent")
 
 
@@ -165,6 +178,14 @@ def staff_reminder(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
                  renderer=ctx.renderer, now=ctx.now,
                  params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
     return Done("counselor reminded")
+
+
+def staff_notice(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
+    """A notice a case service queued for staff (a colleague acted on their case, a transfer to them)."""
+    staff = [s for s in (session.get(Staff, staff_id) for staff_id in item.payload["staff"]) if s is not None]
+    told = notify_staff(session, staff=staff, key=item.payload["key"], renderer=ctx.renderer, now=ctx.now,
+                        params=item.payload["params"])
+    return Done(f"told {told}")
 
 
 def _still_ahead(appointment: Appointment, now: datetime) -> bool:
@@ -235,11 +256,27 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
     return Done(f"digests {sent}")
 
 
+def first_working_day_of_week(calendar: BusinessCalendar, day: date) -> date | None:
+    """The first day from the Monday of `day`'s week up to `day` on which the offices open, if any."""
+    monday = day - timedelta(days=day.weekday())
+    return next((d for d in (monday + timedelta(days=n) for n in range(day.weekday() + 1))
+                 if calendar.is_business_day(d)), None)
+
+
 def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
-    """Monday 08:00 WIB: last week's figures for each linked coordinator's region."""
+    """08:00 WIB on the week's first working day: last week's figures for each linked coordinator's region.
+
+    That is Monday, unless Monday is a public holiday or cuti bersama: then the digest waits for the first
+    day the office opens, when a coordinator is there to read it (Tuesday after a Monday holiday, Wednesday
+    after Lebaran's Monday and Tuesday). "Last week" stays the seven days to Monday 08:00, whenever it goes.
+    """
     if (stale := _digest_day(item, ctx)) is not None:
         return stale
-    end = datetime.fromisoformat(item.payload["fire_time"])
+    today = ctx.now.astimezone(ctx.tz).date()
+    if first_working_day_of_week(ctx.calendar, today) != today:
+        return Dropped("not the week's first working day")
+    fire = datetime.fromisoformat(item.payload["fire_time"]).astimezone(ctx.tz)
+    end = (fire - timedelta(days=today.weekday())).astimezone(UTC)
     start = end - timedelta(days=7)
     sent = 0
     for staff in session.exec(select(Staff).where(Staff.role == "coordinator", Staff.active,
@@ -260,8 +297,10 @@ HANDLERS: dict[str, Callable[[Session, ClaimedWork, WorkContext], Result]] = {
     "coordinator_digest": coordinator_digest,
     "draft_nudge": draft_nudge,
     "draft_expiry": draft_expiry,
-    "sla_claim": sla_claim_check,
+    "sla_claim": sla_check,
+    "sla_first_contact": sla_check,
     "citizen_update": citizen_update,
     "staff_reminder": staff_reminder,
+    "staff_notice": staff_notice,
     "claim_lapse": claim_lapse,
 }

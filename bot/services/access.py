@@ -34,6 +34,20 @@ class StaffView:
         return self.queues is None or request.queue_code in self.queues
 
 
+#: Roles that may take personal data out of the dashboard (seeing it on screen needs only the request's queue).
+PERSONAL_EXPORT_ROLES = frozenset({"coordinator", "admin"})
+
+
+def may_export_personal(view: StaffView) -> bool:
+    """Whether this staff member may download personal data: the BNBA list, the request list's personal columns.
+
+    A file leaves the dashboard's audit trail and its access rules (it is mailed on, printed, left on a
+    shared PC), so only coordinators and admins, who answer for the region's data, take one out. The export
+    routes refuse, and the pages hide the links, by asking this one function.
+    """
+    return view.role in PERSONAL_EXPORT_ROLES
+
+
 def staff_view(session: Session, staff: Staff) -> StaffView:
     if staff.role == "admin" or (staff.role == "coordinator" and staff.region == PROVINCE):
         queues = None
@@ -50,3 +64,19 @@ def visible_request(session: Session, view: StaffView, request_id: int) -> Reque
     if request is None or not view.can_see(request):
         raise PermissionDenied(request_id)
     return request
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorView(StaffView):
+    """The operator at the server's shell (`python -m bot staff ...`): an admin who is no account.
+
+    Their actions on requests and in the audit log read `operator`, not a staff id.
+    """
+
+    @property
+    def actor(self) -> str:
+        return "operator"
+
+
+def operator_view() -> OperatorView:
+    return OperatorView(0, "operator", "operator", "admin", PROVINCE, None)

@@ -16,11 +16,10 @@ from sqlmodel import Session
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
-from bot.services.case_thread import MAX_MESSAGE
-from bot.services.claims import CaseActionError
+from bot.services.case_rules import MAX_MESSAGE, CaseAct, CaseActionError, authorize
 from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
 from storage import casework, due_work
-from storage.models import ASSIGNED_STATUSES, Appointment, Contact, Request, Staff
+from storage.models import Appointment, Contact, Request, Staff
 from storage.requests import add_event
 
 MODES = ("office", "home", "phone", "video")
@@ -29,22 +28,25 @@ FEEDBACK_AFTER = timedelta(hours=2)
 #: How long after the feedback question a citizen's free text is taken as the comment it invites.
 COMMENT_WINDOW = timedelta(hours=24)
 DEFAULT_MINUTES = 60
+#: Still ahead of the citizen and the counselor: an offer waiting for a pick, or a meeting agreed.
+OPEN_APPOINTMENT = ("proposed", "confirmed")
 
 
 def offer_slots(
     session: Session, *, view: StaffView, request_id: int, slots: list[tuple[datetime, str]], now: datetime,
-    minutes: int = DEFAULT_MINUTES,
+    minutes: int = DEFAULT_MINUTES, reason: str = "",
 ) -> list[Appointment]:
     """Offer 1 to 3 future slots; the citizen gets them as buttons, plus "other times"."""
     request = visible_request(session, view, request_id)
-    if request.status not in ASSIGNED_STATUSES or request.anonymous or request.contact_id is None:
-        raise CaseActionError("case.error_not_claimed" if not request.anonymous else "case.error_anonymous")
+    if request.anonymous or request.contact_id is None:
+        raise CaseActionError("case.error_anonymous")
     if not 1 <= len(slots) <= 3 or any(mode not in MODES for _, mode in slots):
         raise CaseActionError("appt.error_slots")
     if any(start <= now for start, _ in slots):
         raise CaseActionError("appt.error_past")
     if any(casework.overlapping_confirmed(session, staff_id=view.id, start=s, minutes=minutes) for s, _ in slots):
         raise CaseActionError("appt.error_overlap")
+    authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
     proposal = secrets.token_hex(8)
     rows = casework.add_appointments(session, request_id=request.id, staff_id=view.id, proposal=proposal,
                                      slots=slots, duration_minutes=minutes, now=now)
@@ -56,7 +58,11 @@ def offer_slots(
 
 
 def pick_slot(session: Session, *, contact: Contact, appointment_id: int, renderer: Renderer, now: datetime) -> Reply:
-    """The citizen picked a slot: confirm it unless it passed, lapsed or the counselor got booked."""
+    """The citizen picked a slot: confirm it unless it passed, lapsed or the counselor got booked.
+
+    Every other slot still offered on the request, of this offer or an earlier one, is withdrawn: the
+    citizen has chosen, and the page stops showing them as "Ditawarkan".
+    """
     found = _citizen_appointment(session, contact, appointment_id)
     if found is None or found[0].status != "proposed" or found[0].starts_at <= now:
         return Reply(renderer.text(contact.language, "appt.not_available"))
@@ -65,8 +71,9 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
     if casework.overlapping_confirmed(session, staff_id=appointment.staff_id, start=appointment.starts_at,
                                       minutes=appointment.duration_minutes):
         return Reply(renderer.text(contact.language, "appt.slot_taken"))
-    siblings = casework.proposal_siblings(session, proposal=appointment.proposal)
-    casework.set_appointment_status(session, appointment_ids=[a.id for a in siblings if a.id != appointment.id and a.status == "proposed"], status="cancelled")
+    others = [a.id for a in casework.appointments_of(session, request_id=request.id)
+              if a.status == "proposed" and a.id != appointment.id]
+    casework.set_appointment_status(session, appointment_ids=others, status="withdrawn")
     casework.set_appointment_status(session, appointment_ids=[appointment.id], status="confirmed")
     add_event(session, request_id=request.id, kind="appointment", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "status": "confirmed", "starts_at": appointment.starts_at.isoformat()})
@@ -80,21 +87,29 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
     return Reply(renderer.text(contact.language, "appt.confirmed", when=when, mode=mode))
 
 
+def _reminder_key(who: str, appointment_id: int, before: timedelta) -> str:
+    return f"{who}:{appointment_id}:{int(before.total_seconds())}"
+
+
+def _feedback_key(appointment_id: int) -> str:
+    return f"feedback:{appointment_id}"
+
+
 def _schedule_reminders(session: Session, request: Request, appointment: Appointment, now: datetime) -> None:
     params = {"when": {"at": appointment.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{appointment.mode}"}}
     for before in REMINDERS_BEFORE:
         due = appointment.starts_at - before
         if due > now:
             notify_citizen(session, request=request, key="appt.reminder", now=now, due_at=due, params=params,
-                           dedupe=f"reminder:{appointment.id}:{int(before.total_seconds())}",
+                           dedupe=_reminder_key("reminder", appointment.id, before),
                            extra={"appointment": appointment.id, "reminder": True})
             # The counselor's own item: it goes at its time, not at the citizen's contact times.
             due_work.schedule(session, kind="staff_reminder", now=now, due_at=due, request_id=request.id,
-                              dedupe_key=f"staff_reminder:{appointment.id}:{int(before.total_seconds())}",
+                              dedupe_key=_reminder_key("staff_reminder", appointment.id, before),
                               payload={"appointment": appointment.id})
     end = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
     notify_citizen(session, request=request, key="appt.feedback", now=now, due_at=end + FEEDBACK_AFTER,
-                   dedupe=f"feedback:{appointment.id}", extra={"appointment": appointment.id},
+                   dedupe=_feedback_key(appointment.id), extra={"appointment": appointment.id},
                    choices=[[f"rate:{appointment.id}:{n}", "appt.rating", {"n": n}] for n in range(1, 6)])
 
 
@@ -105,7 +120,7 @@ def ask_other_times(session: Session, *, contact: Contact, proposal: str, render
     open_slots = [a.id for a in mine if a.status == "proposed"]
     if not open_slots:
         return Reply(renderer.text(contact.language, "appt.not_available"))
-    casework.set_appointment_status(session, appointment_ids=open_slots, status="cancelled")
+    casework.set_appointment_status(session, appointment_ids=open_slots, status="withdrawn")
     request = session.get(Request, mine[0].request_id)
     casework.add_case_message(session, request_id=request.id, direction="in", now=now,
                               text=renderer.text("id", "appt.other_times_note"))
@@ -114,21 +129,52 @@ def ask_other_times(session: Session, *, contact: Contact, proposal: str, render
     return Reply(renderer.text(contact.language, "appt.other_requested"))
 
 
-def cancel_appointment(session: Session, *, view: StaffView, appointment_id: int, now: datetime) -> None:
+def cancel_appointment(
+    session: Session, *, view: StaffView, appointment_id: int, now: datetime, reason: str = ""
+) -> None:
+    """Cancel an offered or agreed appointment; the citizen is told and hears no reminder of it."""
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise CaseActionError("appt.not_available")
     request = visible_request(session, view, appointment.request_id)
-    if appointment.status not in ("proposed", "confirmed"):
+    if appointment.status not in OPEN_APPOINTMENT:
         raise CaseActionError("appt.not_available")
-    casework.set_appointment_status(session, appointment_ids=[appointment.id], status="cancelled")
+    authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
+    _cancel(session, [appointment], now)
     add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
               detail={"appointment": appointment.id, "status": "cancelled"})
     notify_citizen(session, request=request, key="appt.cancelled", now=now,
                    params={"when": {"at": appointment.starts_at.isoformat()}})
 
 
-def mark_appointment(session: Session, *, view: StaffView, appointment_id: int, status: str, now: datetime) -> None:
+def end_with_case(session: Session, *, request: Request, actor: str, now: datetime) -> None:
+    """The request is closed: its open offers and coming meetings are cancelled, with every reminder.
+
+    The citizen was just told the case is closed; a reminder or a feedback question afterwards would
+    contradict it. A meeting whose time has passed stays as it is, to be marked done or no-show.
+    """
+    ending = [a for a in casework.appointments_of(session, request_id=request.id)
+              if a.status == "proposed" or (a.status == "confirmed" and a.starts_at > now)]
+    agreed = [a.id for a in ending if a.status == "confirmed"]  # an offer nobody took leaves no event
+    _cancel(session, ending, now)
+    for appointment_id in agreed:
+        add_event(session, request_id=request.id, kind="appointment", actor=actor, at=now,
+                  detail={"appointment": appointment_id, "status": "cancelled", "why": "closed"})
+
+
+def _cancel(session: Session, appointments: list[Appointment], now: datetime) -> None:
+    """Cancelled, and the reminders, the counselor's reminders and the feedback question with it."""
+    casework.set_appointment_status(session, appointment_ids=[a.id for a in appointments], status="cancelled")
+    for appointment in appointments:
+        keys = [_feedback_key(appointment.id), *(_reminder_key(who, appointment.id, before)
+                                                 for who in ("reminder", "staff_reminder") for before in REMINDERS_BEFORE)]
+        for key in keys:
+            due_work.cancel(session, dedupe_key=key, now=now, outcome="appointment cancelled")
+
+
+def mark_appointment(
+    session: Session, *, view: StaffView, appointment_id: int, status: str, now: datetime, reason: str = ""
+) -> None:
     """After the time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or status not in ("done", "no_show"):
@@ -136,6 +182,7 @@ def mark_appointment(session: Session, *, view: StaffView, appointment_id: int, 
     request = visible_request(session, view, appointment.request_id)
     if appointment.status != "confirmed" or appointment.starts_at > now:
         raise CaseActionError("appt.error_not_yet")
+    authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
     casework.set_appointment_status(session, appointment_ids=[appointment.id], status=status)
     add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
               detail={"appointment": appointment.id, "status": status})

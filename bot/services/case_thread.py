@@ -9,42 +9,42 @@ from sqlmodel import Session, col, select
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CaseActionError, record_first_contact
+from bot.services.case_rules import MAX_MESSAGE, CaseAct, CaseActionError, authorize
+from bot.services.claims import record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
-from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, CaseMessage, Contact, Request, Staff
-
-MAX_MESSAGE = 2000
+from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff
 
 
-def message_citizen(session: Session, *, view: StaffView, request_id: int, text: str, now: datetime) -> bool:
-    """Send the citizen a message from the counselor; the first one counts as first contact.
+def message_citizen(
+    session: Session, *, view: StaffView, request_id: int, text: str, now: datetime, reason: str = ""
+) -> bool:
+    """Send the citizen a message from the counselor; the first one to reach them counts as first contact.
 
-    In an urgent case the message waits until the citizen says it is safe to talk (safe_to_talk.py);
-    True then, so the counselor is told it was kept, not sent.
+    It goes when the citizen may receive it (quiet hours, their safe time), and first contact is recorded
+    when it arrives, not now (bot/services/first_contact.py). In an urgent case it also waits until the
+    citizen says it is safe to talk (safe_to_talk.py); True then, so the counselor is told it was kept.
     """
     request = visible_request(session, view, request_id)
     text = text.strip()
     if not text or len(text) > MAX_MESSAGE:
         raise CaseActionError("case.error_message_length")
-    if request.status not in ASSIGNED_STATUSES:
-        raise CaseActionError("case.error_not_claimed")
     if request.anonymous or request.contact_id is None:
         raise CaseActionError("case.error_anonymous")
-    add_case_message(session, request_id=request.id, direction="out", staff_id=view.id, text=text, now=now)
-    record_first_contact(session, request=request, actor=view.actor, how="chat", now=now)
+    authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
+    message = add_case_message(session, request_id=request.id, direction="out", staff_id=view.id, text=text, now=now)
+    session.flush()  # its id travels with the update, so its delivery can be recorded
     hold = ask_if_needed(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text},
-                   extra={"hold_until_safe": True} if hold else None)
+                   extra={"case_message": message.id, **({"hold_until_safe": True} if hold else {})})
     return hold
 
 
-def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime) -> None:
+def record_call(session: Session, *, view: StaffView, request_id: int, now: datetime, reason: str = "") -> None:
     """A phone call made outside the bot counts as first contact too."""
     request = visible_request(session, view, request_id)
-    if request.status not in ASSIGNED_STATUSES:
-        raise CaseActionError("case.error_not_claimed")
+    authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
     record_first_contact(session, request=request, actor=view.actor, how="phone", now=now)
 
 
@@ -78,6 +78,5 @@ def add_case_note(session: Session, *, view: StaffView, request_id: int, text: s
     text = text.strip()
     if not text or len(text) > MAX_MESSAGE:
         raise CaseActionError("case.error_message_length")
-    if request.status in CLOSED_STATUSES and view.role == "counselor" and request.assigned_staff_id != view.id:
-        raise CaseActionError("case.error_closed")
+    authorize(session, view=view, request=request, act=CaseAct.NOTE, reason="", now=now)
     add_note(session, request_id=request.id, staff_id=view.id, text=text, now=now)

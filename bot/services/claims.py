@@ -12,21 +12,20 @@ from sqlmodel import Session
 
 from bot.routing import RoutingTable
 from bot.services.access import StaffView, visible_request
-from bot.services.notify import claimed_update_key, notify_citizen, notify_merged_reporters
+from bot.services.appointments import end_with_case
+from bot.services.case_rules import CaseAct, CaseActionError, authorize
+from bot.services.notify import claimed_update_key, notify_citizen, notify_merged_reporters, queue_staff_notice
+from bot.sla import escalation_due, sla_deadlines
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
-from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff
+from storage.models import CLOSED_STATUSES, Request, Staff
 from storage.requests import add_event, get_queue
-from storage.staff import staff_queue_codes
+from storage.staff import queue_members, staff_queue_codes
 
 OUTCOMES = CLOSED_STATUSES  # the ways a request is closed
 URGENT_CLAIM_LAPSE = timedelta(hours=4)
 NORMAL_CLAIM_LAPSE_BUSINESS_DAYS = 2
 RESOLVED_CHECK_AFTER = timedelta(days=7)
-
-
-class CaseActionError(ValueError):
-    """The action does not fit the request's state; the message key says why (a catalog key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,10 @@ def _lapse_at(request: Request, routing: RoutingTable, now: datetime) -> datetim
 
 
 def record_first_contact(session: Session, *, request: Request, actor: str, how: str, now: datetime) -> None:
-    """The first message or call to the citizen: an event once, and the request is in progress."""
+    """The first message to reach the citizen, or a call: an event once, and the request is in progress.
+
+    A message counts when it arrives, not when it is written (bot/services/first_contact.py).
+    """
     if first_event(session, request_id=request.id, kind="first_contact") is None:
         add_event(session, request_id=request.id, kind="first_contact", actor=actor, at=now, detail={"how": how})
     if request.status == "claimed":
@@ -76,54 +78,82 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
 
 
 def release_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
-    """Give a claimed request back to its queue; only its holder (or a coordinator or admin) may."""
+    """Give a claimed request back to its queue; its holder, or a lead with a reason (bot/services/case_rules.py)."""
     request = visible_request(session, view, request_id)
-    _require_holder(view, request)
+    authorize(session, view=view, request=request, act=CaseAct.RELEASE, reason=reason, now=now)
     _transition(session, request, "new", view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
 
 
 def transfer_request(
     session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime,
-    to_queue: str | None = None, to_staff: Staff | None = None,
+    to_queue: str | None = None, to_staff: Staff | None = None, routing: RoutingTable | None = None,
 ) -> None:
     """Hand a request to another queue (back to unclaimed there) or to a colleague (claimed by them).
 
     The target is checked here, whoever calls: an existing other queue, or an active member of the
-    request's queue (anyone else could not even see it).
+    request's queue (anyone else could not even see it). The receiving side is told on Telegram: the
+    colleague, or the members of the queue. In another queue the request is new there: its claim deadline
+    starts again from now by its urgency's SLA (`routing`), and the breach checks move with it.
     """
     request = visible_request(session, view, request_id)
-    if request.status in CLOSED_STATUSES:
-        raise CaseActionError("case.error_closed")
     if (to_queue is None) == (to_staff is None):
         raise CaseActionError("case.error_transfer_target")
     if to_queue is not None and (to_queue == request.queue_code or get_queue(session, code=to_queue) is None):
         raise CaseActionError("case.error_transfer_queue")
     if to_staff is not None and not (to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=to_staff.id)):
         raise CaseActionError("case.error_transfer_colleague")
+    authorize(session, view=view, request=request, act=CaseAct.TRANSFER, reason=reason, now=now)
     detail = {"action": "transfer", "from_queue": request.queue_code}
+    params = {"code": request.ticket_code, "name": view.display_name}
     if to_queue is not None:
+        if routing is None:
+            raise ValueError("a transfer to another queue restarts its claim deadline: pass the routing table")
+        previous = request.status  # read before the update, which the session applies to `request` too
         detail["to_queue"] = to_queue
+        _restart_claim_deadline(session, request, routing, now)
         set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None, queue_code=to_queue)
         add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
-                  from_status=request.status, to_status="new", detail=detail, note=reason)
+                  from_status=previous, to_status="new", detail=detail, note=reason)
+        members = [s.id for s in queue_members(session, queue_code=to_queue) if s.id != view.id]
+        queue_staff_notice(session, staff_ids=members, key="case.staff_transferred_queue", request_id=request.id,
+                           params={**params, "queue": get_queue(session, code=to_queue).name}, now=now)
     else:
         detail["to_staff"] = to_staff.id
         status = request.status if request.status != "new" else "claimed"
         _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
+        if to_staff.id != view.id:
+            queue_staff_notice(session, staff_ids=[to_staff.id], key="case.staff_transferred_to_you",
+                               request_id=request.id, params=params, now=now)
     session.refresh(request)
 
 
+def _restart_claim_deadline(session: Session, request: Request, routing: RoutingTable, now: datetime) -> None:
+    """A request arriving in another queue gets a claim deadline from now, and its breach checks, as a new one."""
+    from bot.scheduler.plans import plan_sla_checks  # not at the top: bot.scheduler.work imports this module
+
+    request.claim_due_at = sla_deadlines(request.urgency, now, routing.sla, routing.calendar).claim_due
+    escalate_at = escalation_due(request.urgency, now, routing.sla, routing.calendar)
+    plan_sla_checks(session, request=request, routing=routing, now=now, escalate_at=escalate_at, replace=True)
+
+
 def close_request(
-    session: Session, *, view: StaffView, request_id: int, outcome: str, note: str, now: datetime
+    session: Session, *, view: StaffView, request_id: int, outcome: str, note: str, now: datetime, reason: str = "",
 ) -> None:
-    """Close with an outcome (resolved, referred with where to, unreachable, cancelled)."""
+    """Close with an outcome (resolved, referred, unreachable, cancelled); a referral's note says where to.
+
+    The request's open offers and coming appointments end with it (bot/services/appointments.py), so the
+    citizen told "sudah selesai ditangani" hears no reminder afterwards.
+    """
+    request = visible_request(session, view, request_id)
     if outcome not in OUTCOMES:
         raise CaseActionError("case.error_outcome")
-    request = visible_request(session, view, request_id)
-    if request.status in CLOSED_STATUSES:
-        raise CaseActionError("case.error_closed")
+    note = note.strip()
+    if outcome == "referred" and not note:
+        raise CaseActionError("case.error_referred_where")
+    authorize(session, view=view, request=request, act=CaseAct.CLOSE, reason=reason, now=now)
     _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
                 note=note[:500], outcome_note=note[:500])
+    end_with_case(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="update.closed", now=now)
     notify_merged_reporters(session, request=request, key="update.closed", now=now)
     if outcome == "resolved" and request.kind == "sighting":
@@ -134,11 +164,11 @@ def close_request(
 
 
 def reopen_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
+    """Open a closed request again, with a reason: in progress with its last holder, or new in its queue."""
     request = visible_request(session, view, request_id)
-    if request.status not in CLOSED_STATUSES:
-        raise CaseActionError("case.error_not_closed")
-    if request.merged_into_id is not None:
+    if request.status in CLOSED_STATUSES and request.merged_into_id is not None:
         raise CaseActionError("dup.error_merged")
+    authorize(session, view=view, request=request, act=CaseAct.REOPEN, reason=reason, now=now)
     status = "in_progress" if request.assigned_staff_id else "new"
     _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
                 detail={"action": "reopen"}, note=reason)
@@ -152,13 +182,6 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
         return False
     _transition(session, request, "new", "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
     return True
-
-
-def _require_holder(view: StaffView, request: Request) -> None:
-    if request.status not in ASSIGNED_STATUSES:
-        raise CaseActionError("case.error_not_claimed")
-    if request.assigned_staff_id != view.id and view.role == "counselor":
-        raise CaseActionError("case.error_not_holder")
 
 
 def _transition(

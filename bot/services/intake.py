@@ -19,6 +19,7 @@ from bot.routing import Route, RoutingTable
 from bot.scheduler.plans import plan_sla_checks
 from bot.services.escalation import alert_coordinators
 from bot.services.notify import promised_contact_way
+from bot.services.photos import attach_request_photos
 from bot.sla import Deadline, sla_deadlines, sla_wording
 from storage.models import Contact, Queue, Request
 from storage.requests import add_event, create_request, get_queue
@@ -52,6 +53,7 @@ def submit_request(
         **_request_fields(effect.kind, answers),
     )
     create_request(session, request=request, new_code=new_ticket_code)
+    attach_request_photos(session, contact_id=contact.id, request_id=request.id, refs=request.photo_refs or ())
     plan_sla_checks(session, request=request, routing=routing, now=now)
     actor = f"citizen:{contact.id}"
     add_event(session, request_id=request.id, kind="created", actor=actor, at=now, to_status="new",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlmodel import Session
 
@@ -95,7 +96,7 @@ def notify_staff(
     """Send a notice to each staff member's linked Telegram chat; returns how many were queued."""
     queued = 0
     for member in {s.id: s for s in staff}.values():
-        if member.telegram_contact_id is None:
+        if member.telegram_contact_id is None or not member.active:  # a deactivated account hears nothing more
             continue
         contact = session.get(Contact, member.telegram_contact_id)
         if contact is None or contact.unreachable_at is not None:
@@ -104,3 +105,19 @@ def notify_staff(
         enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=now)
         queued += 1
     return queued
+
+
+def queue_staff_notice(
+    session: Session, *, staff_ids: Iterable[int | None], key: str, params: dict[str, Any], now: datetime,
+    request_id: int | None = None,
+) -> None:
+    """Tell staff on Telegram from a service that has no renderer: due work that `notify_staff` sends now.
+
+    Used for what a colleague did to a case (bot/services/case_rules.py) and for transfers. The notice is
+    rendered when it goes, in each recipient's language; `params["text"]`, a staff member's own words,
+    is blanked with the request's other texts when the citizen's data are erased.
+    """
+    ids = sorted({i for i in staff_ids if i is not None})
+    if ids:
+        due_work.schedule(session, kind="staff_notice", dedupe_key=f"staff_notice:{uuid4().hex}", due_at=now,
+                          now=now, request_id=request_id, payload={"staff": ids, "key": key, "params": params})

@@ -1,7 +1,7 @@
 """A citizen's rights over their data (UU PDP No. 27/2022): see it, erase it; and retention purges.
 
 Erasure and purges blank the personal fields (free text, phone, pin, photos, contact times,
-platform ids) and keep the ticket rows (category, region, queue, status, times) for statistics.
+platform ids, and the name, NIK and address of the person in need that staff added for BNBA) and keep the ticket rows (category, region, queue, status, times) for statistics.
 Staff's own words about the case (case notes, closing notes, release/transfer/reopen reasons) go too:
 they often retell the story or name the citizen. Event rows keep their kind, status and time, since
 statistics and response times are computed from them. Staff then see that the data was erased at the
@@ -31,6 +31,7 @@ from storage.casework import appointments_of
 from storage.contacts import save_conversation
 from storage.delivery import FINISHED, WAITING, forget_messages, staff_notices_naming
 from storage.models import CLOSED_STATUSES, CaseMessage, Contact, Request, RequestEvent, RequestNote
+from storage.photos import forget_contact_photos, forget_request_photos
 from storage.requests import add_event
 from storage.staff import audit
 
@@ -89,6 +90,7 @@ def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> 
     _forget_staff_notices(session, requests)
     contact.consent_at = contact.consent_version = contact.contact_times = None
     save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
+    forget_contact_photos(session, contact_id=contact.id)  # an unsent draft's photos too
     audit(session, actor=f"citizen:{contact.id}", action="erase", target=f"contact:{contact.id}", at=now,
           detail={"requests": len(requests)})
     if contact.channel == Channel.WEBCHAT.value:
@@ -117,8 +119,10 @@ def _forget_messages(session: Session, *, contact_id: int | None = None, ids: Se
 def _blank_request(session: Session, request: Request) -> None:
     """Blank the citizen's data and staff's words on one request; its event rows stay for the figures."""
     request.description = request.landmark = request.phone = request.contact_times = None
+    request.person_name = request.person_nik = request.person_address = None  # what staff added for BNBA
     request.latitude = request.longitude = None
     request.photo_refs = []
+    forget_request_photos(session, request_ids=[request.id])  # the stored photos themselves
     if request.outcome_note is not None:
         request.outcome_note = ERASED_TEXT
     session.exec(update(CaseMessage).where(CaseMessage.request_id == request.id).values(text=ERASED_TEXT))

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
+from bot.services.first_contact import record_arrivals
 from bot.services.notify import notify_citizen, notify_staff
 from storage.casework import last_event
 from storage.delivery import release_until_safe
@@ -60,7 +61,8 @@ def answer_safe_question(
     add_event(session, request_id=request.id, kind=EVENT, actor=f"citizen:{contact.id}", at=now,
               detail={"state": state})
     if state == SAFE:
-        release_until_safe(session, contact_id=contact.id, channel=contact.channel, now=now)
+        released = release_until_safe(session, contact_id=contact.id, channel=contact.channel, now=now)
+        record_arrivals(session, outbox_ids=released, now=now)  # in a web chat thread they have arrived
         return Reply(renderer.text(contact.language, "case.safe_thanks"))
     holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
     if holder is not None:

@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 passwords, the first admin, and one-time codes to link Telegram."""
+"""Staff accounts: argon2 passwords and their resets, the first admin, queues and region, Telegram link codes."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from sqlmodel import Session, select
 
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.domain.tickets import ALPHABET
+from bot.services.access import PermissionDenied, StaffView
+from bot.services.staff_sessions import end_all_sessions
 from storage.models import Staff
-from storage.staff import add_staff, queue_codes, staff_by_link_code, staff_by_username
+from storage.staff import add_staff, audit, queue_codes, staff_by_link_code, staff_by_username
+from storage.staff_sessions import account_subject, forget_throttles
 
 ROLES = ("counselor", "coordinator", "admin")
 LINK_CODE_LIFETIME = timedelta(minutes=15)
+PASSWORD_MIN_LENGTH = 10
 _hasher = PasswordHasher()
 # Verifying against this when the username is unknown keeps the answer time the same either way,
 # so response times do not tell an attacker which usernames exist.
@@ -52,26 +56,37 @@ def create_staff(
     `password_hash` lets a caller that already hashed `password` (tests making many accounts) skip
     argon2's deliberate slowness; the password is still checked for length.
     """
-    _check(session, username=username, role=role, queues=queues, region=region)
+    _check_username(session, username=username)
+    check_assignment(session, role=role, queues=queues, region=region)
     generated = None if password else secrets.token_urlsafe(12)
     secret = password or generated
-    if len(secret) < 10:
-        raise StaffInputError("staff_input.password_short")
+    _check_password(secret)
     staff = add_staff(session, username=username, display_name=display_name or username,
                       password_hash=password_hash or _hasher.hash(secret), role=role, region=region,
                       queues=queues, now=now)
     return staff, generated
 
 
-def _check(session: Session, *, username: str, role: str, queues: list[str], region: str | None) -> None:
+def _check_username(session: Session, *, username: str) -> None:
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise StaffInputError("staff_input.username_invalid")
     if staff_by_username(session, username=username) is not None:
         raise StaffInputError("staff_input.username_taken", username=username)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise StaffInputError("staff_input.password_short")
+
+
+def check_assignment(session: Session, *, role: str, queues: list[str], region: str | None) -> None:
+    """What a role needs: a coordinator a region, a counselor at least one queue; queues must exist."""
     if role not in ROLES:
         raise StaffInputError("staff_input.role_invalid", roles=", ".join(ROLES))
     if role == "coordinator" and region not in (*REGION_CODES, PROVINCE):
         raise StaffInputError("staff_input.region_needed")
+    if region is not None and region not in (*REGION_CODES, PROVINCE):
+        raise StaffInputError("staff_input.region_unknown", region=region)
     unknown = set(queues) - queue_codes(session)
     if unknown:
         raise StaffInputError("staff_input.queue_unknown", queues=", ".join(sorted(unknown)))
@@ -91,6 +106,56 @@ def authenticate(session: Session, *, username: str, password: str) -> Staff | N
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = _hasher.hash(password)
     return staff
+
+
+def require_admin(view: StaffView) -> None:
+    """Accounts are changed by admins only (and by the operator at the server's shell)."""
+    if view.role != "admin":
+        raise PermissionDenied(view.id)
+
+
+def reset_password(session: Session, *, view: StaffView, staff_id: int, now: datetime) -> tuple[Staff, str]:
+    """An admin gives an active account a temporary password (returned, to show once) to change at login.
+
+    Every session of the person ends, and the lock their forgotten password earned is lifted, so the
+    temporary password works at once. It is speakable (no 0/O, 1/I), for reading out over the phone.
+    """
+    require_admin(view)
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise StaffInputError("dash_admin.no_such_staff")
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    temporary = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    staff.password_hash = _hasher.hash(temporary)
+    staff.must_change_password = True
+    end_all_sessions(session, staff_id=staff.id)
+    forget_throttles(session, now=now, forget=(account_subject(staff.username),))
+    audit(session, actor=view.actor, action="reset_password", target=f"staff:{staff.id}", at=now)
+    return staff, temporary
+
+
+def change_password(session: Session, *, staff: Staff, current: str, new: str, forced: bool, now: datetime) -> None:
+    """Set a staff member's own new password; every session of theirs ends (the caller starts a new one).
+
+    `forced`: the session began with an admin's temporary password just now, which is then not asked again.
+    """
+    if not forced:
+        try:
+            _hasher.verify(staff.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise StaffInputError("staff_account.current_wrong") from None
+    _check_password(new)
+    try:
+        same = _hasher.verify(staff.password_hash, new)
+    except (VerificationError, InvalidHashError):
+        same = False
+    if same:
+        raise StaffInputError("staff_account.password_same")
+    staff.password_hash = _hasher.hash(new)
+    staff.must_change_password = False
+    end_all_sessions(session, staff_id=staff.id)
+    audit(session, actor=f"staff:{staff.id}", action="change_password", target=f"staff:{staff.id}", at=now,
+          detail={"forced": forced})
 
 
 def ensure_first_admin(session: Session, *, now: datetime) -> str | None:

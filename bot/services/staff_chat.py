@@ -12,8 +12,9 @@ from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
 from bot.routing import RoutingTable
 from bot.services.access import PermissionDenied, StaffView, staff_view, visible_request
+from bot.services.case_rules import CaseAct, CaseActionError, Verdict, decide, holder_name
 from bot.services.case_thread import add_case_note, message_citizen, record_call
-from bot.services.claims import CaseActionError, claim_request, close_request
+from bot.services.claims import claim_request, close_request
 from storage.casework import unclaimed_in_queues
 from storage.models import ASSIGNED_STATUSES, Contact, Request
 from storage.staff import audit, staff_by_contact
@@ -25,7 +26,11 @@ PREVIEW = 300
 def run_staff_action(
     session: Session, *, contact: Contact, action: StaffAction, routing: RoutingTable, renderer: Renderer, now: datetime
 ) -> list[Reply]:
-    """Carry out one staff action; permission problems read as "not found", never as a leak."""
+    """Carry out one staff action; another queue's request reads as "not found", never as a leak.
+
+    The rules are the dashboard's (bot/services/case_rules.py): a counselor is told who holds a colleague's
+    case; a lead, who needs a reason to act on it, is sent to the dashboard, where the forms ask for one.
+    """
     staff = staff_by_contact(session, contact_id=contact.id)
     language = contact.language
     if staff is None:
@@ -36,7 +41,8 @@ def run_staff_action(
     except PermissionDenied:
         return [Reply(renderer.text(language, "staff_chat.not_found"))]
     except CaseActionError as error:
-        return [Reply(renderer.text(language, str(error.args[0])))]
+        key = "case.error_reason_telegram" if error.args[0] == "case.error_reason_needed" else str(error.args[0])
+        return [Reply(renderer.text(language, key, **error.params))]
 
 
 def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: RoutingTable,
@@ -62,8 +68,11 @@ def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: R
     if action.action == "call":
         record_call(session, view=view, request_id=action.request_id, now=now)
         return [Reply(t(language, "staff_chat.call_recorded"))]
-    close_request(session, view=view, request_id=action.request_id, outcome=action.text,
-                  note=t(language, "staff_chat.closed_note"), now=now)
+    if action.action == "referred":  # the flow asked where to; the text is the answer
+        close_request(session, view=view, request_id=action.request_id, outcome="referred", note=action.text, now=now)
+        return [Reply(t(language, "staff_chat.closed"))]
+    note = "" if action.text == "referred" else t(language, "staff_chat.closed_note")  # a referral names where to
+    close_request(session, view=view, request_id=action.request_id, outcome=action.text, note=note, now=now)
     return [Reply(t(language, "staff_chat.closed"))]
 
 
@@ -96,10 +105,13 @@ def _case(session: Session, view: StaffView, request_id: int, renderer: Renderer
              status=t(language, f"status.names.{request.status}"), created=renderer.when(language, request.created_at),
              description=description, contact=t(language, "staff_chat.anonymous") if request.anonymous else request.contact_way or "-")
     text = "\n".join((text, safe)) if (safe := _safe_time_line(session, request, renderer, language, now)) else text
-    choices = (Choice(f"smsg:{request.id}", t(language, "staff_chat.do_message")),
-               Choice(f"scall:{request.id}", t(language, "staff_chat.do_call")),
-               Choice(f"snote:{request.id}", t(language, "staff_chat.do_note")),
-               Choice(f"sclose:{request.id}", t(language, "staff_chat.do_close")))
+    if request.assigned_staff_id not in (None, view.id):
+        text = "\n".join((text, t(language, "staff_chat.held_by", name=holder_name(session, request))))
+    buttons = ((CaseAct.CONTACT, "smsg", "do_message"), (CaseAct.CONTACT, "scall", "do_call"),
+               (CaseAct.NOTE, "snote", "do_note"), (CaseAct.CLOSE, "sclose", "do_close"))
+    # Only what the rules allow without a reason: a reason is asked on the dashboard, not here.
+    choices = tuple(Choice(f"{prefix}:{request.id}", t(language, f"staff_chat.{label}")) for act, prefix, label in buttons
+                    if decide(view, request, act).verdict is Verdict.ALLOWED)
     return Reply(text, choices)
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.messages import Channel, Reply
+from bot.services.photos import forget_draft_photos
 from storage.contacts import find_contact, save_conversation
 from storage.models import Contact
 from storage.outbox import UNREAD, close_unshown, mark_fetched, messages_after
@@ -65,11 +66,12 @@ def end_session(session: Session, *, contact: Contact, now: datetime) -> None:
 
     The token's hash is replaced, so the token is refused from now on. Nothing more is queued for a chat
     nobody can open (the contact is unreachable: updates and counselor messages are dropped when due), an
-    unfinished form is forgotten, and messages never shown are finished, to be pruned with the others.
+    unfinished form is forgotten with its photos, and messages never shown are finished, to be pruned with the others.
     """
     contact.platform_user_id = f"ended:{secrets.token_hex(16)}"
     contact.unreachable_at = now
     save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
+    forget_draft_photos(session, contact_id=contact.id)
     close_unshown(session, contact_id=contact.id)
 
 

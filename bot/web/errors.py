@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from bot.web.dashboard.deps import LoginRequired
+from bot.web.dashboard.deps import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
 
 log = logging.getLogger("bot.web")
 
@@ -22,11 +22,16 @@ log = logging.getLogger("bot.web")
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PasswordChangeRequired, _password_change_required)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
 async def _login_required(request: Request, _exc: Exception) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+async def _password_change_required(_request: Request, _exc: Exception) -> RedirectResponse:
+    return RedirectResponse(PASSWORD_PAGE, status_code=303)
 
 
 def readable_validation_message(exc: RequestValidationError) -> str:

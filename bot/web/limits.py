@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """Pure ASGI middleware: checks Content-Length, and counts chunked bodies as they stream in."""
+    """Pure ASGI middleware: checks Content-Length, and counts chunked bodies as they stream in.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    `self_limited` are paths whose endpoint reads its body itself within a limit of its own (the web chat's
+    photo upload: a photo over its limit is answered in the chat, in the citizen's words, not with a 413).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, self_limited: Iterable[re.Pattern[str]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.self_limited = tuple(self_limited)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or any(path.fullmatch(scope["path"]) for path in self.self_limited):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

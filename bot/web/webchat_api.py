@@ -3,10 +3,15 @@
 A session id is issued by the server, random and unguessable; the database keeps only its SHA-256,
 so a copy of the database cannot be used to read anyone's chat. The page keeps the id in the browser
 (`localStorage`) until the session ends (bot/services/webchat_sessions.py).
+
+A photo is uploaded as the request body itself, read here within the photo limit and checked and
+cleaned like a photo from any channel (bot/services/photos.py); one too large or not a photo is
+answered in the chat, in the citizen's words, with the question asked again.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,9 +25,11 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.engine import EngineResult, utc_now
-from bot.messages import Channel, Inbound, InboundKind, Location, Reply
+from bot.messages import Channel, Inbound, InboundKind, Location, PhotoProblem, Reply
 from bot.runtime import Runtime
+from bot.services.photos import checked_photo, refused_photo
 from bot.services.webchat_sessions import (
     PageMessage, end_session, new_session_token, open_session, page_messages, session_key,
 )
@@ -32,6 +39,11 @@ router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 T = TypeVar("T")
 MAX_SEQ = 2**63 - 1  # the largest id either database can compare with; above it the driver raised (5xx)
+#: Reads its own body within the photo limit (bot/web/limits.py lets it through).
+PHOTO_UPLOAD_PATH = re.compile(r"/api/webchat/sessions/[^/]+/photos")
+ClientMessageId = Annotated[str | None, Query(min_length=8, max_length=64)]
+_PHOTO_BODY = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 class ChoiceOut(BaseModel):
@@ -45,6 +57,7 @@ class ReplyOut(BaseModel):
     text: str
     choices: list[ChoiceOut] = []
     request_location: bool = False
+    request_photo: bool = False
     #: Written while no page had fetched it (a counselor's message while the browser was closed): shown once.
     unread: bool = False
 
@@ -97,7 +110,8 @@ async def page(request: Request, runtime: RuntimeDep, lang: Literal["id", "en"] 
     """The chat page, in Indonesian unless `?lang=en`."""
     language = lang or runtime.settings.default_language
     texts = runtime.catalog.section(language, "webchat") | runtime.catalog.section(language, "webchat_session")
-    return templates.TemplateResponse(request, "webchat.html", {"texts": texts, "language": language})
+    return templates.TemplateResponse(request, "webchat.html", {"texts": texts, "language": language,
+                                                                "max_photo_bytes": MAX_PHOTO_BYTES})
 
 
 @router.post("/api/webchat/sessions", status_code=201, response_model=SessionOut, tags=["web chat"])
@@ -118,6 +132,37 @@ async def post_message(session_id: str, body: MessageIn, request: Request, runti
     inbound = _inbound(session_id, body, origin=request.client.host if request.client else "")
     result = await run_in_threadpool(runtime.engine.handle, inbound)
     return RepliesOut(replies=_replies(result))
+
+
+@router.post("/api/webchat/sessions/{session_id}/photos", response_model=RepliesOut, tags=["web chat"],
+             openapi_extra=_PHOTO_BODY)
+async def post_photo(session_id: str, request: Request, runtime: RuntimeDep,
+                     client_message_id: ClientMessageId = None) -> RepliesOut:
+    """Send a photo: the file itself as the body, any content type. JPEG, PNG or WebP of at most 5 MB, as its
+    content shows (not its name or type); returns the replies, which say so when the photo was not taken."""
+    await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
+    origin = request.client.host if request.client else ""
+    inbound = Inbound(kind=InboundKind.PHOTO, **_message_fields(session_id, client_message_id, origin))
+    data = await _photo_body(request)
+    if data is None:
+        inbound = refused_photo(inbound, PhotoProblem.TOO_LARGE)
+    else:
+        inbound = await run_in_threadpool(checked_photo, inbound, data)
+    result = await run_in_threadpool(runtime.engine.handle, inbound)
+    return RepliesOut(replies=_replies(result))
+
+
+async def _photo_body(request: Request) -> bytes | None:
+    """The uploaded bytes, or None past the limit: a declared length over it is not read at all."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or len(declared) > 15 or int(declared) > MAX_PHOTO_BYTES):
+        return None
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_PHOTO_BYTES:
+            return None
+    return bytes(data)
 
 
 @router.get("/api/webchat/sessions/{session_id}/messages", response_model=RepliesOut, tags=["web chat"])
@@ -163,10 +208,14 @@ async def _in_session(runtime: Runtime, session_id: str, work: Callable[..., T])
     return result
 
 
-def _inbound(session_id: str, body: MessageIn, *, origin: str) -> Inbound:
+def _message_fields(session_id: str, client_message_id: str | None, origin: str) -> dict:
     key = session_key(session_id)
-    message_id = f"{key[:16]}:{body.client_message_id or uuid.uuid4().hex}"
-    common = {"channel": Channel.WEBCHAT, "user_id": key, "message_id": message_id, "origin": origin}
+    message_id = f"{key[:16]}:{client_message_id or uuid.uuid4().hex}"
+    return {"channel": Channel.WEBCHAT, "user_id": key, "message_id": message_id, "origin": origin}
+
+
+def _inbound(session_id: str, body: MessageIn, *, origin: str) -> Inbound:
+    common = _message_fields(session_id, body.client_message_id, origin)
     if body.location is not None:
         location = Location(body.location.latitude, body.location.longitude)
         return Inbound(kind=InboundKind.LOCATION, location=location, **common)

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import load_catalog
-from storage.models import Contact, Conversation, Request, RequestEvent
+from storage.models import Contact, Conversation, Request, RequestEvent, StoredPhoto
 from tests.helpers.chat import Chat
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
@@ -45,8 +45,11 @@ def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) 
     _until_description(chat)
     assert chat.text == t("sighting.ask_description")
     chat.send("Ada anak kecil mengamen sendirian sampai malam")
-    assert "skip" in chat.choice_ids
-    chat.photo("tg-file-123")
+    assert "skip" in chat.choice_ids and chat.last[-1].request_photo
+    chat.photo()
+    assert chat.text == t("sighting.photo_received", count=1, max=3)
+    assert chat.choice_ids == ["photo:another", "photo:done"]
+    chat.press("photo:done")
     assert chat.choice_ids == ["contact:anonymous", "contact:chat", "contact:phone"]
     chat.press("contact:phone")
     chat.send("0812-3456-7890")
@@ -66,7 +69,9 @@ def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) 
         request = session.exec(select(Request)).one()
         assert (request.ticket_code, request.queue_code, request.urgency) == (code, "dinsos-kota-serang", "normal")
         assert request.category == "anak_jalanan" and request.kecamatan_code is not None
-        assert request.photo_refs == ["tg-file-123"] and request.phone == "+6281234567890"
+        [photo] = session.exec(select(StoredPhoto)).all()
+        assert request.photo_refs == [f"photo:{photo.id}"] and photo.request_id == request.id
+        assert request.phone == "+6281234567890"
         assert request.anonymous is False and request.status == "new"
         assert request.claim_due_at > request.created_at
         events = session.exec(select(RequestEvent)).all()
@@ -120,14 +125,14 @@ def test_bad_inputs_are_reprompted_and_lose_nothing(chat: Chat, runtime) -> None
     assert t("common.text_too_long", limit=2000, length=20_000) in chat.text
     chat.send("😢😢😢🙏")
     assert t("common.text_too_short") in chat.text
-    chat.photo("early-photo")
+    chat.photo()
     assert t("common.photo_not_here") in chat.text
     chat.voice()
     assert t("common.unsupported") in chat.text
     chat.press("cat:pengemis")  # a button from an old keyboard
     assert t("common.stale_choice") in chat.text
     chat.send("Anak tidur di emperan toko")
-    assert chat.text.startswith(t("sighting.ask_photo"))
+    assert chat.text.startswith(t("sighting.ask_photo", max=3))
     chat.send("sebentar saya cari dulu")  # text where a photo was asked
     assert t("sighting.photo_expected") in chat.text
     chat.press("skip")

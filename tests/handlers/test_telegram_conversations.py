@@ -14,14 +14,16 @@ from bot.config import Settings
 from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.flows.state import from_row
 from bot.runtime import Runtime
-from storage.models import Contact, Conversation, ProcessedInbound, Request
+from storage.models import Contact, Conversation, ProcessedInbound, Request, StoredPhoto
 from tests.helpers.chat import TICKET
 from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
+from tests.helpers.images import png
 from tests.helpers.telegram_chat import (
     WEBHOOK_SECRET,
     TelegramCitizen,
     TelegramLine,
     message_update,
+    photo_sizes,
     telegram_line,
     telegram_settings,
     with_telegram_texts,
@@ -87,7 +89,9 @@ async def test_full_sighting_with_a_pin_and_a_photo(citizen: TelegramCitizen, li
     assert await citizen.share_location(-6.05, 106.17) == [_t(line, "sighting.ask_description")]
     assert citizen.sent()[-1]["reply_markup"] == {"remove_keyboard": True}
     await citizen.send("Anak kecil tidur di trotoar depan pasar")
-    await citizen.send_photo("AgADBAAD-photo-1280")
+    assert await citizen.send_photo("AgADBAAD-photo-1280") == [_t(line, "sighting.photo_received", count="1", max="3")]
+    assert line.fake.downloads == ["photos/file_0.jpg"]  # fetched at once: getFile, then the file
+    await citizen.press("photo:done")
     await citizen.press("contact:anonymous")
     summary = await citizen.press("consent:yes")
     assert "Kasemen" in summary[0] and _t(line, "sighting.photo_count", count="1") in summary[0]
@@ -98,10 +102,40 @@ async def test_full_sighting_with_a_pin_and_a_photo(citizen: TelegramCitizen, li
     assert (request.ticket_code, request.kind, request.category, request.queue_code) == (
         match.group(1), "sighting", "anak_jalanan", "dinsos-kota-serang")
     assert (request.latitude, request.longitude, request.kecamatan_code) == (-6.05, 106.17, "4017")
-    assert request.photo_refs == ["AgADBAAD-photo-1280"]  # the largest size; the smaller ones are not kept
+    with Session(line.runtime.db) as session:
+        [photo] = session.exec(select(StoredPhoto)).all()
+    assert request.photo_refs == [f"photo:{photo.id}"] and photo.request_id == request.id
+    assert photo.data.startswith(b"\xff\xd8\xff") and photo.content_type == "image/jpeg"
+    assert [call.params["file_id"] for call in line.fake.calls_to("getFile")] == ["AgADBAAD-photo-1280"]  # the largest
     with Session(line.runtime.db) as session:
         contact = session.exec(select(Contact)).one()
     assert (contact.channel, contact.platform_user_id) == ("telegram", str(citizen.chat_id))
+
+
+async def test_a_photo_sent_as_a_file_is_taken_and_what_is_no_photo_is_named(
+    citizen: TelegramCitizen, line: TelegramLine
+) -> None:
+    """"Send as file" keeps a photo whole; a file that only says it is an image, one too large or one Telegram
+    no longer serves is named, and the photo is asked again."""
+    await citizen.send("/lapor")
+    for choice in ("grp:anak", "cat:anak_jalanan", "reg:kota-serang", "kec:4017"):
+        await citizen.press(choice)
+    await citizen.send("depan pasar rau")
+    await citizen.send("Anak kecil tidur di trotoar depan pasar")
+    ask = _t(line, "sighting.ask_photo", max="3")
+    refused = await citizen.send_file("BQACAgIAAxk-pdf", b"%PDF-1.7\n" + b"0" * 300, file_name="IMG_0001.jpg",
+                                      mime_type="image/jpeg")
+    assert refused == [f"{_t(line, 'sighting.photo_refused_not_a_photo')}\n\n{ask}"]
+    large = await citizen.send_file("BQACAgIAAxk-big", b"\xff" * (5 * 1024 * 1024 + 1), file_name="besar.jpg",
+                                    mime_type="image/jpeg")
+    assert large == [f"{_t(line, 'sighting.photo_refused_too_large', max_mb='5')}\n\n{ask}"]
+    assert line.fake.downloads == ["documents/IMG_0001.jpg"]  # getFile told the size: not downloaded
+    gone = await citizen.deliver(citizen.message(photo=photo_sizes("AgAD-not-served")))
+    assert gone == [f"{_t(line, 'sighting.photo_refused_unavailable')}\n\n{ask}"]
+    taken = await citizen.send_file("BQACAgIAAxk-png", png(), file_name="layar.png", mime_type="image/png")
+    assert taken == [_t(line, "sighting.photo_received", count="1", max="3")]
+    with Session(line.runtime.db) as session:
+        assert [p.content_type for p in session.exec(select(StoredPhoto))] == ["image/png"]
 
 
 async def test_full_counseling_request(citizen: TelegramCitizen, line: TelegramLine) -> None:

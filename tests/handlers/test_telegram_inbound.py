@@ -41,13 +41,25 @@ def test_text_fixture_becomes_text_keyed_by_chat_and_update_id() -> None:
 def test_photo_fixture_keeps_the_largest_size_and_tolerates_nulls() -> None:
     inbound = _inbound(_fixture("photo"))
     assert inbound.kind is InboundKind.PHOTO
-    assert inbound.photo_ref == "AgADAgADvKgxGxW80EtRgjrTaWNmy7UerQ4ABP6uRLtwe8Z8wZ4BAAEC"  # 1280 x 1280
+    assert inbound.media_id == "AgADAgADvKgxGxW80EtRgjrTaWNmy7UerQ4ABP6uRLtwe8Z8wZ4BAAEC"  # 1280 x 1280
+    assert inbound.photo_ref == "" and inbound.photo is None  # fetched and stored later, not here
     assert inbound.language_hint == ""  # "language_code": null
 
 
 def test_largest_photo_is_found_whatever_the_order() -> None:
     sizes = list(reversed(photo_sizes("big-one")))
-    assert _inbound(message_update(5, photo=sizes)).photo_ref == "big-one"
+    assert _inbound(message_update(5, photo=sizes)).media_id == "big-one"
+
+
+@pytest.mark.parametrize("document", [
+    {"file_name": "IMG_20261205_101010.jpg", "mime_type": "image/jpeg"},
+    {"file_name": "layar.png", "mime_type": "image/png"},
+    {"file_name": "foto.webp"},  # no type given: the name says image
+])
+def test_a_photo_sent_as_a_file_is_a_photo(document: dict[str, str]) -> None:
+    """Its content is checked when it is fetched (bot/services/photos.py); the name only routes it."""
+    inbound = _inbound(message_update(5, document={"file_id": "BQACAgI-doc", "file_unique_id": "d", **document}))
+    assert (inbound.kind, inbound.media_id) == (InboundKind.PHOTO, "BQACAgI-doc")
 
 
 def test_location_fixture_becomes_a_pin() -> None:
@@ -102,12 +114,14 @@ def test_live_location_updates_are_ignored() -> None:
         ({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512,
                       "is_animated": False, "is_video": False}}, "sticker"),
         ({"document": {"file_id": "d", "file_unique_id": "d"}}, "document"),
+        ({"document": {"file_id": "d", "file_unique_id": "d", "file_name": "surat.pdf", "mime_type": "application/pdf"}},
+         "document"),
         ({"video": {"file_id": "m", "file_unique_id": "m", "width": 1, "height": 1, "duration": 1}}, "video"),
         ({"video_note": {"file_id": "n", "file_unique_id": "n", "length": 1, "duration": 1}}, "video_note"),
         ({"audio": {"file_id": "a", "file_unique_id": "a", "duration": 1}}, "audio"),
         ({"contact": {"phone_number": "+6281234567890", "first_name": "Budi"}}, "contact"),
         ({"animation": {"file_id": "g", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1},
-          "document": {"file_id": "g", "file_unique_id": "g"}}, "animation"),
+          "document": {"file_id": "g", "file_unique_id": "g", "mime_type": "image/gif"}}, "animation"),
     ],
 )
 def test_what_we_cannot_read_is_named(content: dict[str, Any], what: str) -> None:

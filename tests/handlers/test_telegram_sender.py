@@ -17,7 +17,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
 from bot.handlers.telegram import build_application
-from bot.handlers.telegram_sender import TelegramSender, fetch_telegram_photo
+from bot.handlers.telegram_sender import TelegramSender
 from bot.i18n import load_catalog
 from bot.messages import Channel, Choice, Reply
 from bot.runtime import Runtime
@@ -115,13 +115,6 @@ async def test_overlong_choice_id_is_a_permanent_failure_and_nothing_is_sent(
     with pytest.raises(PermanentFailure):
         await sender.send(RECIPIENT, Reply("Pilih", (Choice("x" * 65, "Terlalu panjang"),)))
     assert fake.calls_to("sendMessage") == []
-
-
-async def test_photos_are_fetched_on_demand(bot: Bot, fake: FakeBotApi) -> None:
-    fake.add_file("AgAD-largest", b"\xff\xd8\xff\xe0 a jpeg")
-    assert await fetch_telegram_photo(bot, "AgAD-largest") == b"\xff\xd8\xff\xe0 a jpeg"
-    settings = telegram_settings("sqlite://", fake, webhook=False)
-    assert await fetch_telegram_photo(settings, "AgAD-largest") == b"\xff\xd8\xff\xe0 a jpeg"
 
 
 # --- through the outbox worker, on both engines ---------------------------------------------------

@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from storage.models import Contact, OutboxMessage, Request
+from storage.models import Contact, OutboxMessage, Request, StoredPhoto
 from tests.helpers.chat import TICKET
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)
+from tests.helpers.images import png
 from tests.helpers.whatsapp import (
     WA_ID,
     Citizen,
@@ -74,7 +75,17 @@ async def test_full_sighting_report_with_buttons_lists_and_location(citizen: Cit
     photo = _last(await citizen.text("Anak kecil mengamen sendirian sampai malam di lampu merah"))
     assert interactive_kind(photo) == "button" and offered_ids(photo) == ["skip"]
 
-    contact = _last(await citizen.photo("1002003004005"))
+    more = _last(await citizen.photo("1002003004005"))
+    assert interactive_kind(more) == "button" and offered_ids(more) == ["photo:another", "photo:done"]
+    fetched = [(r.path, r.authorization) for r in citizen.graph_api.requests if "1002003004005" in r.path]
+    assert fetched == [("/v23.0/1002003004005", "Bearer test-token-not-real"),  # fetched on arrival (media
+                       ("/download/1002003004005", "Bearer test-token-not-real")]  # expire): its URL, the bytes
+    gone = _last(await citizen.send({"type": "image", "image": {"id": "1002003009999", "mime_type": "image/jpeg"}}))
+    assert body_text(gone).startswith(runtime.catalog.text("id", "sighting.photo_refused_unavailable"))
+    second = _last(await citizen.document("1002003004006", png(), filename="layar.png", mime_type="image/png"))
+    assert offered_ids(second) == ["photo:another", "photo:done"] and "ke-2" in body_text(second)
+
+    contact = _last(await citizen.tap_button("photo:done"))
     assert interactive_kind(contact) == "button"
     assert offered_ids(contact) == ["contact:anonymous", "contact:chat", "contact:phone"]
     assert "Tidak, saya lapor anonim" in body_text(contact)  # cut titles are spelled out in the body
@@ -95,7 +106,10 @@ async def test_full_sighting_report_with_buttons_lists_and_location(citizen: Cit
         assert (request.ticket_code, request.category, request.queue_code) == (
             code.group(1), "anak_jalanan", "dinsos-kab-serang",
         )
-        assert request.photo_refs == ["1002003004005"] and (request.latitude, request.longitude) == (-6.17, 106.33)
+        photos = session.exec(select(StoredPhoto).order_by(StoredPhoto.id)).all()
+        assert [p.content_type for p in photos] == ["image/jpeg", "image/png"]
+        assert request.photo_refs == [f"photo:{p.id}" for p in photos] and (request.latitude, request.longitude) == (
+            -6.17, 106.33)
         assert session.exec(select(Contact)).one().address == WA_ID
         unsent = session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all()
         assert unsent == []

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
-from bot.handlers.whatsapp import MediaUnavailable, WhatsAppChannel
+from bot.handlers.whatsapp import MediaTooLarge, MediaUnavailable, WhatsAppChannel
 from bot.handlers.whatsapp_send import HoldUntilReply
 from bot.i18n import load_catalog
 from bot.messages import Choice, Reply
@@ -293,7 +293,7 @@ async def test_long_text_is_split_and_many_choices_become_several_lists(
     assert [len(m["interactive"]["action"]["sections"][0]["rows"]) for m in sent[3:]] == [8, 8, 7]
 
 
-async def test_photos_are_fetched_on_demand(wa, graph_api: FakeGraphAPI) -> None:
+async def test_media_are_fetched_within_the_photo_limit(wa, graph_api: FakeGraphAPI) -> None:
     _, channel = wa
     graph_api.media["1002003004005"] = b"\xff\xd8\xff\xe0 fake jpeg"
     assert await channel.fetch_media("1002003004005") == b"\xff\xd8\xff\xe0 fake jpeg"
@@ -301,6 +301,10 @@ async def test_photos_are_fetched_on_demand(wa, graph_api: FakeGraphAPI) -> None
     assert download.path == "/download/1002003004005" and download.authorization == "Bearer test-token-not-real"
     with pytest.raises(MediaUnavailable):
         await channel.fetch_media("404")
+    graph_api.media["1002003004006"] = b"\xff" * (5 * 1024 * 1024 + 1)
+    with pytest.raises(MediaTooLarge):
+        await channel.fetch_media("1002003004006")
+    assert graph_api.requests[-1].path.endswith("/1002003004006")  # the size was known: never downloaded
 
 
 def test_window_arithmetic() -> None:

@@ -25,7 +25,7 @@ from bot.flows import router
 from bot.flows.base import EraseMyData, FlowContext, StepResult, SubmitRequest
 from bot.flows.state import EDIT, ConversationState, Side, from_row, to_row
 from bot.i18n import load_catalog
-from bot.messages import Channel, Choice, Inbound, InboundKind, Location, Reply
+from bot.messages import Channel, Choice, Inbound, InboundKind, Location, PhotoProblem, Reply
 
 CTX = FlowContext("id", load_catalog(), load_regions(), {"emergency_number": "112", "sapa_phone": "129",
                                                           "sapa_whatsapp": "08111-129-129"})
@@ -65,8 +65,10 @@ def _inbound(kind: str, value: object, n: int) -> Inbound:
     if kind == "location":
         latitude, longitude = value  # type: ignore[misc]
         return Inbound(kind=InboundKind.LOCATION, location=Location(latitude, longitude), **common)
-    if kind == "photo":
-        return Inbound(kind=InboundKind.PHOTO, photo_ref=str(value), **common)
+    if kind == "photo":  # as the engine hands photos to flows: stored ("photo:<id>"), or refused
+        if value:
+            return Inbound(kind=InboundKind.PHOTO, photo_ref=f"photo:{n}", **common)
+        return Inbound(kind=InboundKind.PHOTO, photo_problem=PhotoProblem.NOT_A_PHOTO, **common)
     return Inbound(kind=InboundKind.UNSUPPORTED, unsupported_what=str(value), **common)
 
 

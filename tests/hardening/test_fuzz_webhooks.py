@@ -83,7 +83,7 @@ def _check_whatsapp(batch: WebhookBatch) -> None:
         assert isinstance(inbound, Inbound) and inbound.channel is Channel.WHATSAPP
         assert inbound.user_id and isinstance(inbound.user_id, str) and isinstance(inbound.message_id, str)
         assert isinstance(inbound.kind, InboundKind) and isinstance(inbound.text, str)
-        assert isinstance(inbound.choice, str) and isinstance(inbound.photo_ref, str)
+        assert isinstance(inbound.choice, str) and isinstance(inbound.media_id, str)
         if inbound.location is not None:
             assert isinstance(inbound.location.latitude, float) and isinstance(inbound.location.longitude, float)
     for status in batch.statuses:

@@ -7,6 +7,8 @@ import re
 
 from bot.engine import ConversationEngine
 from bot.messages import Channel, Inbound, InboundKind, Location, Reply
+from bot.services.photos import checked_photo
+from tests.helpers.images import jpeg
 
 TICKET = re.compile(r"\b([A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3})\b")
 _ids = itertools.count(1)
@@ -35,20 +37,27 @@ class Chat:
     def location(self, latitude: float, longitude: float) -> list[Reply]:
         return self._inbound(InboundKind.LOCATION, None, location=Location(latitude, longitude))
 
-    def photo(self, ref: str) -> list[Reply]:
-        return self._inbound(InboundKind.PHOTO, None, photo_ref=ref)
+    def photo(self, data: bytes | None = None) -> list[Reply]:
+        """A photo (a small JPEG unless given), checked and cleaned as every channel does before the engine."""
+        inbound = self._message(InboundKind.PHOTO, None)
+        return self._handle(checked_photo(inbound, jpeg() if data is None else data))
 
     def voice(self) -> list[Reply]:
         return self._inbound(InboundKind.UNSUPPORTED, None, unsupported_what="voice")
 
     def _inbound(self, kind: InboundKind, message_id: str | None, **fields) -> list[Reply]:
-        inbound = Inbound(
+        return self._handle(self._message(kind, message_id, **fields))
+
+    def _message(self, kind: InboundKind, message_id: str | None, **fields) -> Inbound:
+        return Inbound(
             channel=self.channel,
             user_id=self.user_id,
             message_id=message_id or f"m{next(_ids)}",
             kind=kind,
             **fields,
         )
+
+    def _handle(self, inbound: Inbound) -> list[Reply]:
         result = self.engine.handle(inbound)
         self.last = [q.reply for q in result.replies]
         return self.last

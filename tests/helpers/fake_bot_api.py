@@ -78,6 +78,7 @@ class FakeBotApi:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[ApiCall] = []
+        self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/..., in order
         self.webhook: dict[str, Any] = {}
         self.commands: dict[str | None, list[dict]] = {}  # by language_code
         self._lock = threading.Condition()
@@ -147,8 +148,9 @@ class FakeBotApi:
             self._failures.setdefault(method.lower(), []).append(_Failure(200, "", stall_seconds=seconds))
 
     def add_file(self, file_id: str, content: bytes, *, path: str = "") -> None:
+        """A file getFile knows by `file_id`, served at its path ("photos/file_3.jpg", "documents/file_4.png")."""
         with self._lock:
-            self._files[file_id] = (path or f"photos/{file_id[-12:]}.jpg", content)
+            self._files[file_id] = (path or f"photos/file_{len(self._files)}.jpg", content)
 
     # --- what tests read ------------------------------------------------------------------------
 
@@ -253,7 +255,8 @@ class FakeBotApi:
             return Response(status_code=401)
         with self._lock:
             found = [content for path, content in self._files.values() if path == request.path_params["path"]]
-        return Response(found[0], media_type="image/jpeg") if found else Response(status_code=404)
+            self.downloads.append(request.path_params["path"])
+        return Response(found[0], media_type="application/octet-stream") if found else Response(status_code=404)
 
     # --- Bot API methods ------------------------------------------------------------------------
 
@@ -326,6 +329,8 @@ class FakeBotApi:
         if found is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, content = found
+        if len(content) > 20 * 1024 * 1024:  # the Bot API serves files up to 20 MB
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": params["file_id"], "file_unique_id": f"u{abs(hash(path)) % 10**8}",
                 "file_size": len(content), "file_path": path}
 

@@ -29,6 +29,7 @@ from bot.engine import utc_now
 from bot.runtime import Runtime
 from storage.models import OutboxMessage, ProcessedInbound
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi
+from tests.helpers.images import jpeg
 
 WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
 WAIT_SECONDS = 5.0
@@ -177,8 +178,17 @@ class TelegramCitizen:
     async def share_location(self, latitude: float, longitude: float) -> list[str]:
         return await self.deliver(self.message(location={"latitude": latitude, "longitude": longitude}))
 
-    async def send_photo(self, file_id: str) -> list[str]:
+    async def send_photo(self, file_id: str, content: bytes | None = None) -> list[str]:
+        """A photo; the fake Bot API serves `content` (a small JPEG unless given) as its largest size."""
+        self.line.fake.add_file(file_id, jpeg() if content is None else content)
         return await self.deliver(self.message(photo=photo_sizes(file_id)))
+
+    async def send_file(self, file_id: str, content: bytes, *, file_name: str, mime_type: str) -> list[str]:
+        """A file ("send as file" in the app), as Telegram describes a document."""
+        self.line.fake.add_file(file_id, content, path=f"documents/{file_name}")
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id[-6:]}", "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content)}
+        return await self.deliver(self.message(document=document))
 
     async def press(self, data: str, *, on: dict[str, Any] | None = None) -> list[str]:
         """Press the button `data` on `on`, or on the newest message that shows it."""

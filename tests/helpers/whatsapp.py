@@ -24,6 +24,7 @@ from bot.handlers.whatsapp import WEBHOOK_PATH, WhatsAppChannel
 from bot.runtime import Runtime
 from bot.web import errors
 from tests.helpers.fake_graph_api import FakeGraphAPI
+from tests.helpers.images import jpeg
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "whatsapp"
 APP_SECRET = "test-app-secret-0123456789abcdef"
@@ -144,9 +145,17 @@ class Citizen:
     async def location(self, latitude: float, longitude: float) -> list[dict[str, Any]]:
         return await self.send({"type": "location", "location": {"latitude": latitude, "longitude": longitude}})
 
-    async def photo(self, media_id: str) -> list[dict[str, Any]]:
+    async def photo(self, media_id: str, content: bytes | None = None) -> list[dict[str, Any]]:
+        """A photo; the fake Graph API serves `content` (a small JPEG unless given) under `media_id`."""
+        self.graph_api.media[media_id] = jpeg() if content is None else content
         image = {"id": media_id, "mime_type": "image/jpeg", "sha256": "abc="}
         return await self.send({"type": "image", "image": image})
+
+    async def document(self, media_id: str, content: bytes, *, filename: str, mime_type: str) -> list[dict[str, Any]]:
+        """A file sent as a document (a photo in full quality, or anything else)."""
+        self.graph_api.media[media_id] = content
+        document = {"id": media_id, "filename": filename, "mime_type": mime_type, "sha256": "abc="}
+        return await self.send({"type": "document", "document": document})
 
 
 def interactive_kind(message: dict[str, Any]) -> str:

@@ -45,7 +45,7 @@ def _dashboard_breaches(runtime: Runtime, username: str) -> str:
 
 @pytest.mark.parametrize(("reported", "breach", "twice"), [
     (wib(2026, 11, 27, 15, 0), wib(2026, 11, 30, 15, 0), wib(2026, 12, 1, 15, 0)),   # Friday, over a weekend
-    (wib(2026, 12, 24, 15, 0), wib(2026, 12, 28, 15, 0), wib(2026, 12, 29, 15, 0)),  # Christmas, then a weekend
+    (wib(2026, 12, 23, 15, 0), wib(2026, 12, 28, 15, 0), wib(2026, 12, 29, 15, 0)),  # cuti bersama, Christmas, weekend
 ], ids=["weekend", "holiday"])
 def test_claim_sla_breach_reaches_coordinators_then_the_province(
     runtime: Runtime, chat: Chat, reported: datetime, breach: datetime, twice: datetime
@@ -118,7 +118,9 @@ def test_morning_digest_on_working_days_only(runtime: Runtime) -> None:
             traveller.shift(timedelta(hours=3))
             runtime.due_work.run_due()
             sent[day.strftime("%a %d %b")] = len(_digests(runtime, siti)) - before
-    assert sent == {"Sat 28 Nov": 0, "Sun 29 Nov": 0, "Mon 30 Nov": 1, "Thu 24 Dec": 1, "Fri 25 Dec": 0, "Mon 28 Dec": 1}
+    # Thursday 24 December is cuti bersama (the routing file's list), Friday Christmas.
+    assert sent == {"Sat 28 Nov": 0, "Sun 29 Nov": 0, "Mon 30 Nov": 1, "Thu 24 Dec": 0, "Fri 25 Dec": 0,
+                    "Mon 28 Dec": 1}
     # By then her claim lapsed (no first contact within 2 business days): the case waits in the queue again.
     assert _digests(runtime, siti)[-1] == ("Selamat pagi. Antrean Anda: 4 menunggu (1 mendesak). Kasus Anda yang "
                                            "terbuka: 0. Janji temu hari ini: 0. Ketik /antrian untuk melihat.")
@@ -184,3 +186,26 @@ def test_coordinator_weekly_digest_on_monday_morning(runtime: Runtime) -> None:
     assert _starting(outbox_texts(runtime, banten), "Ringkasan") == [
         "Ringkasan minggu lalu: 3 permintaan baru, 1 kontak pertama, 3 pelanggaran batas waktu. "
         "Sekarang menunggu: 3 (1 mendesak)."]
+
+
+def test_weekly_digest_waits_for_the_first_working_day(runtime: Runtime) -> None:
+    """Monday 23 and Tuesday 24 March 2026 are cuti bersama after Lebaran: the digest comes on Wednesday 08:00,
+    with the week to Monday 08:00; on 17 August (a Monday holiday) it comes on Tuesday."""
+    serang = link_on_telegram(runtime, make_staff(runtime, "koord.serang", role="coordinator", region="kota-serang"),
+                              user_id="8101")
+    submit(runtime, at=wib(2026, 3, 19, 10, 0), region="kota-serang")  # last week; due Wednesday 25, 10:00
+    submit(runtime, at=wib(2026, 3, 24, 10, 0), region="kota-serang")  # this week, reported on the holiday
+
+    def digests_at(*moments: datetime) -> list[str]:
+        for moment in moments:
+            traveller.move_to(moment)
+            runtime.due_work.run_due()
+        return _starting(outbox_texts(runtime, serang), "Ringkasan")
+
+    with time_machine.travel(wib(2026, 3, 22, 12, 0), tick=False) as traveller:
+        assert digests_at(wib(2026, 3, 23, 8, 0), wib(2026, 3, 24, 8, 0), wib(2026, 3, 25, 7, 59)) == []
+        assert digests_at(wib(2026, 3, 25, 8, 0), wib(2026, 3, 26, 8, 0)) == [
+            "Ringkasan minggu lalu: 1 permintaan baru, 0 kontak pertama, 0 pelanggaran batas waktu. "
+            "Sekarang menunggu: 2 (0 mendesak)."]
+        assert len(digests_at(wib(2026, 8, 17, 8, 0))) == 1  # Monday 17 August: Independence Day
+        assert len(digests_at(wib(2026, 8, 18, 8, 0))) == 2

@@ -31,7 +31,7 @@ from storage.delivery import mark_sent
 from storage.migrate import alembic_config
 from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
-from tests.helpers.database_scan import traces
+from tests.helpers.database_scan import images, traces
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 from tests.helpers.reports import dashboard_page
@@ -44,7 +44,7 @@ STORY = f"Ibu {NAME} dipukul suaminya setiap malam, nomor saya {PHONE}"
 CLOSING_NOTE = f"{NAME} sudah aman di rumah adiknya"
 
 
-def _report(chat: Chat, description: str = STORY, *, phone: str = PHONE) -> str:
+def _report(chat: Chat, description: str = STORY, *, phone: str = PHONE, photo: bool = False) -> str:
     chat.start()
     chat.press("menu:lapor")
     chat.send("korban tindak kekerasan")
@@ -52,7 +52,11 @@ def _report(chat: Chat, description: str = STORY, *, phone: str = PHONE) -> str:
     chat.send("kasemen")
     chat.send("gang mawar no 3")
     chat.send(description)
-    chat.press("skip")
+    if photo:
+        chat.photo()
+        chat.press("photo:done")
+    else:
+        chat.press("skip")
     chat.press("contact:phone")
     chat.send(phone)
     chat.press("consent:yes")
@@ -303,9 +307,9 @@ def keeping_runtime(database_url: str) -> Iterator[Runtime]:
 
 
 def _report_its_words_copied(runtime: Runtime, citizen: Chat) -> int:
-    """The report, then every path that copies its words: `/dataku`, the case card and messages both ways
-    in a counselor's Telegram chat, a case note, the closing. Returns the request id."""
-    _report(citizen)
+    """The report with a photo, then every path that copies its words: `/dataku`, the case card and messages
+    both ways in a counselor's Telegram chat, a case note, the closing. Returns the request id."""
+    _report(citizen, photo=True)
     citizen.send("/dataku")
     siti = make_staff(runtime, "siti", queues=("p2tp2a-kota-serang",))
     link_on_telegram(runtime, siti, user_id="90001")
@@ -322,7 +326,7 @@ def _report_its_words_copied(runtime: Runtime, citizen: Chat) -> int:
     counselor.press(f"sclose:{request_id}")
     counselor.press(f"sout:{request_id}:resolved")
     runtime.due_work.run_due()
-    assert traces(runtime.db, TRACES)  # the words are there to be found
+    assert traces(runtime.db, TRACES) and images(runtime.db) == ["stored_photo.data"]  # there to be found
     return request_id
 
 
@@ -346,7 +350,7 @@ def test_nothing_of_the_request_is_left_anywhere_after_the_retention_purge(
             _send_everything_queued(runtime, datetime.now(UTC))
         traveller.move_to(datetime(2026, 7, 8, 2, 0, tzinfo=WIB))  # the nightly purge, past the retention
         runtime.due_work.run_due()
-    assert traces(runtime.db, TRACES) == []
+    assert traces(runtime.db, TRACES) == [] and images(runtime.db) == []
     with Session(runtime.db) as session:
         purged = session.get(Request, request_id)
         assert purged.status == "resolved" and purged.description is None
@@ -364,7 +368,7 @@ def test_nothing_of_the_request_is_left_anywhere_after_hapusdata(keeping_runtime
         citizen.send("/hapusdata")
         citizen.press("erase:yes")
         assert "sudah dihapus" in citizen.text
-        assert traces(runtime.db, TRACES) == []  # at once, not when the platform ids go
+        assert traces(runtime.db, TRACES) == [] and images(runtime.db) == []  # at once, not when the ids go
         traveller.shift(timedelta(minutes=11))
         runtime.due_work.run_due()
     assert traces(runtime.db, TRACES) == []

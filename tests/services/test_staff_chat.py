@@ -90,3 +90,25 @@ def test_staff_commands_need_a_linked_account_and_the_right_queue(runtime: Runti
     assert "Tiket tidak ditemukan" in telegram.text
     with Session(runtime.db) as session:
         assert session.get(Request, request.id).status == "new"
+
+
+@time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta")), tick=False)
+def test_a_referral_names_where_to_and_a_colleagues_case_is_refused(runtime: Runtime) -> None:
+    """The dashboard's rules (bot/services/case_rules.py) in Telegram: the holder closes, a referral says where."""
+    _citizen, request = _citizen_request(runtime)
+    siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
+    rina = make_staff(runtime, "rina", queues=("lk3-kota-serang",))
+    mine, colleague = _linked_chat(runtime, siti.id, "90011"), _linked_chat(runtime, rina.id, "90012")
+    mine.press(f"sclaim:{request.id}")
+    colleague.press(f"scase:{request.id}")  # an old card, or a forged button
+    assert "Ditangani oleh: Siti" in colleague.text and colleague.choice_ids == [f"snote:{request.id}"]
+    colleague.press(f"sout:{request.id}:resolved")
+    assert colleague.text.startswith("Tiket ini sedang ditangani Siti. Hanya Siti, atau koordinator dengan alasan")
+    mine.press(f"sclose:{request.id}")
+    mine.press(f"sout:{request.id}:referred")
+    assert mine.text == "Dirujuk ke mana? Tuliskan lembaga atau layanan tujuannya:"
+    mine.send("Puskesmas Kasemen, poli jiwa")
+    assert "Kasus ditutup" in mine.text
+    with Session(runtime.db) as session:
+        closed = session.get(Request, request.id)
+    assert (closed.status, closed.outcome_note) == ("referred", "Puskesmas Kasemen, poli jiwa")

@@ -93,7 +93,7 @@ async def test_audit_log_and_dead_letters(client: httpx.AsyncClient, runtime: Ru
     await login(client, "kepala")
 
     log = (await client.get("/dashboard/admin/audit", params={"target": f"request:{request.id}"})).text
-    entries = log.split('<ul class="plain card audit">')[1].split("</ul>")[0]
-    assert "view_request" in entries and "login" not in entries  # only that request's rows
+    entries = log.split('<table id="audit-log">')[1].split("</table>")[0]
+    assert "Membuka permintaan" in entries and "Masuk" not in entries  # only that request's rows, in words
     dead = (await client.get("/dashboard/admin/dead-letters")).text
     assert "Forbidden: bot was blocked by the user" in dead and "pesan rahasia" not in dead

@@ -54,18 +54,18 @@ def add_staff(tmp_path: Path, username: str, queue: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def report_sighting(base_url: str) -> str:
-    """A citizen reports a street child in Kota Serang through the web chat API; returns the ticket code."""
+def report_sighting(base_url: str, *, contact: str = "anonymous") -> tuple[str, str]:
+    """A citizen reports a street child in Kota Serang through the web chat API; the ticket code and session."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
         session_id = client.post("/api/webchat/sessions", json={}).json()["session_id"]
         steps = ({"choice": "menu:lapor"}, {"text": "anak jalanan"}, {"choice": "reg:kota-serang"},
                  {"text": "kasemen"}, {"location": {"latitude": -6.05, "longitude": 106.17}},
-                 {"text": DESCRIPTION}, {"choice": "skip"}, {"choice": "contact:anonymous"},
+                 {"text": DESCRIPTION}, {"choice": "skip"}, {"choice": f"contact:{contact}"},
                  {"choice": "consent:yes"}, {"choice": "confirm:send"})
         for body in steps:
             answer = client.post(f"/api/webchat/sessions/{session_id}/messages", json=body)
             assert answer.status_code == 200, answer.text
-        return TICKET.search(answer.json()["replies"][0]["text"]).group()
+        return TICKET.search(answer.json()["replies"][0]["text"]).group(), session_id
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def service(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with live_server(tmp_path) as base_url:
         add_staff(tmp_path, "budi", "dinsos-kota-serang")
         add_staff(tmp_path, "lebak", "lk3-kab-lebak")
-        yield base_url, report_sighting(base_url)
+        yield base_url, report_sighting(base_url)[0]
 
 
 @pytest.fixture
@@ -156,3 +156,30 @@ def _request_id(page: Page, base_url: str, ticket: str) -> int:
         return int(href.rsplit("/", 1)[1])
     finally:
         other.close()
+
+
+def test_my_cases_and_the_thread_that_refreshes_itself(page: Page, service: tuple[str, str]) -> None:
+    """On a phone: the counselor writes, finds the case under "Kasus saya", and the citizen's answer appears."""
+    base_url, _ticket = service
+    ticket, session_id = report_sighting(base_url, contact="chat")
+    log_in(page, base_url, "budi")
+    page.goto(f"{base_url}/dashboard/requests?q={ticket}")
+    page.click(f"a.ticket:text-is('{ticket}')")
+    page.click("#claim")
+    page.click("#actions summary:text-is('Kirim pesan ke warga')")
+    page.fill("#message-text", "Selamat siang, kami akan datang ke lokasi. Apakah anaknya masih di sana?")
+    page.click("#actions form[action$='/message'] button[type=submit]")
+    expect(page.locator(".flash.ok")).to_be_visible()
+
+    page.click("nav a:text-is('Kasus saya')")
+    expect(page.locator("#my-cases")).to_contain_text(ticket)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"Kasus saya scrolls sideways on a phone ({width}px)"
+    page.click(f"#my-cases a.ticket:text-is('{ticket}')")
+    expect(page.locator("#thread-list")).to_contain_text("Apakah anaknya masih di sana?")
+
+    with httpx.Client(base_url=base_url, timeout=10) as citizen:
+        answer = citizen.post(f"/api/webchat/sessions/{session_id}/messages", json={"text": "Masih bu, di depan pasar"})
+        assert answer.status_code == 200, answer.text
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # as when the phone is picked up again
+    expect(page.locator("#thread-list .msg.in")).to_have_text(re.compile(r"Warga · .*Masih bu, di depan pasar"))

@@ -1,10 +1,10 @@
 """Report pages, exports and the JSON API over HTTP, on both engines.
 
-Fixture: in Kota Serang a sighting (description that looks like a spreadsheet formula, phone, landmark)
-and a counseling request claimed 30 minutes after it came in; in Kabupaten Lebak one sighting that the
-Kota Serang coordinator must not see. All created on a Monday morning; every test runs the next morning
-(`NOW`), when the claim still holds: it lapses two business days after it was made, and the service's
-scheduler, running in the app's lifespan, would return it to the queue if the real clock were used.
+Fixture: in Kota Serang a sighting (description that looks like a spreadsheet formula, phone, landmark,
+kecamatan Kasemen) and a counseling request claimed 30 minutes after it came in; in Kabupaten Lebak one
+sighting that the Kota Serang coordinator must not see. All created on a Monday morning; every test runs the
+next morning (`NOW`), when the claim still holds: it lapses two business days after it was made, and the
+service's scheduler, running in the app's lifespan, would return it to the queue if the real clock were used.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,9 @@ from bot.cli.tokens import add_token_commands, run_token_command
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.services.claims import claim_request
-from storage.models import AuditLog
+from bot.services.privacy import erase_contact_data
+from bot.web.dashboard.reports import duration
+from storage.models import AuditLog, Contact, Request
 from tests.helpers.dashboard import login
 from tests.helpers.reports import act, report_app, submit
 from tests.helpers.staff import make_staff
@@ -35,6 +38,8 @@ pytestmark = pytest.mark.clock(sql=True)  # dates pass through SQL too: tests/pi
 FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
 CREATED = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 NOW = CREATED + timedelta(days=1)
+KASEMEN = "4017"
+NIK = "3673011208850003"  # Kota Serang (3673), born 12-08-1985
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +55,7 @@ def cases(runtime: Runtime) -> dict[str, object]:
     make_staff(runtime, "koord", role="coordinator", region="kota-serang")
     make_staff(runtime, "admin2", role="admin")
     sighting = submit(runtime, at=CREATED, kind="sighting", region="kota-serang", category="anak_jalanan",
-                      description=FORMULA, landmark="@pasar rau", phone="+6281234567890")
+                      description=FORMULA, landmark="@pasar rau", phone="+6281234567890", kecamatan=KASEMEN)
     counseling = submit(runtime, at=CREATED, region="kota-serang", topic="konflik_keluarga")
     act(runtime, siti, CREATED + timedelta(minutes=30), claim_request, request_id=counseling.id,
         routing=runtime.routing)
@@ -67,10 +72,18 @@ async def client(runtime: Runtime, cases: dict) -> AsyncIterator[httpx.AsyncClie
             yield client
 
 
-def _sheet(response: httpx.Response) -> list[tuple]:
+def _book(response: httpx.Response) -> openpyxl.Workbook:
     assert response.status_code == 200, response.text
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
-    return list(book.worksheets[0].iter_rows(values_only=True))
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def _sheet(response: httpx.Response) -> list[tuple]:
+    return list(_book(response).worksheets[0].iter_rows(values_only=True))
+
+
+def _words(html: str) -> str:
+    """The page's text as a reader sees it: tags dropped, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _exports(runtime: Runtime) -> list[AuditLog]:
@@ -85,7 +98,8 @@ async def test_metrics_page_for_a_coordinator(client: httpx.AsyncClient) -> None
     html = page.text
     assert "Waktu respons dan kepatuhan SLA" in html and "<svg" in html
     assert "LK3 Kota Serang" in html and "Dinas Sosial Kota Serang" in html
-    assert "0,5 / 0,5" in html  # the counseling request was claimed after 30 minutes
+    assert "30 menit / 30 menit" in _words(html)  # claimed after 30 minutes: not "0,5" hours
+    assert 'id="export-bnba"' in html
     assert "Kabupaten Lebak" not in html.split('id="by-queue"')[1].split("</section>")[0]
     assert 'id="definitions"' in html and "klaim PERTAMA" in html
     overall = html.split('id="overall"')[1].split("</section>")[0]
@@ -98,7 +112,7 @@ async def test_a_mistyped_year_is_named_and_the_default_range_used(client: httpx
     page = await client.get("/dashboard/metrics", params={"date_from": "0202-01-01"})
     assert page.status_code == 200
     assert "Saringan tidak dikenal diabaikan: date_from." in page.text
-    assert "0,5 / 0,5" in page.text  # the fixture's figures, from the default range
+    assert "30 menit / 30 menit" in _words(page.text)  # the fixture's figures, from the default range
 
 
 async def test_counselor_sees_only_their_queue(client: httpx.AsyncClient) -> None:
@@ -135,12 +149,15 @@ async def test_workload_map_and_needs_pages(client: httpx.AsyncClient) -> None:
 
 async def test_request_exports_with_formula_guard_and_audit(client: httpx.AsyncClient, runtime: Runtime) -> None:
     await login(client, "koord")
-    rows = _sheet(await client.get("/dashboard/exports/requests.xlsx", params={"kind": "sighting"}))
-    header, (row,) = rows[0], rows[1:]
-    assert header[:3] == ("Kode tiket", "Jenis", "Kategori/topik") and "Keterangan" in header
+    sheet = _book(await client.get("/dashboard/exports/requests.xlsx", params={"kind": "sighting"})).worksheets[0]
+    header, (row,) = [c.value for c in sheet[1]], list(sheet.iter_rows(min_row=2))
+    assert header[:3] == ["Kode tiket", "Jenis", "Kategori/topik"] and "Keterangan" in header
     record = dict(zip(header, row))
-    assert record["Keterangan"] == "'" + FORMULA and record["Patokan"] == "'@pasar rau"
-    assert record["Telepon"] == "'+6281234567890"
+    # As written, with no apostrophe, yet text that Excel never runs (what Excel itself stores for '=...).
+    assert record["Keterangan"].value == FORMULA and record["Patokan"].value == "@pasar rau"
+    assert record["Keterangan"].data_type == "s" and record["Keterangan"].quotePrefix
+    assert record["Telepon"].value == "+6281234567890"
+    record = {name: cell.value for name, cell in record.items()}
     created = CREATED.astimezone(runtime.settings.tz).replace(tzinfo=None)
     assert record["Dibuat (WIB)"] == created  # a real date, in WIB
     response = await client.get("/dashboard/exports/requests.csv")
@@ -158,15 +175,75 @@ async def test_counselor_exports_carry_no_personal_fields(client: httpx.AsyncCli
     rows = _sheet(await client.get("/dashboard/exports/requests.xlsx"))
     assert len(rows) == 2 and not {"Telepon", "Keterangan", "Patokan", "Lintang"} & set(rows[0])
     assert _exports(runtime)[-1].detail["personal"] is False
+    refused = await client.get("/dashboard/exports/bnba.xlsx")
+    assert refused.status_code == 403 and "hanya untuk koordinator dan admin" in refused.text
+    assert [a.target for a in _exports(runtime)] == ["requests.xlsx"]  # nothing went out
+    assert 'id="export-bnba"' not in (await client.get("/dashboard/metrics")).text
+    assert 'id="export-list-bnba"' not in (await client.get("/dashboard/requests")).text
 
 
-async def test_bnba_layout(client: httpx.AsyncClient) -> None:
-    await login(client, "admin2")
+async def test_bnba_lists_the_person_staff_recorded(client: httpx.AsyncClient, runtime: Runtime, cases: dict) -> None:
+    sighting = cases["sighting"]
+    token = await login(client, "koord")
+    assert 'id="export-list-bnba"' in (await client.get("/dashboard/requests")).text
     rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
-    assert rows[0] == ("No", "Nama", "NIK", "Alamat/patokan", "Kecamatan", "Kabupaten/Kota", "Kategori PMKS",
-                       "Tanggal laporan (WIB)", "Status", "Kode tiket")
-    assert rows[1][:4] == (1, "-", "-", "'@pasar rau (-6.12000, 106.15000)") and rows[1][6] == "Anak jalanan"
-    assert isinstance(rows[1][7], datetime) and len(rows) == 2  # sightings only
+    assert rows[0] == ("No", "Nama", "NIK", "Alamat", "Kecamatan", "Kabupaten/Kota", "Lintang", "Bujur",
+                       "Kategori PMKS", "Tanggal laporan (WIB)", "Status", "Kode tiket")
+    # Nobody recorded a name yet: empty cells to fill in; the landmark reads as an address, the pin apart.
+    assert rows[1][:8] == (1, None, None, "@pasar rau, Kec. Kasemen, Kota Serang", "Kasemen", "Kota Serang",
+                           -6.12, 106.15)
+    assert rows[1][8] == "Anak jalanan" and isinstance(rows[1][9], datetime) and len(rows) == 2  # sightings only
+
+    form = f"/dashboard/requests/{sighting.id}/person"
+    typo = await client.post(form, data={"csrf_token": token, "name": "Budi", "nik": "367301120885003"})  # 15 digits
+    assert typo.status_code == 303
+    page = (await client.get(f"/dashboard/requests/{sighting.id}")).text
+    assert "NIK harus 16 angka" in page and 'id="person"' in page
+    await client.post(form, data={"csrf_token": token, "name": " Budi  Santoso ", "nik": "3673 0112 0885 0003",
+                                  "address": "Kp. Sukajadi RT 02/RW 03, Kasemen"})
+    page = _words((await client.get(f"/dashboard/requests/{sighting.id}")).text)
+    assert "Data orang yang dilaporkan sudah disimpan." in page and "Budi Santoso" in page
+    rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
+    assert rows[1][1:4] == ("Budi Santoso", NIK, "Kp. Sukajadi RT 02/RW 03, Kasemen")  # the NIK as text, all 16 digits
+    with Session(runtime.db) as session:
+        edits = session.exec(select(AuditLog).where(AuditLog.action == "edit_person")).all()
+        assert [(e.target, e.detail) for e in edits] == [
+            (f"request:{sighting.id}", {"fields": ["name", "nik", "address"]})]  # which fields, never their values
+        contact = session.get(Contact, sighting.contact_id)
+        stored = session.connection().exec_driver_sql(
+            f"SELECT person_name, person_nik, person_address FROM request WHERE id = {sighting.id}").one()
+        assert not any(word in " ".join(stored) for word in ("Budi", NIK, "Sukajadi"))  # Fernet tokens at rest
+    with Session(runtime.db) as session, session.begin():  # the reporter erases their data (/hapusdata)
+        erase_contact_data(session, contact=session.get(Contact, contact.id), now=NOW)
+    with Session(runtime.db) as session:
+        erased = session.get(Request, sighting.id)
+        assert (erased.person_name, erased.person_nik, erased.person_address) == (None, None, None)
+    rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
+    assert rows[1][1:4] == (None, None, "Kec. Kasemen, Kota Serang")
+    await client.post(form, data={"csrf_token": token, "name": "Budi"})
+    assert "sudah dihapus" in (await client.get(f"/dashboard/requests/{sighting.id}")).text
+
+
+async def test_only_the_holder_or_a_coordinator_records_the_person(
+    client: httpx.AsyncClient, runtime: Runtime, cases: dict
+) -> None:
+    make_staff(runtime, "andi", queues=("dinsos-kota-serang",))  # sees the sighting, does not hold it
+    token = await login(client, "andi")
+    page = f"/dashboard/requests/{cases['sighting'].id}"
+    html = (await client.get(page)).text
+    assert 'id="person"' in html and f"{page}/person" not in html  # shown, no form
+    await client.post(f"{page}/person", data={"csrf_token": token, "name": "X"})
+    assert "Hanya petugas yang memegang laporan ini" in (await client.get(page)).text
+
+
+async def test_cuti_bersama_is_not_a_working_day(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """Wednesday 23 December 2026, 15:00: Thursday is cuti bersama (routing file), Friday Christmas."""
+    submit(runtime, at=datetime(2026, 12, 23, 8, 0, tzinfo=UTC), region="kota-serang")
+    await login(client, "koord")
+    rows = _sheet(await client.get("/dashboard/exports/requests.xlsx", params={"date_from": "2026-12-23"}))
+    record = dict(zip(rows[0], rows[1]))
+    # One business day: Wednesday's last hour, then Monday 08:00-15:00 (not Thursday 14:00).
+    assert len(rows) == 2 and record["Batas klaim (WIB)"] == datetime(2026, 12, 28, 15, 0)
 
 
 async def test_metrics_export(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -176,7 +253,9 @@ async def test_metrics_export(client: httpx.AsyncClient, runtime: Runtime) -> No
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     header = rows[0]
     lk3 = dict(zip(header, next(r for r in rows if r[1] == "LK3 Kota Serang")))
-    assert lk3["Permintaan"] == 1 and lk3["Klaim, jam (median / p90) median"] == 0.5
+    # Whole minutes, numbers Excel can add up: the page's "30 menit".
+    assert lk3["Permintaan"] == 1 and lk3["Klaim: median (menit)"] == 30 and lk3["Klaim: jumlah"] == 1
+    assert duration(runtime, 1.54) == "1,5 jam" and duration(runtime, 0.004) == "< 1 menit"
     assert book.worksheets[1].title == "Definisi"
     exported = (await client.get("/dashboard/exports/metrics.csv")).content.decode("utf-8-sig")
     csv_rows = list(csv.reader(io.StringIO(exported)))
@@ -223,4 +302,15 @@ async def test_api_is_documented(client: httpx.AsyncClient) -> None:
     figures = schema["components"]["schemas"]["FiguresOut"]["properties"]
     assert "first claim" in figures["time_to_claim"]["description"]
     assert not any(path.startswith("/dashboard") for path in schema["paths"])
-    assert (await client.get("/docs")).status_code == 200
+
+
+async def test_api_docs_need_no_internet(client: httpx.AsyncClient) -> None:
+    """/docs and /redoc load their scripts and styles from the service itself, never a CDN."""
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+        assert "http" not in html.replace("http-equiv", "")  # nor a font, a validator badge or any other host
+        for asset in assets:
+            answer = await client.get(asset)
+            assert answer.status_code == 200 and len(answer.content) > 1000, asset

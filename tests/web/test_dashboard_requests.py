@@ -16,19 +16,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import openpyxl
 import pytest
+from PIL import Image
 from sqlmodel import Session, func, select
 
 from bot.runtime import Runtime
 from bot.services.claims import claim_request
-from bot.web.dashboard import requests as dashboard_requests
-from bot.web.dashboard.requests_photos import fetch_photo, image_type
 from storage import dashboard_queries
 from storage.casework import request_events
-from storage.models import Appointment, AuditLog, CaseMessage, Request, RequestNote
+from storage.models import Appointment, AuditLog, CaseMessage, Request, RequestNote, StoredPhoto
+from tests.helpers.chat import Chat
 from tests.helpers.dashboard import LK3, client, login, seed  # noqa: F401 (client is a fixture)
-from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.images import jpeg
 from tests.helpers.staff import as_staff, make_staff
-from tests.helpers.telegram_chat import telegram_settings
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
@@ -196,21 +195,22 @@ async def test_every_action_changes_the_request(client: httpx.AsyncClient, runti
     assert ics.headers["content-type"].startswith("text/calendar") and b"BEGIN:VCALENDAR" in ics.content
     await post(f"appointments/{offered[0].id}/cancel")
     await post("note", text="Ibu minta ditelepon siang.")
-    await post("transfer", target=f"staff:{rina.id}", reason="Rina yang pegang wilayahnya")
-    assert load(runtime, request.id).assigned_staff_id == rina.id
     assert "tuliskan dirujuk ke mana" in await post("close", outcome="referred", note="")
     assert load(runtime, request.id).status == "in_progress"
     await post("close", outcome="referred", note="RSUD Banten, poli jiwa")
     assert (load(runtime, request.id).status, load(runtime, request.id).outcome_note) == ("referred", "RSUD Banten, poli jiwa")
     await post("reopen", reason="Warga menghubungi lagi")
     assert load(runtime, request.id).status == "in_progress"
-    with Session(runtime.db) as session:
-        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == ["cancelled", "proposed"]
+    await post("transfer", target=f"staff:{rina.id}", reason="Rina yang pegang wilayahnya")
+    assert load(runtime, request.id).assigned_staff_id == rina.id
+    with Session(runtime.db) as session:  # closing withdrew the offer still open
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == ["cancelled", "cancelled"]
         assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
         kinds = [(e.kind, e.to_status, (e.detail or {}).get("action")) for e in request_events(session, request_id=request.id)]
     assert kinds == [("created", "new", None), ("status", "claimed", None), ("first_contact", None, None),
                      ("status", "in_progress", None), ("appointment", None, None),
-                     ("status", "in_progress", "transfer"), ("status", "referred", None), ("status", "in_progress", "reopen")]
+                     ("status", "referred", None), ("status", "in_progress", "reopen"),
+                     ("status", "in_progress", "transfer")]
 
 
 async def test_claim_lost_names_the_holder_and_release_and_queue_transfer(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -224,7 +224,7 @@ async def test_claim_lost_names_the_holder_and_release_and_queue_transfer(client
     lost = await client.post(f"{url}/claim", data={"csrf_token": token})
     assert "Sudah diklaim lebih dulu oleh Rina" in (await client.get(lost.headers["location"])).text
     refused = await client.post(f"{url}/release", data={"csrf_token": token, "reason": "bukan saya"})
-    assert "Tiket ini sedang ditangani rekan lain" in (await client.get(refused.headers["location"])).text
+    assert refused.status_code == 403 and "Tiket ini sedang ditangani Rina" in refused.text
     assert load(runtime, request.id).assigned_staff_id == rina.id  # only the holder, told why (she can see it)
 
     other = seed(runtime)
@@ -282,39 +282,33 @@ async def test_overview_counts_open_urgent_breached_and_todays_appointments(clie
     assert "Tidak ada janji temu hari ini" in html
 
 
-async def test_photo_is_fetched_on_demand_and_each_view_is_audited(
-    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+async def test_a_photo_is_served_from_the_database_and_each_view_is_audited(
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    request = seed(runtime, queue="dinsos-kota-serang", contact=True, kind="sighting", topic=None,
-                   category="pengemis", photo_refs=["AgAD-photo"])
+    """As stored when it arrived: no platform is asked on view (none is configured here)."""
+    citizen = Chat(runtime.engine)
+    citizen.start()
+    for step in ("menu:lapor", "pengemis", "reg:kota-serang", "kasemen", "depan pasar rau", "Bapak tua mengemis"):
+        citizen.press(step) if ":" in step else citizen.send(step)
+    citizen.photo(jpeg(orientation=6))
+    for press in ("photo:done", "contact:anonymous", "consent:yes", "confirm:send"):
+        citizen.press(press)
+    with Session(runtime.db) as session:
+        sent = session.exec(select(Request)).one()
+        stored = session.exec(select(StoredPhoto)).one()
+    legacy = seed(runtime, queue="dinsos-kota-serang", contact=True, kind="sighting", topic=None,
+                  category="pengemis", photo_refs=["AgAD-photo"])  # a Telegram file id kept before 0011
     make_staff(runtime, "budi", queues=("dinsos-kota-serang",))
     await login(client, "budi")
-    url = f"/dashboard/requests/{request.id}/photos/0"
-    missing = await client.get(url)  # a web chat contact: no platform to fetch from
-    assert missing.status_code == 404 and "Foto tidak tersedia" in missing.text
-
-    asked: list[tuple[str | None, str]] = []
-
-    async def fake_fetch(_settings, channel, ref):
-        asked.append((channel, ref))
-        return b"\xff\xd8\xff\xe0 a jpeg"
-
-    monkeypatch.setattr(dashboard_requests, "fetch_photo", fake_fetch)
-    photo = await client.get(url)
-    assert photo.status_code == 200 and photo.content == b"\xff\xd8\xff\xe0 a jpeg"
+    assert f'href="/dashboard/requests/{sent.id}/photos/0"' in (await client.get(f"/dashboard/requests/{sent.id}")).text
+    photo = await client.get(f"/dashboard/requests/{sent.id}/photos/0")
+    assert photo.status_code == 200 and photo.content == stored.data
     assert photo.headers["content-type"] == "image/jpeg" and photo.headers["cache-control"] == "private, no-store"
-    assert asked == [("webchat", "AgAD-photo")]
-    assert (await client.get(f"/dashboard/requests/{request.id}/photos/1")).status_code == 404
+    with Image.open(io.BytesIO(photo.content)) as image:
+        assert image.size == (48, 64) and not image.getexif()  # upright, without the camera's EXIF
+    assert (await client.get(f"/dashboard/requests/{sent.id}/photos/1")).status_code == 404
+    missing = await client.get(f"/dashboard/requests/{legacy.id}/photos/0")
+    assert missing.status_code == 404 and "Foto tidak tersedia" in missing.text
     with Session(runtime.db) as session:
         views = session.exec(select(AuditLog).where(AuditLog.action == "view_photo")).all()
-        assert [v.target for v in views] == [f"request:{request.id}"] * 2
-
-
-async def test_telegram_photo_comes_from_the_bot_api() -> None:
-    with FakeBotApi() as fake:
-        fake.add_file("AgAD-largest", b"\x89PNG\r\n\x1a\n a png")
-        settings = telegram_settings("sqlite://", fake, webhook=False)
-        data = await fetch_photo(settings, "telegram", "AgAD-largest")
-        assert data == b"\x89PNG\r\n\x1a\n a png" and image_type(data) == "image/png"
-        assert await fetch_photo(settings, "telegram", "AgAD-unknown") is None
-        assert await fetch_photo(settings, "whatsapp", "123") is None  # WhatsApp not configured
+        assert [v.target for v in views] == [f"request:{sent.id}", f"request:{legacy.id}"]

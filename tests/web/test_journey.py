@@ -116,7 +116,7 @@ async def test_counseling_journey_over_telegram_and_the_dashboard(
         first_contact = next(e.at for e in events if e.kind == "first_contact")
         assert (claim - created, first_contact - created) == (timedelta(minutes=30), timedelta(minutes=45))
         assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "in_progress", "resolved"]
-        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.starts_at))] == ["cancelled", "confirmed"]
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.starts_at))] == ["withdrawn", "confirmed"]
         assert [m.direction for m in session.exec(select(CaseMessage).order_by(CaseMessage.id))] == ["out", "in"]
         assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
         assert session.get(Request, request.id).status == "resolved"

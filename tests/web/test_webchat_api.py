@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.runtime import Runtime
-from storage.models import Contact, Request
+from storage.models import Contact, Request, StoredPhoto
 from tests.helpers.app_client import client  # noqa: F401 (a fixture)
+from tests.helpers.images import gif, jpeg
 
 
 async def _send(client: httpx.AsyncClient, session_id: str, **body) -> list[dict]:
@@ -86,6 +87,42 @@ async def test_oversized_body_is_413_and_stores_nothing(client: httpx.AsyncClien
     assert response.status_code == 413
     with Session(runtime.db) as session:
         assert session.exec(select(func.count()).select_from(Request)).one() == 0
+
+
+async def test_a_photo_is_uploaded_through_the_same_checks_as_any_channel(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The file is the body; what it says it is decides nothing; a refusal is an answer in the chat."""
+    session_id = (await client.post("/api/webchat/sessions")).json()["session_id"]
+    for body in ({"choice": "menu:lapor"}, {"text": "anak jalanan"}, {"choice": "reg:kota-serang"},
+                 {"text": "kasemen"}, {"text": "depan pasar rau"}):
+        await _send(client, session_id, **body)
+    asked = await _send(client, session_id, text="anak kecil tidur di trotoar")
+    assert asked[-1]["request_photo"] is True  # the page shows its photo button
+    url = f"/api/webchat/sessions/{session_id}/photos"
+    t = runtime.catalog.text
+
+    async def upload(data: bytes, **params: str) -> list[dict]:
+        response = await client.post(url, content=data, params=params, headers={"content-type": "image/jpeg"})
+        assert response.status_code == 200, response.text
+        return response.json()["replies"]
+
+    assert (await upload(gif()))[0]["text"].startswith(t("id", "sighting.photo_refused_not_a_photo"))
+    over = await upload(b"\xff\xd8\xff" + b"\x00" * (5 * 1024 * 1024))  # past MAX_BODY_BYTES too: no 413
+    assert over[0]["text"].startswith(t("id", "sighting.photo_refused_too_large", max_mb=5))
+    absurd = await client.post(url, content=b"x", headers={"content-length": "9" * 5000})  # not even read
+    assert absurd.json()["replies"][0]["text"].startswith(t("id", "sighting.photo_refused_too_large", max_mb=5))
+    taken = await upload(jpeg(), client_message_id="photo-0001")
+    assert taken[0]["text"] == t("id", "sighting.photo_received", count=1, max=3)
+    assert [c["id"] for c in taken[0]["choices"]] == ["photo:another", "photo:done"]
+    assert await upload(jpeg(), client_message_id="photo-0001") == []  # a retried upload is taken once
+    assert (await client.post("/api/webchat/sessions/" + "C" * 32 + "/photos", content=jpeg())).status_code == 404
+    for body in ({"choice": "photo:done"}, {"choice": "contact:anonymous"}, {"choice": "consent:yes"},
+                 {"choice": "confirm:send"}):
+        await _send(client, session_id, **body)
+    with Session(runtime.db) as session:
+        request, photo = session.exec(select(Request)).one(), session.exec(select(StoredPhoto)).one()
+    assert request.photo_refs == [f"photo:{photo.id}"] and photo.request_id == request.id
 
 
 async def test_page_is_served_in_indonesian_with_local_assets(client: httpx.AsyncClient) -> None:

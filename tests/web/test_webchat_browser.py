@@ -21,6 +21,7 @@ from bot.services.case_thread import message_citizen
 from bot.services.claims import claim_request
 from storage.models import Queue, Request
 from tests.helpers.casework import deliver_citizen_updates
+from tests.helpers.images import jpeg
 from tests.helpers.live_server import live_server
 from tests.helpers.staff import as_staff, make_staff
 
@@ -243,6 +244,35 @@ def test_location_button_sends_the_phone_position(browser: Browser, base_url: st
     finally:
         context.close()
 
+
+
+def test_photo_button_uploads_the_picked_photo_and_refuses_one_too_large_unsent(chat: ChatPage) -> None:
+    for choice in ("menu:lapor", "grp:anak", "cat:anak_jalanan", "reg:kota-serang"):
+        chat.choose(choice)
+    chat.say("taktakan")
+    chat.say("depan pasar rau")
+    expect(chat.page.locator("#send-photo")).to_be_hidden()
+    chat.say("ada anak kecil mengamen sendirian malam hari")
+    button = chat.page.locator("#send-photo")
+    expect(button).to_be_visible()
+
+    user = chat.page.locator(".bubble.user")
+    said = user.count()
+    too_large = {"name": "besar.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (5 * 1024 * 1024 + 1)}
+    with chat.page.expect_file_chooser() as chooser:
+        button.click()
+    chooser.value.set_files(too_large)
+    expect(chat.page.locator(".bubble.notice")).to_have_count(1)  # said on the page, nothing uploaded
+    expect(user).to_have_count(said)
+
+    with chat.page.expect_file_chooser() as chooser:
+        button.click()
+    chooser.value.set_files({"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    chat.wait_for_answer()
+    expect(user).to_have_count(said + 1)
+    expect(chat.open_choice("photo:done")).to_be_visible()  # taken: another, or go on
+    chat.choose("photo:done")
+    expect(button).to_be_hidden()
 
 
 def test_english_page_starts_an_english_conversation(chat: ChatPage, browser: Browser) -> None:

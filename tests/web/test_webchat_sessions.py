@@ -98,7 +98,8 @@ async def test_ending_keeps_the_requests_and_nothing_more_is_queued_for_the_ende
 
     with Session(runtime.db) as session:
         kept = session.get(Request, request.id)
-        assert kept.status == "in_progress" and kept.description == "perlu bantuan"  # erasing is /hapusdata's
+        assert kept.description == "perlu bantuan"  # erasing is /hapusdata's
+        assert kept.status == "claimed"  # the counselor's message reached nobody: no first contact
         contact = session.get(Contact, request.contact_id)
         assert contact.unreachable_at is not None and contact.platform_user_id.startswith("ended:")
         texts = [m.payload["text"] for m in session.exec(select(OutboxMessage).where(

@@ -127,22 +127,6 @@ async def own_link_code(request: Request, staff: CurrentStaff, runtime: RuntimeD
     return await _link_code_page(runtime, request, staff, staff.id)
 
 
-@router.get("/dashboard/admin/audit")
-async def audit_log(
-    request: Request, staff: AdminStaff, runtime: RuntimeDep, before: Before = None,
-    actor: Annotated[str, Query(max_length=64)] = "", target: Annotated[str, Query(max_length=96)] = "",
-) -> Response:
-    """Who viewed or exported what, and when: newest first, narrowed to one actor or one target."""
-    def load():
-        with Session(runtime.db) as session:
-            return queries.audit_page(session, before_id=before, actor=actor.strip() or None,
-                                      target=target.strip() or None)
-
-    rows, next_before = await run_in_threadpool(load)
-    context = {"rows": rows, "next_before": next_before, "actor": actor.strip(), "target": target.strip()}
-    return render_page(runtime, request, staff, "dashboard/admin_audit.html", context)
-
-
 @router.get("/dashboard/admin/dead-letters")
 async def dead_letters(request: Request, staff: AdminStaff, runtime: RuntimeDep, before: Before = None) -> Response:
     """Replies the outbox gave up on, with the platform's last error (never the message text)."""

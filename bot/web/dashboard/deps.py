@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,27 +13,51 @@ from sqlmodel import Session
 
 from bot.runtime import Runtime
 from bot.services.access import StaffView, staff_view
-from bot.web.dashboard.security import csrf_token, csrf_valid
+from bot.services.staff_sessions import session_staff
+from bot.web.dashboard.security import csrf_token, csrf_valid, session_token
 from bot.web.deps import RuntimeDep
-from storage.models import Staff
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PASSWORD_PAGE = "/dashboard/account/password"
 
 
 class LoginRequired(Exception):
     """Raised by `current_staff`; answered with a redirect to /login (see bot/web/dashboard/auth.py)."""
 
 
-def _current_staff(request: Request, runtime: RuntimeDep) -> StaffView:
-    staff_id = request.session.get("staff")
-    if not isinstance(staff_id, int):
+class PasswordChangeRequired(Exception):
+    """Raised by `current_staff` until an admin's temporary password is replaced; answered with a redirect
+    to the password page (see bot/web/errors.py), so nothing else can be done first."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    """A live session: who, and whether a new password must be set before anything else."""
+
+    view: StaffView
+    must_change_password: bool
+
+
+def _logged_in(request: Request, runtime: RuntimeDep) -> LoggedIn:
+    """The session's staff member, checked against the database on every request (ended sessions are out)."""
+    token = session_token(request)
+    if token is None:
         raise LoginRequired
     with Session(runtime.db) as session:
-        staff = session.get(Staff, staff_id)
-        if staff is None or not staff.active:
+        staff = session_staff(session, token=token, now=datetime.now(UTC))
+        if staff is None:
             request.session.clear()
             raise LoginRequired
-        return staff_view(session, staff)
+        return LoggedIn(staff_view(session, staff), staff.must_change_password)
+
+
+LoggedInStaff = Annotated[LoggedIn, Depends(_logged_in)]
+
+
+def _current_staff(logged_in: LoggedInStaff) -> StaffView:
+    if logged_in.must_change_password:
+        raise PasswordChangeRequired
+    return logged_in.view
 
 
 CurrentStaff = Annotated[StaffView, Depends(_current_staff)]

@@ -2,11 +2,15 @@
 
 Why these rules:
 - Rows are exactly what the list shows for the same query string (`filters.py`), within the staff
-  member's queues; personal fields only when `may_export_personal` allows (coordinators and admins).
+  member's queues; personal fields only when `may_export_personal` allows (coordinators and admins). The
+  BNBA list is personal through and through: other roles get a 403 page, and the pages hide its link.
 - Every export writes an audit row (UU PDP: who took what out, when), in the same transaction as the read.
-- Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) gets a
-  leading apostrophe: a citizen's description must never become a live formula on a coordinator's PC.
-- Dates are real Excel dates in WIB (Excel has no time zones), so coordinators can sort and filter them.
+- Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) must never
+  become a live formula on a coordinator's PC. In XLSX it is a text cell marked as Excel marks a typed
+  '=1+2 (quotePrefix): it reads as written, with no apostrophe, and stays text when edited. CSV has no
+  cell types, so there it gets a leading apostrophe.
+- Dates are real Excel dates in WIB (Excel has no time zones), so coordinators can sort and filter them;
+  durations are whole minutes, numbers Excel can add up and average.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from sqlmodel import Session, col, select
 from bot.domain.regions import load_regions
 from bot.metrics import MEASURES, ResponseFigures
 from bot.runtime import Runtime
-from bot.services.access import StaffView
+from bot.services.access import StaffView, may_export_personal
 from bot.web.dashboard.deps import CurrentStaff
-from bot.web.dashboard.filters import RequestFilters, may_export_personal, parse_list_filters
+from bot.web.dashboard.filters import RequestFilters, parse_list_filters
+from bot.web.dashboard.flash import render_page
 from bot.web.dashboard.reports import (
     DIMENSIONS, REPORT_WEEKS, build_response_report, labelled_groups, parse_filters, region_name, report_names,
     subject_name, text,
@@ -112,7 +117,12 @@ def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: st
 def _xlsx_value(table: Any, value: Any, runtime: Runtime) -> Any:
     if isinstance(value, datetime):
         return _cell(table, value.astimezone(runtime.settings.tz).replace(tzinfo=None), number_format=DATE_FORMAT)
-    return defuse(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell = _cell(table, value)
+        cell.data_type = "s"  # openpyxl would store "=..." as a formula
+        cell.quotePrefix = True
+        return cell
+    return value
 
 
 def file_response(content: bytes, filename: str) -> Response:
@@ -128,9 +138,9 @@ def _fetch_requests(session: Session, conditions: Sequence[Any]) -> tuple[list[C
     return rows[:MAX_EXPORT_ROWS], len(rows) > MAX_EXPORT_ROWS
 
 
-def _kecamatan_name(code: str | None) -> str:
+def _kecamatan_name(code: str | None, missing: str | None = "-") -> str | None:
     if not code:
-        return "-"
+        return missing
     try:
         return load_regions().kecamatan(code).name
     except KeyError:
@@ -164,19 +174,27 @@ def request_columns(runtime: Runtime, queues: dict[str, str], staff: dict[int, s
     return columns
 
 
-def _bnba_columns(runtime: Runtime, personal: bool) -> list[Column]:
-    """Dinas Sosial's by-name-by-address layout; the service keeps no names or NIK, so those are "-"."""
+def bnba_address(runtime: Runtime, request: CaseRequest) -> str | None:
+    """The address staff recorded; otherwise the reporter's landmark with its kecamatan and kabupaten/kota in
+    words ("dekat pasar Rau, Kec. Kasemen, Kota Serang"). The pin has columns of its own."""
+    if request.person_address:
+        return request.person_address
+    kecamatan = _kecamatan_name(request.kecamatan_code, None)
+    parts = [request.landmark,
+             text(runtime, "dash_reports.bnba_kecamatan_in_address", kecamatan=kecamatan) if kecamatan else None,
+             region_name(runtime, request.region) if request.region else None]
+    return ", ".join(part.strip() for part in parts if part and part.strip()) or None
 
-    def address(r: CaseRequest) -> str:
-        if not personal:
-            return "-"
-        pin = f" ({r.latitude:.5f}, {r.longitude:.5f})" if r.latitude is not None and r.longitude is not None else ""
-        return (r.landmark or "-") + pin
 
+def _bnba_columns(runtime: Runtime) -> list[Column]:
+    """Dinas Sosial's by-name-by-address layout. Name and NIK are the person in need as staff recorded them
+    (bot/services/bnba.py), empty until then so the sheet can be filled in; the reporter is never listed."""
     return [
-        ("bnba_name", lambda r: "-"), ("bnba_nik", lambda r: "-"), ("bnba_address", address),
-        ("bnba_kecamatan", lambda r: _kecamatan_name(r.kecamatan_code)),
+        ("bnba_name", lambda r: r.person_name), ("bnba_nik", lambda r: r.person_nik),
+        ("bnba_address", lambda r: bnba_address(runtime, r)),
+        ("bnba_kecamatan", lambda r: _kecamatan_name(r.kecamatan_code, None)),
         ("bnba_region", lambda r: region_name(runtime, r.region)),
+        ("col_latitude", lambda r: r.latitude), ("col_longitude", lambda r: r.longitude),
         ("bnba_category", lambda r: subject_name(runtime, r.category)), ("bnba_reported", lambda r: r.created_at),
         ("bnba_status", lambda r: text(runtime, f"status.names.{r.status}")), ("bnba_ticket", lambda r: r.ticket_code),
     ]
@@ -193,7 +211,7 @@ def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layou
     with Session(runtime.db) as session, session.begin():
         requests, truncated = _fetch_requests(session, conditions)
         if layout == "bnba":
-            columns = _bnba_columns(runtime, personal)
+            columns = _bnba_columns(runtime)
             rows = [[number, *(get(r) for _, get in columns)] for number, r in enumerate(requests, start=1)]
             headers = [text(runtime, "dash_reports.bnba_no"), *(text(runtime, f"dash_reports.{k}") for k, _ in columns)]
         else:
@@ -224,22 +242,29 @@ def export_requests(fmt: str, request: Request, staff: CurrentStaff, runtime: Ru
     return file_response(_write(sheet, runtime, fmt), f"permintaan-{_stamp(runtime)}.{fmt}")
 
 
+def export_forbidden(runtime: Runtime, request: Request, staff: StaffView) -> Response:
+    """The page a counselor gets for a personal-data download: what it is, who may take it, whom to ask."""
+    return render_page(runtime, request, staff, "dashboard/export_forbidden.html", {}, status_code=403)
+
+
 @router.get("/dashboard/exports/bnba.xlsx")
 def export_bnba(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
     """Sightings in the by-name-by-address layout Dinas Sosial uses for data verification."""
+    if not may_export_personal(staff):
+        return export_forbidden(runtime, request, staff)
     sheet = _export_requests(runtime, staff, request, "bnba", "bnba.xlsx")
     return file_response(xlsx_bytes(sheet, runtime), f"bnba-pmks-{_stamp(runtime)}.xlsx")
 
 
 def metrics_sheet(runtime: Runtime, session: Session, staff: StaffView, filters: RequestFilters) -> Sheet:
-    """The response-time report as one table: a row per group of every dimension, hours as numbers."""
+    """The response-time report as one table: a row per group of every dimension, durations in whole minutes."""
     report = build_response_report(session, runtime, filters, staff.queues, datetime.now(UTC))
     names = report_names(session, runtime, report)
     headers = [text(runtime, "dash_reports.col_dimension"), text(runtime, "dash_reports.group"),
                text(runtime, "dash_reports.col_requests")]
     for measure in MEASURES:
-        label = text(runtime, f"dash_reports.col_{measure}")
-        headers += [f"{label} median", f"{label} p90", f"{label} n"]
+        label = text(runtime, f"dash_reports.measure_{measure}")
+        headers += [text(runtime, f"dash_reports.xcol_{part}", measure=label) for part in ("median", "p90", "count")]
     headers += [text(runtime, "dash_reports.sla_claim") + " %", text(runtime, "dash_reports.sla_contact") + " %"]
     rows = [_metrics_row(text(runtime, "dash_reports.overall"), text(runtime, "dash_reports.all_requests"),
                          report.overall)]
@@ -255,8 +280,13 @@ def _metrics_row(dimension: str, label: str, figures: ResponseFigures) -> list[A
     row: list[Any] = [dimension, label, figures.requests]
     for measure in MEASURES:
         quantiles = getattr(figures, measure)
-        row += [_round(quantiles.median), _round(quantiles.p90), quantiles.count]
+        row += [_minutes(quantiles.median), _minutes(quantiles.p90), quantiles.count]
     return row + [_round(figures.claim_sla.percent), _round(figures.contact_sla.percent)]
+
+
+def _minutes(hours: float | None) -> int | None:
+    """Whole minutes: what the page shows below an hour, and a number Excel sums without rounding surprises."""
+    return None if hours is None else round(hours * 60)
 
 
 def _round(value: float | None) -> float | None:

@@ -31,25 +31,21 @@ STATUSES: tuple[str, ...] = (*OPEN_STATUSES, *CLOSED_STATUSES)
 KINDS: tuple[str, ...] = ("sighting", "counseling")
 _QUEUE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 #: Narrowing only the list and its exports offer, beyond the filters shared with the reports.
-LIST_ONLY: tuple[str, ...] = ("q", "sla", "state")
+LIST_ONLY: tuple[str, ...] = ("q", "sla", "state", "holder")
+#: The `holder` filter: a staff member's id, or this for requests nobody holds.
+NO_HOLDER = "none"
 STATES: tuple[str, ...] = ("open", "closed")
 _TICKET_CHARS = re.compile(r"[^A-Z0-9]")
 
 #: Request fields that identify or locate a person (UU PDP): shown and exported only as the rules below say.
-PERSONAL_FIELDS: tuple[str, ...] = ("phone", "description", "landmark", "latitude", "longitude", "photo_refs")
-#: Roles that may export personal fields (seeing them on screen needs only access to the request's queue).
-PERSONAL_EXPORT_ROLES = frozenset({"coordinator", "admin"})
+PERSONAL_FIELDS: tuple[str, ...] = ("phone", "description", "landmark", "latitude", "longitude", "photo_refs",
+                                   "person_name", "person_nik", "person_address")
 _STAFF_ROLES = frozenset({"counselor", "coordinator", "admin"})
 
 
 def may_see_personal(view: StaffView, request: Request) -> bool:
     """Counselors and coordinators of the request's queue, and admins, may see its personal fields."""
     return view.role in _STAFF_ROLES and view.can_see(request)
-
-
-def may_export_personal(view: StaffView) -> bool:
-    """Exports leave the audit trail of the dashboard: only coordinators and admins take personal fields out."""
-    return view.role in PERSONAL_EXPORT_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +192,8 @@ def normalise_ticket(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ListFilters:
-    """The request list's filters: the shared ones, plus a ticket code as typed, an SLA state and open/closed.
+    """The request list's filters: the shared ones, plus a ticket code as typed, an SLA state, open/closed
+    and who holds the request (a staff id, or "none").
 
     `state` narrows only when no exact `status` is chosen (a status already says open or closed).
     """
@@ -205,6 +202,7 @@ class ListFilters:
     q: str | None = None
     sla: str | None = None
     state: str | None = None
+    holder: str | None = None
     ignored: tuple[str, ...] = ()
 
     def params(self) -> dict[str, str]:
@@ -226,6 +224,10 @@ class ListFilters:
             conditions.append(queries.sla_condition(self.sla, now))
         if self.state and self.filters.status is None:
             conditions.append(queries.status_condition(self.state))
+        if self.holder == NO_HOLDER:
+            conditions.append(col(Request.assigned_staff_id).is_(None))
+        elif self.holder:
+            conditions.append(col(Request.assigned_staff_id) == int(self.holder))
         return conditions
 
 
@@ -235,5 +237,7 @@ def parse_list_filters(params: Mapping[str, str], *, today: date) -> ListFilters
     own = {name: (params.get(name) or "").strip() for name in LIST_ONLY}
     ignored = [name for name, allowed in (("sla", queries.SLA_STATES), ("state", STATES))
                if own[name] and own[name] not in allowed]
+    if own["holder"] and not (own["holder"] == NO_HOLDER or (own["holder"].isascii() and own["holder"].isdigit() and len(own["holder"]) < 10)):
+        ignored.append("holder")
     valid = {name: value or None for name, value in own.items() if name not in ignored}
     return ListFilters(filters, **valid, ignored=(*filters.ignored, *ignored))

@@ -24,6 +24,7 @@ from bot.metrics import (
     utc_offset_seconds, workload,
 )
 from bot.runtime import Runtime
+from bot.services.access import may_export_personal
 from bot.web.dashboard.deps import CurrentStaff, render
 from bot.web.dashboard.filters import RequestFilters, parse_request_filters, request_conditions, without_dates
 from bot.web.deps import RuntimeDep
@@ -42,6 +43,22 @@ def number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "-"
     return f"{value:,.{digits}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def duration(runtime: Runtime, hours: float | None) -> str:
+    """"35 menit" below an hour, "1,5 jam" from an hour on: an urgent claim in minutes must not read "0,0".
+
+    The exports carry the same durations as whole minutes (exports.py), so a figure on the page and in the
+    workbook never disagree by more than the page's rounding.
+    """
+    if hours is None:
+        return "-"
+    minutes = round(hours * 60)
+    if minutes < 1:
+        return text(runtime, "dash_reports.under_a_minute")
+    if minutes < 60:
+        return text(runtime, "dash_reports.in_minutes", minutes=str(minutes))
+    return text(runtime, "dash_reports.in_hours", hours=number(hours))
 
 
 @dataclass(frozen=True)
@@ -201,21 +218,35 @@ def shown_queues(session: Session, visible: frozenset[str] | None, filters: Requ
     return queues
 
 
+def _time_scale(runtime: Runtime, values: Sequence[float | None]) -> tuple[float, str]:
+    """A chart of durations in minutes when every value is under an hour (urgent claims), else in hours."""
+    if max((v for v in values if v is not None), default=0) < 1:
+        return 60.0, text(runtime, "dash_reports.unit_minutes")
+    return 1.0, text(runtime, "dash_reports.unit_hours")
+
+
+def _scaled(values: Sequence[float | None], factor: float) -> list[float | None]:
+    return [None if v is None else v * factor for v in values]
+
+
 def _metrics_charts(runtime: Runtime, report: ResponseReport, names: GroupNames) -> list:
     trend = report.trend()
     labels = [iso_week_label(monday) for monday, _ in trend]
-    hours = text(runtime, "dash_reports.unit_hours")
+    medians, p90s = [f.claim.median for _, f in trend], [f.claim.p90 for _, f in trend]
+    factor, unit = _time_scale(runtime, medians + p90s)
     claim_chart = line_chart(text(runtime, "dash_reports.chart_claim_trend"), labels, [
-        (text(runtime, "dash_reports.median"), "#0b5cad", [f.claim.median for _, f in trend]),
-        (text(runtime, "dash_reports.p90"), "#b3261e", [f.claim.p90 for _, f in trend]),
-    ], unit=hours)
+        (text(runtime, "dash_reports.median"), "#0b5cad", _scaled(medians, factor)),
+        (text(runtime, "dash_reports.p90"), "#b3261e", _scaled(p90s, factor)),
+    ], unit=unit)
     sla_chart = line_chart(text(runtime, "dash_reports.chart_sla_trend"), labels, [
         (text(runtime, "dash_reports.sla_claim"), "#1e7a34", [f.claim_sla.percent for _, f in trend]),
         (text(runtime, "dash_reports.sla_contact"), "#8a5a00", [f.contact_sla.percent for _, f in trend]),
     ], unit="%", y_max=100.0)
+    by_queue = [(names.label("queue", key), f.claim.median) for key, f in report.groups["queue"]]
+    factor, unit = _time_scale(runtime, [value for _, value in by_queue])
     queue_chart = bar_chart(text(runtime, "dash_reports.chart_claim_by_queue"),
-                            [(names.label("queue", key), f.claim.median) for key, f in report.groups["queue"]],
-                            unit=hours)
+                            list(zip([label for label, _ in by_queue], _scaled([v for _, v in by_queue], factor))),
+                            unit=unit)
     return [claim_chart, sla_chart, queue_chart]
 
 
@@ -231,6 +262,7 @@ def metrics_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> 
     return render(runtime, request, "dashboard/report_metrics.html", {
         "staff": staff, "filters": filters, "options": options, "report": report, "sections": sections,
         "charts": _metrics_charts(runtime, report, names), "fmt": number, "query": filters.query_string(),
+        "duration": lambda hours: duration(runtime, hours), "personal_exports": may_export_personal(staff),
     })
 
 

@@ -23,19 +23,20 @@ from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
 from bot.runtime import Runtime
 from bot.domain.regions import PROVINCE, load_regions
-from bot.services.access import PermissionDenied, StaffView, visible_request
+from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
 from bot.services.appointments import MODES, appointment_ics
 from bot.services.claims import OUTCOMES
 from bot.services.duplicates import with_possible_duplicates
+from bot.services.photos import stored_photo_id
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import KINDS, STATES, STATUSES, may_see_personal, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
-from bot.web.dashboard.requests_photos import fetch_photo, image_type
 from bot.web.deps import RuntimeDep
 from storage import dashboard_queries as queries
-from storage.models import Appointment, Contact
+from storage import photos as stored_photos
+from storage.models import Appointment, StoredPhoto
 from storage.models import Request as CaseRequest
 from storage.staff import audit
 
@@ -45,11 +46,14 @@ CHANNELS = tuple(c.value for c in Channel)
 Param = Annotated[str, Query(max_length=64)]
 
 
-def _choices(staff: StaffView, queue_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    """Options of the filter form: only the queues this staff member can see."""
+def _choices(
+    staff: StaffView, queue_names: dict[str, str], holders: list[tuple[int, str]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Options of the filter form: only the queues this staff member can see, and their members as holders."""
     visible = sorted(queue_names) if staff.queues is None else sorted(staff.queues)
     regions = [(r.code, r.name) for r in load_regions().regions]
-    return {"queues": [(code, queue_names.get(code, code)) for code in visible], "regions": regions}
+    return {"queues": [(code, queue_names.get(code, code)) for code in visible], "regions": regions,
+            "holders": holders}
 
 
 @router.get("/dashboard/requests")
@@ -64,22 +68,26 @@ async def request_list(
     conditions = listing.conditions(visible_queues=staff.queues, tz=tz, now=now)
     form = listing.params()
 
-    def load() -> tuple[queries.RequestPage, dict[str, str], set[int]]:
+    def load() -> tuple[queries.RequestPage, dict[str, str], set[int], dict[int, str], list[tuple[int, str]]]:
         with Session(runtime.db) as session:
             page = queries.request_page(session, conditions=conditions, after=queries.Cursor.parse(after),
                                         before=queries.Cursor.parse(before), limit=queries.PAGE_SIZE)
             duplicate_ids = with_possible_duplicates(session, view=staff, requests=page.rows)
-            return page, queries.queue_names(session), duplicate_ids
+            holders = queries.staff_names(session, ids=[r.assigned_staff_id for r in page.rows])
+            return (page, queries.queue_names(session), duplicate_ids, holders,
+                    queries.queue_staff(session, visible=staff.queues))
 
-    page, queue_names, duplicate_ids = await run_in_threadpool(load)
+    page, queue_names, duplicate_ids, holders, queue_staff = await run_in_threadpool(load)
     links = {
         "newer": _page_link(form, before=page.newer.token()) if page.newer else None,
         "older": _page_link(form, after=page.older.token()) if page.older else None,
     }
     context = {"page": page, "duplicate_ids": duplicate_ids, "form": form, "export_query": listing.query_string(),
+               "personal_exports": may_export_personal(staff),
                "links": links, "queue_names": queue_names, "now": now,
                "sla_state": queries.sla_state, "deadline": queries.pending_deadline,
-               "choices": _choices(staff, queue_names), "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
+               "holders": holders, "choices": _choices(staff, queue_names, queue_staff),
+               "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
                "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
                "sla_states": queries.SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
     return render_page(runtime, request, staff, "dashboard/requests.html", context)
@@ -166,25 +174,25 @@ async def appointment_calendar(
 async def request_photo(
     request: Request, request_id: int, index: int, staff: CurrentStaff, runtime: RuntimeDep
 ) -> Response:
-    """A sighting's photo, fetched from the platform now; each view is audit-logged like the page."""
-    def locate() -> tuple[str | None, str]:
-        with Session(runtime.db) as session, session.begin():
+    """A sighting's photo as stored when it arrived (decrypted here); each view is audit-logged like the page."""
+    def load() -> StoredPhoto | None:
+        with Session(runtime.db, expire_on_commit=False) as session, session.begin():
             case = visible_request(session, staff, request_id)
             refs = case.photo_refs or []
             if not may_see_personal(staff, case) or not 0 <= index < len(refs):
                 raise PermissionDenied(request_id)
             audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"photo": index})
-            contact = session.get(Contact, case.contact_id) if case.contact_id else None
-            return (contact.channel if contact else None), str(refs[index])
+            photo_id = stored_photo_id(refs[index])  # a platform id kept from before 0011 is not a stored photo
+            return None if photo_id is None else stored_photos.request_photo(session, request_id=case.id,
+                                                                              photo_id=photo_id)
 
     try:
-        channel, ref = await run_in_threadpool(locate)
+        photo = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
-    data = await fetch_photo(runtime.settings, channel, ref)
-    if data is None:
+    if photo is None:
         return render_page(runtime, request, staff, "dashboard/requests_photo_missing.html",
                            {"request_id": request_id}, status_code=404)
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-    return Response(data, media_type=image_type(data), headers=headers)
+    return Response(photo.data, media_type=photo.content_type, headers=headers)

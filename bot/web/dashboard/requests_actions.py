@@ -2,7 +2,9 @@
 
 Each POST is one transaction around one service call (as `tests/helpers/staff.py::as_staff` does):
 the service decides, this module only reads the form. A refusal by the service (`CaseActionError`)
-comes back as a notice with its catalog key; `PermissionDenied` as the same 404 as an unknown request.
+comes back as a notice with its catalog key; `PermissionDenied` as the same 404 as an unknown request;
+`NotYourCase` (a counselor on a case a colleague holds, bot/services/case_rules.py) as a 403 page that
+names the holder. A lead acting on someone else's case sends `reason`, which the forms then ask for.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from sqlmodel import Session
 
 from bot.runtime import Runtime
 from bot.services.access import PermissionDenied, StaffView, visible_request
-from bot.services.appointments import MODES, cancel_appointment, offer_slots
+from bot.services.appointments import MODES, cancel_appointment, mark_appointment, offer_slots
+from bot.services.case_rules import NotYourCase
+from bot.services.bnba import record_person
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import (
     CaseActionError,
@@ -33,7 +37,7 @@ from bot.services.claims import (
 from bot.services.classify import classify_request
 from bot.services.duplicates import merge_requests
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
-from bot.web.dashboard.flash import not_found, redirect_with
+from bot.web.dashboard.flash import not_found, redirect_with, render_page
 from bot.web.deps import RuntimeDep
 from storage.models import Appointment, Staff
 
@@ -68,8 +72,11 @@ async def perform(request: Request, runtime: Runtime, staff: StaffView, request_
         done = await run_in_threadpool(work)
     except PermissionDenied:
         return not_found(runtime, request, staff)
+    except NotYourCase as error:
+        context = {"key": str(error.args[0]), "params": error.params, "request_id": request_id}
+        return render_page(runtime, request, staff, "dashboard/requests_forbidden.html", context, status_code=403)
     except CaseActionError as error:
-        done = Done(str(error.args[0]), error=True)
+        done = Done(str(error.args[0]), error.params, error=True)
     url = "/dashboard/requests" if done.left else f"/dashboard/requests/{request_id}"
     return redirect_with(request, url, done.key, error=done.error, **done.params)
 
@@ -116,7 +123,8 @@ async def transfer(
         case = visible_request(session, view, request_id)
         kind, _, value = target.partition(":")
         if kind == "queue":
-            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value)
+            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value,
+                             routing=runtime.routing)
         elif kind == "staff" and value.isdigit():
             colleague = session.get(Staff, int(value))
             if colleague is None:
@@ -141,6 +149,21 @@ async def classify(
     return await perform(request, runtime, staff, request_id, act)
 
 
+@router.post("/dashboard/requests/{request_id}/person")
+async def person(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=200)] = "", nik: Annotated[str, Form(max_length=40)] = "",
+    address: Annotated[str, Form(max_length=600)] = "",
+) -> Response:
+    """Record the sighted person's name, NIK and address for the BNBA list (empty fields clear them)."""
+    def act(session: Session, view: StaffView, now: datetime) -> Done:
+        changed = record_person(session, view=view, request_id=request_id, name=name, nik=nik, address=address,
+                                now=now)
+        return Done("bnba.done" if changed else "bnba.unchanged")
+
+    return await perform(request, runtime, staff, request_id, act)
+
+
 @router.post("/dashboard/requests/{request_id}/merge")
 async def merge(
     request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, into: Annotated[int, Form()] = 0,
@@ -154,20 +177,22 @@ async def merge(
 
 
 @router.post("/dashboard/requests/{request_id}/message")
-async def message(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = "") -> Response:
+async def message(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = "", reason: Reason = "",
+) -> Response:
     """Write to the citizen through the bot, on their own channel; the first message is first contact."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        held = message_citizen(session, view=view, request_id=request_id, text=text, now=now)
+        held = message_citizen(session, view=view, request_id=request_id, text=text, now=now, reason=reason)
         return Done("case.staff_safe_held" if held else "dash_requests.done_message")
 
     return await perform(request, runtime, staff, request_id, act)
 
 
 @router.post("/dashboard/requests/{request_id}/call")
-async def call(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+async def call(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "") -> Response:
     """Record a phone call made outside the bot (it counts as first contact)."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        record_call(session, view=view, request_id=request_id, now=now)
+        record_call(session, view=view, request_id=request_id, now=now, reason=reason)
         return Done("dash_requests.done_call")
 
     return await perform(request, runtime, staff, request_id, act)
@@ -178,11 +203,12 @@ async def slots(request: Request, request_id: int, staff: CurrentStaff, runtime:
     """Offer 1 to 3 slots (date and time in WIB, and how to meet); the citizen picks one in the chat."""
     form = await request.form()
     offered = parse_slots({k: str(v) for k, v in form.items()}, runtime.settings.tz)
+    reason = str(form.get("reason", ""))[:500]
 
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         if offered is None:
             return _refused("appt.error_slots")
-        offer_slots(session, view=view, request_id=request_id, slots=offered, now=now)
+        offer_slots(session, view=view, request_id=request_id, slots=offered, now=now, reason=reason)
         return Done("dash_requests.done_slots", {"count": str(len(offered))})
 
     return await perform(request, runtime, staff, request_id, act)
@@ -206,17 +232,39 @@ def parse_slots(form: dict[str, str], tz: ZoneInfo) -> list[tuple[datetime, str]
 
 
 @router.post("/dashboard/requests/{request_id}/appointments/{appointment_id}/cancel")
-async def cancel(request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
+async def cancel(
+    request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "",
+) -> Response:
     """Cancel an offered or confirmed appointment; the citizen is told."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        case = visible_request(session, view, request_id)
-        appointment = session.get(Appointment, appointment_id)
-        if appointment is None or appointment.request_id != case.id:
-            raise PermissionDenied(request_id)
-        cancel_appointment(session, view=view, appointment_id=appointment_id, now=now)
+        _appointment_of(session, view, request_id, appointment_id)
+        cancel_appointment(session, view=view, appointment_id=appointment_id, now=now, reason=reason)
         return Done("dash_requests.done_cancel")
 
     return await perform(request, runtime, staff, request_id, act)
+
+
+@router.post("/dashboard/requests/{request_id}/appointments/{appointment_id}/mark")
+async def mark(
+    request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep,
+    status: Annotated[str, Form(max_length=16)] = "", reason: Reason = "",
+) -> Response:
+    """After its time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
+    def act(session: Session, view: StaffView, now: datetime) -> Done:
+        _appointment_of(session, view, request_id, appointment_id)
+        mark_appointment(session, view=view, appointment_id=appointment_id, status=status, now=now, reason=reason)
+        return Done("dash_requests.done_mark")
+
+    return await perform(request, runtime, staff, request_id, act)
+
+
+def _appointment_of(session: Session, view: StaffView, request_id: int, appointment_id: int) -> Appointment:
+    """The appointment, if it belongs to this request (another request's id in the URL is "not found")."""
+    case = visible_request(session, view, request_id)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.request_id != case.id:
+        raise PermissionDenied(request_id)
+    return appointment
 
 
 @router.post("/dashboard/requests/{request_id}/note")
@@ -232,13 +280,11 @@ async def note(request: Request, request_id: int, staff: CurrentStaff, runtime: 
 @router.post("/dashboard/requests/{request_id}/close")
 async def close(
     request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
-    outcome: Annotated[str, Form(max_length=16)] = "", note: Reason = "",
+    outcome: Annotated[str, Form(max_length=16)] = "", note: Reason = "", reason: Reason = "",
 ) -> Response:
-    """Close with an outcome; "referred" needs where to, written in the note."""
+    """Close with an outcome; "referred" needs where to, written in the note (the service checks it)."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        if outcome == "referred" and not note.strip():
-            return _refused("dash_requests.error_referred_where")
-        close_request(session, view=view, request_id=request_id, outcome=outcome, note=note.strip(), now=now)
+        close_request(session, view=view, request_id=request_id, outcome=outcome, note=note, now=now, reason=reason)
         return Done("dash_requests.done_close")
 
     return await perform(request, runtime, staff, request_id, act)

@@ -18,16 +18,19 @@ from sqlmodel import Session
 from bot.domain.contact_times import next_safe_time
 from bot.domain.pmks import PMKS_CATEGORIES
 
+from bot.services import case_rules
 from bot.services.access import StaffView, visible_request
+from bot.services.case_rules import CaseAct
+from bot.services.bnba import may_record_person
 from bot.services.classify import choices_for, may_classify
 from bot.services.duplicates import PossibleDuplicate, possible_duplicates
+from bot.services.first_contact import Delivery, thread_deliveries
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.web.dashboard.filters import may_see_personal
 from storage import dashboard_queries as queries
 from storage.casework import appointments_of, notes_of, request_events, thread_of
 from storage.duplicates import merged_into
 from storage.models import (
-    ASSIGNED_STATUSES,
     CLOSED_STATUSES,
     Appointment,
     Contact,
@@ -58,6 +61,8 @@ class Line:
     author: str
     text: str
     outgoing: bool = False
+    delivery: Delivery | None = None  # an outgoing message: delivered, or what it waits for
+    id: int = 0  # a thread message's id: the page asks for those after the last (bot/web/dashboard/casework.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,9 @@ class Allowed:
     close: bool
     reopen: bool
     classify: bool  # the category or topic is "belum ditentukan": staff say what it is
+    person: bool = False  # record the sighted person's name, NIK and address for the BNBA list
+    appointment: bool = False  # cancel an appointment, mark one done or no-show
+    reason: bool = False  # a lead on a case someone else holds: each form asks why (bot/services/case_rules.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +126,7 @@ def load_detail(
     contact = session.get(Contact, request.contact_id) if request.contact_id else None
     citizen = t("dash_requests.actor_citizen")
     next_safe = next_safe_time(now, request.contact_times, contact.contact_times, tz) if contact else None
+    deliveries = thread_deliveries(session, request=request, contact=contact, messages=thread, now=now, tz=tz)
     return RequestDetail(
         request=request, queue_name=queue_names.get(request.queue_code, request.queue_code), personal=personal,
         show_contact=personal and not request.anonymous, channel=contact.channel if contact else None,
@@ -127,7 +136,7 @@ def load_detail(
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
         thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
-                     m.direction == "out") for m in thread],
+                     m.direction == "out", deliveries.get(m.id), id=m.id) for m in thread],
         notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
         appointments=appointments_of(session, request_id=request.id),
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
@@ -145,20 +154,22 @@ def _visible(view: StaffView, request: Request | None) -> Request | None:
 
 
 def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
-    status = request.status
-    holder_or_lead = request.assigned_staff_id == view.id or view.role != "counselor"
+    """The forms to show, as the case rules decide (bot/services/case_rules.py); the POSTs ask them again."""
     reachable = personal and not request.anonymous and request.contact_id is not None
+    contact = case_rules.may(view, request, CaseAct.CONTACT)
     return Allowed(
-        claim=status == "new", release=status in ASSIGNED_STATUSES and holder_or_lead,
-        transfer=status not in CLOSED_STATUSES, contact=status in ASSIGNED_STATUSES and reachable, call=status in ASSIGNED_STATUSES, note=personal,
-        close=status not in CLOSED_STATUSES, reopen=status in CLOSED_STATUSES and request.merged_into_id is None,
-        classify=may_classify(request),
+        claim=case_rules.may(view, request, CaseAct.CLAIM), release=case_rules.may(view, request, CaseAct.RELEASE),
+        transfer=case_rules.may(view, request, CaseAct.TRANSFER), contact=contact and reachable, call=contact,
+        note=personal and case_rules.may(view, request, CaseAct.NOTE), close=case_rules.may(view, request, CaseAct.CLOSE),
+        reopen=case_rules.may(view, request, CaseAct.REOPEN) and request.merged_into_id is None,
+        classify=may_classify(request), person=personal and may_record_person(view, request),
+        appointment=case_rules.may(view, request, CaseAct.APPOINTMENT), reason=case_rules.acts_for_holder(view, request),
     )
 
 
 def _staff_ids(events: list[RequestEvent]) -> list[int]:
     ids = [int(e.actor.split(":", 1)[1]) for e in events if e.actor.startswith("staff:") and e.actor[6:].isdigit()]
-    return ids + [e.detail["to_staff"] for e in events if isinstance(e.detail.get("to_staff"), int)]
+    return ids + [e.detail[key] for e in events for key in ("to_staff", "holder") if isinstance(e.detail.get(key), int)]
 
 
 def _actor(actor: str, names: dict[int, str], t: Translate) -> str:
@@ -192,8 +203,11 @@ def _event_text(
         return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
                  else "dash_requests.ev_first_contact_chat"), None
     if event.kind == "appointment":
-        key = "ev_appt_confirmed" if detail.get("status") == "confirmed" else "ev_appt_cancelled"
-        return t(f"dash_requests.{key}"), None
+        status = detail.get("status") if detail.get("status") in ("confirmed", "done", "no_show") else "cancelled"
+        return t(f"dash_requests.ev_appt_{status}"), None
+    if event.kind == case_rules.EVENT:
+        return t("dash_requests.ev_acted_for", name=names.get(detail.get("holder"), "-"),
+                 what=t(f"case.act_{detail.get('act')}")), note
     if event.kind == "feedback" and detail.get("comment"):
         return t("dash_requests.ev_feedback_comment"), None
     if event.kind == "feedback":
@@ -201,7 +215,10 @@ def _event_text(
     if event.kind == "merge":
         return t("dup.ev_merged_from", ticket=str(detail.get("ticket", "-"))), None
     if event.kind == "sla_breach":
-        return t("dash_requests.ev_sla_breach"), None
+        return t("dash_requests.ev_sla_breach_first_contact" if detail.get("sla") == "first_contact"
+                 else "dash_requests.ev_sla_breach"), None
+    if event.kind == "person_recorded":
+        return t("bnba.ev_recorded"), None
     if event.kind == SAFE_TO_TALK:
         return _safe_text(event, t), None
     if event.kind == "classified":

@@ -1,26 +1,23 @@
-"""Staff sessions, CSRF tokens and login throttling.
+"""The session cookie, CSRF tokens and the client's address.
 
-Sessions are Starlette's signed cookies (itsdangerous): HttpOnly, SameSite=Lax, Secure when the
-service is configured for HTTPS. They hold only the staff id, the login time and a CSRF token; the
-account is re-read on every request, so a deactivated account is out at once. Failed logins are
-audit-log rows, so throttling holds across instances.
+The cookie is Starlette's signed cookie (itsdangerous): HttpOnly, SameSite=Lax, Secure when the service is
+configured for HTTPS. It holds only a random session token and a CSRF token; the session itself is a row
+in the database (bot/services/staff_sessions.py), looked up on every request, so logging out, a password
+change or a deactivation ends it at once on every instance, also for a copy of the cookie. Login
+throttling: bot/services/login_throttle.py.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
 
 from fastapi import Request
-from sqlmodel import Session, col, func, select
 
-from storage.models import AuditLog
+from bot.services.staff_sessions import SESSION_LIFETIME
 
 SESSION_COOKIE = "pmks_session"
-SESSION_MAX_AGE = 12 * 3600
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
 
 
 def csrf_token(request: Request) -> str:
@@ -37,21 +34,15 @@ def csrf_valid(request: Request, submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
-def login_throttled(session: Session, *, username: str, client: str, now: datetime) -> bool:
-    """Too many failures for this username or from this address in the last 15 minutes."""
-    since = now - FAILURE_WINDOW
-    failures = session.exec(
-        select(func.count()).select_from(AuditLog).where(
-            AuditLog.action == "login_failed", AuditLog.at >= since,
-            (col(AuditLog.target) == f"user:{username}") | (col(AuditLog.actor) == f"ip:{client}"),
-        )
-    ).one()
-    return failures >= MAX_FAILURES
-
-
-def start_session(request: Request, *, staff_id: int, now: datetime) -> None:
+def start_session(request: Request, *, token: str) -> None:
+    """Put a new session's token in the cookie, with a fresh CSRF token (nothing of the old session stays)."""
     request.session.clear()
-    request.session.update({"staff": staff_id, "at": now.isoformat(), "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"sid": token, "csrf": secrets.token_urlsafe(32)})
+
+
+def session_token(request: Request) -> str | None:
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
 
 
 def end_session(request: Request) -> None:
@@ -59,4 +50,5 @@ def end_session(request: Request) -> None:
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the peer's, or the one a proxy in FORWARDED_ALLOW_IPS forwarded (bot/app.py)."""
     return request.client.host if request.client else "unknown"

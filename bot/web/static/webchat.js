@@ -6,6 +6,8 @@
  * kept in localStorage, so the conversation is still there when the browser is opened again, with what
  * staff wrote meanwhile; "Akhiri dan hapus" ends it on the server and forgets it here (shared phones).
  * All visible strings come from the page's `#texts` JSON block, already in the citizen's language.
+ * A photo is uploaded as it is (the server checks, cleans and stores it); one over the size limit is not
+ * sent at all, which saves the citizen's data quota, and the page says why.
  *
  * Server text is only ever put in the page with textContent, never as HTML.
  */
@@ -26,8 +28,11 @@
     text: document.getElementById("text"),
     send: document.getElementById("send"),
     location: document.getElementById("send-location"),
+    photo: document.getElementById("send-photo"),
+    photoFile: document.getElementById("photo-file"),
     end: document.getElementById("end-chat"),
   };
+  var maxPhotoBytes = Number(app.getAttribute("data-max-photo-bytes")) || 5 * 1024 * 1024;
 
   var state = {
     sessionId: null,
@@ -35,6 +40,7 @@
     seen: new Set(), // seqs already drawn: a reply may come back from both a send and a poll
     busy: false, // a send is in flight; one at a time keeps the conversation in order
     locationRequested: false, // the latest bot reply asked for a location
+    photoRequested: false, // ... or for a photo
     errorBubble: null,
     unsent: null, // {key, id} of the last send that failed: a retry reuses its client_message_id
     pollTimer: null,
@@ -61,11 +67,15 @@
     return run;
   }
 
+  /** `body` is sent as JSON, or as it is when it is a file (a photo). */
   function request(method, path, body) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
     var options = { method: method, cache: "no-store", signal: controller.signal };
-    if (body !== undefined) {
+    if (body instanceof Blob) {
+      options.headers = { "Content-Type": body.type || "application/octet-stream" };
+      options.body = body;
+    } else if (body !== undefined) {
       options.headers = { "Content-Type": "application/json" };
       options.body = JSON.stringify(body);
     }
@@ -92,9 +102,12 @@
    * answer was lost), so sending the same thing again reuses the id and the server ignores the copy.
    */
   function withClientMessageId(body) {
-    var key = JSON.stringify(body);
+    return Object.assign({ client_message_id: clientMessageIdFor(JSON.stringify(body)) }, body);
+  }
+
+  function clientMessageIdFor(key) {
     if (!state.unsent || state.unsent.key !== key) state.unsent = { key: key, id: newClientMessageId() };
-    return Object.assign({ client_message_id: state.unsent.id }, body);
+    return state.unsent.id;
   }
 
   function sessionPath(suffix) {
@@ -187,6 +200,7 @@
     }
     els.messages.appendChild(bubble);
     state.locationRequested = Boolean(reply.request_location);
+    state.photoRequested = Boolean(reply.request_photo);
     return bubble;
   }
 
@@ -264,6 +278,8 @@
     els.end.disabled = state.busy || !state.sessionId;
     els.location.hidden = !state.locationRequested || !state.sessionId;
     els.location.disabled = state.busy;
+    els.photo.hidden = !state.photoRequested || !state.sessionId;
+    els.photo.disabled = state.busy;
   }
 
   function setBusy(busy) {
@@ -327,12 +343,25 @@
    */
   function sendMessage(body, echo, onSuccess, onFailure) {
     if (state.busy || !state.sessionId) return;
+    var payload = withClientMessageId(body);
+    send(function () { return request("POST", sessionPath("/messages"), payload); }, echo, onSuccess, onFailure);
+  }
+
+  /** A photo: the file is the body; the same file sent again after a failure reuses its client_message_id. */
+  function sendPhoto(file) {
+    if (state.busy || !state.sessionId) return;
+    var id = clientMessageIdFor(["photo", file.name, file.size, file.lastModified].join(":"));
+    var path = sessionPath("/photos?client_message_id=" + encodeURIComponent(id));
+    send(function () { return request("POST", path, file); }, t("your_photo"));
+  }
+
+  function send(post, echo, onSuccess, onFailure) {
+    if (state.busy || !state.sessionId) return;
     setBusy(true);
     var reopened = disableChoices();
     var mine = appendBubble("user pending", echo);
     var typing = showTyping();
-    var payload = withClientMessageId(body);
-    serial(function () { return request("POST", sessionPath("/messages"), payload); })
+    serial(post)
       .then(function (data) {
         state.unsent = null;
         mine.classList.remove("pending");
@@ -405,6 +434,18 @@
     sendMessage({ location: { latitude: latitude, longitude: longitude } }, echo);
   }
 
+  /** Over the limit: not sent at all (a phone's data quota), and the citizen is told why, as the server would. */
+  function onPhotoChosen() {
+    var file = els.photoFile.files && els.photoFile.files[0];
+    els.photoFile.value = ""; // the same file can be picked again after a failure
+    if (!file) return;
+    if (file.size > maxPhotoBytes) {
+      appendBubble("notice", t("photo_too_large"));
+      return;
+    }
+    sendPhoto(file);
+  }
+
   /** Denied, unavailable or an insecure (http) page: the citizen can still type a landmark. */
   function locationFailed() {
     appendBubble("notice", t("location_denied"));
@@ -441,6 +482,7 @@
         clearTimeout(state.pollTimer);
         forgetSession();
         state.locationRequested = false;
+        state.photoRequested = false;
         clearError();
         els.messages.replaceChildren();
         els.text.value = "";
@@ -523,6 +565,8 @@
   els.text.addEventListener("keydown", onKeyDown);
   els.text.addEventListener("input", autosize);
   els.location.addEventListener("click", onSendLocation);
+  els.photo.addEventListener("click", function () { els.photoFile.click(); });
+  els.photoFile.addEventListener("change", onPhotoChosen);
   els.end.addEventListener("click", onEnd);
   document.addEventListener("visibilitychange", onVisibilityChange);
 
