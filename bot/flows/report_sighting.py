@@ -15,13 +15,13 @@ from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Redisplay, Rejected
 from bot.flows.state import FormState
 from bot.flows.steps import (
     accept_text,
+    consent_step,
     free_text_step,
     kecamatan_step,
     not_picked,
     option_step,
     phone_step,
     region_step,
-    typed_choice,
     wrong_kind_key,
 )
 from bot.flows.story import SIGHTING, answers_from
@@ -151,24 +151,6 @@ def _contact_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     ]
 
 
-def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
-    choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
-    return Reply(ctx.t("consent.sighting"), choices)
-
-
-def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = typed_choice(inbound, _consent_prompt(form, ctx).choices, ctx, "answer", _CONSENT_WORDS)
-    if picked is None:
-        return not_picked(inbound)
-    if picked.id == "consent:yes":
-        return Accepted({"consent": True})
-    # Declining still lets the citizen report: the report goes without any way to reach them.
-    return Accepted(
-        {"consent": False, "contact_mode": "anonymous"}, removes=("phone",), note_key="sighting.consent_declined"
-    )
-
-
-_CONSENT_WORDS = {"yes": "consent:yes", "no": "consent:no"}
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
@@ -217,7 +199,9 @@ REPORT_SIGHTING = FormFlow(
             typed=("contact_mode", {m: f"contact:{m}" for m in ("anonymous", "chat", "phone")}),
         ),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_mode") == "phone"),
-        Step("consent", _consent_prompt, _accept_consent),
+        # Declining still lets the citizen report: the report goes without any way to reach them.
+        consent_step("consent.sighting", Accepted({"consent": False, "contact_mode": "anonymous"}, removes=("phone",),
+                                                  note_key="sighting.consent_declined")),
     ),
     summary=_summary,
     from_story=lambda heard, ctx, as_story: answers_from(SIGHTING, heard, ctx, as_story=as_story),

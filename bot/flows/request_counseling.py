@@ -13,7 +13,15 @@ from bot.flows import clarify
 from bot.flows.base import FlowContext
 from bot.flows.form import Accepted, Ask, FormFlow, Outcome, Step, not_understood
 from bot.flows.state import FormState
-from bot.flows.steps import free_text_step, not_picked, option_step, phone_step, region_step, typed_choice
+from bot.flows.steps import (
+    consent_step,
+    free_text_step,
+    not_picked,
+    option_step,
+    phone_step,
+    region_step,
+    typed_choice,
+)
 from bot.flows.story import COUNSELING, answers_from
 from bot.flows.summary import region_line
 from bot.messages import Choice, Inbound, Reply
@@ -74,23 +82,6 @@ def _time_prompt(form: FormState, ctx: FlowContext) -> Reply:
     return Reply(ctx.t(key), tuple(_time_choices(form, ctx)))
 
 
-def _consent_prompt(_form: FormState, ctx: FlowContext) -> Reply:
-    choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
-    return Reply(ctx.t("consent.counseling"), choices)
-
-
-def _accept_consent(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
-    picked = typed_choice(inbound, _consent_prompt(form, ctx).choices, ctx, "answer",
-                          {"yes": "consent:yes", "no": "consent:no"})
-    if picked is None:
-        return not_picked(inbound)
-    if picked.id == "consent:no":
-        # Counseling cannot happen without a way to reach the person: what would reach them (and the story)
-        # leaves the draft at once; the way to be contacted is asked again, or the citizen types "batal".
-        return Accepted({}, removes=_PERSONAL, note_key="counseling.consent_required")
-    return Accepted({"consent": True})
-
-
 _PERSONAL = ("contact_way", "phone", "contact_time", "story")
 
 
@@ -128,7 +119,9 @@ REQUEST_COUNSELING = FormFlow(
         free_text_step(
             "story", "counseling.ask_story", label_key="counseling.field_story", optional=True
         ),
-        Step("consent", _consent_prompt, _accept_consent),
+        # Counseling cannot happen without a way to reach the person: what would reach them (and the story)
+        # leaves the draft at once; the way to be contacted is asked again, or the citizen types "batal".
+        consent_step("consent.counseling", Accepted({}, removes=_PERSONAL, note_key="counseling.consent_required")),
     ),
     summary=_summary,
     from_story=lambda heard, ctx, as_story: answers_from(COUNSELING, heard, ctx, as_story=as_story),

@@ -256,3 +256,25 @@ def phone_step(*, label_key: str, applies: Callable) -> Step:
 
     return Step("phone", prompt, accept, applies=applies, label_key=label_key)
 
+
+
+def consent_step(question_key: str, declined: Accepted) -> Step:
+    """The last question of a form: may the service keep what reaches the citizen (UU PDP, issue 16).
+
+    "Ya" keeps it (`consent` True); `declined` is what a "no" does to the form: a report goes on
+    anonymously, a counseling request asks for a way to be reached again.
+    """
+    def prompt(_form: FormState, ctx: FlowContext) -> Reply:
+        choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
+        return Reply(ctx.t(question_key), choices)
+
+    def accept(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
+        picked = typed_choice(inbound, prompt(form, ctx).choices, ctx, "answer", _CONSENT_WORDS)
+        if picked is None:
+            return not_picked(inbound)
+        return Accepted({"consent": True}) if picked.id == "consent:yes" else declined
+
+    return Step("consent", prompt, accept)
+
+
+_CONSENT_WORDS = {"yes": "consent:yes", "no": "consent:no"}
