@@ -17,10 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.helpers.browser import PHONE, chromium
 from tests.helpers.live_server import PROJECT_ROOT, live_server, service_env
-from tests.web.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +33,8 @@ SCREENSHOT_ENV = "DASHBOARD_SCREENSHOT"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's 'chromium' package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def add_staff(tmp_path: Path, username: str, queue: str) -> None:

@@ -16,20 +16,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.services.claims import claim_request
+from tests.helpers.browser import chromium
 from tests.helpers.reports import act, report_app, submit
 from tests.helpers.staff import PASSWORD, make_staff
 from tests.helpers.threaded_server import ThreadedServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 FORMULA = "=1+2"
 #: Set to a file path to keep a screenshot of the metrics page (for judging the layout by eye).
 SCREENSHOT_ENV = "REPORTS_SCREENSHOT"
@@ -58,20 +56,13 @@ def base_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(base_url: str) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's 'chromium' package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser: Browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID", accept_downloads=True)
         context.set_default_timeout(10_000)
         try:
             yield context.new_page()
         finally:
             context.close()
-            browser.close()
 
 
 def test_coordinator_reads_the_report_and_exports_it(page: Page, base_url: str, tmp_path: Path) -> None:

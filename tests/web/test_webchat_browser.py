@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -20,6 +20,7 @@ from bot.runtime import build_runtime
 from bot.services.case_thread import message_citizen
 from bot.services.claims import claim_request
 from storage.models import Queue, Request
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, chromium
 from tests.helpers.casework import deliver_citizen_updates
 from tests.helpers.images import jpeg
 from tests.helpers.live_server import live_server
@@ -27,16 +28,6 @@ from tests.helpers.staff import as_staff, make_staff
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 640}
 TICKET_CODE = re.compile(r"[A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3}")
 #: Set to a file path to keep a screenshot of the sighting flow (for judging the layout by eye).
 SCREENSHOT_ENV = "WEBCHAT_SCREENSHOT"
@@ -91,15 +82,8 @@ class ChatPage:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's 'chromium' package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
