@@ -71,6 +71,7 @@ class Understanding:
         self._same_subject = frozenset(s for w in vocabulary.words("same_subject") for s in self.shaper.surfaces(w))
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
+        self._past = frozenset(s for w in vocabulary.words("past") for s in self.shaper.surfaces(w))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
@@ -290,7 +291,7 @@ class Understanding:
         """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (three words after),
         nor "istri sy kabur dari rumah ... 2 anak" (a missing child whose clause is about a wife)."""
         first, last = min(said), max(said)
-        if self._denied_before(words, first):
+        if self._denied_before(words, first) or self._in_the_past(words, first, last):
             return False
         if kind == "missing":
             verb = min((i for i in said if words[i].key not in self._children), default=first)
@@ -303,6 +304,21 @@ class Understanding:
         people = self._harm.person_positions(words)
         return not any(words[j].surface in self._reflexive and j - 1 not in people
                        for j in range(last + 1, min(last + 4, len(words))))
+
+    def _in_the_past(self, words: Sequence[Word], first: int, last: int) -> bool:
+        """"dulu sy korban kdrt", "sy korban kdrt dulu": a word of the past in the clause of the harm, up to
+        five words before it or two after."""
+        for i in range(first - 1, max(-1, first - 6), -1):
+            if words[i].surface in self._past:
+                return True
+            if words[i].starts_clause:
+                break
+        for i in range(last + 1, min(last + 3, len(words))):
+            if words[i].starts_clause:
+                return False
+            if words[i].surface in self._past:
+                return True
+        return False
 
     def _denied_before(self, words: Sequence[Word], first: int) -> bool:
         """"ga mukul", "ga pernah mukul" in one clause; not "udh gk kuat, pengen mati" (another clause)."""

@@ -17,6 +17,19 @@ def test_danger_is_read_by_stem_and_colloquial_form(typed: str) -> None:
     assert U.read(f"tolong saya {typed}").danger is not None
 
 
+@pytest.mark.parametrize(("typed", "now"), [
+    ("sy korban kdrt, mau cerita tp takut ketauan suami", True),
+    ("dulu sy korban kdrt, skrg udh cerai", False),  # a word of the past in the clause
+    ("sy korban kdrt dulu, udah cerai 2 taun tp masih trauma", False),
+    ("sy pernah dipukul suami", True),  # "pernah" may go on: a cry for help is not missed on it
+    ("suami pulang mabok suka ngancem pake piso", True),
+    ("adek sy ternyata dijual jadi psk", True),
+    ("ada nenek2 lumpuh gk bisa diungsiin, air udh sepinggang", True),
+])
+def test_danger_now_and_in_the_past(typed: str, now: bool) -> None:
+    assert (U.read(typed).danger is not None) is now
+
+
 @pytest.mark.parametrize("typed", ["pukul 10 saya ke pasar", "korban tindak kekerasan", "kebakaran sampah",
                                    "anak kecanduan game", "istri sy hp dikunci", "sy jadi serangan panik tiap malem"])
 def test_words_that_only_look_like_danger_are_not(typed: str) -> None:
