@@ -58,7 +58,7 @@ def test_counselor_works_a_case_from_telegram(runtime: Runtime) -> None:
     assert "sekarang Anda tangani" in telegram.text and f"smsg:{request.id}" in telegram.choice_ids
     telegram.press(f"smsg:{request.id}")
     telegram.send("Selamat siang, kapan Ibu bisa ditelepon?")
-    assert "diteruskan ke warga" in telegram.text
+    assert "dikirim ke warga pada waktu aman mereka" in telegram.text
     runtime.due_work.run_due()
     assert "kapan Ibu bisa ditelepon?" in _texts(runtime, request.contact_id)[-1]
     citizen.send("besok pagi bu")
