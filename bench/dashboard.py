@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG_ADMIN_URL, Deadline, machine_line, percentile  # noqa: E402
+from bench.common import PG_ADMIN_URL, Deadline, machine_line, percentile
 
 DATABASE = "pmks_bench_dashboard"
 USERNAME = "koordinator.provinsi"

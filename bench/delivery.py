@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     BOT_TOKEN,
     Deadline,
     FakeBotApiProcess,
@@ -77,7 +77,7 @@ def outbox_statuses(db) -> dict[str, int]:
 
     with db.connect() as conn:
         rows = conn.execute(sa.text("SELECT status, count(*) FROM outbox_message GROUP BY status")).all()
-    return {status: count for status, count in rows}
+    return dict(rows)
 
 
 async def drain(runtime, total: int, time_limit: float) -> float:

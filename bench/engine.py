@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BOT_TOKEN, bench_database, machine_line  # noqa: E402
-from bench.telegram_updates import scripted_run  # noqa: E402
+from bench.common import BOT_TOKEN, bench_database, machine_line
+from bench.telegram_updates import scripted_run
 
 
 def translated(updates: list[dict]) -> list:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     BOT_TOKEN,
     WEBHOOK_SECRET,
     Deadline,
@@ -46,7 +46,7 @@ from bench.common import (  # noqa: E402
     machine_line,
     percentile,
 )
-from bench.telegram_updates import scripted_run  # noqa: E402
+from bench.telegram_updates import scripted_run
 
 BASELINE_PASSES = 5  # before and after the pipeline each; the median pass is the baseline
 TIME_LIMIT_SECONDS = 900.0  # the pipeline's run stops here, whatever N was

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     BOT_TOKEN,
     WEBHOOK_SECRET,
     FakeBotApiProcess,
@@ -45,7 +45,7 @@ from bench.common import (  # noqa: E402
     machine_line,
     percentile,
 )
-from bench.telegram_updates import scripted_citizens  # noqa: E402
+from bench.telegram_updates import scripted_citizens
 
 TARGET_SECONDS = 0.100
 WEBHOOK_PATH = "/webhooks/telegram"

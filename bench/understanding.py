@@ -24,15 +24,15 @@ import sys
 import time
 from collections import Counter
 
-from common import bench_database, machine_line, percentile  # noqa: I001  (bench/ is on the path)
+from common import bench_database, machine_line, percentile
 
-from bot.config import Settings  # noqa: E402
-from bot.flows.base import FlowContext, match_choice  # noqa: E402
-from bot.flows.menu import menu_reply  # noqa: E402
-from bot.messages import Channel, Inbound, InboundKind  # noqa: E402
-from bot.runtime import build_runtime  # noqa: E402
-from bot.understanding import understanding_for  # noqa: E402
-from tests.understanding.corpus import judge_one, load  # noqa: E402
+from bot.config import Settings
+from bot.flows.base import FlowContext, match_choice
+from bot.flows.menu import menu_reply
+from bot.messages import Channel, Inbound, InboundKind
+from bot.runtime import build_runtime
+from bot.understanding import understanding_for
+from tests.understanding.corpus import judge_one, load
 
 HELD_OUT = ("held_out", "held_out_2")
 CORPORA = ("tuning", "tuning_2", "tuning_3", "tuning_4", "tuning_5", "tuning_6", "tuning_7", "tuning_8", "tuning_9",

@@ -22,12 +22,12 @@ from bot.domain.regions import RegionCatalog
 from bot.flows import router
 from bot.flows.base import (
     CaseChoice,
+    EraseMyData,
     EscalateRequest,
     FlowContext,
-    EraseMyData,
-    OpenRequest,
     LinkStaff,
     LookupStatus,
+    OpenRequest,
     Output,
     RelayToCase,
     SetLanguage,
@@ -38,11 +38,11 @@ from bot.flows.base import (
 )
 from bot.flows.state import ConversationState, from_row, to_row
 from bot.i18n import Catalog
+from bot.i18n.render import Renderer
 from bot.messages import Channel, Inbound, InboundKind, Reply
 from bot.observability import count_inbound
 from bot.routing import RoutingTable
 from bot.scheduler.plans import plan_draft_reminders
-from bot.i18n.render import Renderer
 from bot.services.appointments import record_feedback_comment
 from bot.services.case_thread import relay_from_citizen
 from bot.services.citizen_case import handle_case_choice, link_staff_chat
@@ -52,16 +52,20 @@ from bot.services.photos import keep_draft_photos, store_arrived_photo
 from bot.services.privacy import erase_contact_data, my_data_replies
 from bot.services.staff_chat import run_staff_action
 from bot.services.ticket_lookup import StatusLookupLimits, answer_status
+from bot.understanding import understanding_for
 from storage.contacts import (
-    StoredConversation, get_or_create_contact, load_conversation, mark_inbound_processed, record_inbound,
+    StoredConversation,
+    get_or_create_contact,
+    load_conversation,
+    mark_inbound_processed,
+    record_inbound,
     save_conversation,
 )
-from storage.models import Contact
 from storage.delivery import release_held_messages
+from storage.models import Contact
 from storage.outbox import enqueue_messages
 from storage.requests import newest_open_request
 from storage.staff import is_staff_contact
-from bot.understanding import understanding_for
 
 
 def utc_now() -> datetime:

@@ -168,12 +168,11 @@ def _report(date_from: date, date_to: date, summaries: Iterable[tuple[str, Any, 
     names = {column: name for name, column in DIMENSIONS.items()}
     overall = EMPTY_FIGURES
     groups: dict[str, list[tuple[Any, ResponseFigures]]] = {name: [] for name in DIMENSIONS}
-    for column, key, summary in summaries:
+    for column, stored_key, summary in summaries:
         if column == "all":
             overall = figures_from_summary(summary)
             continue
-        if column == "week" and key is not None:
-            key = EPOCH + timedelta(days=int(key))
+        key = EPOCH + timedelta(days=int(stored_key)) if column == "week" and stored_key is not None else stored_key
         groups[names[column]].append((key, figures_from_summary(summary)))
     for rows in groups.values():
         rows.sort(key=lambda pair: (pair[0] is None, str(pair[0])))

@@ -209,9 +209,9 @@ def _targets(
     default: _Target, rules: Sequence[_Target], field: str, codes: Sequence[str]
 ) -> dict[str, tuple[str, Urgency]]:
     """Expand rules to one (agency, urgency) per code, the default where no rule names the code."""
-    table = {code: (default.agency, default.urgency) for code in codes}
+    table = dict.fromkeys(codes, (default.agency, default.urgency))
     for rule in rules:
-        table.update({code: (rule.agency, rule.urgency) for code in getattr(rule, field)})
+        table.update(dict.fromkeys(getattr(rule, field), (rule.agency, rule.urgency)))
     return table
 
 

@@ -77,4 +77,4 @@ def outbox_statuses(session: Session, *, case_message_ids: Collection[int]) -> d
     rows = session.exec(
         select(OutboxMessage.case_message_id, OutboxMessage.status).where(col(OutboxMessage.id).in_(newest))
     ).all()
-    return {case_message_id: status for case_message_id, status in rows}
+    return dict(rows)

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from storage.models import (
-    ASSIGNED_STATUSES, Appointment, CaseMessage, DueWork, Request, RequestEvent, RequestNote, Staff,
+    ASSIGNED_STATUSES,
+    Appointment,
+    CaseMessage,
+    DueWork,
+    Request,
+    RequestEvent,
+    RequestNote,
+    Staff,
 )
 
 

@@ -227,12 +227,12 @@ def staff_names(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {ident: name for ident, name in session.exec(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted)))}
+    return dict(session.exec(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted))).all())
 
 
 def all_staff_names(session: Session) -> dict[int, str]:
     """Every account's display name, inactive ones too (the audit log names people who have left)."""
-    return {ident: name for ident, name in session.exec(select(Staff.id, Staff.display_name))}
+    return dict(session.exec(select(Staff.id, Staff.display_name)).all())
 
 
 def ticket_codes(session: Session, *, ids: Iterable[int]) -> dict[int, str]:

@@ -27,11 +27,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
+from bot.domain.regions import load_regions
 from bot.metrics import (
-    Quantiles, ResponseReport, business_clock, kecamatan_grid, percentile_cont, response_report, service_needs,
+    Quantiles,
+    ResponseReport,
+    business_clock,
+    kecamatan_grid,
+    percentile_cont,
+    response_report,
+    service_needs,
     workload,
 )
-from bot.domain.regions import load_regions
 from bot.runtime import Runtime
 from bot.services.access import StaffView
 from bot.services.case_thread import record_call

@@ -24,7 +24,14 @@ from bot.flows.base import (
     StepResult,
 )
 from bot.flows.form import Ask, FormFlow, close_meaning_for
-from bot.flows.menu import emergency_reply, erase_confirm_reply, help_reply, language_reply, menu_reply, status_ask_reply
+from bot.flows.menu import (
+    emergency_reply,
+    erase_confirm_reply,
+    help_reply,
+    language_reply,
+    menu_reply,
+    status_ask_reply,
+)
 from bot.flows.report_sighting import REPORT_SIGHTING
 from bot.flows.request_counseling import REQUEST_COUNSELING
 from bot.flows.state import Clarification, ConversationState, Side

@@ -35,7 +35,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.delivery.base import Recipient
 from bot.domain.photos import MAX_PHOTO_BYTES
-from bot.engine import EngineResult, utc_now
+from bot.engine import utc_now
 from bot.handlers.whatsapp_inbound import (
     SIGNATURE_HEADER,
     DeliveryStatus,
@@ -44,7 +44,7 @@ from bot.handlers.whatsapp_inbound import (
     signature_is_valid,
 )
 from bot.handlers.whatsapp_send import WhatsAppSender
-from bot.messages import Channel, Inbound, InboundKind, PhotoProblem
+from bot.messages import Channel, InboundKind, PhotoProblem
 from bot.services.first_contact import REACHED, record_arrivals
 from bot.services.photos import PhotoRefused, receive_photo
 from storage import whatsapp_statuses
@@ -151,9 +151,10 @@ class WhatsAppChannel:
         return PlainTextResponse("ok")
 
     async def _process(self, batch: WebhookBatch, background: BackgroundTasks) -> None:
-        for inbound in batch.messages:
-            if inbound.kind is InboundKind.PHOTO:
-                inbound = await receive_photo(inbound, self._download_photo)
+        for arrived in batch.messages:
+            inbound = arrived
+            if arrived.kind is InboundKind.PHOTO:
+                inbound = await receive_photo(arrived, self._download_photo)
             # The engine also releases what was held for the 24-hour window, in the same transaction.
             result = await run_in_threadpool(self._runtime.engine.handle, inbound)
             log.info("whatsapp_message wamid=%s contact=%s duplicate=%s",

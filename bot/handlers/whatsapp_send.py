@@ -104,7 +104,7 @@ class WhatsAppSender:
         """After a late 131047: the window notice; if it cannot go now, the message still goes when they write."""
         try:
             await self.notify_window_closed(recipient)
-        except Exception as error:  # the message stays held; it goes out when the citizen writes
+        except Exception as error:  # noqa: BLE001 - the message stays held; it goes out when the citizen writes
             log.warning("whatsapp_notice_deferred contact=%s error=%s", recipient.contact_id, type(error).__name__)
 
     async def notify_window_closed(self, recipient: Recipient) -> None:

@@ -43,7 +43,7 @@ class SchedulerClock:
     async def _tick(self) -> None:
         try:
             handled = await asyncio.to_thread(self._runner.run_due)
-        except Exception as error:  # a database outage must not stop the clock
+        except Exception as error:  # noqa: BLE001 - a database outage must not stop the clock
             log.error("scheduler_tick_failed error=%s", type(error).__name__)
             return
         if handled:

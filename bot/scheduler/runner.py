@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.i18n.render import Renderer
 from bot.scheduler.recurring import plan_recurring
-from bot.scheduler.work import HANDLERS, Done, Dropped, Later, WorkContext
+from bot.scheduler.work import HANDLERS, Done, Later, WorkContext
 from bot.services.pruning import KeepWindows
 from bot.sla import BusinessCalendar
 from storage import due_work
@@ -72,7 +72,7 @@ class DueWorkRunner:
                 else:
                     state = "done" if isinstance(result, Done) else "dropped"
                     due_work.finish(session, work_id=item.id, state=state, outcome=result.outcome, now=now)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - one failing item must not stop the others
             log.error("due_work_failed id=%s kind=%s error=%s", item.id, item.kind, type(error).__name__)
             with Session(self._db) as session, session.begin():
                 if item.attempts >= MAX_ATTEMPTS:

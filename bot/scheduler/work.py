@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
-
-from zoneinfo import ZoneInfo
 
 from bot.domain.contact_times import next_allowed_time, next_update_time
 from bot.domain.regions import PROVINCE
@@ -24,18 +23,18 @@ from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.claims import lapse_claim
 from bot.services.first_contact import missed_deadline, record_arrivals
+from bot.services.notify import notify_staff, render_update
 from bot.services.photos import forget_draft_photos
 from bot.services.privacy import forget_platform_ids, purge_closed_requests
 from bot.services.pruning import KeepWindows, prune_finished_rows
 from bot.services.safe_to_talk import must_hold
 from bot.sla import BusinessCalendar, Deadline
-from bot.services.notify import notify_staff, render_update
 from storage.contacts import load_conversation, save_conversation
+from storage.digests import appointments_between, open_cases_of, queue_waiting, week_counts
 from storage.due_work import ClaimedWork
 from storage.models import Appointment, Contact, Request, Staff
 from storage.outbox import enqueue_messages
 from storage.requests import add_event, get_queue
-from storage.digests import appointments_between, open_cases_of, queue_waiting, week_counts
 from storage.staff import coordinators_of, queue_codes, staff_queue_codes
 
 REMINDER_MARGIN = timedelta(minutes=30)

@@ -115,7 +115,7 @@ def _schedule_reminders(session: Session, request: Request, appointment: Appoint
 
 def ask_other_times(session: Session, *, contact: Contact, proposal: str, renderer: Renderer, now: datetime) -> Reply:
     """The citizen wants other times: the offer lapses and the counselor is told."""
-    siblings = [a for a in casework.proposal_siblings(session, proposal=proposal)]
+    siblings = list(casework.proposal_siblings(session, proposal=proposal))
     mine = [a for a in siblings if _citizen_appointment(session, contact, a.id) is not None]
     open_slots = [a.id for a in mine if a.status == "proposed"]
     if not open_slots:

@@ -149,7 +149,7 @@ def decide(view: StaffView, request: Request, act: CaseAct) -> Rule:
             rule = colleague
         case _:
             assert_never(relation)
-    if request.assigned_staff_id is None and (rule == _R or rule == _NOT_HOLDER):
+    if request.assigned_staff_id is None and rule in (_R, _NOT_HOLDER):
         return _A  # nobody else's case: nothing to explain, nobody to defer to
     return rule
 

@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from bot.domain.contact_times import SAFE_NOW, WINDOWS
 from bot.domain.tickets import new_ticket_code
-from bot.i18n.render import Renderer
 from bot.flows.base import FlowContext, SubmitRequest
 from bot.flows.menu import menu_reply
 from bot.flows.steps import UNKNOWN
+from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.routing import Route, RoutingTable
 from bot.scheduler.plans import plan_sla_checks

@@ -26,7 +26,6 @@ from bot.services.staff_accounts import authenticate
 from storage.models import LoginThrottle, Staff
 from storage.staff_sessions import account_subject, address_subject, forget_throttles, lock_throttles
 
-
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
 

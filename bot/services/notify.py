@@ -21,7 +21,6 @@ from storage.duplicates import merged_into
 from storage.models import Contact, Request, Staff
 from storage.outbox import enqueue_messages
 
-
 #: The ways a citizen may choose to be contacted; `contact_way` holds one of them, or "anonymous".
 CONTACT_WAYS: tuple[str, ...] = ("chat", "phone")
 

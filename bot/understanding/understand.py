@@ -377,7 +377,8 @@ class Understanding:
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""
         mended = []
-        for word in words:
+        for typed in words:
+            word = typed
             if (len(word.surface) >= _TYPO_MIN_LENGTH and word.key not in self._known_keys
                     and not self.shaper.is_root(word.key) and not word.key.isdigit()):
                 found = process.extractOne(word.surface, self._typo_targets, scorer=fuzz.ratio,

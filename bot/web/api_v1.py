@@ -18,12 +18,25 @@ from sqlmodel import Session
 from bot.cli.tokens import active_token
 from bot.domain.regions import load_regions
 from bot.metrics import (
-    Compliance, Quantiles, ResponseFigures, kecamatan_grid, service_needs, utc_offset_seconds, workload,
+    Compliance,
+    Quantiles,
+    ResponseFigures,
+    kecamatan_grid,
+    service_needs,
+    utc_offset_seconds,
+    workload,
 )
 from bot.runtime import Runtime
 from bot.web.dashboard.filters import EARLIEST_DAY, LATEST_DAY, RequestFilters, request_conditions, without_dates
 from bot.web.dashboard.reports import (
-    DIMENSIONS, NEEDS_WEEKS, REPORT_WEEKS, GroupNames, build_response_report, parse_filters, region_name, report_names,
+    DIMENSIONS,
+    NEEDS_WEEKS,
+    REPORT_WEEKS,
+    GroupNames,
+    build_response_report,
+    parse_filters,
+    region_name,
+    report_names,
     shown_queues,
 )
 from bot.web.deps import RuntimeDep

@@ -31,7 +31,12 @@ from bot.messages import Channel, Inbound, InboundKind, Location, PhotoProblem, 
 from bot.runtime import Runtime
 from bot.services.photos import checked_photo, refused_photo
 from bot.services.webchat_sessions import (
-    PageMessage, end_session, new_session_token, open_session, page_messages, session_key,
+    PageMessage,
+    end_session,
+    new_session_token,
+    open_session,
+    page_messages,
+    session_key,
 )
 from bot.web.deps import RuntimeDep
 

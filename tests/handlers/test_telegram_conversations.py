@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.config import Settings
-from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.flows.state import from_row
+from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, ProcessedInbound, Request, StoredPhoto
 from tests.helpers.chat import TICKET

@@ -14,9 +14,9 @@ from sqlmodel import Session, func, select
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.engine import utc_now
 from bot.handlers.whatsapp import WEBHOOK_PATH, WhatsAppChannel
 from bot.i18n import load_catalog
-from bot.engine import utc_now
 from bot.runtime import Runtime, build_runtime
 from storage import whatsapp_statuses
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound

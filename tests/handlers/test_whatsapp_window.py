@@ -18,7 +18,6 @@ from bot.i18n import load_catalog
 from bot.messages import Choice, Reply
 from bot.runtime import Runtime
 from storage import delivery as delivery_store
-from storage import whatsapp_window
 from storage.models import Contact, OutboxMessage, OutboxWamid
 from storage.outbox import enqueue_messages
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)

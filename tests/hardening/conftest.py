@@ -53,7 +53,7 @@ class Service:
 
 
 @pytest.fixture
-async def service(database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAPI) -> AsyncIterator[Service]:  # noqa: F811
+async def service(database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAPI) -> AsyncIterator[Service]:
     """The real app (lifespan, middleware, every router), all channels on, in process."""
     runtime = with_telegram_texts(build_runtime(all_channels_settings(database_url, bot_api, graph_api)))
     app = create_app(runtime=runtime)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -22,16 +22,21 @@ from bot.handlers.telegram import SECRET_HEADER
 from bot.handlers.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.i18n import load_catalog
 from bot.messages import Channel
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request
 from tests.conftest import PG_URL
 from tests.hardening.conftest import Service
 from tests.helpers.chat import Chat
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.fake_graph_api import FakeGraphAPI
-from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update, telegram_line, telegram_settings, with_telegram_texts
+from tests.helpers.telegram_chat import (
+    WEBHOOK_SECRET,
+    message_update,
+    telegram_line,
+    telegram_settings,
+    with_telegram_texts,
+)
 from tests.helpers.whatsapp import message_payload, post_webhook, whatsapp_client, whatsapp_settings
-from bot.runtime import build_runtime
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 

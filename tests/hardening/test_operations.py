@@ -30,9 +30,9 @@ one_engine = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture
 async def webchat_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime=runtime)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            yield client
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:

@@ -26,7 +26,14 @@ from bot.runtime import build_runtime
 from storage import crypto
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import (
-    Contact, Conversation, OutboxMessage, OutboxWamid, ProcessedInbound, Queue, Request, RequestEvent
+    Contact,
+    Conversation,
+    OutboxMessage,
+    OutboxWamid,
+    ProcessedInbound,
+    Queue,
+    Request,
+    RequestEvent,
 )
 from tests.conftest import PG_URL, require
 from tests.helpers.chat import Chat

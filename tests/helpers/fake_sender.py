@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
+
 from bot.delivery.base import Recipient
 from bot.messages import Channel, Reply
 

@@ -75,7 +75,7 @@ def _migrate(env: dict[str, str], cwd: Path, log: IO[bytes], log_path: Path) -> 
     command = [sys.executable, "-m", "bot", "migrate"]
     try:
         result = subprocess.run(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                timeout=MIGRATE_TIMEOUT_S)
+                                timeout=MIGRATE_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"`bot migrate` took over {MIGRATE_TIMEOUT_S:.0f}s\n{_tail(log_path)}") from None
     if result.returncode != 0:

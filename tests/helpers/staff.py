@@ -8,7 +8,6 @@ from functools import cache
 from typing import TypeVar
 
 from argon2 import PasswordHasher
-
 from sqlmodel import Session
 
 from bot.messages import Channel

@@ -18,14 +18,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-
 from fastapi import FastAPI
 from sqlmodel import Session, col, func, select
 
 from bot.config import Settings
+from bot.engine import utc_now
 from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.i18n import Catalog
-from bot.engine import utc_now
 from bot.runtime import Runtime
 from storage.models import OutboxMessage, ProcessedInbound
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi

@@ -19,11 +19,11 @@ from bot.services.appointments import offer_slots
 from bot.services.case_thread import record_call
 from bot.services.claims import claim_request
 from storage.models import DueWork
+from tests.helpers.casework import counseling_request, outbox_texts
 from tests.helpers.chat import Chat
 from tests.helpers.reports import act, dashboard_page, submit
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
-from tests.helpers.casework import counseling_request, outbox_texts
 
 pytestmark = pytest.mark.clock(sql=True)  # dates pass through SQL too: tests/pinned_moments.py
 

@@ -19,11 +19,11 @@ from bot.services.appointments import mark_appointment, offer_slots
 from bot.services.claims import claim_request, close_request
 from storage.casework import request_events, thread_of
 from storage.models import Contact, OutboxMessage, Request
+from tests.helpers.casework import counseling_request, outbox_texts
 from tests.helpers.chat import Chat
 from tests.helpers.reports import dashboard_page
 from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.scheduler.test_due_work import _report
-from tests.helpers.casework import counseling_request, outbox_texts
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 

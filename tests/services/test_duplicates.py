@@ -10,14 +10,20 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
-from bot.flows.base import FlowContext
 from bot.domain.regions import load_regions
+from bot.flows.base import FlowContext
 from bot.runtime import Runtime
 from bot.services.access import PermissionDenied
 from bot.services.appointments import offer_slots, pick_slot
 from bot.services.case_thread import message_citizen
 from bot.services.claims import CaseActionError, claim_request, close_request, reopen_request
-from bot.services.duplicates import distance_m, is_possible_duplicate, merge_requests, possible_duplicates, with_possible_duplicates
+from bot.services.duplicates import (
+    distance_m,
+    is_possible_duplicate,
+    merge_requests,
+    possible_duplicates,
+    with_possible_duplicates,
+)
 from bot.services.status import status_reply
 from storage.casework import request_events
 from storage.models import Appointment, Contact, OutboxMessage, Request

@@ -31,10 +31,10 @@ from storage.delivery import mark_sent
 from storage.migrate import alembic_config
 from storage.models import AuditLog, Contact, OutboxMessage, Request, RequestEvent, Staff
 from tests.helpers.chat import Chat
-from tests.helpers.database_scan import images, traces
-from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
+from tests.helpers.database_scan import images, traces
 from tests.helpers.reports import dashboard_page
+from tests.helpers.staff import as_staff, link_on_telegram, make_staff
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
@@ -270,7 +270,7 @@ def test_staff_words_written_before_0007_are_encrypted_by_it(chat: Chat, runtime
 
 
 async def test_staff_see_that_data_was_erased_at_the_citizens_request(
-    chat: Chat, runtime: Runtime, client: httpx.AsyncClient  # noqa: F811
+    chat: Chat, runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     code = _report(chat)
     request_id = _work_the_case(runtime)

@@ -42,7 +42,7 @@ def _queue(session: Session, contact_id: int, *texts: str, now: datetime, held_u
 def _outbox_of_every_kind(runtime: Runtime) -> None:
     with Session(runtime.db) as session, session.begin():
         contact = get_or_create_contact(session, channel="telegram", platform_user_id="5001", language="id", now=OLD)
-        sent, with_parts, dead, pending, held, late = _queue(
+        sent, with_parts, dead, _pending, held, late = _queue(
             session, contact.id, "old sent", "old sent in parts", "old dead", "old pending", "old held",
             "old, sent lately", now=OLD)
         _queue(session, contact.id, "old held until safe", now=OLD, held_until_safe=True)

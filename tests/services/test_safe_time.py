@@ -9,7 +9,6 @@ Through the real form, services, scheduler and dashboard.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -110,7 +109,7 @@ def test_only_the_urgent_form_asks_for_a_safe_time_and_offers_safe_now(runtime: 
     assert [c.id for c in normal.choices] == ["time:morning", "time:afternoon", "time:evening", "time:anytime"]
 
 
-async def test_staff_see_when_the_safe_window_opens(runtime: Runtime, client: httpx.AsyncClient) -> None:  # noqa: F811
+async def test_staff_see_when_the_safe_window_opens(runtime: Runtime, client: httpx.AsyncClient) -> None:
     citizen = Chat(runtime.engine, user_id="warga-dasbor")
     with time_machine.travel(NIGHT, tick=False):
         request = counseling_request(citizen, topic="kdrt", contact_time="morning")

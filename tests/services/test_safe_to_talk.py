@@ -8,13 +8,12 @@ counselor is told on Telegram, and what the request page says.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
-import pytest
 import httpx
+import pytest
 import time_machine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.messages import Channel
 from bot.runtime import Runtime
@@ -25,9 +24,9 @@ from storage.delivery import claim_due_messages
 from storage.models import Contact, OutboxMessage, Request, Staff
 from storage.outbox import mark_fetched, messages_after
 from tests.helpers.chat import Chat
+from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 from tests.helpers.reports import submit
 from tests.helpers.staff import as_staff, make_staff
-from tests.helpers.dashboard import client, login  # noqa: F401 (client is a fixture)
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
@@ -69,7 +68,7 @@ def _texts(runtime: Runtime, contact_id: int) -> list[str]:
 
 
 async def test_urgent_case_asks_first_holds_on_later_and_sends_on_safe(
-    runtime: Runtime, client: httpx.AsyncClient  # noqa: F811
+    runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     request, citizen = _urgent_case(runtime)
     siti, siti_telegram = _linked_counselor(runtime)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import time_machine
-
 import pytest
+import time_machine
 from sqlmodel import Session, select
 
 from bot.messages import Channel

@@ -34,7 +34,7 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def test_each_event_moves_its_requests_row(runtime: Runtime, fixture: dict) -> None:  # noqa: F811
+def test_each_event_moves_its_requests_row(runtime: Runtime, fixture: dict) -> None:
     rows = _rows(runtime)
     a, b, c, d = (fixture[name].id for name in "abcd")
     # A: reopened after its first closing, so both closings are kept and it is closed again now.
@@ -47,7 +47,7 @@ def test_each_event_moves_its_requests_row(runtime: Runtime, fixture: dict) -> N
 
 
 def test_migration_backfill_and_rebuild_equal_the_rows_kept_by_events(
-    runtime: Runtime, fixture: dict, database_url: str  # noqa: F811
+    runtime: Runtime, fixture: dict, database_url: str
 ) -> None:
     kept = _rows(runtime)
     assert len(kept) == 6  # A to F, each with a row

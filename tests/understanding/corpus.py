@@ -169,7 +169,7 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
         taken["intent"] = "erase"
     if after.side is Side.LANGUAGE and before.side is not Side.LANGUAGE:
         taken["intent"] = "language"
-    if after.side is Side.STATUS or "Tiket " in text and ("tidak ditemukan" in text or "Status:" in text):
+    if after.side is Side.STATUS or ("Tiket " in text and ("tidak ditemukan" in text or "Status:" in text)):
         taken["intent"] = "status"
     if after.side is Side.CANCEL or t("cancel.nothing") in text:
         taken["intent"] = "cancel"

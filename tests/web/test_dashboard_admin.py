@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 import httpx
+import pytest
 from sqlmodel import Session, select
 
 from bot.runtime import Runtime
 from bot.services.staff_accounts import link_telegram
 from storage.models import AuditLog, Contact, OutboxMessage, Staff
-from tests.helpers.staff import make_staff
 from tests.helpers.dashboard import CSRF, client, login, seed  # noqa: F401 (client is a fixture)
+from tests.helpers.staff import make_staff
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.clock  # rows carry times: tests/pinned_moments.py
 
 def _rows(html: str) -> list[list[str]]:
     """The audit table's rows as a reader sees their cells."""
-    body = html.split('<table id="audit-log">')[1].split("<tbody>")[1].split("</tbody>")[0]
+    body = html.split('<table id="audit-log">')[1].split("<tbody>")[1].split("</tbody>", maxsplit=1)[0]
     return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 

@@ -145,7 +145,7 @@ async def test_appointments_are_marked_withdrawn_and_end_with_the_case(
         url = f"/dashboard/requests/{request.id}"
         await post(client, token, f"{url}/slots", date1="2026-11-25", time1="10:00", mode1="office",
                    date2="2026-11-25", time2="13:00", mode2="phone")
-        picked, other = _appointments(runtime)
+        picked, _other = _appointments(runtime)
         chat.press(f"appt:{picked.id}")
         assert "dikonfirmasi" in chat.text
         assert [a.status for a in _appointments(runtime)] == ["confirmed", "withdrawn"]

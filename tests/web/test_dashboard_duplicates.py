@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import httpx
+import pytest
 from sqlmodel import Session
 
 from bot.runtime import Runtime
 from storage.casework import request_events
 from storage.models import Request
-from tests.helpers.staff import make_staff
 from tests.helpers.dashboard import client, login, seed  # noqa: F401 (client is a fixture)
+from tests.helpers.staff import make_staff
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 

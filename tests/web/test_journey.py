@@ -23,8 +23,8 @@ from bot.runtime import Runtime
 from storage.casework import request_events
 from storage.models import Appointment, CaseMessage, DueWork, Request, RequestNote
 from tests.helpers.chat import TICKET
-from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.dashboard import login
+from tests.helpers.fake_bot_api import FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.staff import make_staff
 from tests.helpers.telegram_chat import TelegramCitizen, telegram_line, telegram_settings
 

@@ -69,7 +69,7 @@ def _claimed_and_written_to(runtime: Runtime, request: Request, text: str = COUN
 
 
 async def test_the_database_holds_only_the_hash_and_ending_the_session_replaces_even_that(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     session_id = await _new_session(client)
     await _send(client, session_id, text="halo")
@@ -88,7 +88,7 @@ async def test_the_database_holds_only_the_hash_and_ending_the_session_replaces_
 
 
 async def test_ending_keeps_the_requests_and_nothing_more_is_queued_for_the_ended_chat(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     request = submit(runtime, at=datetime.now(UTC), region="kota-serang")
     session_id = _on_the_web(runtime, request)
@@ -108,7 +108,7 @@ async def test_ending_keeps_the_requests_and_nothing_more_is_queued_for_the_ende
 
 
 async def test_what_staff_wrote_while_no_page_was_open_is_there_when_it_opens_again(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     request = submit(runtime, at=datetime.now(UTC), region="kota-serang")
     session_id = _on_the_web(runtime, request)
@@ -128,7 +128,7 @@ async def test_what_staff_wrote_while_no_page_was_open_is_there_when_it_opens_ag
 
 
 async def test_counselor_messages_released_by_aman_reach_the_page_though_queued_before_its_reply(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     request = submit(runtime, at=datetime.now(UTC), region="kota-serang", topic="kdrt")
     assert request.urgency == "urgent"
@@ -146,7 +146,7 @@ async def test_counselor_messages_released_by_aman_reach_the_page_though_queued_
 
 
 async def test_a_session_ends_after_90_days_without_the_page_being_opened(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     start = datetime.now(UTC)
     session_id = await _new_session(client)
@@ -162,7 +162,7 @@ async def test_a_session_ends_after_90_days_without_the_page_being_opened(
 
 
 async def test_status_from_another_session_shows_the_state_only(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     request = submit(runtime, at=datetime.now(UTC), kind="sighting", category="anak_jalanan", region="kota-serang",
                      description="anak kecil mengamen", landmark="depan pasar rau", phone="081234567890")
@@ -179,7 +179,7 @@ async def test_status_from_another_session_shows_the_state_only(
 
 
 async def test_lookups_of_others_tickets_are_limited_per_network_address(
-    client: httpx.AsyncClient, runtime: Runtime  # noqa: F811
+    client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     """New sessions cost nothing: 20 lookups per address per 10 minutes, whichever sessions make them."""
     request = submit(runtime, at=datetime.now(UTC), region="kota-serang")

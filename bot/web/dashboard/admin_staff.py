@@ -26,7 +26,8 @@ from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.deps import RuntimeDep
 from storage import dashboard_queries as queries
 from storage.casework import held_requests
-from storage.models import Queue, Request as CaseRequest, Staff
+from storage.models import Queue, Staff
+from storage.models import Request as CaseRequest
 from storage.staff import queue_members, staff_queue_codes
 
 router = APIRouter(include_in_schema=False)

@@ -37,8 +37,15 @@ from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import RequestFilters, parse_list_filters
 from bot.web.dashboard.flash import render_page
 from bot.web.dashboard.reports import (
-    DIMENSIONS, REPORT_WEEKS, build_response_report, labelled_groups, parse_filters, region_name, report_names,
-    subject_name, text,
+    DIMENSIONS,
+    REPORT_WEEKS,
+    build_response_report,
+    labelled_groups,
+    parse_filters,
+    region_name,
+    report_names,
+    subject_name,
+    text,
 )
 from bot.web.deps import RuntimeDep
 from storage import report_queries as rq
@@ -281,7 +288,7 @@ def _metrics_row(dimension: str, label: str, figures: ResponseFigures) -> list[A
     for measure in MEASURES:
         quantiles = getattr(figures, measure)
         row += [_minutes(quantiles.median), _minutes(quantiles.p90), quantiles.count]
-    return row + [_round(figures.claim_sla.percent), _round(figures.contact_sla.percent)]
+    return [*row, _round(figures.claim_sla.percent), _round(figures.contact_sla.percent)]
 
 
 def _minutes(hours: float | None) -> int | None:

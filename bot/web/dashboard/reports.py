@@ -20,8 +20,15 @@ from sqlmodel import Session
 from bot.domain.pmks import PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES, load_regions
 from bot.metrics import (
-    DIMENSIONS, ResponseFigures, ResponseReport, iso_week_label, kecamatan_grid, response_report, service_needs,
-    utc_offset_seconds, workload,
+    DIMENSIONS,
+    ResponseFigures,
+    ResponseReport,
+    iso_week_label,
+    kecamatan_grid,
+    response_report,
+    service_needs,
+    utc_offset_seconds,
+    workload,
 )
 from bot.runtime import Runtime
 from bot.services.access import may_export_personal

@@ -19,10 +19,10 @@ from sqlmodel import Session
 
 from bot.domain.contact_times import SAFE_NOW
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
+from bot.domain.regions import PROVINCE, load_regions
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
 from bot.runtime import Runtime
-from bot.domain.regions import PROVINCE, load_regions
 from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
 from bot.services.appointments import MODES, appointment_ics
 from bot.services.claims import OUTCOMES

@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.domain.contact_times import next_safe_time
 from bot.domain.pmks import PMKS_CATEGORIES
-
 from bot.services import case_rules
 from bot.services.access import StaffView, visible_request
-from bot.services.case_rules import CaseAct
 from bot.services.bnba import may_record_person
+from bot.services.case_rules import CaseAct
 from bot.services.classify import choices_for, may_classify
 from bot.services.duplicates import PossibleDuplicate, possible_duplicates
 from bot.services.first_contact import Delivery, thread_deliveries
