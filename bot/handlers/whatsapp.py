@@ -30,7 +30,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 from pywa.errors import WhatsAppError
 from pywa_async import WhatsApp
-from sqlmodel import Session
 
 from bot.config import Settings
 from bot.delivery.base import Recipient
@@ -45,10 +44,8 @@ from bot.handlers.whatsapp_inbound import (
 )
 from bot.handlers.whatsapp_send import WhatsAppSender
 from bot.messages import Channel, InboundKind, PhotoProblem
-from bot.services.first_contact import REACHED, record_arrivals
 from bot.services.photos import PhotoRefused, receive_photo
-from storage import whatsapp_statuses
-from storage.whatsapp_window import HeldContact
+from bot.services.whatsapp_delivery import HeldContact, apply_status
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -168,17 +165,8 @@ class WhatsAppChannel:
                 background.add_task(self._notify_window_closed, held)
 
     def _record_status(self, status: DeliveryStatus) -> HeldContact | None:
-        """Apply the status; a counselor's message Meta reports delivered is the citizen's first contact."""
-        now = utc_now()
-        with Session(self._runtime.db) as session, session.begin():
-            held = whatsapp_statuses.record_status(
-                session, wamid=status.wamid, status=status.status, error_code=status.error_code,
-                error=status.error, now=now,
-            )
-            if status.status in REACHED[Channel.WHATSAPP.value]:
-                record_arrivals(session, outbox_ids=[whatsapp_statuses.outbox_id_of(session, wamid=status.wamid)],
-                                now=now)
-            return held
+        return apply_status(self._runtime.db, wamid=status.wamid, status=status.status,
+                            error_code=status.error_code, error=status.error, now=utc_now())
 
     async def _notify_window_closed(self, held: HeldContact) -> None:
         """After a late 131047: tell the citizen with the template (after the webhook is answered)."""

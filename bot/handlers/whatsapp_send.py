@@ -37,7 +37,7 @@ from bot.handlers.whatsapp_render import (
 )
 from bot.i18n import Catalog
 from bot.messages import Channel, Reply
-from storage import whatsapp_statuses, whatsapp_window
+from bot.services import whatsapp_delivery
 
 log = logging.getLogger("bot.whatsapp")
 
@@ -85,7 +85,7 @@ class WhatsAppSender:
             try:
                 wamids.append(await self._send_part(recipient.address, part))
             except WhatsAppError as error:
-                if error.code != whatsapp_window.WINDOW_CLOSED_ERROR:
+                if error.code != whatsapp_delivery.WINDOW_CLOSED_ERROR:
                     raise map_error(error, recipient.contact_id) from None
                 await self.notify_window_closed(recipient)
                 raise HoldUntilReply(f"{error.code} {error.message}") from None
@@ -95,7 +95,7 @@ class WhatsAppSender:
 
     def record_sent(self, session: Session, *, message_id: int, platform_ids: Sequence[str], now: datetime) -> bool:
         """Mark the message sent with every part's wamid, applying statuses that overtook the send."""
-        held = whatsapp_statuses.record_sent(session, outbox_id=message_id, wamids=platform_ids, now=now)
+        held = whatsapp_delivery.record_sent(session, message_id=message_id, wamids=platform_ids, now=now)
         if held is not None:
             log.info("whatsapp_status_overtook_send message=%s contact=%s", message_id, held.contact_id)
         return held is not None
@@ -139,19 +139,12 @@ class WhatsAppSender:
         return languages.get(language) or languages.get(self._settings.default_language) or "id"
 
     def _notice_sent(self, recipient: Recipient) -> bool:
-        with Session(self._db) as session:
-            return whatsapp_window.notice_sent_since(
-                session, contact_id=recipient.contact_id, since=recipient.last_inbound_at
-            )
+        return whatsapp_delivery.window_notice_sent_since(self._db, contact_id=recipient.contact_id,
+                                                          since=recipient.last_inbound_at)
 
     def _record_notice(self, contact_id: int, payload: dict, wamid: str) -> None:
-        now = self._clock()
-        with Session(self._db) as session, session.begin():
-            row = whatsapp_window.record_window_notice(
-                session, contact_id=contact_id, payload=payload, platform_message_id=wamid, now=now
-            )
-            assert row.id is not None
-            whatsapp_statuses.record_sent(session, outbox_id=row.id, wamids=[wamid], now=now, mark=False)
+        whatsapp_delivery.record_window_notice(self._db, contact_id=contact_id, payload=payload, wamid=wamid,
+                                               now=self._clock())
 
     def _client(self) -> WhatsApp:
         if self.client is None:
