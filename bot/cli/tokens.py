@@ -2,51 +2,21 @@
 
 Why the shell and not the dashboard: a token opens the province's figures to another system; making one
 is rare and deliberate, and the person at the server's shell is the operator the province trusts with it.
-The token is printed once and only its SHA-256 is stored (see `storage.models.ApiToken`).
+The token is printed once and only its SHA-256 is stored (bot/services/api_tokens.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import secrets
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.cli.texts import cli_text, say
 from bot.config import Settings
 from bot.domain.regions import REGION_CODES
 from bot.runtime import build_runtime
-from storage.models import ApiToken
-
-TOKEN_PREFIX = "pmks_"
-
-
-class TokenNameTaken(ValueError):
-    """A token of that name exists already (revoked ones too: names stay unique)."""
-
-
-def token_digest(token: str) -> str:
-    """SHA-256 hex of a presented token: what the database stores and is searched by."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(session: Session, *, name: str, region: str | None, now: datetime) -> str:
-    """Create a token row and return the token itself (shown once, never stored)."""
-    if session.exec(select(ApiToken).where(ApiToken.name == name)).first() is not None:
-        raise TokenNameTaken(f"a token named {name!r} exists already")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=token_digest(token), region=region, created_at=now))
-    session.flush()
-    return token
-
-
-def active_token(session: Session, token: str) -> ApiToken | None:
-    """The unrevoked token row matching a presented token, if any."""
-    return session.exec(
-        select(ApiToken).where(ApiToken.token_hash == token_digest(token), col(ApiToken.revoked_at).is_(None))
-    ).first()
+from bot.services.api_tokens import TokenNameTaken, issue_token, list_tokens, revoke_token
 
 
 def add_token_commands(commands: argparse._SubParsersAction) -> None:
@@ -85,20 +55,15 @@ def _create(session: Session, args: argparse.Namespace, *, language: str) -> int
 
 
 def _revoke(session: Session, args: argparse.Namespace, *, language: str) -> int:
-    row = session.exec(
-        select(ApiToken).where(ApiToken.name == args.name, col(ApiToken.revoked_at).is_(None))
-    ).first()
-    if row is None:
+    if not revoke_token(session, name=args.name, now=datetime.now(UTC)):
         say(language, "token_not_found", error=True, name=args.name)
         return 2
-    row.revoked_at = datetime.now(UTC)
     say(language, "token_revoked", name=args.name)
     return 0
 
 
 def _list(session: Session, args: argparse.Namespace, *, language: str) -> int:
-    for row in session.exec(select(ApiToken).order_by(ApiToken.name)):
-        revoked_on = row.revoked_at.date().isoformat() if row.revoked_at else "-"
-        revoked = cli_text(language, "token_revoked_on", date=revoked_on)
-        print(f"{row.name:30} {row.region or 'provinsi':24} {row.created_at.date().isoformat()} {revoked}")
+    for row in list_tokens(session):
+        revoked = cli_text(language, "token_revoked_on", date=row.revoked_on.isoformat() if row.revoked_on else "-")
+        print(f"{row.name:30} {row.region or 'provinsi':24} {row.created_on.isoformat()} {revoked}")
     return 0

@@ -15,7 +15,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from bot.cli.tokens import active_token
 from bot.domain.regions import load_regions
 from bot.metrics import (
     Compliance,
@@ -27,6 +26,7 @@ from bot.metrics import (
     workload,
 )
 from bot.runtime import Runtime
+from bot.services.api_tokens import active_token
 from bot.web.dashboard.filters import EARLIEST_DAY, LATEST_DAY, RequestFilters, request_conditions, without_dates
 from bot.web.dashboard.reports import (
     DIMENSIONS,

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from bot.app import create_app
-from bot.cli.tokens import issue_token
 from bot.engine import utc_now
 from bot.runtime import Runtime
+from bot.services.api_tokens import issue_token
 from tests.helpers.chat import Chat
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
