@@ -42,11 +42,16 @@ class Runtime:
         self.db.dispose()
 
 
+def open_database(settings: Settings) -> sa.Engine:
+    """The database alone, for a shell command that needs neither the routing file nor the workers."""
+    return create_db_engine(settings.database_url)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     """Load the routing file (a bad one raises RoutingFileError naming the line) and wire the parts."""
     routing = load_routing(settings.routing_file)
     crypto.configure(settings.fernet_keys)
-    db = create_db_engine(settings.database_url)
+    db = open_database(settings)
     catalog = load_catalog()
     renderer = Renderer(catalog, settings.tz, numbers=settings.emergency_numbers)
     engine = ConversationEngine(db=db, settings=settings, catalog=catalog, regions=load_regions(), routing=routing)

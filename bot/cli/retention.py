@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from bot.cli.texts import say
 from bot.config import Settings
+from bot.runtime import open_database
 from bot.services.privacy import purge_closed_requests, purgeable_requests
-from storage.database import create_db_engine
 
 
 def add_retention_command(commands: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def add_retention_command(commands: argparse._SubParsersAction) -> None:
 
 def run_retention_command(args: argparse.Namespace, settings: Settings) -> int:
     language = settings.default_language
-    db = create_db_engine(settings.database_url)
+    db = open_database(settings)
     now = datetime.now(UTC)
     try:
         with Session(db) as session, session.begin():

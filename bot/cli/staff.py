@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.cli.texts import cli_text, say
 from bot.config import Settings
@@ -19,9 +19,8 @@ from bot.i18n import load_catalog
 from bot.runtime import build_runtime
 from bot.services.access import operator_view
 from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, ensure_first_admin, reset_password
+from bot.services.staff_directory import every_staff, staff_by_username, staff_queue_codes
 from bot.services.staff_handover import change_assignment, deactivate_staff, reactivate_staff
-from storage.models import Staff
-from storage.staff import staff_by_username, staff_queue_codes
 
 
 def add_staff_commands(commands: argparse._SubParsersAction) -> None:
@@ -122,7 +121,7 @@ def _add(session: Session, args: argparse.Namespace, *, language: str) -> int:
 
 def _list(session: Session, *, language: str) -> int:
     inactive = cli_text(language, "staff_inactive")
-    for staff in session.exec(select(Staff).order_by(Staff.username)):
+    for staff in every_staff(session):
         queues = ", ".join(sorted(staff_queue_codes(session, staff_id=staff.id))) or "-"
         state = "" if staff.active else f" ({inactive})"
         print(f"{staff.username:20} {staff.role:12} {staff.region or '-':24} {queues}{state}")
