@@ -122,6 +122,11 @@ def ticket_condition(ticket: str) -> sa.ColumnElement[bool]:
     return col(Request.ticket_code) == ticket
 
 
+def kind_condition(kind: str) -> sa.ColumnElement[bool]:
+    """Requests of one kind: "sighting" or "counseling"."""
+    return col(Request.kind) == kind
+
+
 def _position(cursor: Cursor) -> sa.Tuple:
     return sa.tuple_(sa.literal(cursor.created_at, UTCDateTime), sa.literal(cursor.id, sa.Integer))
 
@@ -154,6 +159,14 @@ def request_page(
         newer = Cursor.of(rows[0]) if rows and after is not None else None
         older = Cursor.of(rows[-1]) if rows and more else None
     return RequestPage(rows, newer, older)
+
+
+def requests_oldest_first(
+    session: Session, *, conditions: Iterable[sa.ColumnElement[bool]], limit: int
+) -> list[Request]:
+    """Up to `limit` requests matching `conditions`, oldest first: the rows of an export."""
+    query = select(Request).where(*conditions).order_by(col(Request.created_at), col(Request.id)).limit(limit)
+    return list(session.exec(query))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.i18n.render import Renderer
 from bot.messages import Reply
-from bot.services.access import StaffView, visible_request
+from bot.services.access import PermissionDenied, StaffView, visible_request
 from bot.services.case_rules import MAX_MESSAGE, CaseAct, CaseActionError, authorize
 from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
 from storage import casework, due_work
@@ -30,6 +30,16 @@ COMMENT_WINDOW = timedelta(hours=24)
 DEFAULT_MINUTES = 60
 #: Still ahead of the citizen and the counselor: an offer waiting for a pick, or a meeting agreed.
 OPEN_APPOINTMENT = ("proposed", "confirmed")
+
+
+def visible_appointment(session: Session, view: StaffView, request_id: int, appointment_id: int) -> Appointment:
+    """The appointment, if it belongs to this request the staff member may see; else PermissionDenied
+    (another request's appointment id in a URL is "not found", not a way round the request's rules)."""
+    case = visible_request(session, view, request_id)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.request_id != case.id:
+        raise PermissionDenied(request_id)
+    return appointment
 
 
 def offer_slots(

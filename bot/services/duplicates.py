@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.services.access import StaffView, visible_request
 from bot.services.claims import CaseActionError
 from bot.services.notify import notify_citizen
-from storage.duplicates import lock_request, mark_merged, sightings_near_in_time
+from storage.duplicates import lock_request, mark_merged, merged_into, sightings_near_in_time
 from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request
 from storage.requests import add_event
 
@@ -132,3 +132,13 @@ def merge_requests(session: Session, *, view: StaffView, request_id: int, into_i
     session.refresh(newer)
     notify_citizen(session, request=newer, key="update.merged", now=now)
     return earlier
+
+
+def merge_target(session: Session, request: Request) -> Request | None:
+    """The request this one was merged into, if it was."""
+    return session.get(Request, request.merged_into_id) if request.merged_into_id else None
+
+
+def merged_from(session: Session, *, request_id: int) -> list[Request]:
+    """The requests merged into this one, oldest first."""
+    return merged_into(session, request_id=request_id)

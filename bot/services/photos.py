@@ -33,6 +33,7 @@ from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.flows.state import ConversationState
 from bot.messages import Inbound, InboundKind, PhotoFile, PhotoProblem
 from storage import photos as stored
+from storage.models import StoredPhoto
 
 log = logging.getLogger("bot.photos")
 
@@ -182,3 +183,8 @@ def stored_photo_id(ref: object) -> int | None:
 
 def _ids(refs: Iterable[object]) -> list[int]:
     return [photo_id for ref in refs if (photo_id := stored_photo_id(ref)) is not None]
+
+
+def photo_of_request(session: Session, *, request_id: int, photo_id: int) -> StoredPhoto | None:
+    """One stored photo of a request, decrypted; None when the request has no such photo (any more)."""
+    return stored.request_photo(session, request_id=request_id, photo_id=photo_id)

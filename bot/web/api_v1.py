@@ -26,7 +26,9 @@ from bot.metrics import (
     workload,
 )
 from bot.runtime import Runtime
+from bot.services import report_reads
 from bot.services.api_tokens import active_token
+from bot.services.staff_directory import queue_codes
 from bot.web.dashboard.filters import EARLIEST_DAY, LATEST_DAY, RequestFilters, request_conditions, without_dates
 from bot.web.dashboard.reports import (
     DIMENSIONS,
@@ -40,8 +42,6 @@ from bot.web.dashboard.reports import (
     shown_queues,
 )
 from bot.web.deps import RuntimeDep
-from storage import report_queries as rq
-from storage.staff import queue_codes
 
 _bearer = HTTPBearer(auto_error=False,
                      description="API token made on the server with `python -m bot token create --name NAME`.")
@@ -200,7 +200,7 @@ def workload_now(runtime: RuntimeDep, queues: TokenQueues, queue: QueueParam = N
     filters = without_dates(_filters(runtime, None, queue=queue, region=region))
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
     with Session(runtime.db) as session:
-        members = rq.queue_counselors(session, shown_queues(session, queues, filters))
+        members = report_reads.queue_counselors(session, shown_queues(session, queues, filters))
         load = workload(session, conditions, now=datetime.now(UTC), members=members)
         names = GroupNames.load(session, runtime, [c.staff_id for c in load.counselors])
     return WorkloadOut(

@@ -20,8 +20,8 @@ from PIL import Image
 from sqlmodel import Session, func, select
 
 from bot.runtime import Runtime
+from bot.services import dashboard_reads
 from bot.services.claims import claim_request
-from storage import dashboard_queries
 from storage.casework import request_events
 from storage.models import Appointment, AuditLog, CaseMessage, Request, RequestNote, StoredPhoto
 from tests.helpers.chat import Chat
@@ -108,7 +108,7 @@ async def test_list_exports_hold_exactly_the_filtered_list(client: httpx.AsyncCl
 async def test_keyset_pages_walk_forward_and_back(
     client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dashboard_queries, "PAGE_SIZE", 3)
+    monkeypatch.setattr(dashboard_reads, "PAGE_SIZE", 3)
     same_moment = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
     seeded = [seed(runtime, created_at=same_moment + timedelta(hours=i // 2)) for i in range(8)]  # ties on created_at
     expected = [r.ticket_code for r in sorted(seeded, key=lambda r: (r.created_at, r.id), reverse=True)]

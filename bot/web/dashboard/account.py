@@ -15,12 +15,12 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from bot.services.staff_accounts import StaffInputError, change_password
+from bot.services.staff_directory import staff_account
 from bot.services.staff_sessions import start_session as start_staff_session
 from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, LoggedIn, LoggedInStaff, render
 from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.dashboard.security import start_session
 from bot.web.deps import RuntimeDep
-from storage.models import Staff
 
 router = APIRouter(include_in_schema=False)
 Secret = Annotated[str, Form(max_length=256)]
@@ -56,7 +56,7 @@ async def set_password(
     def work() -> str:
         now = datetime.now(UTC)
         with Session(runtime.db) as session, session.begin():
-            staff = session.get(Staff, logged_in.view.id)
+            staff = staff_account(session, staff_id=logged_in.view.id)
             change_password(session, staff=staff, current=current_password, new=new_password,
                             forced=staff.must_change_password, now=now)
             return start_staff_session(session, staff_id=staff.id, now=now)

@@ -18,14 +18,15 @@ from sqlmodel import Session
 
 from bot.domain.regions import PROVINCE, load_regions
 from bot.runtime import Runtime
+from bot.services import dashboard_reads as reads
 from bot.services.access import StaffView
+from bot.services.audit_log import audit
+from bot.services.records import Staff
 from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, new_link_code
+from bot.services.staff_directory import staff_account
 from bot.web.dashboard.deps import AdminStaff, CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import render_page
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage.models import Staff
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +51,7 @@ async def _staff_page(runtime: Runtime, request: Request, staff: StaffView, *, e
                       form: dict[str, object] | None = None, status_code: int = 200) -> Response:
     def load() -> tuple[list[tuple[Staff, list[str]]], list]:
         with Session(runtime.db) as session:
-            return queries.staff_with_queues(session), queries.all_queues(session)
+            return reads.staff_with_queues(session), reads.all_queues(session)
 
     accounts, queues = await run_in_threadpool(load)
     context = {"accounts": accounts, "queues": queues, "roles": ROLES, "regions": _regions(), "province": PROVINCE,
@@ -98,7 +99,7 @@ def _issue_link_code(runtime: Runtime, actor: StaffView, staff_id: int) -> LinkC
     """A fresh `/tautkan` code for account `staff_id` (the previous one stops working)."""
     now = datetime.now(UTC)
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-        target = session.get(Staff, staff_id)
+        target = staff_account(session, staff_id=staff_id)
         if target is None or not target.active:
             return None
         code = new_link_code(session, staff=target, now=now)
@@ -132,7 +133,7 @@ async def dead_letters(request: Request, staff: AdminStaff, runtime: RuntimeDep,
     """Replies the outbox gave up on, with the platform's last error (never the message text)."""
     def load():
         with Session(runtime.db) as session:
-            return queries.dead_letters(session, before_id=before)
+            return reads.dead_letters(session, before_id=before)
 
     rows, next_before = await run_in_threadpool(load)
     return render_page(runtime, request, staff, "dashboard/admin_dead_letters.html",

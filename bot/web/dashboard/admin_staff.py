@@ -19,16 +19,17 @@ from sqlmodel import Session
 
 from bot.domain.regions import PROVINCE, load_regions
 from bot.runtime import Runtime
+from bot.services import dashboard_reads as reads
+from bot.services import staff_directory
+from bot.services.case_file import held_requests
+from bot.services.records import Queue, Staff
+from bot.services.records import Request as CaseRequest
 from bot.services.staff_accounts import StaffInputError, reset_password
+from bot.services.staff_directory import queue_members, staff_queue_codes
 from bot.services.staff_handover import Handover, change_assignment, deactivate_staff, reactivate_staff
 from bot.web.dashboard.deps import AdminStaff, CsrfChecked
 from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage.casework import held_requests
-from storage.models import Queue, Staff
-from storage.models import Request as CaseRequest
-from storage.staff import queue_members, staff_queue_codes
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -53,7 +54,7 @@ def _url(staff_id: int) -> str:
 
 def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
     with Session(runtime.db, expire_on_commit=False) as session:
-        account = session.get(Staff, staff_id)
+        account = staff_directory.staff_account(session, staff_id=staff_id)
         if account is None:
             return None
         codes = staff_queue_codes(session, staff_id=account.id)
@@ -61,7 +62,7 @@ def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
         colleagues = {s.id: s for code in sorted(codes | {r.queue_code for r in held})
                       for s in queue_members(session, queue_code=code) if s.id != account.id}
         return AccountPage(account, codes, held, sorted(colleagues.values(), key=lambda s: s.display_name),
-                           queries.all_queues(session), queries.queue_names(session))
+                           reads.all_queues(session), reads.queue_names(session))
 
 
 @router.get("/dashboard/admin/staff/{staff_id}")

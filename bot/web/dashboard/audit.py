@@ -19,15 +19,14 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from bot.runtime import Runtime
+from bot.services.audit_log import audit, audit_page, party_names, request_id_of_ticket
+from bot.services.dashboard_reads import PAGE_SIZE
+from bot.services.records import AuditLog
 from bot.web.dashboard.deps import AdminStaff
 from bot.web.dashboard.exports import MAX_EXPORT_ROWS, Sheet, csv_bytes, file_response, xlsx_bytes
 from bot.web.dashboard.filters import normalise_ticket
 from bot.web.dashboard.flash import render_page
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage.models import AuditLog
-from storage.requests import find_request
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,7 +81,7 @@ class Names:
     @classmethod
     def load(cls, session: Session, runtime: Runtime, rows: list[AuditLog]) -> Names:
         request_ids = [ident for row in rows if (ident := _id_of(row.target, "request")) is not None]
-        return cls(runtime, queries.all_staff_names(session), queries.ticket_codes(session, ids=request_ids))
+        return cls(runtime, *party_names(session, request_ids=request_ids))
 
     def party(self, value: str) -> str:
         """"Siti" for staff:3, "Warga #12" for citizen:12 or contact:12, "Sistem", a ticket code for request:42."""
@@ -113,16 +112,16 @@ def _id_of(value: str, kind: str) -> int | None:
 def _filters(session: Session, actor: str, target: str, ticket: str, action: str) -> AuditFilters:
     """Read the form; a typed ticket code becomes the `request:<id>` target rows are stored under."""
     code = normalise_ticket(ticket) if ticket.strip() else ""
-    found = find_request(session, ticket_code=code) if code else None
+    found = request_id_of_ticket(session, ticket_code=code) if code else None
     return AuditFilters(actor=actor.strip() or None,
-                        target=f"request:{found.id}" if found else (target.strip() or None),
+                        target=f"request:{found}" if found is not None else (target.strip() or None),
                         action=action.strip() or None, ticket=code, unknown_ticket=bool(code) and found is None)
 
 
 def _rows(session: Session, filters: AuditFilters, before: int | None, limit: int) -> tuple[list[AuditLog], int | None]:
     if filters.unknown_ticket:
         return [], None
-    return queries.audit_page(session, before_id=before, actor=filters.actor, target=filters.target,
+    return audit_page(session, before_id=before, actor=filters.actor, target=filters.target,
                               action=filters.action, limit=limit)
 
 
@@ -135,7 +134,7 @@ async def audit_log(
     def load() -> dict[str, Any]:
         with Session(runtime.db) as session:
             filters = _filters(session, actor, target, ticket, action)
-            rows, next_before = _rows(session, filters, before, queries.PAGE_SIZE)
+            rows, next_before = _rows(session, filters, before, PAGE_SIZE)
             names = Names.load(session, runtime, rows)
             people = sorted(names.staff.items(), key=lambda item: item[1].casefold())
             return {"lines": [names.line(row) for row in rows], "next_before": next_before, "filters": filters,

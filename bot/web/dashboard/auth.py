@@ -11,13 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from bot.services.audit_log import audit
 from bot.services.login_throttle import LoginOutcome, login_limits, try_login
 from bot.services.staff_sessions import log_out
 from bot.services.staff_sessions import start_session as start_staff_session
 from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, render
 from bot.web.dashboard.security import client_address, end_session, session_token, start_session
 from bot.web.deps import RuntimeDep
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,15 +18,16 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
 from bot.services.access import PermissionDenied, visible_request
+from bot.services.audit_log import audit
+from bot.services.case_file import awaiting_answer, held_requests, next_appointments, thread_after
+from bot.services.dashboard_reads import queue_names, staff_names
+from bot.services.deadlines import pending_deadline, sla_state
+from bot.services.records import Appointment
+from bot.services.records import Request as CaseRequest
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import may_see_personal
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage.casework import awaiting_answer, held_requests, next_appointments, thread_after
-from storage.models import Appointment
-from storage.models import Request as CaseRequest
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,17 +51,16 @@ async def my_cases(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
             upcoming = next_appointments(session, request_ids=ids, now=now)
             waiting = awaiting_answer(session, request_ids=ids)
             cases = [HeldCase(r, upcoming.get(r.id), r.id in waiting) for r in held]
-            return sorted(cases, key=lambda c: _urgency_order(c, now)), queries.queue_names(session)
+            return sorted(cases, key=lambda c: _urgency_order(c, now)), queue_names(session)
 
-    cases, queue_names = await run_in_threadpool(load)
-    context = {"cases": cases, "queue_names": queue_names, "sla_state": queries.sla_state,
-               "deadline": queries.pending_deadline}
+    cases, names = await run_in_threadpool(load)
+    context = {"cases": cases, "queue_names": names, "sla_state": sla_state, "deadline": pending_deadline}
     return render_page(runtime, request, staff, "dashboard/my_cases.html", context)
 
 
 def _urgency_order(case: HeldCase, now: datetime) -> tuple:
     """Urgent first, then a citizen waiting for an answer, then the nearest deadline or appointment."""
-    soonest = min((t for t in (queries.pending_deadline(case.request),
+    soonest = min((t for t in (pending_deadline(case.request),
                                case.next_appointment.starts_at if case.next_appointment else None) if t), default=None)
     return (case.request.urgency != "urgent", not case.citizen_waiting, soonest or datetime.max.replace(tzinfo=UTC),
             case.request.id)
@@ -86,7 +86,7 @@ async def thread_since(
                 return []
             audit(session, actor=staff.actor, action="view_request", target=f"request:{case.id}", at=now,
                   detail={"personal": True, "thread_after": after})
-            names = queries.staff_names(session, ids=[m.staff_id for m in messages if m.staff_id])
+            names = staff_names(session, ids=[m.staff_id for m in messages if m.staff_id])
             return [{"id": m.id, "outgoing": m.direction == "out", "text": m.text,
                      "author": names.get(m.staff_id, "-") if m.direction == "out" else citizen,
                      "when": runtime.renderer.when(language, m.created_at)} for m in messages]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,12 +27,16 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.domain.regions import load_regions
 from bot.metrics import MEASURES, ResponseFigures
 from bot.runtime import Runtime
+from bot.services import report_reads
 from bot.services.access import StaffView, may_export_personal
+from bot.services.audit_log import audit
+from bot.services.dashboard_reads import kind_condition
+from bot.services.records import Request as CaseRequest
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import RequestFilters, parse_list_filters
 from bot.web.dashboard.flash import render_page
@@ -48,9 +52,6 @@ from bot.web.dashboard.reports import (
     text,
 )
 from bot.web.deps import RuntimeDep
-from storage import report_queries as rq
-from storage.models import Request as CaseRequest
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -138,13 +139,6 @@ def file_response(content: bytes, filename: str) -> Response:
                                                         "Cache-Control": "no-store"})
 
 
-def _fetch_requests(session: Session, conditions: Sequence[Any]) -> tuple[list[CaseRequest], bool]:
-    query = (select(CaseRequest).where(*conditions).order_by(col(CaseRequest.created_at), col(CaseRequest.id))
-             .limit(MAX_EXPORT_ROWS + 1))
-    rows = list(session.exec(query))
-    return rows[:MAX_EXPORT_ROWS], len(rows) > MAX_EXPORT_ROWS
-
-
 def _kecamatan_name(code: str | None, missing: str | None = "-") -> str | None:
     if not code:
         return missing
@@ -214,16 +208,16 @@ def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layou
     filters = parse_list_filters(request.query_params, today=now.astimezone(runtime.settings.tz).date())
     conditions = filters.conditions(visible_queues=staff.queues, tz=runtime.settings.tz, now=now)
     if layout == "bnba":
-        conditions.append(CaseRequest.kind == "sighting")
+        conditions.append(kind_condition("sighting"))
     with Session(runtime.db) as session, session.begin():
-        requests, truncated = _fetch_requests(session, conditions)
+        requests, truncated = report_reads.requests_to_export(session, conditions, limit=MAX_EXPORT_ROWS)
         if layout == "bnba":
             columns = _bnba_columns(runtime)
             rows = [[number, *(get(r) for _, get in columns)] for number, r in enumerate(requests, start=1)]
             headers = [text(runtime, "dash_reports.bnba_no"), *(text(runtime, f"dash_reports.{k}") for k, _ in columns)]
         else:
-            names = rq.staff_names(session, (r.assigned_staff_id for r in requests))
-            columns = request_columns(runtime, rq.queue_names(session), names, personal)
+            names = report_reads.staff_names(session, (r.assigned_staff_id for r in requests))
+            columns = request_columns(runtime, report_reads.queue_names(session), names, personal)
             rows = [[get(r) for _, get in columns] for r in requests]
             headers = [text(runtime, f"dash_reports.{k}") for k, _ in columns]
         audit(session, actor=staff.actor, action="export", target=target, at=now,

@@ -23,9 +23,10 @@ from sqlmodel import col
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.services.access import StaffView
+from bot.services.dashboard_reads import status_condition, ticket_condition
+from bot.services.deadlines import SLA_STATES, sla_condition
+from bot.services.records import CLOSED_STATUSES, OPEN_STATUSES, Request
 from bot.sla import URGENCIES
-from storage import dashboard_queries as queries
-from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request
 
 STATUSES: tuple[str, ...] = (*OPEN_STATUSES, *CLOSED_STATUSES)
 KINDS: tuple[str, ...] = ("sighting", "counseling")
@@ -219,11 +220,11 @@ class ListFilters:
         """SQL conditions on `Request`: the shared filters within the visible queues, then the list's own."""
         conditions = request_conditions(self.filters, visible_queues=visible_queues, tz=tz)
         if self.q:
-            conditions.append(queries.ticket_condition(normalise_ticket(self.q)))
+            conditions.append(ticket_condition(normalise_ticket(self.q)))
         if self.sla:
-            conditions.append(queries.sla_condition(self.sla, now))
+            conditions.append(sla_condition(self.sla, now))
         if self.state and self.filters.status is None:
-            conditions.append(queries.status_condition(self.state))
+            conditions.append(status_condition(self.state))
         if self.holder == NO_HOLDER:
             conditions.append(col(Request.assigned_staff_id).is_(None))
         elif self.holder:
@@ -235,7 +236,7 @@ def parse_list_filters(params: Mapping[str, str], *, today: date) -> ListFilters
     """Read the list's filter form; an unknown value is dropped rather than refused, so an old link still opens."""
     filters = parse_request_filters(params, today=today)
     own = {name: (params.get(name) or "").strip() for name in LIST_ONLY}
-    ignored = [name for name, allowed in (("sla", queries.SLA_STATES), ("state", STATES))
+    ignored = [name for name, allowed in (("sla", SLA_STATES), ("state", STATES))
                if own[name] and own[name] not in allowed]
     if own["holder"] and not (own["holder"] == NO_HOLDER or (own["holder"].isascii() and own["holder"].isdigit() and len(own["holder"]) < 10)):
         ignored.append("holder")

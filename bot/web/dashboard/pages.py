@@ -15,13 +15,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from bot.services import dashboard_reads as reads
+from bot.services.deadlines import pending_deadline, sla_state
+from bot.services.records import Appointment
+from bot.services.records import Request as CaseRequest
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.flash import render_page
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage.casework import unclaimed_in_queues
-from storage.models import Appointment
-from storage.models import Request as CaseRequest
 
 router = APIRouter(include_in_schema=False)
 WAITING_SHOWN = 10
@@ -29,7 +29,7 @@ WAITING_SHOWN = 10
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    loads: list[queries.QueueLoad]
+    loads: list[reads.QueueLoad]
     urgent: list[CaseRequest]
     breached: list[CaseRequest]
     appointments: list[tuple[Appointment, CaseRequest]]
@@ -48,15 +48,15 @@ async def overview(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
         with Session(runtime.db) as session:
             visible = staff.queues
             return Overview(
-                loads=queries.queue_loads(session, visible=visible, now=now),
-                urgent=queries.urgent_open(session, visible=visible),
-                breached=queries.breached_now(session, visible=visible, now=now),
-                appointments=queries.appointments_between(session, visible=visible, start=start,
-                                                          end=start + timedelta(days=1)),
-                waiting=unclaimed_in_queues(session, queue_codes=visible, limit=WAITING_SHOWN),
-                queue_names=queries.queue_names(session),
+                loads=reads.queue_loads(session, visible=visible, now=now),
+                urgent=reads.urgent_open(session, visible=visible),
+                breached=reads.breached_now(session, visible=visible, now=now),
+                appointments=reads.appointments_between(session, visible=visible, start=start,
+                                                        end=start + timedelta(days=1)),
+                waiting=reads.unclaimed(session, queue_codes=visible, limit=WAITING_SHOWN),
+                queue_names=reads.queue_names(session),
             )
 
     data = await run_in_threadpool(load)
-    context = {"o": data, "sla_state": queries.sla_state, "deadline": queries.pending_deadline}
+    context = {"o": data, "sla_state": sla_state, "deadline": pending_deadline}
     return render_page(runtime, request, staff, "dashboard/overview.html", context)

@@ -31,12 +31,12 @@ from bot.metrics import (
     workload,
 )
 from bot.runtime import Runtime
+from bot.services import report_reads
 from bot.services.access import may_export_personal
+from bot.services.staff_directory import queue_codes
 from bot.web.dashboard.deps import CurrentStaff, render
 from bot.web.dashboard.filters import RequestFilters, parse_request_filters, request_conditions, without_dates
 from bot.web.deps import RuntimeDep
-from storage import report_queries as rq
-from storage.staff import queue_codes
 
 router = APIRouter(include_in_schema=False)
 
@@ -180,7 +180,7 @@ class GroupNames:
 
     @classmethod
     def load(cls, session: Session, runtime: Runtime, staff_ids: list[int]) -> GroupNames:
-        return cls(runtime, rq.queue_names(session), rq.staff_names(session, staff_ids))
+        return cls(runtime, report_reads.queue_names(session), report_reads.staff_names(session, staff_ids))
 
     def label(self, dimension: str, key: Any) -> str:
         if dimension == "queue":
@@ -208,7 +208,7 @@ def filter_options(
     session: Session, runtime: Runtime, queues: frozenset[str] | None
 ) -> dict[str, list[tuple[str, str]]]:
     """Queues the staff member may pick (their visible ones) and every region."""
-    names = rq.queue_names(session)
+    names = report_reads.queue_names(session)
     codes = sorted(queues if queues is not None else queue_codes(session))
     regions = [(code, region_name(runtime, code)) for code in (*REGION_CODES, PROVINCE)]
     return {"queues": [(code, names.get(code, code)) for code in codes], "regions": regions}
@@ -279,7 +279,7 @@ def workload_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) ->
     filters = without_dates(parse_filters(request.query_params, runtime, None))
     conditions = request_conditions(filters, visible_queues=staff.queues, tz=runtime.settings.tz)
     with Session(runtime.db) as session:
-        members = rq.queue_counselors(session, shown_queues(session, staff.queues, filters))
+        members = report_reads.queue_counselors(session, shown_queues(session, staff.queues, filters))
         load = workload(session, conditions, now=datetime.now(UTC), members=members)
         names = GroupNames.load(session, runtime, [c.staff_id for c in load.counselors])
         options = filter_options(session, runtime, staff.queues)

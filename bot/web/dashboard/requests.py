@@ -23,22 +23,22 @@ from bot.domain.regions import PROVINCE, load_regions
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
 from bot.runtime import Runtime
+from bot.services import dashboard_reads as reads
 from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
-from bot.services.appointments import MODES, appointment_ics
+from bot.services.appointments import MODES, appointment_ics, visible_appointment
+from bot.services.audit_log import audit
 from bot.services.claims import OUTCOMES
+from bot.services.deadlines import SLA_STATES, pending_deadline, sla_state
 from bot.services.duplicates import with_possible_duplicates
-from bot.services.photos import stored_photo_id
+from bot.services.photos import photo_of_request, stored_photo_id
+from bot.services.records import Request as CaseRequest
+from bot.services.records import StoredPhoto
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import KINDS, STATES, STATUSES, may_see_personal, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
 from bot.web.deps import RuntimeDep
-from storage import dashboard_queries as queries
-from storage import photos as stored_photos
-from storage.models import Appointment, StoredPhoto
-from storage.models import Request as CaseRequest
-from storage.staff import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,14 +68,14 @@ async def request_list(
     conditions = listing.conditions(visible_queues=staff.queues, tz=tz, now=now)
     form = listing.params()
 
-    def load() -> tuple[queries.RequestPage, dict[str, str], set[int], dict[int, str], list[tuple[int, str]]]:
+    def load() -> tuple[reads.RequestPage, dict[str, str], set[int], dict[int, str], list[tuple[int, str]]]:
         with Session(runtime.db) as session:
-            page = queries.request_page(session, conditions=conditions, after=queries.Cursor.parse(after),
-                                        before=queries.Cursor.parse(before), limit=queries.PAGE_SIZE)
+            page = reads.request_page(session, conditions=conditions, after=reads.Cursor.parse(after),
+                                      before=reads.Cursor.parse(before), limit=reads.PAGE_SIZE)
             duplicate_ids = with_possible_duplicates(session, view=staff, requests=page.rows)
-            holders = queries.staff_names(session, ids=[r.assigned_staff_id for r in page.rows])
-            return (page, queries.queue_names(session), duplicate_ids, holders,
-                    queries.queue_staff(session, visible=staff.queues))
+            holders = reads.staff_names(session, ids=[r.assigned_staff_id for r in page.rows])
+            return (page, reads.queue_names(session), duplicate_ids, holders,
+                    reads.queue_staff(session, visible=staff.queues))
 
     page, queue_names, duplicate_ids, holders, queue_staff = await run_in_threadpool(load)
     links = {
@@ -85,11 +85,11 @@ async def request_list(
     context = {"page": page, "duplicate_ids": duplicate_ids, "form": form, "export_query": listing.query_string(),
                "personal_exports": may_export_personal(staff),
                "links": links, "queue_names": queue_names, "now": now,
-               "sla_state": queries.sla_state, "deadline": queries.pending_deadline,
+               "sla_state": sla_state, "deadline": pending_deadline,
                "holders": holders, "choices": _choices(staff, queue_names, queue_staff),
                "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
                "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
-               "sla_states": queries.SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
+               "sla_states": SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
     return render_page(runtime, request, staff, "dashboard/requests.html", context)
 
 
@@ -153,9 +153,7 @@ async def appointment_calendar(
     def load() -> bytes:
         with Session(runtime.db) as session, session.begin():
             case = visible_request(session, staff, request_id)
-            appointment = session.get(Appointment, appointment_id)
-            if appointment is None or appointment.request_id != case.id:
-                raise PermissionDenied(request_id)
+            appointment = visible_appointment(session, staff, case.id, appointment_id)
             audit(session, actor=staff.actor, action="export_ics", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"appointment": appointment.id})
             summary = runtime.renderer.text(runtime.settings.default_language, "appt.ics_summary", code=case.ticket_code)
@@ -184,8 +182,7 @@ async def request_photo(
             audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"photo": index})
             photo_id = stored_photo_id(refs[index])  # a platform id kept from before 0011 is not a stored photo
-            return None if photo_id is None else stored_photos.request_photo(session, request_id=case.id,
-                                                                              photo_id=photo_id)
+            return None if photo_id is None else photo_of_request(session, request_id=case.id, photo_id=photo_id)
 
     try:
         photo = await run_in_threadpool(load)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from bot.runtime import Runtime
 from bot.services.access import PermissionDenied, StaffView, visible_request
-from bot.services.appointments import MODES, cancel_appointment, mark_appointment, offer_slots
+from bot.services.appointments import MODES, cancel_appointment, mark_appointment, offer_slots, visible_appointment
 from bot.services.bnba import record_person
 from bot.services.case_rules import NotYourCase
 from bot.services.case_thread import add_case_note, message_citizen, record_call
@@ -36,10 +36,10 @@ from bot.services.claims import (
 )
 from bot.services.classify import classify_request
 from bot.services.duplicates import merge_requests
+from bot.services.staff_directory import staff_account
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import not_found, redirect_with, render_page
 from bot.web.deps import RuntimeDep
-from storage.models import Appointment, Staff
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -126,7 +126,7 @@ async def transfer(
             transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value,
                              routing=runtime.routing)
         elif kind == "staff" and value.isdigit():
-            colleague = session.get(Staff, int(value))
+            colleague = staff_account(session, staff_id=int(value))
             if colleague is None:
                 return _refused("case.error_transfer_colleague")
             transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_staff=colleague)
@@ -237,7 +237,7 @@ async def cancel(
 ) -> Response:
     """Cancel an offered or confirmed appointment; the citizen is told."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        _appointment_of(session, view, request_id, appointment_id)
+        visible_appointment(session, view, request_id, appointment_id)
         cancel_appointment(session, view=view, appointment_id=appointment_id, now=now, reason=reason)
         return Done("dash_requests.done_cancel")
 
@@ -251,20 +251,11 @@ async def mark(
 ) -> Response:
     """After its time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        _appointment_of(session, view, request_id, appointment_id)
+        visible_appointment(session, view, request_id, appointment_id)
         mark_appointment(session, view=view, appointment_id=appointment_id, status=status, now=now, reason=reason)
         return Done("dash_requests.done_mark")
 
     return await perform(request, runtime, staff, request_id, act)
-
-
-def _appointment_of(session: Session, view: StaffView, request_id: int, appointment_id: int) -> Appointment:
-    """The appointment, if it belongs to this request (another request's id in the URL is "not found")."""
-    case = visible_request(session, view, request_id)
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None or appointment.request_id != case.id:
-        raise PermissionDenied(request_id)
-    return appointment
 
 
 @router.post("/dashboard/requests/{request_id}/note")

@@ -17,27 +17,20 @@ from sqlmodel import Session
 from bot.domain.contact_times import next_safe_time
 from bot.domain.pmks import PMKS_CATEGORIES
 from bot.services import case_rules
+from bot.services import dashboard_reads as reads
 from bot.services.access import StaffView, visible_request
+from bot.services.audit_log import audit
 from bot.services.bnba import may_record_person
+from bot.services.case_file import appointments_of, contact_of, notes_of, thread_of, timeline_of
 from bot.services.case_rules import CaseAct
 from bot.services.classify import choices_for, may_classify
-from bot.services.duplicates import PossibleDuplicate, possible_duplicates
+from bot.services.deadlines import pending_deadline, sla_state
+from bot.services.duplicates import PossibleDuplicate, merge_target, merged_from, possible_duplicates
 from bot.services.first_contact import Delivery, thread_deliveries
+from bot.services.records import CLOSED_STATUSES, OPEN_STATUSES, Appointment, Queue, Request, RequestEvent, Staff
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
+from bot.services.staff_directory import queue_members
 from bot.web.dashboard.filters import may_see_personal
-from storage import dashboard_queries as queries
-from storage.casework import appointments_of, notes_of, request_events, thread_of
-from storage.duplicates import merged_into
-from storage.models import (
-    CLOSED_STATUSES,
-    Appointment,
-    Contact,
-    Queue,
-    Request,
-    RequestEvent,
-    Staff,
-)
-from storage.staff import audit, queue_members
 
 Translate = Callable[..., str]
 _CATEGORIES = frozenset(PMKS_CATEGORIES)
@@ -115,13 +108,13 @@ def load_detail(
     personal = may_see_personal(view, request)
     audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
           detail={"personal": personal})
-    events = request_events(session, request_id=request.id)
+    events = timeline_of(session, request_id=request.id)
     thread = thread_of(session, request_id=request.id) if personal else []
     notes = notes_of(session, request_id=request.id) if personal else []
-    names = queries.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
-                                              *(n.staff_id for n in notes), request.assigned_staff_id])
-    queue_names = queries.queue_names(session)
-    contact = session.get(Contact, request.contact_id) if request.contact_id else None
+    names = reads.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
+                                            *(n.staff_id for n in notes), request.assigned_staff_id])
+    queue_names = reads.queue_names(session)
+    contact = contact_of(session, request)
     citizen = t("dash_requests.actor_citizen")
     next_safe = next_safe_time(now, request.contact_times, contact.contact_times, tz) if contact else None
     deliveries = thread_deliveries(session, request=request, contact=contact, messages=thread, now=now, tz=tz)
@@ -129,7 +122,7 @@ def load_detail(
         request=request, queue_name=queue_names.get(request.queue_code, request.queue_code), personal=personal,
         show_contact=personal and not request.anonymous, channel=contact.channel if contact else None,
         assigned=names.get(request.assigned_staff_id) if request.assigned_staff_id else None,
-        sla=queries.sla_state(request, now), deadline=queries.pending_deadline(request),
+        sla=sla_state(request, now), deadline=pending_deadline(request),
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
@@ -138,11 +131,11 @@ def load_detail(
         notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
         appointments=appointments_of(session, request_id=request.id),
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
-        queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
+        queues=[q for q in reads.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
         duplicates=possible_duplicates(session, view=view, request=request),
-        merged_into=_visible(view, session.get(Request, request.merged_into_id) if request.merged_into_id else None),
-        merged_from=[r for r in merged_into(session, request_id=request.id) if view.can_see(r)],
+        merged_into=_visible(view, merge_target(session, request)),
+        merged_from=[r for r in merged_from(session, request_id=request.id) if view.can_see(r)],
         subjects=choices_for(request),
     )
 
@@ -248,4 +241,4 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
     if event.to_status in CLOSED_STATUSES:
         return t(f"dash_requests.ev_closed_{event.to_status}")
     return t("dash_requests.ev_status", status=t(f"dash_requests.status_{event.to_status}")
-             if event.to_status in (*queries.OPEN_STATUSES, *queries.CLOSED_STATUSES) else str(event.to_status))
+             if event.to_status in (*OPEN_STATUSES, *CLOSED_STATUSES) else str(event.to_status))

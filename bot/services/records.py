@@ -1,0 +1,24 @@
+"""The records the web and the shell show, named as types: a staff account, a request, an appointment...
+
+Why re-exported here: a page or a command names the record it shows (a type hint, a dataclass field, a
+status vocabulary) but does not query it; the queries are service functions over storage/. Importing the
+classes from here keeps the rule "web and CLI reach storage only through services" checkable by
+lint-imports (.importlinter) without copying the models.
+"""
+
+from __future__ import annotations
+
+from storage.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Appointment,
+    AuditLog,
+    Queue,
+    Request,
+    RequestEvent,
+    Staff,
+    StoredPhoto,
+)
+
+__all__ = ["CLOSED_STATUSES", "OPEN_STATUSES", "Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff",
+           "StoredPhoto"]
