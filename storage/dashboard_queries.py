@@ -8,7 +8,7 @@ log and dead letters page by id. Nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -120,6 +120,30 @@ def status_condition(status: str) -> sa.ColumnElement[bool]:
 def ticket_condition(ticket: str) -> sa.ColumnElement[bool]:
     """One ticket code, on the unique index."""
     return col(Request.ticket_code) == ticket
+
+
+def filter_conditions(
+    *, visible_queues: frozenset[str] | None, equal: Mapping[str, str], region_unknown: bool = False,
+    created_from: datetime | None = None, created_before: datetime | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on `Request`: within the visible queues (None: all; empty: none), each column in `equal`
+    at its value (`queue_code`, `kind`, `region`, ...), no region known, created in [from, before)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if visible_queues is not None:
+        conditions.append(col(Request.queue_code).in_(sorted(visible_queues)) if visible_queues else sa.false())
+    conditions += [getattr(Request, name) == value for name, value in equal.items()]
+    if region_unknown:
+        conditions.append(col(Request.region).is_(None))
+    if created_from is not None:
+        conditions.append(Request.created_at >= created_from)
+    if created_before is not None:
+        conditions.append(Request.created_at < created_before)
+    return conditions
+
+
+def holder_condition(staff_id: int | None) -> sa.ColumnElement[bool]:
+    """Requests held by this staff member, or (None) by nobody."""
+    return col(Request.assigned_staff_id).is_(None) if staff_id is None else col(Request.assigned_staff_id) == staff_id
 
 
 def kind_condition(kind: str) -> sa.ColumnElement[bool]:

@@ -17,8 +17,8 @@ from storage.dashboard_queries import Cursor, DeadLetter, QueueLoad, RequestPage
 from storage.models import Appointment, Queue, Request, Staff
 
 __all__ = ["PAGE_SIZE", "Cursor", "DeadLetter", "QueueLoad", "RequestPage", "all_queues", "appointments_between",
-           "breached_now", "dead_letters", "kind_condition", "queue_loads", "queue_names", "queue_staff", "request_page",
-           "staff_names", "staff_with_queues", "status_condition", "ticket_condition", "unclaimed", "urgent_open"]
+           "breached_now", "dead_letters", "queue_loads", "queue_names", "queue_staff", "request_page",
+           "staff_names", "staff_with_queues", "unclaimed", "urgent_open"]
 
 #: Rows on one page of the request list, the audit log and the dead letters.
 PAGE_SIZE = dashboard_queries.PAGE_SIZE
@@ -30,21 +30,6 @@ def request_page(
 ) -> RequestPage:
     """One page of the requests matching `conditions` (which include the visible queues), newest first."""
     return dashboard_queries.request_page(session, conditions=conditions, after=after, before=before, limit=limit)
-
-
-def ticket_condition(ticket: str) -> sa.ColumnElement[bool]:
-    """The request with this ticket code, as a condition for the list."""
-    return dashboard_queries.ticket_condition(ticket)
-
-
-def status_condition(status: str) -> sa.ColumnElement[bool]:
-    """A status, or "open" / "closed" for every status of that kind, as a condition for the list."""
-    return dashboard_queries.status_condition(status)
-
-
-def kind_condition(kind: str) -> sa.ColumnElement[bool]:
-    """Requests of one kind ("sighting", "counseling"), as a condition for the list and its exports."""
-    return dashboard_queries.kind_condition(kind)
 
 
 def queue_loads(session: Session, *, visible: frozenset[str] | None, now: datetime) -> list[QueueLoad]:

@@ -35,8 +35,8 @@ from bot.runtime import Runtime
 from bot.services import report_reads
 from bot.services.access import StaffView, may_export_personal
 from bot.services.audit_log import audit
-from bot.services.dashboard_reads import kind_condition
 from bot.services.records import Request as CaseRequest
+from bot.services.request_conditions import kind_condition
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import RequestFilters, parse_list_filters
 from bot.web.dashboard.flash import render_page

@@ -16,16 +16,18 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col
-
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.services.access import StaffView
-from bot.services.dashboard_reads import status_condition, ticket_condition
 from bot.services.deadlines import SLA_STATES, sla_condition
 from bot.services.records import CLOSED_STATUSES, OPEN_STATUSES, Request
+from bot.services.request_conditions import (
+    Condition,
+    filter_conditions,
+    holder_condition,
+    status_condition,
+    ticket_condition,
+)
 from bot.sla import URGENCIES
 
 STATUSES: tuple[str, ...] = (*OPEN_STATUSES, *CLOSED_STATUSES)
@@ -152,32 +154,18 @@ def created_range(filters: RequestFilters, tz: ZoneInfo) -> tuple[datetime | Non
     return start, end
 
 
-def visibility_condition(visible_queues: frozenset[str] | None) -> ColumnElement[bool] | None:
-    """Rows of the staff member's queues only (None: every queue)."""
-    if visible_queues is None:
-        return None
-    return col(Request.queue_code).in_(sorted(visible_queues)) if visible_queues else sa.false()
-
-
 def request_conditions(
     filters: RequestFilters, *, visible_queues: frozenset[str] | None, tz: ZoneInfo
-) -> list[ColumnElement[bool]]:
-    """SQL conditions on `Request` for these filters, always restricted to the visible queues."""
-    conditions = [c for c in (visibility_condition(visible_queues),) if c is not None]
-    for name in ("queue", "kind", "category", "topic", "status", "urgency"):
-        value = getattr(filters, name)
-        if value is not None:
-            conditions.append(getattr(Request, "queue_code" if name == "queue" else name) == value)
-    if filters.region == PROVINCE:
-        conditions.append(col(Request.region).is_(None))
-    elif filters.region is not None:
-        conditions.append(Request.region == filters.region)
+) -> list[Condition]:
+    """SQL conditions on requests for these filters, always restricted to the visible queues."""
+    equal = {"queue_code" if name == "queue" else name: value
+             for name in ("queue", "kind", "category", "topic", "status", "urgency")
+             if (value := getattr(filters, name)) is not None}
+    if filters.region is not None and filters.region != PROVINCE:
+        equal["region"] = filters.region
     start, end = created_range(filters, tz)
-    if start is not None:
-        conditions.append(Request.created_at >= start)
-    if end is not None:
-        conditions.append(Request.created_at < end)
-    return conditions
+    return filter_conditions(visible_queues=visible_queues, equal=equal, region_unknown=filters.region == PROVINCE,
+                             created_from=start, created_before=end)
 
 
 def without_dates(filters: RequestFilters) -> RequestFilters:
@@ -216,8 +204,8 @@ class ListFilters:
 
     def conditions(
         self, *, visible_queues: frozenset[str] | None, tz: ZoneInfo, now: datetime
-    ) -> list[ColumnElement[bool]]:
-        """SQL conditions on `Request`: the shared filters within the visible queues, then the list's own."""
+    ) -> list[Condition]:
+        """SQL conditions on requests: the shared filters within the visible queues, then the list's own."""
         conditions = request_conditions(self.filters, visible_queues=visible_queues, tz=tz)
         if self.q:
             conditions.append(ticket_condition(normalise_ticket(self.q)))
@@ -225,10 +213,8 @@ class ListFilters:
             conditions.append(sla_condition(self.sla, now))
         if self.state and self.filters.status is None:
             conditions.append(status_condition(self.state))
-        if self.holder == NO_HOLDER:
-            conditions.append(col(Request.assigned_staff_id).is_(None))
-        elif self.holder:
-            conditions.append(col(Request.assigned_staff_id) == int(self.holder))
+        if self.holder:
+            conditions.append(holder_condition(None if self.holder == NO_HOLDER else int(self.holder)))
         return conditions
 
 
