@@ -72,15 +72,11 @@ class Labels:
     @classmethod
     def for_language(cls, catalog: Catalog, language: str) -> Labels:
         return cls(
-            list_button=shorten(catalog_text(catalog, language, "whatsapp.list_button"), LIST_BUTTON),
-            list_section=catalog_text(catalog, language, "whatsapp.list_section"),
-            more_choices=catalog_text(catalog, language, "whatsapp.more_choices"),
-            location_body=catalog_text(catalog, language, "webchat.send_location"),
+            list_button=shorten(catalog.text(language, "whatsapp.list_button"), LIST_BUTTON),
+            list_section=catalog.text(language, "whatsapp.list_section"),
+            more_choices=catalog.text(language, "whatsapp.more_choices"),
+            location_body=catalog.text(language, "webchat.send_location"),
         )
-
-
-def catalog_text(catalog: Catalog, language: str, key: str) -> str:
-    return catalog.text(language, key)
 
 
 def render_reply(reply: Reply, labels: Labels) -> list[Part]:

@@ -32,7 +32,6 @@ from bot.handlers.whatsapp_render import (
     LocationRequestPart,
     Part,
     TextPart,
-    catalog_text,
     render_reply,
 )
 from bot.i18n import Catalog
@@ -129,7 +128,7 @@ class WhatsAppSender:
             # The message stays held either way; an operator must fix the template (logged as error).
             log.error("whatsapp_notice_failed contact=%s code=%s", recipient.contact_id, error.code)
             return
-        text = catalog_text(self._catalog, recipient.language, "whatsapp.window_notice")
+        text = self._catalog.text(recipient.language, "whatsapp.window_notice")
         payload = {"text": text, "template": name, "language": language}
         await asyncio.to_thread(self._record_notice, recipient.contact_id, payload, sent.id)
         log.info("whatsapp_notice_sent contact=%s wamid=%s", recipient.contact_id, sent.id)
