@@ -39,8 +39,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.sync_queues()
-        for channel in channels:
-            runtime.delivery.register(channel.sender)
+        for channel in channels:  # each registers its sender once connected; Telegram may connect later
             await channel.start()
         await runtime.delivery.start()
         clock = SchedulerClock(runtime.due_work)
@@ -67,6 +66,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.runtime = runtime
+    app.state.channels = channels  # /readyz names those connected and those still pending
     app.state.templates = templates_for(runtime)
     app.add_middleware(
         SessionMiddleware, secret_key=runtime.settings.secret_key, session_cookie=SESSION_COOKIE,

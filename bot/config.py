@@ -100,8 +100,10 @@ class Settings(BaseSettings):
     telegram_chat_messages_per_second: float = Field(default=1.0, gt=0)
     whatsapp_messages_per_second: float = Field(default=20.0, gt=0)
     delivery_max_attempts: int = Field(default=8, ge=1)
-    #: How long a claimed outbox message is reserved for the instance that claimed it; when that instance
-    #: dies, the message is sent by another (or the restarted one) after this. Longer than a send can take.
+    #: How long a claimed outbox message waiting for its send turn is reserved for the instance that claimed
+    #: it; when that instance dies, another (or the restarted one) sends it after this. A send that began is
+    #: reserved for the worker's in-flight lease instead (15 s), and a claim that ran out is fenced: the
+    #: first instance can no longer send it, so this bounds a delay, never a duplicate.
     delivery_lease_seconds: float = Field(default=60.0, ge=1)
 
     @property

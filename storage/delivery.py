@@ -1,9 +1,14 @@
-"""Claiming outbox messages for delivery, recording results, and the shared send-rate slots.
+"""Claiming outbox messages for delivery and recording results; the shared send rate is storage/send_rate.py.
 
 Claims are safe with several instances on PostgreSQL (`FOR UPDATE SKIP LOCKED`), and keep each
 contact's messages in order: only a contact's oldest unsent message can be claimed, and only once
-the chat's spacing since its last send has passed. A claim is a lease: a worker that dies leaves
-the message to be claimed again when the lease runs out, so at most that message is sent twice.
+the chat's spacing since its last send has passed. A claim is a lease, and its attempt number a fencing
+token: a message whose lease ran out may be claimed by another instance, and then the first one can no
+longer start sending it (`send_rate.take_send_turn` checks the attempt), so a lease running out never
+sends twice. A send begins with its turn, which marks the message in flight (`send_started_at`, a short
+lease) before the platform call. After a crash a message that was claimed but not started is sent once,
+after its claim's lease; one whose send had begun may have reached the platform and is sent again after
+the short in-flight lease (`ClaimedMessage.may_have_arrived`): these are the only duplicates.
 """
 
 from __future__ import annotations
@@ -15,13 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql
-import sqlalchemy.dialects.sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from storage.database import dialect_of
-from storage.models import Contact, OutboxMessage, SendRate, Staff
+from storage.models import Contact, OutboxMessage, Staff
 from storage.outbox import HELD_UNTIL_SAFE, UNREAD, enqueue_messages
 
 UNSENT = ("pending", "sending")
@@ -52,8 +55,10 @@ class ClaimedMessage:
     language: str
     last_inbound_at: datetime | None
     payload: dict
-    attempts: int
+    attempts: int  # this claim's attempt number: the fencing token of `take_send_turn`
     case_message_id: int | None = None  # a counselor's message: its delivery is first contact
+    #: Claimed again after a send had begun and its in-flight lease ran out: it may already have arrived.
+    may_have_arrived: bool = False
 
 
 def _claim_query(dialect: str) -> sa.Select:
@@ -65,8 +70,8 @@ def _claim_query(dialect: str) -> sa.Select:
     query = (
         select(
             OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
-            OutboxMessage.case_message_id, Contact.address, Contact.platform_user_id, Contact.language,
-            Contact.last_inbound_at,
+            OutboxMessage.case_message_id, OutboxMessage.send_started_at, Contact.address, Contact.platform_user_id,
+            Contact.language, Contact.last_inbound_at,
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
@@ -98,7 +103,8 @@ _CLAIM = {dialect: _claim_query(dialect) for dialect in ("postgresql", "sqlite")
 _LEASE = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(sa.bindparam("lease_ids", expanding=True)))
-    .values(status="sending", attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"))
+    .values(status="sending", attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"),
+            send_started_at=None)
 )
 
 
@@ -119,19 +125,10 @@ def claim_due_messages(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
             language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
             attempts=row.attempts + 1, case_message_id=row.case_message_id,
+            may_have_arrived=row.send_started_at is not None,
         )
         for row in rows
     ]
-
-
-def extend_leases(session: Session, *, leases: dict[int, datetime]) -> None:
-    """Keep claimed messages reserved until the given times (their send slot lies beyond the lease)."""
-    for message_id, until in leases.items():
-        session.exec(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
-            .values(next_attempt_at=until)
-        )
 
 
 def mark_sent(session: Session, *, message_id: int, platform_message_id: str | None, now: datetime) -> None:
@@ -165,42 +162,6 @@ def mark_contact_unreachable(session: Session, *, contact_id: int, now: datetime
         .where(OutboxMessage.contact_id == contact_id, col(OutboxMessage.status).in_(UNSENT))
         .values(status="unreachable", last_error=error[:500])
     )
-
-
-def reserve_send_slots(
-    session: Session, *, channel: str, count: int, interval: timedelta, now: datetime
-) -> list[datetime]:
-    """Take `count` consecutive send slots of a channel, shared by every instance.
-
-    The channel's row is locked (`FOR UPDATE` on PostgreSQL; SQLite has one writer anyway) while its
-    next free slot moves forward, so instances never get overlapping slots and the global rate holds.
-    """
-    _ensure_rate_row(session, channel=channel, now=now)
-    query = select(SendRate).where(SendRate.channel == channel)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    rate = session.exec(query).one()
-    start = max(rate.next_slot_at, now)
-    rate.next_slot_at = start + interval * count
-    session.flush()
-    return [start + interval * i for i in range(count)]
-
-
-def delay_send_slots(session: Session, *, channel: str, until: datetime, now: datetime) -> None:
-    """A flood wait: the channel's next free slot is no earlier than `until` (two waits do not add up)."""
-    _ensure_rate_row(session, channel=channel, now=now)
-    query = select(SendRate).where(SendRate.channel == channel)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    rate = session.exec(query).one()
-    rate.next_slot_at = max(rate.next_slot_at, until)
-    session.flush()
-
-
-def _ensure_rate_row(session: Session, *, channel: str, now: datetime) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
-    session.execute(insert(SendRate).values(channel=channel, next_slot_at=now).on_conflict_do_nothing())
 
 
 def hold_message(session: Session, *, message_id: int, reason: str) -> None:

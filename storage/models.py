@@ -221,6 +221,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _utc(nullable=True)
     platform_message_id: str | None = Field(default=None, max_length=128)
     last_error: str | None = Field(default=None, max_length=500)
+    #: When this claim's send began (its slot taken), committed before the platform call: a `sending` row with
+    #: it set may have reached the platform; one without it never left (storage/delivery.py).
+    send_started_at: datetime | None = _utc(nullable=True)
     #: The counselor's message (`CaseMessage`) this row carries to the citizen: its delivery is first contact
     #: (bot/services/first_contact.py). A pointer without a foreign key: case messages are never deleted.
     case_message_id: int | None = None
@@ -287,6 +290,22 @@ class SendRate(SQLModel, table=True):
 
     channel: str = Field(primary_key=True, max_length=16)
     next_slot_at: datetime = _utc()
+    #: A flood wait (Telegram's 429): no instance takes a slot of the channel before this.
+    paused_until: datetime | None = _utc(nullable=True)
+    #: Turns taken so far (a send's number; its place in `SendWindow` is this modulo the window's size).
+    turns: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+
+
+class SendWindow(SQLModel, table=True):
+    """The latest time each of a channel's last `rate` sends can have reached the platform, shared by every
+    instance: a send waits until the one `rate` turns before it arrived a second ago (storage/send_rate.py)."""
+
+    __tablename__ = "send_window"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    position: int = Field(primary_key=True)
+    turn: int = Field(sa_type=sa.BigInteger)
+    arrived_by: datetime = _utc()
 
 
 class DueWork(SQLModel, table=True):

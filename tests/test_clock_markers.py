@@ -18,6 +18,7 @@ NOT_DATE_SENSITIVE = {
                                    "follow-ups are urgent, so quiet hours never hold them",
     "hardening/test_openapi_fuzz.py": "reads the clock only to issue an API token",
     "hardening/test_hostile_requests.py": "seeds requests only to test who may reach them",
+    "storage/test_send_rate.py": "reads the clock only to time send turns a few seconds apart; no date logic",
 }
 
 

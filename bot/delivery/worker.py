@@ -1,29 +1,38 @@
 """The outbox worker: sends committed replies through the channel senders.
 
-Each round claims due messages of one channel (at most one per contact, in order), takes that
-many send slots from the rate shared by all instances, sends each at its slot, and records the
-outcome: sent; retried later with backoff and jitter; dead-lettered with the platform's error;
-or the contact marked unreachable. `wake()` after a commit makes replies go out at once.
+Each channel's messages are claimed a few at a time (at most one per contact, in order). Before each send
+the worker asks the database for the send's turn (`storage.send_rate.take_send_turn`): one statement takes
+the channel's next slot from the rate every instance shares, if it is due, and marks the message in
+flight. So the rate holds across instances in every second, not on average: slots are handed out one at a
+time, `1/rate` (plus `SEND_RATE_MARGIN`) apart, to whichever instance asks when one is due, and a send
+follows its turn at once; nothing is reserved ahead, so nothing piles up to be let go together (issue 20:
+reserved slots came out as a burst after a flood wait). A turn also waits until the send `rate` turns back,
+from any instance, reached the platform a second ago: this worker tells the database when each send can
+have arrived at the latest (its answer less the fastest round trip seen), so one instance's send running
+late is not joined in the same second by the other instance's punctual ones.
 
-Telegram counts messages as they ARRIVE, and a send's arrival wobbles behind its slot: the event loop
-wakes it late, the request waits behind other work, the network varies. Slots alone then let a late send
-and the on-time ones after it land in one second, and Telegram answers 429 (bench/delivery.py measured
-that). So each process also paces its sends (`_Pacer`): a send starts only once a second has passed since
-the latest possible arrival of the send `rate` places before it, where the latest possible arrival of a
-send is when its answer came back less the fastest round trip seen. Only wobble costs time, not the
-round trip itself. Slots sit `SEND_RATE_MARGIN` further apart than 1/rate for what the pacer cannot
-see: another instance's wobble. A flood wait (429) stops the channel until `retry_after` from now; a
-second one in that time does not add to it.
+A flood wait (Telegram's 429 with `retry_after`) stops this instance at once and, through `send_rate`,
+every other one at its next turn; a second wait in that time does not add to it. Then the outcome is
+recorded: sent; retried later with exponential backoff and jitter; waited out on a rate limit without
+using an attempt; dead-lettered with the platform's error; or the contact marked unreachable.
+`wake()` after a commit makes replies go out at once.
+
+Telegram has no idempotency key, so a send whose answer is lost with a crashed instance is sent again:
+the in-flight mark, committed before the call, names the messages this can happen to, and its lease
+(`IN_FLIGHT_LEASE_SECONDS`) is how soon the copy goes (README, "Several instances").
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -44,56 +53,43 @@ from bot.messages import Reply
 from bot.observability import count_outbound
 from bot.services.first_contact import record_arrivals
 from storage import delivery as store
+from storage import send_rate
 
 log = logging.getLogger("bot.delivery")
 
-SEND_TIMEOUT_SECONDS = 30.0
+#: A send's platform call is given up after this and retried (Telegram's client gives up a read after 5 s;
+#: a WhatsApp answer this slow is treated as lost too).
+SEND_TIMEOUT_SECONDS = 10.0
+#: A message whose send began stays reserved this long: the call's timeout and the time to record its outcome.
+#: If the instance dies meanwhile, the message is sent again (perhaps twice) this soon after its send began.
+IN_FLIGHT_LEASE_SECONDS = SEND_TIMEOUT_SECONDS + 5.0
 BATCH = 100
+#: A claim takes at most what the channel's rate sends in this long: claimed messages wait for their turns
+#: in this process, and another instance could send them sooner.
+CLAIM_SECONDS = 1.0
 IDLE_POLL_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 900.0
-#: The next round is claimed this long before the current round's last slot (see `drain_once`).
-CLAIM_AHEAD_SECONDS = 0.5
-#: Send slots are this much further apart than the configured rate asks (see the module docstring).
+#: Send slots are this much further apart than the configured rate, 20 ms in every second at 30/s: for the
+#: wobble between a turn and its arrival that the arrival window cannot see (a send's answer bounds its
+#: arrival only up to the fastest round trip, and the platform's clock is not ours).
 SEND_RATE_MARGIN = 0.02
+#: A turn taken this late after its slot keeps the channel's cadence (the asking instance's own lateness is
+#: not lost rate); it comes out of the margin above, so it is kept well under it.
+SLOT_CATCH_UP_SECONDS = 0.005
+#: Asking for the next turn this long after the slot frees: a timer that fires a hair early asks in vain.
+TURN_EPSILON_SECONDS = 0.001
+#: Rates above this are no platform's limit (tests set them to send at once): no arrival window is kept.
+MAX_WINDOW = 1000
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
-class _Pacer:
-    """Spaces this process's sends of one channel so that at most `size` arrive within `span`."""
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """The latest time send number `turn` of `channel` can have reached the platform."""
 
-    def __init__(self, size: int, span: timedelta) -> None:
-        self._arrivals: deque[asyncio.Future[datetime]] = deque(maxlen=size)  # latest possible, per send
-        self._span = span
-        self._fastest: timedelta | None = None  # the fastest answered send: the network's round trip
-        self._not_before: datetime | None = None
-        self._turn = asyncio.Lock()
-
-    def pause_until(self, moment: datetime) -> None:
-        """A flood wait: no send starts before `moment`."""
-        self._not_before = max(moment, self._not_before or moment)
-
-    async def wait_turn(self, clock: Callable[[], datetime], sleep: Callable[[float], Awaitable[None]]
-                        ) -> Callable[[bool], None]:
-        """Wait until this send may start; call the returned function when it is answered (True) or failed."""
-        async with self._turn:
-            oldest = self._arrivals[0] if len(self._arrivals) == self._arrivals.maxlen else None
-            if oldest is not None and not oldest.done():  # a send still under way a whole span later:
-                await asyncio.wait([oldest], timeout=self._span.total_seconds())  # bounded, then go on
-            earliest = oldest.result() + self._span if oldest is not None and oldest.done() else None
-            for moment in (earliest, self._not_before):
-                if moment is not None and (delay := (moment - clock()).total_seconds()) > 0:
-                    await sleep(delay)
-            arrival: asyncio.Future[datetime] = asyncio.get_running_loop().create_future()
-            self._arrivals.append(arrival)
-            started = clock()
-
-        def answered(ok: bool) -> None:
-            finished = clock()
-            if ok:  # a failure may not have reached the network at all: not a round trip
-                self._fastest = min(self._fastest or finished - started, finished - started)
-            if not arrival.done():
-                arrival.set_result(finished - (self._fastest or timedelta(0)))
-
-        return answered
+    channel: str
+    turn: int
+    by: datetime
 
 
 class OutboxWorker:
@@ -112,7 +108,11 @@ class OutboxWorker:
         self._clock = clock
         self._sleep = sleep
         self._senders: dict[str, Sender] = {}
-        self._pacers: dict[str, _Pacer] = {}
+        self._paused_until: dict[str, datetime] = {}  # a flood wait this instance met, before others see it
+        self._not_before: dict[str, datetime] = {}  # when the channel's next slot frees, as last heard
+        self._last_turn_clock: tuple[datetime, float] | None = None  # (`_turn_clock()`, monotonic) last read
+        self._fastest_round_trip: dict[str, timedelta] = {}  # per channel: a send's call, start to answer
+        self._rate_rows: set[str] = set()  # channels whose send_rate row is known to exist
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -123,7 +123,8 @@ class OutboxWorker:
         self._wake.set()
 
     async def start(self) -> None:
-        if self._senders and self._task is None:
+        """Run in the background; senders may be registered later (a channel that connects after start-up)."""
+        if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
@@ -133,31 +134,60 @@ class OutboxWorker:
             self._task = None
 
     async def drain_once(self) -> int:
-        """Send everything that is due now, round after round; returns how many were attempted.
+        """Send everything that is due now, one channel after the other; returns how many sends were started."""
+        return sum([await self._drain(channel, sender) for channel, sender in list(self._senders.items())])
 
-        A round's sends run as tasks; the next round is claimed while the last ones are still waiting for
-        their slots (CLAIM_AHEAD), so at a sustained rate its slots follow on without a gap.
-        """
-        total = 0
-        for channel, sender in self._senders.items():
-            in_flight: set[asyncio.Task] = set()
-            try:
-                while True:
+    async def _drain(self, channel: str, sender: Sender) -> int:
+        """Claim a channel's due messages a few at a time and start each send at its turn, until none is due."""
+        waiting: deque[store.ClaimedMessage] = deque()
+        in_flight: set[asyncio.Task] = set()
+        started = 0
+        try:
+            await self._ensure_rate_row(channel)
+            while True:
+                if not waiting:
                     was_in_flight = bool(in_flight)
-                    count = await self._round(channel, sender, in_flight)
-                    total += count
-                    if count:
+                    waiting.extend(await asyncio.to_thread(self._claim, channel, self._clock()))
+                    if not waiting:
+                        if in_flight:  # what is in flight may be all that holds a contact's next message back
+                            await asyncio.gather(*in_flight)
+                        elif not was_in_flight:
+                            return started
+                        # else a send finished while the claim ran: it may have freed a contact's next message
                         continue
-                    if in_flight:  # what is in flight may be all that holds a contact's next message back
-                        await asyncio.gather(*in_flight)
-                    elif not was_in_flight:
-                        break
-                    # else a send finished while the round's claim ran: it may have freed a contact's next message
-            except BaseException:
-                for task in in_flight:
-                    task.cancel()
-                raise
-        return total
+                if (turn := await self._take_turn(channel, waiting)) is not None:
+                    task = asyncio.create_task(self._deliver(channel, sender, waiting.popleft(), turn))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                    started += 1
+        except BaseException:
+            for task in in_flight:
+                task.cancel()
+            raise
+
+    async def _take_turn(self, channel: str, waiting: deque[store.ClaimedMessage]) -> int | None:
+        """Take the send slot of the first waiting message, or wait until one may be free; its turn: send it now.
+
+        Asks no sooner than the slot after the last one this instance took, nor during a flood wait it met
+        (which the others learn from the database at their next turn), so a lone instance asks once a send.
+        """
+        await self._sleep_until(max(self._not_before.get(channel, _LONG_AGO),
+                                    self._paused_until.get(channel, _LONG_AGO)))
+        turn = await asyncio.to_thread(self._ask_turn, channel, waiting[0], self._turn_clock())
+        self._not_before[channel] = turn.ask_again_at
+        if turn.lost:
+            log.info("outbox_claim_lost message=%s", waiting.popleft().id)
+            return None
+        if not turn.go:
+            return None
+        if waiting[0].may_have_arrived:
+            log.warning("outbox_resend_after_lease message=%s", waiting[0].id)  # Telegram may show it twice
+        return turn.turn
+
+    async def _sleep_until(self, moment: datetime) -> None:
+        delay = (moment - self._turn_clock()).total_seconds()
+        if delay > 0:
+            await self._sleep(delay + TURN_EPSILON_SECONDS)
 
     async def _run(self) -> None:
         while True:
@@ -168,69 +198,85 @@ class OutboxWorker:
                 attempted = 0
             if not attempted:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                try:  # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a stop() that
+                    async with asyncio.timeout(IDLE_POLL_SECONDS):  # comes as wake() does, and run on forever
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
-
-    async def _round(self, channel: str, sender: Sender, in_flight: set[asyncio.Task]) -> int:
-        now = self._clock()
-        claimed = await asyncio.to_thread(self._claim, channel, now)
-        if not claimed:
-            return 0
-        # Slots start from the time of reserving, not of claiming: a slot in the past is a burst.
-        slots = await asyncio.to_thread(self._reserve, channel, len(claimed), self._clock())
-        # A deep backlog (a slow rate, many instances) can put a slot past the lease: another instance would
-        # then claim the message again and send it twice. Such messages keep their lease until their slot.
-        lease = self._lease()
-        late = {m.id: slot + lease for m, slot in zip(claimed, slots) if slot > now + lease / 2}
-        if late:
-            await asyncio.to_thread(self._write, store.extend_leases, leases=late)
-        for message, slot in zip(claimed, slots):
-            task = asyncio.create_task(self._deliver(channel, sender, message, slot))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-        ahead = (slots[-1] - self._clock()).total_seconds() - CLAIM_AHEAD_SECONDS
-        if ahead > 0:
-            await self._sleep(ahead)
-        return len(claimed)
 
     def _claim(self, channel: str, now: datetime) -> list[store.ClaimedMessage]:
         with Session(self._db) as session, session.begin():
             return store.claim_due_messages(
-                session, channel=channel, now=now, limit=BATCH, lease=self._lease(),
+                session, channel=channel, now=now, limit=self._claim_limit(channel), lease=self._lease(),
                 chat_spacing=self._chat_spacing(channel),
             )
 
-    def _reserve(self, channel: str, count: int, now: datetime) -> list[datetime]:
-        with Session(self._db) as session, session.begin():
-            return store.reserve_send_slots(
-                session, channel=channel, count=count, interval=self._interval(channel), now=now
-            )
+    def _ask_turn(self, channel: str, message: store.ClaimedMessage, now: datetime) -> send_rate.SendTurn:
+        with self._db.begin() as connection:
+            return send_rate.take_send_turn(connection, channel=channel, message=message, now=now,
+                                            pacing=self._pacing(channel),
+                                            in_flight=timedelta(seconds=IN_FLIGHT_LEASE_SECONDS))
 
-    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, slot: datetime) -> None:
-        delay = (slot - self._clock()).total_seconds()
-        if delay > 0:
-            await self._sleep(delay)
-        answered = await self._pacer(channel).wait_turn(self._clock, self._sleep)
+    def _turn_clock(self) -> datetime:
+        """Now, for send slots: the clock, but never behind the last reading plus the monotonic time since.
+
+        Slots are wall-clock times shared by every instance; a clock stepped back (NTP) or held still (a
+        test's frozen time) would otherwise stop this instance's turns while real time goes on.
+        """
+        wall, ticks = self._clock(), time.monotonic()
+        if self._last_turn_clock is not None:
+            last_wall, last_ticks = self._last_turn_clock
+            wall = max(wall, last_wall + timedelta(seconds=ticks - last_ticks))
+        self._last_turn_clock = (wall, ticks)
+        return wall
+
+    async def _ensure_rate_row(self, channel: str) -> None:
+        if channel not in self._rate_rows:
+            await asyncio.to_thread(self._write, send_rate.ensure_send_rate, channel=channel, now=self._clock())
+            self._rate_rows.add(channel)
+
+    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, turn: int | None) -> None:
         recipient = Recipient(message.contact_id, message.address, message.language, message.last_inbound_at)
+        started = self._turn_clock()
         try:
             sent = await asyncio.wait_for(
                 sender.send(recipient, Reply.from_json(message.payload)), SEND_TIMEOUT_SECONDS
             )
         except Exception as error:
-            answered(False)
-            if isinstance(error, RetryLater) and not error.per_recipient:
-                self._pacer(channel).pause_until(self._clock() + timedelta(seconds=error.after_seconds))
-            await asyncio.to_thread(self._record_failure, channel, message, error)
+            arrival = self._arrival(channel, turn, started, answered=False)
+            if isinstance(error, RetryLater) and not error.per_recipient:  # this instance stops at once
+                until = self._turn_clock() + timedelta(seconds=error.after_seconds)
+                self._paused_until[channel] = max(until, self._paused_until.get(channel, until))
+            # Shielded: a worker stopped now still records what the platform answered (else the message
+            # would wait out its in-flight lease and go again).
+            await asyncio.shield(asyncio.to_thread(self._record_failure, channel, message, error, arrival))
             return
-        answered(True)
-        held = await asyncio.to_thread(self._record_sent, sender, message, platform_ids(sent))
+        arrival = self._arrival(channel, turn, started, answered=True)
+        held = await asyncio.shield(asyncio.to_thread(self._record_sent, sender, message, platform_ids(sent), arrival))
         count_outbound(channel, "held" if held else "sent")
         if held and isinstance(sender, TracksStatuses):  # a status that overtook the send's answer held it
             await sender.notify_held(recipient)
 
-    def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str]) -> bool:
+    def _arrival(self, channel: str, turn: int | None, started: datetime, *, answered: bool) -> _Arrival | None:
+        """The latest time the send can have reached the platform: its answer less the fastest round trip.
+
+        Only an answer is a round trip; a failure may not have reached the network at all.
+        """
+        if turn is None:
+            return None
+        ended = self._turn_clock()
+        if answered:
+            fastest = self._fastest_round_trip.get(channel, ended - started)
+            self._fastest_round_trip[channel] = min(fastest, ended - started)
+        return _Arrival(channel, turn, ended - self._fastest_round_trip.get(channel, timedelta(0)))
+
+    def _bound_arrival(self, session: Session, arrival: _Arrival | None) -> None:
+        if arrival is not None:
+            send_rate.bound_send_arrival(session, channel=arrival.channel, turn=arrival.turn,
+                                     window=self._pacing(arrival.channel).window, arrived_by=arrival.by)
+
+    def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str],
+                     arrival: _Arrival | None = None) -> bool:
         """Mark the message sent with its platform ids; True when a status that came first held it.
 
         A counselor's message that has now reached the citizen is their first contact (on WhatsApp only
@@ -238,6 +284,7 @@ class OutboxWorker:
         """
         now = self._clock()
         with Session(self._db) as session, session.begin():
+            self._bound_arrival(session, arrival)
             held = False
             if isinstance(sender, TracksStatuses):
                 held = sender.record_sent(session, message_id=message.id, platform_ids=ids, now=now)
@@ -247,12 +294,14 @@ class OutboxWorker:
                 record_arrivals(session, outbox_ids=[message.id], now=now)
             return held
 
-    def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception) -> None:
+    def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception,
+                        arrival: _Arrival | None = None) -> None:
         now = self._clock()
         reason = f"{type(error).__name__}: {error}"[:500]
         log.warning("outbox_send_failed message=%s contact=%s error=%s", message.id, message.contact_id,
                     type(error).__name__)
         with Session(self._db) as session, session.begin():
+            self._bound_arrival(session, arrival)
             outcome = self._record_failure_in(session, channel, message, error, reason, now)
         count_outbound(channel, outcome)
 
@@ -263,9 +312,9 @@ class OutboxWorker:
             store.hold_message(session, message_id=message.id, reason=reason)
             return "held"
         if isinstance(error, RetryLater):
-            if not error.per_recipient:  # a flood wait applies to the whole bot: no slots before it ends
-                store.delay_send_slots(session, channel=channel, until=now + timedelta(seconds=error.after_seconds),
-                                       now=now)
+            if not error.per_recipient:  # a flood wait applies to the whole bot: every instance waits it out
+                until = self._paused_until.get(channel, now + timedelta(seconds=error.after_seconds))
+                send_rate.pause_sends(session, channel=channel, until=until)
             store.schedule_retry(session, message_id=message.id, error=reason, count_attempt=False,
                                  at=now + timedelta(seconds=error.after_seconds))
             return "rate_limited"
@@ -296,12 +345,15 @@ class OutboxWorker:
     def _interval(self, channel: str) -> timedelta:
         return timedelta(seconds=(1 + SEND_RATE_MARGIN) / self._rate(channel))
 
-    def _pacer(self, channel: str) -> _Pacer:
-        """`rate` arrivals (at least one) per the time that many slots take."""
-        if channel not in self._pacers:
-            size = max(1, round(self._rate(channel)))
-            self._pacers[channel] = _Pacer(size, self._interval(channel) * size)
-        return self._pacers[channel]
+    def _pacing(self, channel: str) -> send_rate.Pacing:
+        """Slots 1/rate (plus the margin) apart, and at most `rate` arrivals in any second (a rate too high
+        to be a platform's limit, as tests set, keeps no window)."""
+        rate = self._rate(channel)
+        return send_rate.Pacing(interval=self._interval(channel), catch_up=timedelta(seconds=SLOT_CATCH_UP_SECONDS),
+                            window=max(1, math.floor(rate)) if rate <= MAX_WINDOW else 0)
+
+    def _claim_limit(self, channel: str) -> int:
+        return max(1, min(BATCH, math.ceil(self._rate(channel) * CLAIM_SECONDS)))
 
     def _chat_spacing(self, channel: str) -> timedelta:
         if channel == "telegram":
@@ -310,6 +362,6 @@ class OutboxWorker:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter: 2 s, 4 s, 8 s ... capped at 15 minutes."""
+    """Exponential backoff with "equal jitter" (half fixed, half random): 1-2 s, 2-4 s, 4-8 s ... up to 15 minutes."""
     ceiling = min(MAX_BACKOFF_SECONDS, 2.0 ** attempts)
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

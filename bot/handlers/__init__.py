@@ -22,7 +22,15 @@ class ChannelAdapter(Protocol):
     sender: Sender
     router: APIRouter | None  # webhook routes, mounted on the FastAPI app
 
-    async def start(self) -> None: ...
+    @property
+    def connected(self) -> bool:
+        """Started and reaching its platform: takes updates, and its sender is registered with the worker."""
+        ...
+
+    async def start(self) -> None:
+        """Set the channel up and register its sender; never fails because the platform does (it may
+        connect later, in the background)."""
+        ...
 
     async def stop(self) -> None: ...
 

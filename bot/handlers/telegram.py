@@ -18,6 +18,11 @@ de-duplicates by update id), and the replies it queued leave through the outbox 
 
 Polling caveat: PTB's `Updater` confirms updates to Telegram as soon as they are fetched, so an update
 whose processing fails (the database is down) is logged and lost; the webhook mode has no such gap.
+
+Start-up does not need Telegram (issue 20): `start` tries to connect once, and if the Bot API does not
+answer the service starts anyway and keeps trying in the background (bot/handlers/channel_setup.py).
+Until it is connected the channel sends nothing (its sender is not registered with the outbox worker),
+answers webhooks 503 (Telegram re-sends them, to any instance), and `/readyz` lists it as pending.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.config import Settings
 from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.engine import EngineResult
+from bot.handlers.channel_setup import ChannelSetUp
 from bot.handlers.telegram_inbound import (
     ALLOWED_UPDATES,
     ButtonPress,
@@ -118,36 +124,51 @@ class TelegramChannel:
         self._busy = 0  # updates being handled plus courtesy calls in flight; `settle` waits for none
         self._idle = asyncio.Event()
         self._idle.set()
+        self.connected = False  # the Bot API answered getMe: updates are taken and messages sent
+        self._published = False  # the command menu and the webhook are set
+        self._setup = ChannelSetUp("telegram_setup", self._set_up)
 
     async def start(self) -> None:
-        """Connect to the Bot API, publish the command menu, then take updates (webhook or polling)."""
+        """Connect to the Bot API and set the channel up, now if Telegram answers, else in the background."""
         logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print URLs with the token
         # With max_retries=0 the limiter logs every 429 as an ERROR with a traceback; the worker owns
         # 429s and logs them itself (outbox_send_failed ... RetryLater).
         logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
-        self._runtime.delivery.register(self.sender)
-        await self.application.initialize()
-        await self._publish_commands()
-        if self._webhook:
-            await self.application.bot.set_webhook(
-                self._settings.telegram_webhook_url,
-                secret_token=self._settings.telegram_webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
-        await self.application.start()
-        if self.application.updater is not None:
-            await self.application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-        log.info("telegram_started mode=%s bot_id=%s", "webhook" if self._webhook else "polling",
-                 self.application.bot.id)
+        await self._setup.start()
+
+    async def _set_up(self) -> None:
+        """Connect (getMe) and take updates, then publish the command menu and the webhook; each step once."""
+        if not self.connected:
+            await self.application.initialize()
+            if not self.application.running:
+                await self.application.start()
+            if self.application.updater is not None and not self.application.updater.running:
+                await self.application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            self._runtime.delivery.register(self.sender)
+            self.connected = True
+            self._runtime.delivery.wake()  # replies queued while Telegram was away go now
+            log.info("telegram_connected mode=%s bot_id=%s", "webhook" if self._webhook else "polling",
+                     self.application.bot.id)
+        if not self._published:
+            await self._publish_commands()
+            if self._webhook:
+                await self.application.bot.set_webhook(
+                    self._settings.telegram_webhook_url,
+                    secret_token=self._settings.telegram_webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            self._published = True
 
     async def stop(self) -> None:
         """Stop taking updates and close the connections; the webhook stays set for other instances."""
+        await self._setup.stop()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
             await self.application.stop()
         await self.settle()
         await self.application.shutdown()
+        await self.application.bot.shutdown()  # its connections, when getMe never answered
         log.info("telegram_stopped")
 
     async def _publish_commands(self) -> None:
@@ -328,6 +349,8 @@ def _webhook_router(channel: TelegramChannel) -> APIRouter:
         if not channel.secret_matches(request.headers.get(SECRET_HEADER)):
             log.warning("telegram_webhook_refused reason=secret_token")
             return Response(status_code=403)
+        if not channel.connected:  # the Bot API has not answered this instance yet: Telegram re-sends
+            return Response(status_code=503, headers={"Retry-After": "5"})
         update = channel.parse_update(await request.body())
         if update is None:
             return Response(status_code=200)

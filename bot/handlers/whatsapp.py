@@ -79,10 +79,15 @@ class WhatsAppChannel:
         self._session: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        """Build pywa's client on our own httpx session, pointed at the configured Graph API."""
+        """Build pywa's client on our own httpx session, pointed at the configured Graph API (no call made)."""
         quiet_library_logs()
         self._session = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
         self.sender.client = build_client(self._settings, self._session)
+        self._runtime.delivery.register(self.sender)
+
+    @property
+    def connected(self) -> bool:
+        return self.sender.client is not None
 
     async def stop(self) -> None:
         self.sender.client = None

@@ -2,6 +2,10 @@
 
 `/healthz` says the process answers; `/readyz` that it can do its work (the database answers a trivial
 query within READY_TIMEOUT_S), so a load balancer sends traffic only to instances that can commit it.
+It also names the channels this instance serves now (`channels`: the web chat always, a platform channel
+once connected) and those still connecting in the background (`pending`: Telegram while the Bot API
+does not answer). A pending channel does not make the instance unready: the web chat, the dashboard and
+the other channels work without it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import logging
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
@@ -30,12 +34,11 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Ready: the database answers, and which channels this instance serves; 503 when it cannot work."""
-    settings = runtime.settings
-    channels = ["webchat"]
-    channels += ["telegram"] if settings.telegram_enabled else []
-    channels += ["whatsapp"] if settings.whatsapp_enabled else []
+async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Ready: the database answers, and which channels are up or pending; 503 when it cannot work."""
+    adapters = getattr(request.app.state, "channels", [])
+    channels = ["webchat", *(a.channel.value for a in adapters if a.connected)]
+    pending = [a.channel.value for a in adapters if not a.connected]
 
     def ping() -> None:
         with runtime.db.connect() as conn:
@@ -45,9 +48,9 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
         await asyncio.wait_for(run_in_threadpool(ping), READY_TIMEOUT_S)
     except (TimeoutError, sa.exc.SQLAlchemyError) as error:
         log.warning("readiness_failed error=%s", type(error).__name__)
-        return JSONResponse({"status": "unavailable", "database": "unreachable", "channels": channels},
-                            status_code=503, headers={"Retry-After": "5"})
-    return JSONResponse({"status": "ready", "database": "ok", "channels": channels})
+        return JSONResponse({"status": "unavailable", "database": "unreachable", "channels": channels,
+                             "pending": pending}, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ready", "database": "ok", "channels": channels, "pending": pending})
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,12 +16,16 @@ from sqlmodel import Session, update
 
 from bot.app import create_app
 from bot.engine import utc_now
+from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.observability import JsonFormatter
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime
 from storage.models import OutboxMessage, RequestEvent
-from tests.hardening.conftest import Service
+from tests.hardening.conftest import Service, all_channels_settings
 from tests.helpers.dashboard import seed
+from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.fake_graph_api import FakeGraphAPI
 from tests.helpers.service_process import ServiceProcess
+from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update, with_telegram_texts
 from tests.helpers.whatsapp import message_payload, post_webhook
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
@@ -51,8 +57,45 @@ async def test_health_and_readiness_name_the_channels(service: Service, webchat_
     assert (await service.client.get("/healthz")).json() == {"status": "ok"}
     ready = await service.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "database": "ok", "channels": ["webchat", "telegram", "whatsapp"]}
+    assert ready.json() == {"status": "ready", "database": "ok", "channels": ["webchat", "telegram", "whatsapp"],
+                            "pending": []}
     assert (await webchat_only.get("/readyz")).json()["channels"] == ["webchat"]
+
+
+async def test_starts_while_the_bot_api_fails_and_connects_telegram_when_it_answers(
+    database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAPI
+) -> None:
+    """Issue 20: with the Bot API answering 502, start-up failed and took the web chat, WhatsApp and the
+    dashboard down with it. Now they serve at once; Telegram is pending and connects in the background."""
+    bot_api.outage(3600)
+    runtime = with_telegram_texts(build_runtime(all_channels_settings(database_url, bot_api, graph_api)))
+    app = create_app(runtime=runtime)
+    started = time.monotonic()
+    async with app.router.lifespan_context(app):
+        assert time.monotonic() - started < 3  # the first try failed at once; nothing waited for Telegram
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200
+            assert ready.json() == {"status": "ready", "database": "ok", "channels": ["webchat", "whatsapp"],
+                                    "pending": ["telegram"]}
+            session_id = (await client.post("/api/webchat/sessions")).json()["session_id"]
+            answer = await client.post(f"/api/webchat/sessions/{session_id}/messages",
+                                       json={"text": "halo", "client_message_id": "m-000001"})
+            assert answer.status_code == 200 and answer.json()["replies"]
+            assert (await client.get("/login")).status_code == 200  # the dashboard's sign-in page
+            update = message_update(81234567, text="/start")
+            headers = {SECRET_HEADER: WEBHOOK_SECRET}
+            assert (await client.post(WEBHOOK_PATH, json=update, headers=headers)).status_code == 503  # re-sent later
+
+            bot_api.outage(0)  # Telegram answers again: the channel connects without a restart
+            deadline = time.monotonic() + 15
+            while "telegram" not in (await client.get("/readyz")).json()["channels"]:
+                assert time.monotonic() < deadline, "Telegram did not connect after the outage"
+                await asyncio.sleep(0.1)
+            assert (await client.get("/readyz")).json()["pending"] == []
+            await bot_api.wait_until(lambda fake: fake.webhook.get("url") and fake.commands.get(None), timeout=15)
+            assert (await client.post(WEBHOOK_PATH, json=update, headers=headers)).status_code == 200
 
 
 async def test_metrics_count_messages_queues_and_latency(service: Service) -> None:

@@ -7,6 +7,12 @@ queued updates to `getUpdates` (long polling, honouring `offset`, `limit` and `t
 past a short cap), keeps the messages it "sent" so a test can press their buttons, and fails on demand
 (429 with `retry_after`, 403 blocked, 5xx, a stalled answer for client timeouts).
 
+As Telegram, on demand: `enforce_limits()` refuses with 429 and `retry_after` a sendMessage beyond 30 accepted
+in any one second (sliding window) or a second one to a chat within a second; `ban_next_send(seconds)`
+answers the next sendMessage 429 and every one until the ban ends too; `outage(seconds)` answers every
+call 502 Bad Gateway for a while. Every sendMessage is recorded in `sends` with its arrival time
+(`time.monotonic()`, one clock for every process on Linux) and the answer it got.
+
 The server runs in its own thread and event loop (`ThreadedServer`); every test-side method is thread-safe.
 """
 
@@ -16,8 +22,10 @@ import asyncio
 import copy
 import itertools
 import json
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -64,6 +72,47 @@ class _Failure:
     stall_seconds: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One sendMessage as it reached the fake: when, to which chat, and what it was answered."""
+
+    at: float  # time.monotonic() on arrival, before the body was read
+    chat_id: int
+    status: int  # 200 accepted; 429 over a limit or banned; 502 in an outage; 400 ...
+    text: str
+    refused_for: str = ""  # "bot" (30/s), "chat" (1/s), "ban", "outage", "" when accepted
+    buttons: tuple[str, ...] = ()  # the callback data of its inline keyboard
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 200
+
+
+class _Limits:
+    """Telegram's send limits over accepted messages: `per_second` in any one second, one per chat per `chat_gap`."""
+
+    def __init__(self, per_second: int, chat_gap: float) -> None:
+        self.per_second = per_second
+        self.chat_gap = chat_gap
+        self._accepted: deque[float] = deque()
+        self._last_by_chat: dict[int, float] = {}
+
+    def refusal(self, chat_id: int, at: float) -> tuple[str, float] | None:
+        """(which limit, seconds until it allows) when a message to `chat_id` at `at` would break one, else None."""
+        while self._accepted and at - self._accepted[0] >= 1.0:
+            self._accepted.popleft()
+        if len(self._accepted) >= self.per_second:
+            return "bot", self._accepted[0] + 1.0 - at
+        last = self._last_by_chat.get(chat_id)
+        if last is not None and at - last < self.chat_gap:
+            return "chat", last + self.chat_gap - at
+        return None
+
+    def count(self, chat_id: int, at: float) -> None:
+        self._accepted.append(at)
+        self._last_by_chat[chat_id] = at
+
+
 class ApiError(Exception):
     def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -88,6 +137,11 @@ class FakeBotApi:
         self._files: dict[str, tuple[str, bytes]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._message_ids = itertools.count(5000)
+        self.sends: list[Send] = []
+        self._limits: _Limits | None = None
+        self._outage_until = 0.0  # time.monotonic() until which every call is answered 502
+        self._ban_next: int | None = None  # seconds of the ban the next sendMessage opens
+        self._banned_until = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._closing = False
@@ -142,6 +196,22 @@ class FakeBotApi:
                 _Failure(status, description, retry_after) for _ in range(times)
             )
 
+    def enforce_limits(self, *, per_second: int = 30, chat_gap: float = 1.0) -> None:
+        """From now on refuse sendMessage over Telegram's limits, with 429 and `retry_after`, as Telegram does."""
+        with self._lock:
+            self._limits = _Limits(per_second, chat_gap)
+
+    def outage(self, seconds: float) -> float:
+        """Answer every call 502 Bad Gateway for `seconds` from now; returns when that ends (time.monotonic())."""
+        with self._lock:
+            self._outage_until = time.monotonic() + seconds
+            return self._outage_until
+
+    def ban_next_send(self, seconds: int) -> None:
+        """The next sendMessage gets 429 "retry after `seconds`", and so does every one until that has passed."""
+        with self._lock:
+            self._ban_next = seconds
+
     def stall_next(self, method: str, seconds: float) -> None:
         """Hold the next call of `method` for `seconds` before doing it: the client times out first."""
         with self._lock:
@@ -153,6 +223,11 @@ class FakeBotApi:
             self._files[file_id] = (path or f"photos/file_{len(self._files)}.jpg", content)
 
     # --- what tests read ------------------------------------------------------------------------
+
+    def sends_since(self, index: int) -> list[Send]:
+        """The sendMessage records from `index` on, in arrival order (`sends[index:]`, taken under the lock)."""
+        with self._lock:
+            return self.sends[index:]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         with self._lock:
@@ -207,10 +282,52 @@ class FakeBotApi:
             loop.call_soon_threadsafe(event.set)
 
     async def _endpoint(self, request: Request) -> Response:
+        arrived = time.monotonic()
         method = request.path_params["method"]
         params = await _read_params(request)
         if request.path_params["token"] != self.token:
             return self._answer(method, params, ApiError(401, "Unauthorized"))
+        if method.lower() == "sendmessage":
+            return await self._send_with_limits(params, arrived)
+        if arrived < self._outage_until:
+            return self._answer(method, params, ApiError(502, "Bad Gateway"))
+        return await self._call(method, params)
+
+    async def _send_with_limits(self, params: dict[str, Any], arrived: float) -> Response:
+        """sendMessage through the outage, the ban and the limits, recorded with its arrival and answer."""
+        chat_id, text = int(params.get("chat_id") or 0), str(params.get("text") or "")
+        markup = params.get("reply_markup")
+        buttons = tuple(button.get("callback_data", "") for row in (markup or {}).get("inline_keyboard", [])
+                        for button in row) if isinstance(markup, dict) else ()
+        refusal = self._send_refusal(chat_id, arrived)
+        if refusal is not None:
+            why, error = refusal
+            self._record(Send(arrived, chat_id, error.status, text, why, buttons))
+            return self._answer("sendMessage", params, error)
+        response = await self._call("sendMessage", params)
+        with self._lock:
+            if response.status_code == 200 and self._limits is not None:
+                self._limits.count(chat_id, arrived)
+        self._record(Send(arrived, chat_id, response.status_code, text, buttons=buttons))
+        return response
+
+    def _send_refusal(self, chat_id: int, arrived: float) -> tuple[str, ApiError] | None:
+        with self._lock:
+            if arrived < self._outage_until:
+                return "outage", ApiError(502, "Bad Gateway")
+            if self._ban_next is not None:
+                self._banned_until, self._ban_next = arrived + self._ban_next, None
+            if arrived < self._banned_until:
+                return "ban", _too_many(self._banned_until - arrived)
+            if self._limits is not None and (over := self._limits.refusal(chat_id, arrived)) is not None:
+                return over[0], _too_many(over[1])
+        return None
+
+    def _record(self, send: Send) -> None:
+        with self._lock:
+            self.sends.append(send)
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Response:
         failure = self._take_failure(method)
         if failure is not None and failure.stall_seconds:
             await self._stall(failure.stall_seconds)
@@ -390,6 +507,12 @@ def _decode(name: str, value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value  # e.g. a "@channelname" chat id
+
+
+def _too_many(wait: float) -> ApiError:
+    """Telegram's 429: whole seconds to wait, at least one."""
+    seconds = max(1, math.ceil(wait))
+    return ApiError(429, f"Too Many Requests: retry after {seconds}", seconds)
 
 
 def _chat(chat_id: int) -> dict[str, Any]:
