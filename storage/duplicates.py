@@ -29,12 +29,15 @@ def sightings_near_in_time(
     return list(session.exec(query.order_by(col(Request.created_at), col(Request.id))))
 
 
-def lock_request(session: Session, *, request_id: int) -> Request | None:
-    """Read a request with a row lock on PostgreSQL, so two merges touching it run one after the other."""
+def lock_request(session: Session, *, request_id: int) -> Request:
+    """Read a request with a row lock on PostgreSQL, so two merges touching it run one after the other.
+
+    The caller has already found the request (it checks that staff may see it): one that is missing raises.
+    """
     query = select(Request).where(Request.id == request_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return session.exec(query).first()
+    return session.exec(query).one()
 
 
 def mark_merged(session: Session, *, request_id: int, into_id: int, status: str) -> bool:
