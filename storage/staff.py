@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
-from storage.models import AuditLog, Queue, Staff, StaffQueue
+from storage.models import AuditLog, Queue, Staff, StaffQueue, persisted_id
 
 
 def add_staff(
@@ -27,7 +27,7 @@ def add_staff(
                   role=role, region=region, created_at=now)
     session.add(staff)
     session.flush()
-    set_staff_queues(session, staff_id=staff.id, queues=queues)
+    set_staff_queues(session, staff_id=persisted_id(staff), queues=queues)
     return staff
 
 

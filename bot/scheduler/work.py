@@ -32,7 +32,7 @@ from bot.sla import BusinessCalendar, Deadline
 from storage.contacts import load_conversation, save_conversation
 from storage.digests import appointments_between, open_cases_of, queue_waiting, week_counts
 from storage.due_work import ClaimedWork
-from storage.models import Appointment, Contact, Request, Staff
+from storage.models import Appointment, Contact, Request, Staff, persisted_id
 from storage.outbox import enqueue_messages
 from storage.requests import add_event, get_queue
 from storage.staff import coordinators_of, queue_codes, staff_queue_codes
@@ -91,7 +91,7 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     if allowed > ctx.now:
         return Later(allowed, "waiting for contact time")
     message = Reply(ctx.renderer.text(contact.language, "followup.draft_nudge"))
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
+    enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
     return Done("nudged")
 
 
@@ -126,7 +126,7 @@ def sla_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     request = session.get(Request, item.request_id)
     if request is None or not missed_deadline(session, request=request, deadline=sla):
         return Dropped(f"{sla} in time")
-    add_event(session, request_id=request.id, kind="sla_breach", actor="system", at=ctx.now,
+    add_event(session, request_id=persisted_id(request), kind="sla_breach", actor="system", at=ctx.now,
               detail={"sla": sla, "level": level, "queue": request.queue_code})
     queue = get_queue(session, code=request.queue_code)
     regions = [PROVINCE] if level == "province" else [queue.region if queue else PROVINCE]
@@ -160,7 +160,7 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
     hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
     case_message = item.payload.get("case_message")  # a counselor's message: its arrival is first contact
-    ids = enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()],
+    ids = enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()],
                            now=ctx.now, hold_until_safe=hold, case_message_id=case_message)
     if case_message is not None:
         record_arrivals(session, outbox_ids=ids, now=ctx.now)  # in a web chat thread it has arrived
@@ -247,10 +247,10 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
     sent = 0
     for staff in session.exec(select(Staff).where(Staff.role == "counselor", Staff.active,
                                                   col(Staff.telegram_contact_id).is_not(None))):
-        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff.id))
+        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=persisted_id(staff)))
         sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
-                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=staff.id),
-                                     "appointments": appointments_between(session, staff_id=staff.id, start=day_start,
+                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=persisted_id(staff)),
+                                     "appointments": appointments_between(session, staff_id=persisted_id(staff), start=day_start,
                                                                           end=day_start + timedelta(days=1))})
     return Done(f"digests {sent}")
 

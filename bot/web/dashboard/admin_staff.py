@@ -26,7 +26,7 @@ from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.deps import RuntimeDep
 from storage import dashboard_queries as queries
 from storage.casework import held_requests
-from storage.models import Queue, Staff
+from storage.models import Queue, Staff, persisted_id
 from storage.models import Request as CaseRequest
 from storage.staff import queue_members, staff_queue_codes
 
@@ -56,8 +56,8 @@ def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
         account = session.get(Staff, staff_id)
         if account is None:
             return None
-        codes = staff_queue_codes(session, staff_id=account.id)
-        held = held_requests(session, staff_id=account.id)
+        codes = staff_queue_codes(session, staff_id=persisted_id(account))
+        held = held_requests(session, staff_id=persisted_id(account))
         colleagues = {s.id: s for code in sorted(codes | {r.queue_code for r in held})
                       for s in queue_members(session, queue_code=code) if s.id != account.id}
         return AccountPage(account, codes, held, sorted(colleagues.values(), key=lambda s: s.display_name),

@@ -24,7 +24,7 @@ from bot.web.dashboard.flash import not_found, render_page
 from bot.web.deps import RuntimeDep
 from storage import dashboard_queries as queries
 from storage.casework import awaiting_answer, held_requests, next_appointments, thread_after
-from storage.models import Appointment
+from storage.models import Appointment, persisted_id
 from storage.models import Request as CaseRequest
 from storage.staff import audit
 
@@ -81,7 +81,7 @@ async def thread_since(
             case = visible_request(session, staff, request_id)
             if not may_see_personal(staff, case):
                 raise PermissionDenied(request_id)
-            messages = thread_after(session, request_id=case.id, after_id=after)
+            messages = thread_after(session, request_id=persisted_id(case), after_id=after)
             if not messages:
                 return []
             audit(session, actor=staff.actor, action="view_request", target=f"request:{case.id}", at=now,

@@ -36,7 +36,7 @@ from bot.web.dashboard.requests_detail import RequestDetail, load_detail
 from bot.web.deps import RuntimeDep
 from storage import dashboard_queries as queries
 from storage import photos as stored_photos
-from storage.models import Appointment, StoredPhoto
+from storage.models import Appointment, StoredPhoto, persisted_id
 from storage.models import Request as CaseRequest
 from storage.staff import audit
 
@@ -184,7 +184,7 @@ async def request_photo(
             audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"photo": index})
             photo_id = stored_photo_id(refs[index])  # a platform id kept from before 0011 is not a stored photo
-            return None if photo_id is None else stored_photos.request_photo(session, request_id=case.id,
+            return None if photo_id is None else stored_photos.request_photo(session, request_id=persisted_id(case),
                                                                               photo_id=photo_id)
 
     try:

@@ -39,7 +39,7 @@ from bot.services.duplicates import merge_requests
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import not_found, redirect_with, render_page
 from bot.web.deps import RuntimeDep
-from storage.models import Appointment, Staff
+from storage.models import Appointment, Staff, persisted_id
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 
@@ -123,13 +123,13 @@ async def transfer(
         case = visible_request(session, view, request_id)
         kind, _, value = target.partition(":")
         if kind == "queue":
-            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value,
+            transfer_request(session, view=view, request_id=persisted_id(case), reason=reason.strip(), now=now, to_queue=value,
                              routing=runtime.routing)
         elif kind == "staff" and value.isdigit():
             colleague = session.get(Staff, int(value))
             if colleague is None:
                 return _refused("case.error_transfer_colleague")
-            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_staff=colleague)
+            transfer_request(session, view=view, request_id=persisted_id(case), reason=reason.strip(), now=now, to_staff=colleague)
         else:
             return _refused("dash_requests.error_target")
         return Done("dash_requests.done_transfer", left=not view.can_see(case))

@@ -36,6 +36,7 @@ from storage.models import (
     Request,
     RequestEvent,
     Staff,
+    persisted_id,
 )
 from storage.staff import audit, queue_members
 
@@ -115,9 +116,9 @@ def load_detail(
     personal = may_see_personal(view, request)
     audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
           detail={"personal": personal})
-    events = request_events(session, request_id=request.id)
-    thread = thread_of(session, request_id=request.id) if personal else []
-    notes = notes_of(session, request_id=request.id) if personal else []
+    events = request_events(session, request_id=persisted_id(request))
+    thread = thread_of(session, request_id=persisted_id(request)) if personal else []
+    notes = notes_of(session, request_id=persisted_id(request)) if personal else []
     names = queries.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
                                               *(n.staff_id for n in notes), request.assigned_staff_id])
     queue_names = queries.queue_names(session)
@@ -134,15 +135,15 @@ def load_detail(
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
         thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
-                     m.direction == "out", deliveries.get(m.id), id=m.id) for m in thread],
+                     m.direction == "out", deliveries.get(m.id), id=persisted_id(m)) for m in thread],
         notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
-        appointments=appointments_of(session, request_id=request.id),
+        appointments=appointments_of(session, request_id=persisted_id(request)),
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
         queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
         duplicates=possible_duplicates(session, view=view, request=request),
         merged_into=_visible(view, session.get(Request, request.merged_into_id) if request.merged_into_id else None),
-        merged_from=[r for r in merged_into(session, request_id=request.id) if view.can_see(r)],
+        merged_from=[r for r in merged_into(session, request_id=persisted_id(request)) if view.can_see(r)],
         subjects=choices_for(request),
     )
 
