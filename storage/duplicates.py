@@ -44,10 +44,10 @@ def mark_merged(session: Session, *, request_id: int, into_id: int, status: str)
     """Close an open, unmerged request as merged into another; False when it was no longer open."""
     done = session.execute(
         update(Request)
-        .where(Request.id == request_id, col(Request.merged_into_id).is_(None),
+        .where(col(Request.id) == request_id, col(Request.merged_into_id).is_(None),
                col(Request.status).in_(OPEN_STATUSES))
         .values(merged_into_id=into_id, status=status)
-        .returning(Request.id)
+        .returning(col(Request.id))
     ).first()
     if done is not None:
         # Requests merged earlier into this one follow it, so their reporters hear from the survivor too.

@@ -36,6 +36,18 @@ def persisted_id(row: _Row) -> int:
     return row.id
 
 
+def id_column(model: type[SQLModel]) -> sa.ColumnElement[int]:
+    """A table's `id` in a query of columns: never NULL there, though the attribute says `int | None`."""
+    return table_of(model).c.id
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model, for statements written in SQLAlchemy Core (upserts, hot paths)."""
+    # SQLAlchemy's declarative mapping sets `__table__` on every table model; SQLModel does not declare it.
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 class Contact(SQLModel, table=True):
     """A citizen on one channel. Web chat contacts are keyed on a hash of their session id."""
 

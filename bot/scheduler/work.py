@@ -78,6 +78,8 @@ class WorkContext:
 
 def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Remind a citizen, once, of a form left halfway for an hour."""
+    if item.contact_id is None:
+        return Dropped("no draft in progress")
     contact = session.get(Contact, item.contact_id)
     conversation = load_conversation(session, contact_id=item.contact_id)
     if contact is None or conversation is None:
@@ -97,6 +99,8 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
 
 def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Forget a draft untouched for a week, and its photos: it holds personal data nobody sent."""
+    if item.contact_id is None:
+        return Dropped("no draft")
     conversation = load_conversation(session, contact_id=item.contact_id)
     if conversation is None:
         return Dropped("no draft")
@@ -142,7 +146,7 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
         return Dropped("contact unreachable")
     appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
     reminder = bool(item.payload.get("reminder")) and appointment is not None
-    if reminder and not _still_ahead(appointment, ctx.now):
+    if reminder and appointment is not None and not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
@@ -158,7 +162,8 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
             return Later(allowed, "waiting for contact time")  # due together: the runner takes urgent first
     reply = render_update(ctx.renderer, contact.language, item.payload)
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
-    hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
+    hold = bool(item.payload.get("hold_until_safe")) and (
+        item.request_id is None or must_hold(session, request_id=item.request_id))
     case_message = item.payload.get("case_message")  # a counselor's message: its arrival is first contact
     ids = enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()],
                            now=ctx.now, hold_until_safe=hold, case_message_id=case_message)
@@ -172,8 +177,8 @@ def staff_reminder(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     appointment = session.get(Appointment, item.payload["appointment"])
     if appointment is None or not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")
-    request = session.get(Request, item.request_id)
-    notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
+    request = session.get_one(Request, item.request_id)
+    notify_staff(session, staff=[session.get_one(Staff, appointment.staff_id)], key="appt.staff_reminder",
                  renderer=ctx.renderer, now=ctx.now,
                  params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
     return Done("counselor reminded")
