@@ -20,7 +20,7 @@ from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, LoggedIn, LoggedI
 from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.dashboard.security import start_session
 from bot.web.deps import RuntimeDep
-from storage.models import Staff
+from storage.models import Staff, persisted_id
 
 router = APIRouter(include_in_schema=False)
 Secret = Annotated[str, Form(max_length=256)]
@@ -56,10 +56,10 @@ async def set_password(
     def work() -> str:
         now = datetime.now(UTC)
         with Session(runtime.db) as session, session.begin():
-            staff = session.get(Staff, logged_in.view.id)
+            staff = session.get_one(Staff, logged_in.view.id)
             change_password(session, staff=staff, current=current_password, new=new_password,
                             forced=staff.must_change_password, now=now)
-            return start_staff_session(session, staff_id=staff.id, now=now)
+            return start_staff_session(session, staff_id=persisted_id(staff), now=now)
 
     try:
         token = await run_in_threadpool(work)

@@ -46,10 +46,10 @@ async def my_cases(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
     def load() -> tuple[list[HeldCase], dict[str, str]]:
         with Session(runtime.db) as session:
             held = held_requests(session, staff_id=staff.id)
-            ids = [r.id for r in held]
+            ids = [persisted_id(r) for r in held]
             upcoming = next_appointments(session, request_ids=ids, now=now)
             waiting = awaiting_answer(session, request_ids=ids)
-            cases = [HeldCase(r, upcoming.get(r.id), r.id in waiting) for r in held]
+            cases = [HeldCase(r, upcoming.get(i), i in waiting) for r, i in zip(held, ids)]
             return sorted(cases, key=lambda c: _urgency_order(c, now)), queries.queue_names(session)
 
     cases, queue_names = await run_in_threadpool(load)
@@ -88,7 +88,7 @@ async def thread_since(
                   detail={"personal": True, "thread_after": after})
             names = queries.staff_names(session, ids=[m.staff_id for m in messages if m.staff_id])
             return [{"id": m.id, "outgoing": m.direction == "out", "text": m.text,
-                     "author": names.get(m.staff_id, "-") if m.direction == "out" else citizen,
+                     "author": queries.name_of(names, m.staff_id) if m.direction == "out" else citizen,
                      "when": runtime.renderer.when(language, m.created_at)} for m in messages]
 
     try:

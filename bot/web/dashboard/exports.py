@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
@@ -112,7 +112,7 @@ def xlsx_bytes(sheet: Sheet, runtime: Runtime) -> bytes:
     return output.getvalue()
 
 
-def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
+def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> Cell:
     cell = WriteOnlyCell(table, value=value)
     if font is not None:
         cell.font = font
@@ -214,7 +214,7 @@ def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layou
     filters = parse_list_filters(request.query_params, today=now.astimezone(runtime.settings.tz).date())
     conditions = filters.conditions(visible_queues=staff.queues, tz=runtime.settings.tz, now=now)
     if layout == "bnba":
-        conditions.append(CaseRequest.kind == "sighting")
+        conditions.append(col(CaseRequest.kind) == "sighting")
     with Session(runtime.db) as session, session.begin():
         requests, truncated = _fetch_requests(session, conditions)
         if layout == "bnba":

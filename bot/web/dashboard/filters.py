@@ -93,7 +93,7 @@ def parse_request_filters(
     The default range ends today and starts on the Monday `default_weeks - 1` weeks before this week's
     Monday, so a weekly trend shows whole weeks (the current one so far).
     """
-    values: dict[str, str | date | None] = {}
+    values: dict[str, str | None] = {}
     ignored: list[str] = []
     for name, allowed in _CHOICES.items():
         values[name] = _choice(params.get(name), allowed, name, ignored)
@@ -109,7 +109,7 @@ def parse_request_filters(
         end = date_to or today
         date_from = end - timedelta(days=end.weekday()) - timedelta(weeks=default_weeks - 1)
         date_to = end
-    elif default_weeks is not None and date_to is None:
+    elif default_weeks is not None and date_to is None and date_from is not None:  # date_from is set here
         date_to = max(today, date_from)
     return RequestFilters(**values, date_from=date_from, date_to=date_to, ignored=tuple(ignored))
 
@@ -170,12 +170,12 @@ def request_conditions(
     if filters.region == PROVINCE:
         conditions.append(col(Request.region).is_(None))
     elif filters.region is not None:
-        conditions.append(Request.region == filters.region)
+        conditions.append(col(Request.region) == filters.region)
     start, end = created_range(filters, tz)
     if start is not None:
-        conditions.append(Request.created_at >= start)
+        conditions.append(col(Request.created_at) >= start)
     if end is not None:
-        conditions.append(Request.created_at < end)
+        conditions.append(col(Request.created_at) < end)
     return conditions
 
 

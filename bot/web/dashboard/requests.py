@@ -48,7 +48,7 @@ Param = Annotated[str, Query(max_length=64)]
 
 def _choices(
     staff: StaffView, queue_names: dict[str, str], holders: list[tuple[int, str]]
-) -> dict[str, list[tuple[str, str]]]:
+) -> dict[str, list[tuple[str, str]] | list[tuple[int, str]]]:
     """Options of the filter form: only the queues this staff member can see, and their members as holders."""
     visible = sorted(queue_names) if staff.queues is None else sorted(staff.queues)
     regions = [(r.code, r.name) for r in load_regions().regions]

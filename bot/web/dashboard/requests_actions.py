@@ -24,10 +24,9 @@ from bot.runtime import Runtime
 from bot.services.access import PermissionDenied, StaffView, visible_request
 from bot.services.appointments import MODES, cancel_appointment, mark_appointment, offer_slots
 from bot.services.bnba import record_person
-from bot.services.case_rules import NotYourCase
+from bot.services.case_rules import CaseActionError, NotYourCase
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import (
-    CaseActionError,
     claim_request,
     close_request,
     release_request,

@@ -134,9 +134,9 @@ def load_detail(
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
-        thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
-                     m.direction == "out", deliveries.get(m.id), id=persisted_id(m)) for m in thread],
-        notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
+        thread=[Line(m.created_at, queries.name_of(names, m.staff_id) if m.direction == "out" else citizen, m.text,
+                     m.direction == "out", deliveries.get(persisted_id(m)), id=persisted_id(m)) for m in thread],
+        notes=[Line(n.created_at, queries.name_of(names, n.staff_id), n.text) for n in notes],
         appointments=appointments_of(session, request_id=persisted_id(request)),
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
         queues=[q for q in queries.all_queues(session) if q.code != request.queue_code],
@@ -197,7 +197,8 @@ def _event_text(
     if event.kind == "status":
         return _status_text(event, names, queue_names, t), note
     if event.kind == "created":
-        return t("dash_requests.ev_created", queue=queue_names.get(detail.get("queue"), detail.get("queue", "-"))), None
+        queue = detail.get("queue")
+        return t("dash_requests.ev_created", queue=queue_names.get(queue, queue) if queue is not None else "-"), None
     if event.kind == "first_contact":
         return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
                  else "dash_requests.ev_first_contact_chat"), None
@@ -205,7 +206,7 @@ def _event_text(
         status = detail.get("status") if detail.get("status") in ("confirmed", "done", "no_show") else "cancelled"
         return t(f"dash_requests.ev_appt_{status}"), None
     if event.kind == case_rules.EVENT:
-        return t("dash_requests.ev_acted_for", name=names.get(detail.get("holder"), "-"),
+        return t("dash_requests.ev_acted_for", name=queries.name_of(names, detail.get("holder")),
                  what=t(f"case.act_{detail.get('act')}")), note
     if event.kind == "feedback" and detail.get("comment"):
         return t("dash_requests.ev_feedback_comment"), None
@@ -239,7 +240,7 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
     if action == "transfer" and detail.get("to_queue"):
         return t("dash_requests.ev_transferred_queue", queue=queue_names.get(detail["to_queue"], detail["to_queue"]))
     if action == "transfer":
-        return t("dash_requests.ev_transferred_staff", name=names.get(detail.get("to_staff"), "-"))
+        return t("dash_requests.ev_transferred_staff", name=queries.name_of(names, detail.get("to_staff")))
     if action == "merge":
         return t("dup.ev_merged_into", ticket=str(detail.get("ticket", "-")))
     if action in ("release", "lapse", "reopen"):
