@@ -19,6 +19,7 @@ second one in that time does not add to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import deque
@@ -163,15 +164,13 @@ class OutboxWorker:
         while True:
             try:
                 attempted = await self.drain_once()
-            except Exception as error:  # the database may be away for a while: keep the loop alive
+            except Exception as error:  # noqa: BLE001 - the database may be away for a while: keep the loop alive
                 log.error("outbox_round_failed error=%s", type(error).__name__)
                 attempted = 0
             if not attempted:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-                except TimeoutError:
-                    pass
 
     async def _round(self, channel: str, sender: Sender, in_flight: set[asyncio.Task]) -> int:
         now = self._clock()
@@ -218,7 +217,7 @@ class OutboxWorker:
             sent = await asyncio.wait_for(
                 sender.send(recipient, Reply.from_json(message.payload)), SEND_TIMEOUT_SECONDS
             )
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure of a send is recorded on its row, to retry or give up
             answered(False)
             if isinstance(error, RetryLater) and not error.per_recipient:
                 self._pacer(channel).pause_until(self._clock() + timedelta(seconds=error.after_seconds))

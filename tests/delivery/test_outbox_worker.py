@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -206,4 +207,4 @@ def test_send_slots_of_concurrent_instances_never_overlap(runtime: Runtime) -> N
         thread.join(timeout=30)
     ordered = sorted(slots)
     assert len(set(ordered)) == 60
-    assert all(b - a == timedelta(milliseconds=100) for a, b in zip(ordered, ordered[1:]))
+    assert all(b - a == timedelta(milliseconds=100) for a, b in itertools.pairwise(ordered))
