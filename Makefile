@@ -5,16 +5,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-moments bench bench-dashboard setup setup-dev migrate browser clean lock
+.PHONY: run test lint test-moments bench bench-dashboard setup setup-dev migrate browser clean lock
 
 run: setup migrate
 	$(BIN)/python -m bot serve
 
 # Every test, then the date-sensitive ones again under moments that break date arithmetic
 # (tests/pinned_moments.py: a Friday night, a Saturday dawn, a Monday holiday, New Year's Eve, 00:00 UTC).
-test: setup-dev browser
+test: setup-dev browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.pinned_moments
+
+# The code's own checks, before the tests: lint (pyproject.toml), the layer rules (.importlinter),
+# types (strict for bot/flows, bot/domain, bot/services).
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy bot storage
 
 test-moments: setup-dev
 	$(BIN)/python -m tests.pinned_moments

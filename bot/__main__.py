@@ -7,8 +7,8 @@ import sys
 
 from bot.cli.poster import add_poster_command, run_poster
 from bot.cli.retention import add_retention_command, run_retention_command
-from bot.cli.tokens import add_token_commands, run_token_command
 from bot.cli.staff import add_staff_commands, print_first_admin_password, run_staff_command
+from bot.cli.tokens import add_token_commands, run_token_command
 from bot.config import Settings
 from bot.observability import configure_logging
 from bot.routing import RoutingFileError, load_routing

@@ -9,22 +9,31 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
-
-from bot.config import Settings
-from bot.handlers import enabled_channels
-from bot.runtime import Runtime, build_runtime
-from bot.scheduler.clock import SchedulerClock
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot.config import Settings
+from bot.handlers import enabled_channels
+from bot.observability import RequestObserver
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler.clock import SchedulerClock
 from bot.web import api_v1, errors, health, webchat_api
 from bot.web.dashboard import (
-    account, admin, admin_staff, audit, auth, casework, exports, pages, reports, requests, requests_actions,
+    account,
+    admin,
+    admin_staff,
+    audit,
+    auth,
+    casework,
+    exports,
+    pages,
+    reports,
+    requests,
+    requests_actions,
 )
 from bot.web.dashboard.deps import templates_for
 from bot.web.dashboard.security import SESSION_COOKIE, SESSION_MAX_AGE
 from bot.web.limits import BodySizeLimit
-from bot.observability import RequestObserver
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 #: Where /docs and /redoc load their scripts and styles from.

@@ -62,7 +62,7 @@ from storage.contacts import (
     save_conversation,
 )
 from storage.delivery import release_held_messages
-from storage.models import Contact
+from storage.models import Contact, persisted_id
 from storage.outbox import enqueue_messages
 from storage.requests import newest_open_request
 from storage.staff import is_staff_contact
@@ -119,7 +119,7 @@ class ConversationEngine:
         with self._transaction() as session:
             now = self._clock()
             contact = self._contact(session, channel, user_id, language, now)
-            conversation = load_conversation(session, contact_id=contact.id)
+            conversation = load_conversation(session, contact_id=persisted_id(contact))
             state = _state_of(conversation)
             result = router.start_conversation(state, self._context(contact.language))
             return self._finish(session, contact, result, now)
@@ -135,18 +135,18 @@ class ConversationEngine:
                                     known_as=inbound.reply_address)
             # Writing to us again means they can be reached again (and at the address they wrote from).
             record_inbound(session, contact=contact, now=now, address=inbound.reply_address)
-            release_held_messages(session, contact_id=contact.id, now=now)
-            conversation = load_conversation(session, contact_id=contact.id)
+            release_held_messages(session, contact_id=persisted_id(contact), now=now)
+            conversation = load_conversation(session, contact_id=persisted_id(contact))
             before = _state_of(conversation)
-            inbound = store_arrived_photo(session, contact_id=contact.id, inbound=inbound, now=now)
+            inbound = store_arrived_photo(session, contact_id=persisted_id(contact), inbound=inbound, now=now)
             ctx = self._context(contact.language, is_staff=self._is_staff(session, contact),
                                 open_request=self._open_request(session, contact, before, inbound))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
-            plan_draft_reminders(session, contact_id=contact.id, has_draft=result.state.has_draft,
+            plan_draft_reminders(session, contact_id=persisted_id(contact), has_draft=result.state.has_draft,
                                  had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
                                  now=now)
             finished = self._finish(session, contact, result, now, origin=inbound.origin)
-            keep_draft_photos(session, contact_id=contact.id, before=before, after=result.state,
+            keep_draft_photos(session, contact_id=persisted_id(contact), before=before, after=result.state,
                               arrived=inbound.kind is InboundKind.PHOTO)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
@@ -177,17 +177,17 @@ class ConversationEngine:
     @staticmethod
     def _is_staff(session: Session, contact: Contact) -> bool:
         """Staff mode exists only in Telegram chats linked with `/tautkan`."""
-        return contact.channel == Channel.TELEGRAM.value and is_staff_contact(session, contact_id=contact.id)
+        return contact.channel == Channel.TELEGRAM.value and is_staff_contact(session, contact_id=persisted_id(contact))
 
     def _finish(
         self, session: Session, contact: Contact, result: StepResult, now: datetime, origin: str = ""
     ) -> EngineResult:
         replies = list(self._apply(session, contact, result.outputs, now, origin))
         flow, step, data = to_row(result.state)
-        save_conversation(session, contact_id=contact.id, flow=flow, step=step, data=data, now=now)
+        save_conversation(session, contact_id=persisted_id(contact), flow=flow, step=step, data=data, now=now)
         # Returned to the caller: a web chat page gets them in the answer to its own request.
         ids = enqueue_messages(
-            session, contact_id=contact.id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
+            session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
             answered=True,
         )
         return EngineResult(contact.id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))

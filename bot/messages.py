@@ -7,8 +7,10 @@ platform; flows and the engine speak only these types.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Channel(StrEnum):
@@ -106,9 +108,9 @@ class Reply:
     request_location: bool = False
     request_photo: bool = False
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Serialise for the outbox and the web chat API."""
-        data: dict = {"text": self.text, "choices": [_choice_json(c) for c in self.choices]}
+        data: dict[str, Any] = {"text": self.text, "choices": [_choice_json(c) for c in self.choices]}
         if self.request_location:
             data["request_location"] = True
         if self.request_photo:
@@ -116,7 +118,7 @@ class Reply:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> Reply:
+    def from_json(cls, data: Mapping[str, Any]) -> Reply:
         return cls(
             text=data["text"],
             choices=tuple(
@@ -127,7 +129,7 @@ class Reply:
         )
 
 
-def _choice_json(choice: Choice) -> dict:
+def _choice_json(choice: Choice) -> dict[str, str]:
     data = {"id": choice.id, "label": choice.label}
     if choice.description:
         data["description"] = choice.description

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -47,6 +48,8 @@ EPOCH = date(1970, 1, 1)
 DIMENSIONS: dict[str, str] = {"queue": "queue_code", "region": "region", "counselor": "staff_id",
                               "subject": "subject", "week": "week"}
 UPCOMING_APPOINTMENTS = timedelta(days=7)
+#: A facts row (or an aggregated one) as the database returns it, or as tests write it.
+Fact = Mapping[str, Any] | RowMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +127,7 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else float(seconds) / 3600.0
 
 
-def figures_from_summary(summary: Mapping[str, Any]) -> ResponseFigures:
+def figures_from_summary(summary: Fact) -> ResponseFigures:
     """Build figures from one summary row (seconds), as PostgreSQL or `summarise_facts` produce it."""
     quantiles = {
         attribute: Quantiles(_hours(summary[f"{column}_p50"]), _hours(summary[f"{column}_p90"]),
@@ -138,7 +141,7 @@ def figures_from_summary(summary: Mapping[str, Any]) -> ResponseFigures:
     )
 
 
-def summarise_facts(facts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def summarise_facts(facts: Sequence[Fact]) -> dict[str, Any]:
     """What `response_aggregates` computes in SQL, for one group of facts rows, in Python."""
     summary: dict[str, Any] = {"requests": len(facts)}
     for column in MEASURES.values():
@@ -151,8 +154,8 @@ def summarise_facts(facts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-def _group_facts(facts: Iterable[Mapping[str, Any]]) -> dict[tuple[str, Any], list[Mapping[str, Any]]]:
-    groups: dict[tuple[str, Any], list[Mapping[str, Any]]] = defaultdict(list)
+def _group_facts(facts: Iterable[Fact]) -> dict[tuple[str, Any], list[Fact]]:
+    groups: dict[tuple[str, Any], list[Fact]] = defaultdict(list)
     for row in facts:
         groups[("all", None)].append(row)
         for column in DIMENSIONS.values():
@@ -163,7 +166,7 @@ def _group_facts(facts: Iterable[Mapping[str, Any]]) -> dict[tuple[str, Any], li
 EMPTY_FIGURES = figures_from_summary(summarise_facts([]))
 
 
-def _report(date_from: date, date_to: date, summaries: Iterable[tuple[str, Any, Mapping[str, Any]]]) -> ResponseReport:
+def _report(date_from: date, date_to: date, summaries: Iterable[tuple[str, Any, Fact]]) -> ResponseReport:
     """Arrange (facts column, key, summary) triples into a report keyed by dimension names."""
     names = {column: name for name, column in DIMENSIONS.items()}
     overall = EMPTY_FIGURES
@@ -203,6 +206,8 @@ def business_clock(calendar: BusinessCalendar, first: date, last: date) -> rq.Bu
     The zone's UTC offset is taken as fixed, true for WIB, WITA and WIT (no daylight saving time).
     """
     offset = calendar.tz.utcoffset(datetime.combine(first, time(12)))
+    if offset is None:  # a ZoneInfo always has one; a bare tzinfo may not
+        raise ValueError(f"time zone {calendar.tz} gives no UTC offset")
     start = calendar.start.hour * 3600 + calendar.start.minute * 60 + calendar.start.second
     day_seconds = round(calendar.business_day_hours * 3600)
     rows, base, day = [], 0, first

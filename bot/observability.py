@@ -198,7 +198,7 @@ def _frames_only(exc_info: Any) -> str:
 class TextFormatter(logging.Formatter):
     """Plain lines; a logged exception shows its type and frames, never its message."""
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei: Any) -> str:  # logging's name for it
         return _frames_only(ei)
 
 
@@ -221,7 +221,7 @@ class JsonFormatter(logging.Formatter):
         }
         extra = [p for p in pairs if p]
         if extra and all("=" in p for p in extra):
-            line.update(p.split("=", 1) for p in extra)
+            line.update({key: value for key, _, value in (p.partition("=") for p in extra)})
         elif extra:
             line["message"] = first  # a library's sentence, not one of our events
         if trace:

@@ -274,7 +274,8 @@ def _dotted(loc: _Loc) -> str:
 def _describe(error: Mapping[str, Any]) -> str:
     """Plain words for one pydantic error; our own checks already phrase a full sentence."""
     loc: _Loc = tuple(error["loc"])
-    kind, message = error["type"], error["msg"]
+    kind: str = error["type"]
+    message: str = error["msg"]
     if kind == "missing":
         return f"missing section '{loc[0]}'" if len(loc) == 1 else f"{_dotted(loc)}: missing"
     if kind == "extra_forbidden":
@@ -333,7 +334,8 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node, dict[str, Any]]:
         line = text[: getattr(exc, "position", 0)].count("\n") + 1
         raise RoutingFileError(f"{path} line {line}: YAML syntax error: {exc}") from exc
     except ValueError as exc:  # a date YAML reads as one but the calendar lacks, e.g. 2026-02-30
-        node = next((n for n in _scalars(root) if n.tag.endswith(":timestamp") and not _is_date(n.value)), None)
+        node = next((n for n in _scalars(root) if n.tag.endswith(":timestamp") and not _is_date(n.value)),
+                    None) if root is not None else None
         line = node.start_mark.line + 1 if node else 1
         raise RoutingFileError(f"{path} line {line}: not a date: {node.value if node else exc}") from exc
     if root is None or not isinstance(data, dict):

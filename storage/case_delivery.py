@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from storage.database import dialect_of
-from storage.models import CaseMessage, OutboxMessage, Request
+from storage.models import CaseMessage, OutboxMessage, Request, id_column, table_of
 
-_CASE = CaseMessage.__table__
+_CASE = table_of(CaseMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +34,9 @@ class Carried:
 
 def carried_by(session: Session, *, outbox_ids: Collection[int]) -> list[Carried]:
     """The undelivered counselor messages these outbox rows carry (most rows carry none)."""
-    rows = session.exec(
-        select(CaseMessage.id, CaseMessage.request_id, CaseMessage.staff_id, OutboxMessage.channel,
-               OutboxMessage.status)
+    rows = session.execute(  # five columns: SQLModel's select is typed for up to four
+        sa.select(id_column(CaseMessage), col(CaseMessage.request_id), col(CaseMessage.staff_id),
+                  col(OutboxMessage.channel), col(OutboxMessage.status))
         .join(OutboxMessage, col(OutboxMessage.case_message_id) == col(CaseMessage.id))
         .where(col(OutboxMessage.id).in_(list(outbox_ids)), col(CaseMessage.delivered_at).is_(None))
         .order_by(col(CaseMessage.id))
@@ -75,6 +75,7 @@ def outbox_statuses(session: Session, *, case_message_ids: Collection[int]) -> d
         .group_by(col(OutboxMessage.case_message_id))
     )
     rows = session.exec(
-        select(OutboxMessage.case_message_id, OutboxMessage.status).where(col(OutboxMessage.id).in_(newest))
+        select(col(OutboxMessage.case_message_id), col(OutboxMessage.status)).where(col(OutboxMessage.id).in_(newest))
     ).all()
-    return dict(rows)
+    # The column may be NULL in general, never in these rows: they were chosen by it.
+    return {message_id: status for message_id, status in rows if message_id is not None}

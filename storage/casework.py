@@ -24,9 +24,9 @@ def try_claim(session: Session, *, request_id: int, staff_id: int) -> bool:
     """Claim an unclaimed request in one conditional UPDATE: exactly one of many callers wins."""
     won = session.execute(
         update(Request)
-        .where(Request.id == request_id, Request.status == "new")
+        .where(col(Request.id) == request_id, col(Request.status) == "new")
         .values(status="claimed", assigned_staff_id=staff_id)
-        .returning(Request.id)
+        .returning(col(Request.id))
     ).first()
     return won is not None
 
@@ -45,12 +45,12 @@ def set_request_state(
         values["queue_code"] = queue_code
     if outcome_note is not None:
         values["outcome_note"] = outcome_note
-    session.exec(update(Request).where(Request.id == request_id).values(**values))
+    session.exec(update(Request).where(col(Request.id) == request_id).values(**values))
 
 
 def set_request_subject(session: Session, *, request_id: int, category: str | None, topic: str | None) -> None:
     """What the request is about: a sighting's PMKS category or a counseling request's topic."""
-    session.exec(update(Request).where(Request.id == request_id).values(category=category, topic=topic))
+    session.exec(update(Request).where(col(Request.id) == request_id).values(category=category, topic=topic))
 
 
 def has_event_since(session: Session, *, request_id: int, kind: str, since: datetime) -> bool:
@@ -164,7 +164,7 @@ def unclaimed_in_queues(session: Session, *, queue_codes: Iterable[str] | None, 
     query = select(Request).where(Request.status == "new", col(Request.merged_into_id).is_(None))
     if queue_codes is not None:
         query = query.where(col(Request.queue_code).in_(set(queue_codes)))
-    urgent_first = sa.case((Request.urgency == "urgent", 0), else_=1)
+    urgent_first = sa.case((col(Request.urgency) == "urgent", 0), else_=1)
     return list(session.exec(query.order_by(urgent_first, col(Request.claim_due_at)).limit(limit)))
 
 
@@ -194,7 +194,7 @@ def held_requests(session: Session, *, staff_id: int) -> list[Request]:
 def thread_after(session: Session, *, request_id: int, after_id: int) -> list[CaseMessage]:
     """The thread's messages newer than `after_id`: what a request page that is open has not shown yet."""
     return list(session.exec(
-        select(CaseMessage).where(CaseMessage.request_id == request_id, CaseMessage.id > after_id)
+        select(CaseMessage).where(CaseMessage.request_id == request_id, col(CaseMessage.id) > after_id)
         .order_by(col(CaseMessage.id))
     ))
 
@@ -215,7 +215,7 @@ def awaiting_answer(session: Session, *, request_ids: Iterable[int]) -> set[int]
     if not ids:
         return set()
     last = (select(CaseMessage.request_id, sa.func.max(CaseMessage.id).label("last_id"))
-            .where(col(CaseMessage.request_id).in_(ids)).group_by(CaseMessage.request_id).subquery())
+            .where(col(CaseMessage.request_id).in_(ids)).group_by(col(CaseMessage.request_id)).subquery())
     rows = session.exec(select(CaseMessage.request_id).join(last, col(CaseMessage.id) == last.c.last_id)
                         .where(CaseMessage.direction == "in"))
     return set(rows)

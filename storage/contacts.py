@@ -9,18 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.database import dialect_of
-from storage.models import Contact, Conversation, ProcessedInbound
+from storage.models import Contact, Conversation, ProcessedInbound, table_of
 
 # The engine runs these on every inbound message. Built once with bound parameters, each is compiled and
 # cache-keyed once per process instead of on every call (bench/inbound.py: about a tenth of a message's CPU).
 _CONTACT_BY_PLATFORM_ID = select(Contact).where(
     Contact.channel == sa.bindparam("channel"), Contact.platform_user_id == sa.bindparam("platform_user_id")
 )
-_CONTACTS = Contact.__table__
-_CONVERSATIONS = Conversation.__table__
+_CONTACTS = table_of(Contact)
+_CONVERSATIONS = table_of(Conversation)
 _CONVERSATION_OF = sa.select(_CONVERSATIONS.c.flow, _CONVERSATIONS.c.step, _CONVERSATIONS.c.data,
                              _CONVERSATIONS.c.updated_at).where(_CONVERSATIONS.c.contact_id == sa.bindparam("contact_id"))
 
@@ -47,11 +47,11 @@ _RECORD_INBOUND = {
     for with_address in (False, True)
 }
 _MARK_PROCESSED = {
-    dialect: insert(ProcessedInbound.__table__)
+    dialect: insert(table_of(ProcessedInbound))
     .values(channel=sa.bindparam("p_channel"), message_id=sa.bindparam("p_message_id"),
             processed_at=sa.bindparam("p_processed_at"))
     .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-    .returning(ProcessedInbound.message_id)
+    .returning(col(ProcessedInbound.message_id))
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 

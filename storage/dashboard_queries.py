@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -25,6 +26,8 @@ from storage.models import (
     Request,
     Staff,
     StaffQueue,
+    id_column,
+    persisted_id,
 )
 from storage.types import UTCDateTime
 
@@ -56,7 +59,7 @@ class Cursor:
 
     @classmethod
     def of(cls, request: Request) -> Cursor:
-        return cls(request.created_at, request.id)
+        return cls(request.created_at, persisted_id(request))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ def pending_deadline(request: Request) -> datetime | None:
 
 
 def _deadline_between(start: datetime | None, end: datetime | None) -> sa.ColumnElement[bool]:
-    def window(column: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+    def window(column: Mapped[datetime]) -> list[sa.ColumnElement[bool]]:
         return [*([column >= start] if start else []), *([column < end] if end else [])]
 
     return sa.or_(
@@ -135,9 +138,9 @@ def filter_conditions(
     if region_unknown:
         conditions.append(col(Request.region).is_(None))
     if created_from is not None:
-        conditions.append(Request.created_at >= created_from)
+        conditions.append(col(Request.created_at) >= created_from)
     if created_before is not None:
-        conditions.append(Request.created_at < created_before)
+        conditions.append(col(Request.created_at) < created_before)
     return conditions
 
 
@@ -260,24 +263,30 @@ def all_queues(session: Session) -> list[Queue]:
     return list(session.exec(select(Queue).order_by(col(Queue.code))))
 
 
-def staff_names(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+def staff_names(session: Session, *, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.exec(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted))).all())
+    return dict(session.exec(select(id_column(Staff), Staff.display_name).where(col(Staff.id).in_(wanted))).all())
+
+
+def name_of(names: Mapping[int, str], staff_id: int | None) -> str:
+    """A display name from `staff_names`; "-" for nobody (no holder, the citizen) or an id not in it."""
+    return "-" if staff_id is None else names.get(staff_id, "-")
 
 
 def all_staff_names(session: Session) -> dict[int, str]:
     """Every account's display name, inactive ones too (the audit log names people who have left)."""
-    return dict(session.exec(select(Staff.id, Staff.display_name)).all())
+    return dict(session.exec(select(id_column(Staff), Staff.display_name)).all())
 
 
 def ticket_codes(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
     """Ticket codes of requests by id, asked in batches (an audit export names up to 50,000 targets)."""
-    wanted, codes = sorted(set(ids)), {}
+    wanted = sorted(set(ids))
+    codes: dict[int, str] = {}
     for start in range(0, len(wanted), 1000):
         batch = wanted[start:start + 1000]
-        codes.update(session.exec(select(Request.id, Request.ticket_code).where(col(Request.id).in_(batch))).all())
+        codes.update(session.exec(select(id_column(Request), Request.ticket_code).where(col(Request.id).in_(batch))).all())
     return codes
 
 
@@ -287,7 +296,7 @@ def staff_with_queues(session: Session) -> list[tuple[Staff, list[str]]]:
     for staff_id, code in session.exec(select(StaffQueue.staff_id, StaffQueue.queue_code).order_by(col(StaffQueue.queue_code))):
         memberships.setdefault(staff_id, []).append(code)
     staff = session.exec(select(Staff).order_by(col(Staff.username)))
-    return [(s, memberships.get(s.id, [])) for s in staff]
+    return [(s, memberships.get(persisted_id(s), [])) for s in staff]
 
 
 def audit_page(
@@ -322,17 +331,19 @@ class DeadLetter:
 
 def dead_letters(session: Session, *, before_id: int | None, limit: int = PAGE_SIZE) -> tuple[list[DeadLetter], int | None]:
     """Outbox rows with status dead, newest first, on ix_outbox_status_id."""
-    query = select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.contact_id, OutboxMessage.attempts,
-                   OutboxMessage.created_at, OutboxMessage.last_error).where(col(OutboxMessage.status) == "dead")
+    # Six columns: SQLModel's select is typed for up to four, SQLAlchemy's for any number; both run the same.
+    query = sa.select(id_column(OutboxMessage), col(OutboxMessage.channel), col(OutboxMessage.contact_id),
+                      col(OutboxMessage.attempts), col(OutboxMessage.created_at), col(OutboxMessage.last_error),
+                      ).where(col(OutboxMessage.status) == "dead")
     if before_id is not None:
         query = query.where(col(OutboxMessage.id) < before_id)
-    rows = [DeadLetter(*row) for row in session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit + 1))]
+    rows = [DeadLetter(*row) for row in session.execute(query.order_by(col(OutboxMessage.id).desc()).limit(limit + 1))]
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
 def queue_staff(session: Session, *, visible: frozenset[str] | None) -> list[tuple[int, str]]:
     """Active members of the visible queues (all active staff when every queue is visible), by name."""
-    query = select(Staff.id, Staff.display_name).where(col(Staff.active))
+    query = select(id_column(Staff), Staff.display_name).where(col(Staff.active))
     if visible is not None:
         members = select(StaffQueue.staff_id).where(col(StaffQueue.queue_code).in_(sorted(visible)))
         query = query.where(col(Staff.id).in_(members))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from storage.database import dialect_of
-from storage.models import Contact, OutboxMessage, Staff
+from storage.models import Contact, OutboxMessage, Staff, id_column, table_of
 from storage.outbox import HELD_UNTIL_SAFE, UNREAD, enqueue_messages
 
 UNSENT = ("pending", "sending")
@@ -38,7 +38,7 @@ FINISHED = (*SENT, "failed", "dead", "unreachable")
 #: (or shown) only if they do.
 WAITING = (HELD, HELD_UNTIL_SAFE, UNREAD)
 
-_OUTBOX = OutboxMessage.__table__
+_OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id == sa.bindparam("sent_id"))
@@ -68,25 +68,25 @@ def _claim_query(dialect: str) -> sa.Select:
     # Columns, not entities: this runs beside sends in flight, and every millisecond it holds the GIL
     # delays them (bench/delivery.py).
     query = (
-        select(
-            OutboxMessage.id, OutboxMessage.contact_id, OutboxMessage.payload, OutboxMessage.attempts,
-            OutboxMessage.case_message_id, OutboxMessage.send_started_at, Contact.address, Contact.platform_user_id,
-            Contact.language, Contact.last_inbound_at,
+        sa.select(  # ten columns: SQLModel's select is typed for up to four
+            col(OutboxMessage.id), col(OutboxMessage.contact_id), col(OutboxMessage.payload),
+            col(OutboxMessage.attempts), col(OutboxMessage.case_message_id), col(OutboxMessage.send_started_at),
+            col(Contact.address), col(Contact.platform_user_id), col(Contact.language), col(Contact.last_inbound_at),
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
-            OutboxMessage.channel == sa.bindparam("claim_channel"),
+            col(OutboxMessage.channel) == sa.bindparam("claim_channel"),
             col(OutboxMessage.status).in_(UNSENT),
-            OutboxMessage.next_attempt_at <= sa.bindparam("claim_now"),
+            col(OutboxMessage.next_attempt_at) <= sa.bindparam("claim_now"),
             ~sa.exists().where(
-                earlier.contact_id == OutboxMessage.contact_id,
-                earlier.id < OutboxMessage.id,
+                col(earlier.contact_id) == OutboxMessage.contact_id,
+                col(earlier.id) < OutboxMessage.id,
                 col(earlier.status).in_(UNSENT),
             ),
             ~sa.exists().where(
-                recent.contact_id == OutboxMessage.contact_id,
+                col(recent.contact_id) == OutboxMessage.contact_id,
                 col(recent.status).in_(SENT),
-                recent.sent_at > sa.bindparam("claim_spaced_since"),
+                col(recent.sent_at) > sa.bindparam("claim_spaced_since"),
             ),
         )
         .order_by(col(OutboxMessage.id))
@@ -144,22 +144,22 @@ def schedule_retry(
     values: dict = {"status": "pending", "next_attempt_at": at, "last_error": error[:500]}
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
-    session.exec(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+    session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
 
 
 def mark_dead(session: Session, *, message_id: int, error: str) -> None:
     """The last try failed, or the platform refused for good: keep it visible as a dead letter."""
     session.exec(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(status="dead", last_error=error[:500])
+        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(status="dead", last_error=error[:500])
     )
 
 
 def mark_contact_unreachable(session: Session, *, contact_id: int, now: datetime, error: str) -> None:
     """The person blocked the bot: stop sending; their waiting messages are dead letters too."""
-    session.exec(update(Contact).where(Contact.id == contact_id).values(unreachable_at=now))
+    session.exec(update(Contact).where(col(Contact.id) == contact_id).values(unreachable_at=now))
     session.exec(
         update(OutboxMessage)
-        .where(OutboxMessage.contact_id == contact_id, col(OutboxMessage.status).in_(UNSENT))
+        .where(col(OutboxMessage.contact_id) == contact_id, col(OutboxMessage.status).in_(UNSENT))
         .values(status="unreachable", last_error=error[:500])
     )
 
@@ -168,7 +168,7 @@ def hold_message(session: Session, *, message_id: int, reason: str) -> None:
     """Keep a claimed message until the citizen writes again; holding does not use up an attempt."""
     session.exec(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(col(OutboxMessage.id) == message_id)
         .values(status=HELD, last_error=reason[:500], attempts=OutboxMessage.attempts - 1)
     )
 
@@ -195,16 +195,16 @@ def release_until_safe(session: Session, *, contact_id: int, channel: str, now: 
     citizen already received: a web chat page only asks for messages newer than the last one it showed.
     """
     held = session.exec(
-        select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.case_message_id)
+        select(id_column(OutboxMessage), col(OutboxMessage.payload), col(OutboxMessage.case_message_id))
         .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == HELD_UNTIL_SAFE)
         .order_by(col(OutboxMessage.id))
     ).all()
     if not held:
         return []
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_([row.id for row in held])))
-    return [new_id for row in held  # one by one: each keeps the counselor's message it carries
-            for new_id in enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[row.payload],
-                                           now=now, case_message_id=row.case_message_id)]
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_([message_id for message_id, _, _ in held])))
+    return [new_id for _, payload, case_message_id in held  # one by one: each keeps the counselor's message it carries
+            for new_id in enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[payload],
+                                           now=now, case_message_id=case_message_id)]
 
 
 def forget_messages(
@@ -219,10 +219,10 @@ def forget_messages(
     """
     if ids is not None and not ids:
         return
-    which = OutboxMessage.contact_id == contact_id if ids is None else col(OutboxMessage.id).in_(list(ids))
+    which = col(OutboxMessage.contact_id) == contact_id if ids is None else col(OutboxMessage.id).in_(list(ids))
     dropping = [which, col(OutboxMessage.status).in_(list(drop))]
     if drop_created_before is not None:
-        dropping.append(OutboxMessage.created_at < drop_created_before)
+        dropping.append(col(OutboxMessage.created_at) < drop_created_before)
     session.exec(delete(OutboxMessage).where(*dropping))
     blanking = [which, col(OutboxMessage.status).in_(list(blank))]
     session.exec(update(OutboxMessage).where(*blanking).values(payload=blank_with))
@@ -239,6 +239,7 @@ def staff_notices_naming(session: Session, *, words: Collection[str]) -> list[in
     if not wanted:
         return []
     staff_chats = select(Staff.telegram_contact_id).where(col(Staff.telegram_contact_id).is_not(None))
-    rows = session.exec(select(OutboxMessage.id, OutboxMessage.payload)
+    rows = session.exec(select(id_column(OutboxMessage), col(OutboxMessage.payload))
                         .where(col(OutboxMessage.contact_id).in_(staff_chats))).all()
-    return [row.id for row in rows if not wanted.isdisjoint(_WORD.findall(str(row.payload.get("text", ""))))]
+    return [message_id for message_id, payload in rows
+            if not wanted.isdisjoint(_WORD.findall(str(payload.get("text", ""))))]

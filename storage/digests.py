@@ -47,7 +47,7 @@ def week_counts(session: Session, *, queue_codes: Iterable[str] | None, start: d
     new = session.exec(scoped(select(func.count()).select_from(Request)
                               .where(Request.created_at >= start, Request.created_at < end))).one()
     events = scoped(
-        select(RequestEvent.kind, func.count(sa.distinct(RequestEvent.request_id))).join(Request, col(Request.id) == col(RequestEvent.request_id))
+        select(RequestEvent.kind, func.count(sa.distinct(col(RequestEvent.request_id)))).join(Request, col(Request.id) == col(RequestEvent.request_id))
         .where(RequestEvent.at >= start, RequestEvent.at < end,
                col(RequestEvent.kind).in_(("sla_breach", "first_contact"))).group_by(RequestEvent.kind)
     )

@@ -13,7 +13,7 @@ import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, select, update
 
 from storage.database import dialect_of
-from storage.models import DueWork
+from storage.models import DueWork, id_column, persisted_id, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class ClaimedWork:
     attempts: int
 
 
-_TABLE = DueWork.__table__
+_TABLE = table_of(DueWork)
 _SCHEDULED_COLUMNS = ("kind", "dedupe_key", "due_at", "state", "request_id", "contact_id", "payload", "attempts",
                       "created_at")
 
@@ -74,7 +74,7 @@ def cancel(session: Session, *, dedupe_key: str, now: datetime, outcome: str) ->
     """Drop pending work that no longer makes sense (the draft was sent, the request claimed)."""
     session.exec(
         update(DueWork)
-        .where(DueWork.dedupe_key == dedupe_key, DueWork.state == "pending")
+        .where(col(DueWork.dedupe_key) == dedupe_key, col(DueWork.state) == "pending")
         .values(state="dropped", finished_at=now, outcome=outcome)
     )
 
@@ -91,7 +91,7 @@ def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timede
         query = query.with_for_update(skip_locked=True)
     claimed = []
     for item in session.exec(query):
-        claimed.append(ClaimedWork(item.id, item.kind, item.due_at, item.request_id, item.contact_id,
+        claimed.append(ClaimedWork(persisted_id(item), item.kind, item.due_at, item.request_id, item.contact_id,
                                    dict(item.payload), item.attempts + 1))
         # "running" with the due time moved to the lease's end: a crashed runner's item comes back.
         item.state, item.attempts, item.due_at = "running", item.attempts + 1, now + lease
@@ -100,14 +100,14 @@ def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timede
 
 def finish(session: Session, *, work_id: int, state: str, outcome: str, now: datetime) -> None:
     session.exec(
-        update(DueWork).where(DueWork.id == work_id).values(state=state, outcome=outcome[:200], finished_at=now)
+        update(DueWork).where(col(DueWork.id) == work_id).values(state=state, outcome=outcome[:200], finished_at=now)
     )
 
 
 def postpone(session: Session, *, work_id: int, until: datetime, outcome: str) -> None:
     """Wait for a better time (quiet hours, the citizen's contact times): back to pending."""
     session.exec(
-        update(DueWork).where(DueWork.id == work_id).values(state="pending", due_at=until, outcome=outcome[:200])
+        update(DueWork).where(col(DueWork.id) == work_id).values(state="pending", due_at=until, outcome=outcome[:200])
     )
 
 
@@ -115,11 +115,12 @@ def drop_pending(
     session: Session, *, now: datetime, outcome: str, contact_id: int | None = None, request_ids: Collection[int] = ()
 ) -> None:
     """Drop the pending work for a contact, or for requests: erased or purged, it has nobody left to serve."""
+    which: sa.ColumnElement[bool]
     if contact_id is not None:
-        which = DueWork.contact_id == contact_id
+        which = col(DueWork.contact_id) == contact_id
     else:
         which = col(DueWork.request_id).in_(list(request_ids))
-    session.exec(update(DueWork).where(which, DueWork.state == "pending")
+    session.exec(update(DueWork).where(which, col(DueWork.state) == "pending")
                  .values(state="dropped", outcome=outcome[:200], finished_at=now))
 
 
@@ -130,9 +131,9 @@ def blank_texts(session: Session, *, request_ids: Collection[int], text: str) ->
     with) its send. Only that goes: readers of finished work (the feedback question's appointment) keep
     the rest of the payload.
     """
-    rows = session.exec(select(DueWork.id, DueWork.payload).where(col(DueWork.request_id).in_(list(request_ids))))
-    for row in rows.all():
-        params = row.payload.get("params") or {}
+    rows = session.exec(select(id_column(DueWork), col(DueWork.payload)).where(col(DueWork.request_id).in_(list(request_ids))))
+    for work_id, stored in rows.all():
+        params = stored.get("params") or {}
         if params.get("text") not in (None, text):
-            payload = {**row.payload, "params": {**params, "text": text}}
-            session.exec(update(DueWork).where(DueWork.id == row.id).values(payload=payload))
+            payload = {**stored, "params": {**params, "text": text}}
+            session.exec(update(DueWork).where(col(DueWork.id) == work_id).values(payload=payload))

@@ -29,22 +29,25 @@ def sightings_near_in_time(
     return list(session.exec(query.order_by(col(Request.created_at), col(Request.id))))
 
 
-def lock_request(session: Session, *, request_id: int) -> Request | None:
-    """Read a request with a row lock on PostgreSQL, so two merges touching it run one after the other."""
+def lock_request(session: Session, *, request_id: int) -> Request:
+    """Read a request with a row lock on PostgreSQL, so two merges touching it run one after the other.
+
+    The caller has already found the request (it checks that staff may see it): one that is missing raises.
+    """
     query = select(Request).where(Request.id == request_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return session.exec(query).first()
+    return session.exec(query).one()
 
 
 def mark_merged(session: Session, *, request_id: int, into_id: int, status: str) -> bool:
     """Close an open, unmerged request as merged into another; False when it was no longer open."""
     done = session.execute(
         update(Request)
-        .where(Request.id == request_id, col(Request.merged_into_id).is_(None),
+        .where(col(Request.id) == request_id, col(Request.merged_into_id).is_(None),
                col(Request.status).in_(OPEN_STATUSES))
         .values(merged_into_id=into_id, status=status)
-        .returning(Request.id)
+        .returning(col(Request.id))
     ).first()
     if done is not None:
         # Requests merged earlier into this one follow it, so their reporters hear from the survivor too.

@@ -7,7 +7,7 @@ never from the mutable columns of `Request`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -18,6 +18,34 @@ from storage.types import JSONType, UTCDateTime
 
 def _utc(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def persisted_id(row: _Row) -> int:
+    """The id of a row read from the database or flushed to it.
+
+    Every table's `id` is typed `int | None` because a row built in Python has none until it is flushed.
+    Code that holds a stored row asks here for an `int`; a row that was never flushed is a bug, so it raises.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
+
+
+def id_column(model: type[SQLModel]) -> sa.ColumnElement[int]:
+    """A table's `id` in a query of columns: never NULL there, though the attribute says `int | None`."""
+    return table_of(model).c.id
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model, for statements written in SQLAlchemy Core (upserts, hot paths)."""
+    # SQLAlchemy's declarative mapping sets `__table__` on every table model; SQLModel does not declare it.
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class Contact(SQLModel, table=True):

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, table_of
 
 #: A counselor's message to an urgent case, kept until the citizen answers that it is safe to talk
 #: (bot/services/safe_to_talk.py). Never claimed for sending, never shown by the web chat.
@@ -18,7 +18,7 @@ HELD_UNTIL_SAFE = "held_safe"
 #: follow-up): it waits, whatever its age, until the page fetches it, and is "delivered" from then on.
 UNREAD = "unread"
 
-_TABLE = OutboxMessage.__table__
+_TABLE = table_of(OutboxMessage)
 _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 
 
@@ -59,7 +59,7 @@ def messages_after(session: Session, *, contact_id: int, after_id: int, limit: i
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.contact_id == contact_id,
-                   sa.or_(OutboxMessage.id > after_id, OutboxMessage.status == UNREAD),
+                   sa.or_(col(OutboxMessage.id) > after_id, col(OutboxMessage.status) == UNREAD),
                    OutboxMessage.status != HELD_UNTIL_SAFE)
             .order_by(col(OutboxMessage.id))
             .limit(limit)

@@ -32,14 +32,14 @@ def attach_photos(session: Session, *, contact_id: int, request_id: int, photo_i
     if not photo_ids:
         return
     session.exec(update(StoredPhoto)
-                 .where(col(StoredPhoto.id).in_(photo_ids), StoredPhoto.contact_id == contact_id,
+                 .where(col(StoredPhoto.id).in_(photo_ids), col(StoredPhoto.contact_id) == contact_id,
                         col(StoredPhoto.request_id).is_(None))
                  .values(request_id=request_id))
 
 
 def forget_draft_photos(session: Session, *, contact_id: int, keep: Collection[int] = ()) -> None:
     """Delete the contact's photos that belong to no request, except those a draft still holds (`keep`)."""
-    statement = delete(StoredPhoto).where(StoredPhoto.contact_id == contact_id, col(StoredPhoto.request_id).is_(None))
+    statement = delete(StoredPhoto).where(col(StoredPhoto.contact_id) == contact_id, col(StoredPhoto.request_id).is_(None))
     if keep:
         statement = statement.where(col(StoredPhoto.id).notin_(keep))
     session.exec(statement)
@@ -47,7 +47,7 @@ def forget_draft_photos(session: Session, *, contact_id: int, keep: Collection[i
 
 def forget_contact_photos(session: Session, *, contact_id: int) -> None:
     """Delete every photo the contact ever sent, drafts and requests alike (erasure)."""
-    session.exec(delete(StoredPhoto).where(StoredPhoto.contact_id == contact_id))
+    session.exec(delete(StoredPhoto).where(col(StoredPhoto.contact_id) == contact_id))
 
 
 def forget_request_photos(session: Session, *, request_ids: Sequence[int]) -> None:

@@ -30,7 +30,7 @@ def prune_messages(session: Session, *, before: datetime, batch: int, unread_bef
     finished_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
     done = sa.and_(col(OutboxMessage.status).in_(FINISHED), finished_at < before)
     if unread_before is not None:
-        done = sa.or_(done, sa.and_(OutboxMessage.status == UNREAD, OutboxMessage.created_at < unread_before))
+        done = sa.or_(done, sa.and_(col(OutboxMessage.status) == UNREAD, col(OutboxMessage.created_at) < unread_before))
     oldest = (select(OutboxMessage.id).where(done).order_by(col(OutboxMessage.id)).limit(batch))
     # Their outbox_wamid rows go with them (ON DELETE CASCADE).
     return _delete(session, sa.delete(OutboxMessage).where(col(OutboxMessage.id).in_(oldest.scalar_subquery())))

@@ -28,7 +28,17 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
-from storage.models import ASSIGNED_STATUSES, Appointment, Queue, Request, ResponseTime, Staff, StaffQueue
+from storage.models import (
+    ASSIGNED_STATUSES,
+    Appointment,
+    Queue,
+    Request,
+    ResponseTime,
+    Staff,
+    StaffQueue,
+    id_column,
+    table_of,
+)
 
 DAY = 86400
 REPORT_WORK_MEM = "64MB"
@@ -130,7 +140,7 @@ def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.Subqu
     so each moment is turned into epoch seconds once per request where an inlined one repeated that in
     every expression above it, without the copy in and out that a MATERIALIZED CTE costs.
     """
-    r, t = Request.__table__, ResponseTime.__table__
+    r, t = table_of(Request), table_of(ResponseTime)
     on = t.c.request_id == r.c.id
     if dialect == "postgresql":
         # Only the `response_time` rows between the lowest and highest id of the range's requests are
@@ -145,7 +155,7 @@ def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.Subqu
                                                  select(bounds.c.high).scalar_subquery()))
     joined = r.outerjoin(t, on)
     query = (
-        select(
+        sa.select(  # Core columns, and more than SQLModel's select is typed for
             r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
             func.coalesce(r.c.category, r.c.topic).label("subject"),
             epoch_seconds(r.c.claim_due_at).label("claim_due"),
@@ -195,7 +205,7 @@ def response_facts(
             return bases[position], opens[position]
     else:
         calendar = _calendar_cte(clock)
-        days = {}
+        days: dict[str, sa.CTE] = {}
         for moment in MOMENTS:
             day = calendar.alias(f"k{len(days)}")
             joined = joined.outerjoin(day, day.c.day == d.c[f"{moment}_day"])
@@ -214,7 +224,7 @@ def response_facts(
     closed_now = b.c.closed_now.is_(True)
     created_day = b.c.created_day
     return (
-        select(
+        sa.select(
             b.c.id, b.c.queue_code, b.c.region, b.c.staff_id, b.c.subject, b.c.urgency,
             (created_day - (created_day + 3) % 7).label("week"),  # day 0 was a Thursday: Monday of the week
             (b.c.claimed - b.c.created).label("claim_s"),
@@ -277,7 +287,7 @@ def open_by_staff(session: Session, conditions: Sequence[ColumnElement[bool]]) -
     query = (
         select(Request.assigned_staff_id, Request.status, Request.urgency, func.count())
         .where(col(Request.status).in_(ASSIGNED_STATUSES), col(Request.assigned_staff_id).is_not(None), *conditions)
-        .group_by(Request.assigned_staff_id, Request.status, Request.urgency)
+        .group_by(col(Request.assigned_staff_id), col(Request.status), col(Request.urgency))
     )
     return list(session.execute(query))
 
@@ -301,7 +311,7 @@ def upcoming_appointments(
         .join(Request, col(Request.id) == col(Appointment.request_id))
         .where(Appointment.status == "confirmed", Appointment.starts_at >= start, Appointment.starts_at < end,
                *conditions)
-        .group_by(Appointment.staff_id)
+        .group_by(col(Appointment.staff_id))
     )
     return list(session.execute(query))
 
@@ -311,7 +321,7 @@ def sightings_by_kecamatan(session: Session, conditions: Sequence[ColumnElement[
     query = (
         select(Request.region, Request.kecamatan_code, func.count())
         .where(Request.kind == "sighting", col(Request.merged_into_id).is_(None), *conditions)
-        .group_by(Request.region, Request.kecamatan_code)
+        .group_by(col(Request.region), col(Request.kecamatan_code))
     )
     return list(session.execute(query))
 
@@ -325,21 +335,21 @@ def sightings_by_month(
         select(month, Request.region, Request.category, func.count())
         .where(Request.kind == "sighting", col(Request.category).in_(list(categories)),
                col(Request.merged_into_id).is_(None), *conditions)
-        .group_by(month, Request.region, Request.category)
+        .group_by(month, col(Request.region), col(Request.category))
     )
     return list(session.execute(query))
 
 
 def queue_counselors(session: Session, queue_codes: Iterable[str] | None) -> list[int]:
     """Active counselors working in any of these queues (None: any queue): who could take work."""
-    query = (select(Staff.id).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
-             .where(Staff.role == "counselor", col(Staff.active).is_(True)))
+    query = (select(id_column(Staff)).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
+             .where(col(Staff.role) == "counselor", col(Staff.active).is_(True)))
     if queue_codes is not None:
         query = query.where(col(StaffQueue.queue_code).in_(sorted(queue_codes)))
     return sorted(set(session.exec(query)))
 
 
-def staff_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}

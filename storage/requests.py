@@ -101,11 +101,11 @@ def last_status_change(session: Session, *, request_id: int) -> datetime | None:
 
 def newest_open_request(session: Session, *, contact_id: int) -> tuple[str, bool] | None:
     """(ticket code, whether a counselor has written about it) of the contact's newest open request."""
-    wrote = sa.exists().where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out")
+    wrote = sa.exists().where(col(CaseMessage.request_id) == Request.id, col(CaseMessage.direction) == "out")
     row = session.execute(
-        sa.select(Request.ticket_code, sa.and_(Request.status.in_(ASSIGNED_STATUSES), wrote))
-        .where(Request.contact_id == contact_id, Request.status.in_(OPEN_STATUSES))
-        .order_by(Request.id.desc()).limit(1)
+        sa.select(col(Request.ticket_code), sa.and_(col(Request.status).in_(ASSIGNED_STATUSES), wrote))
+        .where(col(Request.contact_id) == contact_id, col(Request.status).in_(OPEN_STATUSES))
+        .order_by(col(Request.id).desc()).limit(1)
     ).first()
     return None if row is None else (row[0], bool(row[1]))
 

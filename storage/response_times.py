@@ -19,7 +19,7 @@ import sqlalchemy.dialects.sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.models import CLOSED_STATUSES, RequestEvent, ResponseTime
+from storage.models import CLOSED_STATUSES, RequestEvent, ResponseTime, table_of
 
 #: Event kinds that move a response time; other events (notes, appointments, SLA breaches) do not.
 MEASURED_KINDS: tuple[str, ...] = ("created", "first_contact", "status")
@@ -48,7 +48,7 @@ def record_event(session: Session, *, request_id: int, kind: str, to_status: str
     dialect = session.get_bind().dialect.name
     insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
     statement = insert(ResponseTime).values(request_id=request_id, **values)
-    table, new = ResponseTime.__table__, statement.excluded
+    table, new = table_of(ResponseTime), statement.excluded
     keep: dict[str, Callable[[ColumnElement, ColumnElement], ColumnElement]] = {
         **dict.fromkeys(_EARLIEST, lambda old, given: sa.case((sa.or_(old.is_(None), given < old), given), else_=old)),
         "last_closed_at": lambda old, given: sa.case((sa.or_(old.is_(None), given > old), given), else_=old),
@@ -60,7 +60,7 @@ def record_event(session: Session, *, request_id: int, kind: str, to_status: str
 
 def rebuild(session: Session) -> None:
     """Replace every row by folding all events again."""
-    e = RequestEvent.__table__
+    e = table_of(RequestEvent)
     status, closing = e.c.kind == "status", sa.and_(e.c.kind == "status", e.c.to_status.in_(CLOSED_STATUSES))
     last_closing_id = _max_where(closing, e.c.id)
     folded = (

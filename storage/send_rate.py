@@ -28,10 +28,10 @@ from sqlmodel import Session
 
 from storage.database import dialect_of
 from storage.delivery import ClaimedMessage
-from storage.models import OutboxMessage, SendRate, SendWindow
+from storage.models import OutboxMessage, SendRate, SendWindow, table_of
 from storage.types import UTCDateTime
 
-_OUTBOX = OutboxMessage.__table__
+_OUTBOX = table_of(OutboxMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +69,8 @@ def ensure_send_rate(session: Session, *, channel: str, now: datetime) -> None:
     session.execute(insert(SendRate).values(channel=channel, next_slot_at=now, turns=0).on_conflict_do_nothing())
 
 
-_RATE = SendRate.__table__
-_WINDOW = SendWindow.__table__
+_RATE = table_of(SendRate)
+_WINDOW = table_of(SendWindow)
 # PostgreSQL: one statement, one round trip, under the rate row's lock (the UPDATE's). The slot goes only to a
 # message this claim still holds, and the message is marked in flight only with the slot. `window_until`: the
 # latest arrival of the send `window` turns back, which this turn must follow by `span`.

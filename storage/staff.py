@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
-from storage.models import AuditLog, Queue, Staff, StaffQueue
+from storage.models import AuditLog, Queue, Staff, StaffQueue, persisted_id, table_of
 
 
 def add_staff(
@@ -27,12 +27,12 @@ def add_staff(
                   role=role, region=region, created_at=now)
     session.add(staff)
     session.flush()
-    set_staff_queues(session, staff_id=staff.id, queues=queues)
+    set_staff_queues(session, staff_id=persisted_id(staff), queues=queues)
     return staff
 
 
 def set_staff_queues(session: Session, *, staff_id: int, queues: Iterable[str]) -> None:
-    session.exec(delete(StaffQueue).where(StaffQueue.staff_id == staff_id))
+    session.exec(delete(StaffQueue).where(col(StaffQueue.staff_id) == staff_id))
     session.add_all(StaffQueue(staff_id=staff_id, queue_code=code) for code in sorted(set(queues)))
 
 
@@ -50,8 +50,8 @@ def staff_by_contact(session: Session, *, contact_id: int) -> Staff | None:
 
 
 # Asked on every Telegram message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
-_ACTIVE_STAFF_OF_CONTACT = sa.select(Staff.__table__.c.id).where(
-    Staff.__table__.c.telegram_contact_id == sa.bindparam("contact_id"), Staff.__table__.c.active
+_ACTIVE_STAFF_OF_CONTACT = sa.select(table_of(Staff).c.id).where(
+    table_of(Staff).c.telegram_contact_id == sa.bindparam("contact_id"), table_of(Staff).c.active
 ).limit(1)
 
 
@@ -62,7 +62,7 @@ def is_staff_contact(session: Session, *, contact_id: int) -> bool:
 
 def staff_by_link_code(session: Session, *, code_hash: str, now: datetime) -> Staff | None:
     return session.exec(
-        select(Staff).where(Staff.link_code_hash == code_hash, Staff.link_code_expires_at > now, Staff.active)
+        select(Staff).where(Staff.link_code_hash == code_hash, col(Staff.link_code_expires_at) > now, Staff.active)
     ).first()
 
 

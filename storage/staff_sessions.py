@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,7 +11,9 @@ from sqlmodel import Session, col, delete, select
 from storage.database import dialect_of
 from storage.models import LoginThrottle, Staff, StaffSession
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[type[LoginThrottle]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert,
+}
 
 
 def add_session(session: Session, *, staff_id: int, token_hash: str, now: datetime, expires_at: datetime) -> None:

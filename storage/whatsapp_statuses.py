@@ -25,7 +25,7 @@ from sqlmodel import Session, col, delete, select
 
 from storage.database import dialect_of
 from storage.delivery import HELD, SENT, mark_sent
-from storage.models import Contact, OutboxMessage, OutboxWamid
+from storage.models import Contact, OutboxMessage, OutboxWamid, persisted_id, table_of
 from storage.whatsapp_window import WINDOW_CLOSED_ERROR, HeldContact, is_window_notice
 
 UNMATCHED_LIFETIME = timedelta(days=1)
@@ -66,7 +66,7 @@ def record_sent(
     A message sent again (held, then released) drops its earlier parts: their statuses are history.
     `mark=False` for a row written as sent already (the window notice).
     """
-    session.exec(delete(OutboxWamid).where(OutboxWamid.outbox_id == outbox_id, col(OutboxWamid.wamid).notin_(wamids)))
+    session.exec(delete(OutboxWamid).where(col(OutboxWamid.outbox_id) == outbox_id, col(OutboxWamid.wamid).notin_(wamids)))
     for wamid in wamids:  # before the outbox row: the same lock order as a webhook (part, then message)
         _upsert(session, {"wamid": wamid, "outbox_id": outbox_id, "status": "sent", "updated_at": now}, link=True)
     if mark:
@@ -85,7 +85,7 @@ def outbox_id_of(session: Session, *, wamid: str) -> int | None:
     return session.exec(select(OutboxWamid.outbox_id).where(OutboxWamid.wamid == wamid)).first()
 
 
-_PARTS = OutboxWamid.__table__
+_PARTS = table_of(OutboxWamid)
 
 
 def _part_insert(insert: Any, *, link: bool) -> sa.Insert:
@@ -159,13 +159,13 @@ def _apply(session: Session, part: OutboxWamid) -> HeldContact | None:
     contact = session.get(Contact, row.contact_id)
     assert contact is not None
     return HeldContact(
-        contact.id, contact.address or contact.platform_user_id, contact.language, contact.last_inbound_at
+        persisted_id(contact), contact.address or contact.platform_user_id, contact.language, contact.last_inbound_at
     )
 
 
 def _expire_unmatched(session: Session, *, now: datetime) -> None:
     session.exec(
         delete(OutboxWamid).where(
-            col(OutboxWamid.outbox_id).is_(None), OutboxWamid.updated_at < now - UNMATCHED_LIFETIME
+            col(OutboxWamid.outbox_id).is_(None), col(OutboxWamid.updated_at) < now - UNMATCHED_LIFETIME
         )
     )

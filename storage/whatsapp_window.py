@@ -13,6 +13,7 @@ is one query. Statuses reach the outbox by wamid through `storage.whatsapp_statu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,5 +62,5 @@ def record_window_notice(
     return row
 
 
-def is_window_notice(payload: dict[str, Any]) -> bool:
+def is_window_notice(payload: Mapping[str, Any]) -> bool:
     return bool(payload.get("template"))

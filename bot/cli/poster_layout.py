@@ -157,7 +157,7 @@ def _fill(words: Sequence[str], face: Face, size: float, width: float, measure: 
     return tuple(lines)
 
 
-def lay_out(text: PosterText, matrix: Sequence[Sequence[bool]], page: PageSize, measure: Measure) -> PosterLayout:
+def lay_out(text: PosterText, matrix: Sequence[Sequence[int]], page: PageSize, measure: Measure) -> PosterLayout:
     """The poster on `page`: title band, the two lines, the QR code as large as fits, contact, 112, office."""
     scale = 1.0
     for _ in range(_MAX_SHRINKS):
@@ -173,7 +173,7 @@ def _text_width(page: PageSize) -> float:
 
 
 def _lay_out_at(
-    scale: float, text: PosterText, matrix: Sequence[Sequence[bool]], page: PageSize, measure: Measure
+    scale: float, text: PosterText, matrix: Sequence[Sequence[int]], page: PageSize, measure: Measure
 ) -> PosterLayout:
     unit, width = page.width / 100, _text_width(page)
 

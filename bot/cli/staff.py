@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.i18n import load_catalog
 from bot.runtime import build_runtime
 from bot.services.access import operator_view
+from bot.services.records import persisted_id
 from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, ensure_first_admin, reset_password
 from bot.services.staff_directory import every_staff, staff_by_username, staff_queue_codes
 from bot.services.staff_handover import change_assignment, deactivate_staff, reactivate_staff
@@ -78,24 +79,24 @@ def _change(session: Session, args: argparse.Namespace, *, language: str) -> int
             if args.queue is None and args.region is None:
                 say(language, "staff_update_nothing", error=True)
                 return 2
-            queues = args.queue if args.queue is not None else sorted(staff_queue_codes(session, staff_id=target.id))
+            queues = args.queue if args.queue is not None else sorted(staff_queue_codes(session, staff_id=persisted_id(target)))
             region = (args.region or None) if args.region is not None else target.region
-            moved = change_assignment(session, view=view, staff_id=target.id, queues=queues, region=region,
+            moved = change_assignment(session, view=view, staff_id=persisted_id(target), queues=queues, region=region,
                                       reason=args.reason, now=now)
             say(language, "staff_updated", username=name, released=moved.released)
         case "reset-password":
-            _staff, temporary = reset_password(session, view=view, staff_id=target.id, now=now)
+            _staff, temporary = reset_password(session, view=view, staff_id=persisted_id(target), now=now)
             say(language, "staff_temporary_password", username=name, password=temporary)
         case "deactivate":
             colleague = staff_by_username(session, username=args.hand_to) if args.hand_to else None
             if args.hand_to and colleague is None:
                 say(language, "staff_unknown", error=True, username=args.hand_to)
                 return 2
-            moved = deactivate_staff(session, view=view, staff_id=target.id, reason=args.reason, now=now,
+            moved = deactivate_staff(session, view=view, staff_id=persisted_id(target), reason=args.reason, now=now,
                                      hand_to=colleague.id if colleague else None)
             say(language, "staff_deactivated", username=name, handed=moved.handed, released=moved.released)
         case "reactivate":
-            reactivate_staff(session, view=view, staff_id=target.id, now=now)
+            reactivate_staff(session, view=view, staff_id=persisted_id(target), now=now)
             say(language, "staff_reactivated", username=name)
         case other:
             raise AssertionError(f"unknown staff command {other!r}")
@@ -122,7 +123,7 @@ def _add(session: Session, args: argparse.Namespace, *, language: str) -> int:
 def _list(session: Session, *, language: str) -> int:
     inactive = cli_text(language, "staff_inactive")
     for staff in every_staff(session):
-        queues = ", ".join(sorted(staff_queue_codes(session, staff_id=staff.id))) or "-"
+        queues = ", ".join(sorted(staff_queue_codes(session, staff_id=persisted_id(staff)))) or "-"
         state = "" if staff.active else f" ({inactive})"
         print(f"{staff.username:20} {staff.role:12} {staff.region or '-':24} {queues}{state}")
     return 0

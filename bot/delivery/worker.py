@@ -193,7 +193,7 @@ class OutboxWorker:
         while True:
             try:
                 attempted = await self.drain_once()
-            except Exception as error:  # the database may be away for a while: keep the loop alive
+            except Exception as error:  # noqa: BLE001 - the database may be away for a while: keep the loop alive
                 log.error("outbox_round_failed error=%s", type(error).__name__)
                 attempted = 0
             if not attempted:
@@ -242,7 +242,7 @@ class OutboxWorker:
             sent = await asyncio.wait_for(
                 sender.send(recipient, Reply.from_json(message.payload)), SEND_TIMEOUT_SECONDS
             )
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure of a send is recorded on its row, to retry or give up
             arrival = self._arrival(channel, turn, started, answered=False)
             if isinstance(error, RetryLater) and not error.per_recipient:  # this instance stops at once
                 until = self._turn_clock() + timedelta(seconds=error.after_seconds)

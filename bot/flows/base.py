@@ -89,7 +89,7 @@ class RelayToCase:
     """Free text that may be a reply to a counselor; `otherwise` is said when no case is open."""
 
     text: str
-    otherwise: tuple  # tuple[Reply, ...]
+    otherwise: tuple[Reply, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ the second time nothing is understood, the citizen's own words taken as a report
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.domain.pmks import UNCLASSIFIED, group_of
@@ -123,7 +124,7 @@ def on_menu_clarification(state: ConversationState, code: str, ctx: FlowContext)
 
 
 def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: FlowContext,
-                    before: tuple[Output, ...] = (), *, fixed: dict | None = None) -> StepResult:
+                    before: tuple[Output, ...] = (), *, fixed: Mapping[str, str] | None = None) -> StepResult:
     """Open `flow` with every answer the story states; a close meaning for the first question is asked."""
     form = FORMS[flow]
     answers = {**answers_from(flow, heard, ctx, as_story=True), **(fixed or {})}
@@ -228,7 +229,7 @@ def _cry_for_help(state: ConversationState, heard: Meanings, ctx: FlowContext) -
     return open_with_story(flow, urgent, heard, ctx, (emergency, Reply(ctx.t("safety.urgent_form"))), fixed=fixed)
 
 
-def _urgent_form(heard: Meanings) -> tuple[str, dict]:
+def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     """Which form a cry for help belongs to, and what it settles: DESIGN.md's routing, by who is hurt.
 
     A child -> a report of a child victim (P2TP2A); someone hurt at home or the writer -> counseling on
@@ -267,7 +268,7 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict]:
     if danger.child or (category or "").startswith("anak_"):
         if category in _NEGLECT and (danger.kind in ("violence", "sexual") or danger.by is not None):
             category = "anak_korban_kekerasan"  # "dikurung ibu tirinya, gk dikasih makan": hurt, not neglected
-        if (category or "").startswith("anak_"):
+        if category is not None and category.startswith("anak_"):
             return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
         if any(code.startswith("anak_") for code in categories.codes):
             return REPORT_SIGHTING.name, {}  # close child categories: the form asks which
@@ -290,12 +291,12 @@ def _not_understood(state: ConversationState, heard: Meanings, ctx: FlowContext,
         said = menu if greeted else Reply(f"{ctx.t('menu.pick_one')}\n\n{menu.text}", menu.choices)
         # It may be the comment the feedback question invited: the engine keeps it if so.
         return StepResult(replace(state, unheard=unheard), (RelayToCase(heard.text.strip(), (said,)),))
-    said = "\n".join(unheard)
-    taken = ctx.understanding.read(said)
+    words = "\n".join(unheard)
+    taken = ctx.understanding.read(words)
     if taken.real_words < _MIN_REAL_WORDS:
         menu = _menu(state, ctx)
         return StepResult(replace(state, unheard=()), (Reply(f"{ctx.t('menu.pick_again')}\n\n{menu.text}", menu.choices),))
-    fixed = {"category": UNCLASSIFIED, "group": UNCLASSIFIED, "description": said[:MAX_FREE_TEXT]}
+    fixed = {"category": UNCLASSIFIED, "group": UNCLASSIFIED, "description": words[:MAX_FREE_TEXT]}
     return open_with_story(REPORT_SIGHTING.name, replace(state, unheard=()), taken, ctx,
                            (Reply(ctx.t("menu.taken_as_said")),), fixed=fixed)
 

@@ -8,8 +8,9 @@ it was given.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.domain.regions import REGION_CODES
 from bot.domain.text import normalize
@@ -170,23 +171,24 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
             return StepResult(ConversationState(drafts=state.drafts), step.outputs)
         heard = ctx.hear(inbound)
-        missed = heard is not None and step.form.misses > state.form.misses
+        if heard is None or step.form.misses <= state.form.misses:  # answered, or not typed words
+            return StepResult(replace(state, form=step.form), step.outputs)
         # "eh salah, saya mau lapor aja", "gk jadi konseling, mau lapor aja": the other form, this one kept
-        other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear() if missed else None
+        other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear()
         # said in so many words ("mau lapor aja") or as a correction ("eh salah, mau konseling"): "gajadi lapor
         # deh" is cancelling what is on screen
         wanted = _WANTS_FORM.get(other or "")
-        if wanted is not None and heard is not None and (
+        if wanted is not None and (
                 heard.intent.score_of(other or "") >= 2 or (heard.correcting and "cancel" not in heard.intent.codes)):
             if heard.category or heard.topic or heard.region or heard.about:
                 # "bukan konseling, sy mau lapor orang gila di jalan": the other form, with what the words say
                 return read_at_menu(state.shelved(), heard, ctx)
             return _open_form(wanted, state, ctx)
-        if missed and _means_cancel(heard):
+        if _means_cancel(heard):
             return _ask_cancel(state, ctx)  # not an answer to the question: "gak jadi deh" means cancel
-        if missed and heard.ticket_code is not None:  # "cek tiket aja deh, DNE-8QA": looked up, form kept
+        if heard.ticket_code is not None:  # "cek tiket aja deh, DNE-8QA": looked up, form kept
             return _interject(state, ctx, (LookupStatus(heard.ticket_code),))
-        if missed and heard.question is not None:  # "ini rahasia kan? sy takut suami tau": answered, form kept
+        if heard.question is not None:  # "ini rahasia kan? sy takut suami tau": answered, form kept
             return _interject(state, ctx, (Reply(ctx.t(f"faq.{heard.question}")),))
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
@@ -263,7 +265,7 @@ def _open_form(flow: str, state: ConversationState, ctx: FlowContext) -> StepRes
     return _begin(flow, shelved, ctx)
 
 
-def _begin(flow: str, state: ConversationState, ctx: FlowContext, answers: dict | None = None) -> StepResult:
+def _begin(flow: str, state: ConversationState, ctx: FlowContext, answers: Mapping[str, Any] | None = None) -> StepResult:
     """A new form on screen; drafts of the other form stay behind the menu."""
     step = FORMS[flow].start(ctx, answers)
     assert step.form is not None

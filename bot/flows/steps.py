@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from bot.domain.phone import normalize_phone
 from bot.domain.regions import PROVINCE, Kecamatan
@@ -26,7 +27,7 @@ def option_step(
     *,
     label_key: str = "",
     edit_clears: tuple[str, ...] = (),
-    applies: Callable | None = None,
+    applies: Callable[[Mapping[str, Any]], bool] | None = None,
     typed: tuple[str, Mapping[str, str]] | None = None,
     note_keys: Mapping[str, str] | None = None,
 ) -> Step:
@@ -49,8 +50,9 @@ def option_step(
         answer = picked.id.split(":", 1)[1]
         return Accepted({name: answer}, note_key=(note_keys or {}).get(answer, ""))
 
-    extra = {"applies": applies} if applies else {}
-    return Step(name, prompt, accept, label_key=label_key, edit_clears=edit_clears, **extra)
+    if applies is None:
+        return Step(name, prompt, accept, label_key=label_key, edit_clears=edit_clears)
+    return Step(name, prompt, accept, applies=applies, label_key=label_key, edit_clears=edit_clears)
 
 
 def typed_choice(inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str = "",
@@ -120,7 +122,7 @@ def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
             return Accepted(answers)
         kecamatan = heard.kecamatan.close()
         if kecamatan:  # "curug": a kecamatan in two regions
-            return Ask(clarify.Clarification("kecamatan", kecamatan, heard.text))
+            return Ask(Clarification("kecamatan", kecamatan, heard.text))
         if asked := clarify.offer("region", heard.region, heard, heard.outside.title()):
             return Ask(asked)
         return not_understood("common.region_unknown")
@@ -186,14 +188,14 @@ def kecamatan_step(*, label_key: str) -> Step:
             return Redisplay({"candidates": list(here.close())})
         elsewhere = _kecamatan_elsewhere(named, region, ctx)
         if elsewhere:
-            return Ask(clarify.Clarification("kecamatan", elsewhere, inbound.text))
+            return Ask(Clarification("kecamatan", elsewhere, inbound.text))
         return not_understood("common.kecamatan_unknown")
 
     def take_as_is(_form: FormState, said: str, _ctx: FlowContext) -> Accepted:
         return Accepted({"kecamatan": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]},
                         note_key="common.place_taken_as_said")
 
-    def applies(answers: dict) -> bool:
+    def applies(answers: Mapping[str, Any]) -> bool:
         return answers.get("region") not in (None, UNKNOWN, PROVINCE)
 
     return Step("kecamatan", prompt, accept, applies=applies, label_key=label_key, edit_clears=("region_said",),
@@ -240,7 +242,7 @@ def accept_text(name: str, inbound: Inbound) -> Outcome:
     return Accepted({name: text})
 
 
-def phone_step(*, label_key: str, applies: Callable) -> Step:
+def phone_step(*, label_key: str, applies: Callable[[Mapping[str, Any]], bool]) -> Step:
     """An Indonesian phone number, 08... or +62..., stored as +62..."""
 
     def prompt(_form: FormState, ctx: FlowContext) -> Reply:

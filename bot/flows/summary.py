@@ -25,7 +25,8 @@ def region_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
 
 def place_line(place: Mapping[str, Any], ctx: FlowContext) -> str:
     if "landmark" in place:
-        return place["landmark"]
+        landmark: str = place["landmark"]
+        return landmark
     return ctx.t("sighting.pin", latitude=f"{place['latitude']:.5f}", longitude=f"{place['longitude']:.5f}")
 
 

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 class ChannelAdapter(Protocol):
     channel: Channel
-    sender: Sender
     router: APIRouter | None  # webhook routes, mounted on the FastAPI app
+
+    @property
+    def sender(self) -> Sender: ...  # read-only here: each channel holds its own kind of sender
 
     @property
     def connected(self) -> bool:

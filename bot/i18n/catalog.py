@@ -30,7 +30,8 @@ class Catalog:
         template = table.get(key)
         if template is None:
             template = self._texts[FALLBACK][key]
-        return template.format(**params) if params else template
+        text: str = template.format(**params) if params else template
+        return text
 
     def words(self, language: str, key: str) -> tuple[str, ...]:
         """A list entry (e.g. danger words); lists are merged over all languages where asked."""

@@ -32,7 +32,7 @@ from bot.sla import BusinessCalendar, Deadline
 from storage.contacts import load_conversation, save_conversation
 from storage.digests import appointments_between, open_cases_of, queue_waiting, week_counts
 from storage.due_work import ClaimedWork
-from storage.models import Appointment, Contact, Request, Staff
+from storage.models import Appointment, Contact, Request, Staff, persisted_id
 from storage.outbox import enqueue_messages
 from storage.requests import add_event, get_queue
 from storage.staff import coordinators_of, queue_codes, staff_queue_codes
@@ -78,6 +78,8 @@ class WorkContext:
 
 def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Remind a citizen, once, of a form left halfway for an hour."""
+    if item.contact_id is None:
+        return Dropped("no draft in progress")
     contact = session.get(Contact, item.contact_id)
     conversation = load_conversation(session, contact_id=item.contact_id)
     if contact is None or conversation is None:
@@ -91,12 +93,14 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     if allowed > ctx.now:
         return Later(allowed, "waiting for contact time")
     message = Reply(ctx.renderer.text(contact.language, "followup.draft_nudge"))
-    enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
+    enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
     return Done("nudged")
 
 
 def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """Forget a draft untouched for a week, and its photos: it holds personal data nobody sent."""
+    if item.contact_id is None:
+        return Dropped("no draft")
     conversation = load_conversation(session, contact_id=item.contact_id)
     if conversation is None:
         return Dropped("no draft")
@@ -126,7 +130,7 @@ def sla_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     request = session.get(Request, item.request_id)
     if request is None or not missed_deadline(session, request=request, deadline=sla):
         return Dropped(f"{sla} in time")
-    add_event(session, request_id=request.id, kind="sla_breach", actor="system", at=ctx.now,
+    add_event(session, request_id=persisted_id(request), kind="sla_breach", actor="system", at=ctx.now,
               detail={"sla": sla, "level": level, "queue": request.queue_code})
     queue = get_queue(session, code=request.queue_code)
     regions = [PROVINCE] if level == "province" else [queue.region if queue else PROVINCE]
@@ -142,7 +146,7 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
         return Dropped("contact unreachable")
     appointment = session.get(Appointment, item.payload["appointment"]) if "appointment" in item.payload else None
     reminder = bool(item.payload.get("reminder")) and appointment is not None
-    if reminder and not _still_ahead(appointment, ctx.now):
+    if reminder and appointment is not None and not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
     if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
         return Dropped("appointment did not happen")
@@ -158,9 +162,10 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
             return Later(allowed, "waiting for contact time")  # due together: the runner takes urgent first
     reply = render_update(ctx.renderer, contact.language, item.payload)
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
-    hold = bool(item.payload.get("hold_until_safe")) and must_hold(session, request_id=item.request_id)
+    hold = bool(item.payload.get("hold_until_safe")) and (
+        item.request_id is None or must_hold(session, request_id=item.request_id))
     case_message = item.payload.get("case_message")  # a counselor's message: its arrival is first contact
-    ids = enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()],
+    ids = enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()],
                            now=ctx.now, hold_until_safe=hold, case_message_id=case_message)
     if case_message is not None:
         record_arrivals(session, outbox_ids=ids, now=ctx.now)  # in a web chat thread it has arrived
@@ -172,8 +177,8 @@ def staff_reminder(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     appointment = session.get(Appointment, item.payload["appointment"])
     if appointment is None or not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")
-    request = session.get(Request, item.request_id)
-    notify_staff(session, staff=[session.get(Staff, appointment.staff_id)], key="appt.staff_reminder",
+    request = session.get_one(Request, item.request_id)
+    notify_staff(session, staff=[session.get_one(Staff, appointment.staff_id)], key="appt.staff_reminder",
                  renderer=ctx.renderer, now=ctx.now,
                  params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
     return Done("counselor reminded")
@@ -247,10 +252,10 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
     sent = 0
     for staff in session.exec(select(Staff).where(Staff.role == "counselor", Staff.active,
                                                   col(Staff.telegram_contact_id).is_not(None))):
-        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff.id))
+        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=persisted_id(staff)))
         sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
-                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=staff.id),
-                                     "appointments": appointments_between(session, staff_id=staff.id, start=day_start,
+                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=persisted_id(staff)),
+                                     "appointments": appointments_between(session, staff_id=persisted_id(staff), start=day_start,
                                                                           end=day_start + timedelta(days=1))})
     return Done(f"digests {sent}")
 

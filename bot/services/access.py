@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.domain.regions import PROVINCE
-from storage.models import Request, Staff
+from storage.models import Request, Staff, persisted_id
 from storage.staff import queue_codes, staff_queue_codes
 
 
@@ -54,8 +54,8 @@ def staff_view(session: Session, staff: Staff) -> StaffView:
     elif staff.role == "coordinator":
         queues = frozenset(queue_codes(session, region=staff.region))
     else:
-        queues = frozenset(staff_queue_codes(session, staff_id=staff.id))
-    return StaffView(staff.id, staff.username, staff.display_name, staff.role, staff.region, queues)
+        queues = frozenset(staff_queue_codes(session, staff_id=persisted_id(staff)))
+    return StaffView(persisted_id(staff), staff.username, staff.display_name, staff.role, staff.region, queues)
 
 
 def visible_request(session: Session, view: StaffView, request_id: int) -> Request:

@@ -17,9 +17,9 @@ from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import PermissionDenied, StaffView, visible_request
 from bot.services.case_rules import MAX_MESSAGE, CaseAct, CaseActionError, authorize
-from bot.services.notify import notify_citizen, notify_merged_reporters, notify_staff
+from bot.services.notify import ChoiceSpec, notify_citizen, notify_merged_reporters, notify_staff
 from storage import casework, due_work
-from storage.models import Appointment, Contact, Request, Staff
+from storage.models import Appointment, Contact, Request, Staff, persisted_id
 from storage.requests import add_event
 
 MODES = ("office", "home", "phone", "video")
@@ -58,9 +58,9 @@ def offer_slots(
         raise CaseActionError("appt.error_overlap")
     authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
     proposal = secrets.token_hex(8)
-    rows = casework.add_appointments(session, request_id=request.id, staff_id=view.id, proposal=proposal,
+    rows = casework.add_appointments(session, request_id=persisted_id(request), staff_id=view.id, proposal=proposal,
                                      slots=slots, duration_minutes=minutes, now=now)
-    choices = [[f"appt:{a.id}", "appt.slot", {"when": {"at": a.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{a.mode}"}}]
+    choices: list[ChoiceSpec] = [[f"appt:{a.id}", "appt.slot", {"when": {"at": a.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{a.mode}"}}]
                for a in rows]
     choices.append([f"apptother:{proposal}", "appt.other_times"])
     notify_citizen(session, request=request, key="appt.offer", now=now, choices=choices)
@@ -81,15 +81,15 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
     if casework.overlapping_confirmed(session, staff_id=appointment.staff_id, start=appointment.starts_at,
                                       minutes=appointment.duration_minutes):
         return Reply(renderer.text(contact.language, "appt.slot_taken"))
-    others = [a.id for a in casework.appointments_of(session, request_id=request.id)
+    others = [persisted_id(a) for a in casework.appointments_of(session, request_id=persisted_id(request))
               if a.status == "proposed" and a.id != appointment.id]
     casework.set_appointment_status(session, appointment_ids=others, status="withdrawn")
-    casework.set_appointment_status(session, appointment_ids=[appointment.id], status="confirmed")
-    add_event(session, request_id=request.id, kind="appointment", actor=f"citizen:{contact.id}", at=now,
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status="confirmed")
+    add_event(session, request_id=persisted_id(request), kind="appointment", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "status": "confirmed", "starts_at": appointment.starts_at.isoformat()})
     _schedule_reminders(session, request, appointment, now)
     notify_merged_reporters(session, request=request, key="update.appointment_set", now=now)
-    counselor = session.get(Staff, appointment.staff_id)
+    counselor = session.get_one(Staff, appointment.staff_id)
     notify_staff(session, staff=[counselor], key="appt.staff_confirmed", renderer=renderer, now=now,
                  params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
     when = renderer.when(contact.language, appointment.starts_at)
@@ -111,30 +111,30 @@ def _schedule_reminders(session: Session, request: Request, appointment: Appoint
         due = appointment.starts_at - before
         if due > now:
             notify_citizen(session, request=request, key="appt.reminder", now=now, due_at=due, params=params,
-                           dedupe=_reminder_key("reminder", appointment.id, before),
+                           dedupe=_reminder_key("reminder", persisted_id(appointment), before),
                            extra={"appointment": appointment.id, "reminder": True})
             # The counselor's own item: it goes at its time, not at the citizen's contact times.
-            due_work.schedule(session, kind="staff_reminder", now=now, due_at=due, request_id=request.id,
-                              dedupe_key=_reminder_key("staff_reminder", appointment.id, before),
+            due_work.schedule(session, kind="staff_reminder", now=now, due_at=due, request_id=persisted_id(request),
+                              dedupe_key=_reminder_key("staff_reminder", persisted_id(appointment), before),
                               payload={"appointment": appointment.id})
     end = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
     notify_citizen(session, request=request, key="appt.feedback", now=now, due_at=end + FEEDBACK_AFTER,
-                   dedupe=_feedback_key(appointment.id), extra={"appointment": appointment.id},
+                   dedupe=_feedback_key(persisted_id(appointment)), extra={"appointment": appointment.id},
                    choices=[[f"rate:{appointment.id}:{n}", "appt.rating", {"n": n}] for n in range(1, 6)])
 
 
 def ask_other_times(session: Session, *, contact: Contact, proposal: str, renderer: Renderer, now: datetime) -> Reply:
     """The citizen wants other times: the offer lapses and the counselor is told."""
     siblings = list(casework.proposal_siblings(session, proposal=proposal))
-    mine = [a for a in siblings if _citizen_appointment(session, contact, a.id) is not None]
-    open_slots = [a.id for a in mine if a.status == "proposed"]
+    mine = [a for a in siblings if _citizen_appointment(session, contact, persisted_id(a)) is not None]
+    open_slots = [persisted_id(a) for a in mine if a.status == "proposed"]
     if not open_slots:
         return Reply(renderer.text(contact.language, "appt.not_available"))
     casework.set_appointment_status(session, appointment_ids=open_slots, status="withdrawn")
-    request = session.get(Request, mine[0].request_id)
-    casework.add_case_message(session, request_id=request.id, direction="in", now=now,
+    request = session.get_one(Request, mine[0].request_id)
+    casework.add_case_message(session, request_id=persisted_id(request), direction="in", now=now,
                               text=renderer.text("id", "appt.other_times_note"))
-    notify_staff(session, staff=[session.get(Staff, mine[0].staff_id)], key="appt.staff_other_times",
+    notify_staff(session, staff=[session.get_one(Staff, mine[0].staff_id)], key="appt.staff_other_times",
                  renderer=renderer, now=now, params={"code": request.ticket_code})
     return Reply(renderer.text(contact.language, "appt.other_requested"))
 
@@ -151,7 +151,7 @@ def cancel_appointment(
         raise CaseActionError("appt.not_available")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
     _cancel(session, [appointment], now)
-    add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
+    add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
               detail={"appointment": appointment.id, "status": "cancelled"})
     notify_citizen(session, request=request, key="appt.cancelled", now=now,
                    params={"when": {"at": appointment.starts_at.isoformat()}})
@@ -163,20 +163,20 @@ def end_with_case(session: Session, *, request: Request, actor: str, now: dateti
     The citizen was just told the case is closed; a reminder or a feedback question afterwards would
     contradict it. A meeting whose time has passed stays as it is, to be marked done or no-show.
     """
-    ending = [a for a in casework.appointments_of(session, request_id=request.id)
+    ending = [a for a in casework.appointments_of(session, request_id=persisted_id(request))
               if a.status == "proposed" or (a.status == "confirmed" and a.starts_at > now)]
-    agreed = [a.id for a in ending if a.status == "confirmed"]  # an offer nobody took leaves no event
+    agreed = [persisted_id(a) for a in ending if a.status == "confirmed"]  # an offer nobody took leaves no event
     _cancel(session, ending, now)
     for appointment_id in agreed:
-        add_event(session, request_id=request.id, kind="appointment", actor=actor, at=now,
+        add_event(session, request_id=persisted_id(request), kind="appointment", actor=actor, at=now,
                   detail={"appointment": appointment_id, "status": "cancelled", "why": "closed"})
 
 
 def _cancel(session: Session, appointments: list[Appointment], now: datetime) -> None:
     """Cancelled, and the reminders, the counselor's reminders and the feedback question with it."""
-    casework.set_appointment_status(session, appointment_ids=[a.id for a in appointments], status="cancelled")
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(a) for a in appointments], status="cancelled")
     for appointment in appointments:
-        keys = [_feedback_key(appointment.id), *(_reminder_key(who, appointment.id, before)
+        keys = [_feedback_key(persisted_id(appointment)), *(_reminder_key(who, persisted_id(appointment), before)
                                                  for who in ("reminder", "staff_reminder") for before in REMINDERS_BEFORE)]
         for key in keys:
             due_work.cancel(session, dedupe_key=key, now=now, outcome="appointment cancelled")
@@ -193,8 +193,8 @@ def mark_appointment(
     if appointment.status != "confirmed" or appointment.starts_at > now:
         raise CaseActionError("appt.error_not_yet")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
-    casework.set_appointment_status(session, appointment_ids=[appointment.id], status=status)
-    add_event(session, request_id=request.id, kind="appointment", actor=view.actor, at=now,
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=status)
+    add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
               detail={"appointment": appointment.id, "status": status})
 
 
@@ -203,7 +203,7 @@ def record_rating(session: Session, *, contact: Contact, appointment_id: int, ra
     if found is None or not 1 <= rating <= 5:
         return Reply(renderer.text(contact.language, "appt.not_available"))
     appointment, request = found
-    add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,
+    add_event(session, request_id=persisted_id(request), kind="feedback", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "rating": rating})
     return Reply(renderer.text(contact.language, "appt.thanks_rating"))
 
@@ -217,16 +217,16 @@ def record_feedback_comment(
     comment is kept as an inbound case message (encrypted, erased with the citizen's data) so the
     counselor reads it in the thread; the event only records that it came.
     """
-    asked = casework.feedback_asked_since(session, contact_id=contact.id, since=now - COMMENT_WINDOW)
+    asked = casework.feedback_asked_since(session, contact_id=persisted_id(contact), since=now - COMMENT_WINDOW)
     found = _citizen_appointment(session, contact, asked[0]) if asked else None
     if found is None:
         return None
     appointment, request = found
     if any(e.detail.get("comment") and e.detail.get("appointment") == appointment.id
-           for e in casework.events_of_kind(session, request_id=request.id, kind="feedback")):
+           for e in casework.events_of_kind(session, request_id=persisted_id(request), kind="feedback")):
         return None
-    casework.add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_MESSAGE], now=now)
-    add_event(session, request_id=request.id, kind="feedback", actor=f"citizen:{contact.id}", at=now,
+    casework.add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now)
+    add_event(session, request_id=persisted_id(request), kind="feedback", actor=f"citizen:{contact.id}", at=now,
               detail={"appointment": appointment.id, "comment": True})
     return Reply(renderer.text(contact.language, "appt.thanks_comment"))
 
@@ -243,7 +243,8 @@ def appointment_ics(appointment: Appointment, request: Request, summary: str) ->
     event.add("dtend", appointment.starts_at + timedelta(minutes=appointment.duration_minutes))
     event.add("dtstamp", appointment.created_at)
     calendar.add_component(event)
-    return calendar.to_ical()
+    ics: bytes = calendar.to_ical()
+    return ics
 
 
 def _citizen_appointment(session: Session, contact: Contact, appointment_id: int) -> tuple[Appointment, Request] | None:

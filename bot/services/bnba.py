@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CaseActionError
+from bot.services.case_rules import CaseActionError
 from storage.casework import request_events
-from storage.models import Request
+from storage.models import Request, persisted_id
 from storage.requests import add_event
 from storage.staff import audit
 
@@ -75,14 +75,14 @@ def record_person(
     request = visible_request(session, view, request_id)
     if not may_record_person(view, request):
         raise CaseActionError("bnba.error_not_allowed")
-    if any(event.kind in ("erased", "purged") for event in request_events(session, request_id=request.id)):
+    if any(event.kind in ("erased", "purged") for event in request_events(session, request_id=persisted_id(request))):
         raise CaseActionError("bnba.error_erased")
     details = PersonDetails(_clean(name, MAX_NAME), normalise_nik(nik), _clean(address, MAX_ADDRESS))
     changed = [field for field in FIELDS if getattr(request, f"person_{field}") != getattr(details, field)]
     if not changed:
         return []
     request.person_name, request.person_nik, request.person_address = details.name, details.nik, details.address
-    add_event(session, request_id=request.id, kind="person_recorded", actor=view.actor, at=now,
+    add_event(session, request_id=persisted_id(request), kind="person_recorded", actor=view.actor, at=now,
               detail={"fields": changed})
     audit(session, actor=view.actor, action="edit_person", target=f"request:{request.id}", at=now,
           detail={"fields": changed})

@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from bot.services.access import StaffView
 from bot.services.notify import queue_staff_notice
-from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff
+from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff, persisted_id
 from storage.requests import add_event
 
 MAX_REASON = 500
@@ -186,7 +186,7 @@ def authorize(
     reason = reason.strip()[:MAX_REASON]
     if not reason:
         raise CaseActionError("case.error_reason_needed", name=holder_name(session, request))
-    add_event(session, request_id=request.id, kind=EVENT, actor=view.actor, at=now,
+    add_event(session, request_id=persisted_id(request), kind=EVENT, actor=view.actor, at=now,
               detail={"act": act.value, "holder": request.assigned_staff_id}, note=reason)
     queue_staff_notice(session, staff_ids=[request.assigned_staff_id], request_id=request.id, now=now,
                        key="case.staff_acted_for",

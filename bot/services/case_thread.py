@@ -14,7 +14,7 @@ from bot.services.claims import record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
-from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff
+from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff, persisted_id
 
 
 def message_citizen(
@@ -33,7 +33,7 @@ def message_citizen(
     if request.anonymous or request.contact_id is None:
         raise CaseActionError("case.error_anonymous")
     authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
-    message = add_case_message(session, request_id=request.id, direction="out", staff_id=view.id, text=text, now=now)
+    message = add_case_message(session, request_id=persisted_id(request), direction="out", staff_id=view.id, text=text, now=now)
     session.flush()  # its id travels with the update, so its delivery can be recorded
     hold = ask_if_needed(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text},
@@ -62,10 +62,10 @@ def relay_from_citizen(
     session: Session, *, contact: Contact, text: str, renderer: Renderer, now: datetime
 ) -> Reply | None:
     """Pass a citizen's free text to the counselor of their open case; None when there is none."""
-    request = open_thread(session, contact_id=contact.id)
+    request = open_thread(session, contact_id=persisted_id(contact))
     if request is None:
         return None
-    add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_MESSAGE], now=now)
+    add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now)
     holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
     if holder is not None:
         notify_staff(session, staff=[holder], key="case.staff_new_message", renderer=renderer, now=now,
@@ -79,4 +79,4 @@ def add_case_note(session: Session, *, view: StaffView, request_id: int, text: s
     if not text or len(text) > MAX_MESSAGE:
         raise CaseActionError("case.error_message_length")
     authorize(session, view=view, request=request, act=CaseAct.NOTE, reason="", now=now)
-    add_note(session, request_id=request.id, staff_id=view.id, text=text, now=now)
+    add_note(session, request_id=persisted_id(request), staff_id=view.id, text=text, now=now)

@@ -11,7 +11,7 @@ from bot.messages import Channel, Reply
 from bot.services.appointments import ask_other_times, pick_slot, record_rating
 from bot.services.safe_to_talk import answer_safe_question
 from bot.services.staff_accounts import link_telegram
-from storage.models import Contact, Request
+from storage.models import Contact, Request, persisted_id
 from storage.requests import add_event
 
 
@@ -46,7 +46,7 @@ def _record_condition(
     request = session.get(Request, request_id)
     if request is None or request.contact_id != contact.id or answer not in ("yes", "no"):
         return Reply(renderer.text(contact.language, "common.stale_choice"))
-    add_event(session, request_id=request.id, kind="followup_answer", actor=f"citizen:{contact.id}", at=now,
+    add_event(session, request_id=persisted_id(request), kind="followup_answer", actor=f"citizen:{contact.id}", at=now,
               detail={"question": "condition_better", "answer": answer})
     return Reply(renderer.text(contact.language, f"followup.thanks_{answer}"))
 
@@ -55,7 +55,7 @@ def link_staff_chat(session: Session, *, contact: Contact, code: str, renderer: 
     """`/tautkan KODE` from Telegram links the chat to the staff account that showed the code."""
     if contact.channel != Channel.TELEGRAM.value:
         return Reply(renderer.text(contact.language, "staff.link_telegram_only"))
-    staff = link_telegram(session, code=code, contact_id=contact.id, now=now) if code else None
+    staff = link_telegram(session, code=code, contact_id=persisted_id(contact), now=now) if code else None
     if staff is None:
         return Reply(renderer.text(contact.language, "staff.link_failed"))
     return Reply(renderer.text(contact.language, "staff.linked", name=staff.display_name))

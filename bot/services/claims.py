@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -18,7 +19,7 @@ from bot.services.notify import claimed_update_key, notify_citizen, notify_merge
 from bot.sla import escalation_due, sla_deadlines
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
-from storage.models import CLOSED_STATUSES, Request, Staff
+from storage.models import CLOSED_STATUSES, Queue, Request, Staff, persisted_id
 from storage.requests import add_event, get_queue
 from storage.staff import queue_members, staff_queue_codes
 
@@ -42,13 +43,13 @@ def claim_request(
     A closed request is refused with a reason: its former holder did not "win" it.
     """
     request = visible_request(session, view, request_id)
-    if not try_claim(session, request_id=request.id, staff_id=view.id):
+    if not try_claim(session, request_id=persisted_id(request), staff_id=view.id):
         session.refresh(request)
         if request.status in CLOSED_STATUSES:
             raise CaseActionError("case.error_closed")
         holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
         return ClaimResult(False, holder.display_name if holder else None)
-    event = add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
+    event = add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
                       from_status="new", to_status="claimed", detail={"staff": view.id})
     session.flush()
     due_work.schedule(session, kind="claim_lapse", dedupe_key=f"claim_lapse:{request.id}:{event.id}",
@@ -71,8 +72,8 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
 
     A message counts when it arrives, not when it is written (bot/services/first_contact.py).
     """
-    if first_event(session, request_id=request.id, kind="first_contact") is None:
-        add_event(session, request_id=request.id, kind="first_contact", actor=actor, at=now, detail={"how": how})
+    if first_event(session, request_id=persisted_id(request), kind="first_contact") is None:
+        add_event(session, request_id=persisted_id(request), kind="first_contact", actor=actor, at=now, detail={"how": how})
     if request.status == "claimed":
         _transition(session, request, "in_progress", actor, now, assigned=request.assigned_staff_id)
 
@@ -100,10 +101,10 @@ def transfer_request(
         raise CaseActionError("case.error_transfer_target")
     if to_queue is not None and (to_queue == request.queue_code or get_queue(session, code=to_queue) is None):
         raise CaseActionError("case.error_transfer_queue")
-    if to_staff is not None and not (to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=to_staff.id)):
+    if to_staff is not None and not (to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=persisted_id(to_staff))):
         raise CaseActionError("case.error_transfer_colleague")
     authorize(session, view=view, request=request, act=CaseAct.TRANSFER, reason=reason, now=now)
-    detail = {"action": "transfer", "from_queue": request.queue_code}
+    detail: dict[str, Any] = {"action": "transfer", "from_queue": request.queue_code}
     params = {"code": request.ticket_code, "name": view.display_name}
     if to_queue is not None:
         if routing is None:
@@ -111,13 +112,13 @@ def transfer_request(
         previous = request.status  # read before the update, which the session applies to `request` too
         detail["to_queue"] = to_queue
         _restart_claim_deadline(session, request, routing, now)
-        set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None, queue_code=to_queue)
-        add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
+        set_request_state(session, request_id=persisted_id(request), status="new", assigned_staff_id=None, queue_code=to_queue)
+        add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
                   from_status=previous, to_status="new", detail=detail, note=reason)
         members = [s.id for s in queue_members(session, queue_code=to_queue) if s.id != view.id]
         queue_staff_notice(session, staff_ids=members, key="case.staff_transferred_queue", request_id=request.id,
-                           params={**params, "queue": get_queue(session, code=to_queue).name}, now=now)
-    else:
+                           params={**params, "queue": session.get_one(Queue, to_queue).name}, now=now)
+    elif to_staff is not None:  # one of the two, checked above
         detail["to_staff"] = to_staff.id
         status = request.status if request.status != "new" else "claimed"
         _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
@@ -178,7 +179,7 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
     """Return a claim with no first contact to the queue; True when it lapsed."""
     if request.status != "claimed" or request.assigned_staff_id != staff_id:
         return False
-    if has_event_since(session, request_id=request.id, kind="first_contact", since=claimed_at):
+    if has_event_since(session, request_id=persisted_id(request), kind="first_contact", since=claimed_at):
         return False
     _transition(session, request, "new", "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
     return True
@@ -186,11 +187,11 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
 
 def _transition(
     session: Session, request: Request, status: str, actor: str, now: datetime, *, assigned: int | None,
-    detail: dict | None = None, note: str | None = None, outcome_note: str | None = None,
+    detail: dict[str, Any] | None = None, note: str | None = None, outcome_note: str | None = None,
 ) -> None:
     previous = request.status
-    set_request_state(session, request_id=request.id, status=status, assigned_staff_id=assigned,
+    set_request_state(session, request_id=persisted_id(request), status=status, assigned_staff_id=assigned,
                       outcome_note=outcome_note)
-    add_event(session, request_id=request.id, kind="status", actor=actor, at=now,
+    add_event(session, request_id=persisted_id(request), kind="status", actor=actor, at=now,
               from_status=previous, to_status=status, detail=detail or {}, note=note)
     session.refresh(request)

@@ -14,10 +14,10 @@ from sqlmodel import Session
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES, UNCLASSIFIED
 from bot.routing import RoutingTable
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CaseActionError
+from bot.services.case_rules import CaseActionError
 from bot.services.escalation import make_urgent
 from storage.casework import set_request_state, set_request_subject
-from storage.models import CLOSED_STATUSES, Request
+from storage.models import CLOSED_STATUSES, Request, persisted_id
 from storage.requests import add_event
 
 
@@ -46,14 +46,14 @@ def classify_request(
     sighting = request.kind == "sighting"
     route = (routing.route_sighting(code, request.region) if sighting
              else routing.route_counseling(code, request.region))
-    set_request_subject(session, request_id=request.id, category=code if sighting else None,
+    set_request_subject(session, request_id=persisted_id(request), category=code if sighting else None,
                         topic=None if sighting else code)
     detail = {"code": code, "from_queue": request.queue_code, "to_queue": route.queue_code}
-    add_event(session, request_id=request.id, kind="classified", actor=view.actor, at=now, detail=detail)
+    add_event(session, request_id=persisted_id(request), kind="classified", actor=view.actor, at=now, detail=detail)
     if route.queue_code != request.queue_code:
-        set_request_state(session, request_id=request.id, status="new", assigned_staff_id=None,
+        set_request_state(session, request_id=persisted_id(request), status="new", assigned_staff_id=None,
                           queue_code=route.queue_code)
-        add_event(session, request_id=request.id, kind="status", actor=view.actor, at=now,
+        add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
                   from_status=request.status, to_status="new", detail={"action": "transfer", **detail})
     session.refresh(request)
     if route.urgency == "urgent":

@@ -6,7 +6,7 @@ against indexes, paged by keyset) stay in storage/dashboard_queries.py. Nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from storage.dashboard_queries import Cursor, DeadLetter, QueueLoad, RequestPage
 from storage.models import Appointment, Queue, Request, Staff
 
 __all__ = ["PAGE_SIZE", "Cursor", "DeadLetter", "QueueLoad", "RequestPage", "all_queues", "appointments_between",
-           "breached_now", "dead_letters", "queue_loads", "queue_names", "queue_staff", "request_page",
+           "breached_now", "dead_letters", "name_of", "queue_loads", "queue_names", "queue_staff", "request_page",
            "staff_names", "staff_with_queues", "unclaimed", "urgent_open"]
 
 #: Rows on one page of the request list, the audit log and the dead letters.
@@ -72,6 +72,11 @@ def all_queues(session: Session) -> list[Queue]:
 def staff_names(session: Session, *, ids: Iterable[int | None]) -> dict[int, str]:
     """Display names of these accounts (None ids are skipped)."""
     return dashboard_queries.staff_names(session, ids=ids)
+
+
+def name_of(names: Mapping[int, str], staff_id: int | None) -> str:
+    """A display name from `staff_names`; "-" for nobody (no holder, the citizen) or an id not in it."""
+    return dashboard_queries.name_of(names, staff_id)
 
 
 def queue_staff(session: Session, *, visible: frozenset[str] | None) -> list[tuple[int, str]]:

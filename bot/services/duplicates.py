@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.services.access import StaffView, visible_request
-from bot.services.claims import CaseActionError
+from bot.services.case_rules import CaseActionError
 from bot.services.notify import notify_citizen
 from storage.duplicates import lock_request, mark_merged, merged_into, sightings_near_in_time
-from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request
+from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request, persisted_id
 from storage.requests import add_event
 
 WINDOW = timedelta(hours=48)
@@ -46,7 +46,7 @@ class PossibleDuplicate:
 
 def distance_m(a: Request, b: Request) -> float | None:
     """Great-circle (haversine) distance between two pins in metres; None unless both have one."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
     dlat, dlon = lat2 - lat1, math.radians(b.longitude - a.longitude)
@@ -77,7 +77,8 @@ def _candidates(session: Session, view: StaffView, requests: list[Request]) -> l
     if not wanted:
         return []
     return sightings_near_in_time(
-        session, categories={r.category for r in wanted}, kecamatan_codes={r.kecamatan_code for r in wanted},
+        session, categories={r.category for r in wanted if r.category is not None},
+        kecamatan_codes={r.kecamatan_code for r in wanted if r.kecamatan_code is not None},
         start=min(r.created_at for r in wanted) - WINDOW, end=max(r.created_at for r in wanted) + WINDOW,
         queue_codes=view.queues,
     )
@@ -97,7 +98,7 @@ def with_possible_duplicates(session: Session, *, view: StaffView, requests: Ite
     """Ids of the listed requests that have a possible duplicate, for the list's marker."""
     rows = list(requests)
     others = _candidates(session, view, rows)
-    return {r.id for r in rows if any(is_possible_duplicate(r, other) for other in others)}
+    return {persisted_id(r) for r in rows if any(is_possible_duplicate(r, other) for other in others)}
 
 
 def _after(a: Request, b: Request) -> bool:
@@ -123,11 +124,12 @@ def merge_requests(session: Session, *, view: StaffView, request_id: int, into_i
     if earlier.status in CLOSED_STATUSES:
         raise CaseActionError("dup.error_earlier_closed")
     previous = newer.status
-    if not mark_merged(session, request_id=newer.id, into_id=earlier.id, status=MERGED_STATUS):
+    newer_id, earlier_id = persisted_id(newer), persisted_id(earlier)
+    if not mark_merged(session, request_id=newer_id, into_id=earlier_id, status=MERGED_STATUS):
         raise CaseActionError("case.error_closed")
-    add_event(session, request_id=newer.id, kind="status", actor=view.actor, at=now, from_status=previous,
+    add_event(session, request_id=newer_id, kind="status", actor=view.actor, at=now, from_status=previous,
               to_status=MERGED_STATUS, detail={"action": "merge", "into": earlier.id, "ticket": earlier.ticket_code})
-    add_event(session, request_id=earlier.id, kind="merge", actor=view.actor, at=now,
+    add_event(session, request_id=earlier_id, kind="merge", actor=view.actor, at=now,
               detail={"from": newer.id, "ticket": newer.ticket_code})
     session.refresh(newer)
     notify_citizen(session, request=newer, key="update.merged", now=now)

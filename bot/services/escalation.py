@@ -19,7 +19,7 @@ from bot.scheduler.plans import plan_sla_checks
 from bot.services.notify import notify_staff
 from bot.sla import escalation_due, sla_deadlines
 from storage.casework import add_case_message
-from storage.models import OPEN_STATUSES, Contact, Request
+from storage.models import OPEN_STATUSES, Contact, Request, persisted_id
 from storage.requests import add_event, find_contact_request, get_queue
 from storage.staff import coordinators_of
 
@@ -45,15 +45,15 @@ def escalate_request(
 
     None when the request is no longer open (the flow then says nothing it cannot keep).
     """
-    request = find_contact_request(session, ticket_code=ticket_code, contact_id=contact.id)
+    request = find_contact_request(session, ticket_code=ticket_code, contact_id=persisted_id(contact))
     if request is None or request.status not in OPEN_STATUSES:
         return None
     was = request.urgency
     make_urgent(session, request=request, routing=routing, now=now)
     request.danger_flag = True
-    add_event(session, request_id=request.id, kind="danger", actor=f"citizen:{contact.id}", at=now,
+    add_event(session, request_id=persisted_id(request), kind="danger", actor=f"citizen:{contact.id}", at=now,
               detail={"urgency_was": was})
-    add_case_message(session, request_id=request.id, direction="in", text=text[:MAX_FREE_TEXT], now=now)
+    add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_FREE_TEXT], now=now)
     alert_coordinators(session, request=request, renderer=renderer, now=now)
     return Reply(renderer.text(contact.language, "safety.escalated", code=request.ticket_code))
 

@@ -38,7 +38,7 @@ from bot.sla import Deadline
 from storage.case_delivery import carried_by, lock_request, mark_delivered, outbox_statuses
 from storage.casework import first_event
 from storage.delivery import HELD, SENT
-from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request
+from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, persisted_id
 from storage.outbox import HELD_UNTIL_SAFE, UNREAD
 
 #: The outbox statuses at which a message has reached the citizen, per channel; any other channel: sent.
@@ -69,7 +69,7 @@ def record_arrivals(session: Session, *, outbox_ids: Iterable[int | None], now: 
         if not mark_delivered(session, case_message_id=carried.case_message_id, now=now):
             continue
         lock_request(session, request_id=carried.request_id)
-        request = session.get(Request, carried.request_id)
+        request = session.get_one(Request, carried.request_id)
         actor = f"staff:{carried.staff_id}" if carried.staff_id is not None else "system"
         record_first_contact(session, request=request, actor=actor, how="chat", now=now)
         arrived += 1
@@ -87,7 +87,7 @@ def missed_deadline(session: Session, *, request: Request, deadline: Deadline) -
     if deadline == "claim":
         return request.status == "new"
     return (request.status in ASSIGNED_STATUSES and promised_contact_way(request) is not None
-            and first_event(session, request_id=request.id, kind="first_contact") is None)
+            and first_event(session, request_id=persisted_id(request), kind="first_contact") is None)
 
 
 class DeliveryState(StrEnum):
@@ -113,12 +113,12 @@ def thread_deliveries(
 ) -> dict[int, Delivery]:
     """How far each outgoing message of the thread got, by case message id."""
     outgoing = [m for m in messages if m.direction == "out"]
-    statuses = outbox_statuses(session, case_message_ids=[m.id for m in outgoing if m.delivered_at is None])
+    statuses = outbox_statuses(session, case_message_ids=[persisted_id(m) for m in outgoing if m.delivered_at is None])
     goes_at = None
     if contact is not None:
         goes_at = next_update_time(now, urgent=request.urgency == "urgent", request_times=request.contact_times,
                                    contact_times=contact.contact_times, tz=tz)
-    return {m.id: _delivery(m, statuses.get(m.id), contact, goes_at, now) for m in outgoing}
+    return {persisted_id(m): _delivery(m, statuses.get(persisted_id(m)), contact, goes_at, now) for m in outgoing}
 
 
 def _delivery(

@@ -21,7 +21,7 @@ from bot.services.escalation import alert_coordinators
 from bot.services.notify import promised_contact_way
 from bot.services.photos import attach_request_photos
 from bot.sla import Deadline, sla_deadlines, sla_wording
-from storage.models import Contact, Queue, Request
+from storage.models import Contact, Queue, Request, persisted_id
 from storage.requests import add_event, create_request, get_queue
 
 
@@ -53,10 +53,10 @@ def submit_request(
         **_request_fields(effect.kind, answers),
     )
     create_request(session, request=request, new_code=new_ticket_code)
-    attach_request_photos(session, contact_id=contact.id, request_id=request.id, refs=request.photo_refs or ())
+    attach_request_photos(session, contact_id=persisted_id(contact), request_id=persisted_id(request), refs=request.photo_refs or ())
     plan_sla_checks(session, request=request, routing=routing, now=now)
     actor = f"citizen:{contact.id}"
-    add_event(session, request_id=request.id, kind="created", actor=actor, at=now, to_status="new",
+    add_event(session, request_id=persisted_id(request), kind="created", actor=actor, at=now, to_status="new",
               detail={"queue": route.queue_code, "urgency": urgency})
     if effect.danger:
         alert_coordinators(session, request=request, renderer=renderer, now=now)

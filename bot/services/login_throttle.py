@@ -40,7 +40,8 @@ class ThrottleRule:
     def lock_after(self, failures: int) -> timedelta | None:
         if failures < self.locks_at:
             return None
-        return min(FIRST_LOCK * 2 ** min(failures - self.locks_at, 16), LONGEST_LOCK)
+        doublings: int = 2 ** min(failures - self.locks_at, 16)  # int ** int is typed Any: it may be a float
+        return min(FIRST_LOCK * doublings, LONGEST_LOCK)
 
 
 @dataclass(frozen=True, slots=True)

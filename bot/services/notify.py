@@ -7,7 +7,7 @@ to the Telegram chat a staff member linked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -18,8 +18,11 @@ from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
 from storage import due_work
 from storage.duplicates import merged_into
-from storage.models import Contact, Request, Staff
+from storage.models import Contact, Request, Staff, persisted_id
 from storage.outbox import enqueue_messages
+
+#: A button of a queued update, as stored in its JSON payload: [id, catalog key] or [id, catalog key, params].
+ChoiceSpec = Sequence[str | dict[str, Any]]
 
 #: The ways a citizen may choose to be contacted; `contact_way` holds one of them, or "anonymous".
 CONTACT_WAYS: tuple[str, ...] = ("chat", "phone")
@@ -38,7 +41,7 @@ def claimed_update_key(request: Request) -> str:
 
 def notify_citizen(
     session: Session, *, request: Request, key: str, now: datetime, params: dict[str, Any] | None = None,
-    choices: list | None = None, due_at: datetime | None = None, dedupe: str | None = None,
+    choices: Sequence[ChoiceSpec] | None = None, due_at: datetime | None = None, dedupe: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Queue a discreet message to the request's reporter; `choices` are (id, catalog key) pairs."""
@@ -60,7 +63,7 @@ def notify_merged_reporters(session: Session, *, request: Request, key: str, now
     reported twice hears once.
     """
     told = {request.contact_id}
-    for merged in merged_into(session, request_id=request.id):
+    for merged in merged_into(session, request_id=persisted_id(request)):
         if merged.contact_id not in told:
             told.add(merged.contact_id)
             notify_citizen(session, request=merged, key=key, now=now)
@@ -90,7 +93,7 @@ def _param(renderer: Renderer, language: str, value: Any) -> Any:
 
 def notify_staff(
     session: Session, *, staff: Iterable[Staff], key: str, renderer: Renderer, now: datetime,
-    params: dict[str, Any], choices: list | None = None,
+    params: dict[str, Any], choices: Sequence[ChoiceSpec] | None = None,
 ) -> int:
     """Send a notice to each staff member's linked Telegram chat; returns how many were queued."""
     queued = 0
@@ -101,7 +104,7 @@ def notify_staff(
         if contact is None or contact.unreachable_at is not None:
             continue
         reply = render_update(renderer, contact.language, {"key": key, "params": params, "choices": choices or []})
-        enqueue_messages(session, contact_id=contact.id, channel=contact.channel, payloads=[reply.to_json()], now=now)
+        enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()], now=now)
         queued += 1
     return queued
 

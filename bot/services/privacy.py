@@ -30,7 +30,7 @@ from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import save_conversation
 from storage.delivery import FINISHED, WAITING, forget_messages, staff_notices_naming
-from storage.models import CLOSED_STATUSES, CaseMessage, Contact, Request, RequestEvent, RequestNote
+from storage.models import CLOSED_STATUSES, CaseMessage, Contact, Request, RequestEvent, RequestNote, persisted_id
 from storage.photos import forget_contact_photos, forget_request_photos
 from storage.requests import add_event
 from storage.staff import audit
@@ -68,7 +68,7 @@ def _request_lines(session: Session, request: Request, renderer: Renderer, langu
     t = renderer.text
     what = t(language, f"pmks.{request.category}") if request.category else t(language, f"topic.{request.topic}")
     place = request.landmark or (f"{request.latitude:.5f}, {request.longitude:.5f}" if request.latitude is not None else "-")
-    appointments = ", ".join(renderer.when(language, a.starts_at) for a in appointments_of(session, request_id=request.id)
+    appointments = ", ".join(renderer.when(language, a.starts_at) for a in appointments_of(session, request_id=persisted_id(request))
                              if a.status == "confirmed") or "-"
     return t(language, "privacy.data_request", code=request.ticket_code, what=what,
              created=renderer.when(language, request.created_at), status=t(language, f"status.names.{request.status}"),
@@ -83,14 +83,14 @@ def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> 
     due_work.drop_pending(session, contact_id=contact.id, now=now, outcome="erased at the citizen's request")
     for request in requests:
         _blank_request(session, request)
-        add_event(session, request_id=request.id, kind="erased", actor=f"citizen:{contact.id}", at=now,
+        add_event(session, request_id=persisted_id(request), kind="erased", actor=f"citizen:{contact.id}", at=now,
                   detail={"reason": "citizen_request"})
     # Everything queued so far may quote the request; the confirmation of this erasure is queued after.
     _forget_messages(session, contact_id=contact.id)
     _forget_staff_notices(session, requests)
     contact.consent_at = contact.consent_version = contact.contact_times = None
-    save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
-    forget_contact_photos(session, contact_id=contact.id)  # an unsent draft's photos too
+    save_conversation(session, contact_id=persisted_id(contact), flow="menu", step="", data={}, now=now)
+    forget_contact_photos(session, contact_id=persisted_id(contact))  # an unsent draft's photos too
     audit(session, actor=f"citizen:{contact.id}", action="erase", target=f"contact:{contact.id}", at=now,
           detail={"requests": len(requests)})
     if contact.channel == Channel.WEBCHAT.value:
@@ -122,15 +122,16 @@ def _blank_request(session: Session, request: Request) -> None:
     request.person_name = request.person_nik = request.person_address = None  # what staff added for BNBA
     request.latitude = request.longitude = None
     request.photo_refs = []
-    forget_request_photos(session, request_ids=[request.id])  # the stored photos themselves
+    forget_request_photos(session, request_ids=[persisted_id(request)])  # the stored photos themselves
     if request.outcome_note is not None:
         request.outcome_note = ERASED_TEXT
-    session.exec(update(CaseMessage).where(CaseMessage.request_id == request.id).values(text=ERASED_TEXT))
-    session.exec(update(RequestNote).where(RequestNote.request_id == request.id).values(text=ERASED_TEXT))
+    request_id = persisted_id(request)
+    session.exec(update(CaseMessage).where(col(CaseMessage.request_id) == request_id).values(text=ERASED_TEXT))
+    session.exec(update(RequestNote).where(col(RequestNote.request_id) == request_id).values(text=ERASED_TEXT))
     # Only the words: kind, statuses, actor and time are what reports and response times read.
-    session.exec(update(RequestEvent).where(RequestEvent.request_id == request.id, col(RequestEvent.note).is_not(None))
+    session.exec(update(RequestEvent).where(col(RequestEvent.request_id) == request_id, col(RequestEvent.note).is_not(None))
                  .values(note=ERASED_TEXT))
-    due_work.blank_texts(session, text=ERASED_TEXT, request_ids=[request.id])  # a counselor's messages
+    due_work.blank_texts(session, text=ERASED_TEXT, request_ids=[request_id])  # a counselor's messages
 
 
 def _forget_staff_notices(session: Session, requests: Sequence[Request]) -> None:
@@ -144,7 +145,7 @@ def purgeable_requests(session: Session, *, now: datetime, retention_days: int) 
     last_close = (
         select(RequestEvent.request_id)
         .where(RequestEvent.kind == "status", col(RequestEvent.to_status).in_(CLOSED_STATUSES))
-        .group_by(RequestEvent.request_id)
+        .group_by(col(RequestEvent.request_id))
         .having(func.max(RequestEvent.at) < cutoff)
     )
     purged = select(RequestEvent.request_id).where(col(RequestEvent.kind).in_(("purged", "erased")))
@@ -162,11 +163,11 @@ def purge_closed_requests(session: Session, *, now: datetime, retention_days: in
     sent stay, unless they have waited longer than the retention period themselves.
     """
     requests = purgeable_requests(session, now=now, retention_days=retention_days)
-    due_work.drop_pending(session, request_ids=[request.id for request in requests], now=now,
+    due_work.drop_pending(session, request_ids=[persisted_id(request) for request in requests], now=now,
                           outcome="purged after the retention period")
     for request in requests:
         _blank_request(session, request)
-        add_event(session, request_id=request.id, kind="purged", actor="system", at=now,
+        add_event(session, request_id=persisted_id(request), kind="purged", actor="system", at=now,
                   detail={"retention_days": retention_days})
     for contact_id in sorted({request.contact_id for request in requests if request.contact_id is not None}):
         forget_messages(session, contact_id=contact_id, drop=NEVER_TO_BE_SENT, blank=FINISHED,

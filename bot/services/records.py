@@ -4,6 +4,9 @@ Why re-exported here: a page or a command names the record it shows (a type hint
 status vocabulary) but does not query it; the queries are service functions over storage/. Importing the
 classes from here keeps the rule "web and CLI reach storage only through services" checkable by
 lint-imports (.importlinter) without copying the models.
+
+`persisted_id` comes along for the same reason: a page or command holding a stored row narrows its id
+(`int | None` on every model, None only before a flush) to the `int` the services take.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from storage.models import (
     RequestEvent,
     Staff,
     StoredPhoto,
+    persisted_id,
 )
 
 __all__ = ["CLOSED_STATUSES", "OPEN_STATUSES", "Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff",
-           "StoredPhoto"]
+           "StoredPhoto", "persisted_id"]

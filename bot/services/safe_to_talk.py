@@ -19,7 +19,7 @@ from bot.services.first_contact import record_arrivals
 from bot.services.notify import notify_citizen, notify_staff
 from storage.casework import last_event
 from storage.delivery import release_until_safe
-from storage.models import Contact, Request, Staff
+from storage.models import Contact, Request, Staff, persisted_id
 from storage.requests import add_event
 
 EVENT = "safe_to_talk"
@@ -42,11 +42,12 @@ def ask_if_needed(session: Session, *, request: Request, actor: str, now: dateti
     """Before a counselor's message to an urgent case: ask once; True when the message is to be held."""
     if request.urgency != "urgent":
         return False
-    state = safe_state(session, request_id=request.id)
+    request_id = persisted_id(request)
+    state = safe_state(session, request_id=request_id)
     if state is None:
-        add_event(session, request_id=request.id, kind=EVENT, actor=actor, at=now, detail={"state": ASKED})
-        notify_citizen(session, request=request, key="case.safe_question", now=now, dedupe=f"safe:{request.id}",
-                       choices=_buttons(request.id, with_later=True))
+        add_event(session, request_id=request_id, kind=EVENT, actor=actor, at=now, detail={"state": ASKED})
+        notify_citizen(session, request=request, key="case.safe_question", now=now, dedupe=f"safe:{request_id}",
+                       choices=_buttons(request_id, with_later=True))
     return state != SAFE
 
 
@@ -58,17 +59,17 @@ def answer_safe_question(
     state = ANSWERS.get(answer)
     if request is None or request.contact_id != contact.id or state is None:
         return Reply(renderer.text(contact.language, "common.stale_choice"))
-    add_event(session, request_id=request.id, kind=EVENT, actor=f"citizen:{contact.id}", at=now,
+    add_event(session, request_id=request_id, kind=EVENT, actor=f"citizen:{contact.id}", at=now,
               detail={"state": state})
     if state == SAFE:
-        released = release_until_safe(session, contact_id=contact.id, channel=contact.channel, now=now)
+        released = release_until_safe(session, contact_id=persisted_id(contact), channel=contact.channel, now=now)
         record_arrivals(session, outbox_ids=released, now=now)  # in a web chat thread they have arrived
         return Reply(renderer.text(contact.language, "case.safe_thanks"))
     holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
     if holder is not None:
         notify_staff(session, staff=[holder], key="case.staff_safe_later", renderer=renderer, now=now,
                      params={"code": request.ticket_code})
-    choices = tuple(Choice(cid, renderer.text(contact.language, key)) for cid, key in _buttons(request.id))
+    choices = tuple(Choice(cid, renderer.text(contact.language, key)) for cid, key in _buttons(request_id))
     return Reply(renderer.text(contact.language, "case.safe_later_reply"), choices)
 
 

@@ -14,7 +14,7 @@ from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.domain.tickets import ALPHABET
 from bot.services.access import PermissionDenied, StaffView
 from bot.services.staff_sessions import end_all_sessions
-from storage.models import Staff
+from storage.models import Staff, persisted_id
 from storage.staff import add_staff, audit, queue_codes, staff_by_link_code, staff_by_username
 from storage.staff_sessions import account_subject, forget_throttles
 
@@ -58,8 +58,8 @@ def create_staff(
     """
     _check_username(session, username=username)
     check_assignment(session, role=role, queues=queues, region=region)
-    generated = None if password else secrets.token_urlsafe(12)
-    secret = password or generated
+    secret = password or secrets.token_urlsafe(12)
+    generated = None if password else secret
     _check_password(secret)
     staff = add_staff(session, username=username, display_name=display_name or username,
                       password_hash=password_hash or _hasher.hash(secret), role=role, region=region,
@@ -128,7 +128,7 @@ def reset_password(session: Session, *, view: StaffView, staff_id: int, now: dat
     temporary = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
     staff.password_hash = _hasher.hash(temporary)
     staff.must_change_password = True
-    end_all_sessions(session, staff_id=staff.id)
+    end_all_sessions(session, staff_id=persisted_id(staff))
     forget_throttles(session, now=now, forget=(account_subject(staff.username),))
     audit(session, actor=view.actor, action="reset_password", target=f"staff:{staff.id}", at=now)
     return staff, temporary
@@ -145,6 +145,7 @@ def change_password(session: Session, *, staff: Staff, current: str, new: str, f
         except (VerificationError, InvalidHashError):
             raise StaffInputError("staff_account.current_wrong") from None
     _check_password(new)
+    same: bool
     try:
         same = _hasher.verify(staff.password_hash, new)
     except (VerificationError, InvalidHashError):
@@ -153,7 +154,7 @@ def change_password(session: Session, *, staff: Staff, current: str, new: str, f
         raise StaffInputError("staff_account.password_same")
     staff.password_hash = _hasher.hash(new)
     staff.must_change_password = False
-    end_all_sessions(session, staff_id=staff.id)
+    end_all_sessions(session, staff_id=persisted_id(staff))
     audit(session, actor=f"staff:{staff.id}", action="change_password", target=f"staff:{staff.id}", at=now,
           detail={"forced": forced})
 

@@ -16,7 +16,7 @@ from bot.services.case_rules import CaseAct, CaseActionError, Verdict, decide, h
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import claim_request, close_request
 from storage.casework import unclaimed_in_queues
-from storage.models import ASSIGNED_STATUSES, Contact, Request
+from storage.models import ASSIGNED_STATUSES, Contact, Request, persisted_id
 from storage.staff import audit, staff_by_contact
 
 LIST_LIMIT = 8
@@ -31,7 +31,7 @@ def run_staff_action(
     The rules are the dashboard's (bot/services/case_rules.py): a counselor is told who holds a colleague's
     case; a lead, who needs a reason to act on it, is sent to the dashboard, where the forms ask for one.
     """
-    staff = staff_by_contact(session, contact_id=contact.id)
+    staff = staff_by_contact(session, contact_id=persisted_id(contact))
     language = contact.language
     if staff is None:
         return [Reply(renderer.text(language, "staff_chat.not_linked"))]

@@ -17,6 +17,11 @@ def staff_account(session: Session, *, staff_id: int) -> Staff | None:
     return session.get(Staff, staff_id)
 
 
+def existing_staff_account(session: Session, *, staff_id: int) -> Staff:
+    """The account with this id, which must exist (the logged-in person's own); NoResultFound if it does not."""
+    return session.get_one(Staff, staff_id)
+
+
 def staff_by_username(session: Session, *, username: str) -> Staff | None:
     return staff.staff_by_username(session, username=username)
 

@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services.access import StaffView, staff_view
-from bot.services.claims import CaseActionError, release_request, transfer_request
+from bot.services.case_rules import CaseActionError
+from bot.services.claims import release_request, transfer_request
 from bot.services.staff_accounts import StaffInputError, check_assignment, require_admin
 from bot.services.staff_sessions import end_all_sessions
 from storage.casework import held_requests
-from storage.models import Request, Staff
+from storage.models import Request, Staff, persisted_id
 from storage.staff import active_admin_count, audit, set_staff_queues
 
 
@@ -50,11 +51,11 @@ def deactivate_staff(
     colleague = session.get(Staff, hand_to) if hand_to is not None else None
     if hand_to is not None and (colleague is None or not colleague.active or colleague.id == staff.id):
         raise StaffInputError("staff_account.colleague_invalid")
-    moved = _move(session, view, held_requests(session, staff_id=staff.id), reason=reason, to=colleague, now=now)
+    moved = _move(session, view, held_requests(session, staff_id=persisted_id(staff)), reason=reason, to=colleague, now=now)
     staff.active = False
     staff.link_code_hash = None
     staff.link_code_expires_at = None
-    end_all_sessions(session, staff_id=staff.id)
+    end_all_sessions(session, staff_id=persisted_id(staff))
     audit(session, actor=view.actor, action="deactivate_staff", target=f"staff:{staff.id}", at=now,
           detail={"handed": moved.handed, "released": moved.released, "to_staff": hand_to})
     return moved
@@ -81,11 +82,11 @@ def change_assignment(
     require_admin(view)
     staff = _account(session, staff_id, active=None)
     check_assignment(session, role=staff.role, queues=queues, region=region)
-    set_staff_queues(session, staff_id=staff.id, queues=queues)
+    set_staff_queues(session, staff_id=persisted_id(staff), queues=queues)
     staff.region = region
     session.flush()
     after = staff_view(session, staff)
-    lost = [r for r in held_requests(session, staff_id=staff.id) if not after.can_see(r)]
+    lost = [r for r in held_requests(session, staff_id=persisted_id(staff)) if not after.can_see(r)]
     if lost and not reason.strip():
         raise StaffInputError("staff_account.reason_needed_release", count=str(len(lost)))
     moved = _move(session, view, lost, reason=reason.strip(), to=None, now=now)
@@ -112,11 +113,11 @@ def _move(
     for request in requests:
         if to is not None:
             try:
-                transfer_request(session, view=view, request_id=request.id, reason=reason, now=now, to_staff=to)
+                transfer_request(session, view=view, request_id=persisted_id(request), reason=reason, now=now, to_staff=to)
                 handed += 1
                 continue
             except CaseActionError:  # the colleague does not work in this queue: checked before any write
                 pass
-        release_request(session, view=view, request_id=request.id, reason=reason, now=now)
+        release_request(session, view=view, request_id=persisted_id(request), reason=reason, now=now)
         released += 1
     return Handover(handed, released)

@@ -22,7 +22,7 @@ from bot.flows.base import FlowContext
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.status import status_reply
-from storage.models import Contact, Request
+from storage.models import Contact, Request, persisted_id
 from storage.requests import find_contact_request, find_request, last_status_change
 from storage.status_lookups import take_lookup
 
@@ -42,7 +42,7 @@ def answer_status(
     limits: StatusLookupLimits, now: datetime,
 ) -> Reply:
     """The full answer for the contact's own ticket; the state only (or "not found") for any other code."""
-    if find_contact_request(session, ticket_code=ticket_code, contact_id=contact.id) is not None:
+    if find_contact_request(session, ticket_code=ticket_code, contact_id=persisted_id(contact)) is not None:
         return status_reply(session, contact=contact, ticket_code=ticket_code, ctx=ctx, tz=renderer.tz)
     if not take_lookup(session, limits=_subjects(contact, origin, limits), since=now - limits.window, now=now):
         minutes = int(limits.window.total_seconds() // 60)
@@ -51,8 +51,8 @@ def answer_status(
     if request is None:
         return Reply(ctx.t("status_lookup.not_found", code=ticket_code))
     # A report merged into an earlier one follows it, as its reporter sees it (bot/services/status.py).
-    survivor = session.get(Request, request.merged_into_id) if request.merged_into_id else request
-    changed = last_status_change(session, request_id=survivor.id) or survivor.created_at
+    survivor = session.get_one(Request, request.merged_into_id) if request.merged_into_id else request
+    changed = last_status_change(session, request_id=persisted_id(survivor)) or survivor.created_at
     return Reply(ctx.t("status_lookup.state_only", code=request.ticket_code,
                        status=ctx.t(f"status.names.{survivor.status}"),
                        updated=renderer.when(ctx.language, changed)))

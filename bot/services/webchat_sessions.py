@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.messages import Channel, Reply
 from bot.services.photos import forget_draft_photos
 from storage.contacts import find_contact, save_conversation
-from storage.models import Contact
+from storage.models import Contact, persisted_id
 from storage.outbox import UNREAD, close_unshown, mark_fetched, messages_after
 
 TOKEN_BYTES = 24
@@ -70,14 +70,14 @@ def end_session(session: Session, *, contact: Contact, now: datetime) -> None:
     """
     contact.platform_user_id = f"ended:{secrets.token_hex(16)}"
     contact.unreachable_at = now
-    save_conversation(session, contact_id=contact.id, flow="menu", step="", data={}, now=now)
-    forget_draft_photos(session, contact_id=contact.id)
-    close_unshown(session, contact_id=contact.id)
+    save_conversation(session, contact_id=persisted_id(contact), flow="menu", step="", data={}, now=now)
+    forget_draft_photos(session, contact_id=persisted_id(contact))
+    close_unshown(session, contact_id=persisted_id(contact))
 
 
 def page_messages(session: Session, *, contact_id: int, after: int, now: datetime) -> list[PageMessage]:
     """What the page has not drawn: newer than `after`, and any never fetched; those count as delivered now."""
     rows = messages_after(session, contact_id=contact_id, after_id=after)
-    unread = {row.id for row in rows if row.status == UNREAD}
+    unread = {persisted_id(row) for row in rows if row.status == UNREAD}
     mark_fetched(session, ids=unread, now=now)
-    return [PageMessage(row.id, Reply.from_json(row.payload), row.id in unread) for row in rows]
+    return [PageMessage(persisted_id(row), Reply.from_json(row.payload), row.id in unread) for row in rows]

@@ -22,7 +22,7 @@ __all__ = ["WINDOW_CLOSED_ERROR", "HeldContact", "apply_status", "record_sent", 
            "window_notice_sent_since"]
 
 
-def apply_status(db: sa.Engine, *, wamid: str, status: str, error_code: int | None, error: str | None,
+def apply_status(db: sa.Engine, *, wamid: str, status: str, error_code: int | None, error: str,
                  now: datetime) -> HeldContact | None:
     """Apply Meta's status of one message part; a counselor's message delivered is the citizen's first
     contact. Returns the contact whose message a late 131047 put on hold, to be told with the template."""

@@ -60,7 +60,8 @@ class WordShaper:
 
     def is_root(self, word: str) -> bool:
         """A root word of the dictionary: a real word, so never taken for a typo of something else."""
-        return self._dictionary.contains(word)
+        found: bool = self._dictionary.contains(word)  # Sastrawi is untyped
+        return found
 
     def words(self, text: str) -> tuple[Word, ...]:
         """Every word of `text`, in order; a slang entry may stand for several words ("gpp")."""
@@ -93,7 +94,7 @@ class WordShaper:
         if len(word) <= 3 or word.isdigit() or self.is_root(word):
             return word
         for candidate in self._standard_forms(word):
-            stem = self._stemmer.stem_word(candidate)
+            stem: str = self._stemmer.stem_word(candidate)  # Sastrawi is untyped
             if stem != candidate or self.is_root(stem):
                 return stem
         return word

@@ -12,7 +12,10 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no sqlalchemy.url in the Alembic config (storage/migrate.py sets it)")
+    engine = create_db_engine(url)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
@@ -20,7 +23,10 @@ def run_migrations_online() -> None:
             # table that other rows point at fails, so a database with data could not be upgraded. The
             # pragma only works outside a transaction, hence on the driver's connection before any BEGIN;
             # the keys are checked once the migration is done.
-            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = connection.connection.dbapi_connection
+            if driver is None:
+                raise RuntimeError("the SQLite connection has no driver connection")
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=SQLModel.metadata,

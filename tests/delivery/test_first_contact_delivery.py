@@ -44,7 +44,7 @@ TEXT = "Selamat pagi, Bu. Saya Siti dari LK3. Kapan Ibu bisa bicara?"
 
 
 @pytest.fixture
-def settings(database_url: str, fake: FakeBotApi, graph_api: FakeGraphAPI) -> Settings:  # noqa: F811
+def settings(database_url: str, fake: FakeBotApi, graph_api: FakeGraphAPI) -> Settings:
     """Both channels configured, each against its fake."""
     telegram = telegram_settings(database_url, fake, webhook=False)
     return whatsapp_settings(database_url, graph_api, **{name: getattr(telegram, name) for name in (
@@ -87,7 +87,7 @@ def _carrier(runtime: Runtime, request: Request) -> OutboxMessage:
 
 
 async def test_telegram_counts_first_contact_when_the_worker_sent_it(
-    runtime: Runtime, bot: Bot, fake: FakeBotApi  # noqa: F811
+    runtime: Runtime, bot: Bot, fake: FakeBotApi
 ) -> None:
     runtime.delivery.register(TelegramSender(bot, runtime.catalog))
     request = _written_and_queued(runtime, Chat(runtime.engine, user_id="81234567", channel=Channel.TELEGRAM))
@@ -98,7 +98,7 @@ async def test_telegram_counts_first_contact_when_the_worker_sent_it(
 
 
 async def test_whatsapp_counts_first_contact_when_meta_reports_it_delivered(
-    runtime: Runtime, graph_api: FakeGraphAPI  # noqa: F811
+    runtime: Runtime, graph_api: FakeGraphAPI
 ) -> None:
     async with whatsapp_client(runtime) as (client, _channel):
         request = _written_and_queued(runtime, Chat(runtime.engine, user_id=WA_ID, channel=Channel.WHATSAPP))

@@ -14,8 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from bot.services.records import persisted_id
 from bot.services.staff_accounts import StaffInputError, change_password
-from bot.services.staff_directory import staff_account
+from bot.services.staff_directory import existing_staff_account
 from bot.services.staff_sessions import start_session as start_staff_session
 from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, LoggedIn, LoggedInStaff, render
 from bot.web.dashboard.flash import redirect_with, render_page
@@ -56,10 +57,10 @@ async def set_password(
     def work() -> str:
         now = datetime.now(UTC)
         with Session(runtime.db) as session, session.begin():
-            staff = staff_account(session, staff_id=logged_in.view.id)
+            staff = existing_staff_account(session, staff_id=logged_in.view.id)
             change_password(session, staff=staff, current=current_password, new=new_password,
                             forced=staff.must_change_password, now=now)
-            return start_staff_session(session, staff_id=staff.id, now=now)
+            return start_staff_session(session, staff_id=persisted_id(staff), now=now)
 
     try:
         token = await run_in_threadpool(work)

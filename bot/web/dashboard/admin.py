@@ -7,6 +7,7 @@ not encrypted) or a URL. Creating an account and issuing a code are audit-log ro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -22,7 +23,7 @@ from bot.services import dashboard_reads as reads
 from bot.services.access import StaffView
 from bot.services.audit_log import audit
 from bot.services.records import Staff
-from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, new_link_code
+from bot.services.staff_accounts import LINK_CODE_LIFETIME, ROLES, StaffInputError, create_staff, new_link_code
 from bot.services.staff_directory import staff_account
 from bot.web.dashboard.deps import AdminStaff, CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import render_page
@@ -48,7 +49,7 @@ def _regions() -> list[tuple[str, str]]:
 
 
 async def _staff_page(runtime: Runtime, request: Request, staff: StaffView, *, error: str | None = None,
-                      form: dict[str, object] | None = None, status_code: int = 200) -> Response:
+                      form: Mapping[str, object] | None = None, status_code: int = 200) -> Response:
     def load() -> tuple[list[tuple[Staff, list[str]]], list]:
         with Session(runtime.db) as session:
             return reads.staff_with_queues(session), reads.all_queues(session)
@@ -104,7 +105,7 @@ def _issue_link_code(runtime: Runtime, actor: StaffView, staff_id: int) -> LinkC
             return None
         code = new_link_code(session, staff=target, now=now)
         audit(session, actor=actor.actor, action="link_code", target=f"staff:{target.id}", at=now)
-        return LinkCode(target.username, target.display_name, code, target.link_code_expires_at)
+        return LinkCode(target.username, target.display_name, code, now + LINK_CODE_LIFETIME)  # as new_link_code set
 
 
 async def _link_code_page(runtime: Runtime, request: Request, staff: StaffView, staff_id: int) -> Response:

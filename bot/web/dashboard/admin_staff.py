@@ -22,7 +22,7 @@ from bot.runtime import Runtime
 from bot.services import dashboard_reads as reads
 from bot.services import staff_directory
 from bot.services.case_file import held_requests
-from bot.services.records import Queue, Staff
+from bot.services.records import Queue, Staff, persisted_id
 from bot.services.records import Request as CaseRequest
 from bot.services.staff_accounts import StaffInputError, reset_password
 from bot.services.staff_directory import queue_members, staff_queue_codes
@@ -57,8 +57,8 @@ def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
         account = staff_directory.staff_account(session, staff_id=staff_id)
         if account is None:
             return None
-        codes = staff_queue_codes(session, staff_id=account.id)
-        held = held_requests(session, staff_id=account.id)
+        codes = staff_queue_codes(session, staff_id=persisted_id(account))
+        held = held_requests(session, staff_id=persisted_id(account))
         colleagues = {s.id: s for code in sorted(codes | {r.queue_code for r in held})
                       for s in queue_members(session, queue_code=code) if s.id != account.id}
         return AccountPage(account, codes, held, sorted(colleagues.values(), key=lambda s: s.display_name),

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.services.audit_log import audit
 from bot.services.login_throttle import LoginOutcome, login_limits, try_login
+from bot.services.records import persisted_id
 from bot.services.staff_sessions import log_out
 from bot.services.staff_sessions import start_session as start_staff_session
 from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, render
@@ -56,7 +57,7 @@ async def login(
                   detail={"client": client})
             if previous is not None:
                 log_out(session, token=previous)
-            return outcome, start_staff_session(session, staff_id=outcome.staff.id, now=now)
+            return outcome, start_staff_session(session, staff_id=persisted_id(outcome.staff), now=now)
 
     outcome, token = await run_in_threadpool(check)
     if outcome.locked_by is not None:
@@ -79,7 +80,7 @@ async def logout(request: Request, runtime: RuntimeDep) -> Response:
     token = session_token(request)
     end_session(request)
 
-    def forget() -> None:
+    def forget(token: str) -> None:
         now = datetime.now(UTC)
         with Session(runtime.db) as session, session.begin():
             staff_id = log_out(session, token=token)
@@ -87,5 +88,5 @@ async def logout(request: Request, runtime: RuntimeDep) -> Response:
                 audit(session, actor=f"staff:{staff_id}", action="logout", target=f"staff:{staff_id}", at=now)
 
     if token is not None:
-        await run_in_threadpool(forget)
+        await run_in_threadpool(forget, token)
     return RedirectResponse("/login", status_code=303)

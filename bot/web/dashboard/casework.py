@@ -20,9 +20,9 @@ from sqlmodel import Session
 from bot.services.access import PermissionDenied, visible_request
 from bot.services.audit_log import audit
 from bot.services.case_file import awaiting_answer, held_requests, next_appointments, thread_after
-from bot.services.dashboard_reads import queue_names, staff_names
+from bot.services.dashboard_reads import name_of, queue_names, staff_names
 from bot.services.deadlines import pending_deadline, sla_state
-from bot.services.records import Appointment
+from bot.services.records import Appointment, persisted_id
 from bot.services.records import Request as CaseRequest
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import may_see_personal
@@ -47,10 +47,10 @@ async def my_cases(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
     def load() -> tuple[list[HeldCase], dict[str, str]]:
         with Session(runtime.db) as session:
             held = held_requests(session, staff_id=staff.id)
-            ids = [r.id for r in held]
+            ids = [persisted_id(r) for r in held]
             upcoming = next_appointments(session, request_ids=ids, now=now)
             waiting = awaiting_answer(session, request_ids=ids)
-            cases = [HeldCase(r, upcoming.get(r.id), r.id in waiting) for r in held]
+            cases = [HeldCase(r, upcoming.get(i), i in waiting) for r, i in zip(held, ids, strict=True)]
             return sorted(cases, key=lambda c: _urgency_order(c, now)), queue_names(session)
 
     cases, names = await run_in_threadpool(load)
@@ -81,14 +81,14 @@ async def thread_since(
             case = visible_request(session, staff, request_id)
             if not may_see_personal(staff, case):
                 raise PermissionDenied(request_id)
-            messages = thread_after(session, request_id=case.id, after_id=after)
+            messages = thread_after(session, request_id=persisted_id(case), after_id=after)
             if not messages:
                 return []
             audit(session, actor=staff.actor, action="view_request", target=f"request:{case.id}", at=now,
                   detail={"personal": True, "thread_after": after})
             names = staff_names(session, ids=[m.staff_id for m in messages if m.staff_id])
             return [{"id": m.id, "outgoing": m.direction == "out", "text": m.text,
-                     "author": names.get(m.staff_id, "-") if m.direction == "out" else citizen,
+                     "author": name_of(names, m.staff_id) if m.direction == "out" else citizen,
                      "when": runtime.renderer.when(language, m.created_at)} for m in messages]
 
     try:

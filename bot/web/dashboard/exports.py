@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from sqlmodel import Session
 
@@ -113,7 +113,8 @@ def xlsx_bytes(sheet: Sheet, runtime: Runtime) -> bytes:
     return output.getvalue()
 
 
-def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
+def _cell(table: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> Cell:
+    # WriteOnlyCell is a function (in openpyxl and its stubs) that makes a Cell outside any worksheet's grid.
     cell = WriteOnlyCell(table, value=value)
     if font is not None:
         cell.font = font

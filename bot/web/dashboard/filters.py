@@ -96,7 +96,7 @@ def parse_request_filters(
     The default range ends today and starts on the Monday `default_weeks - 1` weeks before this week's
     Monday, so a weekly trend shows whole weeks (the current one so far).
     """
-    values: dict[str, str | date | None] = {}
+    values: dict[str, str | None] = {}
     ignored: list[str] = []
     for name, allowed in _CHOICES.items():
         values[name] = _choice(params.get(name), allowed, name, ignored)
@@ -112,7 +112,7 @@ def parse_request_filters(
         end = date_to or today
         date_from = end - timedelta(days=end.weekday()) - timedelta(weeks=default_weeks - 1)
         date_to = end
-    elif default_weeks is not None and date_to is None:
+    elif default_weeks is not None and date_to is None and date_from is not None:  # date_from is set here
         date_to = max(today, date_from)
     return RequestFilters(**values, date_from=date_from, date_to=date_to, ignored=tuple(ignored))
 

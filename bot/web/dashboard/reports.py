@@ -113,7 +113,9 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, st
 
     drawn = []
     for name, colour, values in series:
-        segments, run, dots = [], [], []
+        segments: list[str] = []
+        run: list[str] = []
+        dots: list[tuple[float, float, str]] = []
         for i, value in enumerate(values):
             if value is None:
                 segments, run = segments + ([" ".join(run)] if run else []), []

@@ -32,7 +32,7 @@ from bot.services.deadlines import SLA_STATES, pending_deadline, sla_state
 from bot.services.duplicates import with_possible_duplicates
 from bot.services.photos import photo_of_request, stored_photo_id
 from bot.services.records import Request as CaseRequest
-from bot.services.records import StoredPhoto
+from bot.services.records import StoredPhoto, persisted_id
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
 from bot.web.dashboard.filters import KINDS, STATES, STATUSES, may_see_personal, parse_list_filters
@@ -48,7 +48,7 @@ Param = Annotated[str, Query(max_length=64)]
 
 def _choices(
     staff: StaffView, queue_names: dict[str, str], holders: list[tuple[int, str]]
-) -> dict[str, list[tuple[str, str]]]:
+) -> dict[str, list[tuple[str, str]] | list[tuple[int, str]]]:
     """Options of the filter form: only the queues this staff member can see, and their members as holders."""
     visible = sorted(queue_names) if staff.queues is None else sorted(staff.queues)
     regions = [(r.code, r.name) for r in load_regions().regions]
@@ -153,7 +153,7 @@ async def appointment_calendar(
     def load() -> bytes:
         with Session(runtime.db) as session, session.begin():
             case = visible_request(session, staff, request_id)
-            appointment = visible_appointment(session, staff, case.id, appointment_id)
+            appointment = visible_appointment(session, staff, persisted_id(case), appointment_id)
             audit(session, actor=staff.actor, action="export_ics", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"appointment": appointment.id})
             summary = runtime.renderer.text(runtime.settings.default_language, "appt.ics_summary", code=case.ticket_code)
@@ -182,7 +182,7 @@ async def request_photo(
             audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"photo": index})
             photo_id = stored_photo_id(refs[index])  # a platform id kept from before 0011 is not a stored photo
-            return None if photo_id is None else photo_of_request(session, request_id=case.id, photo_id=photo_id)
+            return None if photo_id is None else photo_of_request(session, request_id=persisted_id(case), photo_id=photo_id)
 
     try:
         photo = await run_in_threadpool(load)

@@ -24,10 +24,9 @@ from bot.runtime import Runtime
 from bot.services.access import PermissionDenied, StaffView, visible_request
 from bot.services.appointments import MODES, cancel_appointment, mark_appointment, offer_slots, visible_appointment
 from bot.services.bnba import record_person
-from bot.services.case_rules import NotYourCase
+from bot.services.case_rules import CaseActionError, NotYourCase
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import (
-    CaseActionError,
     claim_request,
     close_request,
     release_request,
@@ -36,6 +35,7 @@ from bot.services.claims import (
 )
 from bot.services.classify import classify_request
 from bot.services.duplicates import merge_requests
+from bot.services.records import persisted_id
 from bot.services.staff_directory import staff_account
 from bot.web.dashboard.deps import CsrfChecked, CurrentStaff
 from bot.web.dashboard.flash import not_found, redirect_with, render_page
@@ -121,15 +121,16 @@ async def transfer(
         if not reason.strip():
             return _refused("dash_requests.error_reason")
         case = visible_request(session, view, request_id)
+        case_id = persisted_id(case)
         kind, _, value = target.partition(":")
         if kind == "queue":
-            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_queue=value,
+            transfer_request(session, view=view, request_id=case_id, reason=reason.strip(), now=now, to_queue=value,
                              routing=runtime.routing)
         elif kind == "staff" and value.isdigit():
             colleague = staff_account(session, staff_id=int(value))
             if colleague is None:
                 return _refused("case.error_transfer_colleague")
-            transfer_request(session, view=view, request_id=case.id, reason=reason.strip(), now=now, to_staff=colleague)
+            transfer_request(session, view=view, request_id=case_id, reason=reason.strip(), now=now, to_staff=colleague)
         else:
             return _refused("dash_requests.error_target")
         return Done("dash_requests.done_transfer", left=not view.can_see(case))

@@ -27,7 +27,16 @@ from bot.services.classify import choices_for, may_classify
 from bot.services.deadlines import pending_deadline, sla_state
 from bot.services.duplicates import PossibleDuplicate, merge_target, merged_from, possible_duplicates
 from bot.services.first_contact import Delivery, thread_deliveries
-from bot.services.records import CLOSED_STATUSES, OPEN_STATUSES, Appointment, Queue, Request, RequestEvent, Staff
+from bot.services.records import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Appointment,
+    Queue,
+    Request,
+    RequestEvent,
+    Staff,
+    persisted_id,
+)
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.services.staff_directory import queue_members
 from bot.web.dashboard.filters import may_see_personal
@@ -108,9 +117,10 @@ def load_detail(
     personal = may_see_personal(view, request)
     audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
           detail={"personal": personal})
-    events = timeline_of(session, request_id=request.id)
-    thread = thread_of(session, request_id=request.id) if personal else []
-    notes = notes_of(session, request_id=request.id) if personal else []
+    case_id = persisted_id(request)
+    events = timeline_of(session, request_id=case_id)
+    thread = thread_of(session, request_id=case_id) if personal else []
+    notes = notes_of(session, request_id=case_id) if personal else []
     names = reads.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
                                             *(n.staff_id for n in notes), request.assigned_staff_id])
     queue_names = reads.queue_names(session)
@@ -126,16 +136,16 @@ def load_detail(
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
         next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
-        thread=[Line(m.created_at, names.get(m.staff_id, "-") if m.direction == "out" else citizen, m.text,
-                     m.direction == "out", deliveries.get(m.id), id=m.id) for m in thread],
-        notes=[Line(n.created_at, names.get(n.staff_id, "-"), n.text) for n in notes],
-        appointments=appointments_of(session, request_id=request.id),
+        thread=[Line(m.created_at, reads.name_of(names, m.staff_id) if m.direction == "out" else citizen, m.text,
+                     m.direction == "out", deliveries.get(persisted_id(m)), id=persisted_id(m)) for m in thread],
+        notes=[Line(n.created_at, reads.name_of(names, n.staff_id), n.text) for n in notes],
+        appointments=appointments_of(session, request_id=case_id),
         colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
         queues=[q for q in reads.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
         duplicates=possible_duplicates(session, view=view, request=request),
         merged_into=_visible(view, merge_target(session, request)),
-        merged_from=[r for r in merged_from(session, request_id=request.id) if view.can_see(r)],
+        merged_from=[r for r in merged_from(session, request_id=case_id) if view.can_see(r)],
         subjects=choices_for(request),
     )
 
@@ -189,7 +199,8 @@ def _event_text(
     if event.kind == "status":
         return _status_text(event, names, queue_names, t), note
     if event.kind == "created":
-        return t("dash_requests.ev_created", queue=queue_names.get(detail.get("queue"), detail.get("queue", "-"))), None
+        queue = detail.get("queue")
+        return t("dash_requests.ev_created", queue=queue_names.get(queue, queue) if queue is not None else "-"), None
     if event.kind == "first_contact":
         return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
                  else "dash_requests.ev_first_contact_chat"), None
@@ -197,7 +208,7 @@ def _event_text(
         status = detail.get("status") if detail.get("status") in ("confirmed", "done", "no_show") else "cancelled"
         return t(f"dash_requests.ev_appt_{status}"), None
     if event.kind == case_rules.EVENT:
-        return t("dash_requests.ev_acted_for", name=names.get(detail.get("holder"), "-"),
+        return t("dash_requests.ev_acted_for", name=reads.name_of(names, detail.get("holder")),
                  what=t(f"case.act_{detail.get('act')}")), note
     if event.kind == "feedback" and detail.get("comment"):
         return t("dash_requests.ev_feedback_comment"), None
@@ -231,7 +242,7 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
     if action == "transfer" and detail.get("to_queue"):
         return t("dash_requests.ev_transferred_queue", queue=queue_names.get(detail["to_queue"], detail["to_queue"]))
     if action == "transfer":
-        return t("dash_requests.ev_transferred_staff", name=names.get(detail.get("to_staff"), "-"))
+        return t("dash_requests.ev_transferred_staff", name=reads.name_of(names, detail.get("to_staff")))
     if action == "merge":
         return t("dup.ev_merged_into", ticket=str(detail.get("ticket", "-")))
     if action in ("release", "lapse", "reopen"):
