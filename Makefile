@@ -11,7 +11,7 @@ run: setup migrate
 	$(BIN)/python -m bot serve
 
 # Every test, then the date-sensitive ones again under moments that break date arithmetic
-# (tests/pinned_moments.py: a Friday night, a Saturday dawn, a Monday holiday, New Year's Eve, 00:00 UTC).
+# (tests/pinned_moments.py: 00:00 UTC, a Saturday dawn, a Monday holiday, New Year's Eve).
 test: setup-dev browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.pinned_moments

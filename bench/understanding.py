@@ -32,11 +32,8 @@ from bot.flows.menu import menu_reply
 from bot.messages import Channel, Inbound, InboundKind
 from bot.runtime import build_runtime
 from bot.understanding import understanding_for
-from tests.understanding.corpus import judge_one, load
+from tests.understanding.corpus import is_held_out, judge_one, load, parts
 
-HELD_OUT = ("held_out", "held_out_2")
-CORPORA = ("tuning", "tuning_2", "tuning_3", "tuning_4", "tuning_5", "tuning_6", "tuning_7", "tuning_8", "tuning_9",
-           *HELD_OUT)
 ROUTING_KEYS = {"category", "topic", "region", "kecamatan"}
 TARGET_SHARE, TARGET_WRONG, TARGET_MS = 0.90, 0, 1.0
 
@@ -52,7 +49,7 @@ def main() -> int:
     parser.add_argument("--corpus", action="append", help="one corpus (repeatable); default: every one")
     parser.add_argument("--show", action="store_true", help="print the messages not understood or taken wrongly")
     args = parser.parse_args()
-    names = _existing(tuple(args.corpus or CORPORA))
+    names = _existing(tuple(args.corpus or parts()))
     print(machine_line())
     figures: dict[str, tuple[float, int, int]] = {}  # share understood, wrong, misrouted
     texts: list[str] = []
@@ -76,7 +73,7 @@ def main() -> int:
             print("  by point: " + ", ".join(f"{at} {understood[at]}/{n}" for at, n in by_point.items()))
             if confusion:
                 print("  confusions: " + ", ".join(f"{at}: {what} x{n}" for (at, what), n in confusion.most_common()))
-            if args.show and name not in HELD_OUT:
+            if args.show and not is_held_out(name):
                 for v in verdicts:
                     if not v.understood:
                         print(f"    [{v.entry.at}] {v.entry.text!r}\n      expected {dict(v.entry.expect)}; "
@@ -89,9 +86,9 @@ def main() -> int:
     print(f"baseline (typed-label matching it replaces): {baseline * 1000:.4f} ms per message; "
           f"ratio {statistics.mean(warm) / baseline:.0f}x")
     held_text = "; ".join(f"{n} {s:.1%} understood, {w} wrong, {m} misrouted" for n, (s, w, m) in figures.items()
-                          if n in HELD_OUT) or "held-out not run"
+                          if is_held_out(n)) or "held-out not run"
     held_text += f" (targets {TARGET_SHARE:.0%}, {TARGET_WRONG} misrouted)"
-    tuned = [f"{n} {s:.1%}/{w} wrong" for n, (s, w, _) in figures.items() if n not in HELD_OUT]
+    tuned = [f"{n} {s:.1%}/{w} wrong" for n, (s, w, _) in figures.items() if not is_held_out(n)]
     print(f"understanding: {held_text}; tuning {', '.join(tuned) or '-'}; {statistics.mean(warm) * 1000:.2f} ms "
           f"per message warm, {cold * 1000:.2f} ms cold (target < {TARGET_MS:g} ms)")
     return 0

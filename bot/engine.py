@@ -3,8 +3,8 @@
 Load the contact and conversation, store the photo a message brought (the flow sees only its
 reference), run the pure flow step, apply its effects (create the request, look up a status, switch
 language), save the new state, drop photos no draft holds any more and write every reply to the
-outbox, all in one commit. A platform message id seen before is acknowledged and ignored, so a re-delivery (a
-webhook retried after a crash) never creates a second request.
+outbox, all in one commit. A platform message id seen before is acknowledged and ignored, so a
+re-delivery (a webhook retried after a crash) never creates a second request.
 """
 
 from __future__ import annotations
@@ -135,18 +135,19 @@ class ConversationEngine:
                                     known_as=inbound.reply_address)
             # Writing to us again means they can be reached again (and at the address they wrote from).
             record_inbound(session, contact=contact, now=now, address=inbound.reply_address)
-            release_held_messages(session, contact_id=persisted_id(contact), now=now)
-            conversation = load_conversation(session, contact_id=persisted_id(contact))
+            contact_id = persisted_id(contact)
+            release_held_messages(session, contact_id=contact_id, now=now)
+            conversation = load_conversation(session, contact_id=contact_id)
             before = _state_of(conversation)
-            inbound = store_arrived_photo(session, contact_id=persisted_id(contact), inbound=inbound, now=now)
+            inbound = store_arrived_photo(session, contact_id=contact_id, inbound=inbound, now=now)
             ctx = self._context(contact.language, is_staff=self._is_staff(session, contact),
                                 open_request=self._open_request(session, contact, before, inbound))
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
-            plan_draft_reminders(session, contact_id=persisted_id(contact), has_draft=result.state.has_draft,
+            plan_draft_reminders(session, contact_id=contact_id, has_draft=result.state.has_draft,
                                  had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
                                  now=now)
             finished = self._finish(session, contact, result, now, origin=inbound.origin)
-            keep_draft_photos(session, contact_id=persisted_id(contact), before=before, after=result.state,
+            keep_draft_photos(session, contact_id=contact_id, before=before, after=result.state,
                               arrived=inbound.kind is InboundKind.PHOTO)
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
@@ -184,13 +185,14 @@ class ConversationEngine:
     ) -> EngineResult:
         replies = list(self._apply(session, contact, result.outputs, now, origin))
         flow, step, data = to_row(result.state)
-        save_conversation(session, contact_id=persisted_id(contact), flow=flow, step=step, data=data, now=now)
+        contact_id = persisted_id(contact)
+        save_conversation(session, contact_id=contact_id, flow=flow, step=step, data=data, now=now)
         # Returned to the caller: a web chat page gets them in the answer to its own request.
         ids = enqueue_messages(
-            session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
+            session, contact_id=contact_id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
             answered=True,
         )
-        return EngineResult(contact.id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))
+        return EngineResult(contact_id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))
 
     def _apply(
         self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime, origin: str

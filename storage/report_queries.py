@@ -31,7 +31,6 @@ from sqlmodel import Session, col, func, select
 from storage.models import (
     ASSIGNED_STATUSES,
     Appointment,
-    Queue,
     Request,
     ResponseTime,
     Staff,
@@ -347,14 +346,3 @@ def queue_counselors(session: Session, queue_codes: Iterable[str] | None) -> lis
     if queue_codes is not None:
         query = query.where(col(StaffQueue.queue_code).in_(sorted(queue_codes)))
     return sorted(set(session.exec(query)))
-
-
-def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return dict(session.execute(select(Staff.id, Staff.display_name).where(col(Staff.id).in_(wanted))).all())
-
-
-def queue_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Queue.code, Queue.name)).all())

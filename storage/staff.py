@@ -40,10 +40,6 @@ def staff_by_username(session: Session, *, username: str) -> Staff | None:
     return session.exec(select(Staff).where(Staff.username == username)).first()
 
 
-def all_staff(session: Session) -> list[Staff]:
-    return list(session.exec(select(Staff).order_by(Staff.username)))
-
-
 def staff_by_contact(session: Session, *, contact_id: int) -> Staff | None:
     """The active staff member whose linked Telegram contact this is."""
     return session.exec(select(Staff).where(Staff.telegram_contact_id == contact_id, Staff.active)).first()

@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.i18n import load_catalog
 from bot.runtime import build_runtime
 from bot.services.access import operator_view
+from bot.services.dashboard_reads import staff_with_queues
 from bot.services.records import persisted_id
 from bot.services.staff_accounts import ROLES, StaffInputError, create_staff, ensure_first_admin, reset_password
-from bot.services.staff_directory import every_staff, staff_by_username, staff_queue_codes
+from bot.services.staff_directory import staff_by_username, staff_queue_codes
 from bot.services.staff_handover import change_assignment, deactivate_staff, reactivate_staff
 
 
@@ -122,8 +123,8 @@ def _add(session: Session, args: argparse.Namespace, *, language: str) -> int:
 
 def _list(session: Session, *, language: str) -> int:
     inactive = cli_text(language, "staff_inactive")
-    for staff in every_staff(session):
-        queues = ", ".join(sorted(staff_queue_codes(session, staff_id=persisted_id(staff)))) or "-"
+    for staff, codes in staff_with_queues(session):  # one query for every account's queues
+        queues = ", ".join(codes) or "-"
         state = "" if staff.active else f" ({inactive})"
         print(f"{staff.username:20} {staff.role:12} {staff.region or '-':24} {queues}{state}")
     return 0

@@ -235,7 +235,7 @@ class OutboxWorker:
             await asyncio.to_thread(self._write, send_rate.ensure_send_rate, channel=channel, now=self._clock())
             self._rate_rows.add(channel)
 
-    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, turn: int | None) -> None:
+    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, turn: int) -> None:
         recipient = Recipient(message.contact_id, message.address, message.language, message.last_inbound_at)
         started = self._turn_clock()
         try:
@@ -257,26 +257,22 @@ class OutboxWorker:
         if held and isinstance(sender, TracksStatuses):  # a status that overtook the send's answer held it
             await sender.notify_held(recipient)
 
-    def _arrival(self, channel: str, turn: int | None, started: datetime, *, answered: bool) -> _Arrival | None:
+    def _arrival(self, channel: str, turn: int, started: datetime, *, answered: bool) -> _Arrival:
         """The latest time the send can have reached the platform: its answer less the fastest round trip.
 
         Only an answer is a round trip; a failure may not have reached the network at all.
         """
-        if turn is None:
-            return None
         ended = self._turn_clock()
         if answered:
             fastest = self._fastest_round_trip.get(channel, ended - started)
             self._fastest_round_trip[channel] = min(fastest, ended - started)
         return _Arrival(channel, turn, ended - self._fastest_round_trip.get(channel, timedelta(0)))
 
-    def _bound_arrival(self, session: Session, arrival: _Arrival | None) -> None:
-        if arrival is not None:
-            send_rate.bound_send_arrival(session, channel=arrival.channel, turn=arrival.turn,
+    def _bound_arrival(self, session: Session, arrival: _Arrival) -> None:
+        send_rate.bound_send_arrival(session, channel=arrival.channel, turn=arrival.turn,
                                      window=self._pacing(arrival.channel).window, arrived_by=arrival.by)
 
-    def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str],
-                     arrival: _Arrival | None = None) -> bool:
+    def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str], arrival: _Arrival) -> bool:
         """Mark the message sent with its platform ids; True when a status that came first held it.
 
         A counselor's message that has now reached the citizen is their first contact (on WhatsApp only
@@ -294,8 +290,7 @@ class OutboxWorker:
                 record_arrivals(session, outbox_ids=[message.id], now=now)
             return held
 
-    def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception,
-                        arrival: _Arrival | None = None) -> None:
+    def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception, arrival: _Arrival) -> None:
         now = self._clock()
         reason = f"{type(error).__name__}: {error}"[:500]
         log.warning("outbox_send_failed message=%s contact=%s error=%s", message.id, message.contact_id,

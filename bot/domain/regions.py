@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import areaid
@@ -254,12 +253,11 @@ def places_elsewhere() -> tuple[str, ...]:
     The understanding step knows a place outside Banten as such (issue 15: "name it, say what to do
     instead") without a hand-kept list of 500 names; a name that is also one of Banten's is Banten's.
     """
-    folder = Path(areaid.__file__).parent / "data"
     names: dict[str, None] = {}
-    for path in sorted(folder.glob("*.json")):
-        if path.stem == "banten":
+    for province_name in areaid.buka_nama()["himpunan"]:  # areaid's provinces, each with a data file of its name
+        if province_name == "Banten":
             continue
-        for province in areaid.buka_data(path.stem):
+        for province in areaid.buka_data(province_name.lower()):
             names[province["provinsi"].lower()] = None
             for region in province["kabupaten"]:
                 names[_REGION_KIND.sub("", region["kab_kota"]).lower()] = None

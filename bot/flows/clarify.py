@@ -62,6 +62,13 @@ def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None)
     return Clarification(slot, close, heard.text if said is None else said) if close else None
 
 
+def offer_place(heard: Meanings) -> Clarification | None:
+    """What to ask of a place: which kecamatan of a name in two regions ("pasar curug"), else which region."""
+    if kecamatan := heard.kecamatan.close():
+        return Clarification("kecamatan", kecamatan, heard.text)
+    return offer("region", heard.region, heard, heard.outside.title())
+
+
 def clarify_reply(clarification: Clarification, ctx: FlowContext, labels: Mapping[str, str] | None = None) -> Reply:
     """The question and a button per option; `labels` names the options of a question's own buttons."""
     choices = tuple(Choice(f"{PREFIX}{code}", (labels or {}).get(code) or label_of(clarification.slot, code, ctx))

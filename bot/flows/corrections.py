@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.contact_times import SAFE_NOW
 from bot.domain.pmks import UNCLASSIFIED, group_of
 from bot.flows.base import FlowContext
 from bot.understanding import OUTSIDE, Meanings
@@ -90,7 +91,8 @@ def _options(answers: Mapping[str, Any], text: str, ctx: FlowContext) -> Correct
     contact data without consent (issue 16).
     """
     time = ctx.understanding.options(text, "contact_time").clear()
-    if "contact_time" in answers and time not in (None, answers["contact_time"]):
+    # "sekarang aman" is offered at the question of an urgent form only: at the summary it changes nothing
+    if "contact_time" in answers and time not in (None, SAFE_NOW, answers["contact_time"]):
         return Correction({"contact_time": time})
     whom = ctx.understanding.options(text, "for_whom").clear()
     if "for_whom" in answers and whom not in (None, answers["for_whom"]):

@@ -313,10 +313,9 @@ def close_meaning_for(step: str, heard: Meanings) -> Clarification | None:
     slot = _SLOT_OF_STEP.get(step)
     if slot is None:
         return None
-    if slot == "region" and (kecamatan := heard.kecamatan.close()):  # "pasar curug": Curug of which region?
-        return Clarification("kecamatan", kecamatan, heard.text)
-    said = heard.outside.title() if slot == "region" else heard.text
-    return clarify.offer(slot, getattr(heard, slot), heard, said)
+    if slot == "region":
+        return clarify.offer_place(heard)
+    return clarify.offer(slot, getattr(heard, slot), heard)
 
 
 _SUMMARY_STEP = Step(SUMMARY, lambda _f, _c: Reply(""), lambda _f, _i, _c: Rejected(""))

@@ -22,6 +22,7 @@ from bot.flows.steps import (
     option_step,
     phone_step,
     region_step,
+    typed_choice,
     wrong_kind_key,
 )
 from bot.flows.story import SIGHTING, answers_from
@@ -121,13 +122,16 @@ def _more_photos_prompt(form: FormState, ctx: FlowContext) -> Reply:
 def _accept_more_photos(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
     if inbound.kind is InboundKind.PHOTO:
         return _photo_taken(form, inbound)
-    picked = match_choice(inbound, _more_photos_prompt(form, ctx).choices)
-    answer = ctx.understanding.options(inbound.text, "answer").clear() if inbound.kind is InboundKind.TEXT else None
-    if (picked is not None and picked.id == "photo:done") or (picked is None and answer == "no"):
-        return Accepted({"more_photos": "done"})  # "Lanjut", "sudah", "tidak"
-    if picked is not None or answer == "yes":
-        return Redisplay({"another": True})
-    return Rejected(wrong_kind_key(inbound, "sighting.photo_more_expected"))
+    offered = _more_photos_prompt(form, ctx).choices
+    # "udah", "cukup", "itu aja" are no more photos here; then "ya" is another, "gak", "nanti" none
+    picked = (typed_choice(inbound, offered, ctx, "more_photos", _MORE_PHOTOS_WORDS)
+              or typed_choice(inbound, offered, ctx, "answer", _MORE_PHOTOS_WORDS))
+    if picked is None:
+        return Rejected(wrong_kind_key(inbound, "sighting.photo_more_expected"))
+    return Accepted({"more_photos": "done"}) if picked.id == "photo:done" else Redisplay({"another": True})
+
+
+_MORE_PHOTOS_WORDS = {"another": "photo:another", "yes": "photo:another", "done": "photo:done", "no": "photo:done"}
 
 
 def _photo_taken(form: FormState, inbound: Inbound) -> Outcome:
@@ -149,8 +153,6 @@ def _contact_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
         Choice("contact:chat", ctx.t("sighting.contact_chat")),
         Choice("contact:phone", ctx.t("sighting.contact_phone")),
     ]
-
-
 
 
 def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:

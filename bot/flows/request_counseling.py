@@ -114,7 +114,7 @@ REQUEST_COUNSELING = FormFlow(
                     typed=("contact_mode", {"chat": "way:chat", "phone": "way:phone"})),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
         replace(option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time",
-                            typed=("contact_time", {t: f"time:{t}" for t in CONTACT_TIMES})),
+                            typed=("contact_time", {t: f"time:{t}" for t in (SAFE_NOW, *CONTACT_TIMES)})),
                 prompt=_time_prompt),
         free_text_step(
             "story", "counseling.ask_story", label_key="counseling.field_story", optional=True

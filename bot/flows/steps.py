@@ -120,10 +120,7 @@ def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
             return Rejected("common.outside_banten", {"place": heard.outside.title()})
         if answers := place_answers(heard, ctx):
             return Accepted(answers)
-        kecamatan = heard.kecamatan.close()
-        if kecamatan:  # "curug": a kecamatan in two regions
-            return Ask(Clarification("kecamatan", kecamatan, heard.text))
-        if asked := clarify.offer("region", heard.region, heard, heard.outside.title()):
+        if asked := clarify.offer_place(heard):  # "curug": a kecamatan in two regions; "serang": which one
             return Ask(asked)
         return not_understood("common.region_unknown")
 
@@ -257,7 +254,6 @@ def phone_step(*, label_key: str, applies: Callable[[Mapping[str, Any]], bool]) 
         return Accepted({"phone": phone})
 
     return Step("phone", prompt, accept, applies=applies, label_key=label_key)
-
 
 
 def consent_step(question_key: str, declined: Accepted) -> Step:

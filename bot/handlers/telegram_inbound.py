@@ -110,6 +110,10 @@ def largest_photo_id(message: Message) -> str:
     return best.file_id
 
 
+#: A file named like this is fetched as a photo (its content decides whether it is one).
+_IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".heic")
+
+
 def photo_file_id(message: Message) -> str:
     """The file to fetch as a photo: the largest size of a photo, or a photo sent "as a file".
 
@@ -125,9 +129,6 @@ def photo_file_id(message: Message) -> str:
     mime = (document.mime_type or "").lower()
     name = (document.file_name or "").lower()
     return document.file_id if mime.startswith("image/") or name.endswith(_IMAGE_NAMES) else ""
-
-
-_IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".heic")
 
 
 def _from_message(update: Update, message: Message, *, edited: bool, bot_username: str) -> Translation:

@@ -58,14 +58,6 @@ HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MEDIA_HOST_SUFFIXES = (".fbsbx.com", ".whatsapp.net", ".facebook.com", ".fbcdn.net")
 
 
-class MediaUnavailable(Exception):
-    """A WhatsApp media id could not be fetched (expired after 30 days, or refused)."""
-
-
-class MediaTooLarge(MediaUnavailable):
-    """The media is larger than we take."""
-
-
 class WhatsAppChannel:
     """The `ChannelAdapter` for WhatsApp: webhook router, sender, and the pywa client's lifetime."""
 
@@ -96,20 +88,12 @@ class WhatsAppChannel:
             self._session = None
 
     async def fetch_media(self, media_id: str) -> bytes:
-        """A photo a citizen just sent, by its media id, within the photo size limit."""
+        """A photo a citizen just sent, by its media id, within the photo size limit (a `PhotoDownload`)."""
         if self.sender.client is None:
-            raise MediaUnavailable("WhatsApp channel not started")
+            raise PhotoRefused(PhotoProblem.UNAVAILABLE)  # not started
         base_url = self._settings.whatsapp_api_base_url
         return await fetch_whatsapp_media(self.sender.client, media_id, api_base_url=base_url,
                                           max_bytes=MAX_PHOTO_BYTES)
-
-    async def _download_photo(self, media_id: str) -> bytes:
-        try:
-            return await self.fetch_media(media_id)
-        except MediaTooLarge:
-            raise PhotoRefused(PhotoProblem.TOO_LARGE) from None
-        except MediaUnavailable:
-            raise PhotoRefused(PhotoProblem.UNAVAILABLE) from None
 
     def _build_router(self) -> APIRouter:
         router = APIRouter(tags=["webhooks"])
@@ -156,7 +140,7 @@ class WhatsAppChannel:
         for arrived in batch.messages:
             inbound = arrived
             if arrived.kind is InboundKind.PHOTO:
-                inbound = await receive_photo(arrived, self._download_photo)
+                inbound = await receive_photo(arrived, self.fetch_media)
             # The engine also releases what was held for the 24-hour window, in the same transaction.
             result = await run_in_threadpool(self._runtime.engine.handle, inbound)
             log.info("whatsapp_message wamid=%s contact=%s duplicate=%s",
@@ -211,22 +195,26 @@ def api_version(base_url: str) -> str:
 
 
 async def fetch_whatsapp_media(client: WhatsApp, media_id: str, *, api_base_url: str, max_bytes: int) -> bytes:
-    """Look up a media id's short-lived URL and download it with the access token, within a size cap."""
+    """Look up a media id's short-lived URL and download it with the access token, within a size cap.
+
+    Raises PhotoRefused: TOO_LARGE past the cap, UNAVAILABLE when Meta does not hand it over (a media id
+    expires after about 30 days) or serves it from a host the token must not be sent to.
+    """
     try:
         media = await client.get_media_url(media_id)
         if media.file_size and media.file_size > max_bytes:
-            raise MediaTooLarge("media too large")
+            raise PhotoRefused(PhotoProblem.TOO_LARGE)
         if not _trusted_media_url(media.url, api_base_url):
-            raise MediaUnavailable("media URL on an unexpected host")
+            raise PhotoRefused(PhotoProblem.UNAVAILABLE)
         data = bytearray()
         async for chunk in client.stream_media(media.url):
             data.extend(chunk)
             if len(data) > max_bytes:
-                raise MediaTooLarge("media too large")
+                raise PhotoRefused(PhotoProblem.TOO_LARGE)
         return bytes(data)
     except (WhatsAppError, httpx.HTTPError) as error:
         log.warning("whatsapp_media_failed media=%s error=%s", media_id, type(error).__name__)
-        raise MediaUnavailable(type(error).__name__) from None
+        raise PhotoRefused(PhotoProblem.UNAVAILABLE) from None
 
 
 def _trusted_media_url(url: str, api_base_url: str) -> bool:

@@ -252,10 +252,11 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
     sent = 0
     for staff in session.exec(select(Staff).where(Staff.role == "counselor", Staff.active,
                                                   col(Staff.telegram_contact_id).is_not(None))):
-        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=persisted_id(staff)))
+        staff_id = persisted_id(staff)
+        waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff_id))
         sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
-                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=persisted_id(staff)),
-                                     "appointments": appointments_between(session, staff_id=persisted_id(staff), start=day_start,
+                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=staff_id),
+                                     "appointments": appointments_between(session, staff_id=staff_id, start=day_start,
                                                                           end=day_start + timedelta(days=1))})
     return Done(f"digests {sent}")
 

@@ -113,21 +113,22 @@ def checked_photo(inbound: Inbound, data: bytes) -> Inbound:
     try:
         return replace(inbound, photo=clean_photo(data))
     except PhotoRefused as refused:
-        return refused_photo(inbound, refused.problem)
+        return _refused(inbound, refused.problem)
 
 
-def refused_photo(inbound: Inbound, problem: PhotoProblem) -> Inbound:
+def _refused(inbound: Inbound, problem: PhotoProblem) -> Inbound:
     log.info("photo_refused channel=%s message=%s problem=%s", inbound.channel.value, inbound.message_id,
              problem.value)
     return replace(inbound, photo=None, photo_problem=problem)
 
 
 async def receive_photo(inbound: Inbound, download: PhotoDownload) -> Inbound:
-    """Fetch the photo a message carries from its platform now, and check and clean it (off the event loop)."""
+    """Fetch the photo a message carries now (from its platform, or the web chat's upload), and check and clean
+    it off the event loop."""
     try:
         data = await download(inbound.media_id)
     except PhotoRefused as refused:
-        return refused_photo(inbound, refused.problem)
+        return _refused(inbound, refused.problem)
     return await asyncio.to_thread(checked_photo, inbound, data)
 
 

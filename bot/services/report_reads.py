@@ -15,12 +15,12 @@ from storage.models import Request
 
 def queue_names(session: Session) -> dict[str, str]:
     """Every queue's name by code."""
-    return report_queries.queue_names(session)
+    return dashboard_queries.queue_names(session)
 
 
 def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     """Display names of these accounts (None ids are skipped)."""
-    return report_queries.staff_names(session, ids)
+    return dashboard_queries.staff_names(session, ids=ids)
 
 
 def queue_counselors(session: Session, queue_codes: Iterable[str] | None) -> list[int]:

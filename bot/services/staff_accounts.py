@@ -97,15 +97,20 @@ def check_assignment(session: Session, *, role: str, queues: list[str], region: 
 def authenticate(session: Session, *, username: str, password: str) -> Staff | None:
     """The active staff member with this username and password, else None (in constant-ish time)."""
     staff = staff_by_username(session, username=username)
-    try:
-        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not _password_matches(staff.password_hash if staff else _DUMMY_HASH, password):
         return None
     if staff is None or not staff.active:
         return None
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = _hasher.hash(password)
     return staff
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def require_admin(view: StaffView) -> None:
@@ -139,18 +144,10 @@ def change_password(session: Session, *, staff: Staff, current: str, new: str, f
 
     `forced`: the session began with an admin's temporary password just now, which is then not asked again.
     """
-    if not forced:
-        try:
-            _hasher.verify(staff.password_hash, current)
-        except (VerificationError, InvalidHashError):
-            raise StaffInputError("staff_account.current_wrong") from None
+    if not forced and not _password_matches(staff.password_hash, current):
+        raise StaffInputError("staff_account.current_wrong")
     _check_password(new)
-    same: bool
-    try:
-        same = _hasher.verify(staff.password_hash, new)
-    except (VerificationError, InvalidHashError):
-        same = False
-    if same:
+    if _password_matches(staff.password_hash, new):
         raise StaffInputError("staff_account.password_same")
     staff.password_hash = _hasher.hash(new)
     staff.must_change_password = False

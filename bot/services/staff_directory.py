@@ -26,11 +26,6 @@ def staff_by_username(session: Session, *, username: str) -> Staff | None:
     return staff.staff_by_username(session, username=username)
 
 
-def every_staff(session: Session) -> list[Staff]:
-    """Every account, active or not, by username."""
-    return staff.all_staff(session)
-
-
 def staff_queue_codes(session: Session, *, staff_id: int) -> set[str]:
     """The queues an account works in."""
     return staff.staff_queue_codes(session, staff_id=staff_id)

@@ -35,7 +35,6 @@ _LONGEST = 4  # words in the longest place name looked for ("kota tangerang sela
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
-_WRITER_LIVES = frozenset({("saya", "tinggal"), ("kami", "tinggal"), ("saya", "domisili"), ("rumah", "saya")})
 _KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
                "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
 
@@ -60,9 +59,21 @@ class PlaceVocabulary:
     outside: Sequence[str]
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
+    home: Sequence[str]  # "saya tinggal": where the writer lives follows, which may not be the case's
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
     but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    """One place named in a message, and how."""
+
+    place: Place
+    start: int  # its first word
+    kind: str | None = None  # "kab"/"kota" said by it
+    as_kecamatan: bool = False  # named as a kecamatan ("kec. cisoka")
+    home: bool = False  # where the writer lives ("sy tinggal di cikupa, tp ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,7 @@ class PlaceFinder:
         self._markers = frozenset(vocabulary.markers)
         self._but = frozenset(vocabulary.but)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
+        self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
@@ -108,9 +120,7 @@ class PlaceFinder:
         the case's, nor is one where someone works ("suami kerja di cilegon"): the form asks where.
         """
         surfaces = [w.surface for w in words]
-        mentions: list[tuple[Place, str | None, bool]] = []  # a place, "kab"/"kota" said by it, named as a kecamatan
-        homes: set[int] = set()  # mentions of where the writer lives ("sy tinggal di cikupa, tp ...")
-        starts: list[int] = []  # where each mention begins
+        mentions: list[_Mention] = []
         taken: set[int] = set()
         in_banten: set[int] = set()
         explicit = False  # a kecamatan named as one ("kec. cisoka") outranks a word that may be a name
@@ -122,9 +132,8 @@ class PlaceFinder:
                 if place is not None:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
-                    homes.update({len(mentions)} if self._writer_home_before(surfaces, start) else ())
-                    starts.append(start)
-                    mentions.append((place, None, True))
+                    mentions.append(_Mention(place, start, as_kecamatan=True,
+                                             home=self._writer_home_before(surfaces, start)))
                     explicit = True
                     break
         for width in range(min(_LONGEST, len(surfaces)), 0, -1):
@@ -148,17 +157,15 @@ class PlaceFinder:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 if self._away_before(surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
-                homes.update({len(mentions)} if self._writer_home_before(surfaces, start) else ())
-                starts.append(start)
-                mentions.append((place, self._kind_near(surfaces, start, width), False))
-        if away_from_home := self._homes_left(surfaces, homes, starts):
-            # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
-            mentions = [m for i, m in enumerate(mentions) if i not in away_from_home]
-        named = {r for p, _, _ in mentions if not p.common and p.kecamatan for r in p.regions}
+                mentions.append(_Mention(place, start, self._kind_near(surfaces, start, width),
+                                         home=self._writer_home_before(surfaces, start)))
+        # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
+        mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
+        named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
             # of another region
-            mentions = [m for m in mentions if not m[0].common or set(m[0].regions) & named]
+            mentions = [m for m in mentions if not m.place.common or set(m.place.regions) & named]
         return self._rank(mentions, in_banten)
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:
@@ -178,20 +185,19 @@ class PlaceFinder:
         return False
 
     def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
-        return any(tuple(surfaces[max(0, start - n):start]) in self._away for n in (1, 2, 3))
+        return _said_before(self._away, surfaces, start)
 
-    def _homes_left(self, surfaces: Sequence[str], homes: set[int], starts: list[int]) -> set[int]:
-        """Where the writer lives, when a "but" and another place follow it; else nothing is left."""
-        return {home for home in homes
-                if any(later > starts[home] and any(w in self._but for w in surfaces[starts[home]:later])
-                       for later in starts)}
+    def _story_moves_on(self, surfaces: Sequence[str], home: _Mention, mentions: Sequence[_Mention]) -> bool:
+        """A "but" and another place follow where the writer lives: that place is the case's."""
+        return any(m.start > home.start and any(w in self._but for w in surfaces[home.start:m.start])
+                   for m in mentions)
 
     def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
         """"saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
         at = start
         while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
             at -= 1
-        return at >= 2 and at < start and tuple(surfaces[at - 2:at]) in _WRITER_LIVES
+        return at < start and _said_before(self._home, surfaces, at)
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
         return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS)
@@ -203,22 +209,23 @@ class PlaceFinder:
         after = _KIND_WORDS.get(surfaces[start + width]) if start + width < len(surfaces) else None
         return before or after
 
-    def _rank(self, mentions: list[tuple[Place, str | None, bool]], positions: set[int]) -> FoundPlaces:
+    def _rank(self, mentions: Sequence[_Mention], positions: set[int]) -> FoundPlaces:
         regions: dict[str, float] = defaultdict(float)
         kecamatan: dict[str, float] = defaultdict(float)
         outside = ""
-        elsewhere_only = [p for p, _, _ in mentions if p.outside and not p.regions]
-        banten_named = any(p.regions and not p.outside for p, _, _ in mentions)
-        for place, kind, as_kecamatan in mentions:
+        elsewhere_only = [m.place for m in mentions if m.place.outside and not m.place.regions]
+        banten_named = any(m.place.regions and not m.place.outside for m in mentions)
+        for mention in mentions:
+            place = mention.place
             codes = place.regions
-            if kind and len(codes) > 1:
-                codes = tuple(c for c in codes if c.startswith(f"{kind}-")) or codes
+            if mention.kind and len(codes) > 1:
+                codes = tuple(c for c in codes if c.startswith(f"{mention.kind}-")) or codes
             shared = len(codes) > 1 or bool(place.outside and codes)
             for code in codes:
                 regions[code] += _SHARED_SCORE if shared else _NAME_SCORE
             for code in place.kecamatan:
                 kecamatan[code] += _SHARED_SCORE if len(place.kecamatan) > 1 or place.outside else _NAME_SCORE
-                if as_kecamatan:  # "kec cinangka deket pantai anyer": the kecamatan is the one named as such
+                if mention.as_kecamatan:  # "kec cinangka deket pantai anyer": the kecamatan is the one named as such
                     kecamatan[code] += _SHARED_SCORE
             if place.outside:
                 outside = outside or place.outside
@@ -264,8 +271,8 @@ class PlaceFinder:
 
         A name of one word, or of everyday words ("tanah abang"), counts only after a place word, as a
         kecamatan of Banten does, and one everyday word alone ("batu", "metro") not at all; a name holding
-        one of Banten's ("serang baru" in Bekasi) is left out, so "di serang baru2 ini" stays in Serang. None is matched as a typo: a misspelt place of Banten
-        must not turn into a town in Sumatra.
+        one of Banten's ("serang baru" in Bekasi) is left out, so "di serang baru2 ini" stays in Serang. None
+        is matched as a typo: a misspelt place of Banten must not turn into a town in Sumatra.
         """
         for name in names:
             parts = _plain_words(name)
@@ -305,6 +312,11 @@ class PlaceFinder:
         elif known.kecamatan:  # one name, two kecamatan ("curug")
             self._places[key] = Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan),
                                       common=known.common or place.common)
+
+
+def _said_before(phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], at: int) -> bool:
+    """One of `phrases` (of up to three words) ends right before word `at`."""
+    return any(tuple(surfaces[max(0, at - n):at]) in phrases for n in (1, 2, 3))
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -31,18 +31,20 @@ _WRITER_NEAR = 2
 #: When a message says several kinds of danger, the one that decides the form ("beats me ... cant leave").
 _GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 #: Families of the form's buttons, read on demand at their own question.
-OPTION_FAMILIES = ("answer", "contact_mode", "for_whom", "story_for_whom", "contact_time")
-_FAMILIES = ("intent", "question", *CONTENT_FAMILIES, *OPTION_FAMILIES)
+OPTION_FAMILIES = ("answer", "more_photos", "contact_mode", "for_whom", "story_for_whom", "contact_time")
+#: Families every message is read for; an option family is scored only at its own question (`options`).
+_READ_FAMILIES = ("intent", "question", *CONTENT_FAMILIES)
+_FAMILIES = (*_READ_FAMILIES, *OPTION_FAMILIES)
 _REQUESTS = ("report", "counseling")
 _DONE_TO = ("di", "ter", "ke")  # passive prefixes
 _THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
 _HINTS = ("report_hint", "counseling_hint")
-#: Words that name an earlier report itself ("laporan gw", "nomor tiket"), besides "laporan..." as typed.
-_EARLIER_REPORT = frozenset({"tiket", "kode"})
 _NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
 #: A meaning that includes every other ("kapan saja"): said with one turned around, it is no answer.
 _EVERY_ONE = frozenset({"anytime"})
+#: Never offered as the rest of a meaning turned around: "jangan pagi" says no time is safe now.
+_NOT_THE_REST = frozenset({*_EVERY_ONE, "now"})
 #: Option questions where turning one option around leaves the others to offer ("jangan pagi").
 _THE_REST_OFFERED = ("contact_time",)
 _TYPO_CUTOFF = 86.0
@@ -72,6 +74,7 @@ class Understanding:
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._past = frozenset(s for w in vocabulary.words("past") for s in self.shaper.surfaces(w))
+        self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
@@ -159,8 +162,7 @@ class Understanding:
             about=self._harm.told_about(words),
         )
 
-    @staticmethod
-    def _still_a_report(scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
+    def _still_a_report(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
                         words: Sequence[Word]) -> bool:
         """"lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
         "nasib laporan sy ttg nenek di cisoka? blm ada yg dateng" asks about one. Without a ticket code,
@@ -170,7 +172,7 @@ class Understanding:
         intents = scored["intent"]
         if "status" not in intents or "report" not in intents or not scored["category"]:
             return False
-        return not any(w.key in _EARLIER_REPORT or w.surface.startswith("laporan") for w in words)
+        return not any(w.surface.startswith(self._earlier_report) for w in words)
 
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""
@@ -203,7 +205,7 @@ class Understanding:
         if kept and not set(kept) & _EVERY_ONE:  # "jgn malem, pagi aja": the evening is out, the morning said
             return _guesses(kept)
         if not kept and family in _THE_REST_OFFERED:  # "jangan pagi": the afternoon or the evening
-            rest = [m for m in self._option_names[family] if m not in negated and m not in _EVERY_ONE]
+            rest = [m for m in self._option_names[family] if m not in negated and m not in _NOT_THE_REST]
             return Guesses(tuple(Guess(m, 1.0) for m in rest)) if 2 <= len(rest) <= MAX_OFFERED else NOTHING
         unexplained = set().union(*(scored[m][1] for m in negated)) - set().union(*(v[1] for v in kept.values()))
         return NOTHING if unexplained else _guesses(kept)
@@ -211,7 +213,7 @@ class Understanding:
     # --- scoring ---------------------------------------------------------------------------------
 
     def _score(self, message: Message, content: frozenset[int], places: frozenset[int] = frozenset(),
-               denied: frozenset[int] = frozenset(), families: Sequence[str] = _FAMILIES,
+               denied: frozenset[int] = frozenset(), families: Sequence[str] = _READ_FAMILIES,
                ) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
         """Per family and meaning: (score, words explained).
 
@@ -455,6 +457,7 @@ class _Vocabulary:
             outside=self.words("outside_banten"),
             markers=self.words("place_marker"),
             away=self.words("away_marker"),
+            home=self.words("home_marker"),
             common_names=self.words("common_place_name"),
             elsewhere=places_elsewhere(),
             but=self.words("but"),

@@ -25,11 +25,11 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
-from bot.domain.photos import MAX_PHOTO_BYTES
+from bot.domain.photos import MAX_PHOTO_BYTES, MAX_PHOTO_MB
 from bot.engine import EngineResult, utc_now
 from bot.messages import Channel, Inbound, InboundKind, Location, PhotoProblem, Reply
 from bot.runtime import Runtime
-from bot.services.photos import checked_photo, refused_photo
+from bot.services.photos import PhotoRefused, receive_photo
 from bot.services.webchat_sessions import (
     PageMessage,
     end_session,
@@ -114,7 +114,10 @@ def _replies(result: EngineResult) -> list[ReplyOut]:
 async def page(request: Request, runtime: RuntimeDep, lang: Literal["id", "en"] | None = None) -> HTMLResponse:
     """The chat page, in Indonesian unless `?lang=en`."""
     language = lang or runtime.settings.default_language
-    texts = runtime.catalog.section(language, "webchat") | runtime.catalog.section(language, "webchat_session")
+    catalog = runtime.catalog
+    texts = catalog.section(language, "webchat") | catalog.section(language, "webchat_session")
+    # A photo over the limit is refused on the page before it is sent, in the words the chat would use.
+    texts["photo_too_large"] = catalog.text(language, "sighting.photo_refused_too_large", max_mb=MAX_PHOTO_MB)
     return templates.TemplateResponse(request, "webchat.html", {"texts": texts, "language": language,
                                                                 "max_photo_bytes": MAX_PHOTO_BYTES})
 
@@ -148,25 +151,21 @@ async def post_photo(session_id: str, request: Request, runtime: RuntimeDep,
     await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
     origin = request.client.host if request.client else ""
     inbound = Inbound(kind=InboundKind.PHOTO, **_message_fields(session_id, client_message_id, origin))
-    data = await _photo_body(request)
-    if data is None:
-        inbound = refused_photo(inbound, PhotoProblem.TOO_LARGE)
-    else:
-        inbound = await run_in_threadpool(checked_photo, inbound, data)
+    inbound = await receive_photo(inbound, lambda _media_id: _photo_body(request))  # the body is the photo
     result = await run_in_threadpool(runtime.engine.handle, inbound)
     return RepliesOut(replies=_replies(result))
 
 
-async def _photo_body(request: Request) -> bytes | None:
-    """The uploaded bytes, or None past the limit: a declared length over it is not read at all."""
+async def _photo_body(request: Request) -> bytes:
+    """The uploaded bytes; PhotoRefused past the limit, where a declared length over it is not read at all."""
     declared = request.headers.get("content-length", "")
     if declared and (not declared.isdigit() or len(declared) > 15 or int(declared) > MAX_PHOTO_BYTES):
-        return None
+        raise PhotoRefused(PhotoProblem.TOO_LARGE)
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_PHOTO_BYTES:
-            return None
+            raise PhotoRefused(PhotoProblem.TOO_LARGE)
     return bytes(data)
 
 

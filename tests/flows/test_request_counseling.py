@@ -144,3 +144,23 @@ def test_for_whom_and_back_to_chat_typed_at_the_summary(chat: Chat, runtime) -> 
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
     assert request.phone is None and request.for_whom == "family"
+
+
+
+def test_safe_now_typed_at_an_urgent_form_is_the_button(chat: Chat) -> None:
+    """"skrg aman" where "Sekarang aman" is offered (domestic violence: an urgent form)."""
+    chat.start()
+    chat.press("menu:konseling")
+    chat.press("topic:kdrt")
+    chat.press("reg:kab-lebak")
+    chat.press("whom:self")
+    chat.press("way:chat")
+    assert "time:now" in chat.choice_ids
+    chat.send("skrg aman, suami lg kerja")
+    assert chat.last[-1].text.startswith(T.text("id", "counseling.ask_story"))
+
+
+def test_safe_now_typed_at_the_summary_of_a_form_not_offering_it_changes_nothing(chat: Chat) -> None:
+    _to_summary(chat)
+    chat.send("salah, sekarang aman")
+    assert "edit:contact_time" in chat.choice_ids and "Sekarang aman" not in chat.text

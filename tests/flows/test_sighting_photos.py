@@ -127,3 +127,20 @@ def test_photos_of_an_unsent_draft_go_with_it(chat: Chat, runtime: Runtime) -> N
         chat.send("/hapusdata")
         chat.press("erase:yes")
         assert "sudah dihapus" in chat.text and _stored(runtime) == []
+
+
+@pytest.mark.parametrize("typed", ["udah itu aja", "cukup", "gak ada lagi", "lanjut aja"])
+def test_no_more_photos_typed_goes_on(chat: Chat, typed: str) -> None:
+    """At "Ada foto lain?", "udah" and "cukup" mean no more, though "sudah" is a yes elsewhere."""
+    _at_photo(chat)
+    chat.photo()
+    chat.send(typed)
+    assert chat.choice_ids == ["contact:anonymous", "contact:chat", "contact:phone"]
+
+
+@pytest.mark.parametrize("typed", ["ada lagi", "iya"])
+def test_another_photo_typed_asks_for_it(chat: Chat, typed: str) -> None:
+    _at_photo(chat)
+    chat.photo()
+    chat.send(typed)
+    assert chat.text == t("sighting.photo_send_next") and chat.choice_ids == ["photo:done"]

@@ -12,11 +12,12 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.delivery.base import PermanentFailure, Recipient, RecipientUnreachable, RetryLater, TemporaryFailure
-from bot.handlers.whatsapp import MediaTooLarge, MediaUnavailable, WhatsAppChannel
+from bot.handlers.whatsapp import WhatsAppChannel
 from bot.handlers.whatsapp_send import HoldUntilReply
 from bot.i18n import load_catalog
-from bot.messages import Choice, Reply
+from bot.messages import Choice, PhotoProblem, Reply
 from bot.runtime import Runtime
+from bot.services.photos import PhotoRefused
 from storage import delivery as delivery_store
 from storage.models import Contact, OutboxMessage, OutboxWamid
 from storage.outbox import enqueue_messages
@@ -298,11 +299,13 @@ async def test_media_are_fetched_within_the_photo_limit(wa, graph_api: FakeGraph
     assert await channel.fetch_media("1002003004005") == b"\xff\xd8\xff\xe0 fake jpeg"
     download = graph_api.requests[-1]
     assert download.path == "/download/1002003004005" and download.authorization == "Bearer test-token-not-real"
-    with pytest.raises(MediaUnavailable):
+    with pytest.raises(PhotoRefused) as gone:
         await channel.fetch_media("404")
+    assert gone.value.problem is PhotoProblem.UNAVAILABLE
     graph_api.media["1002003004006"] = b"\xff" * (5 * 1024 * 1024 + 1)
-    with pytest.raises(MediaTooLarge):
+    with pytest.raises(PhotoRefused) as large:
         await channel.fetch_media("1002003004006")
+    assert large.value.problem is PhotoProblem.TOO_LARGE
     assert graph_api.requests[-1].path.endswith("/1002003004006")  # the size was known: never downloaded
 
 

@@ -64,15 +64,6 @@ async def service(database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAP
             yield Service(client, runtime)
 
 
-@pytest.fixture
-def db_runtime(database_url: str) -> Iterator[Runtime]:
-    """A runtime on the test's database for reading and seeding it beside service subprocesses (no app)."""
-    runtime = build_runtime(Settings(_env_file=None, database_url=database_url))
-    runtime.sync_queues()
-    yield runtime
-    runtime.close()
-
-
 def telegram_instance_env(fake: FakeBotApi, rate: float) -> dict[str, str]:
     """A service subprocess's Telegram settings: webhook mode against `fake`, `rate` sends a second, 5 s claims."""
     return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.api_base_url,

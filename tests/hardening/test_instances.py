@@ -54,7 +54,7 @@ def _pair(tmp_path: Path, database_url: str, env: dict[str, str]) -> list[Servic
 
 
 async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_once(
-    database_url: str, tmp_path: Path, graph_api: FakeGraphAPI, db_runtime: Runtime
+    database_url: str, tmp_path: Path, graph_api: FakeGraphAPI, runtime: Runtime
 ) -> None:
     env = {"WHATSAPP_TOKEN": "test-token-not-real", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
@@ -64,18 +64,18 @@ async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_o
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
             await asyncio.gather(*(_whatsapp_citizen(client, services, n) for n in range(10)),
-                                 _web_chats_across(client, services), _claims_across(client, services, db_runtime))
-            await _eventually(lambda: _count(db_runtime, OutboxMessage, OutboxMessage.channel == "whatsapp",
+                                 _web_chats_across(client, services), _claims_across(client, services, runtime))
+            await _eventually(lambda: _count(runtime, OutboxMessage, OutboxMessage.channel == "whatsapp",
                                              OutboxMessage.status.in_(("pending", "sending"))) == 0,
                               "every WhatsApp reply sent")
     finally:
         for service in services:
             service.stop()
-    with Session(db_runtime.db) as session:
+    with Session(runtime.db) as session:
         rows = list(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "whatsapp")))
         states = list(session.exec(select(Conversation).join(Contact).where(Contact.channel == "whatsapp")))
-    assert _count(db_runtime, ProcessedInbound, ProcessedInbound.channel == "whatsapp") == 10 * CITIZEN_MESSAGES
-    assert _count(db_runtime, Contact, Contact.channel == "whatsapp") == 10
+    assert _count(runtime, ProcessedInbound, ProcessedInbound.channel == "whatsapp") == 10 * CITIZEN_MESSAGES
+    assert _count(runtime, Contact, Contact.channel == "whatsapp") == 10
     assert {r.status for r in rows} == {"sent"} and len({r.platform_message_id for r in rows}) == len(rows)
     assert len(graph_api.messages) == len(rows)  # each reply reached Meta once: none lost, none twice
     # The two different messages a citizen sent to both instances at the same moment are both in the state.
@@ -175,7 +175,7 @@ def _max_in_any_window(times: list[float], seconds: float) -> int:
 
 
 async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate(
-    database_url: str, tmp_path: Path, db_runtime: Runtime
+    database_url: str, tmp_path: Path, runtime: Runtime
 ) -> None:
     """Issue 6. The rate is counted where it matters, at the platform. Slots are shared, 1/rate apart and
     taken one at a time when due; what they cannot see is one instance's send running late while the
@@ -186,7 +186,7 @@ async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate
     worth at most (1.2x), while two instances that did not share the rate would arrive at twice it."""
     rate = 100
     with FakeBotApi() as fake:
-        chats = _seed_follow_ups(db_runtime, 1000)
+        chats = _seed_follow_ups(runtime, 1000)
         services = _pair(tmp_path, database_url, telegram_instance_env(fake, rate))
         await asyncio.gather(*(asyncio.to_thread(s.start) for s in services))
         try:
@@ -204,31 +204,31 @@ async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate
 
 
 async def test_sigkill_with_follow_ups_due_and_in_flight_loses_none(
-    database_url: str, tmp_path: Path, db_runtime: Runtime
+    database_url: str, tmp_path: Path, runtime: Runtime
 ) -> None:
     """Issue 6: after a SIGKILL mid-delivery and a restart, every follow-up arrives; only those in flight at the
     kill (their send begun, not yet recorded as sent: issue 20's in-flight mark) may arrive twice."""
     with FakeBotApi() as fake:
-        chats = _seed_follow_ups(db_runtime, 300)
+        chats = _seed_follow_ups(runtime, 300)
         service = ServiceProcess(tmp_path, database_url, name="delivery", env=telegram_instance_env(fake, 50)).start()
         try:
             # Killed while delivering: every follow-up has become an outbox message, a third of them are out.
-            await _eventually(lambda: _count(db_runtime, OutboxMessage) == 300, "the follow-ups queued")
+            await _eventually(lambda: _count(runtime, OutboxMessage) == 300, "the follow-ups queued")
             await _eventually(lambda: sum(_per_chat(fake).values()) >= 100, "the first hundred sent")
             service.kill()
             sent_before_kill = sum(_per_chat(fake).values())
-            with Session(db_runtime.db) as session:
+            with Session(runtime.db) as session:
                 in_flight = {int(c.platform_user_id) for m, c in session.exec(
                     select(OutboxMessage, Contact).join(Contact).where(
                         OutboxMessage.status == "sending", OutboxMessage.send_started_at.is_not(None)))}
             assert sent_before_kill < 300, "the kill came after the delivery: nothing tested"
             service.start()
             await _eventually(lambda: set(_per_chat(fake)) == set(chats), "every follow-up after the restart")
-            await _eventually(lambda: _count(db_runtime, OutboxMessage, OutboxMessage.status != "sent") == 0,
+            await _eventually(lambda: _count(runtime, OutboxMessage, OutboxMessage.status != "sent") == 0,
                               "every outbox row recorded as sent")
         finally:
             service.stop()
         received = _per_chat(fake)
     twice = {chat for chat, times in received.items() if times > 1}
     assert max(received.values()) <= 2 and twice <= in_flight
-    assert _count(db_runtime, OutboxMessage) == 300
+    assert _count(runtime, OutboxMessage) == 300

@@ -1,7 +1,7 @@
-"""Run the suite as if the real clock showed a chosen moment: `TEST_NOW=2026-12-11T23:30:00+07:00`.
+"""Run the suite as if the real clock showed a chosen moment: `TEST_NOW=2026-12-12T05:00:00+07:00`.
 
 Tests must hold on any date and at any hour. The moments that have broken date arithmetic elsewhere
-(a Friday night, a Saturday dawn, a Monday holiday, New Year's Eve, the UTC day's turn) are rarely the
+(a Saturday dawn, a Monday holiday, New Year's Eve, the UTC day's turn) are rarely the
 moment CI happens to run, so `tests/pinned_moments.py` runs the date-sensitive modules again under
 each of them. The clock starts at the moment and keeps ticking, so timeouts and sleeps behave as usual;
 it is moved before any test module is imported, so module-level "now - 2 days" constants move too.
@@ -29,7 +29,7 @@ def pinned_moment() -> datetime | None:
         return None
     moment = datetime.fromisoformat(raw)
     if moment.tzinfo is None:
-        raise pytest.UsageError(f"{ENV}={raw!r} needs a UTC offset, e.g. 2026-12-11T23:30:00+07:00")
+        raise pytest.UsageError(f"{ENV}={raw!r} needs a UTC offset, e.g. 2026-12-12T05:00:00+07:00")
     return moment
 
 

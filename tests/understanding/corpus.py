@@ -74,6 +74,21 @@ class Verdict:
         return not self.wrong and not self.missed
 
 
+def parts() -> tuple[str, ...]:
+    """Every part of the corpus here: the tuning ones in the order written ("tuning", "tuning_2", ...), then
+    the held-out ones."""
+    def order(name: str) -> tuple[bool, int]:
+        number = name.rpartition("_")[2]
+        return is_held_out(name), int(number) if number.isdigit() else 1
+
+    return tuple(sorted((path.stem for path in CORPUS.glob("*.yaml")), key=order))
+
+
+def is_held_out(name: str) -> bool:
+    """A part never tuned on, whose messages are never printed."""
+    return name.startswith("held_out")
+
+
 def load(name: str) -> list[Entry]:
     """`tuning` or `held_out`; yes/no answers are strings whatever YAML made of them."""
     raw = yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))

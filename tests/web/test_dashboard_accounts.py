@@ -143,6 +143,9 @@ async def test_changing_ones_password_ends_the_other_sessions(client: httpx.Asyn
             "new_password_again": NEW_PASSWORD}
     wrong = await client.post(PASSWORD_PAGE, data=form | {"current_password": "bukan-sandinya"})
     assert wrong.status_code == 422 and "Kata sandi saat ini salah" in wrong.text
+    unchanged = {"current_password": PASSWORD, "new_password": PASSWORD, "new_password_again": PASSWORD}
+    same = await client.post(PASSWORD_PAGE, data=form | unchanged)
+    assert same.status_code == 422 and "harus berbeda dari yang lama" in same.text
     assert (await client.post(PASSWORD_PAGE, data=form | {"current_password": PASSWORD})).status_code == 303
     assert (await client.get("/dashboard")).status_code == 200  # this laptop stays logged in
     use_cookie(client, phone)

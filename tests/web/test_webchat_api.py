@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from sqlmodel import Session, func, select
 
+from bot.domain.photos import MAX_PHOTO_BYTES, MAX_PHOTO_MB
 from bot.runtime import Runtime
 from storage.models import Contact, Request, StoredPhoto
 from tests.helpers.app_client import client  # noqa: F401 (a fixture)
@@ -125,9 +128,12 @@ async def test_a_photo_is_uploaded_through_the_same_checks_as_any_channel(
     assert request.photo_refs == [f"photo:{photo.id}"] and photo.request_id == request.id
 
 
-async def test_page_is_served_in_indonesian_with_local_assets(client: httpx.AsyncClient) -> None:
+async def test_page_is_served_in_indonesian_with_local_assets(client: httpx.AsyncClient, runtime: Runtime) -> None:
     page = await client.get("/")
     assert page.status_code == 200 and 'lang="id"' in page.text
+    texts = json.loads(page.text.split('<script type="application/json" id="texts">', 1)[1].split("</script>", 1)[0])
+    too_large = runtime.catalog.text("id", "sighting.photo_refused_too_large", max_mb=MAX_PHOTO_MB)
+    assert texts["photo_too_large"] == too_large and f'data-max-photo-bytes="{MAX_PHOTO_BYTES}"' in page.text
     assert "Layanan PMKS" in page.text and "http" not in page.text.split("<body", 1)[0].replace("http-equiv", "")
     assert (await client.get("/static/webchat.js")).status_code == 200
     assert (await client.get("/?lang=en")).text.count("Banten PMKS") >= 1

@@ -44,7 +44,8 @@ class LinkCode:
     expires_at: datetime
 
 
-def _regions() -> list[tuple[str, str]]:
+def region_choices() -> list[tuple[str, str]]:
+    """(code, name) of each kabupaten/kota, for an account's region (the province is offered besides)."""
     return [(r.code, r.name) for r in load_regions().regions]
 
 
@@ -55,7 +56,7 @@ async def _staff_page(runtime: Runtime, request: Request, staff: StaffView, *, e
             return reads.staff_with_queues(session), reads.all_queues(session)
 
     accounts, queues = await run_in_threadpool(load)
-    context = {"accounts": accounts, "queues": queues, "roles": ROLES, "regions": _regions(), "province": PROVINCE,
+    context = {"accounts": accounts, "queues": queues, "roles": ROLES, "regions": region_choices(), "province": PROVINCE,
                "error": error, "form": form or {}}
     return render_page(runtime, request, staff, "dashboard/admin_staff.html", context, status_code=status_code)
 

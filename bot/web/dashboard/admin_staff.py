@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from bot.domain.regions import PROVINCE, load_regions
+from bot.domain.regions import PROVINCE
 from bot.runtime import Runtime
 from bot.services import dashboard_reads as reads
 from bot.services import staff_directory
@@ -27,6 +27,7 @@ from bot.services.records import Request as CaseRequest
 from bot.services.staff_accounts import StaffInputError, reset_password
 from bot.services.staff_directory import queue_members, staff_queue_codes
 from bot.services.staff_handover import Handover, change_assignment, deactivate_staff, reactivate_staff
+from bot.web.dashboard.admin import region_choices
 from bot.web.dashboard.deps import AdminStaff, CsrfChecked
 from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.deps import RuntimeDep
@@ -69,7 +70,7 @@ def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
 async def staff_account(request: Request, staff_id: int, staff: AdminStaff, runtime: RuntimeDep) -> Response:
     """One account: what it holds and the forms to change its queues, reset its password, deactivate it."""
     page = await run_in_threadpool(_load, runtime, staff_id)
-    context = {"p": page, "regions": [(r.code, r.name) for r in load_regions().regions], "province": PROVINCE}
+    context = {"p": page, "regions": region_choices(), "province": PROVINCE}
     return render_page(runtime, request, staff, "dashboard/admin_staff_account.html", context,
                        status_code=404 if page is None else 200)
 

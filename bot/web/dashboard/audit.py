@@ -121,8 +121,8 @@ def _filters(session: Session, actor: str, target: str, ticket: str, action: str
 def _rows(session: Session, filters: AuditFilters, before: int | None, limit: int) -> tuple[list[AuditLog], int | None]:
     if filters.unknown_ticket:
         return [], None
-    return audit_page(session, before_id=before, actor=filters.actor, target=filters.target,
-                              action=filters.action, limit=limit)
+    return audit_page(session, before_id=before, actor=filters.actor, target=filters.target, action=filters.action,
+                      limit=limit)
 
 
 @router.get("/dashboard/admin/audit")

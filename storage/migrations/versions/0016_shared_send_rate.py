@@ -11,7 +11,8 @@ that got it and obeyed by every instance: no send slot of the channel is handed 
 so a turn waits until the one `rate` turns back arrived a second ago, whichever instance sent it.
 `outbox_message.send_started_at`: committed when a claimed message's send slot is taken, before the
 platform call. A message still `sending` with this set may have reached the platform (it may arrive twice
-after a crash); one without it never left (storage/delivery.py). Both nullable: no table is rebuilt.
+after a crash); one without it never left (storage/delivery.py). The new columns are nullable or have a
+server default, so no table is rebuilt.
 """
 
 from __future__ import annotations
