@@ -40,6 +40,7 @@ from sqlmodel import Session
 
 from bot.domain.pmks import PANTI_CATEGORIES
 from bot.domain.regions import PROVINCE, RegionCatalog
+from bot.domain.statuses import RequestStatus
 from bot.sla import BusinessCalendar
 from storage import report_queries as rq
 
@@ -258,13 +259,13 @@ def workload(
     """
     loads: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for staff_id in members:
-        loads[staff_id]["claimed"] += 0
+        loads[staff_id][RequestStatus.CLAIMED] += 0
     for staff_id, status, urgency, count in rq.open_by_staff(session, conditions):
         loads[staff_id][status] += count
         loads[staff_id]["urgent"] += count if urgency == "urgent" else 0
     for staff_id, count in rq.upcoming_appointments(session, conditions, start=now, end=now + UPCOMING_APPOINTMENTS):
         loads[staff_id]["appointments"] += count
-    counselors = [CounselorLoad(staff_id, load["claimed"], load["in_progress"], load["urgent"], load["appointments"])
+    counselors = [CounselorLoad(staff_id, load[RequestStatus.CLAIMED], load[RequestStatus.IN_PROGRESS], load["urgent"], load["appointments"])
                   for staff_id, load in loads.items()]
     counselors.sort(key=lambda c: (-c.open, -c.upcoming_appointments, c.staff_id))
     unclaimed: dict[str, list[int]] = defaultdict(lambda: [0, 0])

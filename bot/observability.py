@@ -26,10 +26,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.domain.statuses import OPEN_STATUSES, UNFINISHED_WORK, UNSENT_STATUSES, OutboxStatus, RequestStatus
+
 log = logging.getLogger("bot.http")
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-UNSENT = ("pending", "sending")
 
 
 class ServiceMetrics:
@@ -94,26 +95,25 @@ def _database_gauges(db: sa.Engine, registry: CollectorRegistry, now: datetime) 
     due_work = Gauge("pmks_due_work_overdue", "Scheduled work past its due time and not yet done",
                      registry=registry)
     with db.connect() as conn:
-        for channel, count, first in conn.execute(sa.text(
-            "SELECT channel, count(*), min(created_at) FROM outbox_message "
-            "WHERE status IN ('pending', 'sending') GROUP BY channel"
-        )):
+        for channel, count, first in conn.execute(_in_statuses(
+            "SELECT channel, count(*), min(created_at) FROM outbox_message WHERE status IN :statuses GROUP BY channel"
+        ), {"statuses": UNSENT_STATUSES}):
             depth.labels(channel).set(count)
             oldest.labels(channel).set(max(0.0, (now - _utc(first)).total_seconds()) if first else 0.0)
-        for status, gauge in (("dead", dead), ("held", held)):
+        for status, gauge in ((OutboxStatus.DEAD, dead), (OutboxStatus.HELD, held)):
             for channel, count in conn.execute(sa.text(
                 "SELECT channel, count(*) FROM outbox_message WHERE status = :status GROUP BY channel"
             ), {"status": status}):
                 gauge.labels(channel).set(count)
-        for queue, urgency, count in conn.execute(sa.text(
-            "SELECT queue_code, urgency, count(*) FROM request WHERE status IN ('new', 'claimed', 'in_progress') "
+        for queue, urgency, count in conn.execute(_in_statuses(
+            "SELECT queue_code, urgency, count(*) FROM request WHERE status IN :statuses "
             "AND merged_into_id IS NULL GROUP BY queue_code, urgency"
-        )):
+        ), {"statuses": OPEN_STATUSES}):
             open_requests.labels(queue, urgency).set(count)
         for queue, count in conn.execute(sa.text(
-            "SELECT queue_code, count(*) FROM request WHERE status = 'new' AND claim_due_at < :now "
+            "SELECT queue_code, count(*) FROM request WHERE status = :status AND claim_due_at < :now "
             "AND merged_into_id IS NULL GROUP BY queue_code"
-        ), {"now": now}):
+        ), {"status": RequestStatus.NEW, "now": now}):
             overdue.labels(queue).set(count)
         level = _json_field(conn, "e.detail", "level")
         for queue, lvl, count in conn.execute(sa.text(
@@ -121,9 +121,14 @@ def _database_gauges(db: sa.Engine, registry: CollectorRegistry, now: datetime) 
             f"WHERE e.kind = 'sla_breach' GROUP BY r.queue_code, {level}"
         )):
             breaches.labels(queue, lvl or "queue").set(count)
-        due_work.set(conn.execute(sa.text(
-            "SELECT count(*) FROM due_work WHERE state IN ('pending', 'running') AND due_at < :now"
-        ), {"now": now}).scalar_one())
+        due_work.set(conn.execute(_in_statuses(
+            "SELECT count(*) FROM due_work WHERE state IN :statuses AND due_at < :now"
+        ), {"statuses": UNFINISHED_WORK, "now": now}).scalar_one())
+
+
+def _in_statuses(sql: str) -> sa.TextClause:
+    """`sql` with `:statuses` bound as a list (`IN :statuses`): a status group from bot/domain/statuses.py."""
+    return sa.text(sql).bindparams(sa.bindparam("statuses", expanding=True))
 
 
 def _json_field(conn: sa.Connection, column: str, key: str) -> str:

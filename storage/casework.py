@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from bot.domain.statuses import ASSIGNED_STATUSES, AppointmentStatus, DueWorkState, RequestStatus
 from storage.models import (
-    ASSIGNED_STATUSES,
     Appointment,
     CaseMessage,
     DueWork,
@@ -24,8 +24,8 @@ def try_claim(session: Session, *, request_id: int, staff_id: int) -> bool:
     """Claim an unclaimed request in one conditional UPDATE: exactly one of many callers wins."""
     won = session.execute(
         update(Request)
-        .where(col(Request.id) == request_id, col(Request.status) == "new")
-        .values(status="claimed", assigned_staff_id=staff_id)
+        .where(col(Request.id) == request_id, col(Request.status) == RequestStatus.NEW)
+        .values(status=RequestStatus.CLAIMED, assigned_staff_id=staff_id)
         .returning(col(Request.id))
     ).first()
     return won is not None
@@ -35,7 +35,7 @@ def set_request_state(
     session: Session,
     *,
     request_id: int,
-    status: str,
+    status: RequestStatus,
     assigned_staff_id: int | None,
     queue_code: str | None = None,
     outcome_note: str | None = None,
@@ -138,14 +138,14 @@ def overlapping_confirmed(session: Session, *, staff_id: int, start: datetime, m
     end = start + timedelta(minutes=minutes)
     rows = session.exec(
         select(Appointment).where(
-            Appointment.staff_id == staff_id, Appointment.status == "confirmed",
+            Appointment.staff_id == staff_id, Appointment.status == AppointmentStatus.CONFIRMED,
             Appointment.starts_at < end, Appointment.starts_at > start - timedelta(hours=12),
         )
     ).all()
     return any(r.id != exclude_id and r.starts_at + timedelta(minutes=r.duration_minutes) > start for r in rows)
 
 
-def set_appointment_status(session: Session, *, appointment_ids: Iterable[int], status: str) -> None:
+def set_appointment_status(session: Session, *, appointment_ids: Iterable[int], status: AppointmentStatus) -> None:
     ids = list(appointment_ids)
     if ids:
         session.exec(update(Appointment).where(col(Appointment.id).in_(ids)).values(status=status))
@@ -161,7 +161,7 @@ def appointments_of(session: Session, *, request_id: int) -> list[Appointment]:
 
 def unclaimed_in_queues(session: Session, *, queue_codes: Iterable[str] | None, limit: int = 50) -> list[Request]:
     """A queue's waiting requests: urgent first, then the nearest claim deadline."""
-    query = select(Request).where(Request.status == "new", col(Request.merged_into_id).is_(None))
+    query = select(Request).where(Request.status == RequestStatus.NEW, col(Request.merged_into_id).is_(None))
     if queue_codes is not None:
         query = query.where(col(Request.queue_code).in_(set(queue_codes)))
     urgent_first = sa.case((col(Request.urgency) == "urgent", 0), else_=1)
@@ -176,7 +176,7 @@ def feedback_asked_since(session: Session, *, contact_id: int, since: datetime) 
     """
     rows = session.exec(
         select(DueWork).where(
-            DueWork.contact_id == contact_id, DueWork.kind == "citizen_update", DueWork.state == "done",
+            DueWork.contact_id == contact_id, DueWork.kind == "citizen_update", DueWork.state == DueWorkState.DONE,
             col(DueWork.dedupe_key).startswith("feedback:"), col(DueWork.finished_at) >= since,
         ).order_by(col(DueWork.finished_at).desc(), col(DueWork.id).desc())
     )
@@ -202,7 +202,7 @@ def thread_after(session: Session, *, request_id: int, after_id: int) -> list[Ca
 def next_appointments(session: Session, *, request_ids: Iterable[int], now: datetime) -> dict[int, Appointment]:
     """The earliest agreed appointment still ahead, per request."""
     rows = session.exec(
-        select(Appointment).where(col(Appointment.request_id).in_(list(request_ids)), Appointment.status == "confirmed",
+        select(Appointment).where(col(Appointment.request_id).in_(list(request_ids)), Appointment.status == AppointmentStatus.CONFIRMED,
                                   Appointment.starts_at > now)
         .order_by(col(Appointment.starts_at).desc())
     )

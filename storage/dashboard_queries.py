@@ -16,9 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
-from storage.models import (
+from bot.domain.statuses import (
+    CALLED_OFF_APPOINTMENT_STATUSES,
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    OutboxStatus,
+    RequestStatus,
+)
+from storage.models import (
     Appointment,
     AuditLog,
     OutboxMessage,
@@ -84,9 +89,9 @@ def sla_state(request: Request, now: datetime) -> str | None:
 
 
 def pending_deadline(request: Request) -> datetime | None:
-    if request.status == "new":
+    if request.status == RequestStatus.NEW:
         return request.claim_due_at
-    if request.status == "claimed":
+    if request.status == RequestStatus.CLAIMED:
         return request.first_contact_due_at
     return None
 
@@ -96,8 +101,8 @@ def _deadline_between(start: datetime | None, end: datetime | None) -> sa.Column
         return [*([column >= start] if start else []), *([column < end] if end else [])]
 
     return sa.or_(
-        sa.and_(col(Request.status) == "new", *window(col(Request.claim_due_at))),
-        sa.and_(col(Request.status) == "claimed", *window(col(Request.first_contact_due_at))),
+        sa.and_(col(Request.status) == RequestStatus.NEW, *window(col(Request.claim_due_at))),
+        sa.and_(col(Request.status) == RequestStatus.CLAIMED, *window(col(Request.first_contact_due_at))),
     )
 
 
@@ -227,7 +232,7 @@ def queue_loads(session: Session, *, visible: frozenset[str] | None, now: dateti
 
 def breached_now(session: Session, *, visible: frozenset[str] | None, now: datetime, limit: int = 20) -> list[Request]:
     """Requests past their pending deadline, the longest overdue first."""
-    deadline = sa.case((col(Request.status) == "new", col(Request.claim_due_at)), else_=col(Request.first_contact_due_at))
+    deadline = sa.case((col(Request.status) == RequestStatus.NEW, col(Request.claim_due_at)), else_=col(Request.first_contact_due_at))
     query = select(Request).where(sla_condition("breached", now))
     if visible is not None:
         query = query.where(col(Request.queue_code).in_(sorted(visible)))
@@ -248,7 +253,7 @@ def appointments_between(
     query = (
         select(Appointment, Request).join(Request, col(Request.id) == col(Appointment.request_id))
         .where(col(Appointment.starts_at) >= start, col(Appointment.starts_at) < end,
-               col(Appointment.status).notin_(("cancelled", "withdrawn")))
+               col(Appointment.status).notin_(CALLED_OFF_APPOINTMENT_STATUSES))
     )
     if visible is not None:
         query = query.where(col(Request.queue_code).in_(sorted(visible)))
@@ -334,7 +339,7 @@ def dead_letters(session: Session, *, before_id: int | None, limit: int = PAGE_S
     # Six columns: SQLModel's select is typed for up to four, SQLAlchemy's for any number; both run the same.
     query = sa.select(id_column(OutboxMessage), col(OutboxMessage.channel), col(OutboxMessage.contact_id),
                       col(OutboxMessage.attempts), col(OutboxMessage.created_at), col(OutboxMessage.last_error),
-                      ).where(col(OutboxMessage.status) == "dead")
+                      ).where(col(OutboxMessage.status) == OutboxStatus.DEAD)
     if before_id is not None:
         query = query.where(col(OutboxMessage.id) < before_id)
     rows = [DeadLetter(*row) for row in session.execute(query.order_by(col(OutboxMessage.id).desc()).limit(limit + 1))]

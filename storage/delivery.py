@@ -23,26 +23,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
+from bot.domain.statuses import SENT_STATUSES, UNSENT_STATUSES, OutboxStatus
 from storage.database import dialect_of
 from storage.models import Contact, OutboxMessage, Staff, id_column, table_of
-from storage.outbox import HELD_UNTIL_SAFE, UNREAD, enqueue_messages
+from storage.outbox import enqueue_messages
 
-UNSENT = ("pending", "sending")
-HELD = "held"  # waits for the person to write again (WhatsApp's 24-hour window)
-SENT = ("sent", "delivered", "read")
 _WORD = re.compile(r"[\w-]+")
-#: Done with: sent (and perhaps delivered or read), or failed for good. Only these are ever pruned (and a web
-#: chat message unread past any session's life: storage/pruning.py).
-FINISHED = (*SENT, "failed", "dead", "unreachable")
-#: Waiting for the citizen (to write again, to say it is safe to talk, to open the web chat page): sent
-#: (or shown) only if they do.
-WAITING = (HELD, HELD_UNTIL_SAFE, UNREAD)
 
 _OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id == sa.bindparam("sent_id"))
-    .values(status="sent", sent_at=sa.bindparam("sent_now"), platform_message_id=sa.bindparam("sent_platform_id"),
+    .values(status=OutboxStatus.SENT, sent_at=sa.bindparam("sent_now"), platform_message_id=sa.bindparam("sent_platform_id"),
             last_error=None)
 )
 
@@ -76,16 +68,16 @@ def _claim_query(dialect: str) -> sa.Select:
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
             col(OutboxMessage.channel) == sa.bindparam("claim_channel"),
-            col(OutboxMessage.status).in_(UNSENT),
+            col(OutboxMessage.status).in_(UNSENT_STATUSES),
             col(OutboxMessage.next_attempt_at) <= sa.bindparam("claim_now"),
             ~sa.exists().where(
                 col(earlier.contact_id) == OutboxMessage.contact_id,
                 col(earlier.id) < OutboxMessage.id,
-                col(earlier.status).in_(UNSENT),
+                col(earlier.status).in_(UNSENT_STATUSES),
             ),
             ~sa.exists().where(
                 col(recent.contact_id) == OutboxMessage.contact_id,
-                col(recent.status).in_(SENT),
+                col(recent.status).in_(SENT_STATUSES),
                 col(recent.sent_at) > sa.bindparam("claim_spaced_since"),
             ),
         )
@@ -103,7 +95,7 @@ _CLAIM = {dialect: _claim_query(dialect) for dialect in ("postgresql", "sqlite")
 _LEASE = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(sa.bindparam("lease_ids", expanding=True)))
-    .values(status="sending", attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"),
+    .values(status=OutboxStatus.SENDING, attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"),
             send_started_at=None)
 )
 
@@ -141,7 +133,7 @@ def schedule_retry(
     session: Session, *, message_id: int, at: datetime, error: str, count_attempt: bool = True
 ) -> None:
     """Put a message back for another try at `at`; a rate limit does not use up an attempt."""
-    values: dict = {"status": "pending", "next_attempt_at": at, "last_error": error[:500]}
+    values: dict = {"status": OutboxStatus.PENDING, "next_attempt_at": at, "last_error": error[:500]}
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
@@ -150,7 +142,7 @@ def schedule_retry(
 def mark_dead(session: Session, *, message_id: int, error: str) -> None:
     """The last try failed, or the platform refused for good: keep it visible as a dead letter."""
     session.exec(
-        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(status="dead", last_error=error[:500])
+        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(status=OutboxStatus.DEAD, last_error=error[:500])
     )
 
 
@@ -159,8 +151,8 @@ def mark_contact_unreachable(session: Session, *, contact_id: int, now: datetime
     session.exec(update(Contact).where(col(Contact.id) == contact_id).values(unreachable_at=now))
     session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.contact_id) == contact_id, col(OutboxMessage.status).in_(UNSENT))
-        .values(status="unreachable", last_error=error[:500])
+        .where(col(OutboxMessage.contact_id) == contact_id, col(OutboxMessage.status).in_(UNSENT_STATUSES))
+        .values(status=OutboxStatus.UNREACHABLE, last_error=error[:500])
     )
 
 
@@ -169,15 +161,15 @@ def hold_message(session: Session, *, message_id: int, reason: str) -> None:
     session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
-        .values(status=HELD, last_error=reason[:500], attempts=OutboxMessage.attempts - 1)
+        .values(status=OutboxStatus.HELD, last_error=reason[:500], attempts=OutboxMessage.attempts - 1)
     )
 
 
 # Run on every inbound message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
 _RELEASE_HELD = (
     sa.update(_OUTBOX)
-    .where(_OUTBOX.c.contact_id == sa.bindparam("held_for"), _OUTBOX.c.status == HELD)
-    .values(status="pending", next_attempt_at=sa.bindparam("released_at"))
+    .where(_OUTBOX.c.contact_id == sa.bindparam("held_for"), _OUTBOX.c.status == OutboxStatus.HELD)
+    .values(status=OutboxStatus.PENDING, next_attempt_at=sa.bindparam("released_at"))
 )
 
 
@@ -196,7 +188,7 @@ def release_until_safe(session: Session, *, contact_id: int, channel: str, now: 
     """
     held = session.exec(
         select(id_column(OutboxMessage), col(OutboxMessage.payload), col(OutboxMessage.case_message_id))
-        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == HELD_UNTIL_SAFE)
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == OutboxStatus.HELD_SAFE)
         .order_by(col(OutboxMessage.id))
     ).all()
     if not held:
@@ -208,7 +200,7 @@ def release_until_safe(session: Session, *, contact_id: int, channel: str, now: 
 
 
 def forget_messages(
-    session: Session, *, drop: Collection[str], blank: Collection[str], blank_with: dict[str, Any],
+    session: Session, *, drop: Collection[OutboxStatus], blank: Collection[OutboxStatus], blank_with: dict[str, Any],
     contact_id: int | None = None, ids: Collection[int] | None = None, drop_created_before: datetime | None = None,
 ) -> None:
     """Erasure and retention: delete the messages in `drop` statuses, put `blank_with` in place of those in `blank`.

@@ -8,12 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from storage.models import ASSIGNED_STATUSES, Appointment, Request, RequestEvent
+from bot.domain.statuses import ASSIGNED_STATUSES, AppointmentStatus, RequestStatus
+from storage.models import Appointment, Request, RequestEvent
 
 
 def queue_waiting(session: Session, *, queue_codes: Iterable[str] | None) -> tuple[int, int]:
     """(unclaimed, of which urgent) in the given queues (None: all)."""
-    query = select(Request.urgency, func.count()).where(Request.status == "new").group_by(Request.urgency)
+    query = select(Request.urgency, func.count()).where(Request.status == RequestStatus.NEW).group_by(Request.urgency)
     if queue_codes is not None:
         query = query.where(col(Request.queue_code).in_(set(queue_codes)))
     counts = dict(session.exec(query).all())
@@ -30,7 +31,7 @@ def open_cases_of(session: Session, *, staff_id: int) -> int:
 def appointments_between(session: Session, *, staff_id: int, start: datetime, end: datetime) -> int:
     return session.exec(
         select(func.count()).select_from(Appointment).where(
-            Appointment.staff_id == staff_id, Appointment.status == "confirmed",
+            Appointment.staff_id == staff_id, Appointment.status == AppointmentStatus.CONFIRMED,
             Appointment.starts_at >= start, Appointment.starts_at < end,
         )
     ).one()

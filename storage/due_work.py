@@ -12,6 +12,7 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, select, update
 
+from bot.domain.statuses import UNFINISHED_WORK, DueWorkState
 from storage.database import dialect_of
 from storage.models import DueWork, id_column, persisted_id, table_of
 
@@ -39,7 +40,7 @@ def _schedule_statement(dialect: str, *, replace: bool) -> sa.Insert:
     if replace:
         return statement.on_conflict_do_update(
             index_elements=["dedupe_key"],
-            set_={"due_at": statement.excluded.due_at, "state": "pending", "payload": statement.excluded.payload,
+            set_={"due_at": statement.excluded.due_at, "state": DueWorkState.PENDING, "payload": statement.excluded.payload,
                   "attempts": 0, "finished_at": None, "outcome": None},
         )
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -63,7 +64,7 @@ def schedule(
     replace: bool = False,
 ) -> None:
     """Add work once per `dedupe_key`; with `replace`, move a still-pending item to the new time."""
-    params = {"w_kind": kind, "w_dedupe_key": dedupe_key, "w_due_at": due_at, "w_state": "pending",
+    params = {"w_kind": kind, "w_dedupe_key": dedupe_key, "w_due_at": due_at, "w_state": DueWorkState.PENDING,
               "w_request_id": request_id, "w_contact_id": contact_id, "w_payload": payload or {}, "w_attempts": 0,
               "w_created_at": now}
     session.flush()  # the rows it refers to (a request, a contact) must exist first; Core does not autoflush
@@ -74,8 +75,8 @@ def cancel(session: Session, *, dedupe_key: str, now: datetime, outcome: str) ->
     """Drop pending work that no longer makes sense (the draft was sent, the request claimed)."""
     session.exec(
         update(DueWork)
-        .where(col(DueWork.dedupe_key) == dedupe_key, col(DueWork.state) == "pending")
-        .values(state="dropped", finished_at=now, outcome=outcome)
+        .where(col(DueWork.dedupe_key) == dedupe_key, col(DueWork.state) == DueWorkState.PENDING)
+        .values(state=DueWorkState.DROPPED, finished_at=now, outcome=outcome)
     )
 
 
@@ -83,7 +84,7 @@ def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timede
     """Lease due items (`FOR UPDATE SKIP LOCKED` on PostgreSQL); an expired lease is claimable again."""
     query = (
         select(DueWork)
-        .where(col(DueWork.state).in_(("pending", "running")), DueWork.due_at <= now)
+        .where(col(DueWork.state).in_(UNFINISHED_WORK), DueWork.due_at <= now)
         .order_by(col(DueWork.due_at), col(DueWork.id))
         .limit(limit)
     )
@@ -93,12 +94,12 @@ def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timede
     for item in session.exec(query):
         claimed.append(ClaimedWork(persisted_id(item), item.kind, item.due_at, item.request_id, item.contact_id,
                                    dict(item.payload), item.attempts + 1))
-        # "running" with the due time moved to the lease's end: a crashed runner's item comes back.
-        item.state, item.attempts, item.due_at = "running", item.attempts + 1, now + lease
+        # Running, with the due time moved to the lease's end: a crashed runner's item comes back.
+        item.state, item.attempts, item.due_at = DueWorkState.RUNNING, item.attempts + 1, now + lease
     return claimed
 
 
-def finish(session: Session, *, work_id: int, state: str, outcome: str, now: datetime) -> None:
+def finish(session: Session, *, work_id: int, state: DueWorkState, outcome: str, now: datetime) -> None:
     session.exec(
         update(DueWork).where(col(DueWork.id) == work_id).values(state=state, outcome=outcome[:200], finished_at=now)
     )
@@ -107,7 +108,7 @@ def finish(session: Session, *, work_id: int, state: str, outcome: str, now: dat
 def postpone(session: Session, *, work_id: int, until: datetime, outcome: str) -> None:
     """Wait for a better time (quiet hours, the citizen's contact times): back to pending."""
     session.exec(
-        update(DueWork).where(col(DueWork.id) == work_id).values(state="pending", due_at=until, outcome=outcome[:200])
+        update(DueWork).where(col(DueWork.id) == work_id).values(state=DueWorkState.PENDING, due_at=until, outcome=outcome[:200])
     )
 
 
@@ -120,8 +121,8 @@ def drop_pending(
         which = col(DueWork.contact_id) == contact_id
     else:
         which = col(DueWork.request_id).in_(list(request_ids))
-    session.exec(update(DueWork).where(which, col(DueWork.state) == "pending")
-                 .values(state="dropped", outcome=outcome[:200], finished_at=now))
+    session.exec(update(DueWork).where(which, col(DueWork.state) == DueWorkState.PENDING)
+                 .values(state=DueWorkState.DROPPED, outcome=outcome[:200], finished_at=now))
 
 
 def blank_texts(session: Session, *, request_ids: Collection[int], text: str) -> None:

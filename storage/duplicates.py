@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
-from storage.models import OPEN_STATUSES, Request
+from bot.domain.statuses import OPEN_STATUSES, RequestStatus
+from storage.models import Request
 
 
 def sightings_near_in_time(
@@ -40,7 +41,7 @@ def lock_request(session: Session, *, request_id: int) -> Request:
     return session.exec(query).one()
 
 
-def mark_merged(session: Session, *, request_id: int, into_id: int, status: str) -> bool:
+def mark_merged(session: Session, *, request_id: int, into_id: int, status: RequestStatus) -> bool:
     """Close an open, unmerged request as merged into another; False when it was no longer open."""
     done = session.execute(
         update(Request)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from bot.domain.statuses import AppointmentStatus, DueWorkState, OutboxStatus, RequestStatus
 from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 from storage.types import JSONType, UTCDateTime
 
@@ -94,13 +95,6 @@ class Queue(SQLModel, table=True):
     name: str = Field(max_length=96)
 
 
-#: A request's life: new -> claimed -> in_progress -> one of the closing outcomes; a reopen goes back to
-#: claimed work or to new. Every module that asks "is it open?" uses these, so a new status is added once.
-OPEN_STATUSES: tuple[str, ...] = ("new", "claimed", "in_progress")
-ASSIGNED_STATUSES: tuple[str, ...] = ("claimed", "in_progress")  # open and held by a counselor
-CLOSED_STATUSES: tuple[str, ...] = ("resolved", "referred", "unreachable", "cancelled")  # the outcomes
-
-
 class Request(SQLModel, table=True):
     """A PMKS sighting or a counseling request, from submission to closing."""
 
@@ -142,7 +136,7 @@ class Request(SQLModel, table=True):
     danger_flag: bool = False
     urgency: str = Field(max_length=8)
     queue_code: str = Field(foreign_key="queue.code", max_length=48)
-    status: str = Field(default="new", max_length=16)
+    status: str = Field(default=RequestStatus.NEW, max_length=16)
     assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     merged_into_id: int | None = Field(default=None, foreign_key="request.id")
     outcome_note: str | None = Field(default=None, sa_type=EncryptedText)
@@ -242,7 +236,7 @@ class OutboxMessage(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id")
     channel: str = Field(max_length=16)
     payload: dict = Field(sa_type=EncryptedJSON)
-    status: str = Field(default="pending", max_length=16)  # pending, sent, delivered, read, failed, dead
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     created_at: datetime = _utc()
@@ -276,7 +270,7 @@ class OutboxWamid(SQLModel, table=True):
 
     wamid: str = Field(primary_key=True, max_length=128)
     outbox_id: int | None = Field(default=None, foreign_key="outbox_message.id", ondelete="CASCADE")
-    status: str = Field(default="sent", max_length=16)  # sent, delivered, read, failed (forward only)
+    status: str = Field(default=OutboxStatus.SENT, max_length=16)  # one of WHATSAPP_STATUSES, forward only
     error_code: int | None = None
     error: str | None = Field(default=None, max_length=300)  # Meta's code and title, never content
     updated_at: datetime = _utc()
@@ -349,7 +343,7 @@ class DueWork(SQLModel, table=True):
     kind: str = Field(max_length=32)
     dedupe_key: str = Field(max_length=96, unique=True)
     due_at: datetime = _utc()
-    state: str = Field(default="pending", max_length=16)  # pending, running, done, dropped, failed
+    state: str = Field(default=DueWorkState.PENDING, max_length=16)
     request_id: int | None = Field(default=None, foreign_key="request.id")
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     payload: dict = Field(default_factory=dict, sa_type=EncryptedJSON)
@@ -461,8 +455,7 @@ class Appointment(SQLModel, table=True):
     starts_at: datetime = _utc()
     duration_minutes: int = 60
     mode: str = Field(max_length=16)  # office, home, phone, video
-    # proposed, confirmed, done, no_show, cancelled; withdrawn: offered, but the citizen picked another or asked for other times
-    status: str = Field(default="proposed", max_length=16)
+    status: str = Field(default=AppointmentStatus.PROPOSED, max_length=16)
     created_at: datetime = _utc()
 
 

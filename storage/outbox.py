@@ -9,14 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.domain.statuses import OutboxStatus
 from storage.models import OutboxMessage, table_of
-
-#: A counselor's message to an urgent case, kept until the citizen answers that it is safe to talk
-#: (bot/services/safe_to_talk.py). Never claimed for sending, never shown by the web chat.
-HELD_UNTIL_SAFE = "held_safe"
-#: A web chat message written while no page asked for it (a counselor's message, an appointment offer, a
-#: follow-up): it waits, whatever its age, until the page fetches it, and is "delivered" from then on.
-UNREAD = "unread"
 
 _TABLE = table_of(OutboxMessage)
 _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
@@ -31,13 +25,15 @@ def enqueue_messages(
     Only ids come back, not rows: the INSERT bypasses the unit of work, so there is no persistent
     object to change; a caller that needs to alter a row does it by id. No sender runs for the web
     chat: the page reads its messages from here. Replies that go back in the HTTP answer to the page's
-    own request (`answered`) count as delivered at once; any other web chat message is `UNREAD` until
+    own request (`answered`) count as delivered at once; any other web chat message is unread until
     the page fetches it (`fetch_for_page`). Held messages wait for `storage.delivery.release_until_safe`.
     `case_message_id`: the counselor's message these rows carry (its delivery is first contact).
     """
-    status = ("delivered" if answered else UNREAD) if channel == "webchat" else "pending"
+    status = OutboxStatus.PENDING
+    if channel == "webchat":
+        status = OutboxStatus.DELIVERED if answered else OutboxStatus.UNREAD
     if hold_until_safe:
-        status = HELD_UNTIL_SAFE
+        status = OutboxStatus.HELD_SAFE
     values = [
         {"contact_id": contact_id, "channel": channel, "payload": p, "status": status, "attempts": 0,
          "next_attempt_at": now, "created_at": now, "case_message_id": case_message_id}
@@ -59,8 +55,8 @@ def messages_after(session: Session, *, contact_id: int, after_id: int, limit: i
         session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.contact_id == contact_id,
-                   sa.or_(col(OutboxMessage.id) > after_id, col(OutboxMessage.status) == UNREAD),
-                   OutboxMessage.status != HELD_UNTIL_SAFE)
+                   sa.or_(col(OutboxMessage.id) > after_id, col(OutboxMessage.status) == OutboxStatus.UNREAD),
+                   OutboxMessage.status != OutboxStatus.HELD_SAFE)
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
@@ -71,12 +67,12 @@ def mark_fetched(session: Session, *, ids: Iterable[int], now: datetime) -> None
     """The page has these messages: the unread among them count as delivered now (and are pruned later)."""
     fetched = list(ids)
     if fetched:
-        session.execute(sa.update(_TABLE).where(_TABLE.c.id.in_(fetched), _TABLE.c.status == UNREAD)
-                        .values(status="delivered", sent_at=now))
+        session.execute(sa.update(_TABLE).where(_TABLE.c.id.in_(fetched), _TABLE.c.status == OutboxStatus.UNREAD)
+                        .values(status=OutboxStatus.DELIVERED, sent_at=now))
 
 
 def close_unshown(session: Session, *, contact_id: int) -> None:
     """A web chat session ended: what its page never showed never will be; finished, it is pruned like the rest."""
     session.execute(sa.update(_TABLE).where(_TABLE.c.contact_id == contact_id,
-                                            _TABLE.c.status.in_((UNREAD, HELD_UNTIL_SAFE)))
-                    .values(status="unreachable", last_error="web chat session ended"))
+                                            _TABLE.c.status.in_((OutboxStatus.UNREAD, OutboxStatus.HELD_SAFE)))
+                    .values(status=OutboxStatus.UNREACHABLE, last_error="web chat session ended"))

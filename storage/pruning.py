@@ -14,11 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from storage.delivery import FINISHED
+from bot.domain.statuses import FINISHED_STATUSES, FINISHED_WORK, OutboxStatus
 from storage.models import DueWork, OutboxMessage, ProcessedInbound
-from storage.outbox import UNREAD
-
-FINISHED_WORK = ("done", "dropped", "failed")
 
 
 def prune_messages(session: Session, *, before: datetime, batch: int, unread_before: datetime | None = None) -> int:
@@ -28,9 +25,9 @@ def prune_messages(session: Session, *, before: datetime, batch: int, unread_bef
     that long has ended, so no page can show them any more.
     """
     finished_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
-    done = sa.and_(col(OutboxMessage.status).in_(FINISHED), finished_at < before)
+    done = sa.and_(col(OutboxMessage.status).in_(FINISHED_STATUSES), finished_at < before)
     if unread_before is not None:
-        done = sa.or_(done, sa.and_(col(OutboxMessage.status) == UNREAD, col(OutboxMessage.created_at) < unread_before))
+        done = sa.or_(done, sa.and_(col(OutboxMessage.status) == OutboxStatus.UNREAD, col(OutboxMessage.created_at) < unread_before))
     oldest = (select(OutboxMessage.id).where(done).order_by(col(OutboxMessage.id)).limit(batch))
     # Their outbox_wamid rows go with them (ON DELETE CASCADE).
     return _delete(session, sa.delete(OutboxMessage).where(col(OutboxMessage.id).in_(oldest.scalar_subquery())))

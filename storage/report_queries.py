@@ -28,8 +28,8 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
+from bot.domain.statuses import ASSIGNED_STATUSES, AppointmentStatus, RequestStatus
 from storage.models import (
-    ASSIGNED_STATUSES,
     Appointment,
     Request,
     ResponseTime,
@@ -295,7 +295,7 @@ def unclaimed_by_queue(session: Session, conditions: Sequence[ColumnElement[bool
     """(queue code, urgency, count) of requests waiting for anyone to claim them."""
     query = (
         select(Request.queue_code, Request.urgency, func.count())
-        .where(Request.status == "new", col(Request.merged_into_id).is_(None), *conditions)
+        .where(Request.status == RequestStatus.NEW, col(Request.merged_into_id).is_(None), *conditions)
         .group_by(Request.queue_code, Request.urgency)
     )
     return list(session.execute(query))
@@ -308,7 +308,7 @@ def upcoming_appointments(
     query = (
         select(Appointment.staff_id, func.count())
         .join(Request, col(Request.id) == col(Appointment.request_id))
-        .where(Appointment.status == "confirmed", Appointment.starts_at >= start, Appointment.starts_at < end,
+        .where(Appointment.status == AppointmentStatus.CONFIRMED, Appointment.starts_at >= start, Appointment.starts_at < end,
                *conditions)
         .group_by(col(Appointment.staff_id))
     )

@@ -11,7 +11,8 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import ASSIGNED_STATUSES, OPEN_STATUSES, CaseMessage, Queue, Request, RequestEvent
+from bot.domain.statuses import ASSIGNED_STATUSES, OPEN_STATUSES
+from storage.models import CaseMessage, Queue, Request, RequestEvent
 from storage.response_times import record_event
 
 TICKET_ATTEMPTS = 8

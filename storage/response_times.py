@@ -19,7 +19,8 @@ import sqlalchemy.dialects.sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.models import CLOSED_STATUSES, RequestEvent, ResponseTime, table_of
+from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
+from storage.models import RequestEvent, ResponseTime, table_of
 
 #: Event kinds that move a response time; other events (notes, appointments, SLA breaches) do not.
 MEASURED_KINDS: tuple[str, ...] = ("created", "first_contact", "status")
@@ -37,7 +38,7 @@ def moments_of_event(kind: str, to_status: str | None, at: datetime) -> dict[str
         return {}
     if to_status in CLOSED_STATUSES:
         return {"first_closed_at": at, "last_closed_at": at, "closed_now": True}
-    return {"claimed_at": at, "closed_now": False} if to_status == "claimed" else {"closed_now": False}
+    return {"claimed_at": at, "closed_now": False} if to_status == RequestStatus.CLAIMED else {"closed_now": False}
 
 
 def record_event(session: Session, *, request_id: int, kind: str, to_status: str | None, at: datetime) -> None:
@@ -67,7 +68,7 @@ def rebuild(session: Session) -> None:
         sa.select(
             e.c.request_id,
             sa.func.min(sa.case((e.c.kind == "created", e.c.at))),
-            sa.func.min(sa.case((sa.and_(status, e.c.to_status == "claimed"), e.c.at))),
+            sa.func.min(sa.case((sa.and_(status, e.c.to_status == RequestStatus.CLAIMED), e.c.at))),
             sa.func.min(sa.case((e.c.kind == "first_contact", e.c.at))),
             sa.func.min(sa.case((closing, e.c.at))),
             _max_where(closing, e.c.at),

@@ -26,6 +26,7 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session
 
+from bot.domain.statuses import OutboxStatus
 from storage.database import dialect_of
 from storage.delivery import ClaimedMessage
 from storage.models import OutboxMessage, SendRate, SendWindow, table_of
@@ -74,10 +75,10 @@ _WINDOW = table_of(SendWindow)
 # PostgreSQL: one statement, one round trip, under the rate row's lock (the UPDATE's). The slot goes only to a
 # message this claim still holds, and the message is marked in flight only with the slot. `window_until`: the
 # latest arrival of the send `window` turns back, which this turn must follow by `span`.
-_TURN_POSTGRESQL = sa.text("""
+_TURN_POSTGRESQL = sa.text(f"""
 WITH mine AS (
     SELECT id FROM outbox_message
-    WHERE id = :turn_message AND status = 'sending' AND attempts = :turn_attempt
+    WHERE id = :turn_message AND status = '{OutboxStatus.SENDING}' AND attempts = :turn_attempt
 ), granted AS (
     UPDATE send_rate
     SET next_slot_at = CASE WHEN next_slot_at >= :turn_catch_up_from THEN next_slot_at ELSE :turn_now END
@@ -96,7 +97,7 @@ WITH mine AS (
     RETURNING turn
 ), marked AS (
     UPDATE outbox_message SET send_started_at = :turn_now, next_attempt_at = :turn_in_flight_until
-    WHERE id = :turn_message AND status = 'sending' AND attempts = :turn_attempt AND EXISTS (SELECT 1 FROM granted)
+    WHERE id = :turn_message AND status = '{OutboxStatus.SENDING}' AND attempts = :turn_attempt AND EXISTS (SELECT 1 FROM granted)
     RETURNING id
 )
 SELECT (SELECT id FROM marked) AS marked, (SELECT next_slot_at FROM granted) AS granted_next,
@@ -148,7 +149,7 @@ def take_send_turn(
 
 
 # SQLite's steps, built once (see take_send_turn).
-_OURS = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.id == sa.bindparam("turn_message"), _OUTBOX.c.status == "sending",
+_OURS = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.id == sa.bindparam("turn_message"), _OUTBOX.c.status == OutboxStatus.SENDING,
                                       _OUTBOX.c.attempts == sa.bindparam("turn_attempt"))
 _RATE_NOW = sa.select(_RATE.c.next_slot_at, _RATE.c.paused_until, _RATE.c.turns).where(
     _RATE.c.channel == sa.bindparam("turn_channel"))

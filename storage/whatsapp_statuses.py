@@ -23,26 +23,27 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, delete, select
 
+from bot.domain.statuses import SENT_STATUSES, WHATSAPP_STATUSES, OutboxStatus
 from storage.database import dialect_of
-from storage.delivery import HELD, SENT, mark_sent
+from storage.delivery import mark_sent
 from storage.models import Contact, OutboxMessage, OutboxWamid, persisted_id, table_of
 from storage.whatsapp_window import WINDOW_CLOSED_ERROR, HeldContact, is_window_notice
 
 UNMATCHED_LIFETIME = timedelta(days=1)
-#: Forward-only order of a part's statuses: a late "delivered" never overwrites "read".
-_PROGRESS = {"sent": 1, "delivered": 2, "read": 3}
-_PROGRESS_NAMES = {rank: name for name, rank in _PROGRESS.items()}
+#: Forward-only order of a part's statuses (sent, delivered, read): a late "delivered" never overwrites "read".
+_PROGRESS: dict[str, int] = {status: rank for rank, status in enumerate(SENT_STATUSES, start=1)}
+_PROGRESS_NAMES = dict(enumerate(SENT_STATUSES, start=1))
 
 
 def record_status(
-    session: Session, *, wamid: str, status: str, error_code: int | None, error: str, now: datetime
+    session: Session, *, wamid: str, status: OutboxStatus, error_code: int | None, error: str, now: datetime
 ) -> HeldContact | None:
     """Apply a status webhook to its message part; returns the contact when a 131047 failure held it.
 
     Statuses may arrive out of order or twice: a part only moves forward, and a failed part stays
     failed. A status for a wamid not stored yet is kept until the worker stores it.
     """
-    if status not in (*_PROGRESS, "failed"):
+    if status not in WHATSAPP_STATUSES:
         return None
     unmatched = {"wamid": wamid, "outbox_id": None, "status": status, "error_code": error_code,
                  "error": error[:300] or None, "updated_at": now}
@@ -68,11 +69,11 @@ def record_sent(
     """
     session.exec(delete(OutboxWamid).where(col(OutboxWamid.outbox_id) == outbox_id, col(OutboxWamid.wamid).notin_(wamids)))
     for wamid in wamids:  # before the outbox row: the same lock order as a webhook (part, then message)
-        _upsert(session, {"wamid": wamid, "outbox_id": outbox_id, "status": "sent", "updated_at": now}, link=True)
+        _upsert(session, {"wamid": wamid, "outbox_id": outbox_id, "status": OutboxStatus.SENT, "updated_at": now}, link=True)
     if mark:
         mark_sent(session, message_id=outbox_id, platform_message_id=wamids[-1] if wamids else None, now=now)
     early = session.exec(
-        select(OutboxWamid).where(col(OutboxWamid.wamid).in_(wamids), OutboxWamid.status != "sent")
+        select(OutboxWamid).where(col(OutboxWamid.wamid).in_(wamids), OutboxWamid.status != OutboxStatus.SENT)
     ).all()
     held = None
     for part in early:
@@ -121,15 +122,15 @@ def _upsert(session: Session, values: dict[str, Any], *, link: bool) -> bool:
     return session.connection().execute(_PART_INSERTS[dialect_of(session), link], params).first() is not None
 
 
-def _move_part(part: OutboxWamid, *, status: str, error_code: int | None, error: str, now: datetime) -> bool:
+def _move_part(part: OutboxWamid, *, status: OutboxStatus, error_code: int | None, error: str, now: datetime) -> bool:
     """A part's status moves forward only, and a failure after delivery is stale; True when it moved."""
     current = _PROGRESS.get(part.status)
     if current is None:  # failed: final
         return False
-    if status == "failed":
-        if current >= _PROGRESS["delivered"]:
+    if status == OutboxStatus.FAILED:
+        if current >= _PROGRESS[OutboxStatus.DELIVERED]:
             return False
-        part.status, part.error_code, part.error = "failed", error_code, error[:300] or None
+        part.status, part.error_code, part.error = OutboxStatus.FAILED, error_code, error[:300] or None
     elif _PROGRESS[status] > current:
         part.status = status
     else:
@@ -142,20 +143,20 @@ def _apply(session: Session, part: OutboxWamid) -> HeldContact | None:
     """What a part's new status means for its message: failed, held for the window, or further along."""
     session.flush()
     row = session.get(OutboxMessage, part.outbox_id, with_for_update=dialect_of(session) == "postgresql")
-    if row is None or row.status not in SENT:  # final already, or waiting to be sent again
+    if row is None or row.status not in SENT_STATUSES:  # final already, or waiting to be sent again
         return None
-    if part.status != "failed":
+    if part.status != OutboxStatus.FAILED:
         statuses = session.exec(select(OutboxWamid.status).where(OutboxWamid.outbox_id == row.id)).all()
-        if "failed" not in statuses:  # the message is as far along as its slowest part
+        if OutboxStatus.FAILED not in statuses:  # the message is as far along as its slowest part
             reached = _PROGRESS_NAMES[min(_PROGRESS[s] for s in statuses)]
             if _PROGRESS[reached] > _PROGRESS.get(row.status, 0):
                 row.status = reached
         return None
     row.last_error = (part.error or str(part.error_code))[:500]
     if part.error_code != WINDOW_CLOSED_ERROR or is_window_notice(row.payload):
-        row.status = "failed"
+        row.status = OutboxStatus.FAILED
         return None
-    row.status = HELD
+    row.status = OutboxStatus.HELD
     contact = session.get(Contact, row.contact_id)
     assert contact is not None
     return HeldContact(

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.domain.statuses import SENT_STATUSES, OutboxStatus
 from storage.models import OutboxMessage
 
 CHANNEL = "whatsapp"
@@ -42,7 +43,7 @@ def notice_sent_since(session: Session, *, contact_id: int, since: datetime | No
     query = select(OutboxMessage.payload).where(
         OutboxMessage.contact_id == contact_id,
         OutboxMessage.channel == CHANNEL,
-        col(OutboxMessage.status).in_(("sent", "delivered", "read")),
+        col(OutboxMessage.status).in_(SENT_STATUSES),
     )
     if since is not None:
         query = query.where(OutboxMessage.created_at >= since)
@@ -54,7 +55,7 @@ def record_window_notice(
 ) -> OutboxMessage:
     """Store the notice that was sent, so its statuses land somewhere and it is sent once per window."""
     row = OutboxMessage(
-        contact_id=contact_id, channel=CHANNEL, payload=payload, status="sent", attempts=1,
+        contact_id=contact_id, channel=CHANNEL, payload=payload, status=OutboxStatus.SENT, attempts=1,
         next_attempt_at=now, created_at=now, sent_at=now, platform_message_id=platform_message_id,
     )
     session.add(row)

@@ -6,6 +6,7 @@ through the same services as the dashboard, with the same permission checks.
 
 from __future__ import annotations
 
+from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.flows.base import FlowContext, StaffAction, StepResult
 from bot.flows.state import ConversationState, StaffInput
 from bot.messages import Choice, Inbound, InboundKind, Reply
@@ -14,7 +15,6 @@ STAFF_COMMANDS = {"antrian": "queue", "kasus": "cases"}
 #: Button prefixes of staff messages and the action each starts.
 BUTTONS = {"sclaim": "claim", "scase": "case", "scall": "call", "smsg": "message", "snote": "note",
            "sclose": "close_ask", "sout": "close"}
-OUTCOMES = ("resolved", "referred", "unreachable", "cancelled")
 
 
 def staff_menu_reply(ctx: FlowContext) -> Reply:
@@ -49,13 +49,13 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
         prompt = Reply(ctx.t(f"staff_chat.ask_{action}"), (Choice("sq:cases", ctx.t("common.back")),))
         return StepResult(ConversationState(staff_input=StaffInput(action, int(request_id))), (prompt,))
     if action == "close_ask":
-        choices = tuple(Choice(f"sout:{request_id}:{o}", ctx.t(f"staff_chat.outcome_{o}")) for o in OUTCOMES)
+        choices = tuple(Choice(f"sout:{request_id}:{o}", ctx.t(f"staff_chat.outcome_{o}")) for o in CLOSED_STATUSES)
         return StepResult(ConversationState(), (Reply(ctx.t("staff_chat.ask_outcome"), choices),))
-    if action == "close" and extra not in OUTCOMES:
+    if action == "close" and extra not in CLOSED_STATUSES:
         return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
-    if action == "close" and extra == "referred":  # a referral names where to: asked, then closed with it
+    if action == "close" and extra == RequestStatus.REFERRED:  # a referral names where to: asked, then closed with it
         prompt = Reply(ctx.t("staff_chat.ask_referred"), (Choice("sq:cases", ctx.t("common.back")),))
-        return StepResult(ConversationState(staff_input=StaffInput("referred", int(request_id))), (prompt,))
+        return StepResult(ConversationState(staff_input=StaffInput(RequestStatus.REFERRED, int(request_id))), (prompt,))
     return StepResult(ConversationState(), (StaffAction(action, int(request_id), extra),))
 
 

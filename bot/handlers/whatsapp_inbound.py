@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.statuses import WHATSAPP_STATUSES, OutboxStatus
 from bot.messages import Channel, Inbound, InboundKind, Location
 
 log = logging.getLogger("bot.whatsapp")
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-STATUSES = ("sent", "delivered", "read", "failed")
 #: Message types that are not the citizen talking to us: nothing to answer.
 _SILENT_TYPES = ("system", "revoke", "request_welcome", "ephemeral")
 _UNSUPPORTED_NAMES = {"audio": "voice", "voice": "voice"}
@@ -40,7 +40,7 @@ class DeliveryStatus:
     """A status webhook for one message we sent."""
 
     wamid: str
-    status: str  # sent, delivered, read, failed
+    status: OutboxStatus  # one of WHATSAPP_STATUSES
     error_code: int | None = None
     error: str = ""  # "131047 Re-engagement message": Meta's code and title, never message content
 
@@ -191,7 +191,7 @@ def _read_status(status: Any) -> DeliveryStatus | None:
         log.warning("whatsapp_status_unreadable reason=no_id")
         return None
     name = status.get("status")
-    if name not in STATUSES:
+    if name not in WHATSAPP_STATUSES:
         log.info("whatsapp_status_ignored wamid=%s status=%s", status["id"], name)
         return None
     errors = _list(status.get("errors"))
@@ -200,4 +200,4 @@ def _read_status(status: Any) -> DeliveryStatus | None:
     code = int(code) if isinstance(code, int | str) and _ERROR_CODE.fullmatch(str(code)) else None
     title = str(first.get("title") or first.get("message") or "")
     error = f"{code} {title}".strip() if first else ""
-    return DeliveryStatus(wamid=status["id"], status=name, error_code=code, error=error)
+    return DeliveryStatus(wamid=status["id"], status=OutboxStatus(name), error_code=code, error=error)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot.domain.statuses import DueWorkState
 from bot.i18n.render import Renderer
 from bot.scheduler.recurring import plan_recurring
 from bot.scheduler.work import HANDLERS, Done, Later, WorkContext
@@ -70,13 +71,13 @@ class DueWorkRunner:
                 if isinstance(result, Later):
                     due_work.postpone(session, work_id=item.id, until=result.until, outcome=result.outcome)
                 else:
-                    state = "done" if isinstance(result, Done) else "dropped"
+                    state = DueWorkState.DONE if isinstance(result, Done) else DueWorkState.DROPPED
                     due_work.finish(session, work_id=item.id, state=state, outcome=result.outcome, now=now)
         except Exception as error:  # noqa: BLE001 - one failing item must not stop the others
             log.error("due_work_failed id=%s kind=%s error=%s", item.id, item.kind, type(error).__name__)
             with Session(self._db) as session, session.begin():
                 if item.attempts >= MAX_ATTEMPTS:
-                    due_work.finish(session, work_id=item.id, state="failed", outcome=type(error).__name__, now=now)
+                    due_work.finish(session, work_id=item.id, state=DueWorkState.FAILED, outcome=type(error).__name__, now=now)
                 else:
                     due_work.postpone(session, work_id=item.id, until=now + timedelta(minutes=item.attempts),
                                       outcome=type(error).__name__)

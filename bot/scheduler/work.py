@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.contact_times import next_allowed_time, next_update_time
 from bot.domain.regions import PROVINCE
+from bot.domain.statuses import AppointmentStatus
 from bot.flows.state import from_row
 from bot.i18n.render import Renderer
 from bot.messages import Reply
@@ -148,7 +149,7 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     reminder = bool(item.payload.get("reminder")) and appointment is not None
     if reminder and appointment is not None and not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
-    if appointment is not None and not reminder and appointment.status not in ("confirmed", "done"):
+    if appointment is not None and not reminder and appointment.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.DONE):
         return Dropped("appointment did not happen")
     request = session.get(Request, item.request_id) if item.request_id is not None else None
     urgent = bool(item.payload.get("urgent"))
@@ -193,7 +194,7 @@ def staff_notice(session: Session, item: ClaimedWork, ctx: WorkContext) -> Resul
 
 
 def _still_ahead(appointment: Appointment, now: datetime) -> bool:
-    return appointment.status == "confirmed" and appointment.starts_at > now
+    return appointment.status == AppointmentStatus.CONFIRMED and appointment.starts_at > now
 
 
 def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session
 
+from bot.domain.statuses import ATTENDANCE_STATUSES, OPEN_APPOINTMENT_STATUSES, AppointmentStatus
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import PermissionDenied, StaffView, visible_request
@@ -28,8 +29,6 @@ FEEDBACK_AFTER = timedelta(hours=2)
 #: How long after the feedback question a citizen's free text is taken as the comment it invites.
 COMMENT_WINDOW = timedelta(hours=24)
 DEFAULT_MINUTES = 60
-#: Still ahead of the citizen and the counselor: an offer waiting for a pick, or a meeting agreed.
-OPEN_APPOINTMENT = ("proposed", "confirmed")
 
 
 def visible_appointment(session: Session, view: StaffView, request_id: int, appointment_id: int) -> Appointment:
@@ -74,7 +73,7 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
     citizen has chosen, and the page stops showing them as "Ditawarkan".
     """
     found = _citizen_appointment(session, contact, appointment_id)
-    if found is None or found[0].status != "proposed" or found[0].starts_at <= now:
+    if found is None or found[0].status != AppointmentStatus.PROPOSED or found[0].starts_at <= now:
         return Reply(renderer.text(contact.language, "appt.not_available"))
     appointment, request = found
     casework.lock_staff(session, staff_id=appointment.staff_id)
@@ -82,11 +81,11 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
                                       minutes=appointment.duration_minutes):
         return Reply(renderer.text(contact.language, "appt.slot_taken"))
     others = [persisted_id(a) for a in casework.appointments_of(session, request_id=persisted_id(request))
-              if a.status == "proposed" and a.id != appointment.id]
-    casework.set_appointment_status(session, appointment_ids=others, status="withdrawn")
-    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status="confirmed")
+              if a.status == AppointmentStatus.PROPOSED and a.id != appointment.id]
+    casework.set_appointment_status(session, appointment_ids=others, status=AppointmentStatus.WITHDRAWN)
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=AppointmentStatus.CONFIRMED)
     add_event(session, request_id=persisted_id(request), kind="appointment", actor=f"citizen:{contact.id}", at=now,
-              detail={"appointment": appointment.id, "status": "confirmed", "starts_at": appointment.starts_at.isoformat()})
+              detail={"appointment": appointment.id, "status": AppointmentStatus.CONFIRMED, "starts_at": appointment.starts_at.isoformat()})
     _schedule_reminders(session, request, appointment, now)
     notify_merged_reporters(session, request=request, key="update.appointment_set", now=now)
     counselor = session.get_one(Staff, appointment.staff_id)
@@ -127,10 +126,10 @@ def ask_other_times(session: Session, *, contact: Contact, proposal: str, render
     """The citizen wants other times: the offer lapses and the counselor is told."""
     siblings = list(casework.proposal_siblings(session, proposal=proposal))
     mine = [a for a in siblings if _citizen_appointment(session, contact, persisted_id(a)) is not None]
-    open_slots = [persisted_id(a) for a in mine if a.status == "proposed"]
+    open_slots = [persisted_id(a) for a in mine if a.status == AppointmentStatus.PROPOSED]
     if not open_slots:
         return Reply(renderer.text(contact.language, "appt.not_available"))
-    casework.set_appointment_status(session, appointment_ids=open_slots, status="withdrawn")
+    casework.set_appointment_status(session, appointment_ids=open_slots, status=AppointmentStatus.WITHDRAWN)
     request = session.get_one(Request, mine[0].request_id)
     casework.add_case_message(session, request_id=persisted_id(request), direction="in", now=now,
                               text=renderer.text("id", "appt.other_times_note"))
@@ -147,12 +146,12 @@ def cancel_appointment(
     if appointment is None:
         raise CaseActionError("appt.not_available")
     request = visible_request(session, view, appointment.request_id)
-    if appointment.status not in OPEN_APPOINTMENT:
+    if appointment.status not in OPEN_APPOINTMENT_STATUSES:
         raise CaseActionError("appt.not_available")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
     _cancel(session, [appointment], now)
     add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
-              detail={"appointment": appointment.id, "status": "cancelled"})
+              detail={"appointment": appointment.id, "status": AppointmentStatus.CANCELLED})
     notify_citizen(session, request=request, key="appt.cancelled", now=now,
                    params={"when": {"at": appointment.starts_at.isoformat()}})
 
@@ -164,17 +163,17 @@ def end_with_case(session: Session, *, request: Request, actor: str, now: dateti
     contradict it. A meeting whose time has passed stays as it is, to be marked done or no-show.
     """
     ending = [a for a in casework.appointments_of(session, request_id=persisted_id(request))
-              if a.status == "proposed" or (a.status == "confirmed" and a.starts_at > now)]
-    agreed = [persisted_id(a) for a in ending if a.status == "confirmed"]  # an offer nobody took leaves no event
+              if a.status == AppointmentStatus.PROPOSED or (a.status == AppointmentStatus.CONFIRMED and a.starts_at > now)]
+    agreed = [persisted_id(a) for a in ending if a.status == AppointmentStatus.CONFIRMED]  # an offer nobody took leaves no event
     _cancel(session, ending, now)
     for appointment_id in agreed:
         add_event(session, request_id=persisted_id(request), kind="appointment", actor=actor, at=now,
-                  detail={"appointment": appointment_id, "status": "cancelled", "why": "closed"})
+                  detail={"appointment": appointment_id, "status": AppointmentStatus.CANCELLED, "why": "closed"})
 
 
 def _cancel(session: Session, appointments: list[Appointment], now: datetime) -> None:
     """Cancelled, and the reminders, the counselor's reminders and the feedback question with it."""
-    casework.set_appointment_status(session, appointment_ids=[persisted_id(a) for a in appointments], status="cancelled")
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(a) for a in appointments], status=AppointmentStatus.CANCELLED)
     for appointment in appointments:
         keys = [_feedback_key(persisted_id(appointment)), *(_reminder_key(who, persisted_id(appointment), before)
                                                  for who in ("reminder", "staff_reminder") for before in REMINDERS_BEFORE)]
@@ -187,15 +186,16 @@ def mark_appointment(
 ) -> None:
     """After the time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
     appointment = session.get(Appointment, appointment_id)
-    if appointment is None or status not in ("done", "no_show"):
+    if appointment is None or status not in ATTENDANCE_STATUSES:
         raise CaseActionError("appt.not_available")
+    attended = AppointmentStatus(status)
     request = visible_request(session, view, appointment.request_id)
-    if appointment.status != "confirmed" or appointment.starts_at > now:
+    if appointment.status != AppointmentStatus.CONFIRMED or appointment.starts_at > now:
         raise CaseActionError("appt.error_not_yet")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
-    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=status)
+    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=attended)
     add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
-              detail={"appointment": appointment.id, "status": status})
+              detail={"appointment": appointment.id, "status": attended})
 
 
 def record_rating(session: Session, *, contact: Contact, appointment_id: int, rating: int, renderer: Renderer, now: datetime) -> Reply:

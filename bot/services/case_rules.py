@@ -26,9 +26,10 @@ from typing import assert_never
 
 from sqlmodel import Session
 
+from bot.domain.statuses import ASSIGNED_STATUSES, CLOSED_STATUSES
 from bot.services.access import StaffView
 from bot.services.notify import queue_staff_notice
-from storage.models import ASSIGNED_STATUSES, CLOSED_STATUSES, Request, Staff, persisted_id
+from storage.models import Request, Staff, persisted_id
 from storage.requests import add_event
 
 MAX_REASON = 500

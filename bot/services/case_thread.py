@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.domain.statuses import ASSIGNED_STATUSES
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
@@ -14,7 +15,7 @@ from bot.services.claims import record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
 from storage.casework import add_case_message, add_note
-from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, Staff, persisted_id
+from storage.models import CaseMessage, Contact, Request, Staff, persisted_id
 
 
 def message_citizen(

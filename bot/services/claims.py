@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.routing import RoutingTable
 from bot.services.access import StaffView, visible_request
 from bot.services.appointments import end_with_case
@@ -19,11 +20,10 @@ from bot.services.notify import claimed_update_key, notify_citizen, notify_merge
 from bot.sla import escalation_due, sla_deadlines
 from storage import due_work
 from storage.casework import first_event, has_event_since, set_request_state, try_claim
-from storage.models import CLOSED_STATUSES, Queue, Request, Staff, persisted_id
+from storage.models import Queue, Request, Staff, persisted_id
 from storage.requests import add_event, get_queue
 from storage.staff import queue_members, staff_queue_codes
 
-OUTCOMES = CLOSED_STATUSES  # the ways a request is closed
 URGENT_CLAIM_LAPSE = timedelta(hours=4)
 NORMAL_CLAIM_LAPSE_BUSINESS_DAYS = 2
 RESOLVED_CHECK_AFTER = timedelta(days=7)
@@ -50,7 +50,7 @@ def claim_request(
         holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
         return ClaimResult(False, holder.display_name if holder else None)
     event = add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                      from_status="new", to_status="claimed", detail={"staff": view.id})
+                      from_status=RequestStatus.NEW, to_status=RequestStatus.CLAIMED, detail={"staff": view.id})
     session.flush()
     due_work.schedule(session, kind="claim_lapse", dedupe_key=f"claim_lapse:{request.id}:{event.id}",
                       due_at=_lapse_at(request, routing, now), now=now, request_id=request.id,
@@ -74,15 +74,15 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
     """
     if first_event(session, request_id=persisted_id(request), kind="first_contact") is None:
         add_event(session, request_id=persisted_id(request), kind="first_contact", actor=actor, at=now, detail={"how": how})
-    if request.status == "claimed":
-        _transition(session, request, "in_progress", actor, now, assigned=request.assigned_staff_id)
+    if request.status == RequestStatus.CLAIMED:
+        _transition(session, request, RequestStatus.IN_PROGRESS, actor, now, assigned=request.assigned_staff_id)
 
 
 def release_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
     """Give a claimed request back to its queue; its holder, or a lead with a reason (bot/services/case_rules.py)."""
     request = visible_request(session, view, request_id)
     authorize(session, view=view, request=request, act=CaseAct.RELEASE, reason=reason, now=now)
-    _transition(session, request, "new", view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
+    _transition(session, request, RequestStatus.NEW, view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
 
 
 def transfer_request(
@@ -112,15 +112,15 @@ def transfer_request(
         previous = request.status  # read before the update, which the session applies to `request` too
         detail["to_queue"] = to_queue
         _restart_claim_deadline(session, request, routing, now)
-        set_request_state(session, request_id=persisted_id(request), status="new", assigned_staff_id=None, queue_code=to_queue)
+        set_request_state(session, request_id=persisted_id(request), status=RequestStatus.NEW, assigned_staff_id=None, queue_code=to_queue)
         add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                  from_status=previous, to_status="new", detail=detail, note=reason)
+                  from_status=previous, to_status=RequestStatus.NEW, detail=detail, note=reason)
         members = [s.id for s in queue_members(session, queue_code=to_queue) if s.id != view.id]
         queue_staff_notice(session, staff_ids=members, key="case.staff_transferred_queue", request_id=request.id,
                            params={**params, "queue": session.get_one(Queue, to_queue).name}, now=now)
     elif to_staff is not None:  # one of the two, checked above
         detail["to_staff"] = to_staff.id
-        status = request.status if request.status != "new" else "claimed"
+        status = RequestStatus(request.status) if request.status != RequestStatus.NEW else RequestStatus.CLAIMED
         _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
         if to_staff.id != view.id:
             queue_staff_notice(session, staff_ids=[to_staff.id], key="case.staff_transferred_to_you",
@@ -146,18 +146,19 @@ def close_request(
     citizen told "sudah selesai ditangani" hears no reminder afterwards.
     """
     request = visible_request(session, view, request_id)
-    if outcome not in OUTCOMES:
+    if outcome not in CLOSED_STATUSES:
         raise CaseActionError("case.error_outcome")
+    closing = RequestStatus(outcome)
     note = note.strip()
-    if outcome == "referred" and not note:
+    if closing == RequestStatus.REFERRED and not note:
         raise CaseActionError("case.error_referred_where")
     authorize(session, view=view, request=request, act=CaseAct.CLOSE, reason=reason, now=now)
-    _transition(session, request, outcome, view.actor, now, assigned=request.assigned_staff_id,
+    _transition(session, request, closing, view.actor, now, assigned=request.assigned_staff_id,
                 note=note[:500], outcome_note=note[:500])
     end_with_case(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="update.closed", now=now)
     notify_merged_reporters(session, request=request, key="update.closed", now=now)
-    if outcome == "resolved" and request.kind == "sighting":
+    if closing == RequestStatus.RESOLVED and request.kind == "sighting":
         notify_citizen(session, request=request, key="followup.resolved_check", now=now,
                        due_at=now + RESOLVED_CHECK_AFTER, dedupe=f"resolved_check:{request.id}",
                        choices=[(f"better:{request.id}:yes", "followup.better_yes"),
@@ -170,23 +171,23 @@ def reopen_request(session: Session, *, view: StaffView, request_id: int, reason
     if request.status in CLOSED_STATUSES and request.merged_into_id is not None:
         raise CaseActionError("dup.error_merged")
     authorize(session, view=view, request=request, act=CaseAct.REOPEN, reason=reason, now=now)
-    status = "in_progress" if request.assigned_staff_id else "new"
+    status = RequestStatus.IN_PROGRESS if request.assigned_staff_id else RequestStatus.NEW
     _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
                 detail={"action": "reopen"}, note=reason)
 
 
 def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at: datetime, now: datetime) -> bool:
     """Return a claim with no first contact to the queue; True when it lapsed."""
-    if request.status != "claimed" or request.assigned_staff_id != staff_id:
+    if request.status != RequestStatus.CLAIMED or request.assigned_staff_id != staff_id:
         return False
     if has_event_since(session, request_id=persisted_id(request), kind="first_contact", since=claimed_at):
         return False
-    _transition(session, request, "new", "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
+    _transition(session, request, RequestStatus.NEW, "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
     return True
 
 
 def _transition(
-    session: Session, request: Request, status: str, actor: str, now: datetime, *, assigned: int | None,
+    session: Session, request: Request, status: RequestStatus, actor: str, now: datetime, *, assigned: int | None,
     detail: dict[str, Any] | None = None, note: str | None = None, outcome_note: str | None = None,
 ) -> None:
     previous = request.status

@@ -12,12 +12,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES, UNCLASSIFIED
+from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.routing import RoutingTable
 from bot.services.access import StaffView, visible_request
 from bot.services.case_rules import CaseActionError
 from bot.services.escalation import make_urgent
 from storage.casework import set_request_state, set_request_subject
-from storage.models import CLOSED_STATUSES, Request, persisted_id
+from storage.models import Request, persisted_id
 from storage.requests import add_event
 
 
@@ -51,10 +52,10 @@ def classify_request(
     detail = {"code": code, "from_queue": request.queue_code, "to_queue": route.queue_code}
     add_event(session, request_id=persisted_id(request), kind="classified", actor=view.actor, at=now, detail=detail)
     if route.queue_code != request.queue_code:
-        set_request_state(session, request_id=persisted_id(request), status="new", assigned_staff_id=None,
+        set_request_state(session, request_id=persisted_id(request), status=RequestStatus.NEW, assigned_staff_id=None,
                           queue_code=route.queue_code)
         add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                  from_status=request.status, to_status="new", detail={"action": "transfer", **detail})
+                  from_status=request.status, to_status=RequestStatus.NEW, detail={"action": "transfer", **detail})
     session.refresh(request)
     if route.urgency == "urgent":
         make_urgent(session, request=request, routing=routing, now=now)

@@ -16,17 +16,18 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.domain.statuses import CLOSED_STATUSES, OPEN_STATUSES, RequestStatus
 from bot.services.access import StaffView, visible_request
 from bot.services.case_rules import CaseActionError
 from bot.services.notify import notify_citizen
 from storage.duplicates import lock_request, mark_merged, merged_into, sightings_near_in_time
-from storage.models import CLOSED_STATUSES, OPEN_STATUSES, Request, persisted_id
+from storage.models import Request, persisted_id
 from storage.requests import add_event
 
 WINDOW = timedelta(hours=48)
 MAX_DISTANCE_M = 300.0
 EARTH_RADIUS_M = 6_371_008.8  # mean radius; the error at 300 m is far below a phone's GPS error
-MERGED_STATUS = "cancelled"
+MERGED_STATUS = RequestStatus.CANCELLED
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.regions import PROVINCE
+from bot.domain.statuses import OPEN_STATUSES
 from bot.domain.text import MAX_FREE_TEXT
 from bot.i18n.render import Renderer
 from bot.messages import Reply
@@ -19,7 +20,7 @@ from bot.scheduler.plans import plan_sla_checks
 from bot.services.notify import notify_staff
 from bot.sla import escalation_due, sla_deadlines
 from storage.casework import add_case_message
-from storage.models import OPEN_STATUSES, Contact, Request, persisted_id
+from storage.models import Contact, Request, persisted_id
 from storage.requests import add_event, find_contact_request, get_queue
 from storage.staff import coordinators_of
 

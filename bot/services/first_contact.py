@@ -32,22 +32,21 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.domain.contact_times import next_update_time
+from bot.domain.statuses import ASSIGNED_STATUSES, FAILED_STATUSES, SENT_STATUSES, OutboxStatus, RequestStatus
 from bot.services.claims import record_first_contact
 from bot.services.notify import promised_contact_way
 from bot.sla import Deadline
 from storage.case_delivery import carried_by, lock_request, mark_delivered, outbox_statuses
 from storage.casework import first_event
-from storage.delivery import HELD, SENT
-from storage.models import ASSIGNED_STATUSES, CaseMessage, Contact, Request, persisted_id
-from storage.outbox import HELD_UNTIL_SAFE, UNREAD
+from storage.models import CaseMessage, Contact, Request, persisted_id
 
 #: The outbox statuses at which a message has reached the citizen, per channel; any other channel: sent.
-REACHED: dict[str, frozenset[str]] = {
-    "whatsapp": frozenset({"delivered", "read"}),
-    "webchat": frozenset({UNREAD, "delivered"}),
+REACHED: dict[str, frozenset[OutboxStatus]] = {
+    "whatsapp": frozenset({OutboxStatus.DELIVERED, OutboxStatus.READ}),
+    "webchat": frozenset({OutboxStatus.UNREAD, OutboxStatus.DELIVERED}),
 }
-_SENT = frozenset(SENT)
-_FAILED = frozenset({"failed", "dead", "unreachable"})
+_SENT = frozenset(SENT_STATUSES)
+_FAILED = frozenset(FAILED_STATUSES)
 
 
 def reached(channel: str, status: str) -> bool:
@@ -85,7 +84,7 @@ def missed_deadline(session: Session, *, request: Request, deadline: Deadline) -
     claim is reported when it lapses: neither is reported again here.
     """
     if deadline == "claim":
-        return request.status == "new"
+        return request.status == RequestStatus.NEW
     return (request.status in ASSIGNED_STATUSES and promised_contact_way(request) is not None
             and first_event(session, request_id=persisted_id(request), kind="first_contact") is None)
 
@@ -132,8 +131,8 @@ def _delivery(
         if goes_at is not None and goes_at > now:
             return Delivery(DeliveryState.WAITING_TIME, goes_at)
         return Delivery(DeliveryState.SENDING)
-    if status == HELD_UNTIL_SAFE:
+    if status == OutboxStatus.HELD_SAFE:
         return Delivery(DeliveryState.WAITING_SAFE)
-    if status == HELD:
+    if status == OutboxStatus.HELD:
         return Delivery(DeliveryState.WAITING_REPLY)
     return Delivery(DeliveryState.SENDING)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain.contact_times import SAFE_NOW, WINDOWS
+from bot.domain.statuses import RequestStatus
 from bot.domain.tickets import new_ticket_code
 from bot.flows.base import FlowContext, SubmitRequest
 from bot.flows.menu import menu_reply
@@ -44,7 +45,7 @@ def submit_request(
         kind=effect.kind,
         urgency=urgency,
         queue_code=route.queue_code,
-        status="new",
+        status=RequestStatus.NEW,
         claim_due_at=deadlines.claim_due,
         first_contact_due_at=deadlines.first_contact_due,
         created_at=now,
@@ -56,7 +57,7 @@ def submit_request(
     attach_request_photos(session, contact_id=persisted_id(contact), request_id=persisted_id(request), refs=request.photo_refs or ())
     plan_sla_checks(session, request=request, routing=routing, now=now)
     actor = f"citizen:{contact.id}"
-    add_event(session, request_id=persisted_id(request), kind="created", actor=actor, at=now, to_status="new",
+    add_event(session, request_id=persisted_id(request), kind="created", actor=actor, at=now, to_status=RequestStatus.NEW,
               detail={"queue": route.queue_code, "urgency": urgency})
     if effect.danger:
         alert_coordinators(session, request=request, renderer=renderer, now=now)

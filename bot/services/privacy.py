@@ -23,14 +23,15 @@ from functools import partial
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from bot.domain.statuses import CLOSED_STATUSES, FINISHED_STATUSES, WAITING_STATUSES, AppointmentStatus, OutboxStatus
 from bot.flows.summary import photos_line
 from bot.i18n.render import Renderer
 from bot.messages import Channel, Reply
 from storage import due_work
 from storage.casework import appointments_of
 from storage.contacts import save_conversation
-from storage.delivery import FINISHED, WAITING, forget_messages, staff_notices_naming
-from storage.models import CLOSED_STATUSES, CaseMessage, Contact, Request, RequestEvent, RequestNote, persisted_id
+from storage.delivery import forget_messages, staff_notices_naming
+from storage.models import CaseMessage, Contact, Request, RequestEvent, RequestNote, persisted_id
 from storage.photos import forget_contact_photos, forget_request_photos
 from storage.requests import add_event
 from storage.staff import audit
@@ -38,7 +39,7 @@ from storage.staff import audit
 ERASED_TEXT = "[dihapus]"
 ERASED_PAYLOAD = {"text": ERASED_TEXT, "choices": []}
 #: Messages a contact has not received: once their words must go, so must these (never "[dihapus]" later).
-NEVER_TO_BE_SENT = ("pending", *WAITING)
+NEVER_TO_BE_SENT = (OutboxStatus.PENDING, *WAITING_STATUSES)
 PLATFORM_ID_GRACE = timedelta(minutes=10)
 
 
@@ -69,7 +70,7 @@ def _request_lines(session: Session, request: Request, renderer: Renderer, langu
     what = t(language, f"pmks.{request.category}") if request.category else t(language, f"topic.{request.topic}")
     place = request.landmark or (f"{request.latitude:.5f}, {request.longitude:.5f}" if request.latitude is not None else "-")
     appointments = ", ".join(renderer.when(language, a.starts_at) for a in appointments_of(session, request_id=persisted_id(request))
-                             if a.status == "confirmed") or "-"
+                             if a.status == AppointmentStatus.CONFIRMED) or "-"
     return t(language, "privacy.data_request", code=request.ticket_code, what=what,
              created=renderer.when(language, request.created_at), status=t(language, f"status.names.{request.status}"),
              place=place, description=request.description or "-", phone=request.phone or "-",
@@ -112,7 +113,7 @@ def forget_platform_ids(session: Session, *, contact: Contact) -> None:
 
 def _forget_messages(session: Session, *, contact_id: int | None = None, ids: Sequence[int] | None = None) -> None:
     """Drop the messages not sent yet, blank the others (one in the middle of its send too)."""
-    forget_messages(session, contact_id=contact_id, ids=ids, drop=NEVER_TO_BE_SENT, blank=(*FINISHED, "sending"),
+    forget_messages(session, contact_id=contact_id, ids=ids, drop=NEVER_TO_BE_SENT, blank=(*FINISHED_STATUSES, OutboxStatus.SENDING),
                     blank_with=ERASED_PAYLOAD)
 
 
@@ -170,7 +171,7 @@ def purge_closed_requests(session: Session, *, now: datetime, retention_days: in
         add_event(session, request_id=persisted_id(request), kind="purged", actor="system", at=now,
                   detail={"retention_days": retention_days})
     for contact_id in sorted({request.contact_id for request in requests if request.contact_id is not None}):
-        forget_messages(session, contact_id=contact_id, drop=NEVER_TO_BE_SENT, blank=FINISHED,
+        forget_messages(session, contact_id=contact_id, drop=NEVER_TO_BE_SENT, blank=FINISHED_STATUSES,
                         blank_with=ERASED_PAYLOAD, drop_created_before=now - timedelta(days=retention_days))
     _forget_staff_notices(session, requests)
     if requests:

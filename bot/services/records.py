@@ -1,9 +1,9 @@
 """The records the web and the shell show, named as types: a staff account, a request, an appointment...
 
-Why re-exported here: a page or a command names the record it shows (a type hint, a dataclass field, a
-status vocabulary) but does not query it; the queries are service functions over storage/. Importing the
-classes from here keeps the rule "web and CLI reach storage only through services" checkable by
-lint-imports (.importlinter) without copying the models.
+Why re-exported here: a page or a command names the record it shows (a type hint, a dataclass field) but
+does not query it; the queries are service functions over storage/. Importing the classes from here keeps
+the rule "web and CLI reach storage only through services" checkable by lint-imports (.importlinter)
+without copying the models. Status vocabularies are values, not records: they live in bot/domain/statuses.py.
 
 `persisted_id` comes along for the same reason: a page or command holding a stored row narrows its id
 (`int | None` on every model, None only before a flush) to the `int` the services take.
@@ -12,8 +12,6 @@ lint-imports (.importlinter) without copying the models.
 from __future__ import annotations
 
 from storage.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
     Appointment,
     AuditLog,
     Queue,
@@ -24,5 +22,5 @@ from storage.models import (
     persisted_id,
 )
 
-__all__ = ["CLOSED_STATUSES", "OPEN_STATUSES", "Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff",
+__all__ = ["Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff",
            "StoredPhoto", "persisted_id"]

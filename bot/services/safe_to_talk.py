@@ -2,7 +2,7 @@
 
 A victim's phone may be in the hands of the person they fear. So for an urgent request the citizen
 first gets a neutral question with the buttons Aman / Nanti saja, and the counselor's messages are
-held in the outbox (`storage.outbox.HELD_UNTIL_SAFE`) until the citizen answers "aman". Each answer is
+held in the outbox (`OutboxStatus.HELD_SAFE`) until the citizen answers "aman". Each answer is
 a `safe_to_talk` request event (the counselor sees the state on the request page); "nanti" also
 tells the counselor on Telegram.
 """

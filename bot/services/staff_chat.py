@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.domain.contact_times import next_safe_time
+from bot.domain.statuses import ASSIGNED_STATUSES, RequestStatus
 from bot.flows.base import StaffAction
 from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
@@ -16,7 +17,7 @@ from bot.services.case_rules import CaseAct, CaseActionError, Verdict, decide, h
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import claim_request, close_request
 from storage.casework import unclaimed_in_queues
-from storage.models import ASSIGNED_STATUSES, Contact, Request, persisted_id
+from storage.models import Contact, Request, persisted_id
 from storage.staff import audit, staff_by_contact
 
 LIST_LIMIT = 8
@@ -68,10 +69,10 @@ def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: R
     if action.action == "call":
         record_call(session, view=view, request_id=action.request_id, now=now)
         return [Reply(t(language, "staff_chat.call_recorded"))]
-    if action.action == "referred":  # the flow asked where to; the text is the answer
-        close_request(session, view=view, request_id=action.request_id, outcome="referred", note=action.text, now=now)
+    if action.action == RequestStatus.REFERRED:  # the flow asked where to; the text is the answer
+        close_request(session, view=view, request_id=action.request_id, outcome=RequestStatus.REFERRED, note=action.text, now=now)
         return [Reply(t(language, "staff_chat.closed"))]
-    note = "" if action.text == "referred" else t(language, "staff_chat.closed_note")  # a referral names where to
+    note = "" if action.text == RequestStatus.REFERRED else t(language, "staff_chat.closed_note")  # a referral names where to
     close_request(session, view=view, request_id=action.request_id, outcome=action.text, note=note, now=now)
     return [Reply(t(language, "staff_chat.closed"))]
 

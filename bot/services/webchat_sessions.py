@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.domain.statuses import OutboxStatus
 from bot.messages import Channel, Reply
 from bot.services.photos import forget_draft_photos
 from storage.contacts import find_contact, save_conversation
 from storage.models import Contact, persisted_id
-from storage.outbox import UNREAD, close_unshown, mark_fetched, messages_after
+from storage.outbox import close_unshown, mark_fetched, messages_after
 
 TOKEN_BYTES = 24
 #: `session_seen_at` is written at most this often: the page polls every few seconds.
@@ -78,6 +79,6 @@ def end_session(session: Session, *, contact: Contact, now: datetime) -> None:
 def page_messages(session: Session, *, contact_id: int, after: int, now: datetime) -> list[PageMessage]:
     """What the page has not drawn: newer than `after`, and any never fetched; those count as delivered now."""
     rows = messages_after(session, contact_id=contact_id, after_id=after)
-    unread = {persisted_id(row) for row in rows if row.status == UNREAD}
+    unread = {persisted_id(row) for row in rows if row.status == OutboxStatus.UNREAD}
     mark_fetched(session, ids=unread, now=now)
     return [PageMessage(persisted_id(row), Reply.from_json(row.payload), row.id in unread) for row in rows]

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot.domain.statuses import OutboxStatus
 from bot.messages import Channel
 from bot.services.first_contact import REACHED, record_arrivals
 from storage import whatsapp_statuses, whatsapp_window
@@ -22,7 +23,7 @@ __all__ = ["WINDOW_CLOSED_ERROR", "HeldContact", "apply_status", "record_sent", 
            "window_notice_sent_since"]
 
 
-def apply_status(db: sa.Engine, *, wamid: str, status: str, error_code: int | None, error: str,
+def apply_status(db: sa.Engine, *, wamid: str, status: OutboxStatus, error_code: int | None, error: str,
                  now: datetime) -> HeldContact | None:
     """Apply Meta's status of one message part; a counselor's message delivered is the citizen's first
     contact. Returns the contact whose message a late 131047 put on hold, to be told with the template."""

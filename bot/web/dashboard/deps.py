@@ -11,6 +11,7 @@ from fastapi import Depends, Form, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
+from bot.domain.statuses import ASSIGNED_STATUSES, OPEN_APPOINTMENT_STATUSES, AppointmentStatus
 from bot.runtime import Runtime
 from bot.services.access import StaffView, staff_view
 from bot.services.staff_sessions import session_staff
@@ -82,12 +83,14 @@ CsrfChecked = Depends(_checked_csrf)
 
 
 def templates_for(runtime: Runtime) -> Jinja2Templates:
-    """Jinja2 with `t(key, **params)` from the staff-facing catalog and `when(dt)` in WIB."""
+    """Jinja2 with `t(key, **params)` from the staff-facing catalog, `when(dt)` in WIB, and the status vocabularies."""
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     language = runtime.settings.default_language
     templates.env.globals["t"] = lambda key, **params: runtime.renderer.text(language, key, **params)
     templates.env.globals["when"] = lambda moment: runtime.renderer.when(language, moment) if moment else "-"
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals.update(AppointmentStatus=AppointmentStatus, ASSIGNED_STATUSES=ASSIGNED_STATUSES,
+                                 OPEN_APPOINTMENT_STATUSES=OPEN_APPOINTMENT_STATUSES)
     return templates
 
 

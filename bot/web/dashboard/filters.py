@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES
+from bot.domain.statuses import RequestStatus
 from bot.services.access import StaffView
 from bot.services.deadlines import SLA_STATES, sla_condition
-from bot.services.records import CLOSED_STATUSES, OPEN_STATUSES, Request
+from bot.services.records import Request
 from bot.services.request_conditions import (
     Condition,
     filter_conditions,
@@ -30,7 +31,6 @@ from bot.services.request_conditions import (
 )
 from bot.sla import URGENCIES
 
-STATUSES: tuple[str, ...] = (*OPEN_STATUSES, *CLOSED_STATUSES)
 KINDS: tuple[str, ...] = ("sighting", "counseling")
 _QUEUE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 #: Narrowing only the list and its exports offer, beyond the filters shared with the reports.
@@ -84,7 +84,7 @@ class RequestFilters:
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "region": (*REGION_CODES, PROVINCE), "kind": KINDS, "category": PMKS_CATEGORIES, "topic": COUNSELING_TOPICS,
-    "status": STATUSES, "urgency": URGENCIES,
+    "status": tuple(RequestStatus), "urgency": URGENCIES,
 }
 
 

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.domain.contact_times import SAFE_NOW
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, load_regions
+from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
 from bot.runtime import Runtime
@@ -27,7 +28,6 @@ from bot.services import dashboard_reads as reads
 from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
 from bot.services.appointments import MODES, appointment_ics, visible_appointment
 from bot.services.audit_log import audit
-from bot.services.claims import OUTCOMES
 from bot.services.deadlines import SLA_STATES, pending_deadline, sla_state
 from bot.services.duplicates import with_possible_duplicates
 from bot.services.photos import photo_of_request, stored_photo_id
@@ -35,7 +35,7 @@ from bot.services.records import Request as CaseRequest
 from bot.services.records import StoredPhoto, persisted_id
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff
-from bot.web.dashboard.filters import KINDS, STATES, STATUSES, may_see_personal, parse_list_filters
+from bot.web.dashboard.filters import KINDS, STATES, may_see_personal, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
 from bot.web.deps import RuntimeDep
@@ -88,7 +88,7 @@ async def request_list(
                "sla_state": sla_state, "deadline": pending_deadline,
                "holders": holders, "choices": _choices(staff, queue_names, queue_staff),
                "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
-               "statuses": STATUSES, "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
+               "statuses": tuple(RequestStatus), "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
                "sla_states": SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
     return render_page(runtime, request, staff, "dashboard/requests.html", context)
 
@@ -113,7 +113,7 @@ async def request_detail(request: Request, request_id: int, staff: CurrentStaff,
         return not_found(runtime, request, staff)
     t = _translator(runtime)
     context = {"detail": detail, "r": detail.request, "osm": osm_link(detail.request),
-               "place": place_label(detail.request, t), "modes": MODES, "outcomes": OUTCOMES,
+               "place": place_label(detail.request, t), "modes": MODES, "outcomes": CLOSED_STATUSES,
                "channels": CHANNELS, "contact_times": (SAFE_NOW, *CONTACT_TIMES)}
     return render_page(runtime, request, staff, "dashboard/request_detail.html", context)
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.domain.contact_times import next_safe_time
 from bot.domain.pmks import PMKS_CATEGORIES
+from bot.domain.statuses import ATTENDANCE_STATUSES, CLOSED_STATUSES, AppointmentStatus, RequestStatus
 from bot.services import case_rules
 from bot.services import dashboard_reads as reads
 from bot.services.access import StaffView, visible_request
@@ -28,8 +29,6 @@ from bot.services.deadlines import pending_deadline, sla_state
 from bot.services.duplicates import PossibleDuplicate, merge_target, merged_from, possible_duplicates
 from bot.services.first_contact import Delivery, thread_deliveries
 from bot.services.records import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
     Appointment,
     Queue,
     Request,
@@ -43,6 +42,8 @@ from bot.web.dashboard.filters import may_see_personal
 
 Translate = Callable[..., str]
 _CATEGORIES = frozenset(PMKS_CATEGORIES)
+#: The appointment events told by their own status; any other (a cancellation, a withdrawn offer) as cancelled.
+_APPOINTMENT_EVENTS = (AppointmentStatus.CONFIRMED, *ATTENDANCE_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,7 @@ def _event_text(
         return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
                  else "dash_requests.ev_first_contact_chat"), None
     if event.kind == "appointment":
-        status = detail.get("status") if detail.get("status") in ("confirmed", "done", "no_show") else "cancelled"
+        status = detail.get("status") if detail.get("status") in _APPOINTMENT_EVENTS else AppointmentStatus.CANCELLED
         return t(f"dash_requests.ev_appt_{status}"), None
     if event.kind == case_rules.EVENT:
         return t("dash_requests.ev_acted_for", name=reads.name_of(names, detail.get("holder")),
@@ -247,9 +248,9 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
         return t("dup.ev_merged_into", ticket=str(detail.get("ticket", "-")))
     if action in ("release", "lapse", "reopen"):
         return t(f"dash_requests.ev_{action}")
-    if event.to_status == "claimed":
+    if event.to_status == RequestStatus.CLAIMED:
         return t("dash_requests.ev_claimed")
     if event.to_status in CLOSED_STATUSES:
         return t(f"dash_requests.ev_closed_{event.to_status}")
     return t("dash_requests.ev_status", status=t(f"dash_requests.status_{event.to_status}")
-             if event.to_status in (*OPEN_STATUSES, *CLOSED_STATUSES) else str(event.to_status))
+             if event.to_status in tuple(RequestStatus) else str(event.to_status))
