@@ -3,8 +3,8 @@
 Two kinds of metrics:
 - Counted in this process (inbound and outbound messages per channel, HTTP request latency), in one
   process-wide registry made on first use, never at import. Each instance counts its own; sum them.
-- Read from the database at scrape time (outbox depth and oldest age, dead letters, open requests and
-  SLA breaches per queue). Every instance reports the same numbers for the whole service; take `max`.
+- Read from the database at scrape time (storage/gauges.py: outbox depth and oldest age, dead letters,
+  open requests and SLA breaches per queue). Every instance reports the same numbers for the whole service; take `max`.
 
 Logs carry event names and ids only. The HTTP middleware logs the route template
 (`/api/webchat/sessions/{session_id}/messages`), never the path itself, because a web chat session id
@@ -26,7 +26,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.domain.statuses import OPEN_STATUSES, UNFINISHED_WORK, UNSENT_STATUSES, OutboxStatus, RequestStatus
+from storage.database import ping
+from storage.gauges import read_gauges
 
 log = logging.getLogger("bot.http")
 
@@ -94,54 +95,25 @@ def _database_gauges(db: sa.Engine, registry: CollectorRegistry, now: datetime) 
                      ["queue", "level"], registry=registry)
     due_work = Gauge("pmks_due_work_overdue", "Scheduled work past its due time and not yet done",
                      registry=registry)
-    with db.connect() as conn:
-        for channel, count, first in conn.execute(_in_statuses(
-            "SELECT channel, count(*), min(created_at) FROM outbox_message WHERE status IN :statuses GROUP BY channel"
-        ), {"statuses": UNSENT_STATUSES}):
-            depth.labels(channel).set(count)
-            oldest.labels(channel).set(max(0.0, (now - _utc(first)).total_seconds()) if first else 0.0)
-        for status, gauge in ((OutboxStatus.DEAD, dead), (OutboxStatus.HELD, held)):
-            for channel, count in conn.execute(sa.text(
-                "SELECT channel, count(*) FROM outbox_message WHERE status = :status GROUP BY channel"
-            ), {"status": status}):
-                gauge.labels(channel).set(count)
-        for queue, urgency, count in conn.execute(_in_statuses(
-            "SELECT queue_code, urgency, count(*) FROM request WHERE status IN :statuses "
-            "AND merged_into_id IS NULL GROUP BY queue_code, urgency"
-        ), {"statuses": OPEN_STATUSES}):
-            open_requests.labels(queue, urgency).set(count)
-        for queue, count in conn.execute(sa.text(
-            "SELECT queue_code, count(*) FROM request WHERE status = :status AND claim_due_at < :now "
-            "AND merged_into_id IS NULL GROUP BY queue_code"
-        ), {"status": RequestStatus.NEW, "now": now}):
-            overdue.labels(queue).set(count)
-        level = _json_field(conn, "e.detail", "level")
-        for queue, lvl, count in conn.execute(sa.text(
-            f"SELECT r.queue_code, {level}, count(*) FROM request_event e JOIN request r ON r.id = e.request_id "
-            f"WHERE e.kind = 'sla_breach' GROUP BY r.queue_code, {level}"
-        )):
-            breaches.labels(queue, lvl or "queue").set(count)
-        due_work.set(conn.execute(_in_statuses(
-            "SELECT count(*) FROM due_work WHERE state IN :statuses AND due_at < :now"
-        ), {"statuses": UNFINISHED_WORK, "now": now}).scalar_one())
+    state = read_gauges(db, now=now)
+    for channel, count, first in state.unsent:
+        depth.labels(channel).set(count)
+        oldest.labels(channel).set(max(0.0, (now - first).total_seconds()) if first else 0.0)
+    for rows, gauge in ((state.dead, dead), (state.held, held)):
+        for channel, count in rows:
+            gauge.labels(channel).set(count)
+    for queue, urgency, count in state.open_requests:
+        open_requests.labels(queue, urgency).set(count)
+    for queue, count in state.past_claim_due:
+        overdue.labels(queue).set(count)
+    for queue, lvl, count in state.sla_breaches:
+        breaches.labels(queue, lvl or "queue").set(count)
+    due_work.set(state.overdue_work)
 
 
-def _in_statuses(sql: str) -> sa.TextClause:
-    """`sql` with `:statuses` bound as a list (`IN :statuses`): a status group from bot/domain/statuses.py."""
-    return sa.text(sql).bindparams(sa.bindparam("statuses", expanding=True))
-
-
-def _json_field(conn: sa.Connection, column: str, key: str) -> str:
-    if conn.dialect.name == "postgresql":
-        return f"{column} ->> '{key}'"
-    return f"json_extract({column}, '$.{key}')"
-
-
-def _utc(value: Any) -> datetime:
-    """SQLite hands back text or naive datetimes from raw SQL; PostgreSQL aware ones."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def check_database(db: sa.Engine) -> None:
+    """Readiness (`/readyz`): the database answers a trivial query, else SQLAlchemyError."""
+    ping(db)
 
 
 # --- HTTP: latency and refused requests ------------------------------------------------------------

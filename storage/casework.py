@@ -191,6 +191,35 @@ def held_requests(session: Session, *, staff_id: int) -> list[Request]:
     ))
 
 
+def cases_by_claim_due(session: Session, *, staff_id: int, limit: int) -> list[Request]:
+    """The open requests a staff member holds, nearest claim deadline first: their list in a Telegram chat."""
+    return list(session.exec(
+        select(Request).where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
+        .order_by(col(Request.claim_due_at)).limit(limit)
+    ))
+
+
+def open_thread_of(session: Session, *, contact_id: int) -> Request | None:
+    """The contact's newest held request that a counselor has written about: where their free text goes."""
+    return session.exec(
+        select(Request)
+        .where(Request.contact_id == contact_id, col(Request.status).in_(ASSIGNED_STATUSES))
+        .where(select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists())
+        .order_by(col(Request.id).desc())
+    ).first()
+
+
+def blank_case_texts(session: Session, *, request_id: int, text: str) -> None:
+    """Put `text` where the thread's messages, the case notes and staff's notes on events were.
+
+    An event keeps its kind, statuses, actor and time: reports and response times read those.
+    """
+    session.exec(update(CaseMessage).where(col(CaseMessage.request_id) == request_id).values(text=text))
+    session.exec(update(RequestNote).where(col(RequestNote.request_id) == request_id).values(text=text))
+    session.exec(update(RequestEvent).where(col(RequestEvent.request_id) == request_id, col(RequestEvent.note).is_not(None))
+                 .values(note=text))
+
+
 def thread_after(session: Session, *, request_id: int, after_id: int) -> list[CaseMessage]:
     """The thread's messages newer than `after_id`: what a request page that is open has not shown yet."""
     return list(session.exec(

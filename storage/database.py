@@ -57,3 +57,9 @@ def is_sqlite(engine: sa.Engine) -> bool:
 def dialect_of(session: Session) -> str:
     """"postgresql" or "sqlite": the key of statements built once per dialect (they are hot paths)."""
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+def ping(engine: sa.Engine) -> None:
+    """Ask the database a trivial query: raises SQLAlchemyError when it cannot answer (readiness)."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))

@@ -11,7 +11,7 @@ import sqlalchemy.dialects.postgresql
 import sqlalchemy.dialects.sqlite
 from sqlmodel import Session, col, select
 
-from bot.domain.statuses import ASSIGNED_STATUSES, OPEN_STATUSES
+from bot.domain.statuses import ASSIGNED_STATUSES, CLOSED_STATUSES, OPEN_STATUSES
 from storage.models import CaseMessage, Queue, Request, RequestEvent
 from storage.response_times import record_event
 
@@ -109,6 +109,29 @@ def newest_open_request(session: Session, *, contact_id: int) -> tuple[str, bool
         .order_by(col(Request.id).desc()).limit(1)
     ).first()
     return None if row is None else (row[0], bool(row[1]))
+
+
+def requests_of_contact(session: Session, *, contact_id: int) -> list[Request]:
+    """Every request the contact made, oldest first: what `/dataku` shows and `/hapusdata` erases."""
+    return list(session.exec(select(Request).where(Request.contact_id == contact_id).order_by(col(Request.id))))
+
+
+def closed_before(session: Session, *, cutoff: datetime) -> list[Request]:
+    """Closed requests whose last closing is before `cutoff` and that were not purged or erased yet.
+
+    The last closing, not the first: a reopened and closed again request counts from its later closing.
+    """
+    last_close = (
+        select(RequestEvent.request_id)
+        .where(RequestEvent.kind == "status", col(RequestEvent.to_status).in_(CLOSED_STATUSES))
+        .group_by(col(RequestEvent.request_id))
+        .having(sa.func.max(RequestEvent.at) < cutoff)
+    )
+    purged = select(RequestEvent.request_id).where(col(RequestEvent.kind).in_(("purged", "erased")))
+    return list(session.exec(
+        select(Request).where(col(Request.status).in_(CLOSED_STATUSES), col(Request.id).in_(last_close),
+                              col(Request.id).notin_(purged)).order_by(col(Request.id))
+    ))
 
 
 def get_queue(session: Session, *, code: str) -> Queue | None:

@@ -40,9 +40,10 @@ def staff_by_username(session: Session, *, username: str) -> Staff | None:
     return session.exec(select(Staff).where(Staff.username == username)).first()
 
 
-def staff_by_contact(session: Session, *, contact_id: int) -> Staff | None:
-    """The active staff member whose linked Telegram contact this is."""
-    return session.exec(select(Staff).where(Staff.telegram_contact_id == contact_id, Staff.active)).first()
+def staff_by_contact(session: Session, *, contact_id: int, active_only: bool = True) -> Staff | None:
+    """The active staff member whose linked Telegram contact this is (any, when linking moves the link)."""
+    query = select(Staff).where(Staff.telegram_contact_id == contact_id)
+    return session.exec(query.where(Staff.active) if active_only else query).first()
 
 
 # Asked on every Telegram message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
@@ -91,6 +92,18 @@ def coordinators_of(session: Session, *, regions: Iterable[str]) -> list[Staff]:
 def audit(session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
     """Record a view or export of personal data, or an erasure: who, what, when."""
     session.add(AuditLog(actor=actor, action=action, target=target, at=at, detail=detail or {}))
+
+
+def linked_staff(session: Session, *, role: str) -> list[Staff]:
+    """Active staff of a role who linked a Telegram chat: those a digest can reach."""
+    return list(session.exec(
+        select(Staff).where(Staff.role == role, Staff.active, col(Staff.telegram_contact_id).is_not(None))
+    ))
+
+
+def any_admin(session: Session) -> bool:
+    """Whether an admin account exists, active or not: the first start creates one only when none does."""
+    return session.exec(select(Staff.id).where(Staff.role == "admin")).first() is not None
 
 
 def active_admin_count(session: Session) -> int:

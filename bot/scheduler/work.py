@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.domain.contact_times import next_allowed_time, next_update_time
 from bot.domain.regions import PROVINCE
@@ -36,7 +36,7 @@ from storage.due_work import ClaimedWork
 from storage.models import Appointment, Contact, Request, Staff, persisted_id
 from storage.outbox import enqueue_messages
 from storage.requests import add_event, get_queue
-from storage.staff import coordinators_of, queue_codes, staff_queue_codes
+from storage.staff import coordinators_of, linked_staff, queue_codes, staff_queue_codes
 
 REMINDER_MARGIN = timedelta(minutes=30)
 DRAFT_NUDGE_AFTER = timedelta(hours=1)
@@ -251,8 +251,7 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
         return Dropped("not a working day")
     day_start = ctx.now.astimezone(ctx.tz).replace(hour=0, minute=0, second=0, microsecond=0)
     sent = 0
-    for staff in session.exec(select(Staff).where(Staff.role == "counselor", Staff.active,
-                                                  col(Staff.telegram_contact_id).is_not(None))):
+    for staff in linked_staff(session, role="counselor"):
         staff_id = persisted_id(staff)
         waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff_id))
         sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
@@ -285,8 +284,7 @@ def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) ->
     end = (fire - timedelta(days=today.weekday())).astimezone(UTC)
     start = end - timedelta(days=7)
     sent = 0
-    for staff in session.exec(select(Staff).where(Staff.role == "coordinator", Staff.active,
-                                                  col(Staff.telegram_contact_id).is_not(None))):
+    for staff in linked_staff(session, role="coordinator"):
         queues = None if staff.region == PROVINCE else queue_codes(session, region=staff.region)
         counts = week_counts(session, queue_codes=queues, start=start, end=end)
         waiting, urgent = queue_waiting(session, queue_codes=queues)

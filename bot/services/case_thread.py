@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot.domain.statuses import ASSIGNED_STATUSES
 from bot.i18n.render import Renderer
 from bot.messages import Reply
 from bot.services.access import StaffView, visible_request
@@ -14,8 +13,8 @@ from bot.services.case_rules import MAX_MESSAGE, CaseAct, CaseActionError, autho
 from bot.services.claims import record_first_contact
 from bot.services.notify import notify_citizen, notify_staff
 from bot.services.safe_to_talk import ask_if_needed
-from storage.casework import add_case_message, add_note
-from storage.models import CaseMessage, Contact, Request, Staff, persisted_id
+from storage.casework import add_case_message, add_note, open_thread_of
+from storage.models import Contact, Staff, persisted_id
 
 
 def message_citizen(
@@ -49,21 +48,11 @@ def record_call(session: Session, *, view: StaffView, request_id: int, now: date
     record_first_contact(session, request=request, actor=view.actor, how="phone", now=now)
 
 
-def open_thread(session: Session, *, contact_id: int) -> Request | None:
-    """The contact's open request that a counselor has written about, newest first."""
-    return session.exec(
-        select(Request)
-        .where(Request.contact_id == contact_id, col(Request.status).in_(ASSIGNED_STATUSES))
-        .where(select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists())
-        .order_by(col(Request.id).desc())
-    ).first()
-
-
 def relay_from_citizen(
     session: Session, *, contact: Contact, text: str, renderer: Renderer, now: datetime
 ) -> Reply | None:
     """Pass a citizen's free text to the counselor of their open case; None when there is none."""
-    request = open_thread(session, contact_id=persisted_id(contact))
+    request = open_thread_of(session, contact_id=persisted_id(contact))
     if request is None:
         return None
     add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now)

@@ -20,20 +20,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
-from bot.domain.statuses import CLOSED_STATUSES, FINISHED_STATUSES, WAITING_STATUSES, AppointmentStatus, OutboxStatus
+from bot.domain.statuses import FINISHED_STATUSES, WAITING_STATUSES, AppointmentStatus, OutboxStatus
 from bot.flows.summary import photos_line
 from bot.i18n.render import Renderer
 from bot.messages import Channel, Reply
 from storage import due_work
-from storage.casework import appointments_of
+from storage.casework import appointments_of, blank_case_texts
 from storage.contacts import save_conversation
 from storage.delivery import forget_messages, staff_notices_naming
-from storage.models import CaseMessage, Contact, Request, RequestEvent, RequestNote, persisted_id
+from storage.models import Contact, Request, persisted_id
 from storage.photos import forget_contact_photos, forget_request_photos
-from storage.requests import add_event
+from storage.requests import add_event, closed_before, requests_of_contact
 from storage.staff import audit
 
 ERASED_TEXT = "[dihapus]"
@@ -55,7 +54,7 @@ def my_data_replies(session: Session, *, contact: Contact, renderer: Renderer, n
                language=t(language, f"language.{language}"), consent=consent,
                times=t(language, f"contact_time.{contact.contact_times}") if contact.contact_times
                else t(language, "privacy.no_times"))]
-    requests = session.exec(select(Request).where(Request.contact_id == contact.id).order_by(col(Request.id))).all()
+    requests = requests_of_contact(session, contact_id=persisted_id(contact))
     for request in requests:
         lines.append(_request_lines(session, request, renderer, language))
     if not requests:
@@ -80,7 +79,7 @@ def _request_lines(session: Session, request: Request, renderer: Renderer, langu
 
 def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> None:
     """Erase the contact's personal data at once; platform ids go after the confirmation is out."""
-    requests = session.exec(select(Request).where(Request.contact_id == contact.id)).all()
+    requests = requests_of_contact(session, contact_id=persisted_id(contact))
     due_work.drop_pending(session, contact_id=contact.id, now=now, outcome="erased at the citizen's request")
     for request in requests:
         _blank_request(session, request)
@@ -127,11 +126,7 @@ def _blank_request(session: Session, request: Request) -> None:
     if request.outcome_note is not None:
         request.outcome_note = ERASED_TEXT
     request_id = persisted_id(request)
-    session.exec(update(CaseMessage).where(col(CaseMessage.request_id) == request_id).values(text=ERASED_TEXT))
-    session.exec(update(RequestNote).where(col(RequestNote.request_id) == request_id).values(text=ERASED_TEXT))
-    # Only the words: kind, statuses, actor and time are what reports and response times read.
-    session.exec(update(RequestEvent).where(col(RequestEvent.request_id) == request_id, col(RequestEvent.note).is_not(None))
-                 .values(note=ERASED_TEXT))
+    blank_case_texts(session, request_id=request_id, text=ERASED_TEXT)  # only the words: event rows stay
     due_work.blank_texts(session, text=ERASED_TEXT, request_ids=[request_id])  # a counselor's messages
 
 
@@ -142,18 +137,7 @@ def _forget_staff_notices(session: Session, requests: Sequence[Request]) -> None
 
 def purgeable_requests(session: Session, *, now: datetime, retention_days: int) -> list[Request]:
     """Closed requests whose last closing is older than the retention period and not yet purged."""
-    cutoff = now - timedelta(days=retention_days)
-    last_close = (
-        select(RequestEvent.request_id)
-        .where(RequestEvent.kind == "status", col(RequestEvent.to_status).in_(CLOSED_STATUSES))
-        .group_by(col(RequestEvent.request_id))
-        .having(func.max(RequestEvent.at) < cutoff)
-    )
-    purged = select(RequestEvent.request_id).where(col(RequestEvent.kind).in_(("purged", "erased")))
-    return list(session.exec(
-        select(Request).where(col(Request.status).in_(CLOSED_STATUSES), col(Request.id).in_(last_close),
-                              col(Request.id).notin_(purged)).order_by(col(Request.id))
-    ))
+    return closed_before(session, cutoff=now - timedelta(days=retention_days))
 
 
 def purge_closed_requests(session: Session, *, now: datetime, retention_days: int) -> int:

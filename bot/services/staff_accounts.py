@@ -8,14 +8,22 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.domain.tickets import ALPHABET
 from bot.services.access import PermissionDenied, StaffView
 from bot.services.staff_sessions import end_all_sessions
 from storage.models import Staff, persisted_id
-from storage.staff import add_staff, audit, queue_codes, staff_by_link_code, staff_by_username
+from storage.staff import (
+    add_staff,
+    any_admin,
+    audit,
+    queue_codes,
+    staff_by_contact,
+    staff_by_link_code,
+    staff_by_username,
+)
 from storage.staff_sessions import account_subject, forget_throttles
 
 ROLES = ("counselor", "coordinator", "admin")
@@ -158,7 +166,7 @@ def change_password(session: Session, *, staff: Staff, current: str, new: str, f
 
 def ensure_first_admin(session: Session, *, now: datetime) -> str | None:
     """Create the `admin` account on first start; returns its password to print once, else None."""
-    if session.exec(select(Staff.id).where(Staff.role == "admin")).first() is not None:
+    if any_admin(session):
         return None
     _staff, password = create_staff(session, username="admin", role="admin", queues=[], region=PROVINCE, now=now)
     return password
@@ -177,7 +185,7 @@ def link_telegram(session: Session, *, code: str, contact_id: int, now: datetime
     staff = staff_by_link_code(session, code_hash=_code_hash(code.strip().upper().replace("-", "")), now=now)
     if staff is None:
         return None
-    previous = session.exec(select(Staff).where(Staff.telegram_contact_id == contact_id)).first()
+    previous = staff_by_contact(session, contact_id=contact_id, active_only=False)  # an inactive account's link moves too
     if previous is not None and previous.id != staff.id:
         previous.telegram_contact_id = None
         session.flush()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.domain.contact_times import next_safe_time
-from bot.domain.statuses import ASSIGNED_STATUSES, RequestStatus
+from bot.domain.statuses import RequestStatus
 from bot.flows.base import StaffAction
 from bot.i18n.render import Renderer
 from bot.messages import Choice, Reply
@@ -16,7 +16,7 @@ from bot.services.access import PermissionDenied, StaffView, staff_view, visible
 from bot.services.case_rules import CaseAct, CaseActionError, Verdict, decide, holder_name
 from bot.services.case_thread import add_case_note, message_citizen, record_call
 from bot.services.claims import claim_request, close_request
-from storage.casework import unclaimed_in_queues
+from storage.casework import cases_by_claim_due, unclaimed_in_queues
 from storage.models import Contact, Request, persisted_id
 from storage.staff import audit, staff_by_contact
 
@@ -86,10 +86,7 @@ def _queue(session: Session, view: StaffView, renderer: Renderer, language: str,
 
 
 def _cases(session: Session, view: StaffView, renderer: Renderer, language: str) -> Reply:
-    mine = session.exec(
-        select(Request).where(Request.assigned_staff_id == view.id, col(Request.status).in_(ASSIGNED_STATUSES))
-        .order_by(col(Request.claim_due_at)).limit(LIST_LIMIT)
-    ).all()
+    mine = cases_by_claim_due(session, staff_id=view.id, limit=LIST_LIMIT)
     if not mine:
         return Reply(renderer.text(language, "staff_chat.cases_empty"))
     choices = tuple(Choice(f"scase:{r.id}", f"{r.ticket_code} · {_what(r, renderer, language)}") for r in mine)

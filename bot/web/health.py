@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from bot.observability import render_metrics
+from bot.observability import check_database, render_metrics
 from bot.web.deps import RuntimeDep
 
 router = APIRouter(tags=["operations"])
@@ -40,12 +40,8 @@ async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     channels = ["webchat", *(a.channel.value for a in adapters if a.connected)]
     pending = [a.channel.value for a in adapters if not a.connected]
 
-    def ping() -> None:
-        with runtime.db.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-
     try:
-        await asyncio.wait_for(run_in_threadpool(ping), READY_TIMEOUT_S)
+        await asyncio.wait_for(run_in_threadpool(check_database, runtime.db), READY_TIMEOUT_S)
     except (TimeoutError, sa.exc.SQLAlchemyError) as error:
         log.warning("readiness_failed error=%s", type(error).__name__)
         return JSONResponse({"status": "unavailable", "database": "unreachable", "channels": channels,
