@@ -119,6 +119,7 @@ class ConversationEngine:
         self._numbers = {**settings.emergency_numbers, **routing.public_figures()}
         self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
         self._understanding = understanding_for(catalog, regions)
+        self._urgent_topics = routing.urgent_topics()
         self._lookup_limits = StatusLookupLimits(
             per_contact=settings.status_lookups_per_contact, per_address=settings.status_lookups_per_address,
             window=timedelta(minutes=settings.status_lookup_window_minutes), secret=settings.secret_key,
@@ -175,7 +176,7 @@ class ConversationEngine:
 
     def _context(self, language: str, *, is_staff: bool = False, open_request: OpenRequest | None = None) -> FlowContext:
         return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff,
-                           self._understanding, open_request)
+                           self._understanding, open_request, self._urgent_topics)
 
     @staticmethod
     def _open_request(session: Session, contact: Contact, state: ConversationState, inbound: Inbound) -> OpenRequest | None:

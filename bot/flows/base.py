@@ -35,7 +35,8 @@ class OpenRequest:
 class FlowContext:
     """What a flow may know besides the conversation: language, texts, regions, emergency numbers.
 
-    `open_request` is filled by the engine only where a flow needs it (free text outside a form).
+    `open_request` is filled by the engine only where a flow needs it (free text outside a form);
+    `urgent_topics` are the counseling topics the operator's routing file makes urgent.
     """
 
     language: str
@@ -45,6 +46,7 @@ class FlowContext:
     is_staff: bool = False  # a Telegram chat linked to a staff account: staff commands work
     understanding: Understanding = field(default_factory=load_understanding)
     open_request: OpenRequest | None = None
+    urgent_topics: frozenset[str] = frozenset()
 
     def t(self, key: str, **params: Any) -> str:
         return self.catalog.text(self.language, key, **{**self.numbers, **params})
