@@ -33,8 +33,10 @@ from bot.flows.base import (
     SetLanguage,
     ShowMyData,
     StaffAction,
+    StalePress,
     StepResult,
     SubmitRequest,
+    stale_press,
 )
 from bot.flows.state import ConversationState, from_row, to_row
 from bot.i18n import Catalog
@@ -82,9 +84,17 @@ class QueuedReply:
 
 @dataclass(frozen=True, slots=True)
 class EngineResult:
+    """What one inbound message did, for the channel that brought it.
+
+    `stale_press`: the message was a press on buttons of a question no longer asked (the replies say so);
+    a channel that answers presses itself tells it on the button, in `language`, the contact's.
+    """
+
     contact_id: int | None
     replies: tuple[QueuedReply, ...]
     duplicate: bool = False
+    stale_press: bool = False
+    language: str = ""
 
 
 class ConversationEngine:
@@ -109,6 +119,7 @@ class ConversationEngine:
         self._numbers = {**settings.emergency_numbers, **routing.public_figures()}
         self._renderer = Renderer(catalog, settings.tz, numbers=self._numbers)
         self._understanding = understanding_for(catalog, regions)
+        self._urgent_topics = routing.urgent_topics()
         self._lookup_limits = StatusLookupLimits(
             per_contact=settings.status_lookups_per_contact, per_address=settings.status_lookups_per_address,
             window=timedelta(minutes=settings.status_lookup_window_minutes), secret=settings.secret_key,
@@ -165,7 +176,7 @@ class ConversationEngine:
 
     def _context(self, language: str, *, is_staff: bool = False, open_request: OpenRequest | None = None) -> FlowContext:
         return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff,
-                           self._understanding, open_request)
+                           self._understanding, open_request, self._urgent_topics)
 
     @staticmethod
     def _open_request(session: Session, contact: Contact, state: ConversationState, inbound: Inbound) -> OpenRequest | None:
@@ -183,7 +194,8 @@ class ConversationEngine:
     def _finish(
         self, session: Session, contact: Contact, result: StepResult, now: datetime, origin: str = ""
     ) -> EngineResult:
-        replies = list(self._apply(session, contact, result.outputs, now, origin))
+        said = list(self._apply(session, contact, result.outputs, now, origin))
+        replies = [output for output in said if isinstance(output, Reply)]
         flow, step, data = to_row(result.state)
         contact_id = persisted_id(contact)
         save_conversation(session, contact_id=contact_id, flow=flow, step=step, data=data, now=now)
@@ -192,15 +204,21 @@ class ConversationEngine:
             session, contact_id=contact_id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
             answered=True,
         )
-        return EngineResult(contact_id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)))
+        return EngineResult(contact_id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)),
+                            stale_press=any(isinstance(output, StalePress) for output in said),
+                            language=contact.language)
 
     def _apply(
         self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime, origin: str
-    ) -> Iterable[Reply]:
-        """Replies pass through; effects run here, in order, and may answer with replies of their own."""
+    ) -> Iterable[Reply | StalePress]:
+        """Replies pass through; effects run here, in order, and may answer with replies of their own.
+
+        A stale press passes through too, for `_finish` to report; a case button that means nothing any
+        more is answered as one.
+        """
         for output in outputs:
             match output:
-                case Reply():
+                case Reply() | StalePress():
                     yield output
                 case SetLanguage():
                     contact.language = output.language
@@ -216,8 +234,9 @@ class ConversationEngine:
                         now=now,
                     )
                 case CaseChoice():
-                    yield handle_case_choice(session, contact=contact, choice=output.choice,
-                                             renderer=self._renderer, now=now)
+                    answer = handle_case_choice(session, contact=contact, choice=output.choice,
+                                                renderer=self._renderer, now=now)
+                    yield from (answer,) if answer else stale_press(self._context(contact.language))
                 case RelayToCase():
                     relayed = (record_feedback_comment(session, contact=contact, text=output.text,
                                                        renderer=self._renderer, now=now)

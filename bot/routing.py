@@ -188,6 +188,11 @@ class RoutingTable:
         """Queue and urgency of a counseling request; KeyError for an unknown topic."""
         return self._route(*(self._unclassified if topic == UNCLASSIFIED else self._counseling[topic]), region)
 
+    def urgent_topics(self) -> frozenset[str]:
+        """The counseling topics this file makes urgent: their form asks for a safe time to be contacted."""
+        return frozenset(topic for topic in (*self._counseling, UNCLASSIFIED)
+                         if self.route_counseling(topic, None).urgency == "urgent")
+
     def _route(self, agency: str, urgency: Urgency, region: str | None) -> Route:
         """Unknown or missing regions fall back to the agency's provincial queue, urgency unchanged."""
         where = region if region in REGION_CODES else PROVINCE

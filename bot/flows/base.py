@@ -19,6 +19,9 @@ from bot.i18n import Catalog
 from bot.messages import Choice, Inbound, InboundKind, Reply
 from bot.understanding import Meanings, Understanding, load_understanding
 
+#: Said for a press on buttons of a question no longer asked; always with `StalePress`.
+STALE_CHOICE = "common.stale_choice"
+
 
 @dataclass(frozen=True, slots=True)
 class OpenRequest:
@@ -32,7 +35,8 @@ class OpenRequest:
 class FlowContext:
     """What a flow may know besides the conversation: language, texts, regions, emergency numbers.
 
-    `open_request` is filled by the engine only where a flow needs it (free text outside a form).
+    `open_request` is filled by the engine only where a flow needs it (free text outside a form);
+    `urgent_topics` are the counseling topics the operator's routing file makes urgent.
     """
 
     language: str
@@ -42,6 +46,7 @@ class FlowContext:
     is_staff: bool = False  # a Telegram chat linked to a staff account: staff commands work
     understanding: Understanding = field(default_factory=load_understanding)
     open_request: OpenRequest | None = None
+    urgent_topics: frozenset[str] = frozenset()
 
     def t(self, key: str, **params: Any) -> str:
         return self.catalog.text(self.language, key, **{**self.numbers, **params})
@@ -126,8 +131,17 @@ class StaffAction:
     text: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StalePress:
+    """The press was on buttons of a question no longer asked (an old keyboard, a mangled id).
+
+    The reply with it says so in words; the engine reports it (`EngineResult.stale_press`) so that a
+    channel answering presses itself (Telegram's toast) says so on the button instead of marking it picked.
+    """
+
+
 Effect = (StaffAction | SubmitRequest | LookupStatus | SetLanguage | CaseChoice | RelayToCase | LinkStaff | ShowMyData
-          | EraseMyData | EscalateRequest)
+          | EraseMyData | EscalateRequest | StalePress)
 Output = Reply | Effect
 
 
@@ -179,4 +193,16 @@ def is_stale_choice(inbound: Inbound, choices: Sequence[Choice]) -> bool:
 
 def unmatched_key(inbound: Inbound, choices: Sequence[Choice], default: str = "common.pick_one") -> str:
     """Why nothing offered was picked: an old keyboard's button, or an answer we could not place."""
-    return "common.stale_choice" if is_stale_choice(inbound, choices) else default
+    return STALE_CHOICE if is_stale_choice(inbound, choices) else default
+
+
+def ask_again(question: Reply, ctx: FlowContext, key: str, params: Mapping[str, Any] | None = None
+              ) -> tuple[Output, ...]:
+    """Say what was wrong and ask the same question again, in one message; a stale press is marked as one."""
+    said = replace(question, text=f"{ctx.t(key, **(params or {}))}\n\n{question.text}")
+    return (StalePress(), said) if key == STALE_CHOICE else (said,)
+
+
+def stale_press(ctx: FlowContext) -> tuple[StalePress, Reply]:
+    """The answer to a button that no longer means anything here: said in words, marked for the channel."""
+    return StalePress(), Reply(ctx.t(STALE_CHOICE))

@@ -18,7 +18,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.flows import clarify
-from bot.flows.base import FlowContext, Output, SubmitRequest, is_stale_choice, match_choice, unmatched_key
+from bot.flows.base import (
+    STALE_CHOICE,
+    FlowContext,
+    Output,
+    SubmitRequest,
+    ask_again,
+    is_stale_choice,
+    match_choice,
+    unmatched_key,
+)
 from bot.flows.corrections import correction_in
 from bot.flows.state import EDIT, SUMMARY, Clarification, FormState
 from bot.messages import Choice, Inbound, InboundKind, Reply
@@ -136,7 +145,7 @@ class FormFlow:
         step = self._step(form.step)
         prompt = step.prompt(form, ctx)
         if is_stale_choice(inbound, prompt.choices):
-            return reprompt(form, ctx, prompt, "common.stale_choice")
+            return reprompt(form, ctx, prompt, STALE_CHOICE)
         heard = ctx.hear(inbound, answering_where=step.asks_where)
         outcome = step.accept(form, inbound, ctx)
         if isinstance(outcome, Rejected) and heard is not None and heard.only_courtesy:
@@ -337,5 +346,4 @@ def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice |
 def reprompt(form: FormState, ctx: FlowContext, prompt: Reply, key: str,
              params: Mapping[str, Any] | None = None) -> FormStep:
     """Say what was wrong and ask the same question again, in one message, keeping every answer."""
-    text = f"{ctx.t(key, **(params or {}))}\n\n{prompt.text}"
-    return FormStep(form, (replace(prompt, text=text),))
+    return FormStep(form, ask_again(prompt, ctx, key, params))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.domain.photos import MAX_PHOTO_MB
+from bot.domain.photos import MAX_PHOTO_MB, MAX_PHOTOS
 from bot.domain.pmks import PMKS_GROUPS, UNCLASSIFIED, group_of
 from bot.domain.regions import in_banten
 from bot.domain.text import MAX_FREE_TEXT
@@ -88,10 +88,6 @@ def _accept_place(_form: FormState, inbound: Inbound, _ctx: FlowContext) -> Outc
     if isinstance(outcome, Accepted):
         return Accepted({"place": {"landmark": outcome.answers["landmark"]}})
     return outcome
-
-
-#: Photos one sighting keeps; after each, the citizen may send another or go on, until this many.
-MAX_PHOTOS = 3
 
 
 def _photo_prompt(_form: FormState, ctx: FlowContext) -> Reply:

@@ -65,20 +65,21 @@ def _way_choices(_form: FormState, ctx: FlowContext) -> list[Choice]:
     return [Choice("way:chat", ctx.t("counseling.way_chat")), Choice("way:phone", ctx.t("counseling.way_phone"))]
 
 
-def _urgent(form: FormState) -> bool:
-    """Danger was said, or the topic is domestic violence: someone may live with the person they fear."""
-    return form.danger or form.answers.get("topic") == "kdrt"
+def _urgent(form: FormState, ctx: FlowContext) -> bool:
+    """The request will be urgent: danger was said (bot/services/intake.py), or the routing file makes its
+    topic urgent (domestic violence: someone may live with the person they fear)."""
+    return form.danger or form.answers.get("topic") in ctx.urgent_topics
 
 
 def _time_choices(form: FormState, ctx: FlowContext) -> list[Choice]:
     """The windows; an urgent form first offers "Sekarang aman" (SAFE_NOW: nothing waits for this request)."""
-    times = (SAFE_NOW, *CONTACT_TIMES) if _urgent(form) else CONTACT_TIMES
+    times = (SAFE_NOW, *CONTACT_TIMES) if _urgent(form, ctx) else CONTACT_TIMES
     return [Choice(f"time:{t}", ctx.t(f"contact_time.{t}")) for t in times]
 
 
 def _time_prompt(form: FormState, ctx: FlowContext) -> Reply:
     """An urgent form asks for a safe time outright: every message, urgent ones too, waits for it."""
-    key = "counseling.ask_safe_time" if _urgent(form) else "counseling.ask_time"
+    key = "counseling.ask_safe_time" if _urgent(form, ctx) else "counseling.ask_time"
     return Reply(ctx.t(key), tuple(_time_choices(form, ctx)))
 
 

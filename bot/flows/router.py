@@ -26,6 +26,7 @@ from bot.flows.base import (
     SetLanguage,
     ShowMyData,
     StepResult,
+    ask_again,
     match_choice,
     unmatched_key,
 )
@@ -299,7 +300,7 @@ def _back(state: ConversationState) -> ConversationState:
 
 def _ask_again(state: ConversationState, question: Reply, key: str, ctx: FlowContext) -> StepResult:
     """Say what was wrong and repeat the question, in one message; the state does not move."""
-    return StepResult(state, (Reply(f"{ctx.t(key)}\n\n{question.text}", question.choices),))
+    return StepResult(state, ask_again(question, ctx, key))
 
 
 def _interject(state: ConversationState, ctx: FlowContext, outputs: tuple[Output, ...]) -> StepResult:

@@ -7,7 +7,7 @@ through the same services as the dashboard, with the same permission checks.
 from __future__ import annotations
 
 from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
-from bot.flows.base import FlowContext, StaffAction, StepResult
+from bot.flows.base import FlowContext, StaffAction, StepResult, stale_press
 from bot.flows.state import ConversationState, StaffInput
 from bot.messages import Choice, Inbound, InboundKind, Reply
 
@@ -44,7 +44,7 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
     action = BUTTONS[prefix]
     request_id, _, extra = rest.partition(":")
     if not request_id.isdigit():
-        return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
+        return StepResult(state, stale_press(ctx))
     if action in ("message", "note"):
         prompt = Reply(ctx.t(f"staff_chat.ask_{action}"), (Choice("sq:cases", ctx.t("common.back")),))
         return StepResult(ConversationState(staff_input=StaffInput(action, int(request_id))), (prompt,))
@@ -52,7 +52,7 @@ def handle_staff(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
         choices = tuple(Choice(f"sout:{request_id}:{o}", ctx.t(f"staff_chat.outcome_{o}")) for o in CLOSED_STATUSES)
         return StepResult(ConversationState(), (Reply(ctx.t("staff_chat.ask_outcome"), choices),))
     if action == "close" and extra not in CLOSED_STATUSES:
-        return StepResult(state, (Reply(ctx.t("common.stale_choice")),))
+        return StepResult(state, stale_press(ctx))
     if action == "close" and extra == RequestStatus.REFERRED:  # a referral names where to: asked, then closed with it
         prompt = Reply(ctx.t("staff_chat.ask_referred"), (Choice("sq:cases", ctx.t("common.back")),))
         return StepResult(ConversationState(staff_input=StaffInput(RequestStatus.REFERRED, int(request_id))), (prompt,))

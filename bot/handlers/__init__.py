@@ -1,7 +1,9 @@
 """Channel adapters: each translates one platform's updates into `Inbound` and `Reply` back.
 
-A channel module holds both directions (inbound handling and its `Sender`) and exposes a class with
-the `ChannelAdapter` shape; the app factory starts the enabled ones and mounts their webhook routes.
+A platform channel's module holds both directions (inbound handling and its `Sender`) and exposes a
+class with the `ChannelAdapter` shape; the app factory starts the enabled ones and mounts their webhook
+routes. The web chat (webchat.py) needs neither: its routes are always on (bot/web/webchat_api.py) and
+its page reads replies from the outbox, so its adapter is the translation alone.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.config import Settings
 from bot.domain.photos import MAX_PHOTO_BYTES
 from bot.engine import EngineResult
+from bot.flows.base import STALE_CHOICE
 from bot.handlers.channel_setup import ChannelSetUp
 from bot.handlers.telegram_inbound import (
     ALLOWED_UPDATES,
@@ -118,7 +119,6 @@ class TelegramChannel:
         self.router: APIRouter | None = _webhook_router(self) if self._webhook else None
         self.application.add_handler(TypeHandler(Update, self._on_polled_update))
         self.application.add_error_handler(self._on_polled_update_error)
-        self._stale_texts = {runtime.catalog.text(lang, "common.stale_choice") for lang in LANGUAGES}
         self._courtesy_calls: set[asyncio.Task[None]] = set()
         self._pending_edits = 0
         self._busy = 0  # updates being handled plus courtesy calls in flight; `settle` waits for none
@@ -245,13 +245,12 @@ class TelegramChannel:
         mode the answer goes back in the HTTP response instead (`handle_update`).
         """
         bot = self.application.bot
-        first = result.replies[0].reply.text if result.replies else ""
-        stale = next((text for text in self._stale_texts if first.startswith(text)), "")
-        answer = self._answer_press(press.query_id, stale, in_response=answer_in_response)
+        toast = self._runtime.catalog.text(result.language, STALE_CHOICE) if result.stale_press else ""
+        answer = self._answer_press(press.query_id, toast, in_response=answer_in_response)
         if result.duplicate or self._pending_edits >= MAX_PENDING_EDITS:
             return answer
         picked = f"{press.message_text}\n\n{PICKED_MARK} {press.label}"
-        if not stale and press.label and press.message_text and utf16_length(picked) <= MAX_TEXT:
+        if not result.stale_press and press.label and press.message_text and utf16_length(picked) <= MAX_TEXT:
             edit = bot.edit_message_text(picked, chat_id=press.chat_id, message_id=press.message_id)
         else:
             edit = bot.edit_message_reply_markup(chat_id=press.chat_id, message_id=press.message_id)

@@ -15,8 +15,13 @@ from storage.models import Contact, Request, persisted_id
 from storage.requests import add_event
 
 
-def handle_case_choice(session: Session, *, contact: Contact, choice: str, renderer: Renderer, now: datetime) -> Reply:
-    """Dispatch `appt:<id>`, `apptother:<proposal>`, `rate:<id>:<n>`, `better:<id>:yes|no`, `safe:<id>:yes|later`."""
+def handle_case_choice(
+    session: Session, *, contact: Contact, choice: str, renderer: Renderer, now: datetime
+) -> Reply | None:
+    """Dispatch `appt:<id>`, `apptother:<proposal>`, `rate:<id>:<n>`, `better:<id>:yes|no`, `safe:<id>:yes|later`.
+
+    None when the button means nothing for this contact any more: the engine answers it as a stale press.
+    """
     kind, _, rest = choice.partition(":")
     try:
         if kind == "appt":
@@ -36,16 +41,16 @@ def handle_case_choice(session: Session, *, contact: Contact, choice: str, rende
                                         renderer=renderer, now=now)
     except ValueError:
         pass  # a forged or mangled button: answered like any stale one
-    return Reply(renderer.text(contact.language, "common.stale_choice"))
+    return None
 
 
 def _record_condition(
     session: Session, contact: Contact, request_id: int, answer: str, renderer: Renderer, now: datetime
-) -> Reply:
+) -> Reply | None:
     """The answer to "apakah kondisinya sudah membaik?" a week after a sighting was resolved."""
     request = session.get(Request, request_id)
     if request is None or request.contact_id != contact.id or answer not in ("yes", "no"):
-        return Reply(renderer.text(contact.language, "common.stale_choice"))
+        return None
     add_event(session, request_id=persisted_id(request), kind="followup_answer", actor=f"citizen:{contact.id}", at=now,
               detail={"question": "condition_better", "answer": answer})
     return Reply(renderer.text(contact.language, f"followup.thanks_{answer}"))

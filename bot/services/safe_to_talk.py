@@ -53,12 +53,13 @@ def ask_if_needed(session: Session, *, request: Request, actor: str, now: dateti
 
 def answer_safe_question(
     session: Session, *, contact: Contact, request_id: int, answer: str, renderer: Renderer, now: datetime
-) -> Reply:
-    """The citizen's "aman" (held messages go out) or "nanti saja" (they stay held; the counselor is told)."""
+) -> Reply | None:
+    """The citizen's "aman" (held messages go out) or "nanti saja" (they stay held; the counselor is told);
+    None for a button that is not about this contact's request (answered as a stale press)."""
     request = session.get(Request, request_id)
     state = ANSWERS.get(answer)
     if request is None or request.contact_id != contact.id or state is None:
-        return Reply(renderer.text(contact.language, "common.stale_choice"))
+        return None  # not this contact's request, or a mangled button: a stale press
     add_event(session, request_id=request_id, kind=EVENT, actor=f"citizen:{contact.id}", at=now,
               detail={"state": state})
     if state == SAFE:

@@ -1,4 +1,7 @@
-"""Web chat: the page at `/` and the JSON API it talks to (documented in OpenAPI and the README).
+"""Web chat over HTTP: the page at `/` and the JSON API it talks to (documented in OpenAPI and the README).
+
+The routes check the session and the limits and answer HTTP errors; what a request means to the engine
+and how its replies look to the page is the channel adapter's, bot/handlers/webchat.py.
 
 A session id is issued by the server, random and unguessable; the database keeps only its SHA-256,
 so a copy of the database cannot be used to read anyone's chat. The page keeps the id in the browser
@@ -12,7 +15,6 @@ answered in the chat, in the citizen's words, with the question asked again.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,22 +24,16 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
 from bot.domain.photos import MAX_PHOTO_BYTES, MAX_PHOTO_MB
-from bot.engine import EngineResult, utc_now
-from bot.messages import Channel, Inbound, InboundKind, Location, PhotoProblem, Reply
+from bot.engine import utc_now
+from bot.handlers import webchat
+from bot.handlers.webchat import MessageIn, RepliesOut, SessionIn, SessionOut
+from bot.messages import PhotoProblem
 from bot.runtime import Runtime
-from bot.services.photos import PhotoRefused, receive_photo
-from bot.services.webchat_sessions import (
-    PageMessage,
-    end_session,
-    new_session_token,
-    open_session,
-    page_messages,
-    session_key,
-)
+from bot.services.photos import PhotoRefused
+from bot.services.webchat_sessions import PageMessage, end_session, open_session, page_messages
 from bot.web.deps import RuntimeDep
 
 router = APIRouter()
@@ -49,65 +45,6 @@ PHOTO_UPLOAD_PATH = re.compile(r"/api/webchat/sessions/[^/]+/photos")
 ClientMessageId = Annotated[str | None, Query(min_length=8, max_length=64)]
 _PHOTO_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
-
-
-class ChoiceOut(BaseModel):
-    id: str
-    label: str
-    description: str | None = None
-
-
-class ReplyOut(BaseModel):
-    seq: int
-    text: str
-    choices: list[ChoiceOut] = []
-    request_location: bool = False
-    request_photo: bool = False
-    #: Written while no page had fetched it (a counselor's message while the browser was closed): shown once.
-    unread: bool = False
-
-
-class SessionIn(BaseModel):
-    language: Literal["id", "en"] | None = None
-
-
-class SessionOut(BaseModel):
-    session_id: str
-    replies: list[ReplyOut]
-
-
-class LocationIn(BaseModel):
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-
-
-class MessageIn(BaseModel):
-    """Exactly one of text, choice or location; `client_message_id` makes a retried send harmless."""
-
-    text: str | None = Field(default=None, max_length=50_000)
-    choice: str | None = Field(default=None, max_length=64)
-    location: LocationIn | None = None
-    client_message_id: str | None = Field(default=None, min_length=8, max_length=64)
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> MessageIn:
-        given = [name for name in ("text", "choice", "location") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError("send exactly one of 'text', 'choice' or 'location'")
-        return self
-
-
-class RepliesOut(BaseModel):
-    replies: list[ReplyOut]
-
-
-def _reply_out(seq: int, reply: Reply, unread: bool = False) -> ReplyOut:
-    data = reply.to_json()
-    return ReplyOut(seq=seq, unread=unread, **data)
-
-
-def _replies(result: EngineResult) -> list[ReplyOut]:
-    return [_reply_out(q.seq, q.reply) for q in result.replies]
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -125,21 +62,14 @@ async def page(request: Request, runtime: RuntimeDep, lang: Literal["id", "en"] 
 @router.post("/api/webchat/sessions", status_code=201, response_model=SessionOut, tags=["web chat"])
 async def create_session(runtime: RuntimeDep, body: SessionIn | None = None) -> SessionOut:
     """Start a conversation: returns the session id and the greeting with the main menu."""
-    session_id = new_session_token()
-    language = body.language if body and body.language else ""
-    result = await run_in_threadpool(
-        runtime.engine.start, channel=Channel.WEBCHAT, user_id=session_key(session_id), language=language
-    )
-    return SessionOut(session_id=session_id, replies=_replies(result))
+    return await webchat.start_session(runtime.engine, body)
 
 
 @router.post("/api/webchat/sessions/{session_id}/messages", response_model=RepliesOut, tags=["web chat"])
 async def post_message(session_id: str, body: MessageIn, request: Request, runtime: RuntimeDep) -> RepliesOut:
     """Send text, a choice id or a location; returns the replies it caused."""
     await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
-    inbound = _inbound(session_id, body, origin=request.client.host if request.client else "")
-    result = await run_in_threadpool(runtime.engine.handle, inbound)
-    return RepliesOut(replies=_replies(result))
+    return await webchat.take_message(runtime.engine, session_id, body, origin=_origin(request))
 
 
 @router.post("/api/webchat/sessions/{session_id}/photos", response_model=RepliesOut, tags=["web chat"],
@@ -149,11 +79,8 @@ async def post_photo(session_id: str, request: Request, runtime: RuntimeDep,
     """Send a photo: the file itself as the body, any content type. JPEG, PNG or WebP of at most 5 MB, as its
     content shows (not its name or type); returns the replies, which say so when the photo was not taken."""
     await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
-    origin = request.client.host if request.client else ""
-    inbound = Inbound(kind=InboundKind.PHOTO, **_message_fields(session_id, client_message_id, origin))
-    inbound = await receive_photo(inbound, lambda _media_id: _photo_body(request))  # the body is the photo
-    result = await run_in_threadpool(runtime.engine.handle, inbound)
-    return RepliesOut(replies=_replies(result))
+    return await webchat.take_photo(runtime.engine, session_id, lambda: _photo_body(request),  # the body is the photo
+                                    client_message_id=client_message_id, origin=_origin(request))
 
 
 async def _photo_body(request: Request) -> bytes:
@@ -178,8 +105,7 @@ async def get_messages(
     def load(session: Session, contact, now) -> list[PageMessage]:
         return page_messages(session, contact_id=contact.id, after=after, now=now)
 
-    shown = await _in_session(runtime, session_id, load)
-    return RepliesOut(replies=[_reply_out(m.seq, m.reply, m.unread) for m in shown])
+    return webchat.page_replies(await _in_session(runtime, session_id, load))
 
 
 @router.delete("/api/webchat/sessions/{session_id}", status_code=204, response_class=Response, tags=["web chat"])
@@ -212,17 +138,6 @@ async def _in_session(runtime: Runtime, session_id: str, work: Callable[..., T])
     return result
 
 
-def _message_fields(session_id: str, client_message_id: str | None, origin: str) -> dict:
-    key = session_key(session_id)
-    message_id = f"{key[:16]}:{client_message_id or uuid.uuid4().hex}"
-    return {"channel": Channel.WEBCHAT, "user_id": key, "message_id": message_id, "origin": origin}
-
-
-def _inbound(session_id: str, body: MessageIn, *, origin: str) -> Inbound:
-    common = _message_fields(session_id, body.client_message_id, origin)
-    if body.location is not None:
-        location = Location(body.location.latitude, body.location.longitude)
-        return Inbound(kind=InboundKind.LOCATION, location=location, **common)
-    if body.choice is not None:
-        return Inbound(kind=InboundKind.CHOICE, choice=body.choice, **common)
-    return Inbound(kind=InboundKind.TEXT, text=body.text or "", **common)
+def _origin(request: Request) -> str:
+    """The network address a request came from, for the status lookup's abuse limits."""
+    return request.client.host if request.client else ""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from sqlmodel import Session, select
 
+from bot.config import PROJECT_ROOT, Settings
 from bot.i18n import load_catalog
+from bot.runtime import build_runtime
 from storage.models import Contact, Conversation, Request
 from tests.helpers.chat import Chat
 
@@ -158,6 +163,28 @@ def test_safe_now_typed_at_an_urgent_form_is_the_button(chat: Chat) -> None:
     assert "time:now" in chat.choice_ids
     chat.send("skrg aman, suami lg kerja")
     assert chat.last[-1].text.startswith(T.text("id", "counseling.ask_story"))
+
+
+def test_the_safe_time_question_follows_the_urgency_the_routing_file_gives_the_topic(
+    database_url: str, tmp_path: Path
+) -> None:
+    """An operator who makes divorce urgent and domestic violence normal gets the time questions to match."""
+    routing = yaml.safe_load((PROJECT_ROOT / "config" / "routing.yaml").read_text(encoding="utf-8"))
+    routing["counseling"]["rules"] = [{"topics": ["perceraian"], "agency": "p2tp2a", "urgency": "urgent"}]
+    path = tmp_path / "routing.yaml"
+    path.write_text(yaml.safe_dump(routing, allow_unicode=True), encoding="utf-8")
+    runtime = build_runtime(Settings(_env_file=None, database_url=database_url, routing_file=path))
+    try:
+        for topic, urgent in (("perceraian", True), ("kdrt", False)):
+            chat = Chat(runtime.engine, user_id=f"citizen-{topic}")
+            chat.start()
+            for press in ("menu:konseling", f"topic:{topic}", "reg:kab-lebak", "whom:self", "way:chat"):
+                chat.press(press)
+            asked = "counseling.ask_safe_time" if urgent else "counseling.ask_time"
+            assert chat.last[-1].text == T.text("id", asked)
+            assert ("time:now" in chat.choice_ids) is urgent
+    finally:
+        runtime.close()
 
 
 def test_safe_now_typed_at_the_summary_of_a_form_not_offering_it_changes_nothing(chat: Chat) -> None:

@@ -171,6 +171,22 @@ async def test_a_second_press_on_an_old_keyboard_is_answered_and_changes_nothing
     assert "text" not in first.params and second.params["text"] == stale  # a toast on the old keyboard
 
 
+async def test_a_case_button_that_means_nothing_any_more_is_answered_on_the_button_in_the_citizens_language(
+    line: TelegramLine,
+) -> None:
+    citizen = TelegramCitizen(line, language_code="en")
+    await citizen.send("/start")
+    menu = citizen.message_with_button("menu:lapor")
+    again = await citizen.press("better:999999:yes", on=menu)  # a follow-up answer about no request of theirs
+    stale = line.runtime.catalog.text("en", "common.stale_choice")
+    assert again == [stale]
+    await line.channel.settle()
+    [answer] = line.fake.calls_to("answerCallbackQuery")
+    assert answer.params["text"] == stale
+    assert line.fake.calls_to("editMessageText") == []  # the keyboard goes, without a "✅ picked" mark
+    assert [c.params["message_id"] for c in line.fake.calls_to("editMessageReplyMarkup")] == [menu["message_id"]]
+
+
 @pytest.mark.parametrize("telegram_mode", ["webhook"])
 async def test_in_webhook_mode_the_press_is_answered_in_the_http_response(
     citizen: TelegramCitizen, line: TelegramLine
