@@ -1,4 +1,7 @@
-"""What every benchmark shares: a database of its own, the fake Bot API process, percentiles, the last line.
+"""What every benchmark shares: a database of its own, percentiles, a lean HTTP client, the machine's load.
+
+The fake Bot API (`FakeBotApiProcess`) and the service in a process of its own (`ServiceProcess`) are the
+tests' own helpers, imported from tests/helpers: one fake and one starter for tests and benchmarks alike.
 
 Benchmarks are scripts, not tests: each is one command (`.venv/bin/python bench/<name>.py`), bounds every
 loop in count and time, talks only to 127.0.0.1, and prints its figures with the ratio on the last line.
@@ -9,10 +12,7 @@ where absolute figures do not.
 from __future__ import annotations
 
 import os
-import select
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,11 +28,12 @@ if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first on the pa
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from tests.helpers.service_process import ServiceProcess  # noqa: E402
+
 #: Where benchmark databases are created (and dropped again); any database of the server will do.
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BOT_TOKEN = "123456789:AAHbenchTokenNotARealBot_abcdefghijk"
 WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
-START_TIMEOUT_SECONDS = 20.0
 
 
 @contextmanager
@@ -65,119 +66,10 @@ def bench_database(kind: str, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-class FakeBotApiProcess:
-    """`bench/fake_bot_api.py` in a process of its own, so its work does not count against the service."""
-
-    def __init__(self, *extra_args: str, timing: bool = False) -> None:
-        """`timing`: its arrival times are measurements, so it runs at a higher priority (`--nice -10`)."""
-        nice = ("--nice", "-10") if timing and os.geteuid() == 0 else ()
-        self._args = [sys.executable, str(ROOT / "bench" / "fake_bot_api.py"), "--token", BOT_TOKEN, *nice,
-                      *extra_args]
-        self._process: subprocess.Popen[str] | None = None
-        self.port = 0
-
-    def __enter__(self) -> FakeBotApiProcess:
-        self._process = subprocess.Popen(self._args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        line = _read_line(self._process, START_TIMEOUT_SECONDS)
-        if not line.startswith("listening "):
-            self.__exit__()
-            raise RuntimeError(f"fake Bot API did not start: {line!r}")
-        self.port = int(line.split()[1])
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        stop_process(self._process)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_base_url(self) -> str:
-        return f"{self.url}/bot"
-
-    @property
-    def file_base_url(self) -> str:
-        return f"{self.url}/file/bot"
-
-    def sends(self) -> dict:
-        """What the fake recorded: every sendMessage with its arrival time and HTTP status."""
-        import httpx
-
-        return httpx.get(f"{self.url}/_bench/sends", timeout=30).json()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ServiceProcess:
-    """The service as an operator starts it (`python -m bot serve`), in an empty working directory.
-
-    The directory keeps a developer's `.env` out; TELEGRAM_*/WHATSAPP_* variables of the environment are
-    dropped, `settings` (environment variable names) are added. Output goes to `<workdir>/service.log`.
-    """
-
-    def __init__(self, database_url: str, settings: dict[str, str] | None = None) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="pmks_bench_service_"))
-        self.port = free_port()
-        self._env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-        self._env.update({"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port),
-                          "PYTHONPATH": str(ROOT), **(settings or {})})
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "service.log"
-
-    def __enter__(self) -> ServiceProcess:
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=self.workdir, env=self._env,
-                                            stdout=log, stderr=subprocess.STDOUT)
-        deadline = Deadline(START_TIMEOUT_SECONDS * 3)
-        while not deadline.passed:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"service exited:\n{self.log_path.read_text()[-3000:]}")
-            if self._healthy():
-                return self
-            time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError(f"service did not answer /healthz:\n{self.log_path.read_text()[-3000:]}")
-
-    def __exit__(self, *_exc: object) -> None:
-        stop_process(self.process)
-
-    def _healthy(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-                return sock.recv(64).startswith(b"HTTP/1.1 200")
-        except OSError:
-            return False
-
-    def error_lines(self) -> int:
-        """ERROR lines and tracebacks the service logged."""
-        return sum(1 for line in self.log_path.read_text().splitlines() if " ERROR " in line or "Traceback" in line)
-
-
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], timeout)
-    return process.stdout.readline().strip() if ready else ""
-
-
-def stop_process(process: subprocess.Popen | None, *, timeout: float = 10.0) -> None:
-    """Ask a child we started to stop (SIGTERM), then insist (SIGKILL) after `timeout`."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout)
+def bench_service(database_url: str, env: dict[str, str] | None = None) -> ServiceProcess:
+    """`python -m bot serve` in an empty folder of its own (its log stays there), given a minute to start."""
+    workdir = Path(tempfile.mkdtemp(prefix="pmks_bench_service_"))
+    return ServiceProcess(workdir, database_url, env=env, start_timeout=60.0)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -187,17 +79,6 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
     return ordered[index]
-
-
-def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
-    """The largest number of events in any window of `window` seconds (sliding, half-open)."""
-    ordered = sorted(times)
-    best, start = 0, 0
-    for end, at in enumerate(ordered):
-        while at - ordered[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def rss_bytes(pid: int | str = "self") -> int:

@@ -32,11 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     BOT_TOKEN,
     Deadline,
-    FakeBotApiProcess,
     bench_database,
     machine_line,
-    max_in_window,
 )
+from tests.helpers.fake_bot_api import FakeBotApiProcess, most_in_any_window
 
 FINAL = ("sent", "dead", "unreachable")
 POLL_SECONDS = 0.5
@@ -121,8 +120,8 @@ def main() -> int:
     from bot.runtime import build_runtime
 
     print(machine_line())
-    limits = ("--enforce-limits", "--global-rate", str(args.rate), "--chat-rate", str(args.chat_rate))
-    with FakeBotApiProcess(*limits, timing=True) as fake, bench_database(args.db, "pmks_bench_delivery") as url:
+    limits = (args.rate, 1 / args.chat_rate)
+    with FakeBotApiProcess(BOT_TOKEN, limits=limits, timing=True) as fake, bench_database(args.db, "pmks_bench_delivery") as url:
         settings = Settings(
             _env_file=None, database_url=url, telegram_bot_token=BOT_TOKEN,
             telegram_api_base_url=fake.api_base_url, telegram_file_base_url=fake.file_base_url,
@@ -136,17 +135,17 @@ def main() -> int:
         elapsed = asyncio.run(drain(runtime, args.messages, args.time_limit))
         statuses = outbox_statuses(runtime.db)
         runtime.close()
-        record = fake.sends()["sends"]
+        record = fake.sends()
 
-    accepted = sorted(at for at, _chat, status, _why in record if status == 200)
+    accepted = sorted(send.at for send in record if send.accepted)
     rejected = defaultdict(int)
-    for _at, _chat, status, why in record:
-        if status == 429:
-            rejected[why] += 1
+    for send in record:
+        if send.status == 429:
+            rejected[send.refused_for] += 1
     by_chat: dict[int, list[float]] = defaultdict(list)
-    for at, chat, status, _why in record:
-        if status == 200:
-            by_chat[chat].append(at)
+    for send in record:
+        if send.accepted:
+            by_chat[send.chat_id].append(send.at)
     gaps = [b - a for times in by_chat.values() for a, b in zip(sorted(times), sorted(times)[1:])]
     span = accepted[-1] - accepted[0] if len(accepted) > 1 else 0.0
     achieved = (len(accepted) - 1) / span if span else 0.0
@@ -154,7 +153,7 @@ def main() -> int:
     print(f"sent {len(accepted)} in {span:.2f} s (first to last accepted) = {achieved:.2f} messages/s; "
           f"allowed {args.rate:g}/s")
     print(f"429 answers: {sum(rejected.values())} {dict(rejected) if rejected else ''}; largest count in any "
-          f"one-second window: {max_in_window(accepted)} accepted, {max_in_window([r[0] for r in record])} attempted "
+          f"one-second window: {most_in_any_window(accepted)} accepted, {most_in_any_window(s.at for s in record)} attempted "
           f"(limit {args.rate:g})")
     print(f"smallest gap between two messages to one chat: "
           f"{min(gaps) if gaps else float('nan'):.3f} s over {len(gaps)} pairs (limit {1 / args.chat_rate:g} s)")

@@ -41,12 +41,12 @@ from bench.common import (
     BOT_TOKEN,
     WEBHOOK_SECRET,
     Deadline,
-    FakeBotApiProcess,
     bench_database,
     machine_line,
     percentile,
 )
 from bench.telegram_updates import scripted_run
+from tests.helpers.fake_bot_api import FakeBotApiProcess
 
 BASELINE_PASSES = 5  # before and after the pipeline each; the median pass is the baseline
 TIME_LIMIT_SECONDS = 900.0  # the pipeline's run stops here, whatever N was
@@ -218,7 +218,7 @@ def main() -> int:
           f"fake Bot API latency {args.api_latency_ms:g} ms")
     service_logging()
 
-    with FakeBotApiProcess("--latency-ms", str(args.api_latency_ms)) as fake, \
+    with FakeBotApiProcess(BOT_TOKEN, latency=args.api_latency_ms / 1000) as fake, \
             bench_database(args.db, "pmks_bench_inbound") as url:
         settings = Settings(
             _env_file=None, database_url=url, telegram_bot_token=BOT_TOKEN,
@@ -227,10 +227,10 @@ def main() -> int:
         )
         base_before = asyncio.run(run_baseline(fake, warmup, stream))
         floor = asyncio.run(run_floor(fake, warmup, stream))
-        calls_before = fake.sends()["calls"]
+        calls_before = fake.call_counts()
         pipe, counts = asyncio.run(run_pipeline(settings, warmup, stream))
         base_after = asyncio.run(run_baseline(fake, warmup, stream))
-        calls = {name: count - calls_before.get(name, 0) for name, count in fake.sends()["calls"].items()}
+        calls = {name: count - calls_before.get(name, 0) for name, count in fake.call_counts().items()}
 
     # The median of the baseline's passes before and after the pipeline: machine noise hits a short pass hard.
     passes = sorted(base_before + base_after, key=sum)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/latency.py [--rate 200] [--seconds 30] [--db sqlite|postgresql] [--pace 3]
 
-Three processes on 127.0.0.1: the fake Bot API (bench/fake_bot_api.py), the service exactly as an
+Three processes on 127.0.0.1: the fake Bot API (tests/helpers/fake_bot_api.py), the service exactly as an
 operator starts it (`python -m bot serve`, webhook mode, TELEGRAM_API_BASE_URL pointing at the fake),
 and this one, which POSTs scripted citizens' updates (bench/telegram_updates.py) to
 `/webhooks/telegram` at a fixed rate, each citizen at most one update every `--pace` seconds (a person
@@ -37,15 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     BOT_TOKEN,
     WEBHOOK_SECRET,
-    FakeBotApiProcess,
     HttpClient,
-    ServiceProcess,
     bench_database,
+    bench_service,
     cpu_seconds,
     machine_line,
     percentile,
 )
 from bench.telegram_updates import scripted_citizens
+from tests.helpers.fake_bot_api import FakeBotApiProcess, Send
 
 TARGET_SECONDS = 0.100
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -98,12 +98,12 @@ async def generate(port: int, scripts: list[list[bytes]], chat_ids: list[int], r
     return posted, dict(errors), elapsed
 
 
-def match_replies(posted: list[tuple[int, float]], sends: list[list]) -> tuple[list[float], int]:
+def match_replies(posted: list[tuple[int, float]], sends: list[Send]) -> tuple[list[float], int]:
     """Latency per update: the first message to its chat after its POST and before the chat's next POST."""
     arrivals: dict[int, list[float]] = defaultdict(list)
-    for at, chat, status, _why in sends:
-        if status == 200:
-            arrivals[chat].append(at)
+    for send in sends:
+        if send.accepted:
+            arrivals[send.chat_id].append(send.at)
     for times in arrivals.values():
         times.sort()
     by_chat: dict[int, list[float]] = defaultdict(list)
@@ -144,19 +144,19 @@ def main() -> int:
     print(f"{total} updates at {args.rate:g}/s for {args.seconds:g} s, one per citizen every {args.pace:g} s "
           f"(up to {needed} citizens), database {args.db}")
 
-    with FakeBotApiProcess(timing=True) as fake, bench_database(args.db, "pmks_bench_latency") as url:
+    with FakeBotApiProcess(BOT_TOKEN, timing=True) as fake, bench_database(args.db, "pmks_bench_latency") as url:
         telegram = {
             "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/webhooks/telegram",
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_API_BASE_URL": fake.api_base_url,
             "TELEGRAM_FILE_BASE_URL": fake.file_base_url, "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
         }
-        with ServiceProcess(url, telegram) as service:
-            cpu_before = cpu_seconds(service.process.pid)
+        with bench_service(url, telegram) as service:
+            cpu_before = cpu_seconds(service.pid)
             posted, errors, elapsed = asyncio.run(
                 generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace))
             time.sleep(min(REPLY_GRACE_SECONDS, 2.0 + len(posted) / 1000))
-            service_cpu = cpu_seconds(service.process.pid) - cpu_before
-            sends = fake.sends()["sends"]
+            service_cpu = cpu_seconds(service.pid) - cpu_before
+            sends = fake.sends()
         service_errors = service.error_lines()
     latencies, missing = match_replies(posted, sends)
     every = latencies + [float("inf")] * missing  # an update without a reply counts as infinitely late

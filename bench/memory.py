@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     Deadline,
     HttpClient,
-    ServiceProcess,
     bench_database,
+    bench_service,
     machine_line,
     rss_bytes,
 )
@@ -94,6 +94,7 @@ def drafts_in_progress(url: str) -> int:
     from sqlmodel import Session, select
 
     from bot.config import Settings
+    from bot.flows.state import from_row
     from storage import crypto
     from storage.database import create_db_engine
     from storage.models import Conversation
@@ -102,8 +103,9 @@ def drafts_in_progress(url: str) -> int:
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
-            return sum(1 for c in session.exec(select(Conversation))
-                       if c.flow in ("report_sighting", "request_counseling") and c.data.get("answers"))
+            forms = (from_row(c.flow, c.step, c.data).form for c in session.exec(select(Conversation)))
+            return sum(1 for form in forms
+                       if form is not None and form.name in ("report_sighting", "request_counseling") and form.answers)
     finally:
         engine.dispose()
 
@@ -120,8 +122,8 @@ def main() -> int:
         parser.error("need 1 <= --conversations <= 200000 and 1 <= --concurrency <= 64")
 
     print(machine_line())
-    with bench_database(args.db, "pmks_bench_memory") as url, ServiceProcess(url) as service:
-        pid = service.process.pid
+    with bench_database(args.db, "pmks_bench_memory") as url, bench_service(url) as service:
+        pid = service.pid
 
         def report(done: int) -> None:
             rss = rss_bytes(pid)

@@ -91,12 +91,17 @@ class _Rehearsal:
             if self.submitted:
                 return self.updates
             self._answer()
-        raise RuntimeError(f"scripted {self.kind} did not finish: stuck at {self.state.flow}/{self.state.step}")
+        raise RuntimeError(f"scripted {self.kind} did not finish: stuck at {self.state.flow}/{self._step_name}")
 
     # --- what the citizen does next ---------------------------------------------------------------
 
+    @property
+    def _step_name(self) -> str:
+        """The open form's step ("place", "summary", ...); "" at the menu."""
+        return self.state.form.step if self.state.form is not None else ""
+
     def _answer(self) -> None:
-        step, rng = self.state.step, self.rng
+        step, rng = self._step_name, self.rng
         if not self.detoured and rng.random() < 0.04:  # now and then: help, or an emoji for a button
             self.detoured = True
             self._text("bantuan" if rng.random() < 0.5 else "👍👍")
@@ -128,7 +133,7 @@ class _Rehearsal:
         if "kecpage:next" in sensible and self.rng.random() < 0.85:
             sensible.remove("kecpage:next")  # most find their kecamatan on the first page
         if not sensible:
-            raise RuntimeError(f"nothing sensible to press at {self.state.flow}/{self.state.step}: {offered}")
+            raise RuntimeError(f"nothing sensible to press at {self.state.flow}/{self._step_name}: {offered}")
         return sensible
 
     def _last_choices(self) -> tuple[Choice, ...]:
@@ -154,7 +159,7 @@ class _Rehearsal:
     def _press(self, data: str) -> None:
         message = next((m for m in reversed(self.shown) if any(c.id == data for c in m["choices"])), None)
         if message is None:
-            raise RuntimeError(f"no message offers {data!r} at {self.state.flow}/{self.state.step}")
+            raise RuntimeError(f"no message offers {data!r} at {self.state.flow}/{self._step_name}")
         update_id = next(self.ids)
         query = {"id": str(update_id * 7 + 1), "from": self._user(), "chat_instance": str(-self.chat_id),
                  "data": data, "message": message["dict"]}

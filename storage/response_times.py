@@ -1,6 +1,6 @@
 """The `response_time` row of each request, kept up to date as its events are written.
 
-Why: the response-time report used to fold every request's events at query time, seconds at a million
+Why: folding every request's events when the response-time report is read takes seconds at a million
 requests. Each event that moves a response time (created, first contact, a status change) instead
 updates its request's one row here, in the same transaction, with one upsert that keeps the earliest
 (or latest) moment, so concurrent writers and events written out of order still give what folding the

@@ -4,7 +4,7 @@ A send starts only with a turn (`take_send_turn`): one statement takes the chann
 its `send_rate` row and marks the message in flight (`send_started_at`, a short lease) before the platform
 call. A turn is given only when due on three counts:
 - its slot: slots are 1/rate apart and handed out one at a time, to whichever instance asks when one is
-  due, so no instance's backlog can come out as a burst (issue 20: reserved slots were let go together);
+  due, so no instance's backlog can come out as a burst (nothing is reserved ahead to be let go together);
 - no flood wait: `pause_sends` (one 429's `retry_after`) stops every instance at its next turn;
 - the arrival window (`send_window`): the send `rate` turns back, whichever instance made it, reached the
   platform at least a second ago. A send's arrival is known only by its answer, so the window holds the

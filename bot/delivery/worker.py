@@ -1,15 +1,10 @@
 """The outbox worker: sends committed replies through the channel senders.
 
-Each channel's messages are claimed a few at a time (at most one per contact, in order). Before each send
-the worker asks the database for the send's turn (`storage.send_rate.take_send_turn`): one statement takes
-the channel's next slot from the rate every instance shares, if it is due, and marks the message in
-flight. So the rate holds across instances in every second, not on average: slots are handed out one at a
-time, `1/rate` (plus `SEND_RATE_MARGIN`) apart, to whichever instance asks when one is due, and a send
-follows its turn at once; nothing is reserved ahead, so nothing piles up to be let go together (issue 20:
-reserved slots came out as a burst after a flood wait). A turn also waits until the send `rate` turns back,
-from any instance, reached the platform a second ago: this worker tells the database when each send can
-have arrived at the latest (its answer less the fastest round trip seen), so one instance's send running
-late is not joined in the same second by the other instance's punctual ones.
+Each channel's messages are claimed a few at a time (at most one per contact, in order). Each send waits
+for its turn from the rate every instance shares (`storage.send_rate.take_send_turn`, which explains the
+rule; slots `1/rate` plus `SEND_RATE_MARGIN` apart) and follows it at once, so the rate holds across
+instances in every second, not on average. This worker tells the database when each send can have arrived
+at the latest (its answer less the fastest round trip seen), which the turn's arrival window needs.
 
 A flood wait (Telegram's 429 with `retry_after`) stops this instance at once and, through `send_rate`,
 every other one at its next turn; a second wait in that time does not add to it. Then the outcome is

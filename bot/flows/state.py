@@ -2,9 +2,9 @@
 
 The engine loads it from the `conversation` row, a flow step returns a new one (never changes the one it
 was given, so the engine can still compare before and after), and the engine saves that. `to_row` and
-`from_row` are the only places that know the row's JSON shape; `from_row` still reads the shape written
-before this module existed (a plain dict with "answers", "draft", "return", ...), so a citizen halfway
-through a form when the service is upgraded goes on where they were.
+`from_row` are the only places that know the row's JSON shape; `from_row` also reads the older, untyped
+shape (a plain dict with "answers", "draft", "return", ...), so a citizen halfway through a form when the
+service is upgraded goes on where they were.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Bringing a channel up without making the service wait for its platform.
 
 The web chat, the dashboard and the other channels need nothing from Telegram, so an instance must start
-while the Bot API fails (an outage answering 502, a network that cannot reach it): issue 20 saw
-`python -m bot serve` exit at start-up instead. A channel's set-up is one idempotent step, tried once
-during start-up (bounded by `FIRST_TRY_SECONDS`), then, if that failed, again and again in the background
-with exponential backoff and full jitter until it succeeds. `/readyz` names the channels still pending.
+while the Bot API fails (an outage answering 502, a network that cannot reach it). A channel's set-up is
+one idempotent step, tried once during start-up (bounded by `FIRST_TRY_SECONDS`), then, if that failed,
+again and again in the background with exponential backoff and full jitter until it succeeds. `/readyz`
+names the channels still pending.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from bot.app import create_app
 from bot.config import Settings
 from bot.handlers.telegram import COMMANDS, SECRET_HEADER, WEBHOOK_PATH
 from bot.handlers.telegram_inbound import ALLOWED_UPDATES
@@ -22,6 +20,7 @@ from bot.i18n import load_catalog
 from bot.messages import Inbound
 from bot.runtime import Runtime
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound
+from tests.helpers.app_client import client  # noqa: F401 (a fixture: the whole app, webhook mode by these settings)
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi, fake  # noqa: F401 (fake is a fixture)
 from tests.helpers.telegram_chat import (
     WEBHOOK_SECRET,
@@ -29,7 +28,6 @@ from tests.helpers.telegram_chat import (
     message_update,
     telegram_line,
     telegram_settings,
-    with_telegram_texts,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
@@ -39,16 +37,6 @@ LEGACY = sorted(DATA.glob("*_tgdocs_legacy.json"))
 @pytest.fixture
 def settings(database_url: str, fake: FakeBotApi) -> Settings:
     return telegram_settings(database_url, fake, webhook=True)
-
-
-@pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole app in webhook mode: its lifespan starts the channel and the outbox worker."""
-    app = create_app(runtime=with_telegram_texts(runtime))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def _post(client: httpx.AsyncClient, body: dict | bytes, secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
@@ -76,7 +64,7 @@ async def test_start_sets_the_webhook_and_the_command_menu_in_both_languages(
 ) -> None:
     assert fake.webhook == {"url": "https://pmks.example.go.id/webhooks/telegram", "secret_token": WEBHOOK_SECRET,
                             "allowed_updates": list(ALLOWED_UPDATES)}
-    catalog = with_telegram_texts(runtime).catalog
+    catalog = runtime.catalog
     for language_code, language in ((None, "id"), ("en", "en")):  # Indonesian for everyone, English for "en"
         menu = {c["command"]: c["description"] for c in fake.commands[language_code]}
         assert list(menu) == list(COMMANDS)
@@ -145,7 +133,7 @@ async def test_polling_clears_any_webhook_and_asks_only_for_the_updates_it_reads
     runtime: Runtime, fake: FakeBotApi, database_url: str
 ) -> None:
     polling_settings = telegram_settings(database_url, fake, webhook=False)
-    polling = dataclasses.replace(with_telegram_texts(runtime), settings=polling_settings)
+    polling = dataclasses.replace(runtime, settings=polling_settings)
     async with telegram_line(polling, fake) as line:
         assert line.mode == "polling" and line.channel.router is None
         texts = await TelegramCitizen(line).send("/bantuan")
@@ -163,7 +151,7 @@ async def test_polling_logs_a_failed_update_by_id_and_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Polling cannot ask Telegram to re-send (PTB confirmed the update on fetch): log it, keep going."""
-    polling = dataclasses.replace(with_telegram_texts(runtime),
+    polling = dataclasses.replace(runtime,
                                   settings=telegram_settings(database_url, fake, webhook=False))
     async with telegram_line(polling, fake) as line:
         citizen = TelegramCitizen(line)

@@ -26,7 +26,6 @@ from tests.helpers.telegram_chat import (
     photo_sizes,
     telegram_line,
     telegram_settings,
-    with_telegram_texts,
 )
 
 
@@ -42,7 +41,7 @@ def settings(database_url: str, fake: FakeBotApi, telegram_mode: str) -> Setting
 
 @pytest.fixture
 async def line(runtime: Runtime, fake: FakeBotApi) -> AsyncIterator[TelegramLine]:
-    async with telegram_line(with_telegram_texts(runtime), fake) as running:
+    async with telegram_line(runtime, fake) as running:
         yield running
 
 

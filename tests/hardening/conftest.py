@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi
 from tests.helpers.fake_graph_api import FakeGraphAPI, graph_api, graph_api_server  # noqa: F401 (fixtures)
-from tests.helpers.telegram_chat import WEBHOOK_SECRET, with_telegram_texts
+from tests.helpers.telegram_chat import WEBHOOK_SECRET
 from tests.helpers.whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN
 
 CLIENT_TIMEOUT = httpx.Timeout(10.0)
@@ -55,7 +55,7 @@ class Service:
 @pytest.fixture
 async def service(database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAPI) -> AsyncIterator[Service]:
     """The real app (lifespan, middleware, every router), all channels on, in process."""
-    runtime = with_telegram_texts(build_runtime(all_channels_settings(database_url, bot_api, graph_api)))
+    runtime = build_runtime(all_channels_settings(database_url, bot_api, graph_api))
     app = create_app(runtime=runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

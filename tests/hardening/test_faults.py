@@ -34,7 +34,6 @@ from tests.helpers.telegram_chat import (
     message_update,
     telegram_line,
     telegram_settings,
-    with_telegram_texts,
 )
 from tests.helpers.whatsapp import message_payload, post_webhook, whatsapp_client, whatsapp_settings
 
@@ -161,7 +160,7 @@ async def test_bot_api_5xx_and_timeouts_go_back_to_pending_with_backoff(
 ) -> None:
     monkeypatch.setattr("bot.delivery.worker.SEND_TIMEOUT_SECONDS", 0.5)
     with FakeBotApi() as fake:
-        runtime = with_telegram_texts(build_runtime(telegram_settings(database_url, fake, webhook=False)))
+        runtime = build_runtime(telegram_settings(database_url, fake, webhook=False))
         try:
             async with telegram_line(runtime, fake):
                 Chat(runtime.engine, user_id="81234567", channel=Channel.TELEGRAM).start()  # greeting + menu

@@ -23,7 +23,7 @@ from storage import due_work
 from storage.models import Contact, Conversation, OutboxMessage, ProcessedInbound, Request, RequestEvent
 from tests.hardening.conftest import telegram_instance_env
 from tests.helpers.dashboard import login, seed
-from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.fake_bot_api import FakeBotApi, most_in_any_window
 from tests.helpers.fake_graph_api import FakeGraphAPI
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.staff import make_staff
@@ -164,16 +164,6 @@ def _seed_follow_ups(runtime: Runtime, count: int, first_chat: int = 900_000_000
     return chats
 
 
-def _max_in_any_window(times: list[float], seconds: float) -> int:
-    times = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] >= seconds:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate(
     database_url: str, tmp_path: Path, runtime: Runtime
 ) -> None:
@@ -198,7 +188,7 @@ async def test_two_instances_deliver_1000_follow_ups_once_within_the_global_rate
         received = _per_chat(fake)
         arrivals = [send.at for send in fake.sends_since(0) if send.accepted]
     assert set(received) == set(chats) and set(received.values()) == {1}  # each exactly once
-    assert _max_in_any_window(arrivals, seconds=5.0) <= rate * 5 * 1.2
+    assert most_in_any_window(arrivals, seconds=5.0) <= rate * 5 * 1.2
     assert max(arrivals) - min(arrivals) >= (1000 - 1) / rate - 0.1  # on average, never faster than the rate
     assert all(service.log_tail().count("due_work_failed") == 0 for service in services)
 

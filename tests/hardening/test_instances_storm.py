@@ -29,7 +29,7 @@ from sqlmodel import Session, func, select
 from bot.runtime import Runtime
 from storage.models import Contact, OutboxMessage, Request
 from tests.hardening.conftest import telegram_instance_env
-from tests.helpers.fake_bot_api import FakeBotApi, Send
+from tests.helpers.fake_bot_api import FakeBotApi, Send, most_in_any_window
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.telegram_burst import TelegramBurst
 
@@ -80,7 +80,7 @@ async def test_two_instances_keep_telegrams_limits_through_a_kill_an_outage_and_
                 service.stop()
         sends = fake.sends_since(0)
 
-    assert _most_in_one_second(sends) <= RATE
+    assert most_in_any_window(send.at for send in sends) <= RATE  # sendMessage calls, any answer
     assert [(s.status, s.refused_for) for s in sends if s.status == 429] == [(429, "ban")]  # none after the first
     accepted = defaultdict(list)
     for send in sends:
@@ -155,17 +155,6 @@ def _delivered_in_order(runtime: Runtime, accepted: dict[int, list[Send]]) -> se
                 position += 1
         assert position == len(texts), f"chat {chat}: more messages than the outbox holds: {texts[position:]}"
     return twice
-
-
-def _most_in_one_second(sends: list[Send]) -> int:
-    """The most sendMessage calls (any answer) that reached the fake within any one second."""
-    times = sorted(send.at for send in sends)
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] >= 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 async def _eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:

@@ -25,7 +25,7 @@ from tests.helpers.dashboard import seed
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.fake_graph_api import FakeGraphAPI
 from tests.helpers.service_process import ServiceProcess
-from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update, with_telegram_texts
+from tests.helpers.telegram_chat import WEBHOOK_SECRET, message_update
 from tests.helpers.whatsapp import message_payload, post_webhook
 
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
@@ -68,7 +68,7 @@ async def test_starts_while_the_bot_api_fails_and_connects_telegram_when_it_answ
     """Issue 20: with the Bot API answering 502, start-up failed and took the web chat, WhatsApp and the
     dashboard down with it. Now they serve at once; Telegram is pending and connects in the background."""
     bot_api.outage(3600)
-    runtime = with_telegram_texts(build_runtime(all_channels_settings(database_url, bot_api, graph_api)))
+    runtime = build_runtime(all_channels_settings(database_url, bot_api, graph_api))
     app = create_app(runtime=runtime)
     started = time.monotonic()
     async with app.router.lifespan_context(app):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.conftest import require
 
@@ -27,3 +28,10 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def chromium_profile(browser: Browser, profile: Path, **context: Any) -> BrowserContext:
+    """A second Chromium on a profile folder of its own (kept between launches, as a phone's browser keeps
+    one), started like `chromium()`; `context` as for `Browser.new_context` (viewport, locale, ...)."""
+    return browser.browser_type.launch_persistent_context(str(profile), executable_path=str(CHROMIUM),
+                                                          args=CHROMIUM_ARGS, **context)

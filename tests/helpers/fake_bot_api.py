@@ -13,30 +13,42 @@ answers the next sendMessage 429 and every one until the ban ends too; `outage(s
 call 502 Bad Gateway for a while. Every sendMessage is recorded in `sends` with its arrival time
 (`time.monotonic()`, one clock for every process on Linux) and the answer it got.
 
-The server runs in its own thread and event loop (`ThreadedServer`); every test-side method is thread-safe.
+Tests run it in a thread of their own (`FakeBotApi`, every test-side method thread-safe); the benchmarks run
+the same server in a process of its own (`FakeBotApiProcess`, `python -m tests.helpers.fake_bot_api`), so its
+work does not count against what they measure. It lives with the other fakes in tests/helpers; the benchmarks
+import it from here, as they import the project (their scripts put the project root on `sys.path`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import copy
+import dataclasses
 import itertools
 import json
 import math
+import os
+import select
+import signal
+import subprocess
+import sys
 import threading
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.helpers.service_process import PROJECT_ROOT, stop_process
 from tests.helpers.threaded_server import ThreadedServer
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
@@ -88,10 +100,21 @@ class Send:
         return self.status == 200
 
 
+def most_in_any_window(times: Iterable[float], seconds: float = 1.0) -> int:
+    """The most events (e.g. `Send.at`) within any window of `seconds` (sliding, half-open): what Telegram counts."""
+    ordered = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] >= seconds:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
 class _Limits:
     """Telegram's send limits over accepted messages: `per_second` in any one second, one per chat per `chat_gap`."""
 
-    def __init__(self, per_second: int, chat_gap: float) -> None:
+    def __init__(self, per_second: float, chat_gap: float) -> None:
         self.per_second = per_second
         self.chat_gap = chat_gap
         self._accepted: deque[float] = deque()
@@ -121,11 +144,36 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-class FakeBotApi:
-    """One fake Bot API server; use as a context manager (`with FakeBotApi() as fake:`)."""
+class _Addresses:
+    """The base URLs python-telegram-bot is given (`TELEGRAM_API_BASE_URL`, `TELEGRAM_FILE_BASE_URL`)."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+
+class FakeBotApi(_Addresses):
+    """One fake Bot API server; use as a context manager (`with FakeBotApi() as fake:`).
+
+    `latency` holds every answer that long (Telegram's round trip, for code that awaits Bot API calls).
+    With `keep_messages=False` it forgets what it sent and edits any message it is asked to, as the
+    benchmarks want: their presses edit messages this fake never sent, and nothing is asserted on them.
+    """
+
+    def __init__(self, token: str = TOKEN, *, latency: float = 0.0, keep_messages: bool = True) -> None:
         self.token = token
+        self.latency = latency
+        self.keep_messages = keep_messages
         self.calls: list[ApiCall] = []
         self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/..., in order
         self.webhook: dict[str, Any] = {}
@@ -157,18 +205,6 @@ class FakeBotApi:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_base_url(self) -> str:
-        return f"{self.url}/bot"
-
-    @property
-    def file_base_url(self) -> str:
-        return f"{self.url}/file/bot"
-
     def start(self) -> None:
         self._server = ThreadedServer(self._app())
         self.port = self._server.port
@@ -196,7 +232,7 @@ class FakeBotApi:
                 _Failure(status, description, retry_after) for _ in range(times)
             )
 
-    def enforce_limits(self, *, per_second: int = 30, chat_gap: float = 1.0) -> None:
+    def enforce_limits(self, *, per_second: float = 30, chat_gap: float = 1.0) -> None:
         """From now on refuse sendMessage over Telegram's limits, with 429 and `retry_after`, as Telegram does."""
         with self._lock:
             self._limits = _Limits(per_second, chat_gap)
@@ -272,6 +308,7 @@ class FakeBotApi:
             routes=[
                 Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
                 Route("/file/bot{token}/{path:path}", self._file_endpoint, methods=["GET"]),
+                Route(RECORD_PATH, self._record_endpoint, methods=["GET"]),
             ],
             lifespan=lifespan,
         )
@@ -287,6 +324,8 @@ class FakeBotApi:
         params = await _read_params(request)
         if request.path_params["token"] != self.token:
             return self._answer(method, params, ApiError(401, "Unauthorized"))
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if method.lower() == "sendmessage":
             return await self._send_with_limits(params, arrived)
         if arrived < self._outage_until:
@@ -367,6 +406,13 @@ class FakeBotApi:
         while not self._closing and time.monotonic() < deadline:
             await asyncio.sleep(min(0.05, deadline - time.monotonic()))
 
+    async def _record_endpoint(self, _request: Request) -> Response:
+        """What a process of its own recorded: every sendMessage, and how often each method was called."""
+        with self._lock:
+            sends = [dataclasses.asdict(send) for send in self.sends]
+            calls = Counter(call.method.lower() for call in self.calls)
+        return JSONResponse({"sends": sends, "calls": calls})
+
     async def _file_endpoint(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
             return Response(status_code=401)
@@ -412,6 +458,8 @@ class FakeBotApi:
                    "date": int(time.time()), "text": text}
         if markup and "inline_keyboard" in markup:  # only inline keyboards belong to the message
             message["reply_markup"] = markup
+        if not self.keep_messages:
+            return message
         with self._lock:
             self._messages[(chat_id, message["message_id"])] = message
         return copy.deepcopy(message)
@@ -425,6 +473,9 @@ class FakeBotApi:
     def _edit(self, params: dict[str, Any], *, text: str | None) -> dict:
         key = (int(params["chat_id"]), int(params["message_id"]))
         markup = params.get("reply_markup")
+        if not self.keep_messages:
+            return {"message_id": key[1], "from": BOT_USER, "chat": _chat(key[0]), "date": int(time.time()),
+                    "edit_date": int(time.time()), "text": text or "."}
         with self._lock:
             message = self._messages.get(key)
             if message is None:
@@ -533,3 +584,85 @@ def fake() -> Iterator[FakeBotApi]:
     """A fake Bot API server for one test; a test module imports this fixture from here."""
     with FakeBotApi() as server:
         yield server
+
+
+# --- in a process of its own (the benchmarks) -------------------------------------------------------
+
+RECORD_PATH = "/_fake/record"
+PROCESS_START_TIMEOUT_SECONDS = 20.0
+
+
+class FakeBotApiProcess(_Addresses):
+    """`FakeBotApi` in a process of its own, so its work does not count against the process being measured.
+
+    `limits` is (per second, seconds between two messages to one chat), as `enforce_limits` takes them.
+    `timing`: its arrival times are measurements, so it runs at a higher priority when it may (as root).
+    """
+
+    def __init__(self, token: str = TOKEN, *, limits: tuple[float, float] | None = None, latency: float = 0.0,
+                 timing: bool = False) -> None:
+        self._args = [sys.executable, "-m", "tests.helpers.fake_bot_api", "--token", token,
+                      "--latency", str(latency)]
+        if limits is not None:
+            self._args += ["--per-second", str(limits[0]), "--chat-gap", str(limits[1])]
+        if timing and os.geteuid() == 0:
+            self._args += ["--nice", "-10"]
+        self._process: subprocess.Popen[str] | None = None
+        self.port = 0
+
+    def __enter__(self) -> FakeBotApiProcess:
+        self._process = subprocess.Popen(self._args, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], PROCESS_START_TIMEOUT_SECONDS)
+        line = self._process.stdout.readline().strip() if ready else ""
+        if not line.startswith("listening "):
+            self.__exit__()
+            raise RuntimeError(f"fake Bot API did not start: {line!r}")
+        self.port = int(line.split()[1])
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        stop_process(self._process)
+
+    def sends(self) -> list[Send]:
+        """Every sendMessage so far, in arrival order, with its arrival time and answer."""
+        return [Send(**{**send, "buttons": tuple(send["buttons"])}) for send in self._record()["sends"]]
+
+    def call_counts(self) -> dict[str, int]:
+        """How often each Bot API method (lower case) was called so far."""
+        return dict(self._record()["calls"])
+
+    def _record(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}{RECORD_PATH}", timeout=30).json()
+
+
+def main() -> None:
+    """`python -m tests.helpers.fake_bot_api --token T [--per-second 30 --chat-gap 1] [--latency 0] [--nice -10]`:
+    prints `listening <port>` once it accepts connections and serves until SIGTERM."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--token", default=TOKEN)
+    parser.add_argument("--per-second", type=float, help="enforce Telegram's limits: this many messages a second")
+    parser.add_argument("--chat-gap", type=float, default=1.0, help="and this many seconds between two to one chat")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer is held")
+    parser.add_argument("--nice", type=int, default=0, help="niceness change, e.g. -10 (needs root)")
+    args = parser.parse_args()
+    if args.nice:
+        # On a busy machine a starved fake reads its clock late and sees messages bunch that were sent
+        # spaced; Telegram's servers are not starved by our load, so the fake should not be either.
+        try:
+            os.nice(args.nice)
+        except PermissionError:
+            print("fake_bot_api: cannot change niceness; arrival times include this process's waits",
+                  file=sys.stderr)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with FakeBotApi(args.token, latency=args.latency, keep_messages=False) as fake:
+        if args.per_second is not None:
+            fake.enforce_limits(per_second=args.per_second, chat_gap=args.chat_gap)
+        print(f"listening {fake.port}", flush=True)
+        while not stopping.wait(1.0):
+            pass
+
+
+if __name__ == "__main__":
+    main()

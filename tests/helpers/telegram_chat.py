@@ -10,7 +10,6 @@ that reached the fake server for that chat: what the citizen reads.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import time
 from collections.abc import AsyncIterator
@@ -24,7 +23,6 @@ from sqlmodel import Session, col, func, select
 from bot.config import Settings
 from bot.engine import utc_now
 from bot.handlers.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
-from bot.i18n import Catalog
 from bot.runtime import Runtime
 from storage.models import OutboxMessage, ProcessedInbound
 from tests.helpers.fake_bot_api import TOKEN, FakeBotApi
@@ -237,44 +235,3 @@ class TelegramCitizen:
     @property
     def text(self) -> str:
         return "\n".join(self.last)
-
-
-# --- catalog texts the channel needs ---------------------------------------------------------------
-
-#: The channel's texts as first proposed for bot/i18n/*.yaml (`telegram:`), where they now are. Merged
-#: *under* the real catalogs, so the real texts always win: `with_telegram_texts` is a no-op today and
-#: can go, with this table, once no helper imports it (tests/hardening, tests/helpers/serve.py).
-PENDING_TEXTS: dict[str, dict[str, str]] = {
-    "id": {
-        "telegram.private_only": "Demi menjaga kerahasiaan, layanan ini hanya melayani lewat chat pribadi. "
-                                 "Silakan kirim pesan langsung ke @{bot_username}.",
-        "telegram.commands.start": "Mulai dan tampilkan menu",
-        "telegram.commands.lapor": "Laporkan warga yang butuh bantuan sosial",
-        "telegram.commands.konseling": "Minta konseling keluarga",
-        "telegram.commands.status": "Cek status tiket, misalnya /status ABC-DEF",
-        "telegram.commands.batal": "Batalkan isian yang sedang diisi",
-        "telegram.commands.bahasa": "Ganti bahasa / Change language",
-        "telegram.commands.bantuan": "Cara memakai layanan ini",
-        "telegram.commands.dataku": "Lihat data Anda yang kami simpan",
-        "telegram.commands.hapusdata": "Hapus data pribadi Anda",
-    },
-    "en": {
-        "telegram.private_only": "To keep things confidential, this service only works in a private chat. "
-                                 "Please send a message directly to @{bot_username}.",
-        "telegram.commands.start": "Start and show the menu",
-        "telegram.commands.lapor": "Report someone who needs social assistance",
-        "telegram.commands.konseling": "Ask for family counseling",
-        "telegram.commands.status": "Check a ticket's status, e.g. /status ABC-DEF",
-        "telegram.commands.batal": "Cancel the form you are filling in",
-        "telegram.commands.bahasa": "Change language / Ganti bahasa",
-        "telegram.commands.bantuan": "How to use this service",
-        "telegram.commands.dataku": "See the data we hold about you",
-        "telegram.commands.hapusdata": "Erase your personal data",
-    },
-}
-
-
-def with_telegram_texts(runtime: Runtime) -> Runtime:
-    """The runtime with a catalog that surely holds the channel's texts (real ones first)."""
-    texts = {lang: {**PENDING_TEXTS.get(lang, {}), **table} for lang, table in runtime.catalog._texts.items()}
-    return dataclasses.replace(runtime, catalog=Catalog(texts))

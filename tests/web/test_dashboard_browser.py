@@ -1,6 +1,6 @@
 """The staff dashboard in Debian's Chromium against the real service, on a 360x640 phone screen.
 
-The service runs as an operator runs it (tests/helpers/live_server.py); staff accounts are made with the
+The service runs as an operator runs it (tests/helpers/service_process.py); staff accounts are made with the
 operator's CLI (`python -m bot staff add --password-stdin`) on the same database, and the citizen's
 report arrives through the web chat API, so every layer is the production one. Steps use ids, names and
 catalog texts the staff sees; every wait is bounded.
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers.browser import PHONE, chromium
-from tests.helpers.live_server import PROJECT_ROOT, live_server, service_env
+from tests.helpers.service_process import ServiceProcess, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +35,10 @@ def browser() -> Iterator[Browser]:
         yield browser
 
 
-def add_staff(tmp_path: Path, username: str, queue: str) -> None:
+def add_staff(service: ServiceProcess, username: str, queue: str) -> None:
     """Create a counselor with the operator's command, on the live server's database."""
-    env = service_env(f"sqlite:///{tmp_path / 'web.db'}", 0, PROJECT_ROOT)
-    command = [sys.executable, "-m", "bot", "staff", "add", "--username", username, "--role", "counselor",
-               "--queue", queue, "--password-stdin"]
-    done = subprocess.run(command, input=f"{PASSWORD}\n", text=True, capture_output=True, cwd=tmp_path, env=env,
-                          timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
+    service.run("staff", "add", "--username", username, "--role", "counselor", "--queue", queue, "--password-stdin",
+                stdin=f"{PASSWORD}\n")
 
 
 def report_sighting(base_url: str, *, contact: str = "anonymous") -> tuple[str, str]:
@@ -65,10 +59,10 @@ def report_sighting(base_url: str, *, contact: str = "anonymous") -> tuple[str, 
 def service(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """One live service for the module: two counselors in different queues and one reported sighting."""
     tmp_path = tmp_path_factory.mktemp("dashboard")
-    with live_server(tmp_path) as base_url:
-        add_staff(tmp_path, "budi", "dinsos-kota-serang")
-        add_staff(tmp_path, "lebak", "lk3-kab-lebak")
-        yield base_url, report_sighting(base_url)[0]
+    with live_server(tmp_path) as live:
+        add_staff(live, "budi", "dinsos-kota-serang")
+        add_staff(live, "lebak", "lk3-kab-lebak")
+        yield live.base_url, report_sighting(live.base_url)[0]
 
 
 @pytest.fixture

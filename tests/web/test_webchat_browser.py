@@ -20,10 +20,10 @@ from bot.runtime import build_runtime
 from bot.services.case_thread import message_citizen
 from bot.services.claims import claim_request
 from storage.models import Queue, Request
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, chromium
+from tests.helpers.browser import PHONE, chromium, chromium_profile
 from tests.helpers.casework import deliver_citizen_updates
 from tests.helpers.images import jpeg
-from tests.helpers.live_server import live_server
+from tests.helpers.service_process import live_server
 from tests.helpers.staff import as_staff, make_staff
 
 pytestmark = pytest.mark.browser
@@ -88,8 +88,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def base_url(tmp_path: Path) -> Iterator[str]:
-    with live_server(tmp_path) as url:
-        yield url
+    with live_server(tmp_path) as service:
+        yield service.base_url
 
 
 @pytest.fixture
@@ -289,9 +289,7 @@ def test_a_second_tab_continues_the_same_conversation(chat: ChatPage) -> None:
 
 def _phone_browser(browser: Browser, profile: Path) -> BrowserContext:
     """Chromium started on a profile of its own, as a phone's browser keeps one between launches."""
-    context = browser.browser_type.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, viewport=PHONE, locale="id-ID",
-        is_mobile=True, has_touch=True)
+    context = chromium_profile(browser, profile, viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True)
     context.set_default_timeout(10_000)
     return context
 

@@ -18,7 +18,7 @@ from bot.services.records import persisted_id
 from bot.services.staff_accounts import StaffInputError, change_password
 from bot.services.staff_directory import existing_staff_account
 from bot.services.staff_sessions import start_session as start_staff_session
-from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, LoggedIn, LoggedInStaff, render
+from bot.web.dashboard.deps import PASSWORD_PAGE, CsrfChecked, LoggedIn, LoggedInStaff, render, staff_text
 from bot.web.dashboard.flash import redirect_with, render_page
 from bot.web.dashboard.security import start_session
 from bot.web.deps import RuntimeDep
@@ -49,9 +49,8 @@ async def set_password(
     new_password: Secret, new_password_again: Secret, current_password: Secret = "",
 ) -> Response:
     """Set the new password; every session of the person ends and this one starts afresh."""
-    language = runtime.settings.default_language
     if new_password != new_password_again:
-        reason = runtime.renderer.text(language, "staff_account.password_mismatch")
+        reason = staff_text(runtime, "staff_account.password_mismatch")
         return _page(request, runtime, logged_in, error=reason, status_code=422)
 
     def work() -> str:
@@ -65,7 +64,7 @@ async def set_password(
     try:
         token = await run_in_threadpool(work)
     except StaffInputError as error:
-        reason = runtime.renderer.text(language, error.key, **error.params)
+        reason = staff_text(runtime, error.key, **error.params)
         return _page(request, runtime, logged_in, error=reason, status_code=422)
     start_session(request, token=token)
     return redirect_with(request, "/dashboard", "staff_account.password_changed")

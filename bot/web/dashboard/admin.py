@@ -25,7 +25,7 @@ from bot.services.audit_log import audit
 from bot.services.records import Staff
 from bot.services.staff_accounts import LINK_CODE_LIFETIME, ROLES, StaffInputError, create_staff, new_link_code
 from bot.services.staff_directory import staff_account
-from bot.web.dashboard.deps import AdminStaff, CsrfChecked, CurrentStaff
+from bot.web.dashboard.deps import AdminStaff, CsrfChecked, CurrentStaff, staff_text
 from bot.web.dashboard.flash import render_page
 from bot.web.deps import RuntimeDep
 
@@ -89,7 +89,7 @@ async def add_staff_account(
         created, password = await run_in_threadpool(work)
     except StaffInputError as error:
         form = {"username": username, "display_name": display_name, "role": role, "region": region, "queues": queues}
-        reason = runtime.renderer.text(runtime.settings.default_language, error.key, **error.params)
+        reason = staff_text(runtime, error.key, **error.params)
         return await _staff_page(runtime, request, staff, error=reason, form=form, status_code=422)
     response = render_page(runtime, request, staff, "dashboard/admin_staff_created.html",
                            {"username": created, "password": password})

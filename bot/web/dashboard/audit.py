@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -22,7 +23,7 @@ from bot.runtime import Runtime
 from bot.services.audit_log import audit, audit_page, party_names, request_id_of_ticket
 from bot.services.dashboard_reads import PAGE_SIZE
 from bot.services.records import AuditLog
-from bot.web.dashboard.deps import AdminStaff
+from bot.web.dashboard.deps import AdminStaff, staff_text
 from bot.web.dashboard.exports import MAX_EXPORT_ROWS, Sheet, csv_bytes, file_response, xlsx_bytes
 from bot.web.dashboard.filters import normalise_ticket
 from bot.web.dashboard.flash import render_page
@@ -73,7 +74,7 @@ class Names:
     """Names for the ids of a set of audit rows: staff display names and ticket codes, loaded once."""
 
     def __init__(self, runtime: Runtime, staff: dict[int, str], tickets: dict[int, str]) -> None:
-        self.t = lambda key, **params: runtime.renderer.text(runtime.settings.default_language, key, **params)
+        self.t = partial(staff_text, runtime)
         self.actions = runtime.catalog.section(runtime.settings.default_language, "dash_admin.audit_actions")
         self.staff = staff
         self.tickets = tickets
@@ -152,8 +153,6 @@ def export_audit_log(
     """The audit log as filtered on the page, newest first, as CSV or XLSX; the export is itself audited."""
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404)
-    t = runtime.renderer.text
-    language = runtime.settings.default_language
     now = datetime.now(UTC)
     with Session(runtime.db) as session, session.begin():
         filters = _filters(session, actor, target, ticket, action)
@@ -163,11 +162,11 @@ def export_audit_log(
         audit(session, actor=staff.actor, action="export", target=f"audit.{fmt}", at=now,
               detail={"filters": filters.params(), "rows": len(lines), "personal": False,
                       "truncated": more is not None})
-    headers = [t(language, f"dash_admin.audit_col_{name}")
+    headers = [staff_text(runtime, f"dash_admin.audit_col_{name}")
                for name in ("at", "who", "what", "target", "actor", "action", "detail")]
     table = [[line.at, line.who, line.what, line.target, line.actor, line.action,
               json.dumps(line.detail, ensure_ascii=False, sort_keys=True) if line.detail else None] for line in lines]
-    sheet = Sheet(t(language, "dash_admin.audit_title"), headers, table)
+    sheet = Sheet(staff_text(runtime, "dash_admin.audit_title"), headers, table)
     content = csv_bytes(sheet, runtime) if fmt == "csv" else xlsx_bytes(sheet, runtime)
     stamp = now.astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")
     return file_response(content, f"log-audit-{stamp}.{fmt}")

@@ -24,7 +24,7 @@ from bot.services.dashboard_reads import name_of, queue_names, staff_names
 from bot.services.deadlines import pending_deadline, sla_state
 from bot.services.records import Appointment, persisted_id
 from bot.services.records import Request as CaseRequest
-from bot.web.dashboard.deps import CurrentStaff
+from bot.web.dashboard.deps import CurrentStaff, staff_text
 from bot.web.dashboard.filters import may_see_personal
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.deps import RuntimeDep
@@ -74,7 +74,7 @@ async def thread_since(
     """The thread's messages after message `after`, for the open request page to add (JSON, no caching)."""
     now = datetime.now(UTC)
     language = runtime.settings.default_language
-    citizen = runtime.renderer.text(language, "dash_requests.actor_citizen")
+    citizen = staff_text(runtime, "dash_requests.actor_citizen")
 
     def load() -> list[dict[str, object]]:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():

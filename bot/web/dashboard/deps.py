@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,11 +83,16 @@ async def _checked_csrf(request: Request, csrf_token: Annotated[str | None, Form
 CsrfChecked = Depends(_checked_csrf)
 
 
+def staff_text(runtime: Runtime, key: str, /, **params: object) -> str:
+    """The staff-facing text of a catalog key: staff read the service's default language, on pages and in exports."""
+    return runtime.renderer.text(runtime.settings.default_language, key, **params)
+
+
 def templates_for(runtime: Runtime) -> Jinja2Templates:
     """Jinja2 with `t(key, **params)` from the staff-facing catalog, `when(dt)` in WIB, and the status vocabularies."""
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
     language = runtime.settings.default_language
-    templates.env.globals["t"] = lambda key, **params: runtime.renderer.text(language, key, **params)
+    templates.env.globals["t"] = partial(staff_text, runtime)
     templates.env.globals["when"] = lambda moment: runtime.renderer.when(language, moment) if moment else "-"
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals.update(AppointmentStatus=AppointmentStatus, ASSIGNED_STATUSES=ASSIGNED_STATUSES,

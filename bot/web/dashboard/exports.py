@@ -37,7 +37,7 @@ from bot.services.access import StaffView, may_export_personal
 from bot.services.audit_log import audit
 from bot.services.records import Request as CaseRequest
 from bot.services.request_conditions import kind_condition
-from bot.web.dashboard.deps import CurrentStaff
+from bot.web.dashboard.deps import CurrentStaff, staff_text
 from bot.web.dashboard.filters import RequestFilters, parse_list_filters
 from bot.web.dashboard.flash import render_page
 from bot.web.dashboard.reports import (
@@ -49,7 +49,6 @@ from bot.web.dashboard.reports import (
     region_name,
     report_names,
     subject_name,
-    text,
 )
 from bot.web.deps import RuntimeDep
 
@@ -105,7 +104,7 @@ def xlsx_bytes(sheet: Sheet, runtime: Runtime) -> bytes:
     for row in sheet.rows:
         table.append([_xlsx_value(table, value, runtime) for value in row])
     if sheet.notes:
-        notes = book.create_sheet(text(runtime, "dash_reports.definitions")[:31])
+        notes = book.create_sheet(staff_text(runtime, "dash_reports.definitions")[:31])
         for term, meaning in sheet.notes:
             notes.append([_cell(notes, term, font=bold), defuse(meaning)])
     output = io.BytesIO()
@@ -156,13 +155,13 @@ def request_columns(runtime: Runtime, queues: dict[str, str], staff: dict[int, s
     """The request list's columns; the personal ones only when the exporter may take them out."""
     columns: list[Column] = [
         ("col_ticket", lambda r: r.ticket_code),
-        ("col_kind", lambda r: text(runtime, f"status.kind_{r.kind}")),
+        ("col_kind", lambda r: staff_text(runtime, f"status.kind_{r.kind}")),
         ("col_subject", lambda r: subject_name(runtime, r.category or r.topic)),
         ("region", lambda r: region_name(runtime, r.region)),
         ("kecamatan", lambda r: _kecamatan_name(r.kecamatan_code)),
         ("queue", lambda r: queues.get(r.queue_code, r.queue_code)),
-        ("col_urgency", lambda r: text(runtime, f"dash_reports.urgency_{r.urgency}")),
-        ("col_status", lambda r: text(runtime, f"status.names.{r.status}")),
+        ("col_urgency", lambda r: staff_text(runtime, f"dash_reports.urgency_{r.urgency}")),
+        ("col_status", lambda r: staff_text(runtime, f"status.names.{r.status}")),
         ("col_created", lambda r: r.created_at),
         ("col_claim_due", lambda r: r.claim_due_at),
         ("dim_counselor", lambda r: staff.get(r.assigned_staff_id, "-") if r.assigned_staff_id else "-"),
@@ -183,7 +182,7 @@ def bnba_address(runtime: Runtime, request: CaseRequest) -> str | None:
         return request.person_address
     kecamatan = _kecamatan_name(request.kecamatan_code, None)
     parts = [request.landmark,
-             text(runtime, "dash_reports.bnba_kecamatan_in_address", kecamatan=kecamatan) if kecamatan else None,
+             staff_text(runtime, "dash_reports.bnba_kecamatan_in_address", kecamatan=kecamatan) if kecamatan else None,
              region_name(runtime, request.region) if request.region else None]
     return ", ".join(part.strip() for part in parts if part and part.strip()) or None
 
@@ -198,7 +197,7 @@ def _bnba_columns(runtime: Runtime) -> list[Column]:
         ("bnba_region", lambda r: region_name(runtime, r.region)),
         ("col_latitude", lambda r: r.latitude), ("col_longitude", lambda r: r.longitude),
         ("bnba_category", lambda r: subject_name(runtime, r.category)), ("bnba_reported", lambda r: r.created_at),
-        ("bnba_status", lambda r: text(runtime, f"status.names.{r.status}")), ("bnba_ticket", lambda r: r.ticket_code),
+        ("bnba_status", lambda r: staff_text(runtime, f"status.names.{r.status}")), ("bnba_ticket", lambda r: r.ticket_code),
     ]
 
 
@@ -215,15 +214,15 @@ def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layou
         if layout == "bnba":
             columns = _bnba_columns(runtime)
             rows = [[number, *(get(r) for _, get in columns)] for number, r in enumerate(requests, start=1)]
-            headers = [text(runtime, "dash_reports.bnba_no"), *(text(runtime, f"dash_reports.{k}") for k, _ in columns)]
+            headers = [staff_text(runtime, "dash_reports.bnba_no"), *(staff_text(runtime, f"dash_reports.{k}") for k, _ in columns)]
         else:
             names = report_reads.staff_names(session, (r.assigned_staff_id for r in requests))
             columns = request_columns(runtime, report_reads.queue_names(session), names, personal)
             rows = [[get(r) for _, get in columns] for r in requests]
-            headers = [text(runtime, f"dash_reports.{k}") for k, _ in columns]
+            headers = [staff_text(runtime, f"dash_reports.{k}") for k, _ in columns]
         audit(session, actor=staff.actor, action="export", target=target, at=now,
               detail={"filters": filters.params(), "rows": len(rows), "personal": personal, "truncated": truncated})
-    title = text(runtime, "dash_reports.sheet_bnba" if layout == "bnba" else "dash_reports.sheet_requests")
+    title = staff_text(runtime, "dash_reports.sheet_bnba" if layout == "bnba" else "dash_reports.sheet_requests")
     return Sheet(title, headers, rows)
 
 
@@ -262,20 +261,20 @@ def metrics_sheet(runtime: Runtime, session: Session, staff: StaffView, filters:
     """The response-time report as one table: a row per group of every dimension, durations in whole minutes."""
     report = build_response_report(session, runtime, filters, staff.queues, datetime.now(UTC))
     names = report_names(session, runtime, report)
-    headers = [text(runtime, "dash_reports.col_dimension"), text(runtime, "dash_reports.group"),
-               text(runtime, "dash_reports.col_requests")]
+    headers = [staff_text(runtime, "dash_reports.col_dimension"), staff_text(runtime, "dash_reports.group"),
+               staff_text(runtime, "dash_reports.col_requests")]
     for measure in MEASURES:
-        label = text(runtime, f"dash_reports.measure_{measure}")
-        headers += [text(runtime, f"dash_reports.xcol_{part}", measure=label) for part in ("median", "p90", "count")]
-    headers += [text(runtime, "dash_reports.sla_claim") + " %", text(runtime, "dash_reports.sla_contact") + " %"]
-    rows = [_metrics_row(text(runtime, "dash_reports.overall"), text(runtime, "dash_reports.all_requests"),
+        label = staff_text(runtime, f"dash_reports.measure_{measure}")
+        headers += [staff_text(runtime, f"dash_reports.xcol_{part}", measure=label) for part in ("median", "p90", "count")]
+    headers += [staff_text(runtime, "dash_reports.sla_claim") + " %", staff_text(runtime, "dash_reports.sla_contact") + " %"]
+    rows = [_metrics_row(staff_text(runtime, "dash_reports.overall"), staff_text(runtime, "dash_reports.all_requests"),
                          report.overall)]
     for dimension in DIMENSIONS:
-        title = text(runtime, f"dash_reports.dim_{dimension}")
+        title = staff_text(runtime, f"dash_reports.dim_{dimension}")
         rows += [_metrics_row(title, label, figures) for label, figures in labelled_groups(report, names, dimension)]
-    notes = [(text(runtime, f"dash_reports.def_{key}_term"), text(runtime, f"dash_reports.def_{key}"))
+    notes = [(staff_text(runtime, f"dash_reports.def_{key}_term"), staff_text(runtime, f"dash_reports.def_{key}"))
              for key in ("population", "claim", "contact", "resolution", "business", "percentiles", "sla", "groups")]
-    return Sheet(text(runtime, "dash_reports.sheet_metrics"), headers, rows, notes)
+    return Sheet(staff_text(runtime, "dash_reports.sheet_metrics"), headers, rows, notes)
 
 
 def _metrics_row(dimension: str, label: str, figures: ResponseFigures) -> list[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.runtime import Runtime
 from bot.services.access import StaffView
-from bot.web.dashboard.deps import render
+from bot.web.dashboard.deps import render, staff_text
 
 
 def flash(request: Request, key: str, *, error: bool = False, **params: str) -> None:
@@ -37,10 +38,9 @@ def render_page(
     """Render a dashboard page for `staff`, with the pending notice (shown once) if there is one."""
     notice = request.session.pop("flash", None)
     now = datetime.now(UTC)
-    language = runtime.settings.default_language
 
     def left(deadline: datetime | None) -> str:
-        return time_left(deadline, now, lambda key, **p: runtime.renderer.text(language, key, **p))
+        return time_left(deadline, now, partial(staff_text, runtime))
 
     base = {"staff": staff, "flash": notice, "now": now, "left": left}
     return render(runtime, request, template, {**base, **context}, status_code=status_code)

@@ -34,7 +34,7 @@ from bot.runtime import Runtime
 from bot.services import report_reads
 from bot.services.access import may_export_personal
 from bot.services.staff_directory import queue_codes
-from bot.web.dashboard.deps import CurrentStaff, render
+from bot.web.dashboard.deps import CurrentStaff, render, staff_text
 from bot.web.dashboard.filters import RequestFilters, parse_request_filters, request_conditions, without_dates
 from bot.web.deps import RuntimeDep
 
@@ -62,10 +62,10 @@ def duration(runtime: Runtime, hours: float | None) -> str:
         return "-"
     minutes = round(hours * 60)
     if minutes < 1:
-        return text(runtime, "dash_reports.under_a_minute")
+        return staff_text(runtime, "dash_reports.under_a_minute")
     if minutes < 60:
-        return text(runtime, "dash_reports.in_minutes", minutes=str(minutes))
-    return text(runtime, "dash_reports.in_hours", hours=number(hours))
+        return staff_text(runtime, "dash_reports.in_minutes", minutes=str(minutes))
+    return staff_text(runtime, "dash_reports.in_hours", hours=number(hours))
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,6 @@ def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, unit: st
     return Chart("bar", title, unit, len(items) * BAR_ROW + 16, bars=bars)
 
 
-def text(runtime: Runtime, key: str, **params: object) -> str:
-    return runtime.renderer.text(runtime.settings.default_language, key, **params)
-
-
 def local_today(runtime: Runtime) -> date:
     return datetime.now(UTC).astimezone(runtime.settings.tz).date()
 
@@ -162,14 +158,14 @@ def build_response_report(
 
 def region_name(runtime: Runtime, code: str | None) -> str:
     if code is None or code == PROVINCE:
-        return text(runtime, "dash_reports.region_unknown")
+        return staff_text(runtime, "dash_reports.region_unknown")
     return load_regions().region(code).name if code in REGION_CODES else code
 
 
 def subject_name(runtime: Runtime, code: str | None) -> str:
     if code is None:
         return "-"
-    return text(runtime, f"pmks.{code}" if code in PMKS_CATEGORIES else f"topic.{code}")
+    return staff_text(runtime, f"pmks.{code}" if code in PMKS_CATEGORIES else f"topic.{code}")
 
 
 @dataclass
@@ -190,7 +186,7 @@ class GroupNames:
         if dimension == "region":
             return region_name(self.runtime, key)
         if dimension == "counselor":
-            return text(self.runtime, "dash_reports.unassigned") if key is None else self.staff.get(key, str(key))
+            return staff_text(self.runtime, "dash_reports.unassigned") if key is None else self.staff.get(key, str(key))
         if dimension == "subject":
             return subject_name(self.runtime, key)
         return f"{iso_week_label(key)} ({key:%d-%m})" if isinstance(key, date) else str(key)
@@ -230,8 +226,8 @@ def shown_queues(session: Session, visible: frozenset[str] | None, filters: Requ
 def _time_scale(runtime: Runtime, values: Sequence[float | None]) -> tuple[float, str]:
     """A chart of durations in minutes when every value is under an hour (urgent claims), else in hours."""
     if max((v for v in values if v is not None), default=0) < 1:
-        return 60.0, text(runtime, "dash_reports.unit_minutes")
-    return 1.0, text(runtime, "dash_reports.unit_hours")
+        return 60.0, staff_text(runtime, "dash_reports.unit_minutes")
+    return 1.0, staff_text(runtime, "dash_reports.unit_hours")
 
 
 def _scaled(values: Sequence[float | None], factor: float) -> list[float | None]:
@@ -243,17 +239,17 @@ def _metrics_charts(runtime: Runtime, report: ResponseReport, names: GroupNames)
     labels = [iso_week_label(monday) for monday, _ in trend]
     medians, p90s = [f.claim.median for _, f in trend], [f.claim.p90 for _, f in trend]
     factor, unit = _time_scale(runtime, medians + p90s)
-    claim_chart = line_chart(text(runtime, "dash_reports.chart_claim_trend"), labels, [
-        (text(runtime, "dash_reports.median"), "#0b5cad", _scaled(medians, factor)),
-        (text(runtime, "dash_reports.p90"), "#b3261e", _scaled(p90s, factor)),
+    claim_chart = line_chart(staff_text(runtime, "dash_reports.chart_claim_trend"), labels, [
+        (staff_text(runtime, "dash_reports.median"), "#0b5cad", _scaled(medians, factor)),
+        (staff_text(runtime, "dash_reports.p90"), "#b3261e", _scaled(p90s, factor)),
     ], unit=unit)
-    sla_chart = line_chart(text(runtime, "dash_reports.chart_sla_trend"), labels, [
-        (text(runtime, "dash_reports.sla_claim"), "#1e7a34", [f.claim_sla.percent for _, f in trend]),
-        (text(runtime, "dash_reports.sla_contact"), "#8a5a00", [f.contact_sla.percent for _, f in trend]),
+    sla_chart = line_chart(staff_text(runtime, "dash_reports.chart_sla_trend"), labels, [
+        (staff_text(runtime, "dash_reports.sla_claim"), "#1e7a34", [f.claim_sla.percent for _, f in trend]),
+        (staff_text(runtime, "dash_reports.sla_contact"), "#8a5a00", [f.contact_sla.percent for _, f in trend]),
     ], unit="%", y_max=100.0)
     by_queue = [(names.label("queue", key), f.claim.median) for key, f in report.groups["queue"]]
     factor, unit = _time_scale(runtime, [value for _, value in by_queue])
-    queue_chart = bar_chart(text(runtime, "dash_reports.chart_claim_by_queue"),
+    queue_chart = bar_chart(staff_text(runtime, "dash_reports.chart_claim_by_queue"),
                             list(zip([label for label, _ in by_queue], _scaled([v for _, v in by_queue], factor))),
                             unit=unit)
     return [claim_chart, sla_chart, queue_chart]

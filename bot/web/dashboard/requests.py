@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -23,7 +24,6 @@ from bot.domain.regions import PROVINCE, load_regions
 from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
-from bot.runtime import Runtime
 from bot.services import dashboard_reads as reads
 from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
 from bot.services.appointments import MODES, appointment_ics, visible_appointment
@@ -34,7 +34,7 @@ from bot.services.photos import photo_of_request, stored_photo_id
 from bot.services.records import Request as CaseRequest
 from bot.services.records import StoredPhoto, persisted_id
 from bot.sla import URGENCIES
-from bot.web.dashboard.deps import CurrentStaff
+from bot.web.dashboard.deps import CurrentStaff, staff_text
 from bot.web.dashboard.filters import KINDS, STATES, may_see_personal, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
@@ -104,23 +104,18 @@ async def request_detail(request: Request, request_id: int, staff: CurrentStaff,
 
     def load() -> RequestDetail:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-            return load_detail(session, view=staff, request_id=request_id, now=now, t=_translator(runtime),
+            return load_detail(session, view=staff, request_id=request_id, now=now, t=partial(staff_text, runtime),
                                tz=runtime.settings.tz)
 
     try:
         detail = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
-    t = _translator(runtime)
+    t = partial(staff_text, runtime)
     context = {"detail": detail, "r": detail.request, "osm": osm_link(detail.request),
                "place": place_label(detail.request, t), "modes": MODES, "outcomes": CLOSED_STATUSES,
                "channels": CHANNELS, "contact_times": (SAFE_NOW, *CONTACT_TIMES)}
     return render_page(runtime, request, staff, "dashboard/request_detail.html", context)
-
-
-def _translator(runtime: Runtime) -> Callable[..., str]:
-    language = runtime.settings.default_language
-    return lambda key, **params: runtime.renderer.text(language, key, **params)
 
 
 def place_label(request: CaseRequest, t: Callable[..., str]) -> str:
@@ -156,7 +151,7 @@ async def appointment_calendar(
             appointment = visible_appointment(session, staff, persisted_id(case), appointment_id)
             audit(session, actor=staff.actor, action="export_ics", target=f"request:{case.id}",
                   at=datetime.now(UTC), detail={"appointment": appointment.id})
-            summary = runtime.renderer.text(runtime.settings.default_language, "appt.ics_summary", code=case.ticket_code)
+            summary = staff_text(runtime, "appt.ics_summary", code=case.ticket_code)
             return appointment_ics(appointment, case, summary)
 
     try:
