@@ -253,8 +253,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis"}  # "konseling buat adik sy, ... mending mati"
     if danger.kind in ("self_harm", "missing") and not (category or "").startswith("anak_"):
         return REPORT_SIGHTING.name, {}  # someone else who wants to die, someone missing: staff read who
-    if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home):
-        return REPORT_SIGHTING.name, {}  # "dibawa paksa masuk mobil": who it is, staff and the form ask
+    if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home) and danger.by is None:
+        # "dibawa paksa masuk mobil": who it is, staff and the form ask; "disekap pacarnya": a victim of violence
+        return REPORT_SIGHTING.name, {}
     if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if (category is not None and danger.kind not in ("violence", "sexual") and not category.startswith("anak_")

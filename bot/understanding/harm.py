@@ -69,7 +69,7 @@ class HarmReader:
     def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
                  school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
                  passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str],
-                 asking: frozenset[str], saying: frozenset[str]) -> None:
+                 asking: frozenset[str], saying: frozenset[str], siblings: frozenset[str] = frozenset()) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
@@ -81,6 +81,7 @@ class HarmReader:
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
+        self._siblings = siblings  # "adik", "kakak", "sulung": children of one family
         self._people_of = lru_cache(maxsize=_PEOPLE_CACHE)(self._find_people)
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
@@ -100,6 +101,21 @@ class HarmReader:
         hurting = {agent.at for _, agent in around if agent is not None}
         child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
         return Harm("child" if child is not None and violent else None, by)
+
+    def among_children(self, words: Sequence[Word], violent: Sequence[int]) -> bool:
+        """Children hurting each other: "anak sulung suka mukul adiknya", "kakak adik berantem sampe pukul2an".
+
+        A parent's worry to counsel, not a child hurt by a grown-up: every person named near the violent
+        word is a child or a sibling, one of them a sibling, and no grown-up is among them.
+        """
+        people = [p for p in self._people(words) if p.role != "writer" and not p.pronoun]
+        for at in violent:
+            near = [p for p in people if at - _SIBLINGS_BEFORE <= p.at <= at + _AFTER]
+            siblings = [p for p in near if p.role in ("child", "family") and (
+                words[p.at].key in self._siblings or words[p.at + p.width - 1].key in self._siblings)]
+            if siblings and len(near) >= 2 and all(p.role == "child" or p in siblings for p in near):
+                return True
+        return False
 
     def told_about(self, words: Sequence[Word]) -> str | None:
         """Whose story it is: "self" when the writer comes first ("pak, sy ngerasa cemas terus"),
@@ -197,9 +213,13 @@ class HarmReader:
             if i == 0 or not (word.surface.isdigit() and len(word.surface) <= 2):
                 continue
             before = words[i - 1]
-            if before.key in self._age_words:
+            said_at = i - 1
+            while said_at > 0 and words[said_at].surface in _ABOUT:  # "umurnya kira2 80"
+                said_at -= 1
+            if before.key in self._age_words or words[said_at].key in self._age_words:
                 return int(word.surface)
-            told = before.surface in _STILL or self._person_at(words, i - 1, []) is not None
+            # "anak 7 tahun", "anak kecil 3 taunan": right after the person it is said of
+            told = before.surface in _STILL or any(p.at + p.width == i for p in self._people(words))
             if told and i + 1 < len(words) and _is_year(words[i + 1]):
                 return int(word.surface)
         return None
@@ -279,14 +299,16 @@ def _victim(victim: Person | None, agent: Person | None, age: str | None) -> str
         return None
     if victim.role == "writer":  # "aku dipukulin mama": a child, unless an age says otherwise ("sy cowo umur 22")
         return "child" if young or (agent is not None and agent.role == "parent" and age != "grown") else "writer"
-    if victim.role == "child":
-        return "child"
+    if victim.role == "child":  # "anak sy umur 20 diculik": a son, grown up
+        return ("family" if victim.of_writer else "other") if age == "grown" else "child"
     if victim.role in _HOUSEHOLD and (victim.of_writer or (agent is not None and agent.of_writer)):
         return "family"  # "bapak sy sering mukul ibu"
     return "child" if young else "other"
 
 
 _HOUSEHOLD = ("partner", "parent", "family")
+#: How far before a violent word children fighting may be named ("kakak adik berantem terus, sampe pukul2an").
+_SIBLINGS_BEFORE = 8
 _HURTERS = (*_HOUSEHOLD, "outsider")
 
 
@@ -296,7 +318,8 @@ def _agent_role(agent: Person | None) -> str | None:
     return "outsider" if agent.role == "person" else agent.role
 
 
-_YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year")
+_YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year", "taunan", "tahunan", "thnan")
+_ABOUT = ("kira", "sekitar", "kurang", "hampir", "lebih", "udah", "sudah")  # "umurnya kira2 80": still an age
 
 
 _GROWN_UP = 18

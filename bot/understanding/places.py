@@ -13,6 +13,9 @@ stems: "menes" is a kecamatan, not "me-" + "tes". Rules, each from a way people 
 - "kec. tangerang" is the kecamatan Tangerang, though "tangerang" alone names two regions.
 - A place outside Banten ranks the pseudo-region `OUTSIDE`; a name that is both ("bandung": a kecamatan
   of Kabupaten Serang and a city in Jawa Barat) ranks both, so the flow asks.
+- A name after "kp.", "desa", "dusun" is a village: one that is only a place elsewhere ("kp. sukasari
+  picung": a Sukasari is in Bandung) is the village's name, not a place outside Banten; the word after
+  the village's name is where an address names its kecamatan ("picung" is also a tree).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ _LONGEST = 4  # words in the longest place name looked for ("kota tangerang sela
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
+_VILLAGE_WORDS = frozenset({"kp", "kampung", "kmp", "desa", "ds", "dusun", "dsn", "kelurahan", "kel", "lingkungan",
+                            "link", "perum", "perumahan"})
 _KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
                "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
 
@@ -157,6 +162,8 @@ class PlaceFinder:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
                 if self._away_before(surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
+                if place.outside and not place.regions and start > 0 and surfaces[start - 1] in _VILLAGE_WORDS:
+                    continue  # "kp. sukasari": a village of Banten sharing a name with a place elsewhere
                 mentions.append(_Mention(place, start, self._kind_near(surfaces, start, width),
                                          home=self._writer_home_before(surfaces, start)))
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
@@ -200,7 +207,9 @@ class PlaceFinder:
         return at < start and _said_before(self._home, surfaces, at)
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
-        return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS)
+        """After a place word ("di benda"), or after a village's name in an address ("kp. sukasari picung")."""
+        return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS
+                              or (start > 1 and surfaces[start - 2] in _VILLAGE_WORDS))
 
     @staticmethod
     def _kind_near(surfaces: Sequence[str], start: int, width: int) -> str | None:

@@ -74,6 +74,7 @@ class Understanding:
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._past = frozenset(s for w in vocabulary.words("past") for s in self.shaper.surfaces(w))
+        self._habitual = frozenset(s for w in vocabulary.words("habitual") for s in self.shaper.surfaces(w))
         self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
@@ -98,7 +99,8 @@ class Understanding:
                                 agent_marks=frozenset(vocabulary.words("agent_mark")),
                                 places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
                                 asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
-                                saying=frozenset(self.shaper.key(w) for w in classes["berkata"]))
+                                saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
+                                siblings=frozenset(self.shaper.key(w) for w in classes["saudara_kandung"]))
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -254,6 +256,8 @@ class Understanding:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
         words = message.words
         hits = {kind: hit for kind, hit in scored["danger"].items() if self._happens(kind, hit[1], words)}
+        if "violence" in hits and self._harm.among_children(words, sorted(hits["violence"][1])):
+            del hits["violence"]  # "anak sulung suka mukul adiknya": siblings fighting, a worry to counsel
         kinds = _guesses(hits)
         if not kinds:
             return None
@@ -297,6 +301,8 @@ class Understanding:
             return False
         if kind == "missing":
             verb = min((i for i in said if words[i].key not in self._children), default=first)
+            if any(words[i - 1].surface in self._habitual for i in said if i > 0 and i - 1 not in said):
+                return False  # "sering kabur dr rumah": a habit, not someone missing now
             return self._harm.subject_before(words, verb) != "partner"
         if kind == "captive" and first > 0 and words[first - 1].key in self._locked_things:
             return False  # "hp dikunci": a phone
@@ -393,19 +399,28 @@ class Understanding:
 
 #: The child's category a grown-up's or an older child's becomes when the story states an age below the bound.
 _FOR_A_CHILD = {"penyandang_disabilitas": ("anak_disabilitas", 18), "anak_telantar": ("anak_balita_telantar", 6)}
+#: A child's category said of someone this old is a grown-up's ("anak sy umur 20 diculik"), and neglect or
+#: frailty past 60 is old age's ("umurnya kira2 80, ... anak2nya pada merantau", "mbah sy 82 thn, stroke").
+#: In order: a disabled "anak" of 70 is first a disabled grown-up, then an old one.
+_FOR_A_GROWN_UP = {"anak_korban_kekerasan": ("korban_kekerasan", 18), "anak_disabilitas": ("penyandang_disabilitas", 18),
+                   "penyandang_disabilitas": ("lansia_telantar", 60), "anak_telantar": ("lansia_telantar", 60),
+                   "anak_balita_telantar": ("lansia_telantar", 60)}
 _Scores = dict[str, tuple[float, frozenset[int]]]
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:
-    """"anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler."""
+    """"anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler;
+    "tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau" an old man left alone."""
     if years is None:
         return scores
     moved = dict(scores)
-    for code, (child_code, under) in _FOR_A_CHILD.items():
-        if code in moved and years < under:
+    young = {code: target for code, (target, under) in _FOR_A_CHILD.items() if years < under}
+    old = {code: target for code, (target, over) in _FOR_A_GROWN_UP.items() if years >= over}
+    for code, target in (*young.items(), *old.items()):
+        if code in moved:
             score, said = moved.pop(code)
-            best = moved.get(child_code, (0.0, frozenset()))
-            moved[child_code] = (max(score, best[0]), said | best[1])
+            best = moved.get(target, (0.0, frozenset()))
+            moved[target] = (max(score, best[0]), said | best[1])
     return moved
 
 

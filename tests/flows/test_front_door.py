@@ -109,7 +109,6 @@ def test_everyday_names_answer_the_category_question(chat: Chat, typed: str, cat
     chat.press("reg:kota-serang")
     chat.press("kec:unknown")
     chat.send("depan masjid")
-    assert chat.ticket_code if False else True
     # the summary at the end shows what was taken
     for press in ("skip", "contact:anonymous", "consent:yes"):
         if not chat.choice_ids:
@@ -399,3 +398,44 @@ def test_the_other_form_asked_for_as_a_correction_takes_what_the_words_say(chat:
     chat.send("bukan konseling, sy mau lapor orang gila di jalan")
     assert t("menu.story_noted", what=t("pmks.penyandang_disabilitas")) in chat.text
     assert chat.last[-1].text == t("common.ask_region")
+
+
+def test_siblings_fighting_is_a_parents_worry_to_counsel_not_a_child_in_danger(runtime: Runtime) -> None:
+    chat = _first(runtime, "sy butuh konseling bu. sy stres ngurus anak 3 sendirian, anak sulung suka mukul adiknya, "
+                           "sy sering kelepasan teriak2")
+    assert t("safety.emergency") not in chat.text  # no 112 for children squabbling
+    assert t("menu.story_noted", what=t("topic.pengasuhan_anak")) in chat.text
+    request = _request(runtime, _finish(chat))
+    assert (request.topic, request.urgency, request.queue_code) == ("pengasuhan_anak", "normal", "lk3-kota-serang")
+
+
+def test_violence_by_a_boyfriend_is_reported_as_violence_not_counseled_as_kdrt(runtime: Runtime) -> None:
+    chat = _first(runtime, "kak tlg, sy 22 thn, pacar sy maksa berhubungan, kalo nolak dia ngancem nyebar video sy")
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency, request.queue_code) == (
+        "korban_kekerasan", "urgent", "p2tp2a-kota-serang")
+
+
+@pytest.mark.parametrize(("story", "kecamatan"), [
+    ("bapak sy udh 70an sakit2an tinggal sendiri di kec. gunung kencana, ibu udh gk ada", "Gunung Kencana"),
+    ("tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau ke jakarta gk ada yg nengok. "
+     "di desa sukamaju kec malingping", "Malingping"),
+])
+def test_an_age_past_sixty_makes_a_story_of_neglect_an_old_persons(runtime: Runtime, story: str,
+                                                                   kecamatan: str) -> None:
+    chat = _first(runtime, story)
+    assert t("menu.story_noted", what=t("pmks.lansia_telantar")) in chat.text
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.queue_code) == ("lansia_telantar", "dinsos-kab-lebak")
+    assert load_regions().kecamatan(request.kecamatan_code).name == kecamatan
+
+
+def test_an_address_with_a_village_named_like_a_town_elsewhere_finds_its_kecamatan(runtime: Runtime) -> None:
+    """"kp. sukasari picung": a Sukasari is in Bandung, the village is Picung's; "picung" is also a tree."""
+    chat = _first(runtime, "ada pengemis di kp. sukasari picung")
+    assert "luar Provinsi Banten" not in chat.text
+    assert chat.last[-1].text == t("sighting.ask_place")  # category, region and kecamatan all taken
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.region) == ("pengemis", "kab-pandeglang")
+    assert load_regions().kecamatan(request.kecamatan_code).name == "Picung"

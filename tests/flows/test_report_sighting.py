@@ -41,6 +41,33 @@ def test_an_answer_that_fits_two_options_offers_those_two_with_their_labels(chat
     assert "Apakah Anda setuju?" in chat.text
 
 
+@pytest.mark.parametrize("typed", ["boleh", "iya silakan", "terserah petugas aja"])
+def test_a_bare_yes_to_being_contacted_offers_chat_or_phone(chat: Chat, typed: str) -> None:
+    """"Bolehkah petugas menghubungi Anda?" "boleh": yes, but not how; the two ways are offered, not the question."""
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send(typed)
+    assert chat.text == t("common.mean_question")
+    assert chat.choice_ids == ["mean:chat", "mean:phone", "mean:none"]
+    chat.press("mean:phone")
+    assert chat.text == t("common.ask_phone")
+
+
+@pytest.mark.parametrize("typed", ["henteu, ulah", "gak", "tidak boleh"])
+def test_a_no_to_being_contacted_in_any_tongue_is_anonymous(chat: Chat, runtime, typed: str) -> None:
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send(typed)
+    assert "Apakah Anda setuju?" in chat.text  # no way of contact asked: the consent to keep the report
+    chat.press("consent:yes")
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.anonymous, request.phone, request.contact_way) == (True, None, "anonymous")
+
+
 def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) -> None:
     _until_description(chat)
     assert chat.text == t("sighting.ask_description")

@@ -198,3 +198,39 @@ def test_typed_answers_to_buttons_and_negation() -> None:
 def test_the_explanation_names_the_entry_and_the_words() -> None:
     lines = U.explain("ada anak kecil ngemis")
     assert any(line.startswith("category.anak_jalanan:") and "anak" in line for line in lines)
+
+
+@pytest.mark.parametrize("typed", ["anak sulung suka mukul adiknya, sy pusing",
+                                   "anak sy 2 kakak adek berantem terus, yg gede suka mukul adeknya"])
+def test_siblings_fighting_is_no_danger(typed: str) -> None:
+    assert U.read(typed).danger is None
+    assert U.read("anak sy dipukul kakak kelasnya tiap hari").danger is not None  # a pupil of another class
+
+
+def test_a_habit_of_running_off_is_no_one_missing_now() -> None:
+    assert U.read("anak sy umur 16 sering kabur dr rumah").danger is None
+    assert U.read("anak sy umur 16 kabur dari rumah dari kemarin").danger is not None
+
+
+@pytest.mark.parametrize(("typed", "category"), [
+    ("tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau gk ada yg nengok", "lansia_telantar"),
+    ("bapak sy udh 70an sakit2an tinggal sendiri", "lansia_telantar"),
+    ("anak sy umur 20 diculik sm org yg ngaku temennya", "korban_kekerasan"),  # a son, grown up
+    ("ada anak kecil 3 taunan dikunciin sendirian di kontrakan", "anak_balita_telantar"),
+])
+def test_a_stated_age_decides_between_a_childs_a_grown_ups_and_an_old_persons_category(typed: str,
+                                                                                      category: str) -> None:
+    assert U.read(typed).category.clear() == category
+
+
+def test_a_village_named_like_a_place_elsewhere_is_no_place_elsewhere() -> None:
+    heard = U.read("ada pengemis di kp. sukasari picung")
+    assert not heard.outside and heard.region.clear() == "kab-pandeglang"
+    assert REGIONS.kecamatan(heard.kecamatan.clear()).name == "Picung"
+
+
+@pytest.mark.parametrize(("typed", "modes"), [("boleh", ("chat", "phone")), ("terserah petugas aja", ("chat", "phone")),
+                                              ("henteu, ulah", ("anonymous",)), ("tidak boleh", ("anonymous",))])
+def test_a_bare_yes_to_being_contacted_fits_two_ways_and_a_no_is_anonymous(typed: str, modes: tuple[str, ...]) -> None:
+    meant = U.options(typed, "contact_mode")
+    assert (meant.close() if len(modes) > 1 else (meant.clear(),)) == modes
