@@ -8,7 +8,7 @@ call. A turn is given only when due on three counts:
 - no flood wait: `pause_sends` (one 429's `retry_after`) stops every instance at its next turn;
 - the arrival window (`send_window`): the send `rate` turns back, whichever instance made it, reached the
   platform at least a second ago. A send's arrival is known only by its answer, so the window holds the
-  latest time it can have arrived (its answer less the fastest round trip, `bound_send_arrival`; until
+  latest time it can have arrived (when its answer came, `bound_send_arrival`; until
   then, the turn plus a grace), and a send that ran late pushes back the one `rate` turns after it instead
   of landing in the same second with it.
 Several instances asking for the same slot cost one refused ask each (they learn when to ask again);

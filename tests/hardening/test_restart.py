@@ -58,7 +58,11 @@ async def test_sigkill_during_a_burst_of_200_conversations(database_url: str, tm
             states = list(session.exec(select(Conversation)))
         assert len(requests) == conversations and len({r.contact_id for r in requests}) == conversations
         assert len(set(sessions)) == conversations
-        assert len(states) == conversations
+        reported = {r.contact_id for r in requests}
+        assert len([c for c in states if c.contact_id in reported]) == conversations
+        # A session whose creation answer died with the process is opened again by the page: the first
+        # stays at the menu, empty, until it expires.
+        assert len(states) - conversations <= burst.retries
         assert all(not from_row(c.flow, c.step, c.data).has_draft for c in states)
     finally:
         runtime.close()

@@ -7,7 +7,7 @@ Create Date: 2026-12-06 09:00:00.000000
 `send_rate.paused_until`: a platform's flood wait (Telegram's 429 `retry_after`), written by the instance
 that got it and obeyed by every instance: no send slot of the channel is handed out before it.
 `send_rate.turns` and `send_window`: every send is a numbered turn; the window keeps, for the channel's last
-`rate` turns, the latest time each can have reached the platform (its answer, less the fastest round trip),
+`rate` turns, the latest time each can have reached the platform (when its answer came),
 so a turn waits until the one `rate` turns back arrived a second ago, whichever instance sent it.
 `outbox_message.send_started_at`: committed when a claimed message's send slot is taken, before the
 platform call. A message still `sending` with this set may have reached the platform (it may arrive twice
