@@ -36,6 +36,13 @@ class StaffView:
 
 #: Roles that may take personal data out of the dashboard (seeing it on screen needs only the request's queue).
 PERSONAL_EXPORT_ROLES = frozenset({"coordinator", "admin"})
+#: Roles that may see a request's personal fields (phone, story, place, photos, BNBA) on screen.
+_PERSONAL_VIEW_ROLES = frozenset({"counselor", "coordinator", "admin"})
+
+
+def may_see_personal(view: StaffView, request: Request) -> bool:
+    """Counselors and coordinators of the request's queue, and admins, may see its personal fields (UU PDP)."""
+    return view.role in _PERSONAL_VIEW_ROLES and view.can_see(request)
 
 
 def may_export_personal(view: StaffView) -> bool:

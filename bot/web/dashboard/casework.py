@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from bot.services.access import PermissionDenied, visible_request
+from bot.services.access import PermissionDenied, may_see_personal, visible_request
 from bot.services.audit_log import audit
 from bot.services.case_file import awaiting_answer, held_requests, next_appointments, thread_after
 from bot.services.dashboard_reads import name_of, queue_names, staff_names
@@ -25,7 +25,6 @@ from bot.services.deadlines import pending_deadline, sla_state
 from bot.services.records import Appointment, persisted_id
 from bot.services.records import Request as CaseRequest
 from bot.web.dashboard.deps import CurrentStaff, staff_text
-from bot.web.dashboard.filters import may_see_personal
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.deps import RuntimeDep
 

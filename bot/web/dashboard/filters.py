@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.pmks import COUNSELING_TOPICS, PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES
 from bot.domain.statuses import RequestStatus
-from bot.services.access import StaffView
 from bot.services.deadlines import SLA_STATES, sla_condition
-from bot.services.records import Request
 from bot.services.request_conditions import (
     Condition,
     filter_conditions,
@@ -39,16 +37,6 @@ LIST_ONLY: tuple[str, ...] = ("q", "sla", "state", "holder")
 NO_HOLDER = "none"
 STATES: tuple[str, ...] = ("open", "closed")
 _TICKET_CHARS = re.compile(r"[^A-Z0-9]")
-
-#: Request fields that identify or locate a person (UU PDP): shown and exported only as the rules below say.
-PERSONAL_FIELDS: tuple[str, ...] = ("phone", "description", "landmark", "latitude", "longitude", "photo_refs",
-                                   "person_name", "person_nik", "person_address")
-_STAFF_ROLES = frozenset({"counselor", "coordinator", "admin"})
-
-
-def may_see_personal(view: StaffView, request: Request) -> bool:
-    """Counselors and coordinators of the request's queue, and admins, may see its personal fields."""
-    return view.role in _STAFF_ROLES and view.can_see(request)
 
 
 @dataclass(frozen=True, slots=True)

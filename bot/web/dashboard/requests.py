@@ -1,7 +1,7 @@
 """The request list (filters, keyset pages) and the request detail, its photos and `.ics` files.
 
 Handlers translate query parameters and call storage or services; who may see what is decided by
-`bot/services/access.py` (and `may_see_personal`). Another queue's request answers exactly like a
+`bot/services/access.py` (`visible_request`, `may_see_personal`). Another queue's request answers exactly like a
 request that does not exist (404), so a URL never tells a counselor what other queues hold.
 """
 
@@ -25,7 +25,7 @@ from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from bot.flows.request_counseling import CONTACT_TIMES
 from bot.messages import Channel
 from bot.services import dashboard_reads as reads
-from bot.services.access import PermissionDenied, StaffView, may_export_personal, visible_request
+from bot.services.access import PermissionDenied, StaffView, may_export_personal, may_see_personal, visible_request
 from bot.services.appointments import MODES, appointment_ics, visible_appointment
 from bot.services.audit_log import audit
 from bot.services.deadlines import SLA_STATES, pending_deadline, sla_state
@@ -35,7 +35,7 @@ from bot.services.records import Request as CaseRequest
 from bot.services.records import StoredPhoto, persisted_id
 from bot.sla import URGENCIES
 from bot.web.dashboard.deps import CurrentStaff, staff_text
-from bot.web.dashboard.filters import KINDS, STATES, may_see_personal, parse_list_filters
+from bot.web.dashboard.filters import KINDS, STATES, parse_list_filters
 from bot.web.dashboard.flash import not_found, render_page
 from bot.web.dashboard.requests_detail import RequestDetail, load_detail
 from bot.web.deps import RuntimeDep

@@ -19,7 +19,7 @@ from bot.domain.pmks import PMKS_CATEGORIES
 from bot.domain.statuses import ATTENDANCE_STATUSES, CLOSED_STATUSES, AppointmentStatus, RequestStatus
 from bot.services import case_rules
 from bot.services import dashboard_reads as reads
-from bot.services.access import StaffView, visible_request
+from bot.services.access import StaffView, may_see_personal, visible_request
 from bot.services.audit_log import audit
 from bot.services.bnba import may_record_person
 from bot.services.case_file import appointments_of, contact_of, notes_of, thread_of, timeline_of
@@ -38,7 +38,6 @@ from bot.services.records import (
 )
 from bot.services.safe_to_talk import EVENT as SAFE_TO_TALK
 from bot.services.staff_directory import queue_members
-from bot.web.dashboard.filters import may_see_personal
 
 Translate = Callable[..., str]
 _CATEGORIES = frozenset(PMKS_CATEGORIES)
