@@ -88,9 +88,10 @@ def sketched_response_report(
     if scope is None or not stored:
         return response_report(session, conditions, calendar=calendar, date_from=date_from, date_to=date_to,
                                now=now)
-    spans = _spans(stored, calendar)
+    rest = _outside(_start(date_from, calendar), _start(date_to + timedelta(days=1), calendar),
+                    _spans(stored, calendar))
     clock = report_clock(calendar, date_from, date_to, now)
-    facts = rq.fetch_fact_columns(session, [*conditions, *rq.created_outside(spans)], clock, now=now)
+    facts = rq.fetch_fact_columns(session, [*conditions, *rq.created_in(rest)], clock, now=now)
     rows = rw.sketch_rows(session, stored, queues=scope.queues, region=scope.region,
                           region_unknown=scope.region_unknown)
     return report_from_summaries(date_from, date_to, _merge(rows, facts))
@@ -104,6 +105,18 @@ def _spans(weeks: Sequence[date], calendar: BusinessCalendar) -> list[tuple[date
         end = datetime.combine(week + timedelta(weeks=1), time(), calendar.tz)
         spans[-1:] = [(spans[-1][0], end)] if spans and spans[-1][1] == start else [*spans[-1:], (start, end)]
     return spans
+
+
+def _outside(
+    start: datetime, end: datetime, spans: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """[start, end) less the spans: the parts of the range read exactly (as plain ranges the index serves)."""
+    rest, cursor = [], start
+    for span_start, span_end in sorted(spans):
+        if span_start > cursor:
+            rest.append((cursor, span_start))
+        cursor = max(cursor, span_end)
+    return [*rest, (cursor, end)] if cursor < end else rest
 
 
 def ready_weeks(
@@ -148,9 +161,9 @@ def _store_week(session: Session, week: date, span: rw.WeekSpan, *, calendar: Bu
     """Compute one week's sketches over every queue from its requests, and store them."""
     rw.claim_week(session, week=week, span=span, now=now)
     end = week + timedelta(days=6)
-    facts = rq.fetch_fact_columns(session, rq.created_between(_start(week, calendar),
-                                                              _start(week + timedelta(weeks=1), calendar)),
-                                  report_clock(calendar, week, end, now), now=now)
+    span_of_week = (_start(week, calendar), _start(week + timedelta(weeks=1), calendar))
+    facts = rq.fetch_fact_columns(session, rq.created_in([span_of_week]), report_clock(calendar, week, end, now),
+                                  now=now)
     rw.replace_sketches(session, week=week, rows=week_rows(facts))
 
 
@@ -174,18 +187,15 @@ def week_rows(facts: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 class _Groups:
-    """Group ids of the report's (facts column, key) groups, with their exact counts as they add up."""
+    """Group ids of the report's (facts column, key) groups, in the order they are first met."""
 
     def __init__(self) -> None:
         self.ids: dict[Group, int] = {}
-        self.counts: list[dict[str, int]] = []
-        self.sketched: set[int] = set()
 
     def id(self, group: Group) -> int:
         found = self.ids.get(group)
         if found is None:
             found = self.ids[group] = len(self.ids)
-            self.counts.append(defaultdict(int))
         return found
 
 
@@ -193,39 +203,55 @@ def _stored_key(dimension: str, key: str | None) -> Any:
     return int(key) if dimension == "staff_id" and key is not None else key
 
 
+#: Exact counts of a group, as stored rows carry them and as facts rows add up to them.
+_COUNTS = ("requests", *(f"{flag}_{part}" for flag in _FLAGS for part in ("sum", "n")))
+#: Groups a stored "all" row counts in (the split rows count in their own group only).
+_ALL_TARGETS = 4
+
+
 def _merge(rows: Sequence[Any], facts: dict[str, list[Any]]) -> list[tuple[str, Any, dict[str, Any]]]:
     """(facts column, key, summary) of every group from stored rows and exact facts together."""
     groups = _Groups()
-    entries: list[tuple[int, np.ndarray, np.ndarray]] = []
-    count_names = ("requests", *(f"{flag}_{part}" for flag in _FLAGS for part in ("sum", "n")))
-    for row in rows:
+    targets = np.full((_ALL_TARGETS, len(rows)), -1, dtype=np.int64)  # group ids of each stored row, -1 none
+    for index, row in enumerate(rows):
         if row.dimension == "all":
-            targets = [("all", None), ("queue_code", row.queue_code), ("region", row.region),
-                       ("week", (row.week - EPOCH).days)]
+            found = [("all", None), ("queue_code", row.queue_code), ("region", row.region),
+                     ("week", (row.week - EPOCH).days)]
         else:
-            targets = [(row.dimension, _stored_key(row.dimension, row.key))]
-        codes, counts = decode(row.sketch)
-        for target in targets:
-            gid = groups.id(target)
-            groups.sketched.add(gid)
-            for name in count_names:
-                groups.counts[gid][name] += getattr(row, name)
-            entries.append((gid, codes, counts))
+            found = [(row.dimension, _stored_key(row.dimension, row.key))]
+        for slot, group in enumerate(found):
+            targets[slot, index] = groups.id(group)
     fact_ids = _fact_group_ids(groups, facts)
-    grid = SketchGrid(len(groups.ids), len(_DURATIONS))
-    for gid, codes, counts in entries:
-        grid.add_codes(np.full(len(codes), gid, dtype=np.int64), codes, counts)
+    size = len(groups.ids)
+    counts = {name: np.zeros(size, dtype=np.int64) for name in _COUNTS}
+    sketched = np.zeros(size, dtype=bool)
+    grid = SketchGrid(size, len(_DURATIONS))
+    codes, entry_counts, lengths = decode([row.sketch for row in rows])
+    row_of_entry = np.repeat(np.arange(len(rows)), lengths)
+    row_counts = {name: np.array([getattr(row, name) for row in rows], dtype=np.int64) for name in _COUNTS}
+    of_all_rows = np.flatnonzero(targets[1][row_of_entry] >= 0)  # entries of "all" rows: they count four times
+    for slot in range(_ALL_TARGETS):
+        gids: np.ndarray = targets[slot]
+        stored_here = gids >= 0
+        sketched[gids[stored_here]] = True
+        for name, per_row in row_counts.items():
+            counts[name] += np.bincount(gids[stored_here], weights=per_row[stored_here],
+                                        minlength=size).astype(np.int64)
+        if slot == 0:
+            grid.add_codes(gids[row_of_entry], codes, entry_counts)
+        else:
+            grid.add_codes(gids[row_of_entry[of_all_rows]], codes[of_all_rows], entry_counts[of_all_rows])
     durations = [np.array(facts[column], dtype=np.float64) for column in _DURATIONS]  # None -> NaN
     for ids in fact_ids.values():
-        for measure, values in enumerate(durations):
-            present = ~np.isnan(values)
-            grid.add_values(ids[present], measure, values[present])
-    _add_fact_counts(groups, fact_ids, facts)
+        for measure, seconds in enumerate(durations):
+            measured = ~np.isnan(seconds)
+            grid.add_values(ids[measured], measure, seconds[measured])
+    _add_fact_counts(counts, fact_ids, facts, size)
     estimates, value_counts = grid.quantiles(FRACTIONS)
     summaries = []
     for (column, key), gid in groups.ids.items():
-        summary: dict[str, Any] = dict(groups.counts[gid])
-        if gid in groups.sketched:
+        summary: dict[str, Any] = {name: int(totals[gid]) for name, totals in counts.items()}
+        if sketched[gid]:
             summary["approximate"] = True
             for measure, name in enumerate(_DURATIONS):
                 p50, p90 = (None if np.isnan(x) else float(x) for x in estimates[gid, measure])
@@ -246,19 +272,17 @@ def _fact_group_ids(groups: _Groups, facts: dict[str, list[Any]]) -> dict[str, n
     return ids
 
 
-def _add_fact_counts(groups: _Groups, fact_ids: dict[str, np.ndarray], facts: dict[str, list[Any]]) -> None:
+def _add_fact_counts(
+    counts: dict[str, np.ndarray], fact_ids: dict[str, np.ndarray], facts: dict[str, list[Any]], size: int
+) -> None:
     """Requests and SLA flags of the exact facts, added to their groups' counts."""
-    size = len(groups.ids)
     flags = {flag: np.array(facts[flag], dtype=np.float64) for flag in _FLAGS}  # None -> NaN
     for ids in fact_ids.values():
-        sums = {"requests": np.bincount(ids, minlength=size)}
+        counts["requests"] += np.bincount(ids, minlength=size)
         for flag, values in flags.items():
             counted = ~np.isnan(values)
-            sums[f"{flag}_n"] = np.bincount(ids[counted], minlength=size)
-            sums[f"{flag}_sum"] = np.bincount(ids[counted], weights=values[counted], minlength=size)
-        for gid in np.unique(ids):
-            for name, totals in sums.items():
-                groups.counts[int(gid)][name] += int(totals[gid])
+            counts[f"{flag}_n"] += np.bincount(ids[counted], minlength=size)
+            counts[f"{flag}_sum"] += np.bincount(ids[counted], weights=values[counted], minlength=size).astype(np.int64)
 
 
 def _exact(members: np.ndarray, durations: Sequence[np.ndarray]) -> dict[str, Any]:

@@ -51,18 +51,23 @@ def bucket_indexes(seconds: npt.ArrayLike) -> IntArray:
     return np.where(values < MIN_SECONDS, 0, indexes).astype(np.int64)
 
 
+#: One stored bucket: (measure, bucket) code and its count, packed; a row's sketches are a run of these.
+ENTRY = np.dtype([("code", "<u2"), ("count", "<u4")])
+
+
 def encode(measures: IntArray, buckets: IntArray, counts: IntArray) -> bytes:
-    """Bucket counts of several measures as bytes: (measure, bucket) codes as uint16, then counts as uint32."""
-    codes = (measures * WIDTH + buckets).astype(np.uint16)
-    return codes.tobytes() + counts.astype(np.uint32).tobytes()
+    """Bucket counts of several measures as packed `ENTRY` records, code = measure * WIDTH + bucket."""
+    records = np.empty(len(buckets), dtype=ENTRY)
+    records["code"] = measures * WIDTH + buckets
+    records["count"] = counts
+    return records.tobytes()
 
 
-def decode(blob: bytes) -> tuple[IntArray, IntArray]:
-    """(codes, counts) of `encode`d bytes; code = measure * WIDTH + bucket."""
-    entries = len(blob) // 6
-    codes = np.frombuffer(blob, dtype=np.uint16, count=entries).astype(np.int64)
-    counts = np.frombuffer(blob, dtype=np.uint32, offset=2 * entries, count=entries).astype(np.int64)
-    return codes, counts
+def decode(blobs: Sequence[bytes]) -> tuple[IntArray, IntArray, IntArray]:
+    """(codes, counts, entries per blob) of many `encode`d blobs at once: one parse, however many rows."""
+    lengths = np.fromiter((len(blob) // ENTRY.itemsize for blob in blobs), dtype=np.int64, count=len(blobs))
+    records = np.frombuffer(b"".join(blobs), dtype=ENTRY)
+    return records["code"].astype(np.int64), records["count"].astype(np.int64), lengths
 
 
 def sketch_bytes(values: Sequence[Sequence[float]]) -> bytes:
@@ -102,25 +107,34 @@ class SketchGrid:
         self.add_codes(group_ids, codes, np.ones(len(codes), dtype=np.int64))
 
     def quantiles(self, fractions: Sequence[float]) -> tuple[FloatArray, IntArray]:
-        """(estimates [group, measure, fraction] with NaN where a sketch is empty, counts [group, measure])."""
-        size = self.groups * self.measures * WIDTH
+        """(estimates [group, measure, fraction] with NaN where a sketch is empty, counts [group, measure]).
+
+        Only the buckets some entry uses get a column, so the running counts stay small.
+        """
         flat = np.concatenate(self._flat) if self._flat else np.zeros(0, dtype=np.int64)
         weights = np.concatenate(self._weights) if self._weights else np.zeros(0, dtype=np.int64)
-        dense = np.bincount(flat, weights=weights, minlength=size).reshape(self.groups, self.measures, WIDTH)
-        cumulative = np.cumsum(dense, axis=2)
+        buckets = flat % WIDTH
+        used = np.flatnonzero(np.bincount(buckets, minlength=WIDTH))
+        column = np.zeros(WIDTH, dtype=np.int64)
+        column[used] = np.arange(len(used))
+        width = max(len(used), 1)
+        compact = (flat // WIDTH) * width + column[buckets]
+        dense = np.bincount(compact, weights=weights, minlength=self.groups * self.measures * width)
+        cumulative = np.cumsum(dense.reshape(self.groups, self.measures, width), axis=2)
         counts = cumulative[:, :, -1].astype(np.int64)
+        values = _ESTIMATES[used] if len(used) else np.zeros(1)
         estimates = np.full((self.groups, self.measures, len(fractions)), np.nan)
         for position, fraction in enumerate(fractions):
             rank = np.maximum(counts - 1, 0) * fraction
             low, high = np.floor(rank), np.ceil(rank)
-            low_value = _ESTIMATES[_bucket_of_rank(cumulative, low)]
-            high_value = _ESTIMATES[_bucket_of_rank(cumulative, high)]
+            low_value = values[_column_of_rank(cumulative, low)]
+            high_value = values[_column_of_rank(cumulative, high)]
             estimates[:, :, position] = np.where(counts > 0, low_value + (high_value - low_value) * (rank - low),
                                                  np.nan)
         return estimates, counts
 
 
-def _bucket_of_rank(cumulative: npt.NDArray[Any], rank: FloatArray) -> IntArray:
-    """Per sketch, the bucket holding the value of 0-based rank `rank`: the first whose running count passes it."""
+def _column_of_rank(cumulative: npt.NDArray[Any], rank: FloatArray) -> IntArray:
+    """Per sketch, the column holding the value of 0-based rank `rank`: the first whose running count passes it."""
     found = (cumulative <= rank[:, :, None]).sum(axis=2)
-    return np.minimum(found, WIDTH - 1).astype(np.int64)
+    return np.minimum(found, cumulative.shape[2] - 1).astype(np.int64)

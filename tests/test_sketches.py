@@ -29,7 +29,7 @@ def sketched(groups: list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
     """Percentiles of each group's values read back from its encoded sketch."""
     grid = SketchGrid(len(groups), 1)
     for gid, values in enumerate(groups):
-        codes, counts = decode(sketch_bytes([values]))
+        codes, counts, _ = decode([sketch_bytes([values])])
         grid.add_codes(np.full(len(codes), gid, dtype=np.int64), codes, counts)
     return grid.quantiles(FRACTIONS)
 
@@ -70,7 +70,7 @@ def test_merged_weekly_sketches_equal_the_sketch_of_all_values() -> None:
     weeks = [[rng.lognormvariate(9, 1.2) for _ in range(rng.randint(0, 300))] for _ in range(12)]
     grid = SketchGrid(1, 1)
     for values in weeks:
-        codes, counts = decode(sketch_bytes([values]))
+        codes, counts, _ = decode([sketch_bytes([values])])
         grid.add_codes(np.zeros(len(codes), dtype=np.int64), codes, counts)
     merged, merged_counts = grid.quantiles(FRACTIONS)
     union = [value for values in weeks for value in values]
@@ -87,7 +87,7 @@ def test_several_measures_and_raw_values_in_one_grid() -> None:
     stored = [[rng.expovariate(1 / 600) for _ in range(200)], [rng.expovariate(1 / 86400) for _ in range(150)]]
     raw = [[rng.expovariate(1 / 600) for _ in range(40)], [rng.expovariate(1 / 86400) for _ in range(25)]]
     grid = SketchGrid(1, 2)
-    codes, counts = decode(sketch_bytes(stored))
+    codes, counts, _ = decode([sketch_bytes(stored)])
     grid.add_codes(np.zeros(len(codes), dtype=np.int64), codes, counts)
     for measure, values in enumerate(raw):
         grid.add_values(np.zeros(len(values), dtype=np.int64), measure, np.array(values))
