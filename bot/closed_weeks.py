@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -146,8 +146,8 @@ def ready_weeks(
         try:
             with Session(db) as writing, writing.begin():
                 _store_week(writing, week, span, calendar=calendar, now=now)
-        except (IntegrityError, DBAPIError):
-            log.info("report week %s stored elsewhere meanwhile", week)
+        except (IntegrityError, OperationalError) as error:  # stored by another instance, or SQLite busy
+            log.info("report week %s not stored now (%s); read exactly", week, type(error).__name__)
             continue
         fresh[week] = span.requests
     return sorted(fresh)
@@ -212,35 +212,12 @@ _ALL_TARGETS = 4
 def _merge(rows: Sequence[Any], facts: dict[str, list[Any]]) -> list[tuple[str, Any, dict[str, Any]]]:
     """(facts column, key, summary) of every group from stored rows and exact facts together."""
     groups = _Groups()
-    targets = np.full((_ALL_TARGETS, len(rows)), -1, dtype=np.int64)  # group ids of each stored row, -1 none
-    for index, row in enumerate(rows):
-        if row.dimension == "all":
-            found = [("all", None), ("queue_code", row.queue_code), ("region", row.region),
-                     ("week", (row.week - EPOCH).days)]
-        else:
-            found = [(row.dimension, _stored_key(row.dimension, row.key))]
-        for slot, group in enumerate(found):
-            targets[slot, index] = groups.id(group)
+    targets = _row_targets(groups, rows)
     fact_ids = _fact_group_ids(groups, facts)
     size = len(groups.ids)
     counts = {name: np.zeros(size, dtype=np.int64) for name in _COUNTS}
-    sketched = np.zeros(size, dtype=bool)
     grid = SketchGrid(size, len(_DURATIONS))
-    codes, entry_counts, lengths = decode([row.sketch for row in rows])
-    row_of_entry = np.repeat(np.arange(len(rows)), lengths)
-    row_counts = {name: np.array([getattr(row, name) for row in rows], dtype=np.int64) for name in _COUNTS}
-    of_all_rows = np.flatnonzero(targets[1][row_of_entry] >= 0)  # entries of "all" rows: they count four times
-    for slot in range(_ALL_TARGETS):
-        gids: np.ndarray = targets[slot]
-        stored_here = gids >= 0
-        sketched[gids[stored_here]] = True
-        for name, per_row in row_counts.items():
-            counts[name] += np.bincount(gids[stored_here], weights=per_row[stored_here],
-                                        minlength=size).astype(np.int64)
-        if slot == 0:
-            grid.add_codes(gids[row_of_entry], codes, entry_counts)
-        else:
-            grid.add_codes(gids[row_of_entry[of_all_rows]], codes[of_all_rows], entry_counts[of_all_rows])
+    sketched = _add_stored(grid, counts, rows, targets)
     durations = [np.array(facts[column], dtype=np.float64) for column in _DURATIONS]  # None -> NaN
     for ids in fact_ids.values():
         for measure, seconds in enumerate(durations):
@@ -260,6 +237,41 @@ def _merge(rows: Sequence[Any], facts: dict[str, list[Any]]) -> list[tuple[str, 
             summary |= _exact(fact_ids[column] == gid, durations)
         summaries.append((column, key, summary))
     return summaries
+
+
+def _row_targets(groups: _Groups, rows: Sequence[Any]) -> np.ndarray:
+    """[slot, row]: the group ids each stored row counts in, -1 for none ("all" rows count in four)."""
+    targets = np.full((_ALL_TARGETS, len(rows)), -1, dtype=np.int64)
+    for index, row in enumerate(rows):
+        if row.dimension == "all":
+            found = [("all", None), ("queue_code", row.queue_code), ("region", row.region),
+                     ("week", (row.week - EPOCH).days)]
+        else:
+            found = [(row.dimension, _stored_key(row.dimension, row.key))]
+        for slot, group in enumerate(found):
+            targets[slot, index] = groups.id(group)
+    return targets
+
+
+def _add_stored(grid: SketchGrid, counts: dict[str, np.ndarray], rows: Sequence[Any], targets: np.ndarray) -> np.ndarray:
+    """Add the stored rows' buckets and counts to their groups; returns which groups took any (approximate)."""
+    sketched = np.zeros(grid.groups, dtype=bool)
+    codes, entry_counts, lengths = decode([row.sketch for row in rows])
+    row_of_entry = np.repeat(np.arange(len(rows)), lengths)
+    row_counts = {name: np.array([getattr(row, name) for row in rows], dtype=np.int64) for name in _COUNTS}
+    of_all_rows = np.flatnonzero(targets[1][row_of_entry] >= 0)  # entries of "all" rows: they count four times
+    for slot in range(_ALL_TARGETS):
+        gids: np.ndarray = targets[slot]
+        stored_here = gids >= 0
+        sketched[gids[stored_here]] = True
+        for name, per_row in row_counts.items():
+            counts[name] += np.bincount(gids[stored_here], weights=per_row[stored_here],
+                                        minlength=grid.groups).astype(np.int64)
+        if slot == 0:
+            grid.add_codes(gids[row_of_entry], codes, entry_counts)
+        else:
+            grid.add_codes(gids[row_of_entry[of_all_rows]], codes[of_all_rows], entry_counts[of_all_rows])
+    return sketched
 
 
 def _fact_group_ids(groups: _Groups, facts: dict[str, list[Any]]) -> dict[str, np.ndarray]:

@@ -27,6 +27,7 @@ from bot.sketches import RELATIVE_ACCURACY
 from bot.sla import sla_deadlines
 from storage.models import ReportWeek, Request
 from storage.requests import add_event, create_request
+from storage.response_times import rebuild
 from tests.helpers.staff import make_staff
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -189,3 +190,14 @@ def test_few_requests_or_filters_sketches_cannot_apply_stay_exact(runtime: Runti
     assert stored_weeks(runtime) == {}
     assert sketched(runtime, scope=None) == truth  # e.g. a status filter: stored rows cannot apply it
     assert not sketched(runtime, scope=None).overall.claim.approximate
+
+
+def test_folding_the_events_again_forgets_the_stored_weeks(runtime: Runtime) -> None:
+    """`rebuild` replaces every response-time row (e.g. after a bulk load): sketches built on the old ones go."""
+    generate(runtime)
+    sketched(runtime)
+    assert stored_weeks(runtime) == dict.fromkeys(SETTLED, False)
+    with Session(runtime.db) as session, session.begin():
+        rebuild(session)
+    assert stored_weeks(runtime) == {}
+    assert_report_close(sketched(runtime), exact(runtime))
