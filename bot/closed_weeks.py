@@ -219,10 +219,9 @@ def _merge(rows: Sequence[Any], facts: dict[str, list[Any]]) -> list[tuple[str, 
     grid = SketchGrid(size, len(_DURATIONS))
     sketched = _add_stored(grid, counts, rows, targets)
     durations = [np.array(facts[column], dtype=np.float64) for column in _DURATIONS]  # None -> NaN
-    for ids in fact_ids.values():
-        for measure, seconds in enumerate(durations):
-            measured = ~np.isnan(seconds)
-            grid.add_values(ids[measured], measure, seconds[measured])
+    for measure, seconds in enumerate(durations):
+        measured = ~np.isnan(seconds)
+        grid.add_values([ids[measured] for ids in fact_ids.values()], measure, seconds[measured])
     _add_fact_counts(counts, fact_ids, facts, size)
     estimates, value_counts = grid.quantiles(FRACTIONS)
     summaries = []
@@ -258,7 +257,8 @@ def _add_stored(grid: SketchGrid, counts: dict[str, np.ndarray], rows: Sequence[
     sketched = np.zeros(grid.groups, dtype=bool)
     codes, entry_counts, lengths = decode([row.sketch for row in rows])
     row_of_entry = np.repeat(np.arange(len(rows)), lengths)
-    row_counts = {name: np.array([getattr(row, name) for row in rows], dtype=np.int64) for name in _COUNTS}
+    columns = dict(zip(rows[0]._fields, zip(*rows))) if rows else {}
+    row_counts = {name: np.array(columns.get(name, ()), dtype=np.int64) for name in _COUNTS}
     of_all_rows = np.flatnonzero(targets[1][row_of_entry] >= 0)  # entries of "all" rows: they count four times
     for slot in range(_ALL_TARGETS):
         gids: np.ndarray = targets[slot]

@@ -101,10 +101,12 @@ class SketchGrid:
         self._flat.append(group_ids * (self.measures * WIDTH) + codes)
         self._weights.append(counts)
 
-    def add_values(self, group_ids: IntArray, measure: int, seconds: FloatArray) -> None:
-        """Add raw durations of one measure, value i to group `group_ids[i]`."""
+    def add_values(self, group_ids: Sequence[IntArray], measure: int, seconds: FloatArray) -> None:
+        """Add raw durations of one measure, value i to each group `ids[i]` of `group_ids` (bucketed once)."""
         codes = measure * WIDTH + bucket_indexes(seconds)
-        self.add_codes(group_ids, codes, np.ones(len(codes), dtype=np.int64))
+        ones = np.ones(len(codes), dtype=np.int64)
+        for ids in group_ids:
+            self.add_codes(ids, codes, ones)
 
     def quantiles(self, fractions: Sequence[float]) -> tuple[FloatArray, IntArray]:
         """(estimates [group, measure, fraction] with NaN where a sketch is empty, counts [group, measure]).

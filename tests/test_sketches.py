@@ -90,7 +90,7 @@ def test_several_measures_and_raw_values_in_one_grid() -> None:
     codes, counts, _ = decode([sketch_bytes(stored)])
     grid.add_codes(np.zeros(len(codes), dtype=np.int64), codes, counts)
     for measure, values in enumerate(raw):
-        grid.add_values(np.zeros(len(values), dtype=np.int64), measure, np.array(values))
+        grid.add_values([np.zeros(len(values), dtype=np.int64)], measure, np.array(values))
     estimates, value_counts = grid.quantiles(FRACTIONS)
     assert value_counts.tolist() == [[240, 175]]
     for measure in range(2):
