@@ -55,11 +55,16 @@ Fact = Mapping[str, Any] | RowMapping
 
 @dataclass(frozen=True, slots=True)
 class Quantiles:
-    """Median and 90th percentile of one duration in hours, over the `count` requests that have it."""
+    """Median and 90th percentile of one duration in hours, over the `count` requests that have it.
+
+    `approximate`: read from stored sketches of closed weeks (bot/services/closed_weeks.py), within
+    `bot.domain.sketches.RELATIVE_ACCURACY` of the exact figure; the count stays exact.
+    """
 
     median: float | None
     p90: float | None
     count: int
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +134,14 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def figures_from_summary(summary: Fact) -> ResponseFigures:
-    """Build figures from one summary row (seconds), as PostgreSQL or `summarise_facts` produce it."""
+    """Build figures from one summary row (seconds), as PostgreSQL or `summarise_facts` produce it.
+
+    A summary with a true "approximate" entry has its percentiles from sketches (bot/services/closed_weeks.py).
+    """
+    approximate = bool(summary.get("approximate", False))
     quantiles = {
         attribute: Quantiles(_hours(summary[f"{column}_p50"]), _hours(summary[f"{column}_p90"]),
-                             int(summary[f"{column}_n"]))
+                             int(summary[f"{column}_n"]), approximate)
         for attribute, column in MEASURES.items()
     }
     return ResponseFigures(
@@ -167,7 +176,7 @@ def _group_facts(facts: Iterable[Fact]) -> dict[tuple[str, Any], list[Fact]]:
 EMPTY_FIGURES = figures_from_summary(summarise_facts([]))
 
 
-def _report(date_from: date, date_to: date, summaries: Iterable[tuple[str, Any, Fact]]) -> ResponseReport:
+def report_from_summaries(date_from: date, date_to: date, summaries: Iterable[tuple[str, Any, Fact]]) -> ResponseReport:
     """Arrange (facts column, key, summary) triples into a report keyed by dimension names."""
     names = {column: name for name, column in DIMENSIONS.items()}
     overall = EMPTY_FIGURES
@@ -188,17 +197,21 @@ def response_report(
     date_from: date, date_to: date, now: datetime,
 ) -> ResponseReport:
     """Run the response-time report: aggregated by PostgreSQL, or summarised here from facts rows."""
-    # Events of the range's requests happen up to now: the calendar must reach that far.
-    last_day = max(date_to, now.astimezone(calendar.tz).date()) + timedelta(days=1)
-    clock = business_clock(calendar, date_from - timedelta(days=1), last_day)
+    clock = report_clock(calendar, date_from, date_to, now)
     aggregated, rows = rq.fetch_response_rows(session, conditions, clock, now=now)
     if aggregated:
         triples = ((row["dimension"], row[row["dimension"]] if row["dimension"] != "all" else None, row)
                    for row in rows)
-        return _report(date_from, date_to, triples)
+        return report_from_summaries(date_from, date_to, triples)
     grouped = _group_facts(rows)
-    return _report(date_from, date_to, ((column, key, summarise_facts(facts))
+    return report_from_summaries(date_from, date_to, ((column, key, summarise_facts(facts))
                                         for (column, key), facts in grouped.items()))
+
+
+def report_clock(calendar: BusinessCalendar, date_from: date, date_to: date, now: datetime) -> rq.BusinessClock:
+    """The business clock for requests created from `date_from` to `date_to`, whose events reach up to now."""
+    last_day = max(date_to, now.astimezone(calendar.tz).date()) + timedelta(days=1)
+    return business_clock(calendar, date_from - timedelta(days=1), last_day)
 
 
 def business_clock(calendar: BusinessCalendar, first: date, last: date) -> rq.BusinessClock:

@@ -6,7 +6,7 @@ never from the mutable columns of `Request`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -216,6 +216,50 @@ class ResponseTime(SQLModel, table=True):
     first_closed_at: datetime | None = _utc(nullable=True)  # the first closing status event
     last_closed_at: datetime | None = _utc(nullable=True)  # the last closing status event
     closed_now: bool = False  # whether the latest status event is a closing one (not reopened since)
+
+
+class ReportWeek(SQLModel, table=True):
+    """A closed WIB week whose response-time sketches are stored (`ReportWeekSketch`), and whether they still hold.
+
+    Why: exact percentiles over a long range cost more than the report page may take (bench/README.md);
+    a week that ended and whose SLA deadlines all passed changes only when an event of one of its requests
+    arrives, so its figures are kept as mergeable sketches. `storage.response_times.record_event` marks the
+    week stale for any event of a request with an id in [low_request_id, high_request_id]; the report
+    computes it again on its next read.
+    """
+
+    __tablename__ = "report_week"
+
+    week: date = Field(primary_key=True)  # its Monday (WIB)
+    low_request_id: int
+    high_request_id: int
+    requests: int
+    computed_at: datetime = _utc()
+    stale: bool = False
+
+
+class ReportWeekSketch(SQLModel, table=True):
+    """One group's figures in a stored week: counts exact, durations as DDSketch bucket counts (bot/sketches.py).
+
+    `dimension` "all" holds a (queue, region)'s requests; "staff_id" and "subject" split them further by
+    `key`. Queue and region stay on every row so a coordinator's visible queues and filters still apply.
+    """
+
+    __tablename__ = "report_week_sketch"
+    __table_args__ = (sa.Index("ix_report_week_sketch_week", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date = Field(foreign_key="report_week.week")
+    queue_code: str = Field(max_length=48)
+    region: str | None = Field(default=None, max_length=32)
+    dimension: str = Field(max_length=16)
+    key: str | None = Field(default=None, max_length=64)
+    requests: int
+    claim_ok_sum: int
+    claim_ok_n: int
+    contact_ok_sum: int
+    contact_ok_n: int
+    sketch: bytes = Field(sa_type=sa.LargeBinary)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -47,6 +47,8 @@ DIMENSIONS: tuple[str, ...] = ("queue_code", "region", "staff_id", "subject", "w
 DURATIONS: tuple[str, ...] = ("claim_s", "contact_s", "resolve_s", "claim_bs", "contact_bs", "resolve_bs")
 #: Moments of a request (stamps columns, epoch seconds) that its business-time durations are measured between.
 MOMENTS: tuple[str, ...] = ("created", "claimed", "contacted", "last_closed")
+#: Columns of one facts row as the report summarises it outside the database.
+FACT_COLUMNS: tuple[str, ...] = (*DIMENSIONS, *DURATIONS, "claim_ok", "contact_ok")
 
 
 class epoch_seconds(FunctionElement):
@@ -277,8 +279,25 @@ def fetch_response_rows(
         session.execute(sa.text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
         session.execute(sa.text("SET LOCAL jit = off"))
         return True, list(session.execute(response_aggregates(facts)).mappings())
-    wanted = [facts.c[name] for name in (*DIMENSIONS, *DURATIONS, "claim_ok", "contact_ok")]
-    return False, list(session.execute(select(*wanted)).mappings())
+    return False, list(session.execute(select(*(facts.c[name] for name in FACT_COLUMNS))).mappings())
+
+
+def fetch_fact_columns(
+    session: Session, conditions: Sequence[ColumnElement[bool]], clock: BusinessClock, *, now: datetime
+) -> dict[str, list[Any]]:
+    """The facts rows as columns (`FACT_COLUMNS`), on either engine."""
+    facts = response_facts(conditions, clock, now=now, dialect=dialect_of(session))
+    rows = session.execute(select(*(facts.c[name] for name in FACT_COLUMNS))).all()
+    columns = list(zip(*rows)) if rows else [() for _ in FACT_COLUMNS]
+    return {name: list(values) for name, values in zip(FACT_COLUMNS, columns)}
+
+
+def created_in(spans: Sequence[tuple[datetime, datetime]]) -> list[ColumnElement[bool]]:
+    """Requests created in any [start, end) of `spans`: plain bounds for one span, so the index serves it."""
+    created = col(Request.created_at)
+    if len(spans) == 1:
+        return [created >= spans[0][0], created < spans[0][1]]
+    return [sa.or_(sa.false(), *(sa.and_(created >= start, created < end) for start, end in spans))]
 
 
 def open_by_staff(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[sa.Row]:

@@ -4,7 +4,8 @@ Why: folding every request's events when the response-time report is read takes 
 requests. Each event that moves a response time (created, first contact, a status change) instead
 updates its request's one row here, in the same transaction, with one upsert that keeps the earliest
 (or latest) moment, so concurrent writers and events written out of order still give what folding the
-events would. `rebuild` folds the events again, e.g. after rows were loaded around `add_event`.
+events would. `rebuild` folds the events again, e.g. after rows were loaded around `add_event`. Every event
+also marks its request's stored week stale (storage/report_weeks.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from bot.domain.statuses import CLOSED_STATUSES, RequestStatus
 from storage.models import RequestEvent, ResponseTime, table_of
+from storage.report_weeks import forget_weeks, mark_stale
 
 #: Event kinds that move a response time; other events (notes, appointments, SLA breaches) do not.
 MEASURED_KINDS: tuple[str, ...] = ("created", "first_contact", "status")
@@ -42,7 +44,12 @@ def moments_of_event(kind: str, to_status: str | None, at: datetime) -> dict[str
 
 
 def record_event(session: Session, *, request_id: int, kind: str, to_status: str | None, at: datetime) -> None:
-    """Fold one new event into its request's row (insert it on the first event)."""
+    """Fold one new event into its request's row (insert it on the first event), and mark its week stale.
+
+    Any event may change a stored week's figures (a claim, a transfer, a new subject), not only those
+    that move a response time, so every event marks it.
+    """
+    mark_stale(session, request_id=request_id)
     values = moments_of_event(kind, to_status, at)
     if not values:
         return
@@ -78,6 +85,7 @@ def rebuild(session: Session) -> None:
         .group_by(e.c.request_id)
     )
     columns = ["request_id", *_EARLIEST, "last_closed_at", "closed_now"]
+    forget_weeks(session)  # their sketches were built from the rows replaced here
     session.execute(sa.delete(ResponseTime))
     session.execute(sa.insert(ResponseTime).from_select(columns, folded))
 

@@ -106,6 +106,29 @@ async def test_metrics_page_for_a_coordinator(client: httpx.AsyncClient) -> None
     assert '<td class="num">2</td>' in overall  # Lebak's sighting is not in this coordinator's queues
 
 
+async def test_closed_weeks_from_stored_sketches_are_marked_approximate(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request two weeks back is read from its week's stored sketch: its figures say ≈ and by how much."""
+    monkeypatch.setattr("bot.services.closed_weeks.SKETCH_FROM", 0)  # a province's worth of requests, for this test
+    earlier = submit(runtime, at=CREATED - timedelta(weeks=2), region="kota-serang", topic="pengasuhan_anak")
+    siti = make_staff(runtime, "siti2", queues=("lk3-kota-serang",))
+    act(runtime, siti, CREATED - timedelta(weeks=2) + timedelta(hours=3.5), claim_request, request_id=earlier.id,
+        routing=runtime.routing)
+    await login(client, "koord")
+    html = (await client.get("/dashboard/metrics")).text
+    overall = _words(html.split('id="overall"')[1].split("</section>")[0])
+    # Claims after 30 minutes and 3.5 hours: median 2 hours, p90 3.2 hours, each within 1 %; counts exact.
+    assert "Semua permintaan 3 ≈ 2,0 jam / ≈ 3,2 jam" in overall
+    assert "selisihnya paling banyak 1 % dari nilai sebenarnya" in overall
+    by_week = _words(html.split('id="by-week"')[1].split("</section>")[0])
+    assert "2026-W45 (02-11) 1 ≈ 3,5 jam / ≈ 3,5 jam" in by_week
+    assert "2026-W47 (16-11) 2 30 menit / 30 menit" in by_week  # this week: exact, unmarked
+    # Exports stay exact: no stored weeks behind them.
+    exported = (await client.get("/dashboard/exports/metrics.csv")).content.decode("utf-8-sig")
+    assert "≈" not in exported
+
+
 async def test_a_mistyped_year_is_named_and_the_default_range_used(client: httpx.AsyncClient) -> None:
     """0202 for 2025: not eighteen centuries of business calendar, but a note and the last twelve weeks."""
     await login(client, "koord")

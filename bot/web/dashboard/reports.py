@@ -19,13 +19,14 @@ from sqlmodel import Session
 
 from bot.domain.pmks import PMKS_CATEGORIES
 from bot.domain.regions import PROVINCE, REGION_CODES, load_regions
+from bot.domain.sketches import RELATIVE_ACCURACY
 from bot.metrics import (
     DIMENSIONS,
+    Quantiles,
     ResponseFigures,
     ResponseReport,
     iso_week_label,
     kecamatan_grid,
-    response_report,
     service_needs,
     utc_offset_seconds,
     workload,
@@ -33,6 +34,7 @@ from bot.metrics import (
 from bot.runtime import Runtime
 from bot.services import report_reads
 from bot.services.access import may_export_personal
+from bot.services.closed_weeks import StoredScope, ready_weeks, sketched_response_report
 from bot.services.staff_directory import queue_codes
 from bot.web.dashboard.deps import CurrentStaff, render, staff_text
 from bot.web.dashboard.filters import RequestFilters, parse_request_filters, request_conditions, without_dates
@@ -147,13 +149,41 @@ def parse_filters(params: object, runtime: Runtime, weeks: int | None) -> Reques
 
 
 def build_response_report(
-    session: Session, runtime: Runtime, filters: RequestFilters, queues: frozenset[str] | None, now: datetime
+    session: Session, runtime: Runtime, filters: RequestFilters, queues: frozenset[str] | None, now: datetime,
+    *, stored_weeks: Sequence[date] = (),
 ) -> ResponseReport:
-    """The response-time report of these filters within these queues (pages, exports and API share it)."""
+    """The response-time report of these filters within these queues (pages, exports and API share it).
+
+    `stored_weeks` (from `report_weeks`): closed weeks read from stored sketches (bot/services/closed_weeks.py),
+    their percentiles marked approximate; only the page passes them, exports and the API stay exact.
+    """
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
     assert filters.date_from is not None and filters.date_to is not None, "reports always have a range"
-    return response_report(session, conditions, calendar=runtime.routing.calendar, date_from=filters.date_from,
-                           date_to=filters.date_to, now=now)
+    return sketched_response_report(session, conditions, stored_scope(filters, queues), stored_weeks,
+                                    calendar=runtime.routing.calendar, date_from=filters.date_from,
+                                    date_to=filters.date_to, now=now)
+
+
+def report_weeks(runtime: Runtime, filters: RequestFilters, now: datetime) -> list[date]:
+    """Closed weeks of the range the page may read from stored sketches (computing those not yet stored)."""
+    if stored_scope(filters, None) is None or filters.date_from is None or filters.date_to is None:
+        return []
+    return ready_weeks(runtime.db, calendar=runtime.routing.calendar, date_from=filters.date_from,
+                       date_to=filters.date_to, now=now)
+
+
+#: Filters that stored sketches cannot apply (they keep queue and region only): with one, the report is exact.
+UNSKETCHED_FILTERS: tuple[str, ...] = ("kind", "category", "topic", "status", "urgency")
+
+
+def stored_scope(filters: RequestFilters, queues: frozenset[str] | None) -> StoredScope | None:
+    """What stored sketches must be narrowed to for these filters; None when they cannot express them."""
+    if any(getattr(filters, name) is not None for name in UNSKETCHED_FILTERS):
+        return None
+    if filters.queue is not None:
+        queues = frozenset({filters.queue}) & queues if queues is not None else frozenset({filters.queue})
+    unknown = filters.region == PROVINCE
+    return StoredScope(queues, None if unknown else filters.region, unknown)
 
 
 def region_name(runtime: Runtime, code: str | None) -> str:
@@ -255,12 +285,19 @@ def _metrics_charts(runtime: Runtime, report: ResponseReport, names: GroupNames)
     return [claim_chart, sla_chart, queue_chart]
 
 
+def quantiles_of(figures: ResponseFigures) -> tuple[Quantiles, ...]:
+    return (figures.claim, figures.contact, figures.resolution, figures.claim_business, figures.contact_business,
+            figures.resolution_business)
+
+
 @router.get("/dashboard/metrics")
 def metrics_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
     """Median and p90 response times and SLA compliance by queue, region, counselor, subject and week."""
     filters = parse_filters(request.query_params, runtime, REPORT_WEEKS)
+    now = datetime.now(UTC)
+    stored = report_weeks(runtime, filters, now)
     with Session(runtime.db) as session:
-        report = build_response_report(session, runtime, filters, staff.queues, datetime.now(UTC))
+        report = build_response_report(session, runtime, filters, staff.queues, now, stored_weeks=stored)
         names = report_names(session, runtime, report)
         options = filter_options(session, runtime, staff.queues)
     sections = [(dimension, labelled_groups(report, names, dimension)) for dimension in DIMENSIONS]
@@ -268,6 +305,8 @@ def metrics_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> 
         "staff": staff, "filters": filters, "options": options, "report": report, "sections": sections,
         "charts": _metrics_charts(runtime, report, names), "fmt": number, "query": filters.query_string(),
         "duration": lambda hours: duration(runtime, hours), "personal_exports": may_export_personal(staff),
+        "approximate": any(q.approximate for _, rows in sections for _, f in rows for q in quantiles_of(f)),
+        "accuracy": number(RELATIVE_ACCURACY * 100, 0),
     })
 
 
