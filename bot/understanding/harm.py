@@ -17,7 +17,7 @@ a victim of violence. When the words do not say, `Harm` says nothing and the cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -207,8 +207,19 @@ class HarmReader:
         return Harm(_victim(victim, agent, age), _agent_role(agent)), agent
 
     def years(self, words: Sequence[Word]) -> int | None:
-        """The age the story states of someone: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"
+        """The age the story states of someone first: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"
         (not "udh 5 thn", a time)."""
+        return next(self.every_age(words), None)
+
+    def only_grown_ups(self, words: Sequence[Word]) -> bool:
+        """Every age the story states is a grown-up's, and no school is named ("anak smp ... om2 umur 40an"
+        names a child, whatever the man's age)."""
+        ages = list(self.every_age(words))
+        return bool(ages) and min(ages) >= _GROWN_UP and not any(
+            _width_at(self._school_age, words, i) for i in range(len(words)))
+
+    def every_age(self, words: Sequence[Word]) -> Iterator[int]:
+        """Every age the story states, in order ("ibu 40 tahun ... anaknya 3 tahun": 40, then 3)."""
         for i, word in enumerate(words):
             if i == 0 or not (word.surface.isdigit() and len(word.surface) <= 2):
                 continue
@@ -217,16 +228,19 @@ class HarmReader:
             while said_at > 0 and words[said_at].surface in _ABOUT:  # "umurnya kira2 80"
                 said_at -= 1
             if before.key in self._age_words or words[said_at].key in self._age_words:
-                return int(word.surface)
+                yield int(word.surface)
+                continue
             # "anak 7 tahun", "anak kecil 3 taunan": right after the person it is said of
             told = before.surface in _STILL or any(p.at + p.width == i for p in self._people(words))
             if told and i + 1 < len(words) and _is_year(words[i + 1]):
-                return int(word.surface)
-        return None
+                yield int(word.surface)
 
     def _age(self, words: Sequence[Word]) -> str | None:
         """"young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
         15", "aku 14 thn"), "grown" for a grown-up's age ("sy cowo umur 22"), else None."""
+        stated = self.years(words)  # "anak tetangga 19thn", "anaknya umur 7"
+        if stated is not None and not any(_width_at(self._school_age, words, i) for i in range(len(words))):
+            return "young" if stated < _GROWN_UP else "grown"
         for i, word in enumerate(words):
             if _width_at(self._school_age, words, i):
                 return "young"

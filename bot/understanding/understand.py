@@ -47,6 +47,8 @@ _EVERY_ONE = frozenset({"anytime"})
 _NOT_THE_REST = frozenset({*_EVERY_ONE, "now"})
 #: Option questions where turning one option around leaves the others to offer ("jangan pagi").
 _THE_REST_OFFERED = ("contact_time",)
+#: The only words of a captive's "tidak bisa pulang" that work can explain ("kerja di jakarta ga bisa pulang").
+_CANNOT_GO_HOME = frozenset({"tidak", "bisa", "pulang"})
 _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
@@ -74,7 +76,9 @@ class Understanding:
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._past = frozenset(s for w in vocabulary.words("past") for s in self.shaper.surfaces(w))
+        self._child_categories = tuple(code for code in vocabulary.names("category") if code.startswith("anak_"))
         self._habitual = frozenset(s for w in vocabulary.words("habitual") for s in self.shaper.surfaces(w))
+        self._kept_away_by = frozenset(self.shaper.key(w) for w in vocabulary.words("kept_away_by"))
         self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
@@ -143,7 +147,7 @@ class Understanding:
         return Meanings(
             text=text,
             intent=_guesses(scored["intent"], exclude=_NOT_INTENTS),
-            category=_guesses(scored["category"]),
+            category=_guesses(scored["category"], exclude=self._too_old_for(words)),
             topic=_guesses(scored["topic"]),
             region=places.region,
             kecamatan=places.kecamatan,
@@ -251,6 +255,11 @@ class Understanding:
             scored[family][meaning] = (score + 0.1 * min(len(union - words_of_best), 4), union)
         return scored
 
+    def _too_old_for(self, words: Sequence[Word]) -> tuple[str, ...]:
+        """A child's categories, when every age the story states is a grown-up's ("anak tetangga 19thn dijual"):
+        left out before meanings are ranked, so a grown-up's category is not hidden behind a child's."""
+        return self._child_categories if self._harm.only_grown_ups(words) else ()
+
     def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
                 message: Message) -> Danger | None:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
@@ -306,6 +315,9 @@ class Understanding:
             return self._harm.subject_before(words, verb) != "partner"
         if kind == "captive" and first > 0 and words[first - 1].key in self._locked_things:
             return False  # "hp dikunci": a phone
+        if (kind == "captive" and {words[i].surface for i in said} <= _CANNOT_GO_HOME
+                and any(w.key in self._kept_away_by for w in words[max(0, first - 5):first])):
+            return False  # "sy kerja di jakarta ga bisa pulang": kept away by work, not held
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle

@@ -234,3 +234,22 @@ def test_a_village_named_like_a_place_elsewhere_is_no_place_elsewhere() -> None:
 def test_a_bare_yes_to_being_contacted_fits_two_ways_and_a_no_is_anonymous(typed: str, modes: tuple[str, ...]) -> None:
     meant = U.options(typed, "contact_mode")
     assert (meant.close() if len(modes) > 1 else (meant.clear(),)) == modes
+
+
+def test_kept_away_by_work_is_no_captive_but_held_by_someone_is() -> None:
+    assert U.read("abah sy hidup sendiri, umur 80, sy kerja di jakarta ga bisa pulang").danger is None
+    assert U.read("adik sy kerja di kamboja katanya disekap gk boleh pulang").danger is not None
+
+
+def test_an_age_with_its_unit_glued_on_is_an_age() -> None:
+    """"19thn": a grown-up, so no child's category is taken for her."""
+    heard = U.read("anak tetangga 19thn dijual ke tempat hiburan di batam")
+    assert heard.danger is not None and heard.danger.adult
+    assert not any(code.startswith("anak_") for code in heard.category.codes)
+
+
+@pytest.mark.parametrize(("typed", "intent"), [("ga jadi lapor, udah diurus sm rt", "cancel"),
+                                               ("udah seminggu lapor blm ada petugas dateng, gmn nih", "status"),
+                                               ("status laporan", "status")])
+def test_requests_about_a_report_already_made(typed: str, intent: str) -> None:
+    assert U.read(typed).intent.clear() == intent
