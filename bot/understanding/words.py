@@ -53,7 +53,12 @@ class WordShaper:
         roots = [w for w in _ROOTS_FILE.read_text(encoding="utf-8").split("\n") if w]
         self._dictionary = ArrayDictionary([*roots, *extra_roots])
         self._stemmer = Stemmer(self._dictionary)
-        self._slang = {fold(k): fold(v) for k, v in slang.items() if fold(k)}
+        self._slang = {fold(k): fold(v) for k, v in slang.items() if fold(k) and " " not in fold(k)}
+        # "adik ipar" is an in-law, not a child: a phrase read as one word before the text is split
+        phrases = {fold(k): fold(v) for k, v in slang.items() if " " in fold(k).strip()}
+        self._phrases = phrases
+        self._phrase = re.compile(r"\b(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + r")\b"
+                                  ) if phrases else None
         # "👍" is a word too; folding to ASCII would drop it, so it is read before
         self._symbols = {k: f" {fold(v)} " for k, v in slang.items() if not fold(k)}
         self.key = lru_cache(maxsize=STEM_CACHE)(self._key)
@@ -69,6 +74,8 @@ class WordShaper:
         for symbol, meant in self._symbols.items():
             text = text.replace(symbol, meant)
         folded = fold(text)
+        if self._phrase is not None:
+            folded = self._phrase.sub(lambda match: self._phrases[match.group(1)], folded)
         end = 0
         for match in _WORD.finditer(folded):
             clause = bool(_CLAUSE_MARK.search(folded, end, match.start()))

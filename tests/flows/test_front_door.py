@@ -164,7 +164,8 @@ def test_a_story_whose_runner_up_has_half_the_evidence_is_asked_not_routed(chat:
     chat.start()
     chat.send("tetangga sy mantan napi, skrg kerjanya mulung botol bekas keliling kampung, kasian liatnya")
     assert t("common.mean_question") in chat.last[-1].text
-    assert chat.choice_ids == ["mean:bekas_warga_binaan", "mean:pemulung", "mean:none"]
+    assert sorted(chat.choice_ids[:2]) == ["mean:bekas_warga_binaan", "mean:pemulung"]
+    assert chat.choice_ids[2:] == ["mean:none"]
     chat.press("mean:pemulung")
     code = _finish(chat)
     assert _request(runtime, code).category == "pemulung"

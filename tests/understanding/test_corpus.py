@@ -20,8 +20,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True) 
 FLOORS = {"tuning": (0.95, 0), "tuning_2": (0.95, 0), "tuning_3": (0.95, 0), "tuning_4": (0.95, 2),
           "tuning_5": (0.95, 4), "tuning_6": (0.91, 4), "tuning_7": (0.95, 5), "tuning_8": (0.89, 11),
           "tuning_9": (0.96, 2), "tuning_10": (0.94, 3),
-          "tuning_11": (0.94, 6), "tuning_12": (0.89, 10),
-          "held_out": (0.95, 3), "held_out_2": (0.90, 10)}
+          "tuning_11": (0.94, 5), "tuning_12": (0.96, 2),
+          "held_out": (0.95, 3), "held_out_2": (0.91, 9)}
 TUNING = [name for name in parts() if not is_held_out(name)]
 
 

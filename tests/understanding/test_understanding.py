@@ -253,3 +253,14 @@ def test_an_age_with_its_unit_glued_on_is_an_age() -> None:
                                                ("status laporan", "status")])
 def test_requests_about_a_report_already_made(typed: str, intent: str) -> None:
     assert U.read(typed).intent.clear() == intent
+
+
+def test_a_phrase_read_as_one_word_keeps_an_in_law_from_being_a_child() -> None:
+    heard = U.read("adik ipar sy stres berat ngomong sendiri ga mau makan")
+    assert heard.category.clear() == "penyandang_disabilitas"  # not anak_disabilitas
+
+
+def test_things_put_up_for_sale_are_no_person_sold() -> None:
+    heard = U.read("ibu2 ngumpulin botol bekas buat dijual")
+    assert heard.danger is None and heard.category.clear() == "pemulung"
+    assert U.read("adek sy ternyata dijual jadi psk").danger is not None
