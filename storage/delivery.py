@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from bot.domain.statuses import SENT_STATUSES, UNSENT_STATUSES, OutboxStatus
-from storage.database import dialect_of
+from storage.database import dialect_of, one_of
 from storage.models import Contact, OutboxMessage, Staff, id_column, table_of
 from storage.outbox import enqueue_messages
 
@@ -68,16 +68,16 @@ def _claim_query(dialect: str) -> sa.Select:
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
             col(OutboxMessage.channel) == sa.bindparam("claim_channel"),
-            col(OutboxMessage.status).in_(UNSENT_STATUSES),
+            one_of(col(OutboxMessage.status), UNSENT_STATUSES),
             col(OutboxMessage.next_attempt_at) <= sa.bindparam("claim_now"),
             ~sa.exists().where(
                 col(earlier.contact_id) == OutboxMessage.contact_id,
                 col(earlier.id) < OutboxMessage.id,
-                col(earlier.status).in_(UNSENT_STATUSES),
+                one_of(col(earlier.status), UNSENT_STATUSES),
             ),
             ~sa.exists().where(
                 col(recent.contact_id) == OutboxMessage.contact_id,
-                col(recent.status).in_(SENT_STATUSES),
+                one_of(col(recent.status), SENT_STATUSES),
                 col(recent.sent_at) > sa.bindparam("claim_spaced_since"),
             ),
         )
