@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from bot.domain.statuses import SENT_STATUSES, UNSENT_STATUSES, OutboxStatus
-from storage.database import dialect_of, one_of
+from storage.database import one_of
 from storage.models import Contact, OutboxMessage, Staff, id_column, table_of
 from storage.outbox import enqueue_messages
 
@@ -101,14 +101,23 @@ _LEASE = (
 
 
 def claim_due_messages(
-    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
+    db: Session | sa.Connection, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
 ) -> list[ClaimedMessage]:
-    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
-    session.flush()  # Core statements do not autoflush: the claim must see this session's own changes
-    connection = session.connection()
+    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first.
+
+    The worker claims on a Core connection in a transaction of its own: mostly the claim finds nothing,
+    and a Session's set-up and commit cost more than the query (about 0.3 vs 0.2 ms on SQLite). A
+    Session is flushed first: Core statements do not autoflush, and the claim must see its own changes.
+    """
+    if isinstance(db, Session):
+        db.flush()
+        connection = db.connection()
+    else:
+        connection = db
     params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
               "claim_limit": limit}
-    rows = connection.execute(_CLAIM[dialect_of(session)], params).all()
+    dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+    rows = connection.execute(_CLAIM[dialect], params).all()
     if not rows:
         return []
     connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})

@@ -219,9 +219,9 @@ class OutboxWorker:
                 pass
 
     def _claim(self, channel: str, now: datetime) -> list[store.ClaimedMessage]:
-        with Session(self._db) as session, session.begin():
+        with self._db.begin() as connection:
             return store.claim_due_messages(
-                session, channel=channel, now=now, limit=self._claim_limit(channel), lease=self._lease(),
+                connection, channel=channel, now=now, limit=self._claim_limit(channel), lease=self._lease(),
                 chat_spacing=self._chat_spacing(channel),
             )
 
