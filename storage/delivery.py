@@ -51,19 +51,24 @@ class ClaimedMessage:
     case_message_id: int | None = None  # a counselor's message: its delivery is first contact
     #: Claimed again after a send had begun and its in-flight lease ran out: it may already have arrived.
     may_have_arrived: bool = False
+    #: The contact has a later unsent message: it falls due once this one is sent and the chat's spacing passed.
+    has_next: bool = True
 
 
 def _claim_query(dialect: str) -> sa.Select:
     """Due messages of a channel, at most one per contact (its oldest unsent, after the chat's spacing)."""
     earlier = aliased(OutboxMessage)
     recent = aliased(OutboxMessage)
+    later = aliased(OutboxMessage)
     # Columns, not entities: this runs beside sends in flight, and every millisecond it holds the GIL
     # delays them (bench/delivery.py).
     query = (
-        sa.select(  # ten columns: SQLModel's select is typed for up to four
+        sa.select(  # eleven columns: SQLModel's select is typed for up to four
             col(OutboxMessage.id), col(OutboxMessage.contact_id), col(OutboxMessage.payload),
             col(OutboxMessage.attempts), col(OutboxMessage.case_message_id), col(OutboxMessage.send_started_at),
             col(Contact.address), col(Contact.platform_user_id), col(Contact.language), col(Contact.last_inbound_at),
+            sa.exists().where(col(later.contact_id) == OutboxMessage.contact_id, col(later.id) > OutboxMessage.id,
+                              one_of(col(later.status), UNSENT_STATUSES)).label("has_next"),
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
@@ -126,7 +131,7 @@ def claim_due_messages(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
             language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
             attempts=row.attempts + 1, case_message_id=row.case_message_id,
-            may_have_arrived=row.send_started_at is not None,
+            may_have_arrived=row.send_started_at is not None, has_next=bool(row.has_next),
         )
         for row in rows
     ]

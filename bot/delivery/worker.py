@@ -114,6 +114,7 @@ class OutboxWorker:
         self._rate_rows: set[str] = set()  # channels whose send_rate row is known to exist
         self._wake = asyncio.Event()
         self._wakes = 0  # wake() calls so far: a drain claims again after one
+        self._next_due: datetime | None = None  # the last round left a message that falls due then
         self._task: asyncio.Task | None = None
 
     def register(self, sender: Sender) -> None:
@@ -136,38 +137,44 @@ class OutboxWorker:
 
     async def drain_once(self) -> int:
         """Send everything that is due now, one channel after the other; returns how many sends were started."""
+        self._next_due = None
         return sum([await self._drain(channel, sender) for channel, sender in list(self._senders.items())])
 
     async def _drain(self, channel: str, sender: Sender) -> int:
         """Claim a channel's due messages a few at a time and start each send at its turn, until none is due.
 
-        Claims again only when something may have become due since the last one: it found messages (there
-        may be more), a reply was committed (`wake`), or a finished send freed its contact's next message
-        (once the chat's spacing has passed). A claim costs about a millisecond of CPU: claiming after every
-        send and again after the sends in flight, whether or not anything could be due, was four claims per
-        reply in webhook mode.
+        Claims again only when something may have become due since the last one: that claim took all it
+        could (there may be more), a reply was committed (`wake`), or a finished send's contact has a next
+        message and the chat's spacing has passed (a failed send: at once). A claim costs a few tenths of a
+        millisecond of CPU: claiming after every send and again after the sends in flight, whether or not
+        anything could be due, was four claims per reply in webhook mode. When a next message falls due
+        later, `_run` comes back for it then (`_next_due`).
         """
         waiting: deque[store.ClaimedMessage] = deque()
-        in_flight: set[asyncio.Task[datetime]] = set()
-        frees: list[datetime] = []  # when a finished send's contact may have its next message due
-        started, found, wakes = 0, True, -1
+        in_flight: set[asyncio.Task[datetime | None]] = set()
+        frees: list[datetime] = []  # when a finished send's contact has its next message due
+        started, full, wakes = 0, True, -1
 
-        def finished(task: asyncio.Task[datetime]) -> None:
+        def finished(task: asyncio.Task[datetime | None]) -> None:
             in_flight.discard(task)
-            if not task.cancelled():
-                frees.append(_LONG_AGO if task.exception() else task.result())
+            if task.cancelled():
+                return
+            moment = _LONG_AGO if task.exception() else task.result()
+            if moment is not None:
+                frees.append(moment)
 
         try:
             await self._ensure_rate_row(channel)
             while True:
                 if not waiting:
                     now = self._clock()
-                    if found or wakes != self._wakes or any(moment <= now for moment in frees):
-                        found, wakes, frees[:] = False, self._wakes, [m for m in frees if m > now]
+                    if full or wakes != self._wakes or any(moment <= now for moment in frees):
+                        wakes, frees[:] = self._wakes, [moment for moment in frees if moment > now]
                         waiting.extend(await asyncio.to_thread(self._claim, channel, now))
-                        found = bool(waiting)
+                        full = len(waiting) >= self._claim_limit(channel)
                         continue  # a send may have finished while the claim ran
                     if not in_flight:
+                        self._next_due = min([*frees, *([self._next_due] if self._next_due else [])], default=None)
                         return started
                     await asyncio.gather(*in_flight)  # what is in flight may hold a contact's next message back
                     continue
@@ -212,8 +219,11 @@ class OutboxWorker:
                 await self.drain_once()
             except Exception as error:  # noqa: BLE001 - the database may be away for a while: keep the loop alive
                 log.error("outbox_round_failed error=%s", type(error).__name__)
+            idle = IDLE_POLL_SECONDS
+            if self._next_due is not None:  # a contact's next message, once the chat's spacing has passed
+                idle = min(idle, max(0.0, (self._next_due - self._clock()).total_seconds()) + TURN_EPSILON_SECONDS)
             try:  # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a stop() that
-                async with asyncio.timeout(IDLE_POLL_SECONDS):  # comes as wake() does, and run on forever
+                async with asyncio.timeout(idle):  # comes as wake() does, and run on forever
                     await self._wake.wait()
             except TimeoutError:
                 pass
@@ -249,8 +259,8 @@ class OutboxWorker:
             await asyncio.to_thread(self._write, send_rate.ensure_send_rate, channel=channel, now=self._clock())
             self._rate_rows.add(channel)
 
-    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, turn: int) -> datetime:
-        """Send the message and record the outcome; returns when its contact's next message may be due."""
+    async def _deliver(self, channel: str, sender: Sender, message: store.ClaimedMessage, turn: int) -> datetime | None:
+        """Send the message and record the outcome; returns when its contact's next message falls due, if any."""
         recipient = Recipient(message.contact_id, message.address, message.language, message.last_inbound_at)
         try:
             sent = await asyncio.wait_for(
@@ -270,7 +280,7 @@ class OutboxWorker:
         count_outbound(channel, "held" if held else "sent")
         if held and isinstance(sender, TracksStatuses):  # a status that overtook the send's answer held it
             await sender.notify_held(recipient)
-        return self._clock() + self._chat_spacing(channel)
+        return self._clock() + self._chat_spacing(channel) if message.has_next else None
 
     def _bound_arrival(self, session: Session, arrival: _Arrival) -> None:
         send_rate.bound_send_arrival(session, channel=arrival.channel, turn=arrival.turn,
