@@ -19,9 +19,9 @@ until PTB has processed it, one at a time, as the channel's Application runs (`c
   Telegram asks every bot to answer every press, so no pipeline can beat this pass; its ratio to the
   baseline is the highest ratio any implementation on this framework and HTTP client could print.
 
-Prints updates/s for both, p50/p99 time per update, CPU per update, the checks that every conversation went through
-(requests created, outbox rows), and the ratio pipeline/baseline last. Targets: 0.5 on SQLite, 0.3 on
-PostgreSQL.
+Prints updates/s for each, p50/p99 time per update, CPU per update, the checks that every conversation went
+through (requests created, outbox rows), and last the ratio pipeline/floor (issue 19: the floor, not the bare
+framework, is the honest reference). Targets: 0.5 on SQLite, 0.35 on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -248,15 +248,15 @@ def main() -> int:
     ok = counts["request"] == len(citizens) and len(pipe) == len(stream)
     if not ok:
         print("WARNING: not every conversation went through; the figures above are not comparable")
-    target = 0.5 if args.db == "sqlite" else 0.3
-    ratio = base_s_per_update / pipe_s_per_update
-    print(f"CPU per update pipeline/baseline: {pipe.cpu / len(pipe) / (base.cpu / len(base)):.1f}x "
+    target = 0.5 if args.db == "sqlite" else 0.35
+    print(f"CPU per update pipeline/baseline: {pipe.cpu / len(pipe) / (base.cpu / len(base)):.1f}x, "
+          f"pipeline/floor: {pipe.cpu / len(pipe) / (floor.cpu / len(floor)):.1f}x "
           "(steadier than wall time on a busy machine)")
     floor_s_per_update = floor.elapsed / len(floor)
-    print(f"floor/baseline updates/s: {base_s_per_update / floor_s_per_update:.4f} (no bot that answers its "
-          f"presses can do better); pipeline/floor: {floor_s_per_update / pipe_s_per_update:.4f}")
-    print(f"ratio pipeline/baseline updates/s on {args.db}: {ratio:.4f} (target >= {target}; "
-          f"{1 / pipe_s_per_update:.1f} vs {1 / base_s_per_update:.1f} updates/s)")
+    print(f"pipeline/baseline updates/s: {base_s_per_update / pipe_s_per_update:.4f}; floor/baseline: "
+          f"{base_s_per_update / floor_s_per_update:.4f} (no bot that answers its presses can do better)")
+    print(f"ratio pipeline/floor updates/s on {args.db}: {floor_s_per_update / pipe_s_per_update:.4f} "
+          f"(target >= {target}; {1 / pipe_s_per_update:.1f} vs {1 / floor_s_per_update:.1f} updates/s)")
     return 0 if ok else 1
 
 

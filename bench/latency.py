@@ -18,7 +18,8 @@ answerCallbackQuery comes back in the webhook's HTTP response, as the service an
 poster, playing Telegram, does not pass it on to the fake (it is not a message the citizen reads).
 
 Prints p50/p90/p99/max latency, errors (non-200 answers, failed POSTs, updates without a reply), the
-achieved POST rate, and last the ratio of p99 to the 100 ms target.
+achieved POST rate, and last the ratio of p99 to the 100 ms target with the service's CPU per update
+against its 4 ms target.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from bench.telegram_updates import scripted_citizens
 from tests.helpers.fake_bot_api import FakeBotApiProcess, Send
 
 TARGET_SECONDS = 0.100
+#: Service CPU per webhook update (issue 19): what decides the hosting cost and the rate one process holds.
+TARGET_CPU_SECONDS = 0.004
 WEBHOOK_PATH = "/webhooks/telegram"
 REPLY_GRACE_SECONDS = 10.0  # after the last POST, replies still on their way may arrive this long
 MAX_CONNECTIONS = 256
@@ -169,7 +172,10 @@ def main() -> int:
           f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s)")
     print(f"errors: {errors or 'none'}; ERROR lines in the service log: {service_errors} ({service.log_path})")
     p99 = percentile(every, 0.99)
-    print(f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors)")
+    cpu_per_update = service_cpu / max(1, len(posted))
+    print(f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors); "
+          f"service CPU per update {cpu_per_update * 1000:.1f} ms, ratio {cpu_per_update / TARGET_CPU_SECONDS:.2f} "
+          f"of the target <= {TARGET_CPU_SECONDS * 1000:g} ms")
     return 0
 
 

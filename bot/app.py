@@ -88,6 +88,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # whose X-Forwarded-For then names it (login throttling and status lookups count per address).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.forwarded_allow_ips)
     errors.install(app)
+    # The channels' webhooks first: routes are matched in order, and an update is the most frequent
+    # request by far (matching it after every dashboard route cost about 2 % of the CPU per update).
+    for channel in channels:
+        if channel.router is not None:
+            app.include_router(channel.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(health.router)
     app.include_router(webchat_api.router)
@@ -103,7 +108,4 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(reports.router)
     app.include_router(exports.router)
     app.include_router(api_v1.router)
-    for channel in channels:
-        if channel.router is not None:
-            app.include_router(channel.router)
     return app

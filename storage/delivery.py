@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from bot.domain.statuses import SENT_STATUSES, UNSENT_STATUSES, OutboxStatus
-from storage.database import dialect_of
+from storage.database import one_of
 from storage.models import Contact, OutboxMessage, Staff, id_column, table_of
 from storage.outbox import enqueue_messages
 
@@ -51,33 +51,38 @@ class ClaimedMessage:
     case_message_id: int | None = None  # a counselor's message: its delivery is first contact
     #: Claimed again after a send had begun and its in-flight lease ran out: it may already have arrived.
     may_have_arrived: bool = False
+    #: The contact has a later unsent message: it falls due once this one is sent and the chat's spacing passed.
+    has_next: bool = True
 
 
 def _claim_query(dialect: str) -> sa.Select:
     """Due messages of a channel, at most one per contact (its oldest unsent, after the chat's spacing)."""
     earlier = aliased(OutboxMessage)
     recent = aliased(OutboxMessage)
+    later = aliased(OutboxMessage)
     # Columns, not entities: this runs beside sends in flight, and every millisecond it holds the GIL
     # delays them (bench/delivery.py).
     query = (
-        sa.select(  # ten columns: SQLModel's select is typed for up to four
+        sa.select(  # eleven columns: SQLModel's select is typed for up to four
             col(OutboxMessage.id), col(OutboxMessage.contact_id), col(OutboxMessage.payload),
             col(OutboxMessage.attempts), col(OutboxMessage.case_message_id), col(OutboxMessage.send_started_at),
             col(Contact.address), col(Contact.platform_user_id), col(Contact.language), col(Contact.last_inbound_at),
+            sa.exists().where(col(later.contact_id) == OutboxMessage.contact_id, col(later.id) > OutboxMessage.id,
+                              one_of(col(later.status), UNSENT_STATUSES)).label("has_next"),
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
             col(OutboxMessage.channel) == sa.bindparam("claim_channel"),
-            col(OutboxMessage.status).in_(UNSENT_STATUSES),
+            one_of(col(OutboxMessage.status), UNSENT_STATUSES),
             col(OutboxMessage.next_attempt_at) <= sa.bindparam("claim_now"),
             ~sa.exists().where(
                 col(earlier.contact_id) == OutboxMessage.contact_id,
                 col(earlier.id) < OutboxMessage.id,
-                col(earlier.status).in_(UNSENT_STATUSES),
+                one_of(col(earlier.status), UNSENT_STATUSES),
             ),
             ~sa.exists().where(
                 col(recent.contact_id) == OutboxMessage.contact_id,
-                col(recent.status).in_(SENT_STATUSES),
+                one_of(col(recent.status), SENT_STATUSES),
                 col(recent.sent_at) > sa.bindparam("claim_spaced_since"),
             ),
         )
@@ -101,14 +106,23 @@ _LEASE = (
 
 
 def claim_due_messages(
-    session: Session, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
+    db: Session | sa.Connection, *, channel: str, now: datetime, limit: int, lease: timedelta, chat_spacing: timedelta
 ) -> list[ClaimedMessage]:
-    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first."""
-    session.flush()  # Core statements do not autoflush: the claim must see this session's own changes
-    connection = session.connection()
+    """Lease up to `limit` due messages of one channel, at most one per contact, oldest first.
+
+    The worker claims on a Core connection in a transaction of its own: mostly the claim finds nothing,
+    and a Session's set-up and commit cost more than the query (about 0.3 vs 0.2 ms on SQLite). A
+    Session is flushed first: Core statements do not autoflush, and the claim must see its own changes.
+    """
+    if isinstance(db, Session):
+        db.flush()
+        connection = db.connection()
+    else:
+        connection = db
     params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
               "claim_limit": limit}
-    rows = connection.execute(_CLAIM[dialect_of(session)], params).all()
+    dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+    rows = connection.execute(_CLAIM[dialect], params).all()
     if not rows:
         return []
     connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})
@@ -117,7 +131,7 @@ def claim_due_messages(
             id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
             language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
             attempts=row.attempts + 1, case_message_id=row.case_message_id,
-            may_have_arrived=row.send_started_at is not None,
+            may_have_arrived=row.send_started_at is not None, has_next=bool(row.has_next),
         )
         for row in rows
     ]

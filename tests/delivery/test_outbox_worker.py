@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.delivery.base import PermanentFailure, RecipientUnreachable, RetryLater, TemporaryFailure
 from bot.delivery.worker import OutboxWorker
-from bot.engine import utc_now
+from bot.engine import ConversationEngine, utc_now
 from bot.messages import Channel
 from bot.runtime import Runtime
 from storage.models import Contact, OutboxMessage, SendRate
@@ -100,6 +100,68 @@ async def test_a_send_that_ends_during_an_empty_claim_does_not_end_the_drain(run
     assert await worker.drain_once() == 2
     assert [text for _, text, _ in sender.sent][1] == "Apa yang ingin Anda lakukan?"
     assert {r.status for r in _rows(runtime)} == {"sent"}
+
+
+async def _sent_within(sender: FakeSender, count: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while len(sender.sent) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return len(sender.sent) >= count
+
+
+class _ReplyDuringClaimWorker(OutboxWorker):
+    """The first claim finds nothing, and a reply is committed and woken for while it runs."""
+
+    committed = False
+    chat_engine: ConversationEngine
+    loop: asyncio.AbstractEventLoop
+
+    def _claim(self, channel: str, now: datetime) -> list:
+        claimed = super()._claim(channel, now)
+        if not self.committed:
+            self.committed = True
+            Chat(self.chat_engine, user_id="111", channel=Channel.TELEGRAM).start()  # greeting + menu
+            self.loop.call_soon_threadsafe(self.wake)
+        return claimed
+
+
+async def test_a_reply_committed_while_a_claim_runs_goes_out_without_waiting_for_the_idle_poll(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wake came during a round that found nothing; it was cleared after it, and the reply waited for
+    the idle poll (half a second, here a minute)."""
+    monkeypatch.setattr("bot.delivery.worker.IDLE_POLL_SECONDS", 60.0)
+    sender = FakeSender()
+    settings = Settings(_env_file=None, database_url=runtime.settings.database_url)
+    worker = _ReplyDuringClaimWorker(db=runtime.db, settings=settings, clock=utc_now)
+    worker.chat_engine, worker.loop = runtime.engine, asyncio.get_running_loop()
+    worker.register(sender)
+    await worker.start()
+    try:
+        assert await _sent_within(sender, 1, 10)
+    finally:
+        await worker.stop()
+    assert sender.sent[0][1].startswith("Halo!")
+
+
+async def test_a_contacts_next_message_goes_out_once_the_chat_spacing_has_passed(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not at the next idle poll (a minute here) or the next reply someone else gets: the worker knows
+    the chat has another message and comes back for it when the spacing allows."""
+    monkeypatch.setattr("bot.delivery.worker.IDLE_POLL_SECONDS", 60.0)
+    Chat(runtime.engine, user_id="111", channel=Channel.TELEGRAM).start()  # greeting + menu, one chat
+    sender = FakeSender(clock=time.monotonic)
+    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
+                        telegram_chat_messages_per_second=5.0)
+    worker = OutboxWorker(db=runtime.db, settings=settings, clock=utc_now)
+    worker.register(sender)
+    await worker.start()
+    try:
+        assert await _sent_within(sender, 2, 10)
+    finally:
+        await worker.stop()
+    (_, first, first_at), (_, second, second_at) = sender.sent
+    assert first.startswith("Halo!") and second == "Apa yang ingin Anda lakukan?"
+    assert second_at - first_at >= 0.2 - 0.01
 
 
 async def test_chat_spacing_and_global_rate_hold_in_real_time(runtime: Runtime) -> None:
