@@ -16,10 +16,11 @@ test: setup-dev browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.pinned_moments
 
-# The code's own checks, before the tests: lint (pyproject.toml), the layer rules (.importlinter),
-# types (strict for bot/flows, bot/domain, bot/services).
+# The code's own checks, before the tests: lint and format (pyproject.toml), the layer rules (.importlinter),
+# types (strict for bot/flows, bot/domain, bot/services). `ruff format .` applies the format.
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy bot storage
 

@@ -118,8 +118,9 @@ class HttpClient:
         self._idle: list[tuple[Any, Any, float]] = []  # (reader, writer, idle since), most recent last
         self._open = 0
 
-    async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-                      ) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         import asyncio
 
         self._close_stale()
@@ -130,14 +131,24 @@ class HttpClient:
         else:
             reader, writer = await asyncio.open_connection("127.0.0.1", self._port)
             self._open += 1
-        lines = [f"{method} {path} HTTP/1.1", "Host: bench", f"Content-Length: {len(body)}",
-                 *(f"{k}: {v}" for k, v in (headers or {}).items())]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            "Host: bench",
+            f"Content-Length: {len(body)}",
+            *(f"{k}: {v}" for k, v in (headers or {}).items()),
+        ]
         try:
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
-            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
             content = await reader.readexactly(length) if length else b""
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             writer.close()

@@ -169,15 +169,25 @@ def prepare(runtime, rows: int, seed: int) -> None:
     runtime.sync_queues()
     now = datetime.now(UTC)
     with Session(runtime.db) as session, session.begin():
-        create_staff(session, username=USERNAME, role="coordinator", queues=[], region="provinsi", now=now,
-                     password=PASSWORD, display_name="Koordinator Provinsi")
+        create_staff(
+            session,
+            username=USERNAME,
+            role="coordinator",
+            queues=[],
+            region="provinsi",
+            now=now,
+            password=PASSWORD,
+            display_name="Koordinator Provinsi",
+        )
     started, written = time.monotonic(), [0, 0]
 
     def progress(requests: int, events: int) -> None:
         written[0] += requests
         written[1] += events
         if written[0] % 100_000 < requests or written[0] == rows:
-            print(f"  {written[0]:8d} requests, {written[1]:9d} events ({time.monotonic() - started:.0f} s)", flush=True)
+            print(
+                f"  {written[0]:8d} requests, {written[1]:9d} events ({time.monotonic() - started:.0f} s)", flush=True
+            )
 
     fill(runtime.settings.database_url, runtime.routing, rows=rows, now=now, seed=seed, progress=progress)
 
@@ -212,8 +222,10 @@ async def measure(runtime, repeat: int, deadline: Deadline) -> dict[str, list[fl
     today = local_today(runtime)
     start_day = today - timedelta(days=today.weekday()) - timedelta(weeks=REPORT_WEEKS - 1)
     tz = runtime.settings.tz
-    bounds = {"start": datetime.combine(start_day, datetime.min.time(), tz),
-              "end": datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)}
+    bounds = {
+        "start": datetime.combine(start_day, datetime.min.time(), tz),
+        "end": datetime.combine(today + timedelta(days=1), datetime.min.time(), tz),
+    }
     filters = list_filters(today)
     names = ("metrics page", "exact report", "hand-written", "from events", "request list")
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -235,8 +247,13 @@ async def measure(runtime, repeat: int, deadline: Deadline) -> dict[str, list[fl
             for number in range(-1, repeat):  # round -1 warms every cache up and is not counted
                 if deadline.passed:
                     break
-                steps = (page("/dashboard/metrics"), exact_report(runtime, today), query(HAND_WRITTEN),
-                         query(HAND_WRITTEN_FROM_EVENTS), page(f"/dashboard/requests?{filters[number % len(filters)]}"))
+                steps = (
+                    page("/dashboard/metrics"),
+                    exact_report(runtime, today),
+                    query(HAND_WRITTEN),
+                    query(HAND_WRITTEN_FROM_EVENTS),
+                    page(f"/dashboard/requests?{filters[number % len(filters)]}"),
+                )
                 for name, step in zip(names, steps):
                     started = time.perf_counter()
                     rows = await step
@@ -308,14 +325,20 @@ def main() -> int:
         if not args.keep:
             admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     for name, values in times.items():
-        print(f"{name:13s} n={len(values):3d}  p50 {percentile(values, 0.5) * 1000:8.1f} ms  "
-              f"p95 {percentile(values, 0.95) * 1000:8.1f} ms")
+        print(
+            f"{name:13s} n={len(values):3d}  p50 {percentile(values, 0.5) * 1000:8.1f} ms  "
+            f"p95 {percentile(values, 0.95) * 1000:8.1f} ms"
+        )
     page95 = percentile(times["metrics page"], 0.95)
     ratio = percentile(times["metrics page"], 0.5) / percentile(times["hand-written"], 0.5)
-    print(f"request list p95 {percentile(times['request list'], 0.95) * 1000:.0f} ms; exact report p95 "
-          f"{percentile(times['exact report'], 0.95) * 1000:.0f} ms")
-    print(f"dashboard {args.rows} requests: report page p95 {page95 * 1000:.0f} ms (target < 500 ms), "
-          f"ratio page/hand-written p50 {ratio:.2f} (target <= 1)")
+    print(
+        f"request list p95 {percentile(times['request list'], 0.95) * 1000:.0f} ms; exact report p95 "
+        f"{percentile(times['exact report'], 0.95) * 1000:.0f} ms"
+    )
+    print(
+        f"dashboard {args.rows} requests: report page p95 {page95 * 1000:.0f} ms (target < 500 ms), "
+        f"ratio page/hand-written p50 {ratio:.2f} (target <= 1)"
+    )
     return 0
 
 

@@ -29,18 +29,69 @@ from bot.sla import sla_deadlines
 
 YEARS = 3
 #: Population in millions (BPS, rounded): how sightings and requests spread over Banten.
-REGION_WEIGHTS = {"kab-tangerang": 3.25, "kota-tangerang": 1.9, "kab-serang": 1.65, "kota-tangerang-selatan": 1.4,
-                  "kab-lebak": 1.4, "kab-pandeglang": 1.3, "kota-serang": 0.72, "kota-cilegon": 0.45}
+REGION_WEIGHTS = {
+    "kab-tangerang": 3.25,
+    "kota-tangerang": 1.9,
+    "kab-serang": 1.65,
+    "kota-tangerang-selatan": 1.4,
+    "kab-lebak": 1.4,
+    "kab-pandeglang": 1.3,
+    "kota-serang": 0.72,
+    "kota-cilegon": 0.45,
+}
 UNKNOWN_REGION = 0.03
-COMMON_CATEGORIES = {"fakir_miskin": 20, "lansia_telantar": 10, "penyandang_disabilitas": 8, "pengemis": 7,
-                     "anak_telantar": 6, "anak_jalanan": 6, "gelandangan": 6, "pemulung": 5,
-                     "perempuan_rawan_sosial_ekonomi": 4, "keluarga_bermasalah": 4, "korban_kekerasan": 3,
-                     "anak_korban_kekerasan": 3, "korban_bencana_alam": 3}
-COMMON_TOPICS = {"konflik_keluarga": 25, "pengasuhan_anak": 20, "ekonomi_keluarga": 15, "kenakalan_remaja": 12,
-                 "stres_psikologis": 10, "perceraian": 8, "kdrt": 6, "lainnya": 4}
+COMMON_CATEGORIES = {
+    "fakir_miskin": 20,
+    "lansia_telantar": 10,
+    "penyandang_disabilitas": 8,
+    "pengemis": 7,
+    "anak_telantar": 6,
+    "anak_jalanan": 6,
+    "gelandangan": 6,
+    "pemulung": 5,
+    "perempuan_rawan_sosial_ekonomi": 4,
+    "keluarga_bermasalah": 4,
+    "korban_kekerasan": 3,
+    "anak_korban_kekerasan": 3,
+    "korban_bencana_alam": 3,
+}
+COMMON_TOPICS = {
+    "konflik_keluarga": 25,
+    "pengasuhan_anak": 20,
+    "ekonomi_keluarga": 15,
+    "kenakalan_remaja": 12,
+    "stres_psikologis": 10,
+    "perceraian": 8,
+    "kdrt": 6,
+    "lainnya": 4,
+}
 WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.7, 0.6)  # Monday first
-HOUR_WEIGHTS_WIB = (0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.2, 2.2, 2.0, 1.8, 2.0, 2.0, 1.9, 1.8, 1.6,
-                    1.4, 1.5, 1.4, 1.0, 0.6, 0.3)
+HOUR_WEIGHTS_WIB = (
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    1.6,
+    2.0,
+    2.2,
+    2.2,
+    2.0,
+    1.8,
+    2.0,
+    2.0,
+    1.9,
+    1.8,
+    1.6,
+    1.4,
+    1.5,
+    1.4,
+    1.0,
+    0.6,
+    0.3,
+)
 WIB = timedelta(hours=7)
 CLOSINGS = (("resolved", 70), ("referred", 15), ("unreachable", 10), ("cancelled", 5))
 COUNSELORS_PER_QUEUE = (2, 6)
@@ -55,7 +106,7 @@ class Staffing:
 
 def ticket_code(number: int) -> str:
     """A distinct, random-looking speakable code per number (an odd multiplier is a bijection mod 32**6)."""
-    value = (number * 1_103_515_245 + 12_345) % (32 ** 6)
+    value = (number * 1_103_515_245 + 12_345) % (32**6)
     chars = []
     for _ in range(6):
         value, digit = divmod(value, 32)
@@ -79,8 +130,9 @@ class RequestGenerator:
         self.start = (now - timedelta(days=365 * YEARS)).replace(hour=0, minute=0, second=0, microsecond=0)
         days = (now - self.start).days
         # A little more each year (0.7 -> 1.3), less at weekends.
-        weights = [(0.7 + 0.6 * d / days) * WEEKDAY_WEIGHTS[(self.start + timedelta(days=d)).weekday()]
-                   for d in range(days)]
+        weights = [
+            (0.7 + 0.6 * d / days) * WEEKDAY_WEIGHTS[(self.start + timedelta(days=d)).weekday()] for d in range(days)
+        ]
         self._day_weights = list(_cumulative(weights))
         self._hour_weights = list(_cumulative(HOUR_WEIGHTS_WIB))
         self._regions = list(REGION_WEIGHTS)
@@ -97,7 +149,7 @@ class RequestGenerator:
         moments = sorted(self._created() for _ in range(self.rows))
         for first in range(0, self.rows, size):
             requests, events, count = io.StringIO(), io.StringIO(), 0
-            for offset, created in enumerate(moments[first:first + size]):
+            for offset, created in enumerate(moments[first : first + size]):
                 count += self._request(first + offset + 1, created, requests, events)
             yield requests.getvalue(), events.getvalue(), count
 
@@ -110,9 +162,15 @@ class RequestGenerator:
 
     def _request(self, request_id: int, created: datetime, requests: io.StringIO, events: io.StringIO) -> int:
         rng = self.rng
-        region = None if rng.random() < UNKNOWN_REGION else rng.choices(self._regions, cum_weights=self._region_weights)[0]
+        region = (
+            None if rng.random() < UNKNOWN_REGION else rng.choices(self._regions, cum_weights=self._region_weights)[0]
+        )
         if rng.random() < 0.65:
-            kind, category, topic = "sighting", rng.choices(self._categories, cum_weights=self._category_weights)[0], None
+            kind, category, topic = (
+                "sighting",
+                rng.choices(self._categories, cum_weights=self._category_weights)[0],
+                None,
+            )
             route = self.routing.route_sighting(category, region)
         else:
             kind, category, topic = "counseling", None, rng.choices(self._topics, cum_weights=self._topic_weights)[0]
@@ -120,27 +178,53 @@ class RequestGenerator:
         danger = rng.random() < 0.03
         urgency = "urgent" if danger else route.urgency
         due = sla_deadlines(urgency, created, self.routing.sla, self.routing.calendar)
-        kecamatan = rng.choice(self._kecamatan[region]) if region and kind == "sighting" and rng.random() < 0.85 else None
+        kecamatan = (
+            rng.choice(self._kecamatan[region]) if region and kind == "sighting" and rng.random() < 0.85 else None
+        )
         history, staff_id = self._lifecycle(route.queue_code, urgency, created, due.claim_due)
-        status = next((to for kind_, _f, to, _a, _at in reversed(history) if to and kind_ in ("status", "created")), "new")
-        requests.write("\t".join((
-            str(request_id), ticket_code(request_id), kind, category or r"\N", topic or r"\N", region or r"\N",
-            kecamatan or r"\N", "[]", "t" if kind == "sighting" and rng.random() < 0.4 else "f",
-            "t" if danger else "f", urgency, route.queue_code, status, str(staff_id) if staff_id else r"\N",
-            _ts(due.claim_due), _ts(due.first_contact_due), _ts(created),
-        )) + "\n")
+        status = next(
+            (to for kind_, _f, to, _a, _at in reversed(history) if to and kind_ in ("status", "created")), "new"
+        )
+        requests.write(
+            "\t".join(
+                (
+                    str(request_id),
+                    ticket_code(request_id),
+                    kind,
+                    category or r"\N",
+                    topic or r"\N",
+                    region or r"\N",
+                    kecamatan or r"\N",
+                    "[]",
+                    "t" if kind == "sighting" and rng.random() < 0.4 else "f",
+                    "t" if danger else "f",
+                    urgency,
+                    route.queue_code,
+                    status,
+                    str(staff_id) if staff_id else r"\N",
+                    _ts(due.claim_due),
+                    _ts(due.first_contact_due),
+                    _ts(created),
+                )
+            )
+            + "\n"
+        )
         for kind_, from_status, to_status, actor, at in history:
             detail = f'{{"queue": "{route.queue_code}", "urgency": "{urgency}"}}' if kind_ == "created" else "{}"
-            events.write("\t".join((str(request_id), kind_, from_status or r"\N", to_status or r"\N", actor,
-                                    _ts(at), detail)) + "\n")
+            events.write(
+                "\t".join((str(request_id), kind_, from_status or r"\N", to_status or r"\N", actor, _ts(at), detail))
+                + "\n"
+            )
         return len(history)
 
-    def _lifecycle(self, queue: str, urgency: str, created: datetime, claim_due: datetime
-                   ) -> tuple[list[tuple[str, str | None, str | None, str, datetime]], int | None]:
+    def _lifecycle(
+        self, queue: str, urgency: str, created: datetime, claim_due: datetime
+    ) -> tuple[list[tuple[str, str | None, str | None, str, datetime]], int | None]:
         """The request's events up to now, and who holds it."""
         rng = self.rng
         history: list[tuple[str, str | None, str | None, str, datetime]] = [
-            ("created", None, "new", "citizen:0", created)]
+            ("created", None, "new", "citizen:0", created)
+        ]
         if rng.random() < 0.03:  # withdrawn or unreachable before anyone claimed it
             closing = "cancelled" if rng.random() < 0.5 else "unreachable"
             self._add(history, ("status", "new", closing, "system", created + timedelta(hours=rng.uniform(2, 72))))
@@ -166,8 +250,16 @@ class RequestGenerator:
         if self._add(history, ("status", before, closing, actor, closed)) and rng.random() < 0.02:
             reopened = closed + timedelta(days=rng.uniform(1, 20))
             if self._add(history, ("status", closing, "in_progress", actor, reopened)):
-                self._add(history, ("status", "in_progress", "resolved", actor,
-                                    reopened + timedelta(seconds=_lognormal(rng, 3 * 86400.0, 0.8))))
+                self._add(
+                    history,
+                    (
+                        "status",
+                        "in_progress",
+                        "resolved",
+                        actor,
+                        reopened + timedelta(seconds=_lognormal(rng, 3 * 86400.0, 0.8)),
+                    ),
+                )
         return history, staff_id
 
     def _add(self, history: list, event: tuple) -> bool:
@@ -189,9 +281,25 @@ def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-REQUEST_COLUMNS = ("id", "ticket_code", "kind", "category", "topic", "region", "kecamatan_code", "photo_refs",
-                   "anonymous", "danger_flag", "urgency", "queue_code", "status", "assigned_staff_id",
-                   "claim_due_at", "first_contact_due_at", "created_at")
+REQUEST_COLUMNS = (
+    "id",
+    "ticket_code",
+    "kind",
+    "category",
+    "topic",
+    "region",
+    "kecamatan_code",
+    "photo_refs",
+    "anonymous",
+    "danger_flag",
+    "urgency",
+    "queue_code",
+    "status",
+    "assigned_staff_id",
+    "claim_due_at",
+    "first_contact_due_at",
+    "created_at",
+)
 EVENT_COLUMNS = ("request_id", "kind", "from_status", "to_status", "actor", "at", "detail")
 
 
@@ -201,8 +309,9 @@ def fill(database_url: str, routing: RoutingTable, *, rows: int, now: datetime, 
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
-    with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
-                         password=url.password) as conn:
+    with psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, password=url.password
+    ) as conn:
         staffing = _staff(conn, routing, now, random.Random(seed + 1))
         generator = RequestGenerator(routing, staffing, rows=rows, now=now, seed=seed)
         events = 0
@@ -249,10 +358,10 @@ def _staff(conn, routing: RoutingTable, now: datetime, rng: random.Random) -> St
                 cursor.execute(
                     "INSERT INTO staff (username, display_name, password_hash, role, region, active, created_at)"
                     " VALUES (%s, %s, 'bench-no-login', 'counselor', NULL, true, %s) RETURNING id",
-                    (name, f"Konselor {name}", now - timedelta(days=365 * YEARS)))
+                    (name, f"Konselor {name}", now - timedelta(days=365 * YEARS)),
+                )
                 staff_id = cursor.fetchone()[0]
                 cursor.execute("INSERT INTO staff_queue (staff_id, queue_code) VALUES (%s, %s)", (staff_id, queue.code))
                 by_queue.setdefault(queue.code, []).append(staff_id)
     conn.commit()
     return Staffing(by_queue)
-

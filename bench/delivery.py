@@ -51,9 +51,13 @@ def queue_follow_ups(runtime, *, messages: int, contacts: int, seed: int) -> Non
 
     rng = random.Random(seed)
     catalog = runtime.catalog
-    check = Reply(catalog.text("id", "followup.resolved_check", code="ABC-DEF"),
-                  (Choice("better:yes", catalog.text("id", "followup.better_yes")),
-                   Choice("better:no", catalog.text("id", "followup.better_no"))))
+    check = Reply(
+        catalog.text("id", "followup.resolved_check", code="ABC-DEF"),
+        (
+            Choice("better:yes", catalog.text("id", "followup.better_yes")),
+            Choice("better:no", catalog.text("id", "followup.better_no")),
+        ),
+    )
     nudge = Reply(catalog.text("id", "followup.draft_nudge"))
     # Every chat gets one; the rest go to chats drawn at random, so a few get two or three.
     owners = list(range(contacts)) + [rng.randrange(contacts) for _ in range(messages - contacts)]
@@ -64,9 +68,10 @@ def queue_follow_ups(runtime, *, messages: int, contacts: int, seed: int) -> Non
     ordered = list(per_contact.items())
     for start in range(0, len(ordered), 500):
         with Session(runtime.db) as session, session.begin():
-            for owner, count in ordered[start:start + 500]:
-                contact = get_or_create_contact(session, channel="telegram", platform_user_id=str(800_000_000 + owner),
-                                                language="id", now=now)
+            for owner, count in ordered[start : start + 500]:
+                contact = get_or_create_contact(
+                    session, channel="telegram", platform_user_id=str(800_000_000 + owner), language="id", now=now
+                )
                 payloads = [(check if rng.random() < 0.7 else nudge).to_json() for _ in range(count)]
                 enqueue_messages(session, contact_id=contact.id, channel="telegram", payloads=payloads, now=now)
 
@@ -121,17 +126,26 @@ def main() -> int:
 
     print(machine_line())
     limits = (args.rate, 1 / args.chat_rate)
-    with FakeBotApiProcess(BOT_TOKEN, limits=limits, timing=True) as fake, bench_database(args.db, "pmks_bench_delivery") as url:
+    with (
+        FakeBotApiProcess(BOT_TOKEN, limits=limits, timing=True) as fake,
+        bench_database(args.db, "pmks_bench_delivery") as url,
+    ):
         settings = Settings(
-            _env_file=None, database_url=url, telegram_bot_token=BOT_TOKEN,
-            telegram_api_base_url=fake.api_base_url, telegram_file_base_url=fake.file_base_url,
-            telegram_messages_per_second=args.rate, telegram_chat_messages_per_second=args.chat_rate,
+            _env_file=None,
+            database_url=url,
+            telegram_bot_token=BOT_TOKEN,
+            telegram_api_base_url=fake.api_base_url,
+            telegram_file_base_url=fake.file_base_url,
+            telegram_messages_per_second=args.rate,
+            telegram_chat_messages_per_second=args.chat_rate,
         )
         runtime = build_runtime(settings)
         runtime.sync_queues()
         queue_follow_ups(runtime, messages=args.messages, contacts=args.contacts, seed=args.seed)
-        print(f"{args.messages} due follow-ups for {args.contacts} chats, database {args.db}; fake Bot API "
-              f"enforcing {args.rate:g}/s global and {args.chat_rate:g}/s per chat")
+        print(
+            f"{args.messages} due follow-ups for {args.contacts} chats, database {args.db}; fake Bot API "
+            f"enforcing {args.rate:g}/s global and {args.chat_rate:g}/s per chat"
+        )
         elapsed = asyncio.run(drain(runtime, args.messages, args.time_limit))
         statuses = outbox_statuses(runtime.db)
         runtime.close()
@@ -150,13 +164,19 @@ def main() -> int:
     span = accepted[-1] - accepted[0] if len(accepted) > 1 else 0.0
     achieved = (len(accepted) - 1) / span if span else 0.0
     print(f"outbox after {elapsed:.1f} s: {dict(sorted(statuses.items()))}")
-    print(f"sent {len(accepted)} in {span:.2f} s (first to last accepted) = {achieved:.2f} messages/s; "
-          f"allowed {args.rate:g}/s")
-    print(f"429 answers: {sum(rejected.values())} {dict(rejected) if rejected else ''}; largest count in any "
-          f"one-second window: {most_in_any_window(accepted)} accepted, {most_in_any_window(s.at for s in record)} attempted "
-          f"(limit {args.rate:g})")
-    print(f"smallest gap between two messages to one chat: "
-          f"{min(gaps) if gaps else float('nan'):.3f} s over {len(gaps)} pairs (limit {1 / args.chat_rate:g} s)")
+    print(
+        f"sent {len(accepted)} in {span:.2f} s (first to last accepted) = {achieved:.2f} messages/s; "
+        f"allowed {args.rate:g}/s"
+    )
+    print(
+        f"429 answers: {sum(rejected.values())} {dict(rejected) if rejected else ''}; largest count in any "
+        f"one-second window: {most_in_any_window(accepted)} accepted, {most_in_any_window(s.at for s in record)} attempted "
+        f"(limit {args.rate:g})"
+    )
+    print(
+        f"smallest gap between two messages to one chat: "
+        f"{min(gaps) if gaps else float('nan'):.3f} s over {len(gaps)} pairs (limit {1 / args.chat_rate:g} s)"
+    )
     ok = len(accepted) == args.messages
     if not ok:
         print(f"WARNING: {args.messages - len(accepted)} messages were not sent within the time limit")

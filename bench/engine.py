@@ -71,8 +71,10 @@ def main() -> int:
         runtime.close()
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-    print(f"{len(messages)} messages of {args.citizens} citizens on {args.db}, "
-          f"{sum(len(r.replies) for r in results)} replies queued")
+    print(
+        f"{len(messages)} messages of {args.citizens} citizens on {args.db}, "
+        f"{sum(len(r.replies) for r in results)} replies queued"
+    )
     print(f"translation CPU per update: {translation_cpu * 1000:.3f} ms")
     print(f"engine CPU per message: {engine_cpu * 1000:.3f} ms{' (profiled: inflated)' if profiler else ''}")
     print(f"ratio engine/translation CPU: {engine_cpu / translation_cpu:.1f}")

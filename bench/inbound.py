@@ -90,8 +90,9 @@ async def bare_application(fake: FakeBotApiProcess):
     async def nothing(_update: Update, _context: object) -> None:
         """The baseline's handler: PTB's own work only."""
 
-    application = (ApplicationBuilder().token(BOT_TOKEN).base_url(fake.api_base_url).updater(None)
-                   .job_queue(None).build())
+    application = (
+        ApplicationBuilder().token(BOT_TOKEN).base_url(fake.api_base_url).updater(None).job_queue(None).build()
+    )
     application.add_handler(TypeHandler(Update, nothing))
     return application
 
@@ -107,8 +108,15 @@ async def floor_application(fake: FakeBotApiProcess):
             context.bot_data.setdefault("answers", set()).add(task)
             task.add_done_callback(context.bot_data["answers"].discard)
 
-    application = (ApplicationBuilder().token(BOT_TOKEN).base_url(fake.api_base_url).updater(None)
-                   .job_queue(None).rate_limiter(AIORateLimiter(max_retries=0)).build())
+    application = (
+        ApplicationBuilder()
+        .token(BOT_TOKEN)
+        .base_url(fake.api_base_url)
+        .updater(None)
+        .job_queue(None)
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .build()
+    )
     application.add_handler(TypeHandler(Update, answer_press))
     return application
 
@@ -116,8 +124,9 @@ async def floor_application(fake: FakeBotApiProcess):
 async def run_floor(fake: FakeBotApiProcess, warmup: list[dict], stream: list[dict]) -> Pass:
     """One pass through the floor's Application; the answers still in flight after the last update count."""
     application = await floor_application(fake)
-    (times,) = await run_passes(application, warmup, stream, passes=1,
-                                settle=lambda: asyncio.gather(*application.bot_data.get("answers", ())))
+    (times,) = await run_passes(
+        application, warmup, stream, passes=1, settle=lambda: asyncio.gather(*application.bot_data.get("answers", ()))
+    )
     return times
 
 
@@ -126,8 +135,14 @@ async def run_baseline(fake: FakeBotApiProcess, warmup: list[dict], stream: list
     return await run_passes(await bare_application(fake), warmup, stream, passes=BASELINE_PASSES)
 
 
-async def run_passes(application, warmup: list[dict], stream: list[dict], *, passes: int,
-                     settle: Callable[[], Awaitable[object]] | None = None) -> list[Pass]:
+async def run_passes(
+    application,
+    warmup: list[dict],
+    stream: list[dict],
+    *,
+    passes: int,
+    settle: Callable[[], Awaitable[object]] | None = None,
+) -> list[Pass]:
     """Start the Application, warm it up, feed the stream `passes` times; `settle` ends the last pass."""
     async with application:  # initialize (getMe) ... shutdown
         await application.start()
@@ -191,9 +206,11 @@ def service_logging() -> None:
 
 def describe(name: str, times: Pass) -> str:
     rate = len(times) / times.elapsed if times.elapsed else 0.0
-    return (f"{name:9s} {len(times):6d} updates in {times.elapsed:7.2f} s = {rate:8.1f} updates/s; per update "
-            f"p50 {percentile(times, 0.5) * 1000:7.3f} ms, p99 {percentile(times, 0.99) * 1000:7.3f} ms, "
-            f"CPU {times.cpu / len(times) * 1000:6.3f} ms")
+    return (
+        f"{name:9s} {len(times):6d} updates in {times.elapsed:7.2f} s = {rate:8.1f} updates/s; per update "
+        f"p50 {percentile(times, 0.5) * 1000:7.3f} ms, p99 {percentile(times, 0.99) * 1000:7.3f} ms, "
+        f"CPU {times.cpu / len(times) * 1000:6.3f} ms"
+    )
 
 
 def main() -> int:
@@ -201,8 +218,12 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--citizens", type=int, default=300)
     parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--api-latency-ms", type=float, default=0.0,
-                        help="hold every fake Bot API answer this long (Telegram's round trip is 50-300 ms)")
+    parser.add_argument(
+        "--api-latency-ms",
+        type=float,
+        default=0.0,
+        help="hold every fake Bot API answer this long (Telegram's round trip is 50-300 ms)",
+    )
     args = parser.parse_args()
     if not 1 <= args.citizens <= 100_000:
         parser.error("--citizens must be 1..100000")
@@ -213,17 +234,25 @@ def main() -> int:
     citizens, warmup, stream = run.citizens, run.warmup, run.stream
     presses = sum("callback_query" in u for u in stream)
     print(machine_line())
-    print(f"{args.citizens} citizens ({sum(c.kind == 'sighting' for c in run.measured)} sightings), "
-          f"{len(stream)} updates ({presses} button presses), database {args.db}, "
-          f"fake Bot API latency {args.api_latency_ms:g} ms")
+    print(
+        f"{args.citizens} citizens ({sum(c.kind == 'sighting' for c in run.measured)} sightings), "
+        f"{len(stream)} updates ({presses} button presses), database {args.db}, "
+        f"fake Bot API latency {args.api_latency_ms:g} ms"
+    )
     service_logging()
 
-    with FakeBotApiProcess(BOT_TOKEN, latency=args.api_latency_ms / 1000) as fake, \
-            bench_database(args.db, "pmks_bench_inbound") as url:
+    with (
+        FakeBotApiProcess(BOT_TOKEN, latency=args.api_latency_ms / 1000) as fake,
+        bench_database(args.db, "pmks_bench_inbound") as url,
+    ):
         settings = Settings(
-            _env_file=None, database_url=url, telegram_bot_token=BOT_TOKEN,
-            telegram_api_base_url=fake.api_base_url, telegram_file_base_url=fake.file_base_url,
-            telegram_webhook_url="https://bench.invalid/webhooks/telegram", telegram_webhook_secret=WEBHOOK_SECRET,
+            _env_file=None,
+            database_url=url,
+            telegram_bot_token=BOT_TOKEN,
+            telegram_api_base_url=fake.api_base_url,
+            telegram_file_base_url=fake.file_base_url,
+            telegram_webhook_url="https://bench.invalid/webhooks/telegram",
+            telegram_webhook_secret=WEBHOOK_SECRET,
         )
         base_before = asyncio.run(run_baseline(fake, warmup, stream))
         floor = asyncio.run(run_floor(fake, warmup, stream))
@@ -237,26 +266,36 @@ def main() -> int:
     base = passes[len(passes) // 2]
     base_s_per_update = base.elapsed / len(base)
     pipe_s_per_update = pipe.elapsed / len(pipe)
-    print(f"baseline passes: {', '.join(f'{len(p) / sum(p):.0f}' for p in base_before + base_after)} updates/s "
-          f"({BASELINE_PASSES} before the pipeline, {BASELINE_PASSES} after)")
+    print(
+        f"baseline passes: {', '.join(f'{len(p) / sum(p):.0f}' for p in base_before + base_after)} updates/s "
+        f"({BASELINE_PASSES} before the pipeline, {BASELINE_PASSES} after)"
+    )
     print(describe("baseline", base), "(median pass)")
     print(describe("floor", floor), "(answers presses only)")
     print(describe("pipeline", pipe), f"(of which {pipe.tail:.2f} s answering presses after the last update)")
-    print(f"checks: {counts['processed_inbound']} inbound processed of {len(stream) + len(warmup)}, "
-          f"{counts['request']} requests for {len(citizens)} citizens, {counts['outbox_message']} outbox rows; "
-          f"fake Bot API calls: {dict(sorted(calls.items()))}")
+    print(
+        f"checks: {counts['processed_inbound']} inbound processed of {len(stream) + len(warmup)}, "
+        f"{counts['request']} requests for {len(citizens)} citizens, {counts['outbox_message']} outbox rows; "
+        f"fake Bot API calls: {dict(sorted(calls.items()))}"
+    )
     ok = counts["request"] == len(citizens) and len(pipe) == len(stream)
     if not ok:
         print("WARNING: not every conversation went through; the figures above are not comparable")
     target = 0.5 if args.db == "sqlite" else 0.35
-    print(f"CPU per update pipeline/baseline: {pipe.cpu / len(pipe) / (base.cpu / len(base)):.1f}x, "
-          f"pipeline/floor: {pipe.cpu / len(pipe) / (floor.cpu / len(floor)):.1f}x "
-          "(steadier than wall time on a busy machine)")
+    print(
+        f"CPU per update pipeline/baseline: {pipe.cpu / len(pipe) / (base.cpu / len(base)):.1f}x, "
+        f"pipeline/floor: {pipe.cpu / len(pipe) / (floor.cpu / len(floor)):.1f}x "
+        "(steadier than wall time on a busy machine)"
+    )
     floor_s_per_update = floor.elapsed / len(floor)
-    print(f"pipeline/baseline updates/s: {base_s_per_update / pipe_s_per_update:.4f}; floor/baseline: "
-          f"{base_s_per_update / floor_s_per_update:.4f} (no bot that answers its presses can do better)")
-    print(f"ratio pipeline/floor updates/s on {args.db}: {floor_s_per_update / pipe_s_per_update:.4f} "
-          f"(target >= {target}; {1 / pipe_s_per_update:.1f} vs {1 / floor_s_per_update:.1f} updates/s)")
+    print(
+        f"pipeline/baseline updates/s: {base_s_per_update / pipe_s_per_update:.4f}; floor/baseline: "
+        f"{base_s_per_update / floor_s_per_update:.4f} (no bot that answers its presses can do better)"
+    )
+    print(
+        f"ratio pipeline/floor updates/s on {args.db}: {floor_s_per_update / pipe_s_per_update:.4f} "
+        f"(target >= {target}; {1 / pipe_s_per_update:.1f} vs {1 / floor_s_per_update:.1f} updates/s)"
+    )
     return 0 if ok else 1
 
 

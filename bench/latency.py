@@ -56,8 +56,9 @@ REPLY_GRACE_SECONDS = 10.0  # after the last POST, replies still on their way ma
 MAX_CONNECTIONS = 256
 
 
-async def generate(port: int, scripts: list[list[bytes]], chat_ids: list[int], rate: float, seconds: float,
-                   pace: float) -> tuple[list[tuple[int, float]], dict[str, int], float]:
+async def generate(
+    port: int, scripts: list[list[bytes]], chat_ids: list[int], rate: float, seconds: float, pace: float
+) -> tuple[list[tuple[int, float]], dict[str, int], float]:
     """POST at `rate` for `seconds`; returns (chat id, POST start) per update, errors, achieved seconds."""
     client = HttpClient(port, max_connections=MAX_CONNECTIONS)
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
@@ -144,38 +145,54 @@ def main() -> int:
     scripts = [[json.dumps(u, separators=(",", ":")).encode() for u in c.updates] for c in citizens]
     chat_ids = [c.chat_id for c in citizens]
     print(machine_line())
-    print(f"{total} updates at {args.rate:g}/s for {args.seconds:g} s, one per citizen every {args.pace:g} s "
-          f"(up to {needed} citizens), database {args.db}")
+    print(
+        f"{total} updates at {args.rate:g}/s for {args.seconds:g} s, one per citizen every {args.pace:g} s "
+        f"(up to {needed} citizens), database {args.db}"
+    )
 
     with FakeBotApiProcess(BOT_TOKEN, timing=True) as fake, bench_database(args.db, "pmks_bench_latency") as url:
         telegram = {
-            "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/webhooks/telegram",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_API_BASE_URL": fake.api_base_url,
-            "TELEGRAM_FILE_BASE_URL": fake.file_base_url, "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/webhooks/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "TELEGRAM_API_BASE_URL": fake.api_base_url,
+            "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
+            "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
         }
         with bench_service(url, telegram) as service:
             cpu_before = cpu_seconds(service.pid)
             posted, errors, elapsed = asyncio.run(
-                generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace))
+                generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace)
+            )
             time.sleep(min(REPLY_GRACE_SECONDS, 2.0 + len(posted) / 1000))
             service_cpu = cpu_seconds(service.pid) - cpu_before
             sends = fake.sends()
         service_errors = service.error_lines()
     latencies, missing = match_replies(posted, sends)
     every = latencies + [float("inf")] * missing  # an update without a reply counts as infinitely late
-    print(f"posted {len(posted)} in {elapsed:.2f} s = {len(posted) / elapsed:.1f}/s; replies matched "
-          f"{len(latencies)}, without a reply {missing}; fake Bot API got {len(sends)} sendMessage")
-    print("latency POST -> reply at the fake Bot API: " + ", ".join(
-        f"{name} {percentile(every, q) * 1000:.1f} ms" for name, q in
-        (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))))
-    print(f"service CPU: {service_cpu:.1f} s, {service_cpu / max(1, len(posted)) * 1000:.1f} ms per update "
-          f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s)")
+    print(
+        f"posted {len(posted)} in {elapsed:.2f} s = {len(posted) / elapsed:.1f}/s; replies matched "
+        f"{len(latencies)}, without a reply {missing}; fake Bot API got {len(sends)} sendMessage"
+    )
+    print(
+        "latency POST -> reply at the fake Bot API: "
+        + ", ".join(
+            f"{name} {percentile(every, q) * 1000:.1f} ms"
+            for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))
+        )
+    )
+    print(
+        f"service CPU: {service_cpu:.1f} s, {service_cpu / max(1, len(posted)) * 1000:.1f} ms per update "
+        f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s)"
+    )
     print(f"errors: {errors or 'none'}; ERROR lines in the service log: {service_errors} ({service.log_path})")
     p99 = percentile(every, 0.99)
     cpu_per_update = service_cpu / max(1, len(posted))
-    print(f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors); "
-          f"service CPU per update {cpu_per_update * 1000:.1f} ms, ratio {cpu_per_update / TARGET_CPU_SECONDS:.2f} "
-          f"of the target <= {TARGET_CPU_SECONDS * 1000:g} ms")
+    print(
+        f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors); "
+        f"service CPU per update {cpu_per_update * 1000:.1f} ms, ratio {cpu_per_update / TARGET_CPU_SECONDS:.2f} "
+        f"of the target <= {TARGET_CPU_SECONDS * 1000:g} ms"
+    )
     return 0
 
 

@@ -59,8 +59,9 @@ async def leave_mid_form(client: HttpClient, rng: random.Random) -> str:
     else:
         steps = ("menu:konseling", f"topic:{rng.choice(COUNSELING_TOPICS)}")
     for choice in steps:
-        status, _ = await client.request("POST", f"/api/webchat/sessions/{session}/messages",
-                                         json.dumps({"choice": choice}).encode(), JSON)
+        status, _ = await client.request(
+            "POST", f"/api/webchat/sessions/{session}/messages", json.dumps({"choice": choice}).encode(), JSON
+        )
         if status != 200:
             return f"message {status}"
     return ""
@@ -104,8 +105,11 @@ def drafts_in_progress(url: str) -> int:
     try:
         with Session(engine) as session:
             forms = (from_row(c.flow, c.step, c.data).form for c in session.exec(select(Conversation)))
-            return sum(1 for form in forms
-                       if form is not None and form.name in ("report_sighting", "request_counseling") and form.answers)
+            return sum(
+                1
+                for form in forms
+                if form is not None and form.name in ("report_sighting", "request_counseling") and form.answers
+            )
     finally:
         engine.dispose()
 
@@ -132,26 +136,35 @@ def main() -> int:
         asyncio.run(drive(service.port, WARMUP, 1, Deadline(300), lambda _done: None, args.seed + 1))
         time.sleep(1.0)
         baseline = rss_bytes(pid)
-        print(f"baseline: RSS {baseline / MB:.1f} MB after start-up and {WARMUP} warm-up conversations "
-              f"(database {args.db})")
+        print(
+            f"baseline: RSS {baseline / MB:.1f} MB after start-up and {WARMUP} warm-up conversations "
+            f"(database {args.db})"
+        )
         started = time.monotonic()
-        done, failures = asyncio.run(drive(service.port, args.conversations, args.concurrency,
-                                           Deadline(args.time_limit), report, args.seed))
+        done, failures = asyncio.run(
+            drive(service.port, args.conversations, args.concurrency, Deadline(args.time_limit), report, args.seed)
+        )
         elapsed = time.monotonic() - started
         time.sleep(1.0)
         final, peak = rss_bytes(pid), peak_bytes(pid)
         errors = service.error_lines()
         drafts = drafts_in_progress(url)
 
-    print(f"{done} conversations left mid-form in {elapsed:.0f} s ({done / elapsed:.1f}/s), failures: "
-          f"{failures or 'none'}, ERROR lines in the service log: {errors}; drafts in the database: {drafts}")
+    print(
+        f"{done} conversations left mid-form in {elapsed:.0f} s ({done / elapsed:.1f}/s), failures: "
+        f"{failures or 'none'}, ERROR lines in the service log: {errors}; drafts in the database: {drafts}"
+    )
     growth = (final - baseline) / max(done, 1) * 1000
-    print(f"RSS: baseline {baseline / MB:.1f} MB, with {done} conversations in progress {final / MB:.1f} MB "
-          f"({growth / MB:+.2f} MB per 1,000), peak {peak / MB:.1f} MB")
+    print(
+        f"RSS: baseline {baseline / MB:.1f} MB, with {done} conversations in progress {final / MB:.1f} MB "
+        f"({growth / MB:+.2f} MB per 1,000), peak {peak / MB:.1f} MB"
+    )
     if done < args.conversations:
         print(f"WARNING: stopped at the time limit after {done} of {args.conversations} conversations")
-    print(f"ratio RSS/target: {final / TARGET_BYTES:.2f} ({final / MB:.1f} MB, target < 250 MB; "
-          f"baseline {baseline / MB:.1f} MB)")
+    print(
+        f"ratio RSS/target: {final / TARGET_BYTES:.2f} ({final / MB:.1f} MB, target < 250 MB; "
+        f"baseline {baseline / MB:.1f} MB)"
+    )
     return 0 if not failures and done == args.conversations and drafts == done + WARMUP else 1
 
 

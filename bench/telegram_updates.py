@@ -48,11 +48,25 @@ STORIES = (
     "Saya merasa tertekan dan tidak bisa tidur sejak kehilangan pekerjaan",
     "Remaja kami mulai merokok dan bolos sekolah",
 )
-LANDMARKS = ("Depan Pasar Rau", "Dekat Alun-alun", "Belakang terminal Pakupatan", "Samping masjid agung",
-             "Jembatan dekat stasiun", "Pertigaan dekat SD negeri")
+LANDMARKS = (
+    "Depan Pasar Rau",
+    "Dekat Alun-alun",
+    "Belakang terminal Pakupatan",
+    "Samping masjid agung",
+    "Jembatan dekat stasiun",
+    "Pertigaan dekat SD negeri",
+)
 # Pins well inside Banten (in_banten's box), one per kabupaten/kota area.
-PINS = ((-6.12, 106.15), (-6.02, 106.05), (-6.35, 106.25), (-6.30, 106.10), (-6.18, 106.63), (-6.29, 106.71),
-        (-6.60, 105.95), (-6.35, 105.85))
+PINS = (
+    (-6.12, 106.15),
+    (-6.02, 106.05),
+    (-6.35, 106.25),
+    (-6.30, 106.10),
+    (-6.18, 106.63),
+    (-6.29, 106.71),
+    (-6.60, 105.95),
+    (-6.35, 105.85),
+)
 
 
 @dataclass
@@ -65,8 +79,9 @@ class ScriptedCitizen:
 class _Rehearsal:
     """One citizen against the pure flows: decides each answer from what the bot just asked."""
 
-    def __init__(self, ctx: FlowContext, rng: random.Random, chat_id: int, kind: str, ids: itertools.count,
-                 location_label: str) -> None:
+    def __init__(
+        self, ctx: FlowContext, rng: random.Random, chat_id: int, kind: str, ids: itertools.count, location_label: str
+    ) -> None:
         self.ctx = ctx
         self.rng = rng
         self.chat_id = chat_id
@@ -148,12 +163,22 @@ class _Rehearsal:
         self._message({"text": text}, Inbound(**self._inbound(InboundKind.TEXT), text=text))
 
     def _location(self, latitude: float, longitude: float) -> None:
-        self._message({"location": {"latitude": latitude, "longitude": longitude}},
-                      Inbound(**self._inbound(InboundKind.LOCATION), location=Location(latitude, longitude)))
+        self._message(
+            {"location": {"latitude": latitude, "longitude": longitude}},
+            Inbound(**self._inbound(InboundKind.LOCATION), location=Location(latitude, longitude)),
+        )
 
     def _photo(self, file_id: str) -> None:
-        sizes = [{"file_id": f"{file_id}-{side}" if side < 1280 else file_id, "file_unique_id": f"u{side}",
-                  "width": side, "height": side, "file_size": side * 300} for side in (90, 320, 800, 1280)]
+        sizes = [
+            {
+                "file_id": f"{file_id}-{side}" if side < 1280 else file_id,
+                "file_unique_id": f"u{side}",
+                "width": side,
+                "height": side,
+                "file_size": side * 300,
+            }
+            for side in (90, 320, 800, 1280)
+        ]
         self._message({"photo": sizes}, Inbound(**self._inbound(InboundKind.PHOTO), media_id=file_id))
 
     def _press(self, data: str) -> None:
@@ -161,19 +186,36 @@ class _Rehearsal:
         if message is None:
             raise RuntimeError(f"no message offers {data!r} at {self.state.flow}/{self._step_name}")
         update_id = next(self.ids)
-        query = {"id": str(update_id * 7 + 1), "from": self._user(), "chat_instance": str(-self.chat_id),
-                 "data": data, "message": message["dict"]}
-        self._step({"update_id": update_id, "callback_query": query},
-                   Inbound(**self._inbound(InboundKind.CHOICE, update_id), choice=data))
+        query = {
+            "id": str(update_id * 7 + 1),
+            "from": self._user(),
+            "chat_instance": str(-self.chat_id),
+            "data": data,
+            "message": message["dict"],
+        }
+        self._step(
+            {"update_id": update_id, "callback_query": query},
+            Inbound(**self._inbound(InboundKind.CHOICE, update_id), choice=data),
+        )
 
     def _message(self, content: dict[str, Any], inbound: Inbound) -> None:
-        message = {"message_id": next(self.ids), "from": self._user(), "date": int(time.time()),
-                   "chat": {"id": self.chat_id, "type": "private", "first_name": "Siti"}, **content}
+        message = {
+            "message_id": next(self.ids),
+            "from": self._user(),
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private", "first_name": "Siti"},
+            **content,
+        }
         self._step({"update_id": int(inbound.message_id), "message": message}, inbound)
 
     def _inbound(self, kind: InboundKind, update_id: int | None = None) -> dict[str, Any]:
-        return {"channel": Channel.TELEGRAM, "user_id": str(self.chat_id), "kind": kind, "language_hint": "id",
-                "message_id": str(update_id if update_id is not None else next(self.ids))}
+        return {
+            "channel": Channel.TELEGRAM,
+            "user_id": str(self.chat_id),
+            "kind": kind,
+            "language_hint": "id",
+            "message_id": str(update_id if update_id is not None else next(self.ids)),
+        }
 
     def _user(self) -> dict[str, Any]:
         return {"id": self.chat_id, "is_bot": False, "first_name": "Siti", "language_code": "id"}
@@ -191,9 +233,13 @@ class _Rehearsal:
 
     def _show(self, reply: Reply) -> None:
         last = render_reply(reply, location_label=self.location_label)[-1]
-        message: dict[str, Any] = {"message_id": next(self.ids), "from": BOT_USER, "date": int(time.time()),
-                                   "chat": {"id": self.chat_id, "type": "private", "first_name": "Siti"},
-                                   "text": last.text}
+        message: dict[str, Any] = {
+            "message_id": next(self.ids),
+            "from": BOT_USER,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private", "first_name": "Siti"},
+            "text": last.text,
+        }
         markup = last.reply_markup.to_dict() if last.reply_markup is not None else {}
         if "inline_keyboard" in markup:  # only an inline keyboard stays with the message
             message["reply_markup"] = markup
@@ -218,7 +264,9 @@ def scripted_citizens(count: int, *, seed: int = 9, first_chat_id: int = FIRST_C
     return citizens
 
 
-def interleave(citizens: list[ScriptedCitizen], *, seed: int = 9, first_update_id: int = 900_000_000) -> list[dict[str, Any]]:
+def interleave(
+    citizens: list[ScriptedCitizen], *, seed: int = 9, first_update_id: int = 900_000_000
+) -> list[dict[str, Any]]:
     """All updates in one stream, citizens mixed at random, each citizen's own updates in order."""
     rng = random.Random(seed)
     pending = [list(reversed(c.updates)) for c in citizens]

@@ -66,8 +66,10 @@ def main() -> int:
             figures[name] = (share, len(wrong), misrouted)
             confusion = Counter((v.entry.at, f"wrong {k}") for v in verdicts for k in v.wrong)
             confusion.update((v.entry.at, f"missed {k}") for v in verdicts for k in v.missed)
-            print(f"\n{name}: {len(verdicts)} messages, {share:.1%} understood at the first answer, "
-                  f"{len(wrong)} taken wrongly ({misrouted} of them a wrong category, topic or place)")
+            print(
+                f"\n{name}: {len(verdicts)} messages, {share:.1%} understood at the first answer, "
+                f"{len(wrong)} taken wrongly ({misrouted} of them a wrong category, topic or place)"
+            )
             by_point = Counter(v.entry.at for v in verdicts)
             understood = Counter(v.entry.at for v in verdicts if v.understood)
             print("  by point: " + ", ".join(f"{at} {understood[at]}/{n}" for at, n in by_point.items()))
@@ -76,21 +78,33 @@ def main() -> int:
             if args.show and not is_held_out(name):
                 for v in verdicts:
                     if not v.understood:
-                        print(f"    [{v.entry.at}] {v.entry.text!r}\n      expected {dict(v.entry.expect)}; "
-                              f"took {v.taken}; offered {v.offered}")
+                        print(
+                            f"    [{v.entry.at}] {v.entry.text!r}\n      expected {dict(v.entry.expect)}; "
+                            f"took {v.taken}; offered {v.offered}"
+                        )
         runtime.close()
     cold, warm, baseline = _timings(texts)
-    print(f"\nunderstanding step alone, {len(texts)} messages: cold mean {cold * 1000:.3f} ms, warm mean "
-          f"{statistics.mean(warm) * 1000:.3f} ms, p50 {percentile(warm, 0.5) * 1000:.3f} ms, "
-          f"p99 {percentile(warm, 0.99) * 1000:.3f} ms")
-    print(f"baseline (typed-label matching it replaces): {baseline * 1000:.4f} ms per message; "
-          f"ratio {statistics.mean(warm) / baseline:.0f}x")
-    held_text = "; ".join(f"{n} {s:.1%} understood, {w} wrong, {m} misrouted" for n, (s, w, m) in figures.items()
-                          if is_held_out(n)) or "held-out not run"
+    print(
+        f"\nunderstanding step alone, {len(texts)} messages: cold mean {cold * 1000:.3f} ms, warm mean "
+        f"{statistics.mean(warm) * 1000:.3f} ms, p50 {percentile(warm, 0.5) * 1000:.3f} ms, "
+        f"p99 {percentile(warm, 0.99) * 1000:.3f} ms"
+    )
+    print(
+        f"baseline (typed-label matching it replaces): {baseline * 1000:.4f} ms per message; "
+        f"ratio {statistics.mean(warm) / baseline:.0f}x"
+    )
+    held_text = (
+        "; ".join(
+            f"{n} {s:.1%} understood, {w} wrong, {m} misrouted" for n, (s, w, m) in figures.items() if is_held_out(n)
+        )
+        or "held-out not run"
+    )
     held_text += f" (targets {TARGET_SHARE:.0%}, {TARGET_WRONG} misrouted)"
     tuned = [f"{n} {s:.1%}/{w} wrong" for n, (s, w, _) in figures.items() if not is_held_out(n)]
-    print(f"understanding: {held_text}; tuning {', '.join(tuned) or '-'}; {statistics.mean(warm) * 1000:.2f} ms "
-          f"per message warm, {cold * 1000:.2f} ms cold (target < {TARGET_MS:g} ms)")
+    print(
+        f"understanding: {held_text}; tuning {', '.join(tuned) or '-'}; {statistics.mean(warm) * 1000:.2f} ms "
+        f"per message warm, {cold * 1000:.2f} ms cold (target < {TARGET_MS:g} ms)"
+    )
     return 0
 
 
@@ -112,8 +126,9 @@ def _timings(texts: list[str]) -> tuple[float, list[float], float]:
         started = time.perf_counter()
         understanding._read(text)  # the message cache bypassed: the words are known, the message is not
         warm.append(time.perf_counter() - started)
-    ctx = FlowContext("id", catalog, regions, {"emergency_number": "112", "sapa_phone": "129",
-                                               "sapa_whatsapp": "08111-129-129"})
+    ctx = FlowContext(
+        "id", catalog, regions, {"emergency_number": "112", "sapa_phone": "129", "sapa_whatsapp": "08111-129-129"}
+    )
     choices = menu_reply(ctx).choices
     inbounds = [Inbound(Channel.WEBCHAT, "bench", str(n), InboundKind.TEXT, text=t) for n, t in enumerate(texts)]
     started = time.perf_counter()

@@ -30,8 +30,16 @@ def _serve(settings: Settings) -> int:
     # a web chat path holds the session id, a webhook verification its token. bot.observability logs
     # each refused request by route template instead.
     # Forwarded addresses are read by the app itself, from FORWARDED_ALLOW_IPS only (bot/app.py).
-    uvicorn.run("bot.app:create_app", factory=True, host=settings.host, port=settings.port, log_level="info",
-                log_config=None, access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "bot.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
     return 0
 
 

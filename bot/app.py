@@ -78,11 +78,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.channels = channels  # /readyz names those connected and those still pending
     app.state.templates = templates_for(runtime)
     app.add_middleware(
-        SessionMiddleware, secret_key=runtime.settings.secret_key, session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE, same_site="lax", https_only=runtime.settings.cookies_secure,
+        SessionMiddleware,
+        secret_key=runtime.settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=runtime.settings.cookies_secure,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,
-                       self_limited=(webchat_api.PHOTO_UPLOAD_PATH,))
+    app.add_middleware(
+        BodySizeLimit, max_bytes=runtime.settings.max_body_bytes, self_limited=(webchat_api.PHOTO_UPLOAD_PATH,)
+    )
     app.add_middleware(RequestObserver)  # times every request, logs refused ones (413 too)
     # Outermost: the client's address is the peer's, unless the peer is a proxy in FORWARDED_ALLOW_IPS,
     # whose X-Forwarded-For then names it (login throttling and status lookups count per address).

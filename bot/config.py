@@ -121,8 +121,11 @@ class Settings(BaseSettings):
     @property
     def emergency_numbers(self) -> dict[str, str]:
         """The numbers every catalog text may name: {emergency_number}, {sapa_phone}, {sapa_whatsapp}."""
-        return {"emergency_number": self.emergency_number, "sapa_phone": self.sapa_phone,
-                "sapa_whatsapp": self.sapa_whatsapp}
+        return {
+            "emergency_number": self.emergency_number,
+            "sapa_phone": self.sapa_phone,
+            "sapa_whatsapp": self.sapa_whatsapp,
+        }
 
     @property
     def telegram_enabled(self) -> bool:
@@ -137,9 +140,7 @@ class Settings(BaseSettings):
         """A production service with the development key would sign sessions anyone can forge."""
         if not self.secret_key and self.environment == "development":
             self.secret_key = DEVELOPMENT_SECRET
-        if self.environment == "production" and (
-            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32
-        ):
+        if self.environment == "production" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
             raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
         if self.environment == "production" and not self.data_encryption_keys:
             raise ValueError("DATA_ENCRYPTION_KEYS must be set in production (see .env.example)")

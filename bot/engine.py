@@ -121,8 +121,10 @@ class ConversationEngine:
         self._understanding = understanding_for(catalog, regions)
         self._urgent_topics = routing.urgent_topics()
         self._lookup_limits = StatusLookupLimits(
-            per_contact=settings.status_lookups_per_contact, per_address=settings.status_lookups_per_address,
-            window=timedelta(minutes=settings.status_lookup_window_minutes), secret=settings.secret_key,
+            per_contact=settings.status_lookups_per_contact,
+            per_address=settings.status_lookups_per_address,
+            window=timedelta(minutes=settings.status_lookup_window_minutes),
+            secret=settings.secret_key,
         )
 
     def start(self, *, channel: Channel, user_id: str, language: str = "") -> EngineResult:
@@ -142,8 +144,9 @@ class ConversationEngine:
             if not mark_inbound_processed(session, channel=inbound.channel, message_id=inbound.message_id, now=now):
                 count_inbound(inbound.channel.value, duplicate=True)
                 return EngineResult(contact_id=None, replies=(), duplicate=True)
-            contact = self._contact(session, inbound.channel, inbound.user_id, inbound.language_hint, now,
-                                    known_as=inbound.reply_address)
+            contact = self._contact(
+                session, inbound.channel, inbound.user_id, inbound.language_hint, now, known_as=inbound.reply_address
+            )
             # Writing to us again means they can be reached again (and at the address they wrote from).
             record_inbound(session, contact=contact, now=now, address=inbound.reply_address)
             contact_id = persisted_id(contact)
@@ -151,15 +154,28 @@ class ConversationEngine:
             conversation = load_conversation(session, contact_id=contact_id)
             before = _state_of(conversation)
             inbound = store_arrived_photo(session, contact_id=contact_id, inbound=inbound, now=now)
-            ctx = self._context(contact.language, is_staff=self._is_staff(session, contact),
-                                open_request=self._open_request(session, contact, before, inbound))
+            ctx = self._context(
+                contact.language,
+                is_staff=self._is_staff(session, contact),
+                open_request=self._open_request(session, contact, before, inbound),
+            )
             result = router.handle(before, inbound, ctx, first_contact=conversation is None)
-            plan_draft_reminders(session, contact_id=contact_id, has_draft=result.state.has_draft,
-                                 had_draft=before.has_draft, last_answer_at=_last_answer_at(conversation),
-                                 now=now)
+            plan_draft_reminders(
+                session,
+                contact_id=contact_id,
+                has_draft=result.state.has_draft,
+                had_draft=before.has_draft,
+                last_answer_at=_last_answer_at(conversation),
+                now=now,
+            )
             finished = self._finish(session, contact, result, now, origin=inbound.origin)
-            keep_draft_photos(session, contact_id=contact_id, before=before, after=result.state,
-                              arrived=inbound.kind is InboundKind.PHOTO)
+            keep_draft_photos(
+                session,
+                contact_id=contact_id,
+                before=before,
+                after=result.state,
+                arrived=inbound.kind is InboundKind.PHOTO,
+            )
         count_inbound(inbound.channel.value, duplicate=False)  # committed
         return finished
 
@@ -174,12 +190,24 @@ class ConversationEngine:
             session, channel=channel.value, platform_user_id=user_id, language=language, now=now, known_as=known_as
         )
 
-    def _context(self, language: str, *, is_staff: bool = False, open_request: OpenRequest | None = None) -> FlowContext:
-        return FlowContext(language, self._catalog, self._regions, self._numbers, is_staff,
-                           self._understanding, open_request, self._urgent_topics)
+    def _context(
+        self, language: str, *, is_staff: bool = False, open_request: OpenRequest | None = None
+    ) -> FlowContext:
+        return FlowContext(
+            language,
+            self._catalog,
+            self._regions,
+            self._numbers,
+            is_staff,
+            self._understanding,
+            open_request,
+            self._urgent_topics,
+        )
 
     @staticmethod
-    def _open_request(session: Session, contact: Contact, state: ConversationState, inbound: Inbound) -> OpenRequest | None:
+    def _open_request(
+        session: Session, contact: Contact, state: ConversationState, inbound: Inbound
+    ) -> OpenRequest | None:
         """Text outside a form may be for the counselor of an open case, or danger about a sent request."""
         if inbound.kind is not InboundKind.TEXT or state.form is not None or contact.id is None:
             return None
@@ -201,12 +229,19 @@ class ConversationEngine:
         save_conversation(session, contact_id=contact_id, flow=flow, step=step, data=data, now=now)
         # Returned to the caller: a web chat page gets them in the answer to its own request.
         ids = enqueue_messages(
-            session, contact_id=contact_id, channel=contact.channel, payloads=[r.to_json() for r in replies], now=now,
+            session,
+            contact_id=contact_id,
+            channel=contact.channel,
+            payloads=[r.to_json() for r in replies],
+            now=now,
             answered=True,
         )
-        return EngineResult(contact_id, tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)),
-                            stale_press=any(isinstance(output, StalePress) for output in said),
-                            language=contact.language)
+        return EngineResult(
+            contact_id,
+            tuple(QueuedReply(row_id, reply) for row_id, reply in zip(ids, replies)),
+            stale_press=any(isinstance(output, StalePress) for output in said),
+            language=contact.language,
+        )
 
     def _apply(
         self, session: Session, contact: Contact, outputs: Iterable[Output], now: datetime, origin: str
@@ -224,40 +259,58 @@ class ConversationEngine:
                     contact.language = output.language
                 case SubmitRequest():
                     yield from submit_request(
-                        session, contact=contact, effect=output, routing=self._routing,
-                        ctx=self._context(contact.language), renderer=self._renderer, now=now,
+                        session,
+                        contact=contact,
+                        effect=output,
+                        routing=self._routing,
+                        ctx=self._context(contact.language),
+                        renderer=self._renderer,
+                        now=now,
                     )
                 case LookupStatus():
                     yield answer_status(
-                        session, contact=contact, ticket_code=output.ticket_code, origin=origin,
-                        ctx=self._context(contact.language), renderer=self._renderer, limits=self._lookup_limits,
+                        session,
+                        contact=contact,
+                        ticket_code=output.ticket_code,
+                        origin=origin,
+                        ctx=self._context(contact.language),
+                        renderer=self._renderer,
+                        limits=self._lookup_limits,
                         now=now,
                     )
                 case CaseChoice():
-                    answer = handle_case_choice(session, contact=contact, choice=output.choice,
-                                                renderer=self._renderer, now=now)
+                    answer = handle_case_choice(
+                        session, contact=contact, choice=output.choice, renderer=self._renderer, now=now
+                    )
                     yield from (answer,) if answer else stale_press(self._context(contact.language))
                 case RelayToCase():
-                    relayed = (record_feedback_comment(session, contact=contact, text=output.text,
-                                                       renderer=self._renderer, now=now)
-                               or relay_from_citizen(session, contact=contact, text=output.text,
-                                                     renderer=self._renderer, now=now))
+                    relayed = record_feedback_comment(
+                        session, contact=contact, text=output.text, renderer=self._renderer, now=now
+                    ) or relay_from_citizen(
+                        session, contact=contact, text=output.text, renderer=self._renderer, now=now
+                    )
                     yield from (relayed,) if relayed else output.otherwise
                 case ShowMyData():
                     yield from my_data_replies(session, contact=contact, renderer=self._renderer, now=now)
                 case EraseMyData():
                     erase_contact_data(session, contact=contact, now=now)
                 case StaffAction():
-                    yield from run_staff_action(session, contact=contact, action=output, routing=self._routing,
-                                                renderer=self._renderer, now=now)
+                    yield from run_staff_action(
+                        session, contact=contact, action=output, routing=self._routing, renderer=self._renderer, now=now
+                    )
                 case EscalateRequest():
-                    escalated = escalate_request(session, contact=contact, ticket_code=output.ticket_code,
-                                                 text=output.text, routing=self._routing, renderer=self._renderer,
-                                                 now=now)
+                    escalated = escalate_request(
+                        session,
+                        contact=contact,
+                        ticket_code=output.ticket_code,
+                        text=output.text,
+                        routing=self._routing,
+                        renderer=self._renderer,
+                        now=now,
+                    )
                     yield from (escalated,) if escalated else ()
                 case LinkStaff():
-                    yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer,
-                                          now=now)
+                    yield link_staff_chat(session, contact=contact, code=output.code, renderer=self._renderer, now=now)
                 case _:
                     assert_never(output)
 

@@ -121,9 +121,7 @@ class Reply:
     def from_json(cls, data: Mapping[str, Any]) -> Reply:
         return cls(
             text=data["text"],
-            choices=tuple(
-                Choice(c["id"], c["label"], c.get("description", "")) for c in data.get("choices", ())
-            ),
+            choices=tuple(Choice(c["id"], c["label"], c.get("description", "")) for c in data.get("choices", ())),
             request_location=bool(data.get("request_location", False)),
             request_photo=bool(data.get("request_photo", False)),
         )

@@ -46,8 +46,13 @@ from storage import report_queries as rq
 
 EPOCH = date(1970, 1, 1)
 #: Report dimensions as the pages and the API name them, with the facts column behind each.
-DIMENSIONS: dict[str, str] = {"queue": "queue_code", "region": "region", "counselor": "staff_id",
-                              "subject": "subject", "week": "week"}
+DIMENSIONS: dict[str, str] = {
+    "queue": "queue_code",
+    "region": "region",
+    "counselor": "staff_id",
+    "subject": "subject",
+    "week": "week",
+}
 UPCOMING_APPOINTMENTS = timedelta(days=7)
 #: A facts row (or an aggregated one) as the database returns it, or as tests write it.
 Fact = Mapping[str, Any] | RowMapping
@@ -95,9 +100,14 @@ class ResponseFigures:
 
 
 #: Figure attribute -> facts column, in the order tables show them.
-MEASURES: dict[str, str] = {"claim": "claim_s", "contact": "contact_s", "resolution": "resolve_s",
-                            "claim_business": "claim_bs", "contact_business": "contact_bs",
-                            "resolution_business": "resolve_bs"}
+MEASURES: dict[str, str] = {
+    "claim": "claim_s",
+    "contact": "contact_s",
+    "resolution": "resolve_s",
+    "claim_business": "claim_bs",
+    "contact_business": "contact_bs",
+    "resolution_business": "resolve_bs",
+}
 
 
 @dataclass(frozen=True)
@@ -140,12 +150,14 @@ def figures_from_summary(summary: Fact) -> ResponseFigures:
     """
     approximate = bool(summary.get("approximate", False))
     quantiles = {
-        attribute: Quantiles(_hours(summary[f"{column}_p50"]), _hours(summary[f"{column}_p90"]),
-                             int(summary[f"{column}_n"]), approximate)
+        attribute: Quantiles(
+            _hours(summary[f"{column}_p50"]), _hours(summary[f"{column}_p90"]), int(summary[f"{column}_n"]), approximate
+        )
         for attribute, column in MEASURES.items()
     }
     return ResponseFigures(
-        requests=int(summary["requests"]), **quantiles,
+        requests=int(summary["requests"]),
+        **quantiles,
         claim_sla=Compliance(int(summary["claim_ok_sum"]), int(summary["claim_ok_n"])),
         contact_sla=Compliance(int(summary["contact_ok_sum"]), int(summary["contact_ok_n"])),
     )
@@ -156,8 +168,11 @@ def summarise_facts(facts: Sequence[Fact]) -> dict[str, Any]:
     summary: dict[str, Any] = {"requests": len(facts)}
     for column in MEASURES.values():
         values = sorted(float(row[column]) for row in facts if row[column] is not None)
-        summary |= {f"{column}_p50": percentile_cont(values, 0.5), f"{column}_p90": percentile_cont(values, 0.9),
-                    f"{column}_n": len(values)}
+        summary |= {
+            f"{column}_p50": percentile_cont(values, 0.5),
+            f"{column}_p90": percentile_cont(values, 0.9),
+            f"{column}_n": len(values),
+        }
     for flag in ("claim_ok", "contact_ok"):
         flags = [int(row[flag]) for row in facts if row[flag] is not None]
         summary |= {f"{flag}_sum": sum(flags), f"{flag}_n": len(flags)}
@@ -193,19 +208,26 @@ def report_from_summaries(date_from: date, date_to: date, summaries: Iterable[tu
 
 
 def response_report(
-    session: Session, conditions: Sequence[ColumnElement[bool]], *, calendar: BusinessCalendar,
-    date_from: date, date_to: date, now: datetime,
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    calendar: BusinessCalendar,
+    date_from: date,
+    date_to: date,
+    now: datetime,
 ) -> ResponseReport:
     """Run the response-time report: aggregated by PostgreSQL, or summarised here from facts rows."""
     clock = report_clock(calendar, date_from, date_to, now)
     aggregated, rows = rq.fetch_response_rows(session, conditions, clock, now=now)
     if aggregated:
-        triples = ((row["dimension"], row[row["dimension"]] if row["dimension"] != "all" else None, row)
-                   for row in rows)
+        triples = (
+            (row["dimension"], row[row["dimension"]] if row["dimension"] != "all" else None, row) for row in rows
+        )
         return report_from_summaries(date_from, date_to, triples)
     grouped = _group_facts(rows)
-    return report_from_summaries(date_from, date_to, ((column, key, summarise_facts(facts))
-                                        for (column, key), facts in grouped.items()))
+    return report_from_summaries(
+        date_from, date_to, ((column, key, summarise_facts(facts)) for (column, key), facts in grouped.items())
+    )
 
 
 def report_clock(calendar: BusinessCalendar, date_from: date, date_to: date, now: datetime) -> rq.BusinessClock:
@@ -278,8 +300,12 @@ def workload(
         loads[staff_id]["urgent"] += count if urgency == "urgent" else 0
     for staff_id, count in rq.upcoming_appointments(session, conditions, start=now, end=now + UPCOMING_APPOINTMENTS):
         loads[staff_id]["appointments"] += count
-    counselors = [CounselorLoad(staff_id, load[RequestStatus.CLAIMED], load[RequestStatus.IN_PROGRESS], load["urgent"], load["appointments"])
-                  for staff_id, load in loads.items()]
+    counselors = [
+        CounselorLoad(
+            staff_id, load[RequestStatus.CLAIMED], load[RequestStatus.IN_PROGRESS], load["urgent"], load["appointments"]
+        )
+        for staff_id, load in loads.items()
+    ]
     counselors.sort(key=lambda c: (-c.open, -c.upcoming_appointments, c.staff_id))
     unclaimed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for queue, urgency, count in rq.unclaimed_by_queue(session, conditions):
@@ -342,8 +368,9 @@ class ServiceNeeds:
 def service_needs(session: Session, conditions: Sequence[ColumnElement[bool]], *, offset_s: int) -> ServiceNeeds:
     """Counts that let the province plan panti sosial places from what citizens report."""
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(PANTI_CATEGORIES, 0))
-    for month, region, category, count in rq.sightings_by_month(session, conditions, categories=PANTI_CATEGORIES,
-                                                                 offset_s=offset_s):
+    for month, region, category, count in rq.sightings_by_month(
+        session, conditions, categories=PANTI_CATEGORIES, offset_s=offset_s
+    ):
         counts[(month, region or PROVINCE)][category] += count
     months = sorted({month for month, _ in counts})
     return ServiceNeeds(months, PANTI_CATEGORIES, dict(sorted(counts.items())))

@@ -39,12 +39,25 @@ class ServiceMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.inbound = Counter("pmks_inbound_messages", "Inbound messages handled, per channel",
-                               ["channel", "outcome"], registry=self.registry)
-        self.outbound = Counter("pmks_outbound_messages", "Delivery attempts of outbox messages, per channel",
-                                ["channel", "outcome"], registry=self.registry)
-        self.latency = Histogram("pmks_http_request_duration_seconds", "HTTP request latency",
-                                 ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.inbound = Counter(
+            "pmks_inbound_messages",
+            "Inbound messages handled, per channel",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.outbound = Counter(
+            "pmks_outbound_messages",
+            "Delivery attempts of outbox messages, per channel",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "pmks_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
 
 
 @cache
@@ -79,22 +92,37 @@ def render_metrics(db: sa.Engine, *, now: datetime | None = None) -> tuple[bytes
 
 
 def _database_gauges(db: sa.Engine, registry: CollectorRegistry, now: datetime) -> None:
-    depth = Gauge("pmks_outbox_depth", "Outbox messages not yet sent (pending or being sent)", ["channel"],
-                  registry=registry)
-    oldest = Gauge("pmks_outbox_oldest_age_seconds", "Age of the oldest unsent outbox message", ["channel"],
-                   registry=registry)
-    dead = Gauge("pmks_outbox_dead_letters", "Outbox messages given up on (dead letters)", ["channel"],
-                 registry=registry)
-    held = Gauge("pmks_outbox_held", "Messages waiting for the citizen to write again (WhatsApp window)",
-                 ["channel"], registry=registry)
-    open_requests = Gauge("pmks_open_requests", "Requests not yet closed, per queue", ["queue", "urgency"],
-                          registry=registry)
-    overdue = Gauge("pmks_requests_past_claim_due", "Unclaimed requests past their claim SLA, per queue",
-                    ["queue"], registry=registry)
-    breaches = Gauge("pmks_sla_breaches", "SLA breaches recorded (claim or first contact), per queue and level",
-                     ["queue", "level"], registry=registry)
-    due_work = Gauge("pmks_due_work_overdue", "Scheduled work past its due time and not yet done",
-                     registry=registry)
+    depth = Gauge(
+        "pmks_outbox_depth", "Outbox messages not yet sent (pending or being sent)", ["channel"], registry=registry
+    )
+    oldest = Gauge(
+        "pmks_outbox_oldest_age_seconds", "Age of the oldest unsent outbox message", ["channel"], registry=registry
+    )
+    dead = Gauge(
+        "pmks_outbox_dead_letters", "Outbox messages given up on (dead letters)", ["channel"], registry=registry
+    )
+    held = Gauge(
+        "pmks_outbox_held",
+        "Messages waiting for the citizen to write again (WhatsApp window)",
+        ["channel"],
+        registry=registry,
+    )
+    open_requests = Gauge(
+        "pmks_open_requests", "Requests not yet closed, per queue", ["queue", "urgency"], registry=registry
+    )
+    overdue = Gauge(
+        "pmks_requests_past_claim_due",
+        "Unclaimed requests past their claim SLA, per queue",
+        ["queue"],
+        registry=registry,
+    )
+    breaches = Gauge(
+        "pmks_sla_breaches",
+        "SLA breaches recorded (claim or first contact), per queue and level",
+        ["queue", "level"],
+        registry=registry,
+    )
+    due_work = Gauge("pmks_due_work_overdue", "Scheduled work past its due time and not yet done", registry=registry)
     state = read_gauges(db, now=now)
     for channel, count, first in state.unsent:
         depth.labels(channel).set(count)

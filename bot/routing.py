@@ -176,9 +176,12 @@ class RoutingTable:
 
     def public_figures(self) -> dict[str, str]:
         """The office hours and first-contact times the catalogs' answers about the service name."""
-        return {"office_opens": self.calendar.start.strftime("%H.%M"), "office_closes": self.calendar.end.strftime("%H.%M"),
-                "urgent_contact_hours": str(self.sla.urgent_first_contact_hours),
-                "normal_contact_days": str(self.sla.normal_first_contact_business_days)}
+        return {
+            "office_opens": self.calendar.start.strftime("%H.%M"),
+            "office_closes": self.calendar.end.strftime("%H.%M"),
+            "urgent_contact_hours": str(self.sla.urgent_first_contact_hours),
+            "normal_contact_days": str(self.sla.normal_first_contact_business_days),
+        }
 
     def route_sighting(self, category: str, region: str | None) -> Route:
         """Queue and urgency of a PMKS sighting; KeyError for an unknown category."""
@@ -190,8 +193,11 @@ class RoutingTable:
 
     def urgent_topics(self) -> frozenset[str]:
         """The counseling topics this file makes urgent: their form asks for a safe time to be contacted."""
-        return frozenset(topic for topic in (*self._counseling, UNCLASSIFIED)
-                         if self.route_counseling(topic, None).urgency == "urgent")
+        return frozenset(
+            topic
+            for topic in (*self._counseling, UNCLASSIFIED)
+            if self.route_counseling(topic, None).urgency == "urgent"
+        )
 
     def _route(self, agency: str, urgency: Urgency, region: str | None) -> Route:
         """Unknown or missing regions fall back to the agency's provincial queue, urgency unchanged."""
@@ -339,8 +345,11 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node, dict[str, Any]]:
         line = text[: getattr(exc, "position", 0)].count("\n") + 1
         raise RoutingFileError(f"{path} line {line}: YAML syntax error: {exc}") from exc
     except ValueError as exc:  # a date YAML reads as one but the calendar lacks, e.g. 2026-02-30
-        node = next((n for n in _scalars(root) if n.tag.endswith(":timestamp") and not _is_date(n.value)),
-                    None) if root is not None else None
+        node = (
+            next((n for n in _scalars(root) if n.tag.endswith(":timestamp") and not _is_date(n.value)), None)
+            if root is not None
+            else None
+        )
         line = node.start_mark.line + 1 if node else 1
         raise RoutingFileError(f"{path} line {line}: not a date: {node.value if node else exc}") from exc
     if root is None or not isinstance(data, dict):

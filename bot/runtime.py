@@ -56,13 +56,27 @@ def build_runtime(settings: Settings) -> Runtime:
     renderer = Renderer(catalog, settings.tz, numbers=settings.emergency_numbers)
     engine = ConversationEngine(db=db, settings=settings, catalog=catalog, regions=load_regions(), routing=routing)
     delivery = OutboxWorker(db=db, settings=settings, clock=utc_now)
-    keep = KeepWindows(messages=timedelta(days=settings.outbox_keep_days),
-                       work=timedelta(days=settings.due_work_keep_days),
-                       inbound_ids=timedelta(days=settings.inbound_dedupe_days),
-                       unread_web_messages=timedelta(days=settings.webchat_session_days))
-    due = DueWorkRunner(db=db, renderer=renderer, calendar=routing.calendar,
-                        retention_days=settings.retention_days, keep=keep, clock=utc_now)
+    keep = KeepWindows(
+        messages=timedelta(days=settings.outbox_keep_days),
+        work=timedelta(days=settings.due_work_keep_days),
+        inbound_ids=timedelta(days=settings.inbound_dedupe_days),
+        unread_web_messages=timedelta(days=settings.webchat_session_days),
+    )
+    due = DueWorkRunner(
+        db=db,
+        renderer=renderer,
+        calendar=routing.calendar,
+        retention_days=settings.retention_days,
+        keep=keep,
+        clock=utc_now,
+    )
     return Runtime(
-        settings=settings, db=db, catalog=catalog, routing=routing, engine=engine, renderer=renderer,
-        delivery=delivery, due_work=due,
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        routing=routing,
+        engine=engine,
+        renderer=renderer,
+        delivery=delivery,
+        due_work=due,
     )

@@ -150,9 +150,7 @@ class SlaDeadlines:
     first_contact_due: datetime
 
 
-def sla_deadlines(
-    urgency: str, created_at: datetime, policy: SlaPolicy, calendar: BusinessCalendar
-) -> SlaDeadlines:
+def sla_deadlines(urgency: str, created_at: datetime, policy: SlaPolicy, calendar: BusinessCalendar) -> SlaDeadlines:
     """Deadlines of a new request: urgent ones run around the clock, normal ones in business hours."""
     _require_aware(created_at)
     created = created_at.astimezone(UTC)
@@ -165,9 +163,7 @@ def sla_deadlines(
         day = calendar.business_day_hours
         return SlaDeadlines(
             claim_due=calendar.add_business_hours(created, policy.normal_claim_business_days * day),
-            first_contact_due=calendar.add_business_hours(
-                created, policy.normal_first_contact_business_days * day
-            ),
+            first_contact_due=calendar.add_business_hours(created, policy.normal_first_contact_business_days * day),
         )
     raise ValueError(f"unknown urgency {urgency!r}")
 

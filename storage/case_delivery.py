@@ -35,8 +35,13 @@ class Carried:
 def carried_by(session: Session, *, outbox_ids: Collection[int]) -> list[Carried]:
     """The undelivered counselor messages these outbox rows carry (most rows carry none)."""
     rows = session.execute(  # five columns: SQLModel's select is typed for up to four
-        sa.select(id_column(CaseMessage), col(CaseMessage.request_id), col(CaseMessage.staff_id),
-                  col(OutboxMessage.channel), col(OutboxMessage.status))
+        sa.select(
+            id_column(CaseMessage),
+            col(CaseMessage.request_id),
+            col(CaseMessage.staff_id),
+            col(OutboxMessage.channel),
+            col(OutboxMessage.status),
+        )
         .join(OutboxMessage, col(OutboxMessage.case_message_id) == col(CaseMessage.id))
         .where(col(OutboxMessage.id).in_(list(outbox_ids)), col(CaseMessage.delivered_at).is_(None))
         .order_by(col(CaseMessage.id))
@@ -51,8 +56,10 @@ def mark_delivered(session: Session, *, case_message_id: int, now: datetime) -> 
     the conditional UPDATE lets exactly one of them go on to record first contact.
     """
     done = session.execute(
-        sa.update(_CASE).where(_CASE.c.id == case_message_id, _CASE.c.delivered_at.is_(None))
-        .values(delivered_at=now).returning(_CASE.c.id)
+        sa.update(_CASE)
+        .where(_CASE.c.id == case_message_id, _CASE.c.delivered_at.is_(None))
+        .values(delivered_at=now)
+        .returning(_CASE.c.id)
     ).first()
     return done is not None
 

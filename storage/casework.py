@@ -54,38 +54,50 @@ def set_request_subject(session: Session, *, request_id: int, category: str | No
 
 
 def has_event_since(session: Session, *, request_id: int, kind: str, since: datetime) -> bool:
-    return session.exec(
-        select(RequestEvent.id).where(
-            RequestEvent.request_id == request_id, RequestEvent.kind == kind, RequestEvent.at >= since
-        )
-    ).first() is not None
+    return (
+        session.exec(
+            select(RequestEvent.id).where(
+                RequestEvent.request_id == request_id, RequestEvent.kind == kind, RequestEvent.at >= since
+            )
+        ).first()
+        is not None
+    )
 
 
 def first_event(session: Session, *, request_id: int, kind: str) -> RequestEvent | None:
     return session.exec(
-        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
         .order_by(col(RequestEvent.at), col(RequestEvent.id))
     ).first()
 
 
 def last_event(session: Session, *, request_id: int, kind: str) -> RequestEvent | None:
     return session.exec(
-        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
         .order_by(col(RequestEvent.at).desc(), col(RequestEvent.id).desc())
     ).first()
 
 
 def events_of_kind(session: Session, *, request_id: int, kind: str) -> list[RequestEvent]:
-    return list(session.exec(
-        select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
-        .order_by(col(RequestEvent.at), col(RequestEvent.id))
-    ))
+    return list(
+        session.exec(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+            .order_by(col(RequestEvent.at), col(RequestEvent.id))
+        )
+    )
 
 
 def request_events(session: Session, *, request_id: int) -> list[RequestEvent]:
-    return list(session.exec(
-        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(col(RequestEvent.at), col(RequestEvent.id))
-    ))
+    return list(
+        session.exec(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request_id)
+            .order_by(col(RequestEvent.at), col(RequestEvent.id))
+        )
+    )
 
 
 def add_note(session: Session, *, request_id: int, staff_id: int, text: str, now: datetime) -> RequestNote:
@@ -95,7 +107,9 @@ def add_note(session: Session, *, request_id: int, staff_id: int, text: str, now
 
 
 def notes_of(session: Session, *, request_id: int) -> list[RequestNote]:
-    return list(session.exec(select(RequestNote).where(RequestNote.request_id == request_id).order_by(col(RequestNote.id))))
+    return list(
+        session.exec(select(RequestNote).where(RequestNote.request_id == request_id).order_by(col(RequestNote.id)))
+    )
 
 
 def add_case_message(
@@ -107,7 +121,9 @@ def add_case_message(
 
 
 def thread_of(session: Session, *, request_id: int) -> list[CaseMessage]:
-    return list(session.exec(select(CaseMessage).where(CaseMessage.request_id == request_id).order_by(col(CaseMessage.id))))
+    return list(
+        session.exec(select(CaseMessage).where(CaseMessage.request_id == request_id).order_by(col(CaseMessage.id)))
+    )
 
 
 def open_request_of_contact(session: Session, *, request_id: int, contact_id: int) -> Request | None:
@@ -115,11 +131,27 @@ def open_request_of_contact(session: Session, *, request_id: int, contact_id: in
 
 
 def add_appointments(
-    session: Session, *, request_id: int, staff_id: int, proposal: str, slots: Iterable[tuple[datetime, str]],
-    duration_minutes: int, now: datetime,
+    session: Session,
+    *,
+    request_id: int,
+    staff_id: int,
+    proposal: str,
+    slots: Iterable[tuple[datetime, str]],
+    duration_minutes: int,
+    now: datetime,
 ) -> list[Appointment]:
-    rows = [Appointment(request_id=request_id, staff_id=staff_id, proposal=proposal, starts_at=start, mode=mode,
-                        duration_minutes=duration_minutes, created_at=now) for start, mode in slots]
+    rows = [
+        Appointment(
+            request_id=request_id,
+            staff_id=staff_id,
+            proposal=proposal,
+            starts_at=start,
+            mode=mode,
+            duration_minutes=duration_minutes,
+            created_at=now,
+        )
+        for start, mode in slots
+    ]
     session.add_all(rows)
     session.flush()
     return rows
@@ -133,13 +165,17 @@ def lock_staff(session: Session, *, staff_id: int) -> None:
     session.exec(query).first()
 
 
-def overlapping_confirmed(session: Session, *, staff_id: int, start: datetime, minutes: int, exclude_id: int | None = None) -> bool:
+def overlapping_confirmed(
+    session: Session, *, staff_id: int, start: datetime, minutes: int, exclude_id: int | None = None
+) -> bool:
     """Whether the counselor already has a confirmed appointment overlapping [start, start + minutes)."""
     end = start + timedelta(minutes=minutes)
     rows = session.exec(
         select(Appointment).where(
-            Appointment.staff_id == staff_id, Appointment.status == AppointmentStatus.CONFIRMED,
-            Appointment.starts_at < end, Appointment.starts_at > start - timedelta(hours=12),
+            Appointment.staff_id == staff_id,
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            Appointment.starts_at < end,
+            Appointment.starts_at > start - timedelta(hours=12),
         )
     ).all()
     return any(r.id != exclude_id and r.starts_at + timedelta(minutes=r.duration_minutes) > start for r in rows)
@@ -156,7 +192,11 @@ def proposal_siblings(session: Session, *, proposal: str) -> list[Appointment]:
 
 
 def appointments_of(session: Session, *, request_id: int) -> list[Appointment]:
-    return list(session.exec(select(Appointment).where(Appointment.request_id == request_id).order_by(col(Appointment.starts_at))))
+    return list(
+        session.exec(
+            select(Appointment).where(Appointment.request_id == request_id).order_by(col(Appointment.starts_at))
+        )
+    )
 
 
 def unclaimed_in_queues(session: Session, *, queue_codes: Iterable[str] | None, limit: int = 50) -> list[Request]:
@@ -175,28 +215,40 @@ def feedback_asked_since(session: Session, *, contact_id: int, since: datetime) 
     time is when it was handed to the outbox.
     """
     rows = session.exec(
-        select(DueWork).where(
-            DueWork.contact_id == contact_id, DueWork.kind == "citizen_update", DueWork.state == DueWorkState.DONE,
-            col(DueWork.dedupe_key).startswith("feedback:"), col(DueWork.finished_at) >= since,
-        ).order_by(col(DueWork.finished_at).desc(), col(DueWork.id).desc())
+        select(DueWork)
+        .where(
+            DueWork.contact_id == contact_id,
+            DueWork.kind == "citizen_update",
+            DueWork.state == DueWorkState.DONE,
+            col(DueWork.dedupe_key).startswith("feedback:"),
+            col(DueWork.finished_at) >= since,
+        )
+        .order_by(col(DueWork.finished_at).desc(), col(DueWork.id).desc())
     )
     return [row.payload["appointment"] for row in rows]
 
 
 def held_requests(session: Session, *, staff_id: int) -> list[Request]:
     """The open requests a staff member holds (claimed or in progress), oldest first."""
-    return list(session.exec(
-        select(Request).where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
-        .order_by(col(Request.id))
-    ))
+    return list(
+        session.exec(
+            select(Request)
+            .where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
+            .order_by(col(Request.id))
+        )
+    )
 
 
 def cases_by_claim_due(session: Session, *, staff_id: int, limit: int) -> list[Request]:
     """The open requests a staff member holds, nearest claim deadline first: their list in a Telegram chat."""
-    return list(session.exec(
-        select(Request).where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
-        .order_by(col(Request.claim_due_at)).limit(limit)
-    ))
+    return list(
+        session.exec(
+            select(Request)
+            .where(Request.assigned_staff_id == staff_id, col(Request.status).in_(ASSIGNED_STATUSES))
+            .order_by(col(Request.claim_due_at))
+            .limit(limit)
+        )
+    )
 
 
 def open_thread_of(session: Session, *, contact_id: int) -> Request | None:
@@ -204,7 +256,9 @@ def open_thread_of(session: Session, *, contact_id: int) -> Request | None:
     return session.exec(
         select(Request)
         .where(Request.contact_id == contact_id, col(Request.status).in_(ASSIGNED_STATUSES))
-        .where(select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists())
+        .where(
+            select(CaseMessage.id).where(CaseMessage.request_id == Request.id, CaseMessage.direction == "out").exists()
+        )
         .order_by(col(Request.id).desc())
     ).first()
 
@@ -216,23 +270,33 @@ def blank_case_texts(session: Session, *, request_id: int, text: str) -> None:
     """
     session.exec(update(CaseMessage).where(col(CaseMessage.request_id) == request_id).values(text=text))
     session.exec(update(RequestNote).where(col(RequestNote.request_id) == request_id).values(text=text))
-    session.exec(update(RequestEvent).where(col(RequestEvent.request_id) == request_id, col(RequestEvent.note).is_not(None))
-                 .values(note=text))
+    session.exec(
+        update(RequestEvent)
+        .where(col(RequestEvent.request_id) == request_id, col(RequestEvent.note).is_not(None))
+        .values(note=text)
+    )
 
 
 def thread_after(session: Session, *, request_id: int, after_id: int) -> list[CaseMessage]:
     """The thread's messages newer than `after_id`: what a request page that is open has not shown yet."""
-    return list(session.exec(
-        select(CaseMessage).where(CaseMessage.request_id == request_id, col(CaseMessage.id) > after_id)
-        .order_by(col(CaseMessage.id))
-    ))
+    return list(
+        session.exec(
+            select(CaseMessage)
+            .where(CaseMessage.request_id == request_id, col(CaseMessage.id) > after_id)
+            .order_by(col(CaseMessage.id))
+        )
+    )
 
 
 def next_appointments(session: Session, *, request_ids: Iterable[int], now: datetime) -> dict[int, Appointment]:
     """The earliest agreed appointment still ahead, per request."""
     rows = session.exec(
-        select(Appointment).where(col(Appointment.request_id).in_(list(request_ids)), Appointment.status == AppointmentStatus.CONFIRMED,
-                                  Appointment.starts_at > now)
+        select(Appointment)
+        .where(
+            col(Appointment.request_id).in_(list(request_ids)),
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            Appointment.starts_at > now,
+        )
         .order_by(col(Appointment.starts_at).desc())
     )
     return {a.request_id: a for a in rows}  # the earliest wins: it comes last
@@ -243,8 +307,15 @@ def awaiting_answer(session: Session, *, request_ids: Iterable[int]) -> set[int]
     ids = list(request_ids)
     if not ids:
         return set()
-    last = (select(CaseMessage.request_id, sa.func.max(CaseMessage.id).label("last_id"))
-            .where(col(CaseMessage.request_id).in_(ids)).group_by(col(CaseMessage.request_id)).subquery())
-    rows = session.exec(select(CaseMessage.request_id).join(last, col(CaseMessage.id) == last.c.last_id)
-                        .where(CaseMessage.direction == "in"))
+    last = (
+        select(CaseMessage.request_id, sa.func.max(CaseMessage.id).label("last_id"))
+        .where(col(CaseMessage.request_id).in_(ids))
+        .group_by(col(CaseMessage.request_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(CaseMessage.request_id)
+        .join(last, col(CaseMessage.id) == last.c.last_id)
+        .where(CaseMessage.direction == "in")
+    )
     return set(rows)

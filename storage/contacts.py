@@ -21,15 +21,19 @@ _CONTACT_BY_PLATFORM_ID = select(Contact).where(
 )
 _CONTACTS = table_of(Contact)
 _CONVERSATIONS = table_of(Conversation)
-_CONVERSATION_OF = sa.select(_CONVERSATIONS.c.flow, _CONVERSATIONS.c.step, _CONVERSATIONS.c.data,
-                             _CONVERSATIONS.c.updated_at).where(_CONVERSATIONS.c.contact_id == sa.bindparam("contact_id"))
+_CONVERSATION_OF = sa.select(
+    _CONVERSATIONS.c.flow, _CONVERSATIONS.c.step, _CONVERSATIONS.c.data, _CONVERSATIONS.c.updated_at
+).where(_CONVERSATIONS.c.contact_id == sa.bindparam("contact_id"))
 
 
 def _save_conversation_statement(insert: Any) -> sa.Insert:
     """INSERT .. ON CONFLICT (contact_id) DO UPDATE with bound parameters: compiled once per process."""
     statement = insert(_CONVERSATIONS).values(
-        contact_id=sa.bindparam("c_contact_id"), flow=sa.bindparam("c_flow"), step=sa.bindparam("c_step"),
-        data=sa.bindparam("c_data"), updated_at=sa.bindparam("c_updated_at"),
+        contact_id=sa.bindparam("c_contact_id"),
+        flow=sa.bindparam("c_flow"),
+        step=sa.bindparam("c_step"),
+        data=sa.bindparam("c_data"),
+        updated_at=sa.bindparam("c_updated_at"),
     )
     return statement.on_conflict_do_update(
         index_elements=["contact_id"],
@@ -37,19 +41,27 @@ def _save_conversation_statement(insert: Any) -> sa.Insert:
     )
 
 
-_SAVE_CONVERSATION = {"postgresql": _save_conversation_statement(pg_insert),
-                      "sqlite": _save_conversation_statement(sqlite_insert)}
+_SAVE_CONVERSATION = {
+    "postgresql": _save_conversation_statement(pg_insert),
+    "sqlite": _save_conversation_statement(sqlite_insert),
+}
 _RECORD_INBOUND = {
-    with_address: sa.update(_CONTACTS).where(_CONTACTS.c.id == sa.bindparam("contact_id")).values(
-        last_inbound_at=sa.bindparam("now"), unreachable_at=None,
+    with_address: sa.update(_CONTACTS)
+    .where(_CONTACTS.c.id == sa.bindparam("contact_id"))
+    .values(
+        last_inbound_at=sa.bindparam("now"),
+        unreachable_at=None,
         **({"address": sa.bindparam("new_address")} if with_address else {}),
     )
     for with_address in (False, True)
 }
 _MARK_PROCESSED = {
     dialect: insert(table_of(ProcessedInbound))
-    .values(channel=sa.bindparam("p_channel"), message_id=sa.bindparam("p_message_id"),
-            processed_at=sa.bindparam("p_processed_at"))
+    .values(
+        channel=sa.bindparam("p_channel"),
+        message_id=sa.bindparam("p_message_id"),
+        processed_at=sa.bindparam("p_processed_at"),
+    )
     .on_conflict_do_nothing(index_elements=["channel", "message_id"])
     .returning(col(ProcessedInbound.message_id))
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
@@ -113,8 +125,9 @@ def record_inbound(session: Session, *, contact: Contact, now: datetime, address
     values: dict[str, Any] = {"last_inbound_at": now, "unreachable_at": None}
     if address and contact.address != address:
         values["address"] = address
-    session.connection().execute(_RECORD_INBOUND["address" in values],
-                                 {"contact_id": contact.id, "now": now, "new_address": address})
+    session.connection().execute(
+        _RECORD_INBOUND["address" in values], {"contact_id": contact.id, "now": now, "new_address": address}
+    )
     for name, value in values.items():
         sa.orm.attributes.set_committed_value(contact, name, value)
 
@@ -128,6 +141,13 @@ def save_conversation(
     session: Session, *, contact_id: int, flow: str, step: str, data: dict[str, Any], now: datetime
 ) -> None:
     """Store where the contact is: one INSERT .. ON CONFLICT, whether the conversation is new or not."""
-    session.connection().execute(_SAVE_CONVERSATION[dialect_of(session)], {
-        "c_contact_id": contact_id, "c_flow": flow, "c_step": step, "c_data": dict(data), "c_updated_at": now,
-    })
+    session.connection().execute(
+        _SAVE_CONVERSATION[dialect_of(session)],
+        {
+            "c_contact_id": contact_id,
+            "c_flow": flow,
+            "c_step": step,
+            "c_data": dict(data),
+            "c_updated_at": now,
+        },
+    )

@@ -131,8 +131,12 @@ def ticket_condition(ticket: str) -> sa.ColumnElement[bool]:
 
 
 def filter_conditions(
-    *, visible_queues: frozenset[str] | None, equal: Mapping[str, str], region_unknown: bool = False,
-    created_from: datetime | None = None, created_before: datetime | None = None,
+    *,
+    visible_queues: frozenset[str] | None,
+    equal: Mapping[str, str],
+    region_unknown: bool = False,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """Conditions on `Request`: within the visible queues (None: all; empty: none), each column in `equal`
     at its value (`queue_code`, `kind`, `region`, ...), no region known, created in [from, before)."""
@@ -164,8 +168,12 @@ def _position(cursor: Cursor) -> sa.Tuple:
 
 
 def request_page(
-    session: Session, *, conditions: Iterable[sa.ColumnElement[bool]], after: Cursor | None = None,
-    before: Cursor | None = None, limit: int = PAGE_SIZE,
+    session: Session,
+    *,
+    conditions: Iterable[sa.ColumnElement[bool]],
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = PAGE_SIZE,
 ) -> RequestPage:
     """One page of requests matching `conditions`, newest first; `after` pages to older rows, `before`
     back to newer ones. The caller's conditions include the staff member's visible queues.
@@ -216,9 +224,12 @@ def queue_loads(session: Session, *, visible: frozenset[str] | None, now: dateti
     Staff with a set of queues see each of them, empty or not; those who see all see the busy ones.
     """
     query = (
-        select(col(Request.queue_code), func.count(),
-               func.sum(sa.case((col(Request.urgency) == "urgent", 1), else_=0)),
-               func.sum(sa.case((sla_condition("breached", now), 1), else_=0)))
+        select(
+            col(Request.queue_code),
+            func.count(),
+            func.sum(sa.case((col(Request.urgency) == "urgent", 1), else_=0)),
+            func.sum(sa.case((sla_condition("breached", now), 1), else_=0)),
+        )
         .where(col(Request.status).in_(OPEN_STATUSES))
         .group_by(col(Request.queue_code))
     )
@@ -232,7 +243,9 @@ def queue_loads(session: Session, *, visible: frozenset[str] | None, now: dateti
 
 def breached_now(session: Session, *, visible: frozenset[str] | None, now: datetime, limit: int = 20) -> list[Request]:
     """Requests past their pending deadline, the longest overdue first."""
-    deadline = sa.case((col(Request.status) == RequestStatus.NEW, col(Request.claim_due_at)), else_=col(Request.first_contact_due_at))
+    deadline = sa.case(
+        (col(Request.status) == RequestStatus.NEW, col(Request.claim_due_at)), else_=col(Request.first_contact_due_at)
+    )
     query = select(Request).where(sla_condition("breached", now))
     if visible is not None:
         query = query.where(col(Request.queue_code).in_(sorted(visible)))
@@ -251,9 +264,13 @@ def appointments_between(
 ) -> list[tuple[Appointment, Request]]:
     """Appointments starting in [start, end), not cancelled nor passed over by the citizen, earliest first."""
     query = (
-        select(Appointment, Request).join(Request, col(Request.id) == col(Appointment.request_id))
-        .where(col(Appointment.starts_at) >= start, col(Appointment.starts_at) < end,
-               col(Appointment.status).notin_(CALLED_OFF_APPOINTMENT_STATUSES))
+        select(Appointment, Request)
+        .join(Request, col(Request.id) == col(Appointment.request_id))
+        .where(
+            col(Appointment.starts_at) >= start,
+            col(Appointment.starts_at) < end,
+            col(Appointment.status).notin_(CALLED_OFF_APPOINTMENT_STATUSES),
+        )
     )
     if visible is not None:
         query = query.where(col(Request.queue_code).in_(sorted(visible)))
@@ -290,23 +307,32 @@ def ticket_codes(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     codes: dict[int, str] = {}
     for start in range(0, len(wanted), 1000):
-        batch = wanted[start:start + 1000]
-        codes.update(session.exec(select(id_column(Request), Request.ticket_code).where(col(Request.id).in_(batch))).all())
+        batch = wanted[start : start + 1000]
+        codes.update(
+            session.exec(select(id_column(Request), Request.ticket_code).where(col(Request.id).in_(batch))).all()
+        )
     return codes
 
 
 def staff_with_queues(session: Session) -> list[tuple[Staff, list[str]]]:
     """Every account with its queue codes, for the admin page (tens of rows, not millions)."""
     memberships: dict[int, list[str]] = {}
-    for staff_id, code in session.exec(select(StaffQueue.staff_id, StaffQueue.queue_code).order_by(col(StaffQueue.queue_code))):
+    for staff_id, code in session.exec(
+        select(StaffQueue.staff_id, StaffQueue.queue_code).order_by(col(StaffQueue.queue_code))
+    ):
         memberships.setdefault(staff_id, []).append(code)
     staff = session.exec(select(Staff).order_by(col(Staff.username)))
     return [(s, memberships.get(persisted_id(s), [])) for s in staff]
 
 
 def audit_page(
-    session: Session, *, before_id: int | None, actor: str | None = None, target: str | None = None,
-    action: str | None = None, limit: int = PAGE_SIZE,
+    session: Session,
+    *,
+    before_id: int | None,
+    actor: str | None = None,
+    target: str | None = None,
+    action: str | None = None,
+    limit: int = PAGE_SIZE,
 ) -> tuple[list[AuditLog], int | None]:
     """Audit rows newest first (by id), optionally of one actor, target and action; and the next page's start."""
     query = select(AuditLog)
@@ -334,12 +360,19 @@ class DeadLetter:
     last_error: str | None
 
 
-def dead_letters(session: Session, *, before_id: int | None, limit: int = PAGE_SIZE) -> tuple[list[DeadLetter], int | None]:
+def dead_letters(
+    session: Session, *, before_id: int | None, limit: int = PAGE_SIZE
+) -> tuple[list[DeadLetter], int | None]:
     """Outbox rows with status dead, newest first, on ix_outbox_status_id."""
     # Six columns: SQLModel's select is typed for up to four, SQLAlchemy's for any number; both run the same.
-    query = sa.select(id_column(OutboxMessage), col(OutboxMessage.channel), col(OutboxMessage.contact_id),
-                      col(OutboxMessage.attempts), col(OutboxMessage.created_at), col(OutboxMessage.last_error),
-                      ).where(col(OutboxMessage.status) == OutboxStatus.DEAD)
+    query = sa.select(
+        id_column(OutboxMessage),
+        col(OutboxMessage.channel),
+        col(OutboxMessage.contact_id),
+        col(OutboxMessage.attempts),
+        col(OutboxMessage.created_at),
+        col(OutboxMessage.last_error),
+    ).where(col(OutboxMessage.status) == OutboxStatus.DEAD)
     if before_id is not None:
         query = query.where(col(OutboxMessage.id) < before_id)
     rows = [DeadLetter(*row) for row in session.execute(query.order_by(col(OutboxMessage.id).desc()).limit(limit + 1))]

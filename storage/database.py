@@ -21,8 +21,13 @@ def create_db_engine(url: str, **kwargs: Any) -> sa.Engine:
     # One connection, handed from thread to thread: SQLite has a single writer anyway, and queueing
     # for the connection is far cheaper than SQLite's busy-wait when writers collide.
     engine = sa.create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False},
-        poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs,
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        poolclass=sa.pool.QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        **kwargs,
     )
     _tune_sqlite(engine)
     return engine
@@ -56,7 +61,7 @@ def is_sqlite(engine: sa.Engine) -> bool:
 
 
 def dialect_of(session: Session) -> str:
-    """"postgresql" or "sqlite": the key of statements built once per dialect (they are hot paths)."""
+    """ "postgresql" or "sqlite": the key of statements built once per dialect (they are hot paths)."""
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 

@@ -34,8 +34,12 @@ _OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id == sa.bindparam("sent_id"))
-    .values(status=OutboxStatus.SENT, sent_at=sa.bindparam("sent_now"), platform_message_id=sa.bindparam("sent_platform_id"),
-            last_error=None)
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=sa.bindparam("sent_now"),
+        platform_message_id=sa.bindparam("sent_platform_id"),
+        last_error=None,
+    )
 )
 
 
@@ -64,11 +68,23 @@ def _claim_query(dialect: str) -> sa.Select:
     # delays them (bench/delivery.py).
     query = (
         sa.select(  # eleven columns: SQLModel's select is typed for up to four
-            col(OutboxMessage.id), col(OutboxMessage.contact_id), col(OutboxMessage.payload),
-            col(OutboxMessage.attempts), col(OutboxMessage.case_message_id), col(OutboxMessage.send_started_at),
-            col(Contact.address), col(Contact.platform_user_id), col(Contact.language), col(Contact.last_inbound_at),
-            sa.exists().where(col(later.contact_id) == OutboxMessage.contact_id, col(later.id) > OutboxMessage.id,
-                              one_of(col(later.status), UNSENT_STATUSES)).label("has_next"),
+            col(OutboxMessage.id),
+            col(OutboxMessage.contact_id),
+            col(OutboxMessage.payload),
+            col(OutboxMessage.attempts),
+            col(OutboxMessage.case_message_id),
+            col(OutboxMessage.send_started_at),
+            col(Contact.address),
+            col(Contact.platform_user_id),
+            col(Contact.language),
+            col(Contact.last_inbound_at),
+            sa.exists()
+            .where(
+                col(later.contact_id) == OutboxMessage.contact_id,
+                col(later.id) > OutboxMessage.id,
+                one_of(col(later.status), UNSENT_STATUSES),
+            )
+            .label("has_next"),
         )
         .join(Contact, col(Contact.id) == col(OutboxMessage.contact_id))
         .where(
@@ -100,8 +116,12 @@ _CLAIM = {dialect: _claim_query(dialect) for dialect in ("postgresql", "sqlite")
 _LEASE = (
     sa.update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(sa.bindparam("lease_ids", expanding=True)))
-    .values(status=OutboxStatus.SENDING, attempts=_OUTBOX.c.attempts + 1, next_attempt_at=sa.bindparam("lease_until"),
-            send_started_at=None)
+    .values(
+        status=OutboxStatus.SENDING,
+        attempts=_OUTBOX.c.attempts + 1,
+        next_attempt_at=sa.bindparam("lease_until"),
+        send_started_at=None,
+    )
 )
 
 
@@ -119,8 +139,12 @@ def claim_due_messages(
         connection = db.connection()
     else:
         connection = db
-    params = {"claim_channel": channel, "claim_now": now, "claim_spaced_since": now - chat_spacing,
-              "claim_limit": limit}
+    params = {
+        "claim_channel": channel,
+        "claim_now": now,
+        "claim_spaced_since": now - chat_spacing,
+        "claim_limit": limit,
+    }
     dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
     rows = connection.execute(_CLAIM[dialect], params).all()
     if not rows:
@@ -128,10 +152,16 @@ def claim_due_messages(
     connection.execute(_LEASE, {"lease_ids": [row.id for row in rows], "lease_until": now + lease})
     return [
         ClaimedMessage(
-            id=row.id, contact_id=row.contact_id, address=row.address or row.platform_user_id,
-            language=row.language, last_inbound_at=row.last_inbound_at, payload=row.payload,
-            attempts=row.attempts + 1, case_message_id=row.case_message_id,
-            may_have_arrived=row.send_started_at is not None, has_next=bool(row.has_next),
+            id=row.id,
+            contact_id=row.contact_id,
+            address=row.address or row.platform_user_id,
+            language=row.language,
+            last_inbound_at=row.last_inbound_at,
+            payload=row.payload,
+            attempts=row.attempts + 1,
+            case_message_id=row.case_message_id,
+            may_have_arrived=row.send_started_at is not None,
+            has_next=bool(row.has_next),
         )
         for row in rows
     ]
@@ -143,9 +173,7 @@ def mark_sent(session: Session, *, message_id: int, platform_message_id: str | N
     session.connection().execute(_MARK_SENT, params)
 
 
-def schedule_retry(
-    session: Session, *, message_id: int, at: datetime, error: str, count_attempt: bool = True
-) -> None:
+def schedule_retry(session: Session, *, message_id: int, at: datetime, error: str, count_attempt: bool = True) -> None:
     """Put a message back for another try at `at`; a rate limit does not use up an attempt."""
     values: dict = {"status": OutboxStatus.PENDING, "next_attempt_at": at, "last_error": error[:500]}
     if not count_attempt:
@@ -156,7 +184,9 @@ def schedule_retry(
 def mark_dead(session: Session, *, message_id: int, error: str) -> None:
     """The last try failed, or the platform refused for good: keep it visible as a dead letter."""
     session.exec(
-        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(status=OutboxStatus.DEAD, last_error=error[:500])
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(status=OutboxStatus.DEAD, last_error=error[:500])
     )
 
 
@@ -208,14 +238,29 @@ def release_until_safe(session: Session, *, contact_id: int, channel: str, now: 
     if not held:
         return []
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_([message_id for message_id, _, _ in held])))
-    return [new_id for _, payload, case_message_id in held  # one by one: each keeps the counselor's message it carries
-            for new_id in enqueue_messages(session, contact_id=contact_id, channel=channel, payloads=[payload],
-                                           now=now, case_message_id=case_message_id)]
+    return [
+        new_id
+        for _, payload, case_message_id in held  # one by one: each keeps the counselor's message it carries
+        for new_id in enqueue_messages(
+            session,
+            contact_id=contact_id,
+            channel=channel,
+            payloads=[payload],
+            now=now,
+            case_message_id=case_message_id,
+        )
+    ]
 
 
 def forget_messages(
-    session: Session, *, drop: Collection[OutboxStatus], blank: Collection[OutboxStatus], blank_with: dict[str, Any],
-    contact_id: int | None = None, ids: Collection[int] | None = None, drop_created_before: datetime | None = None,
+    session: Session,
+    *,
+    drop: Collection[OutboxStatus],
+    blank: Collection[OutboxStatus],
+    blank_with: dict[str, Any],
+    contact_id: int | None = None,
+    ids: Collection[int] | None = None,
+    drop_created_before: datetime | None = None,
 ) -> None:
     """Erasure and retention: delete the messages in `drop` statuses, put `blank_with` in place of those in `blank`.
 
@@ -245,7 +290,11 @@ def staff_notices_naming(session: Session, *, words: Collection[str]) -> list[in
     if not wanted:
         return []
     staff_chats = select(Staff.telegram_contact_id).where(col(Staff.telegram_contact_id).is_not(None))
-    rows = session.exec(select(id_column(OutboxMessage), col(OutboxMessage.payload))
-                        .where(col(OutboxMessage.contact_id).in_(staff_chats))).all()
-    return [message_id for message_id, payload in rows
-            if not wanted.isdisjoint(_WORD.findall(str(payload.get("text", ""))))]
+    rows = session.exec(
+        select(id_column(OutboxMessage), col(OutboxMessage.payload)).where(
+            col(OutboxMessage.contact_id).in_(staff_chats)
+        )
+    ).all()
+    return [
+        message_id for message_id, payload in rows if not wanted.isdisjoint(_WORD.findall(str(payload.get("text", ""))))
+    ]

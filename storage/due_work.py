@@ -29,8 +29,17 @@ class ClaimedWork:
 
 
 _TABLE = table_of(DueWork)
-_SCHEDULED_COLUMNS = ("kind", "dedupe_key", "due_at", "state", "request_id", "contact_id", "payload", "attempts",
-                      "created_at")
+_SCHEDULED_COLUMNS = (
+    "kind",
+    "dedupe_key",
+    "due_at",
+    "state",
+    "request_id",
+    "contact_id",
+    "payload",
+    "attempts",
+    "created_at",
+)
 
 
 def _schedule_statement(dialect: str, *, replace: bool) -> sa.Insert:
@@ -40,15 +49,24 @@ def _schedule_statement(dialect: str, *, replace: bool) -> sa.Insert:
     if replace:
         return statement.on_conflict_do_update(
             index_elements=["dedupe_key"],
-            set_={"due_at": statement.excluded.due_at, "state": DueWorkState.PENDING, "payload": statement.excluded.payload,
-                  "attempts": 0, "finished_at": None, "outcome": None},
+            set_={
+                "due_at": statement.excluded.due_at,
+                "state": DueWorkState.PENDING,
+                "payload": statement.excluded.payload,
+                "attempts": 0,
+                "finished_at": None,
+                "outcome": None,
+            },
         )
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 # The engine reschedules draft reminders on every answer: built per statement, this cost more than the SQL.
-_SCHEDULE = {(dialect, replace): _schedule_statement(dialect, replace=replace)
-             for dialect in ("postgresql", "sqlite") for replace in (False, True)}
+_SCHEDULE = {
+    (dialect, replace): _schedule_statement(dialect, replace=replace)
+    for dialect in ("postgresql", "sqlite")
+    for replace in (False, True)
+}
 
 
 def schedule(
@@ -64,9 +82,17 @@ def schedule(
     replace: bool = False,
 ) -> None:
     """Add work once per `dedupe_key`; with `replace`, move a still-pending item to the new time."""
-    params = {"w_kind": kind, "w_dedupe_key": dedupe_key, "w_due_at": due_at, "w_state": DueWorkState.PENDING,
-              "w_request_id": request_id, "w_contact_id": contact_id, "w_payload": payload or {}, "w_attempts": 0,
-              "w_created_at": now}
+    params = {
+        "w_kind": kind,
+        "w_dedupe_key": dedupe_key,
+        "w_due_at": due_at,
+        "w_state": DueWorkState.PENDING,
+        "w_request_id": request_id,
+        "w_contact_id": contact_id,
+        "w_payload": payload or {},
+        "w_attempts": 0,
+        "w_created_at": now,
+    }
     session.flush()  # the rows it refers to (a request, a contact) must exist first; Core does not autoflush
     session.connection().execute(_SCHEDULE[dialect_of(session), replace], params)
 
@@ -92,8 +118,17 @@ def claim_due_work(session: Session, *, now: datetime, limit: int, lease: timede
         query = query.with_for_update(skip_locked=True)
     claimed = []
     for item in session.exec(query):
-        claimed.append(ClaimedWork(persisted_id(item), item.kind, item.due_at, item.request_id, item.contact_id,
-                                   dict(item.payload), item.attempts + 1))
+        claimed.append(
+            ClaimedWork(
+                persisted_id(item),
+                item.kind,
+                item.due_at,
+                item.request_id,
+                item.contact_id,
+                dict(item.payload),
+                item.attempts + 1,
+            )
+        )
         # Running, with the due time moved to the lease's end: a crashed runner's item comes back.
         item.state, item.attempts, item.due_at = DueWorkState.RUNNING, item.attempts + 1, now + lease
     return claimed
@@ -108,7 +143,9 @@ def finish(session: Session, *, work_id: int, state: DueWorkState, outcome: str,
 def postpone(session: Session, *, work_id: int, until: datetime, outcome: str) -> None:
     """Wait for a better time (quiet hours, the citizen's contact times): back to pending."""
     session.exec(
-        update(DueWork).where(col(DueWork.id) == work_id).values(state=DueWorkState.PENDING, due_at=until, outcome=outcome[:200])
+        update(DueWork)
+        .where(col(DueWork.id) == work_id)
+        .values(state=DueWorkState.PENDING, due_at=until, outcome=outcome[:200])
     )
 
 
@@ -121,8 +158,11 @@ def drop_pending(
         which = col(DueWork.contact_id) == contact_id
     else:
         which = col(DueWork.request_id).in_(list(request_ids))
-    session.exec(update(DueWork).where(which, col(DueWork.state) == DueWorkState.PENDING)
-                 .values(state=DueWorkState.DROPPED, outcome=outcome[:200], finished_at=now))
+    session.exec(
+        update(DueWork)
+        .where(which, col(DueWork.state) == DueWorkState.PENDING)
+        .values(state=DueWorkState.DROPPED, outcome=outcome[:200], finished_at=now)
+    )
 
 
 def blank_texts(session: Session, *, request_ids: Collection[int], text: str) -> None:
@@ -132,7 +172,9 @@ def blank_texts(session: Session, *, request_ids: Collection[int], text: str) ->
     with) its send. Only that goes: readers of finished work (the feedback question's appointment) keep
     the rest of the payload.
     """
-    rows = session.exec(select(id_column(DueWork), col(DueWork.payload)).where(col(DueWork.request_id).in_(list(request_ids))))
+    rows = session.exec(
+        select(id_column(DueWork), col(DueWork.payload)).where(col(DueWork.request_id).in_(list(request_ids)))
+    )
     for work_id, stored in rows.all():
         params = stored.get("params") or {}
         if params.get("text") not in (None, text):

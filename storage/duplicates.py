@@ -16,14 +16,22 @@ from storage.models import Request
 
 
 def sightings_near_in_time(
-    session: Session, *, categories: Iterable[str], kecamatan_codes: Iterable[str], start: datetime, end: datetime,
+    session: Session,
+    *,
+    categories: Iterable[str],
+    kecamatan_codes: Iterable[str],
+    start: datetime,
+    end: datetime,
     queue_codes: Iterable[str] | None,
 ) -> list[Request]:
     """Unmerged sightings of these categories and kecamatan created in [start, end], in visible queues."""
     query = select(Request).where(
-        Request.kind == "sighting", col(Request.merged_into_id).is_(None),
-        col(Request.category).in_(set(categories)), col(Request.kecamatan_code).in_(set(kecamatan_codes)),
-        col(Request.created_at) >= start, col(Request.created_at) <= end,
+        Request.kind == "sighting",
+        col(Request.merged_into_id).is_(None),
+        col(Request.category).in_(set(categories)),
+        col(Request.kecamatan_code).in_(set(kecamatan_codes)),
+        col(Request.created_at) >= start,
+        col(Request.created_at) <= end,
     )
     if queue_codes is not None:
         query = query.where(col(Request.queue_code).in_(set(queue_codes)))
@@ -45,8 +53,9 @@ def mark_merged(session: Session, *, request_id: int, into_id: int, status: Requ
     """Close an open, unmerged request as merged into another; False when it was no longer open."""
     done = session.execute(
         update(Request)
-        .where(col(Request.id) == request_id, col(Request.merged_into_id).is_(None),
-               col(Request.status).in_(OPEN_STATUSES))
+        .where(
+            col(Request.id) == request_id, col(Request.merged_into_id).is_(None), col(Request.status).in_(OPEN_STATUSES)
+        )
         .values(merged_into_id=into_id, status=status)
         .returning(col(Request.id))
     ).first()
@@ -58,7 +67,6 @@ def mark_merged(session: Session, *, request_id: int, into_id: int, status: Requ
 
 def merged_into(session: Session, *, request_id: int) -> list[Request]:
     """The requests merged into this one, oldest first (on ix_request_merged_into)."""
-    return list(session.exec(
-        select(Request).where(col(Request.merged_into_id) == request_id).order_by(col(Request.id))
-    ))
-
+    return list(
+        session.exec(select(Request).where(col(Request.merged_into_id) == request_id).order_by(col(Request.id)))
+    )

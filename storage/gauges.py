@@ -37,31 +37,68 @@ class ServiceGauges:
 def read_gauges(db: sa.Engine, *, now: datetime) -> ServiceGauges:
     """Every gauge the database answers; raises SQLAlchemyError when it does not."""
     with db.connect() as conn:
-        unsent = [(channel, count, _utc(first) if first else None) for channel, count, first in conn.execute(_in_statuses(
-            "SELECT channel, count(*), min(created_at) FROM outbox_message WHERE status IN :statuses GROUP BY channel"
-        ), {"statuses": UNSENT_STATUSES})]
-        by_status = {status: [(channel, count) for channel, count in conn.execute(sa.text(
-            "SELECT channel, count(*) FROM outbox_message WHERE status = :status GROUP BY channel"
-        ), {"status": status})] for status in (OutboxStatus.DEAD, OutboxStatus.HELD)}
-        open_requests = [(queue, urgency, count) for queue, urgency, count in conn.execute(_in_statuses(
-            "SELECT queue_code, urgency, count(*) FROM request WHERE status IN :statuses "
-            "AND merged_into_id IS NULL GROUP BY queue_code, urgency"
-        ), {"statuses": OPEN_STATUSES})]
-        past_claim_due = [(queue, count) for queue, count in conn.execute(sa.text(
-            "SELECT queue_code, count(*) FROM request WHERE status = :status AND claim_due_at < :now "
-            "AND merged_into_id IS NULL GROUP BY queue_code"
-        ), {"status": RequestStatus.NEW, "now": now})]
+        unsent = [
+            (channel, count, _utc(first) if first else None)
+            for channel, count, first in conn.execute(
+                _in_statuses(
+                    "SELECT channel, count(*), min(created_at) FROM outbox_message WHERE status IN :statuses GROUP BY channel"
+                ),
+                {"statuses": UNSENT_STATUSES},
+            )
+        ]
+        by_status = {
+            status: [
+                (channel, count)
+                for channel, count in conn.execute(
+                    sa.text("SELECT channel, count(*) FROM outbox_message WHERE status = :status GROUP BY channel"),
+                    {"status": status},
+                )
+            ]
+            for status in (OutboxStatus.DEAD, OutboxStatus.HELD)
+        }
+        open_requests = [
+            (queue, urgency, count)
+            for queue, urgency, count in conn.execute(
+                _in_statuses(
+                    "SELECT queue_code, urgency, count(*) FROM request WHERE status IN :statuses "
+                    "AND merged_into_id IS NULL GROUP BY queue_code, urgency"
+                ),
+                {"statuses": OPEN_STATUSES},
+            )
+        ]
+        past_claim_due = [
+            (queue, count)
+            for queue, count in conn.execute(
+                sa.text(
+                    "SELECT queue_code, count(*) FROM request WHERE status = :status AND claim_due_at < :now "
+                    "AND merged_into_id IS NULL GROUP BY queue_code"
+                ),
+                {"status": RequestStatus.NEW, "now": now},
+            )
+        ]
         level = _json_field(conn, "e.detail", "level")
-        sla_breaches = [(queue, lvl, count) for queue, lvl, count in conn.execute(sa.text(
-            f"SELECT r.queue_code, {level}, count(*) FROM request_event e JOIN request r ON r.id = e.request_id "
-            f"WHERE e.kind = 'sla_breach' GROUP BY r.queue_code, {level}"
-        ))]
-        overdue_work = conn.execute(_in_statuses(
-            "SELECT count(*) FROM due_work WHERE state IN :statuses AND due_at < :now"
-        ), {"statuses": UNFINISHED_WORK, "now": now}).scalar_one()
-    return ServiceGauges(unsent=unsent, dead=by_status[OutboxStatus.DEAD], held=by_status[OutboxStatus.HELD],
-                         open_requests=open_requests,
-                         past_claim_due=past_claim_due, sla_breaches=sla_breaches, overdue_work=overdue_work)
+        sla_breaches = [
+            (queue, lvl, count)
+            for queue, lvl, count in conn.execute(
+                sa.text(
+                    f"SELECT r.queue_code, {level}, count(*) FROM request_event e JOIN request r ON r.id = e.request_id "
+                    f"WHERE e.kind = 'sla_breach' GROUP BY r.queue_code, {level}"
+                )
+            )
+        ]
+        overdue_work = conn.execute(
+            _in_statuses("SELECT count(*) FROM due_work WHERE state IN :statuses AND due_at < :now"),
+            {"statuses": UNFINISHED_WORK, "now": now},
+        ).scalar_one()
+    return ServiceGauges(
+        unsent=unsent,
+        dead=by_status[OutboxStatus.DEAD],
+        held=by_status[OutboxStatus.HELD],
+        open_requests=open_requests,
+        past_claim_due=past_claim_due,
+        sla_breaches=sla_breaches,
+        overdue_work=overdue_work,
+    )
 
 
 def _in_statuses(sql: str) -> sa.TextClause:

@@ -272,8 +272,12 @@ class OutboxMessage(SQLModel, table=True):
         sa.Index("ix_outbox_contact", "contact_id", "id"),
         sa.Index("ix_outbox_status_id", "status", "id"),  # dead letters on the dashboard
         # The request page asks how far each counselor message got; most rows carry none, so only those are indexed.
-        sa.Index("ix_outbox_case_message", "case_message_id", sqlite_where=sa.text("case_message_id IS NOT NULL"),
-                 postgresql_where=sa.text("case_message_id IS NOT NULL")),
+        sa.Index(
+            "ix_outbox_case_message",
+            "case_message_id",
+            sqlite_where=sa.text("case_message_id IS NOT NULL"),
+            postgresql_where=sa.text("case_message_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -308,8 +312,12 @@ class OutboxWamid(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_wamid_outbox", "outbox_id"),
         # Only statuses still waiting for their send are ever swept; the index stays that small.
-        sa.Index("ix_outbox_wamid_unmatched", "updated_at", postgresql_where=sa.text("outbox_id IS NULL"),
-                 sqlite_where=sa.text("outbox_id IS NULL")),
+        sa.Index(
+            "ix_outbox_wamid_unmatched",
+            "updated_at",
+            postgresql_where=sa.text("outbox_id IS NULL"),
+            sqlite_where=sa.text("outbox_id IS NULL"),
+        ),
     )
 
     wamid: str = Field(primary_key=True, max_length=128)

@@ -17,8 +17,15 @@ _INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id, sort_by_paramete
 
 
 def enqueue_messages(
-    session: Session, *, contact_id: int, channel: str, payloads: Iterable[dict[str, Any]], now: datetime,
-    hold_until_safe: bool = False, answered: bool = False, case_message_id: int | None = None,
+    session: Session,
+    *,
+    contact_id: int,
+    channel: str,
+    payloads: Iterable[dict[str, Any]],
+    now: datetime,
+    hold_until_safe: bool = False,
+    answered: bool = False,
+    case_message_id: int | None = None,
 ) -> list[int]:
     """Queue messages for one contact, in order, and return their ids (web chat sequence numbers).
 
@@ -35,8 +42,16 @@ def enqueue_messages(
     if hold_until_safe:
         status = OutboxStatus.HELD_SAFE
     values = [
-        {"contact_id": contact_id, "channel": channel, "payload": p, "status": status, "attempts": 0,
-         "next_attempt_at": now, "created_at": now, "case_message_id": case_message_id}
+        {
+            "contact_id": contact_id,
+            "channel": channel,
+            "payload": p,
+            "status": status,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "case_message_id": case_message_id,
+        }
         for p in payloads
     ]
     if not values:
@@ -54,9 +69,11 @@ def messages_after(session: Session, *, contact_id: int, after_id: int, limit: i
     return list(
         session.exec(
             select(OutboxMessage)
-            .where(OutboxMessage.contact_id == contact_id,
-                   sa.or_(col(OutboxMessage.id) > after_id, col(OutboxMessage.status) == OutboxStatus.UNREAD),
-                   OutboxMessage.status != OutboxStatus.HELD_SAFE)
+            .where(
+                OutboxMessage.contact_id == contact_id,
+                sa.or_(col(OutboxMessage.id) > after_id, col(OutboxMessage.status) == OutboxStatus.UNREAD),
+                OutboxMessage.status != OutboxStatus.HELD_SAFE,
+            )
             .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
@@ -67,12 +84,17 @@ def mark_fetched(session: Session, *, ids: Iterable[int], now: datetime) -> None
     """The page has these messages: the unread among them count as delivered now (and are pruned later)."""
     fetched = list(ids)
     if fetched:
-        session.execute(sa.update(_TABLE).where(_TABLE.c.id.in_(fetched), _TABLE.c.status == OutboxStatus.UNREAD)
-                        .values(status=OutboxStatus.DELIVERED, sent_at=now))
+        session.execute(
+            sa.update(_TABLE)
+            .where(_TABLE.c.id.in_(fetched), _TABLE.c.status == OutboxStatus.UNREAD)
+            .values(status=OutboxStatus.DELIVERED, sent_at=now)
+        )
 
 
 def close_unshown(session: Session, *, contact_id: int) -> None:
     """A web chat session ended: what its page never showed never will be; finished, it is pruned like the rest."""
-    session.execute(sa.update(_TABLE).where(_TABLE.c.contact_id == contact_id,
-                                            _TABLE.c.status.in_((OutboxStatus.UNREAD, OutboxStatus.HELD_SAFE)))
-                    .values(status=OutboxStatus.UNREACHABLE, last_error="web chat session ended"))
+    session.execute(
+        sa.update(_TABLE)
+        .where(_TABLE.c.contact_id == contact_id, _TABLE.c.status.in_((OutboxStatus.UNREAD, OutboxStatus.HELD_SAFE)))
+        .values(status=OutboxStatus.UNREACHABLE, last_error="web chat session ended")
+    )

@@ -15,11 +15,13 @@ from sqlmodel import Session, col, delete, select, update
 from storage.models import StoredPhoto
 
 
-def add_photo(session: Session, *, contact_id: int, data: bytes, content_type: str, width: int, height: int,
-              now: datetime) -> int:
+def add_photo(
+    session: Session, *, contact_id: int, data: bytes, content_type: str, width: int, height: int, now: datetime
+) -> int:
     """Store one cleaned photo for the contact's draft; returns its id."""
-    photo = StoredPhoto(contact_id=contact_id, data=data, content_type=content_type, width=width, height=height,
-                        created_at=now)
+    photo = StoredPhoto(
+        contact_id=contact_id, data=data, content_type=content_type, width=width, height=height, created_at=now
+    )
     session.add(photo)
     session.flush()
     assert photo.id is not None
@@ -31,15 +33,22 @@ def attach_photos(session: Session, *, contact_id: int, request_id: int, photo_i
     """The draft's photos now belong to the request it became (only the contact's own, not yet attached)."""
     if not photo_ids:
         return
-    session.exec(update(StoredPhoto)
-                 .where(col(StoredPhoto.id).in_(photo_ids), col(StoredPhoto.contact_id) == contact_id,
-                        col(StoredPhoto.request_id).is_(None))
-                 .values(request_id=request_id))
+    session.exec(
+        update(StoredPhoto)
+        .where(
+            col(StoredPhoto.id).in_(photo_ids),
+            col(StoredPhoto.contact_id) == contact_id,
+            col(StoredPhoto.request_id).is_(None),
+        )
+        .values(request_id=request_id)
+    )
 
 
 def forget_draft_photos(session: Session, *, contact_id: int, keep: Collection[int] = ()) -> None:
     """Delete the contact's photos that belong to no request, except those a draft still holds (`keep`)."""
-    statement = delete(StoredPhoto).where(col(StoredPhoto.contact_id) == contact_id, col(StoredPhoto.request_id).is_(None))
+    statement = delete(StoredPhoto).where(
+        col(StoredPhoto.contact_id) == contact_id, col(StoredPhoto.request_id).is_(None)
+    )
     if keep:
         statement = statement.where(col(StoredPhoto.id).notin_(keep))
     session.exec(statement)
@@ -58,6 +67,6 @@ def forget_request_photos(session: Session, *, request_ids: Sequence[int]) -> No
 
 def request_photo(session: Session, *, request_id: int, photo_id: int) -> StoredPhoto | None:
     """One photo of a request, decrypted; None when the request has no such photo (any more)."""
-    return session.exec(select(StoredPhoto).where(StoredPhoto.id == photo_id, StoredPhoto.request_id == request_id)
-                        ).first()
-
+    return session.exec(
+        select(StoredPhoto).where(StoredPhoto.id == photo_id, StoredPhoto.request_id == request_id)
+    ).first()

@@ -27,17 +27,23 @@ def prune_messages(session: Session, *, before: datetime, batch: int, unread_bef
     finished_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
     done = sa.and_(col(OutboxMessage.status).in_(FINISHED_STATUSES), finished_at < before)
     if unread_before is not None:
-        done = sa.or_(done, sa.and_(col(OutboxMessage.status) == OutboxStatus.UNREAD, col(OutboxMessage.created_at) < unread_before))
-    oldest = (select(OutboxMessage.id).where(done).order_by(col(OutboxMessage.id)).limit(batch))
+        done = sa.or_(
+            done,
+            sa.and_(col(OutboxMessage.status) == OutboxStatus.UNREAD, col(OutboxMessage.created_at) < unread_before),
+        )
+    oldest = select(OutboxMessage.id).where(done).order_by(col(OutboxMessage.id)).limit(batch)
     # Their outbox_wamid rows go with them (ON DELETE CASCADE).
     return _delete(session, sa.delete(OutboxMessage).where(col(OutboxMessage.id).in_(oldest.scalar_subquery())))
 
 
 def prune_work(session: Session, *, before: datetime, batch: int) -> int:
     """Delete up to `batch` due-work items that finished before `before`, oldest first."""
-    oldest = (select(DueWork.id)
-              .where(col(DueWork.state).in_(FINISHED_WORK), col(DueWork.finished_at) < before)
-              .order_by(col(DueWork.id)).limit(batch))
+    oldest = (
+        select(DueWork.id)
+        .where(col(DueWork.state).in_(FINISHED_WORK), col(DueWork.finished_at) < before)
+        .order_by(col(DueWork.id))
+        .limit(batch)
+    )
     return _delete(session, sa.delete(DueWork).where(col(DueWork.id).in_(oldest.scalar_subquery())))
 
 
@@ -48,8 +54,11 @@ def prune_inbound_ids(session: Session, *, before: datetime, batch: int) -> int:
     anyway (they were written first); sorting every batch would read the whole table each time.
     """
     keys = sa.tuple_(ProcessedInbound.channel, ProcessedInbound.message_id)
-    old = select(ProcessedInbound.channel, ProcessedInbound.message_id).where(
-        ProcessedInbound.processed_at < before).limit(batch)
+    old = (
+        select(ProcessedInbound.channel, ProcessedInbound.message_id)
+        .where(ProcessedInbound.processed_at < before)
+        .limit(batch)
+    )
     return _delete(session, sa.delete(ProcessedInbound).where(keys.in_(old)))
 
 

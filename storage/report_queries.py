@@ -125,11 +125,14 @@ class BusinessClock:
 
 def _calendar_cte(clock: BusinessClock) -> sa.CTE:
     """The business calendar as a table on SQLite, from one JSON parameter (a VALUES list would not suit it)."""
-    sql = ("SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS base,"
-           " json_extract(value, '$[2]') AS open FROM json_each(:calendar)")
+    sql = (
+        "SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS base,"
+        " json_extract(value, '$[2]') AS open FROM json_each(:calendar)"
+    )
     text = sa.text(sql).bindparams(calendar=json.dumps(clock.days, separators=(",", ":")))
-    return text.columns(sa.column("day", sa.Integer), sa.column("base", sa.BigInteger),
-                        sa.column("open", sa.Integer)).cte("business_calendar")
+    return text.columns(
+        sa.column("day", sa.Integer), sa.column("base", sa.BigInteger), sa.column("open", sa.Integer)
+    ).cte("business_calendar")
 
 
 def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.Subquery:
@@ -152,19 +155,26 @@ def _stamps(conditions: Sequence[ColumnElement[bool]], dialect: str) -> sa.Subqu
         # span (still a superset), so the span is read from an index of (created_at, id) alone.
         ids = select(r.c.id).where(*conditions).offset(0).subquery("ids")
         bounds = select(func.min(ids.c.id).label("low"), func.max(ids.c.id).label("high")).cte("id_range")
-        on = sa.and_(on, t.c.request_id.between(select(bounds.c.low).scalar_subquery(),
-                                                 select(bounds.c.high).scalar_subquery()))
+        on = sa.and_(
+            on, t.c.request_id.between(select(bounds.c.low).scalar_subquery(), select(bounds.c.high).scalar_subquery())
+        )
     joined = r.outerjoin(t, on)
     query = (
         sa.select(  # Core columns, and more than SQLModel's select is typed for
-            r.c.id, r.c.queue_code, r.c.region, r.c.assigned_staff_id.label("staff_id"), r.c.urgency,
+            r.c.id,
+            r.c.queue_code,
+            r.c.region,
+            r.c.assigned_staff_id.label("staff_id"),
+            r.c.urgency,
             func.coalesce(r.c.category, r.c.topic).label("subject"),
             epoch_seconds(r.c.claim_due_at).label("claim_due"),
             epoch_seconds(r.c.first_contact_due_at).label("contact_due"),
             func.coalesce(epoch_seconds(t.c.created_at), epoch_seconds(r.c.created_at)).label("created"),
-            epoch_seconds(t.c.claimed_at).label("claimed"), epoch_seconds(t.c.contacted_at).label("contacted"),
+            epoch_seconds(t.c.claimed_at).label("claimed"),
+            epoch_seconds(t.c.contacted_at).label("contacted"),
             epoch_seconds(t.c.first_closed_at).label("first_closed"),
-            epoch_seconds(t.c.last_closed_at).label("last_closed"), t.c.closed_now,
+            epoch_seconds(t.c.last_closed_at).label("last_closed"),
+            t.c.closed_now,
         )
         .select_from(joined)
         .where(r.c.merged_into_id.is_(None), *conditions)
@@ -224,21 +234,23 @@ def response_facts(
     b = select(*d.c, *(business(moment) for moment in MOMENTS)).select_from(joined).offset(0).subquery("business")
     closed_now = b.c.closed_now.is_(True)
     created_day = b.c.created_day
-    return (
-        sa.select(
-            b.c.id, b.c.queue_code, b.c.region, b.c.staff_id, b.c.subject, b.c.urgency,
-            (created_day - (created_day + 3) % 7).label("week"),  # day 0 was a Thursday: Monday of the week
-            (b.c.claimed - b.c.created).label("claim_s"),
-            (b.c.contacted - b.c.created).label("contact_s"),
-            sa.case((closed_now, b.c.last_closed - b.c.created)).label("resolve_s"),
-            (b.c.claimed_b - b.c.created_b).label("claim_bs"),
-            (b.c.contacted_b - b.c.created_b).label("contact_bs"),
-            sa.case((closed_now, b.c.last_closed_b - b.c.created_b)).label("resolve_bs"),
-            _sla_flag(b.c.claimed, b.c.claim_due, b.c.first_closed, now.timestamp()).label("claim_ok"),
-            _sla_flag(b.c.contacted, b.c.contact_due, b.c.first_closed, now.timestamp()).label("contact_ok"),
-        )
-        .subquery("facts")
-    )
+    return sa.select(
+        b.c.id,
+        b.c.queue_code,
+        b.c.region,
+        b.c.staff_id,
+        b.c.subject,
+        b.c.urgency,
+        (created_day - (created_day + 3) % 7).label("week"),  # day 0 was a Thursday: Monday of the week
+        (b.c.claimed - b.c.created).label("claim_s"),
+        (b.c.contacted - b.c.created).label("contact_s"),
+        sa.case((closed_now, b.c.last_closed - b.c.created)).label("resolve_s"),
+        (b.c.claimed_b - b.c.created_b).label("claim_bs"),
+        (b.c.contacted_b - b.c.created_b).label("contact_bs"),
+        sa.case((closed_now, b.c.last_closed_b - b.c.created_b)).label("resolve_bs"),
+        _sla_flag(b.c.claimed, b.c.claim_due, b.c.first_closed, now.timestamp()).label("claim_ok"),
+        _sla_flag(b.c.contacted, b.c.contact_due, b.c.first_closed, now.timestamp()).label("contact_ok"),
+    ).subquery("facts")
 
 
 def aggregates_in_database(session: Session) -> bool:
@@ -257,12 +269,16 @@ def response_aggregates(facts: sa.Subquery) -> sa.Select:
     measures: list[ColumnElement] = [func.count().label("requests")]
     for name in DURATIONS:
         value = facts.c[name]
-        measures += [func.percentile_cont(0.5).within_group(value).label(f"{name}_p50"),
-                     func.percentile_cont(0.9).within_group(value).label(f"{name}_p90"),
-                     func.count(value).label(f"{name}_n")]
+        measures += [
+            func.percentile_cont(0.5).within_group(value).label(f"{name}_p50"),
+            func.percentile_cont(0.9).within_group(value).label(f"{name}_p90"),
+            func.count(value).label(f"{name}_n"),
+        ]
     for flag in ("claim_ok", "contact_ok"):
-        measures += [func.coalesce(func.sum(facts.c[flag]), 0).label(f"{flag}_sum"),
-                     func.count(facts.c[flag]).label(f"{flag}_n")]
+        measures += [
+            func.coalesce(func.sum(facts.c[flag]), 0).label(f"{flag}_sum"),
+            func.count(facts.c[flag]).label(f"{flag}_n"),
+        ]
     sets = func.grouping_sets(*(sa.tuple_(dim) for dim in dims), sa.text("()"))
     return select(dimension, *dims, *measures).group_by(sets)
 
@@ -327,8 +343,12 @@ def upcoming_appointments(
     query = (
         select(Appointment.staff_id, func.count())
         .join(Request, col(Request.id) == col(Appointment.request_id))
-        .where(Appointment.status == AppointmentStatus.CONFIRMED, Appointment.starts_at >= start, Appointment.starts_at < end,
-               *conditions)
+        .where(
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+            *conditions,
+        )
         .group_by(col(Appointment.staff_id))
     )
     return list(session.execute(query))
@@ -351,8 +371,12 @@ def sightings_by_month(
     month = month_key(epoch_seconds(col(Request.created_at)) + offset_s).label("month")
     query = (
         select(month, Request.region, Request.category, func.count())
-        .where(Request.kind == "sighting", col(Request.category).in_(list(categories)),
-               col(Request.merged_into_id).is_(None), *conditions)
+        .where(
+            Request.kind == "sighting",
+            col(Request.category).in_(list(categories)),
+            col(Request.merged_into_id).is_(None),
+            *conditions,
+        )
         .group_by(month, col(Request.region), col(Request.category))
     )
     return list(session.execute(query))
@@ -360,8 +384,11 @@ def sightings_by_month(
 
 def queue_counselors(session: Session, queue_codes: Iterable[str] | None) -> list[int]:
     """Active counselors working in any of these queues (None: any queue): who could take work."""
-    query = (select(id_column(Staff)).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
-             .where(col(Staff.role) == "counselor", col(Staff.active).is_(True)))
+    query = (
+        select(id_column(Staff))
+        .join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
+        .where(col(Staff.role) == "counselor", col(Staff.active).is_(True))
+    )
     if queue_codes is not None:
         query = query.where(col(StaffQueue.queue_code).in_(sorted(queue_codes)))
     return sorted(set(session.exec(query)))

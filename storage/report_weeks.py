@@ -33,8 +33,7 @@ def mark_stale(session: Session, *, request_id: int) -> None:
     table = table_of(ReportWeek)
     session.execute(
         sa.update(table)
-        .where(table.c.low_request_id <= request_id, table.c.high_request_id >= request_id,
-               table.c.stale.is_(False))
+        .where(table.c.low_request_id <= request_id, table.c.high_request_id >= request_id, table.c.stale.is_(False))
         .values(stale=True)
     )
 
@@ -43,16 +42,21 @@ def fresh_weeks(session: Session, weeks: Iterable[date], *, computed_after: date
     """Requests per stored week among `weeks` that is neither stale nor computed before `computed_after`."""
     table = table_of(ReportWeek)
     query = sa.select(table.c.week, table.c.requests).where(
-        table.c.week.in_(sorted(set(weeks))), table.c.stale.is_(False), table.c.computed_at >= computed_after)
+        table.c.week.in_(sorted(set(weeks))), table.c.stale.is_(False), table.c.computed_at >= computed_after
+    )
     return {week: int(requests) for week, requests in session.execute(query)}
 
 
 def week_span(session: Session, *, start: datetime, end: datetime) -> WeekSpan:
     """Ids, count and last SLA deadline of the requests created in [start, end), merged ones included."""
     r = table_of(Request)
-    query = sa.select(sa.func.min(r.c.id), sa.func.max(r.c.id), sa.func.count(),
-                      sa.func.max(r.c.claim_due_at), sa.func.max(r.c.first_contact_due_at)
-                      ).where(r.c.created_at >= start, r.c.created_at < end)
+    query = sa.select(
+        sa.func.min(r.c.id),
+        sa.func.max(r.c.id),
+        sa.func.count(),
+        sa.func.max(r.c.claim_due_at),
+        sa.func.max(r.c.first_contact_due_at),
+    ).where(r.c.created_at >= start, r.c.created_at < end)
     low, high, count, claim_due, contact_due = session.execute(query).one()
     deadlines = [moment for moment in (claim_due, contact_due) if moment is not None]
     return WeekSpan(low, high, int(count), max(deadlines) if deadlines else None)
@@ -66,8 +70,13 @@ def claim_week(session: Session, *, week: date, span: WeekSpan, now: datetime) -
     computing the same week one after the other.
     """
     table = table_of(ReportWeek)
-    values = {"low_request_id": span.low_request_id or 0, "high_request_id": span.high_request_id or -1,
-              "requests": span.requests, "computed_at": now, "stale": False}
+    values = {
+        "low_request_id": span.low_request_id or 0,
+        "high_request_id": span.high_request_id or -1,
+        "requests": span.requests,
+        "computed_at": now,
+        "stale": False,
+    }
     updated = session.execute(sa.update(table).where(table.c.week == week).values(**values))
     if not getattr(updated, "rowcount", 0):
         session.execute(sa.insert(table).values(week=week, **values))
@@ -82,14 +91,28 @@ def replace_sketches(session: Session, *, week: date, rows: Sequence[dict[str, A
 
 
 def sketch_rows(
-    session: Session, weeks: Iterable[date], *, queues: Iterable[str] | None, region: str | None,
+    session: Session,
+    weeks: Iterable[date],
+    *,
+    queues: Iterable[str] | None,
+    region: str | None,
     region_unknown: bool,
 ) -> list[sa.Row]:
     """(week, queue, region, dimension, key, counts..., sketch) of these weeks within the visible scope."""
     s = table_of(ReportWeekSketch)
-    query = sa.select(s.c.week, s.c.queue_code, s.c.region, s.c.dimension, s.c.key, s.c.requests,
-                      s.c.claim_ok_sum, s.c.claim_ok_n, s.c.contact_ok_sum, s.c.contact_ok_n, s.c.sketch
-                      ).where(s.c.week.in_(sorted(set(weeks))))
+    query = sa.select(
+        s.c.week,
+        s.c.queue_code,
+        s.c.region,
+        s.c.dimension,
+        s.c.key,
+        s.c.requests,
+        s.c.claim_ok_sum,
+        s.c.claim_ok_n,
+        s.c.contact_ok_sum,
+        s.c.contact_ok_n,
+        s.c.sketch,
+    ).where(s.c.week.in_(sorted(set(weeks))))
     if queues is not None:
         query = query.where(s.c.queue_code.in_(sorted(queues)))
     if region is not None:

@@ -27,8 +27,11 @@ def ensure_queues(session: Session, *, queues: Iterable[tuple[str, str, str, str
     insert = sa.dialects.postgresql.insert if dialect == "postgresql" else sa.dialects.sqlite.insert
     for code, agency, region, name in queues:
         statement = insert(Queue).values(code=code, agency=agency, region=region, name=name)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["code"], set_={"agency": agency, "region": region, "name": name}))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["code"], set_={"agency": agency, "region": region, "name": name}
+            )
+        )
 
 
 def create_request(session: Session, *, request: Request, new_code: Callable[[], str]) -> Request:
@@ -95,8 +98,9 @@ def find_request(session: Session, *, ticket_code: str) -> Request | None:
 def last_status_change(session: Session, *, request_id: int) -> datetime | None:
     """When the request was created or last changed status: the date a state-only answer shows."""
     return session.exec(
-        select(sa.func.max(RequestEvent.at))
-        .where(RequestEvent.request_id == request_id, col(RequestEvent.kind).in_(("created", "status")))
+        select(sa.func.max(RequestEvent.at)).where(
+            RequestEvent.request_id == request_id, col(RequestEvent.kind).in_(("created", "status"))
+        )
     ).one()
 
 
@@ -106,7 +110,8 @@ def newest_open_request(session: Session, *, contact_id: int) -> tuple[str, bool
     row = session.execute(
         sa.select(col(Request.ticket_code), sa.and_(col(Request.status).in_(ASSIGNED_STATUSES), wrote))
         .where(col(Request.contact_id) == contact_id, col(Request.status).in_(OPEN_STATUSES))
-        .order_by(col(Request.id).desc()).limit(1)
+        .order_by(col(Request.id).desc())
+        .limit(1)
     ).first()
     return None if row is None else (row[0], bool(row[1]))
 
@@ -128,10 +133,17 @@ def closed_before(session: Session, *, cutoff: datetime) -> list[Request]:
         .having(sa.func.max(RequestEvent.at) < cutoff)
     )
     purged = select(RequestEvent.request_id).where(col(RequestEvent.kind).in_(("purged", "erased")))
-    return list(session.exec(
-        select(Request).where(col(Request.status).in_(CLOSED_STATUSES), col(Request.id).in_(last_close),
-                              col(Request.id).notin_(purged)).order_by(col(Request.id))
-    ))
+    return list(
+        session.exec(
+            select(Request)
+            .where(
+                col(Request.status).in_(CLOSED_STATUSES),
+                col(Request.id).in_(last_close),
+                col(Request.id).notin_(purged),
+            )
+            .order_by(col(Request.id))
+        )
+    )
 
 
 def get_queue(session: Session, *, code: str) -> Queue | None:

@@ -75,7 +75,8 @@ _WINDOW = table_of(SendWindow)
 # PostgreSQL: one statement, one round trip, under the rate row's lock (the UPDATE's). The slot goes only to a
 # message this claim still holds, and the message is marked in flight only with the slot. `window_until`: the
 # latest arrival of the send `window` turns back, which this turn must follow by `span`.
-_TURN_POSTGRESQL = sa.text(f"""
+_TURN_POSTGRESQL = (
+    sa.text(f"""
 WITH mine AS (
     SELECT id FROM outbox_message
     WHERE id = :turn_message AND status = '{OutboxStatus.SENDING}' AND attempts = :turn_attempt
@@ -105,16 +106,39 @@ SELECT (SELECT id FROM marked) AS marked, (SELECT next_slot_at FROM granted) AS 
        (SELECT w.arrived_by FROM send_window AS w WHERE :turn_window > 0 AND w.channel = :turn_channel
         AND w.position = rate.turns % GREATEST(:turn_window, 1)) AS window_until
 FROM send_rate AS rate WHERE rate.channel = :turn_channel
-""").bindparams(
-    *(sa.bindparam(name, type_=sa.DateTime(timezone=True)) for name in (
-        "turn_now", "turn_catch_up_from", "turn_in_flight_until", "turn_window_from", "turn_grace_until")),
-    sa.bindparam("turn_interval", type_=sa.Interval()),
-).columns(marked=sa.Integer, granted_next=UTCDateTime, turn=sa.BigInteger, ours=sa.Boolean,
-          next_slot_at=UTCDateTime, paused_until=UTCDateTime, window_until=UTCDateTime)
+""")
+    .bindparams(
+        *(
+            sa.bindparam(name, type_=sa.DateTime(timezone=True))
+            for name in (
+                "turn_now",
+                "turn_catch_up_from",
+                "turn_in_flight_until",
+                "turn_window_from",
+                "turn_grace_until",
+            )
+        ),
+        sa.bindparam("turn_interval", type_=sa.Interval()),
+    )
+    .columns(
+        marked=sa.Integer,
+        granted_next=UTCDateTime,
+        turn=sa.BigInteger,
+        ours=sa.Boolean,
+        next_slot_at=UTCDateTime,
+        paused_until=UTCDateTime,
+        window_until=UTCDateTime,
+    )
+)
 
 
 def take_send_turn(
-    connection: sa.Connection, *, channel: str, message: ClaimedMessage, now: datetime, pacing: Pacing,
+    connection: sa.Connection,
+    *,
+    channel: str,
+    message: ClaimedMessage,
+    now: datetime,
+    pacing: Pacing,
     in_flight: timedelta,
 ) -> SendTurn:
     """Take the channel's next send slot for `message` if its turn is due now, and mark the message in flight.
@@ -126,10 +150,18 @@ def take_send_turn(
     is committed with the slot, before the platform call. A Core connection in a transaction, not a Session:
     this runs before every send, and statements built once keep it to a fraction of a millisecond.
     """
-    params = {"turn_channel": channel, "turn_message": message.id, "turn_attempt": message.attempts,
-              "turn_now": now, "turn_catch_up_from": now - pacing.catch_up, "turn_interval": pacing.interval,
-              "turn_window": pacing.window, "turn_window_from": now - pacing.span,
-              "turn_grace_until": now + pacing.grace, "turn_in_flight_until": now + in_flight}
+    params = {
+        "turn_channel": channel,
+        "turn_message": message.id,
+        "turn_attempt": message.attempts,
+        "turn_now": now,
+        "turn_catch_up_from": now - pacing.catch_up,
+        "turn_interval": pacing.interval,
+        "turn_window": pacing.window,
+        "turn_window_from": now - pacing.span,
+        "turn_grace_until": now + pacing.grace,
+        "turn_in_flight_until": now + in_flight,
+    }
     row: tuple[Any, ...]
     if connection.dialect.name == "postgresql":
         row = tuple(connection.execute(_TURN_POSTGRESQL, params).one())
@@ -149,21 +181,40 @@ def take_send_turn(
 
 
 # SQLite's steps, built once (see take_send_turn).
-_OURS = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.id == sa.bindparam("turn_message"), _OUTBOX.c.status == OutboxStatus.SENDING,
-                                      _OUTBOX.c.attempts == sa.bindparam("turn_attempt"))
+_OURS = sa.select(_OUTBOX.c.id).where(
+    _OUTBOX.c.id == sa.bindparam("turn_message"),
+    _OUTBOX.c.status == OutboxStatus.SENDING,
+    _OUTBOX.c.attempts == sa.bindparam("turn_attempt"),
+)
 _RATE_NOW = sa.select(_RATE.c.next_slot_at, _RATE.c.paused_until, _RATE.c.turns).where(
-    _RATE.c.channel == sa.bindparam("turn_channel"))
-_WINDOW_AT = sa.select(_WINDOW.c.arrived_by).where(_WINDOW.c.channel == sa.bindparam("turn_channel"),
-                                                   _WINDOW.c.position == sa.bindparam("turn_position"))
-_ADVANCE = sa.update(_RATE).where(_RATE.c.channel == sa.bindparam("turn_channel")).values(
-    next_slot_at=sa.bindparam("turn_next"), turns=_RATE.c.turns + 1)
-_PLACE = sa.dialects.sqlite.insert(_WINDOW).values(
-    channel=sa.bindparam("turn_channel"), position=sa.bindparam("turn_position"), turn=sa.bindparam("turn_number"),
-    arrived_by=sa.bindparam("turn_grace_until"),
-).on_conflict_do_update(index_elements=["channel", "position"],
-                        set_={"turn": sa.bindparam("turn_number"), "arrived_by": sa.bindparam("turn_grace_until")})
-_MARK = sa.update(_OUTBOX).where(_OUTBOX.c.id == sa.bindparam("turn_message")).values(
-    send_started_at=sa.bindparam("turn_now"), next_attempt_at=sa.bindparam("turn_in_flight_until"))
+    _RATE.c.channel == sa.bindparam("turn_channel")
+)
+_WINDOW_AT = sa.select(_WINDOW.c.arrived_by).where(
+    _WINDOW.c.channel == sa.bindparam("turn_channel"), _WINDOW.c.position == sa.bindparam("turn_position")
+)
+_ADVANCE = (
+    sa.update(_RATE)
+    .where(_RATE.c.channel == sa.bindparam("turn_channel"))
+    .values(next_slot_at=sa.bindparam("turn_next"), turns=_RATE.c.turns + 1)
+)
+_PLACE = (
+    sa.dialects.sqlite.insert(_WINDOW)
+    .values(
+        channel=sa.bindparam("turn_channel"),
+        position=sa.bindparam("turn_position"),
+        turn=sa.bindparam("turn_number"),
+        arrived_by=sa.bindparam("turn_grace_until"),
+    )
+    .on_conflict_do_update(
+        index_elements=["channel", "position"],
+        set_={"turn": sa.bindparam("turn_number"), "arrived_by": sa.bindparam("turn_grace_until")},
+    )
+)
+_MARK = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id == sa.bindparam("turn_message"))
+    .values(send_started_at=sa.bindparam("turn_now"), next_attempt_at=sa.bindparam("turn_in_flight_until"))
+)
 
 
 def _take_send_turn_sqlite(connection: sa.Connection, params: dict[str, Any]) -> tuple:
@@ -172,8 +223,12 @@ def _take_send_turn_sqlite(connection: sa.Connection, params: dict[str, Any]) ->
     next_slot_at, paused_until, turns = connection.execute(_RATE_NOW, params).one()
     position = turns % window if window > 0 else 0
     window_until = connection.execute(_WINDOW_AT, {**params, "turn_position": position}).scalar() if window else None
-    if (not ours or next_slot_at > now or (paused_until is not None and paused_until > now)
-            or (window_until is not None and window_until > params["turn_window_from"])):
+    if (
+        not ours
+        or next_slot_at > now
+        or (paused_until is not None and paused_until > now)
+        or (window_until is not None and window_until > params["turn_window_from"])
+    ):
         return None, None, None, ours, next_slot_at, paused_until, window_until
     base = next_slot_at if next_slot_at >= params["turn_catch_up_from"] else now
     granted_next = base + params["turn_interval"]
@@ -184,10 +239,15 @@ def _take_send_turn_sqlite(connection: sa.Connection, params: dict[str, Any]) ->
     return params["turn_message"], granted_next, turns, ours, next_slot_at, paused_until, window_until
 
 
-_BOUND = sa.update(_WINDOW).where(
-    _WINDOW.c.channel == sa.bindparam("bound_channel"), _WINDOW.c.position == sa.bindparam("bound_position"),
-    _WINDOW.c.turn == sa.bindparam("bound_turn"),
-).values(arrived_by=sa.bindparam("bound_by"))
+_BOUND = (
+    sa.update(_WINDOW)
+    .where(
+        _WINDOW.c.channel == sa.bindparam("bound_channel"),
+        _WINDOW.c.position == sa.bindparam("bound_position"),
+        _WINDOW.c.turn == sa.bindparam("bound_turn"),
+    )
+    .values(arrived_by=sa.bindparam("bound_by"))
+)
 
 
 def bound_send_arrival(session: Session, *, channel: str, turn: int, window: int, arrived_by: datetime) -> None:
@@ -196,14 +256,16 @@ def bound_send_arrival(session: Session, *, channel: str, turn: int, window: int
     Written in the transaction that records the send's outcome (one statement more there, built once).
     """
     if window > 0:
-        session.connection().execute(_BOUND, {"bound_channel": channel, "bound_position": turn % window,
-                                              "bound_turn": turn, "bound_by": arrived_by})
+        session.connection().execute(
+            _BOUND,
+            {"bound_channel": channel, "bound_position": turn % window, "bound_turn": turn, "bound_by": arrived_by},
+        )
 
 
 def pause_sends(session: Session, *, channel: str, until: datetime) -> None:
     """A flood wait: no instance takes a slot of the channel before `until` (two waits do not add up)."""
     session.connection().execute(
-        sa.update(_RATE).where(_RATE.c.channel == channel,
-                               sa.or_(_RATE.c.paused_until.is_(None), _RATE.c.paused_until < until))
+        sa.update(_RATE)
+        .where(_RATE.c.channel == channel, sa.or_(_RATE.c.paused_until.is_(None), _RATE.c.paused_until < until))
         .values(paused_until=until)
     )

@@ -23,8 +23,14 @@ def add_staff(
     queues: Iterable[str],
     now: datetime,
 ) -> Staff:
-    staff = Staff(username=username, display_name=display_name, password_hash=password_hash,
-                  role=role, region=region, created_at=now)
+    staff = Staff(
+        username=username,
+        display_name=display_name,
+        password_hash=password_hash,
+        role=role,
+        region=region,
+        created_at=now,
+    )
     session.add(staff)
     session.flush()
     set_staff_queues(session, staff_id=persisted_id(staff), queues=queues)
@@ -47,9 +53,11 @@ def staff_by_contact(session: Session, *, contact_id: int, active_only: bool = T
 
 
 # Asked on every Telegram message: built once, so it is compiled and cache-keyed once (see storage/contacts.py).
-_ACTIVE_STAFF_OF_CONTACT = sa.select(table_of(Staff).c.id).where(
-    table_of(Staff).c.telegram_contact_id == sa.bindparam("contact_id"), table_of(Staff).c.active
-).limit(1)
+_ACTIVE_STAFF_OF_CONTACT = (
+    sa.select(table_of(Staff).c.id)
+    .where(table_of(Staff).c.telegram_contact_id == sa.bindparam("contact_id"), table_of(Staff).c.active)
+    .limit(1)
+)
 
 
 def is_staff_contact(session: Session, *, contact_id: int) -> bool:
@@ -77,7 +85,8 @@ def queue_codes(session: Session, *, region: str | None = None) -> set[str]:
 def queue_members(session: Session, *, queue_code: str) -> list[Staff]:
     return list(
         session.exec(
-            select(Staff).join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
+            select(Staff)
+            .join(StaffQueue, col(StaffQueue.staff_id) == col(Staff.id))
             .where(StaffQueue.queue_code == queue_code, Staff.active)
         )
     )
@@ -85,20 +94,24 @@ def queue_members(session: Session, *, queue_code: str) -> list[Staff]:
 
 def coordinators_of(session: Session, *, regions: Iterable[str]) -> list[Staff]:
     return list(
-        session.exec(select(Staff).where(Staff.role == "coordinator", col(Staff.region).in_(set(regions)), Staff.active))
+        session.exec(
+            select(Staff).where(Staff.role == "coordinator", col(Staff.region).in_(set(regions)), Staff.active)
+        )
     )
 
 
-def audit(session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None) -> None:
+def audit(
+    session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None
+) -> None:
     """Record a view or export of personal data, or an erasure: who, what, when."""
     session.add(AuditLog(actor=actor, action=action, target=target, at=at, detail=detail or {}))
 
 
 def linked_staff(session: Session, *, role: str) -> list[Staff]:
     """Active staff of a role who linked a Telegram chat: those a digest can reach."""
-    return list(session.exec(
-        select(Staff).where(Staff.role == role, Staff.active, col(Staff.telegram_contact_id).is_not(None))
-    ))
+    return list(
+        session.exec(select(Staff).where(Staff.role == role, Staff.active, col(Staff.telegram_contact_id).is_not(None)))
+    )
 
 
 def any_admin(session: Session) -> bool:

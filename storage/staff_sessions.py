@@ -12,7 +12,8 @@ from storage.database import dialect_of
 from storage.models import LoginThrottle, Staff, StaffSession
 
 _INSERTS: dict[str, Callable[[type[LoginThrottle]], postgresql.Insert | sqlite.Insert]] = {
-    "postgresql": postgresql.insert, "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
 }
 
 
@@ -26,7 +27,8 @@ def add_session(session: Session, *, staff_id: int, token_hash: str, now: dateti
 def staff_of_session(session: Session, *, token_hash: str, now: datetime) -> Staff | None:
     """The active staff member whose unexpired session this is."""
     return session.exec(
-        select(Staff).join(StaffSession, col(StaffSession.staff_id) == col(Staff.id))
+        select(Staff)
+        .join(StaffSession, col(StaffSession.staff_id) == col(Staff.id))
         .where(StaffSession.token_hash == token_hash, col(StaffSession.expires_at) > now, Staff.active)
     ).first()
 
@@ -66,11 +68,16 @@ def lock_throttles(session: Session, *, subjects: Iterable[str], now: datetime) 
     ordered = sorted(set(subjects))
     insert = _INSERTS[dialect_of(session)]
     for subject in ordered:
-        session.execute(insert(LoginThrottle).values(subject=subject, failures=0, forget_at=now)
-                        .on_conflict_do_nothing(index_elements=["subject"]))
+        session.execute(
+            insert(LoginThrottle)
+            .values(subject=subject, failures=0, forget_at=now)
+            .on_conflict_do_nothing(index_elements=["subject"])
+        )
     rows = session.exec(
-        select(LoginThrottle).where(col(LoginThrottle.subject).in_(ordered))
-        .order_by(col(LoginThrottle.subject)).with_for_update()
+        select(LoginThrottle)
+        .where(col(LoginThrottle.subject).in_(ordered))
+        .order_by(col(LoginThrottle.subject))
+        .with_for_update()
     )
     return {row.subject: row for row in rows}
 
@@ -80,6 +87,9 @@ def forget_throttles(
 ) -> None:
     """Delete the rows of `forget`, those of `unless_failed` that hold no failure, and every expired row."""
     session.flush()  # failures just counted are in the rows before the sweep looks at them
-    gone = (col(LoginThrottle.subject).in_(set(forget)) | (col(LoginThrottle.forget_at) <= now)
-            | (col(LoginThrottle.subject).in_(set(unless_failed)) & (col(LoginThrottle.failures) == 0)))
+    gone = (
+        col(LoginThrottle.subject).in_(set(forget))
+        | (col(LoginThrottle.forget_at) <= now)
+        | (col(LoginThrottle.subject).in_(set(unless_failed)) & (col(LoginThrottle.failures) == 0))
+    )
     session.exec(delete(LoginThrottle).where(gone))

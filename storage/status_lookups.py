@@ -19,11 +19,13 @@ def take_lookup(session: Session, *, limits: Mapping[str, int], since: datetime,
     the limit; one over the limit is no help to someone guessing a billion codes.
     """
     session.execute(sa.delete(StatusLookup).where(col(StatusLookup.at) < since))
-    counts = dict(session.exec(
-        select(StatusLookup.subject, func.count())
-        .where(col(StatusLookup.subject).in_(list(limits)), col(StatusLookup.at) >= since)
-        .group_by(col(StatusLookup.subject))
-    ).all())
+    counts = dict(
+        session.exec(
+            select(StatusLookup.subject, func.count())
+            .where(col(StatusLookup.subject).in_(list(limits)), col(StatusLookup.at) >= since)
+            .group_by(col(StatusLookup.subject))
+        ).all()
+    )
     if any(counts.get(subject, 0) >= limit for subject, limit in limits.items()):
         return False
     session.add_all([StatusLookup(subject=subject, at=now) for subject in limits])

@@ -45,8 +45,14 @@ def record_status(
     """
     if status not in WHATSAPP_STATUSES:
         return None
-    unmatched = {"wamid": wamid, "outbox_id": None, "status": status, "error_code": error_code,
-                 "error": error[:300] or None, "updated_at": now}
+    unmatched = {
+        "wamid": wamid,
+        "outbox_id": None,
+        "status": status,
+        "error_code": error_code,
+        "error": error[:300] or None,
+        "updated_at": now,
+    }
     if _upsert(session, unmatched, link=False):
         _expire_unmatched(session, now=now)
         return None
@@ -67,9 +73,13 @@ def record_sent(
     A message sent again (held, then released) drops its earlier parts: their statuses are history.
     `mark=False` for a row written as sent already (the window notice).
     """
-    session.exec(delete(OutboxWamid).where(col(OutboxWamid.outbox_id) == outbox_id, col(OutboxWamid.wamid).notin_(wamids)))
+    session.exec(
+        delete(OutboxWamid).where(col(OutboxWamid.outbox_id) == outbox_id, col(OutboxWamid.wamid).notin_(wamids))
+    )
     for wamid in wamids:  # before the outbox row: the same lock order as a webhook (part, then message)
-        _upsert(session, {"wamid": wamid, "outbox_id": outbox_id, "status": OutboxStatus.SENT, "updated_at": now}, link=True)
+        _upsert(
+            session, {"wamid": wamid, "outbox_id": outbox_id, "status": OutboxStatus.SENT, "updated_at": now}, link=True
+        )
     if mark:
         mark_sent(session, message_id=outbox_id, platform_message_id=wamids[-1] if wamids else None, now=now)
     early = session.exec(
@@ -97,18 +107,20 @@ def _part_insert(insert: Any, *, link: bool) -> sa.Insert:
     columns = ("wamid", "outbox_id", "status", "error_code", "error", "updated_at")
     statement = insert(_PARTS).values({name: sa.bindparam(f"p_{name}") for name in columns})
     if link:
-        statement = statement.on_conflict_do_update(index_elements=["wamid"],
-                                                    set_={"outbox_id": statement.excluded.outbox_id})
+        statement = statement.on_conflict_do_update(
+            index_elements=["wamid"], set_={"outbox_id": statement.excluded.outbox_id}
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["wamid"])
     # RETURNING, not rowcount: through SQLAlchemy and psycopg this insert reports a rowcount of -1.
     return statement.returning(_PARTS.c.wamid)
 
 
-_PART_INSERTS = {(dialect, link): _part_insert(insert, link=link)
-                 for dialect, insert in (("postgresql", sa.dialects.postgresql.insert),
-                                         ("sqlite", sa.dialects.sqlite.insert))
-                 for link in (False, True)}
+_PART_INSERTS = {
+    (dialect, link): _part_insert(insert, link=link)
+    for dialect, insert in (("postgresql", sa.dialects.postgresql.insert), ("sqlite", sa.dialects.sqlite.insert))
+    for link in (False, True)
+}
 
 
 def _upsert(session: Session, values: dict[str, Any], *, link: bool) -> bool:
@@ -117,8 +129,9 @@ def _upsert(session: Session, values: dict[str, Any], *, link: bool) -> bool:
     Returns whether a row was inserted. On PostgreSQL a second insert of the same wamid waits for the
     first transaction to end, then sees its row: this is what keeps an early status from being lost.
     """
-    params = {f"p_{name}": values.get(name) for name in ("wamid", "outbox_id", "status", "error_code", "error",
-                                                          "updated_at")}
+    params = {
+        f"p_{name}": values.get(name) for name in ("wamid", "outbox_id", "status", "error_code", "error", "updated_at")
+    }
     return session.connection().execute(_PART_INSERTS[dialect_of(session), link], params).first() is not None
 
 

@@ -55,8 +55,15 @@ def record_window_notice(
 ) -> OutboxMessage:
     """Store the notice that was sent, so its statuses land somewhere and it is sent once per window."""
     row = OutboxMessage(
-        contact_id=contact_id, channel=CHANNEL, payload=payload, status=OutboxStatus.SENT, attempts=1,
-        next_attempt_at=now, created_at=now, sent_at=now, platform_message_id=platform_message_id,
+        contact_id=contact_id,
+        channel=CHANNEL,
+        payload=payload,
+        status=OutboxStatus.SENT,
+        attempts=1,
+        next_attempt_at=now,
+        created_at=now,
+        sent_at=now,
+        platform_message_id=platform_message_id,
     )
     session.add(row)
     session.flush()

@@ -56,13 +56,15 @@ def _with_engines(engines: str, argv: list[str]) -> list[str]:
     if "-k" not in argv[:-1]:
         return ["-k", engines, *argv]
     at = argv.index("-k")
-    return [*argv[:at], "-k", f"({argv[at + 1]}) and {engines}", *argv[at + 2:]]
+    return [*argv[:at], "-k", f"({argv[at + 1]}) and {engines}", *argv[at + 2 :]]
 
 
 def main(argv: list[str]) -> int:
     failed: list[str] = []
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        runs = [(moment, why, pool.submit(_run, moment, _with_engines(engines, argv))) for moment, why, engines in MOMENTS]
+        runs = [
+            (moment, why, pool.submit(_run, moment, _with_engines(engines, argv))) for moment, why, engines in MOMENTS
+        ]
         for moment, why, run in runs:
             code, output, seconds = run.result()
             print(f"\n=== {moment}: {why}\n{output}", end="", flush=True)

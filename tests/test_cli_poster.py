@@ -50,13 +50,22 @@ def _qr_in_png(path: Path, size: int) -> tuple[list[list[bool]], bool]:
     channels_at_zero = image.point(lambda value: 255 if value == 0 else 0)
     left, top, right, bottom = channels_at_zero.convert("L").point(lambda value: 255 if value == 255 else 0).getbbox()
     module = (right - left) / size
-    modules = [[image.getpixel((int(left + (x + 0.5) * module), int(top + (y + 0.5) * module))) == (0, 0, 0)
-                for x in range(size)] for y in range(size)]
+    modules = [
+        [
+            image.getpixel((int(left + (x + 0.5) * module), int(top + (y + 0.5) * module))) == (0, 0, 0)
+            for x in range(size)
+        ]
+        for y in range(size)
+    ]
     border = round(QUIET_ZONE * module)
     frame = image.crop((left - border, top - border, right + border, bottom + border))
     inside = (border, border, border + right - left, border + bottom - top)
-    quiet = all(frame.getpixel((x, y)) == WHITE for x in range(frame.width) for y in range(frame.height)
-                if not (inside[0] <= x < inside[2] and inside[1] <= y < inside[3]))
+    quiet = all(
+        frame.getpixel((x, y)) == WHITE
+        for x in range(frame.width)
+        for y in range(frame.height)
+        if not (inside[0] <= x < inside[2] and inside[1] <= y < inside[3])
+    )
     return modules, quiet
 
 
@@ -69,26 +78,67 @@ def test_the_pdf_has_its_paper_size_every_text_and_the_link(
     size: str, points: tuple[int, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / f"lapor-{size}.pdf"
-    assert main(["poster", "--flow", "lapor", "--region", "kota-serang", "--bot-username", BOT, "--size", size,
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "poster",
+                "--flow",
+                "lapor",
+                "--region",
+                "kota-serang",
+                "--bot-username",
+                BOT,
+                "--size",
+                size,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == cli_text("id", "poster_written", path=str(out), url=TELEGRAM_SERANG) + "\n"
     page_size, text, links = _pdf(out)
     assert page_size == points
-    for expected in (*_sheet_texts("id", "lapor"), "Telegram: @LayananPmksBantenBot",
-                     "Darurat: 112 · SAPA 129 (kekerasan pada perempuan dan anak)", "Dinas Sosial Kota Serang"):
+    for expected in (
+        *_sheet_texts("id", "lapor"),
+        "Telegram: @LayananPmksBantenBot",
+        "Darurat: 112 · SAPA 129 (kekerasan pada perempuan dan anak)",
+        "Dinas Sosial Kota Serang",
+    ):
         assert expected in text
     assert links == [TELEGRAM_SERANG]  # the QR code is also a tap target when the PDF is shared on a phone
 
 
 def test_a_whatsapp_number_gives_a_wa_me_code_and_shows_the_number_in_english(tmp_path: Path) -> None:
     out = tmp_path / "konseling.pdf"
-    assert main(["poster", "--flow", "konseling", "--region", "kota-tangerang-selatan", "--whatsapp-number",
-                 "0812-3456-7890", "--language", "en", "--size", "a5", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "poster",
+                "--flow",
+                "konseling",
+                "--region",
+                "kota-tangerang-selatan",
+                "--whatsapp-number",
+                "0812-3456-7890",
+                "--language",
+                "en",
+                "--size",
+                "a5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     page_size, text, links = _pdf(out)
     assert page_size == (420, 595) and links == [WHATSAPP_TANGSEL]
-    for expected in (*_sheet_texts("en", "konseling"), "WhatsApp: +62 812-3456-7890",
-                     "Emergency: 112 · SAPA 129 (violence against women and children)",
-                     "Dinas Sosial Kota Tangerang Selatan"):
+    for expected in (
+        *_sheet_texts("en", "konseling"),
+        "WhatsApp: +62 812-3456-7890",
+        "Emergency: 112 · SAPA 129 (violence against women and children)",
+        "Dinas Sosial Kota Tangerang Selatan",
+    ):
         assert expected in text
 
 
@@ -112,8 +162,26 @@ def test_the_status_png_is_1080_by_1920_and_its_qr_code_holds_the_link(
 
 def test_a_paper_png_is_drawn_at_200_dpi_and_nothing_crosses_the_margins(tmp_path: Path) -> None:
     out = tmp_path / "provinsi-a4.png"
-    assert main(["poster", "--flow", "lapor", "--bot-username", BOT, "--size", "a4", "--format", "png",
-                 "--language", "en", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "poster",
+                "--flow",
+                "lapor",
+                "--bot-username",
+                BOT,
+                "--size",
+                "a4",
+                "--format",
+                "png",
+                "--language",
+                "en",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     image = Image.open(out).convert("RGB")
     assert image.size == (1654, 2339)
     margin = round(image.width * 0.06)  # the text area keeps 7 % of the width free on each side
@@ -140,21 +208,26 @@ def test_every_text_wraps_inside_the_page_in_every_size(language: str, flow: str
     settings = Settings()
     matrix = segno.make(WHATSAPP_TANGSEL, error="q").matrix
     longest = "A" * 31 + "Bot"  # a 32-character name, the longest Telegram allows, shrinks to fit
-    text = poster_text(language, flow, contact=f"Telegram: @{longest}", office="Dinas Sosial Kota Tangerang Selatan",
-                       settings=settings)
+    text = poster_text(
+        language, flow, contact=f"Telegram: @{longest}", office="Dinas Sosial Kota Tangerang Selatan", settings=settings
+    )
     for page in PAGE_SIZES.values():
         _assert_fits(lay_out(text, matrix, page, measure))
-    wordy = poster_text(language, flow, contact="WhatsApp: +62 812-3456-7890", office="Dinas Sosial Provinsi Banten",
-                        settings=settings)
-    wordy = replace(wordy, title=wordy.title * 2, lines=(wordy.lines[0] * 2, wordy.lines[1] * 2),
-                    emergency=wordy.emergency * 2)
+    wordy = poster_text(
+        language, flow, contact="WhatsApp: +62 812-3456-7890", office="Dinas Sosial Provinsi Banten", settings=settings
+    )
+    wordy = replace(
+        wordy, title=wordy.title * 2, lines=(wordy.lines[0] * 2, wordy.lines[1] * 2), emergency=wordy.emergency * 2
+    )
     for page in PAGE_SIZES.values():  # twice the words: the type shrinks, the QR code keeps half the width
         _assert_fits(lay_out(wordy, matrix, page, measure))
 
 
 def test_link_without_region_and_every_region_fits_telegrams_start_parameter() -> None:
     assert deep_link("PmksBot", "konseling") == "https://t.me/PmksBot?start=konseling"
-    assert deep_link("PmksBot", "konseling", "kota-tangerang-selatan").endswith("start=konseling_kota-tangerang-selatan")
+    assert deep_link("PmksBot", "konseling", "kota-tangerang-selatan").endswith(
+        "start=konseling_kota-tangerang-selatan"
+    )
 
 
 def test_unknown_region_or_flow_is_refused_by_the_parser() -> None:

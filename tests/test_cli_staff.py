@@ -52,8 +52,9 @@ def test_operator_moves_resets_deactivates_and_reactivates(
     with Session(runtime.db) as session:
         rina = session.exec(select(Staff).where(Staff.username == "rina")).one()
         assert session.get(Request, request.id).assigned_staff_id == rina.id
-        moved = session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)
-                             .order_by(col(RequestEvent.id).desc())).first()
+        moved = session.exec(
+            select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(col(RequestEvent.id).desc())
+        ).first()
         assert (moved.actor, moved.note, moved.detail["to_staff"]) == ("operator", "Pensiun", rina.id)
         assert authenticate(session, username="dewi", password=temporary) is None
         assert staff_queue_codes(session, staff_id=dewi.id) == {LK3, "lk3-kab-serang"}

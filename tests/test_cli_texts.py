@@ -32,14 +32,29 @@ def _run(settings: Settings, *argv: str) -> int:
 def test_staff_add_speaks_the_default_language(
     settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _run(settings, "staff", "add", "--username", "siti", "--role", "counselor", "--queue", "lk3-kota-serang") == 0
+    assert (
+        _run(settings, "staff", "add", "--username", "siti", "--role", "counselor", "--queue", "lk3-kota-serang") == 0
+    )
     out = capsys.readouterr().out.splitlines()
     role = load_catalog().text("id", "dash_admin.role_counselor")
     assert out[0] == cli_text("id", "staff_added", username="siti", role=role)
     assert out[1].startswith(cli_text("id", "staff_password", password=""))
     monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
-    assert _run(settings, "staff", "add", "--username", "wati", "--role", "counselor", "--queue", "lk3-kota-serang",
-                "--password-stdin") == 2
+    assert (
+        _run(
+            settings,
+            "staff",
+            "add",
+            "--username",
+            "wati",
+            "--role",
+            "counselor",
+            "--queue",
+            "lk3-kota-serang",
+            "--password-stdin",
+        )
+        == 2
+    )
     reason = load_catalog().text("id", "staff_input.password_short")
     assert capsys.readouterr().err == cli_text("id", "staff_refused", reason=reason) + "\n"
 
@@ -60,8 +75,11 @@ def test_token_commands_speak_the_default_language(settings: Settings, capsys: p
 
 
 def test_every_cli_key_the_tools_use_is_in_both_catalogs() -> None:
-    used = {key for source in CLI_SOURCES.glob("*.py")
-            for key in re.findall(r"""(?:say|cli_text)\([^,]+, "([a-z_]+)\"""", source.read_text(encoding="utf-8"))}
+    used = {
+        key
+        for source in CLI_SOURCES.glob("*.py")
+        for key in re.findall(r"""(?:say|cli_text)\([^,]+, "([a-z_]+)\"""", source.read_text(encoding="utf-8"))
+    }
     assert len(used) >= 14
     for language in ("id", "en"):
         assert {f"cli.{key}" for key in used} <= load_catalog().keys(language), language

@@ -15,7 +15,7 @@ MARKED = re.compile(r"^pytestmark = .*pytest\.mark\.clock", re.MULTILINE)
 #: Modules that read the clock with no date logic depending on it, and why.
 NOT_DATE_SENSITIVE = {
     "hardening/test_instances.py": "the service runs in subprocesses a pinned clock cannot reach; its "
-                                   "follow-ups are urgent, so quiet hours never hold them",
+    "follow-ups are urgent, so quiet hours never hold them",
     "hardening/test_openapi_fuzz.py": "reads the clock only to issue an API token",
     "hardening/test_hostile_requests.py": "seeds requests only to test who may reach them",
     "storage/test_send_rate.py": "reads the clock only to time send turns a few seconds apart; no date logic",

@@ -56,10 +56,20 @@ def generate(runtime: Runtime, *, requests: int = 240, seed: int = 11) -> list[i
             route = routing.route_counseling(topic, region)
             urgency = "urgent" if rng.random() < 0.1 else route.urgency
             due = sla_deadlines(urgency, created, routing.sla, routing.calendar)
-            request = create_request(session, request=Request(
-                kind="counseling", topic=topic, region=region, urgency=urgency, queue_code=route.queue_code,
-                claim_due_at=due.claim_due, first_contact_due_at=due.first_contact_due, created_at=created),
-                new_code=new_ticket_code)
+            request = create_request(
+                session,
+                request=Request(
+                    kind="counseling",
+                    topic=topic,
+                    region=region,
+                    urgency=urgency,
+                    queue_code=route.queue_code,
+                    claim_due_at=due.claim_due,
+                    first_contact_due_at=due.first_contact_due,
+                    created_at=created,
+                ),
+                new_code=new_ticket_code,
+            )
             assert request.id is not None
             ids.append(request.id)
             add_event(session, request_id=request.id, kind="created", actor="citizen:1", at=created, to_status="new")
@@ -77,8 +87,15 @@ def _lifecycle(session: Session, rng: random.Random, request: Request, holder: i
         return
     assert request.id is not None
     request.status, request.assigned_staff_id = "claimed", holder
-    add_event(session, request_id=request.id, kind="status", actor=f"staff:{holder}", at=claimed,
-              from_status="new", to_status="claimed")
+    add_event(
+        session,
+        request_id=request.id,
+        kind="status",
+        actor=f"staff:{holder}",
+        at=claimed,
+        from_status="new",
+        to_status="claimed",
+    )
     contacted = claimed + timedelta(seconds=rng.lognormvariate(8, 1.0))
     if contacted > NOW or rng.random() < 0.1:
         return
@@ -86,28 +103,51 @@ def _lifecycle(session: Session, rng: random.Random, request: Request, holder: i
     closed = contacted + timedelta(seconds=rng.lognormvariate(11.5, 1.0))
     if closed <= NOW:
         request.status = "resolved"
-        add_event(session, request_id=request.id, kind="status", actor=f"staff:{holder}", at=closed,
-                  from_status="claimed", to_status="resolved")
+        add_event(
+            session,
+            request_id=request.id,
+            kind="status",
+            actor=f"staff:{holder}",
+            at=closed,
+            from_status="claimed",
+            to_status="resolved",
+        )
 
 
 def exact(runtime: Runtime, conditions: Sequence[ColumnElement[bool]] = ()) -> ResponseReport:
     with Session(runtime.db) as session:
-        return response_report(session, conditions, calendar=runtime.routing.calendar, date_from=DATE_FROM,
-                               date_to=DATE_TO, now=NOW)
+        return response_report(
+            session, conditions, calendar=runtime.routing.calendar, date_from=DATE_FROM, date_to=DATE_TO, now=NOW
+        )
 
 
 def ready(runtime: Runtime, sketch_from: int = 0) -> list[date]:
-    return ready_weeks(runtime.db, calendar=runtime.routing.calendar, date_from=DATE_FROM, date_to=DATE_TO, now=NOW,
-                       sketch_from=sketch_from)
+    return ready_weeks(
+        runtime.db,
+        calendar=runtime.routing.calendar,
+        date_from=DATE_FROM,
+        date_to=DATE_TO,
+        now=NOW,
+        sketch_from=sketch_from,
+    )
 
 
-def sketched(runtime: Runtime, conditions: Sequence[ColumnElement[bool]] = (),
-             scope: StoredScope | None = EVERYTHING) -> ResponseReport:
+def sketched(
+    runtime: Runtime, conditions: Sequence[ColumnElement[bool]] = (), scope: StoredScope | None = EVERYTHING
+) -> ResponseReport:
     """The report as the page reads it: closed weeks made ready first, then the report's own session."""
     stored = ready(runtime)
     with Session(runtime.db) as session:
-        return sketched_response_report(session, conditions, scope, stored, calendar=runtime.routing.calendar,
-                                        date_from=DATE_FROM, date_to=DATE_TO, now=NOW)
+        return sketched_response_report(
+            session,
+            conditions,
+            scope,
+            stored,
+            calendar=runtime.routing.calendar,
+            date_from=DATE_FROM,
+            date_to=DATE_TO,
+            now=NOW,
+        )
 
 
 def assert_close(approximate: ResponseFigures, exact_figures: ResponseFigures, *, marked: bool) -> None:
@@ -168,14 +208,24 @@ def test_an_event_of_a_closed_week_marks_it_stale_and_the_next_read_recomputes_i
     sketched(runtime)
     with Session(runtime.db) as session:
         first_week_end = datetime(2026, 11, 9, tzinfo=WIB)
-        unclaimed = session.exec(select(Request).where(Request.status == "new", Request.created_at < first_week_end,
-                                                       col(Request.id).in_(ids))).first()
+        unclaimed = session.exec(
+            select(Request).where(
+                Request.status == "new", Request.created_at < first_week_end, col(Request.id).in_(ids)
+            )
+        ).first()
     assert unclaimed is not None and unclaimed.id is not None
     before = sketched(runtime)
     late = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)  # claimed weeks later: the week's figures change
     with Session(runtime.db) as session, session.begin():
-        add_event(session, request_id=unclaimed.id, kind="status", actor="staff:1", at=late, from_status="new",
-                  to_status="claimed")
+        add_event(
+            session,
+            request_id=unclaimed.id,
+            kind="status",
+            actor="staff:1",
+            at=late,
+            from_status="new",
+            to_status="claimed",
+        )
     assert stored_weeks(runtime) == {SETTLED[0]: True, SETTLED[1]: False}
     truth = exact(runtime)
     assert truth.overall.claim.count == before.overall.claim.count + 1

@@ -66,13 +66,22 @@ def report(
     filters = parse_request_filters({**RANGE, **params}, today=now.date(), default_weeks=12)
     with Session(runtime.db) as session:
         conditions = request_conditions(filters, visible_queues=queues, tz=WIB)
-        return response_report(session, conditions, calendar=runtime.routing.calendar, date_from=filters.date_from,
-                               date_to=filters.date_to, now=now)
+        return response_report(
+            session,
+            conditions,
+            calendar=runtime.routing.calendar,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            now=now,
+        )
 
 
 def q(median: float | None, p90: float | None, count: int) -> Quantiles:
-    return Quantiles(pytest.approx(median) if median is not None else None,  # type: ignore[arg-type]
-                     pytest.approx(p90) if p90 is not None else None, count)  # type: ignore[arg-type]
+    return Quantiles(
+        pytest.approx(median) if median is not None else None,  # type: ignore[arg-type]
+        pytest.approx(p90) if p90 is not None else None,
+        count,
+    )  # type: ignore[arg-type]
 
 
 def group(result: ResponseReport, dimension: str, key: object):
@@ -97,15 +106,21 @@ def _build_until_reopen(runtime: Runtime, staff: dict[str, StaffView]) -> dict[s
     c = submit(runtime, at=wib(19, 22), region="kota-serang", topic="kdrt")
     act(runtime, rina, wib(19, 22, 20), claim_request, request_id=c.id, routing=routing)
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-        lapsed = lapse_claim(session, request=session.get(Request, c.id), staff_id=rina.id, claimed_at=wib(19, 22, 20),
-                             now=wib(20, 2, 20))
+        lapsed = lapse_claim(
+            session,
+            request=session.get(Request, c.id),
+            staff_id=rina.id,
+            claimed_at=wib(19, 22, 20),
+            now=wib(20, 2, 20),
+        )
     assert lapsed
     act(runtime, budi, wib(20, 2, 30), claim_request, request_id=c.id, routing=routing)
     # First contact by phone: a message counts only once it reaches the citizen, through the scheduler and the
     # outbox (an urgent one at 03.00 would wait for the morning and for "aman"): tests/services/test_first_contact.py.
     act(runtime, budi, wib(20, 3), record_call, request_id=c.id)
-    d = submit(runtime, at=wib(21, 10), kind="sighting", region="kota-serang", category="anak_jalanan",
-               kecamatan=KASEMEN)
+    d = submit(
+        runtime, at=wib(21, 10), kind="sighting", region="kota-serang", category="anak_jalanan", kecamatan=KASEMEN
+    )
     act(runtime, budi, wib(21, 10), close_request, request_id=c.id, outcome="referred", note="ke UPTD PPA")
     act(runtime, siti, wib(22, 9), claim_request, request_id=b.id, routing=routing)
     act(runtime, siti, wib(22, 9, 30), record_call, request_id=b.id)
@@ -148,8 +163,15 @@ def test_business_clock_agrees_with_the_sla_calendar(runtime: Runtime) -> None:
         base, open_ = days[day]
         return base + open_ * min(max(local - day * 86400 - clock.start_s, 0), clock.day_s)
 
-    moments = [wib(18, 17), wib(22, 9, 30), wib(24, 15), wib(25, 12), wib(28, 9), wib(31, 11),
-               datetime(2027, 1, 4, 10, tzinfo=WIB)]
+    moments = [
+        wib(18, 17),
+        wib(22, 9, 30),
+        wib(24, 15),
+        wib(25, 12),
+        wib(28, 9),
+        wib(31, 11),
+        datetime(2027, 1, 4, 10, tzinfo=WIB),
+    ]
     for a in moments:
         for b in moments:
             if a <= b:

@@ -99,9 +99,7 @@ def test_business_seconds_between_undoes_add_business_hours() -> None:
 def test_normal_deadlines_across_a_weekend() -> None:
     deadlines = sla_deadlines("normal", wib(2026, 11, 13, 15), POLICY, office())
     # claim: Fri 1h + Mon 7h; first contact: Fri 1h + Mon 8h + Tue 8h + Wed 7h.
-    assert deadlines == SlaDeadlines(
-        claim_due=wib(2026, 11, 16, 15), first_contact_due=wib(2026, 11, 18, 15)
-    )
+    assert deadlines == SlaDeadlines(claim_due=wib(2026, 11, 16, 15), first_contact_due=wib(2026, 11, 18, 15))
 
 
 def test_normal_deadlines_across_christmas() -> None:

@@ -54,7 +54,7 @@ def whatsapp_link(number: str, flow: str, region: str = "") -> str:
 
 
 def whatsapp_digits(number: str) -> str | None:
-    """"+62 812-3456-7890" or "0812 3456 7890" -> "6281234567890"; None for what is not a phone number."""
+    """ "+62 812-3456-7890" or "0812 3456 7890" -> "6281234567890"; None for what is not a phone number."""
     digits = _PHONE_PUNCTUATION.sub("", number).removeprefix("+")
     if digits.startswith("0"):  # written the Indonesian way, without the country code
         digits = "62" + digits[1:]
@@ -70,7 +70,7 @@ def shown_number(digits: str) -> str:
 
 
 def office_name(routing: RoutingTable, region: str) -> str:
-    """"Dinas Sosial Kota Serang", or the provincial Dinas Sosial when the poster names no region."""
+    """ "Dinas Sosial Kota Serang", or the provincial Dinas Sosial when the poster names no region."""
     code = f"{DINAS_SOSIAL}-{region or PROVINCE}"
     return next(queue.name for queue in routing.queues() if queue.code == code)
 
@@ -78,14 +78,18 @@ def office_name(routing: RoutingTable, region: str) -> str:
 def add_poster_command(subparsers: argparse._SubParsersAction) -> None:
     """Register `poster` on the CLI; its handler is `run_poster(args, settings)`."""
     parser = subparsers.add_parser(
-        "poster", help="write a printable poster (PDF) or a WhatsApp status image (PNG) whose QR code opens the bot")
+        "poster", help="write a printable poster (PDF) or a WhatsApp status image (PNG) whose QR code opens the bot"
+    )
     parser.add_argument("--flow", choices=FLOWS, required=True, help="which form the link opens")
     parser.add_argument("--region", choices=REGION_CODES, default="", help="kabupaten/kota filled in")
     channel = parser.add_mutually_exclusive_group(required=True)
     channel.add_argument("--bot-username", help="the Telegram bot's @username, with or without @")
     channel.add_argument("--whatsapp-number", help="the service's WhatsApp number, e.g. 6281234567890")
-    parser.add_argument("--size", choices=tuple(PAGE_SIZES),
-                        help="a4, a5 or status (1080x1920 PNG); default a4 for a PDF, status for a PNG")
+    parser.add_argument(
+        "--size",
+        choices=tuple(PAGE_SIZES),
+        help="a4, a5 or status (1080x1920 PNG); default a4 for a PDF, status for a PNG",
+    )
     parser.add_argument("--format", choices=FORMATS, help="pdf or png; default from the --out suffix, else pdf")
     parser.add_argument("--language", choices=LANGUAGES, help="the poster's language; default DEFAULT_LANGUAGE")
     parser.add_argument("--out", type=Path, help="file to write; default poster.pdf or poster.png")

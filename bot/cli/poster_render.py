@@ -96,13 +96,18 @@ def write_png(layout: PosterLayout, out: Path) -> None:
     image = Image.new("RGB", (round(page.width * pixels), round(page.height * pixels)), "white")
     draw = ImageDraw.Draw(image)
     for band in layout.bands:
-        draw.rectangle((round(band.x * pixels), round(band.y * pixels),
-                        round((band.x + band.width) * pixels) - 1, round((band.y + band.height) * pixels) - 1),
-                       fill=band.colour)
+        draw.rectangle(
+            (
+                round(band.x * pixels),
+                round(band.y * pixels),
+                round((band.x + band.width) * pixels) - 1,
+                round((band.y + band.height) * pixels) - 1,
+            ),
+            fill=band.colour,
+        )
     for line in layout.lines:
         font = ImageFont.truetype(str(font_file(line.face)), line.size * pixels)
-        draw.text((line.centre_x * pixels, line.baseline * pixels), line.text, font=font, fill=line.colour,
-                  anchor="ms")
+        draw.text((line.centre_x * pixels, line.baseline * pixels), line.text, font=font, fill=line.colour, anchor="ms")
     _draw_qr(draw, layout.qr, pixels)
     image.save(out, format="PNG", optimize=True, dpi=(page.png_dpi, page.png_dpi))
 

@@ -26,7 +26,9 @@ from bot.services.staff_handover import change_assignment, deactivate_staff, rea
 
 
 def add_staff_commands(commands: argparse._SubParsersAction) -> None:
-    staff = commands.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command", required=True)
+    staff = commands.add_parser("staff", help="manage staff accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
     add = staff.add_parser("add", help="create a counselor, coordinator or admin")
     add.add_argument("--username", required=True)
     add.add_argument("--role", required=True, choices=ROLES)
@@ -45,7 +47,9 @@ def add_staff_commands(commands: argparse._SubParsersAction) -> None:
     deactivate = staff.add_parser("deactivate", help="no more logins; sessions end; open cases handed over")
     deactivate.add_argument("--username", required=True)
     deactivate.add_argument("--reason", required=True, help="kept in the history of each case moved")
-    deactivate.add_argument("--hand-to", help="colleague's username to take the open cases (default: back to the queue)")
+    deactivate.add_argument(
+        "--hand-to", help="colleague's username to take the open cases (default: back to the queue)"
+    )
     reactivate = staff.add_parser("reactivate", help="open a deactivated account again")
     reactivate.add_argument("--username", required=True)
 
@@ -62,7 +66,12 @@ def run_staff_command(args: argparse.Namespace, settings: Settings) -> int:
                 return _add(session, args, language=language)
             return _change(session, args, language=language)
     except StaffInputError as error:  # raised out of the transaction: nothing of it was kept
-        say(language, "staff_change_refused", error=True, reason=load_catalog().text(language, error.key, **error.params))
+        say(
+            language,
+            "staff_change_refused",
+            error=True,
+            reason=load_catalog().text(language, error.key, **error.params),
+        )
         return 2
     finally:
         runtime.close()
@@ -80,10 +89,21 @@ def _change(session: Session, args: argparse.Namespace, *, language: str) -> int
             if args.queue is None and args.region is None:
                 say(language, "staff_update_nothing", error=True)
                 return 2
-            queues = args.queue if args.queue is not None else sorted(staff_queue_codes(session, staff_id=persisted_id(target)))
+            queues = (
+                args.queue
+                if args.queue is not None
+                else sorted(staff_queue_codes(session, staff_id=persisted_id(target)))
+            )
             region = (args.region or None) if args.region is not None else target.region
-            moved = change_assignment(session, view=view, staff_id=persisted_id(target), queues=queues, region=region,
-                                      reason=args.reason, now=now)
+            moved = change_assignment(
+                session,
+                view=view,
+                staff_id=persisted_id(target),
+                queues=queues,
+                region=region,
+                reason=args.reason,
+                now=now,
+            )
             say(language, "staff_updated", username=name, released=moved.released)
         case "reset-password":
             _staff, temporary = reset_password(session, view=view, staff_id=persisted_id(target), now=now)
@@ -93,8 +113,14 @@ def _change(session: Session, args: argparse.Namespace, *, language: str) -> int
             if args.hand_to and colleague is None:
                 say(language, "staff_unknown", error=True, username=args.hand_to)
                 return 2
-            moved = deactivate_staff(session, view=view, staff_id=persisted_id(target), reason=args.reason, now=now,
-                                     hand_to=colleague.id if colleague else None)
+            moved = deactivate_staff(
+                session,
+                view=view,
+                staff_id=persisted_id(target),
+                reason=args.reason,
+                now=now,
+                hand_to=colleague.id if colleague else None,
+            )
             say(language, "staff_deactivated", username=name, handed=moved.handed, released=moved.released)
         case "reactivate":
             reactivate_staff(session, view=view, staff_id=persisted_id(target), now=now)
@@ -108,8 +134,14 @@ def _add(session: Session, args: argparse.Namespace, *, language: str) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     try:
         staff, generated = create_staff(
-            session, username=args.username, role=args.role, queues=args.queue, region=args.region,
-            now=datetime.now(UTC), password=password, display_name=args.name,
+            session,
+            username=args.username,
+            role=args.role,
+            queues=args.queue,
+            region=args.region,
+            now=datetime.now(UTC),
+            password=password,
+            display_name=args.name,
         )
     except StaffInputError as error:
         say(language, "staff_refused", error=True, reason=load_catalog().text(language, error.key, **error.params))

@@ -83,8 +83,7 @@ class TracksStatuses(Protocol):
     tell the person.
     """
 
-    def record_sent(self, session: Session, *, message_id: int, platform_ids: Sequence[str], now: datetime) -> bool:
-        ...
+    def record_sent(self, session: Session, *, message_id: int, platform_ids: Sequence[str], now: datetime) -> bool: ...
 
     async def notify_held(self, recipient: Recipient) -> None: ...
 

@@ -171,8 +171,9 @@ class OutboxWorker:
                     now = self._clock()
                     if full or wakes != self._wakes or any(moment <= now for moment in frees):
                         wakes, frees[:] = self._wakes, [moment for moment in frees if moment > now]
-                        claimed, asked = await asyncio.to_thread(self._claim_and_ask, channel, now,
-                                                                  self._may_ask_turn(channel))
+                        claimed, asked = await asyncio.to_thread(
+                            self._claim_and_ask, channel, now, self._may_ask_turn(channel)
+                        )
                         waiting.extend(claimed)
                         full = len(waiting) >= self._claim_limit(channel)
                         continue  # a send may have finished while the claim ran
@@ -192,8 +193,9 @@ class OutboxWorker:
                 task.cancel()
             raise
 
-    async def _take_turn(self, channel: str, waiting: deque[store.ClaimedMessage],
-                         asked: send_rate.SendTurn | None = None) -> int | None:
+    async def _take_turn(
+        self, channel: str, waiting: deque[store.ClaimedMessage], asked: send_rate.SendTurn | None = None
+    ) -> int | None:
         """Take the send slot of the first waiting message, or wait until one may be free; its turn: send it now.
 
         Asks no sooner than the slot after the last one this instance took, nor during a flood wait it met
@@ -244,12 +246,17 @@ class OutboxWorker:
     def _claim(self, channel: str, now: datetime) -> list[store.ClaimedMessage]:
         with self._db.begin() as connection:
             return store.claim_due_messages(
-                connection, channel=channel, now=now, limit=self._claim_limit(channel), lease=self._lease(),
+                connection,
+                channel=channel,
+                now=now,
+                limit=self._claim_limit(channel),
+                lease=self._lease(),
                 chat_spacing=self._chat_spacing(channel),
             )
 
-    def _claim_and_ask(self, channel: str, now: datetime, ask: bool
-                       ) -> tuple[list[store.ClaimedMessage], send_rate.SendTurn | None]:
+    def _claim_and_ask(
+        self, channel: str, now: datetime, ask: bool
+    ) -> tuple[list[store.ClaimedMessage], send_rate.SendTurn | None]:
         """Claim, then (if `ask`: the instance may ask now) ask for the first message's turn, in one thread hop.
 
         Two transactions as before (the claim's lease, then the turn with its in-flight mark), one hand-off
@@ -263,9 +270,14 @@ class OutboxWorker:
 
     def _ask_turn(self, channel: str, message: store.ClaimedMessage, now: datetime) -> send_rate.SendTurn:
         with self._db.begin() as connection:
-            return send_rate.take_send_turn(connection, channel=channel, message=message, now=now,
-                                            pacing=self._pacing(channel),
-                                            in_flight=timedelta(seconds=IN_FLIGHT_LEASE_SECONDS))
+            return send_rate.take_send_turn(
+                connection,
+                channel=channel,
+                message=message,
+                now=now,
+                pacing=self._pacing(channel),
+                in_flight=timedelta(seconds=IN_FLIGHT_LEASE_SECONDS),
+            )
 
     def _turn_clock(self) -> datetime:
         """Now, for send slots: the clock, but never behind the last reading plus the monotonic time since.
@@ -309,8 +321,13 @@ class OutboxWorker:
         return self._clock() + self._chat_spacing(channel) if message.has_next else None
 
     def _bound_arrival(self, session: Session, arrival: _Arrival) -> None:
-        send_rate.bound_send_arrival(session, channel=arrival.channel, turn=arrival.turn,
-                                     window=self._pacing(arrival.channel).window, arrived_by=arrival.by)
+        send_rate.bound_send_arrival(
+            session,
+            channel=arrival.channel,
+            turn=arrival.turn,
+            window=self._pacing(arrival.channel).window,
+            arrived_by=arrival.by,
+        )
 
     def _record_sent(self, sender: Sender, message: store.ClaimedMessage, ids: list[str], arrival: _Arrival) -> bool:
         """Mark the message sent with its platform ids; True when a status that came first held it.
@@ -333,15 +350,23 @@ class OutboxWorker:
     def _record_failure(self, channel: str, message: store.ClaimedMessage, error: Exception, arrival: _Arrival) -> None:
         now = self._clock()
         reason = f"{type(error).__name__}: {error}"[:500]
-        log.warning("outbox_send_failed message=%s contact=%s error=%s", message.id, message.contact_id,
-                    type(error).__name__)
+        log.warning(
+            "outbox_send_failed message=%s contact=%s error=%s", message.id, message.contact_id, type(error).__name__
+        )
         with Session(self._db) as session, session.begin():
             self._bound_arrival(session, arrival)
             outcome = self._record_failure_in(session, channel, message, error, reason, now)
         count_outbound(channel, outcome)
 
-    def _record_failure_in(self, session: Session, channel: str, message: store.ClaimedMessage, error: Exception,
-                           reason: str, now: datetime) -> str:
+    def _record_failure_in(
+        self,
+        session: Session,
+        channel: str,
+        message: store.ClaimedMessage,
+        error: Exception,
+        reason: str,
+        now: datetime,
+    ) -> str:
         """Write what the failure means for the message; returns the outcome's name for the metrics."""
         if isinstance(error, HoldUntilReply):
             store.hold_message(session, message_id=message.id, reason=reason)
@@ -350,8 +375,13 @@ class OutboxWorker:
             if not error.per_recipient:  # a flood wait applies to the whole bot: every instance waits it out
                 until = self._paused_until.get(channel, now + timedelta(seconds=error.after_seconds))
                 send_rate.pause_sends(session, channel=channel, until=until)
-            store.schedule_retry(session, message_id=message.id, error=reason, count_attempt=False,
-                                 at=now + timedelta(seconds=error.after_seconds))
+            store.schedule_retry(
+                session,
+                message_id=message.id,
+                error=reason,
+                count_attempt=False,
+                at=now + timedelta(seconds=error.after_seconds),
+            )
             return "rate_limited"
         if isinstance(error, RecipientUnreachable):
             store.mark_contact_unreachable(session, contact_id=message.contact_id, now=now, error=reason)
@@ -384,8 +414,11 @@ class OutboxWorker:
         """Slots 1/rate (plus the margin) apart, and at most `rate` arrivals in any second (a rate too high
         to be a platform's limit, as tests set, keeps no window)."""
         rate = self._rate(channel)
-        return send_rate.Pacing(interval=self._interval(channel), catch_up=timedelta(seconds=SLOT_CATCH_UP_SECONDS),
-                            window=max(1, math.floor(rate)) if rate <= MAX_WINDOW else 0)
+        return send_rate.Pacing(
+            interval=self._interval(channel),
+            catch_up=timedelta(seconds=SLOT_CATCH_UP_SECONDS),
+            window=max(1, math.floor(rate)) if rate <= MAX_WINDOW else 0,
+        )
 
     def _claim_limit(self, channel: str) -> int:
         return max(1, min(BATCH, math.ceil(self._rate(channel) * CLAIM_SECONDS)))
@@ -398,5 +431,5 @@ class OutboxWorker:
 
 def backoff(attempts: int) -> timedelta:
     """Exponential backoff with "equal jitter" (half fixed, half random): 1-2 s, 2-4 s, 4-8 s ... up to 15 minutes."""
-    ceiling = min(MAX_BACKOFF_SECONDS, 2.0 ** attempts)
+    ceiling = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

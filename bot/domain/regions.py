@@ -172,8 +172,7 @@ class RegionCatalog:
         self._regions = {region.code: region for region in self.regions}
         self._kecamatan = {kec.code: kec for region in self.regions for kec in region.kecamatan}
         self._entries: dict[str, tuple[_Entry, ...]] = {
-            region.code: tuple((kec, _kecamatan_keys(kec.name)) for kec in region.kecamatan)
-            for region in self.regions
+            region.code: tuple((kec, _kecamatan_keys(kec.name)) for kec in region.kecamatan) for region in self.regions
         }
         self._all_entries = tuple(entry for entries in self._entries.values() for entry in entries)
 
@@ -238,9 +237,16 @@ def load_regions() -> RegionCatalog:
 #: Regions next to Banten whose kecamatan people name as often as the region itself ("kerja di
 #: cengkareng", "dari parung"): areaid's names, as `places_elsewhere` reads them.
 NEIGHBOURS: tuple[str, ...] = (
-    "Kota Adm. Jakarta Barat", "Kota Adm. Jakarta Pusat", "Kota Adm. Jakarta Selatan",
-    "Kota Adm. Jakarta Timur", "Kota Adm. Jakarta Utara",
-    "Kabupaten Bogor", "Kota Bogor", "Kota Depok", "Kabupaten Bekasi", "Kota Bekasi",
+    "Kota Adm. Jakarta Barat",
+    "Kota Adm. Jakarta Pusat",
+    "Kota Adm. Jakarta Selatan",
+    "Kota Adm. Jakarta Timur",
+    "Kota Adm. Jakarta Utara",
+    "Kabupaten Bogor",
+    "Kota Bogor",
+    "Kota Depok",
+    "Kabupaten Bekasi",
+    "Kota Bekasi",
 )
 _REGION_KIND = re.compile(r"^(kabupaten|kota)(\s+adm\.)?\s+", re.IGNORECASE)
 

@@ -39,7 +39,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _ESTIMATES: FloatArray = np.concatenate(
-    ([0.0], 2.0 * np.power(GAMMA, np.arange(_MIN_KEY, _MAX_KEY + 1, dtype=np.float64)) / (GAMMA + 1.0)))
+    ([0.0], 2.0 * np.power(GAMMA, np.arange(_MIN_KEY, _MAX_KEY + 1, dtype=np.float64)) / (GAMMA + 1.0))
+)
 
 
 def bucket_indexes(seconds: npt.ArrayLike) -> IntArray:
@@ -131,8 +132,9 @@ class SketchGrid:
             low, high = np.floor(rank), np.ceil(rank)
             low_value = values[_column_of_rank(cumulative, low)]
             high_value = values[_column_of_rank(cumulative, high)]
-            estimates[:, :, position] = np.where(counts > 0, low_value + (high_value - low_value) * (rank - low),
-                                                 np.nan)
+            estimates[:, :, position] = np.where(
+                counts > 0, low_value + (high_value - low_value) * (rank - low), np.nan
+            )
         return estimates, counts
 
 

@@ -27,7 +27,10 @@ OPEN_STATUSES: tuple[RequestStatus, ...] = (RequestStatus.NEW, RequestStatus.CLA
 ASSIGNED_STATUSES: tuple[RequestStatus, ...] = (RequestStatus.CLAIMED, RequestStatus.IN_PROGRESS)
 #: The outcomes, in the order staff are offered them when closing.
 CLOSED_STATUSES: tuple[RequestStatus, ...] = (
-    RequestStatus.RESOLVED, RequestStatus.REFERRED, RequestStatus.UNREACHABLE, RequestStatus.CANCELLED,
+    RequestStatus.RESOLVED,
+    RequestStatus.REFERRED,
+    RequestStatus.UNREACHABLE,
+    RequestStatus.CANCELLED,
 )
 
 
@@ -48,7 +51,8 @@ OPEN_APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.PR
 ATTENDANCE_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
 #: Never going to take place: called off, or an offer not taken.
 CALLED_OFF_APPOINTMENT_STATUSES: tuple[AppointmentStatus, ...] = (
-    AppointmentStatus.CANCELLED, AppointmentStatus.WITHDRAWN,
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.WITHDRAWN,
 )
 
 

@@ -18,4 +18,3 @@ def normalize(text: str) -> str:
 def letter_count(text: str) -> int:
     """Letters and digits in any script; emoji and punctuation do not count."""
     return sum(1 for ch in text if ch.isalnum())
-

@@ -140,8 +140,19 @@ class StalePress:
     """
 
 
-Effect = (StaffAction | SubmitRequest | LookupStatus | SetLanguage | CaseChoice | RelayToCase | LinkStaff | ShowMyData
-          | EraseMyData | EscalateRequest | StalePress)
+Effect = (
+    StaffAction
+    | SubmitRequest
+    | LookupStatus
+    | SetLanguage
+    | CaseChoice
+    | RelayToCase
+    | LinkStaff
+    | ShowMyData
+    | EraseMyData
+    | EscalateRequest
+    | StalePress
+)
 Output = Reply | Effect
 
 
@@ -176,8 +187,9 @@ def match_choice(inbound: Inbound, choices: Sequence[Choice], *, typos: bool = T
     exact = [c for c in choices if labels[c.id] == typed]
     if exact or not typos:
         return exact[0] if exact else None
-    scored = sorted(((fuzz.ratio(typed, label), c) for c in choices if (label := labels[c.id])),
-                    key=lambda pair: -pair[0])
+    scored = sorted(
+        ((fuzz.ratio(typed, label), c) for c in choices if (label := labels[c.id])), key=lambda pair: -pair[0]
+    )
     if scored and scored[0][0] >= _TYPED_LABEL and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 5):
         return scored[0][1]
     return None
@@ -196,8 +208,9 @@ def unmatched_key(inbound: Inbound, choices: Sequence[Choice], default: str = "c
     return STALE_CHOICE if is_stale_choice(inbound, choices) else default
 
 
-def ask_again(question: Reply, ctx: FlowContext, key: str, params: Mapping[str, Any] | None = None
-              ) -> tuple[Output, ...]:
+def ask_again(
+    question: Reply, ctx: FlowContext, key: str, params: Mapping[str, Any] | None = None
+) -> tuple[Output, ...]:
     """Say what was wrong and ask the same question again, in one message; a stale press is marked as one."""
     said = replace(question, text=f"{ctx.t(key, **(params or {}))}\n\n{question.text}")
     return (StalePress(), said) if key == STALE_CHOICE else (said,)

@@ -1,4 +1,4 @@
-""""Maksud Anda ...?": two or three close meanings offered as buttons, and what each one fills.
+""" "Maksud Anda ...?": two or three close meanings offered as buttons, and what each one fills.
 
 Misrouting is worse than asking: when the understanding step finds meanings that explain a message
 equally well, the citizen picks (or presses "Bukan, pilih sendiri" for the usual question).
@@ -71,8 +71,10 @@ def offer_place(heard: Meanings) -> Clarification | None:
 
 def clarify_reply(clarification: Clarification, ctx: FlowContext, labels: Mapping[str, str] | None = None) -> Reply:
     """The question and a button per option; `labels` names the options of a question's own buttons."""
-    choices = tuple(Choice(f"{PREFIX}{code}", (labels or {}).get(code) or label_of(clarification.slot, code, ctx))
-                    for code in clarification.options)
+    choices = tuple(
+        Choice(f"{PREFIX}{code}", (labels or {}).get(code) or label_of(clarification.slot, code, ctx))
+        for code in clarification.options
+    )
     return Reply(_question(clarification, ctx), (*choices, Choice(NONE, ctx.t("common.mean_none"))))
 
 
@@ -101,8 +103,9 @@ def label_of(slot: str, code: str, ctx: FlowContext) -> str:
     if slot == "region":
         return ctx.t("common.outside_banten_option") if code == OUTSIDE else ctx.regions.region(code).name
     kecamatan = ctx.regions.kecamatan(code)
-    return ctx.t("common.kecamatan_in_region", kecamatan=kecamatan.name,
-                 region=ctx.regions.region(kecamatan.region).name)
+    return ctx.t(
+        "common.kecamatan_in_region", kecamatan=kecamatan.name, region=ctx.regions.region(kecamatan.region).name
+    )
 
 
 def _question(clarification: Clarification, ctx: FlowContext) -> str:
@@ -117,6 +120,6 @@ def _question(clarification: Clarification, ctx: FlowContext) -> str:
 
 
 def _kota_or_kabupaten(options: Sequence[str]) -> bool:
-    """"serang" alone: Kota Serang and Kabupaten Serang, nothing else."""
+    """ "serang" alone: Kota Serang and Kabupaten Serang, nothing else."""
     names = {code.split("-", 1)[1] for code in options if code != OUTSIDE}
     return len(options) == 2 and len(names) == 1 and OUTSIDE not in options

@@ -37,19 +37,22 @@ def correction_in(answers: Mapping[str, Any], text: str, ctx: FlowContext) -> Co
         # "bener semua tp sy mau anonim aja" changes an option; "bener tp sy mau nambahin, dia juga dipukul"
         # tells more of the story, which is no new category or topic
         return _options(answers, text, ctx) if ctx.understanding.says_but(text) else None
-    return (_place(answers, heard, text, ctx) or _kind(answers, heard, ctx)
-            or _content(answers, heard) or _options(answers, text, ctx))
+    return (
+        _place(answers, heard, text, ctx)
+        or _kind(answers, heard, ctx)
+        or _content(answers, heard)
+        or _options(answers, text, ctx)
+    )
 
 
 def _place(answers: Mapping[str, Any], heard: Meanings, text: str, ctx: FlowContext) -> Correction | None:
-    """"bukan cikupa tp cisoka": the kecamatan named that is not the one held; else such a region."""
+    """ "bukan cikupa tp cisoka": the kecamatan named that is not the one held; else such a region."""
     if "region" not in answers:
         return None
     held = answers.get("kecamatan")
     named = [code for code in heard.kecamatan.codes if code != held]
     if len(named) == 1 and "kecamatan" in answers:
-        return Correction({"region": ctx.regions.kecamatan(named[0]).region, "kecamatan": named[0]},
-                          ("region_said",))
+        return Correction({"region": ctx.regions.kecamatan(named[0]).region, "kecamatan": named[0]}, ("region_said",))
     of_named = {ctx.regions.kecamatan(code).region for code in named}
     if len(of_named) == 1 and "kecamatan" not in answers and answers["region"] not in of_named:
         return Correction({"region": of_named.pop()}, ("region_said",))  # the form asks no kecamatan
@@ -60,7 +63,7 @@ def _place(answers: Mapping[str, Any], heard: Meanings, text: str, ctx: FlowCont
 
 
 def _kind(answers: Mapping[str, Any], heard: Meanings, ctx: FlowContext) -> Correction | None:
-    """"bukan kota serang, kabupaten", "harusnya kab serang bukan kota": the other kind of the same region."""
+    """ "bukan kota serang, kabupaten", "harusnya kab serang bukan kota": the other kind of the same region."""
     kind, _, name = answers.get("region", "").partition("-")
     words = heard.text.lower().replace(".", " ").replace(",", " ").split()
     denied = {_KINDS[w] for w in ctx.understanding.denied_words(heard.text) if w in _KINDS}
@@ -73,7 +76,7 @@ def _kind(answers: Mapping[str, Any], heard: Meanings, ctx: FlowContext) -> Corr
 
 
 def _content(answers: Mapping[str, Any], heard: Meanings) -> Correction | None:
-    """"dia bukan pengemis tp pemulung", "bukan kdrt, lebih ke masalah ekonomi"."""
+    """ "dia bukan pengemis tp pemulung", "bukan kdrt, lebih ke masalah ekonomi"."""
     category = heard.category.clear()
     if "category" in answers and category not in (None, answers["category"], UNCLASSIFIED):
         return Correction({"category": category, "group": group_of(category)})
@@ -84,7 +87,7 @@ def _content(answers: Mapping[str, Any], heard: Meanings) -> Correction | None:
 
 
 def _options(answers: Mapping[str, Any], text: str, ctx: FlowContext) -> Correction | None:
-    """"jam nya ganti sore aja", "itu buat adek sy bukan buat sy", "ganti jadi anonim aja", "telpon aja".
+    """ "jam nya ganti sore aja", "itu buat adek sy bukan buat sy", "ganti jadi anonim aja", "telpon aja".
 
     A change of how to be contacted voids the consent given for the old way (and a phone number no longer
     used): the form asks for the number and the consent again before the summary, so no path stores

@@ -120,8 +120,14 @@ class FormFlow:
     #: a fix typed at the summary): e.g. a consent declined once a way to be contacted is chosen again.
     void: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda _answers: ()
 
-    def start(self, ctx: FlowContext, answers: Mapping[str, Any] | None = None, *, danger: bool = False,
-              before: tuple[Output, ...] = ()) -> FormStep:
+    def start(
+        self,
+        ctx: FlowContext,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        danger: bool = False,
+        before: tuple[Output, ...] = (),
+    ) -> FormStep:
         """Begin the form, optionally with answers already known (a deep link's region, a story's)."""
         return self.advance(FormState(self.name, "", answers or {}, danger=danger), ctx, before)
 
@@ -151,8 +157,9 @@ class FormFlow:
         if isinstance(outcome, Rejected) and heard is not None and heard.only_courtesy:
             # "makasih", "halo" between answers: no error, the question again. ("pagi" at the time question
             # is an answer, which is why the step is asked first.)
-            return FormStep(form, (Reply(ctx.t("common.thanks_back" if heard.thanks else "common.greeting_back")),
-                                   prompt))
+            return FormStep(
+                form, (Reply(ctx.t("common.thanks_back" if heard.thanks else "common.greeting_back")), prompt)
+            )
         if isinstance(outcome, Rejected) and not outcome.understood:
             if stated := self._stated_elsewhere(form, step, heard, ctx):  # "kab tangerang" at "who?": noted
                 return self._noted(form.answered(stated), ctx)
@@ -180,8 +187,9 @@ class FormFlow:
         keep = {s.name for s in self.steps if s.applies(answers)} | set(self.kept)
         return {k: v for k, v in answers.items() if k in keep}
 
-    def advance(self, form: FormState, ctx: FlowContext, before: tuple[Output, ...] = (),
-                heard: Meanings | None = None) -> FormStep:
+    def advance(
+        self, form: FormState, ctx: FlowContext, before: tuple[Output, ...] = (), heard: Meanings | None = None
+    ) -> FormStep:
         """Move to the first step that applies and has no answer yet, or to the summary, and ask it.
 
         When the message that got us here has close meanings for that question ("pengemis di serang"
@@ -205,7 +213,9 @@ class FormFlow:
     def _next_step(self, answers: Mapping[str, Any]) -> Step | None:
         return next((s for s in self.steps if s.applies(answers) and s.name not in answers), None)
 
-    def _stated_elsewhere(self, form: FormState, step: Step, heard: Meanings | None, ctx: FlowContext) -> dict[str, Any]:
+    def _stated_elsewhere(
+        self, form: FormState, step: Step, heard: Meanings | None, ctx: FlowContext
+    ) -> dict[str, Any]:
         """Answers to other questions in words that do not answer this one: kept, not lost."""
         if heard is None:
             return {}
@@ -213,11 +223,12 @@ class FormFlow:
         return {k: v for k, v in stated.items() if k not in form.answers and k != step.name}
 
     def _noted(self, form: FormState, ctx: FlowContext) -> FormStep:
-        """"Dicatat", and the question still open asked again (or what the form now needs)."""
+        """ "Dicatat", and the question still open asked again (or what the form now needs)."""
         return self.advance(form, ctx, (Reply(ctx.t("common.noted")),))
 
-    def _also_stated(self, form: FormState, step: Step, outcome: Accepted, heard: Meanings | None,
-                     ctx: FlowContext) -> dict[str, Any]:
+    def _also_stated(
+        self, form: FormState, step: Step, outcome: Accepted, heard: Meanings | None, ctx: FlowContext
+    ) -> dict[str, Any]:
         """Answers to later questions that the same message states clearly, never overwriting one."""
         if heard is None:
             return {}
@@ -229,8 +240,9 @@ class FormFlow:
             del extra["kecamatan"]
         return extra
 
-    def _missed(self, form: FormState, step: Step, prompt: Reply, outcome: Rejected, inbound: Inbound,
-                ctx: FlowContext) -> FormStep:
+    def _missed(
+        self, form: FormState, step: Step, prompt: Reply, outcome: Rejected, inbound: Inbound, ctx: FlowContext
+    ) -> FormStep:
         """Not understood: say so once; the second time, take the words or guide more plainly."""
         said = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
         unheard = [*form.scratch.get("unheard", ()), *([said] if said else [])]
@@ -268,7 +280,7 @@ class FormFlow:
         return self.advance(plain.answered(clarify.answers_for(asked.slot, code, ctx)), ctx)
 
     def _clarify_reply(self, form: FormState, asked: Clarification, ctx: FlowContext) -> Reply:
-        """"Maksud Anda ...?"; the close options of an option question keep the labels of its buttons."""
+        """ "Maksud Anda ...?"; the close options of an option question keep the labels of its buttons."""
         if asked.slot in clarify.SLOTS or form.step in (SUMMARY, EDIT):
             return clarify.clarify_reply(asked, ctx)
         buttons = self._step(form.step).prompt(replace(form, clarify=None), ctx).choices
@@ -288,8 +300,9 @@ class FormFlow:
         prompt = self._summary_reply(form, ctx)
         picked = match_choice(inbound, prompt.choices) or _typed_yes_no(inbound, prompt, ctx)
         if picked is None:
-            return self._missed(form, _SUMMARY_STEP, prompt, not_understood(unmatched_key(inbound, prompt.choices)),
-                                inbound, ctx)
+            return self._missed(
+                form, _SUMMARY_STEP, prompt, not_understood(unmatched_key(inbound, prompt.choices)), inbound, ctx
+            )
         if picked.id == "confirm:edit":
             editing = form.at(EDIT)
             return FormStep(editing, (self._edit_reply(editing, ctx),))
@@ -331,7 +344,7 @@ _SUMMARY_STEP = Step(SUMMARY, lambda _f, _c: Reply(""), lambda _f, _i, _c: Rejec
 
 
 def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice | None:
-    """"iya"/"sudah benar" sends, "ubah"/"salah" changes: the summary's buttons, typed."""
+    """ "iya"/"sudah benar" sends, "ubah"/"salah" changes: the summary's buttons, typed."""
     if inbound.kind is not InboundKind.TEXT:
         return None
     if ctx.understanding.read(inbound.text).intent.clear() == "cancel":
@@ -343,7 +356,8 @@ def _typed_yes_no(inbound: Inbound, prompt: Reply, ctx: FlowContext) -> Choice |
     return prompt.choices[index] if index is not None else None
 
 
-def reprompt(form: FormState, ctx: FlowContext, prompt: Reply, key: str,
-             params: Mapping[str, Any] | None = None) -> FormStep:
+def reprompt(
+    form: FormState, ctx: FlowContext, prompt: Reply, key: str, params: Mapping[str, Any] | None = None
+) -> FormStep:
     """Say what was wrong and ask the same question again, in one message, keeping every answer."""
     return FormStep(form, ask_again(prompt, ctx, key, params))

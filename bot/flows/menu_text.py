@@ -67,8 +67,9 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         # "perkembangan laporan sy yg soal anak dipasung ..." tells a case sent before; "... udh lapor polisi blm
         # ada kabar" a child missing now. The numbers first, then the citizen says which it is.
         asked = Clarification("form", ("status", "report"), heard.text)
-        return StepResult(replace(state, unheard=(), clarify=asked),
-                          (emergency_reply(ctx), clarify.clarify_reply(asked, ctx)))
+        return StepResult(
+            replace(state, unheard=(), clarify=asked), (emergency_reply(ctx), clarify.clarify_reply(asked, ctx))
+        )
     if heard.danger is not None:
         return _cry_for_help(state, heard, ctx)
     thread = ctx.open_request is not None and ctx.open_request.has_thread
@@ -97,8 +98,11 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
             return _understood(state, (*answered, _menu(state, ctx)))
     # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
     asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
-    if intent in _SIDE_INTENTS and not asks_how_to_report and (
-            intent == "status" or heard.intent.score_of(intent) > content):
+    if (
+        intent in _SIDE_INTENTS
+        and not asks_how_to_report
+        and (intent == "status" or heard.intent.score_of(intent) > content)
+    ):
         return _side_intent(intent, state, ctx)
     form = _which_form(heard, intent)
     if form in FORMS:
@@ -123,8 +127,15 @@ def on_menu_clarification(state: ConversationState, code: str, ctx: FlowContext)
     return open_with_story(_FORM_OF_INTENT[code], replace(state, clarify=None), heard, ctx)
 
 
-def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: FlowContext,
-                    before: tuple[Output, ...] = (), *, fixed: Mapping[str, str] | None = None) -> StepResult:
+def open_with_story(
+    flow: str,
+    state: ConversationState,
+    heard: Meanings,
+    ctx: FlowContext,
+    before: tuple[Output, ...] = (),
+    *,
+    fixed: Mapping[str, str] | None = None,
+) -> StepResult:
     """Open `flow` with every answer the story states; a close meaning for the first question is asked."""
     form = FORMS[flow]
     answers = {**answers_from(flow, heard, ctx, as_story=True), **(fixed or {})}
@@ -144,8 +155,9 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
     opened = shelved.opened(started.form)
     assert opened.form is not None
     in_banten_too = any(code != OUTSIDE for code in heard.region.codes)  # "kopo": Serang's, or Bandung's? asked
-    elsewhere = heard.outside and (heard.region.clear() == OUTSIDE
-                                   or (opened.form.step == "region" and not in_banten_too))
+    elsewhere = heard.outside and (
+        heard.region.clear() == OUTSIDE or (opened.form.step == "region" and not in_banten_too)
+    )
     if elsewhere and not any(code in _ABROAD for code in (answers.get("category"), *heard.category.codes)):
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))
@@ -157,7 +169,7 @@ def open_with_story(flow: str, state: ConversationState, heard: Meanings, ctx: F
 
 
 def _which_form(heard: Meanings, intent: str | None) -> str | None:
-    """"report_sighting", "request_counseling", "ask" (both fit as well) or None (neither)."""
+    """ "report_sighting", "request_counseling", "ask" (both fit as well) or None (neither)."""
     category = heard.category.ranked[0].score if heard.category else 0.0
     topic = heard.topic.ranked[0].score if heard.topic else 0.0
     if intent in _FORM_OF_INTENT:
@@ -187,8 +199,9 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
         return "ask" if told_as_own else REPORT_SIGHTING.name
     if not topic or not category:
         by_content = REPORT_SIGHTING.name if category else REQUEST_COUNSELING.name
-        return "ask" if hinted_form and hinted_form != by_content and abs(category - topic) < _CLEARLY_MORE \
-            else by_content
+        return (
+            "ask" if hinted_form and hinted_form != by_content and abs(category - topic) < _CLEARLY_MORE else by_content
+        )
     # Both fit. A clear lead decides alone; a smaller one when how it is told agrees; an even story is
     # decided by how it is told ("tetangga saya ..."), and otherwise the citizen is asked.
     lead = category - topic
@@ -221,9 +234,10 @@ def _cry_for_help(state: ConversationState, heard: Meanings, ctx: FlowContext) -
     """112 and SAPA 129 at once; then the open request is marked urgent, or the right urgent form starts."""
     emergency = emergency_reply(ctx)
     if ctx.open_request is not None:
-        return StepResult(replace(state, unheard=()),
-                          (emergency, EscalateRequest(ctx.open_request.ticket_code, heard.text.strip()),
-                           _menu(state, ctx)))
+        return StepResult(
+            replace(state, unheard=()),
+            (emergency, EscalateRequest(ctx.open_request.ticket_code, heard.text.strip()), _menu(state, ctx)),
+        )
     flow, fixed = _urgent_form(heard)
     urgent = replace(state, unheard=(), danger=True)
     return open_with_story(flow, urgent, heard, ctx, (emergency, Reply(ctx.t("safety.urgent_form"))), fixed=fixed)
@@ -258,8 +272,12 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         return REPORT_SIGHTING.name, {}
     if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
-    if (category is not None and danger.kind not in ("violence", "sexual") and not category.startswith("anak_")
-            and category != "korban_kekerasan"):
+    if (
+        category is not None
+        and danger.kind not in ("violence", "sexual")
+        and not category.startswith("anak_")
+        and category != "korban_kekerasan"
+    ):
         # "ODGJ dipasung", "bayi dibuang": the story names what it is; danger makes it urgent
         return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
     ill = category == "penyandang_disabilitas" or "penyandang_disabilitas" in categories.close()
@@ -296,10 +314,13 @@ def _not_understood(state: ConversationState, heard: Meanings, ctx: FlowContext,
     taken = ctx.understanding.read(words)
     if taken.real_words < _MIN_REAL_WORDS:
         menu = _menu(state, ctx)
-        return StepResult(replace(state, unheard=()), (Reply(f"{ctx.t('menu.pick_again')}\n\n{menu.text}", menu.choices),))
+        return StepResult(
+            replace(state, unheard=()), (Reply(f"{ctx.t('menu.pick_again')}\n\n{menu.text}", menu.choices),)
+        )
     fixed = {"category": UNCLASSIFIED, "group": UNCLASSIFIED, "description": words[:MAX_FREE_TEXT]}
-    return open_with_story(REPORT_SIGHTING.name, replace(state, unheard=()), taken, ctx,
-                           (Reply(ctx.t("menu.taken_as_said")),), fixed=fixed)
+    return open_with_story(
+        REPORT_SIGHTING.name, replace(state, unheard=()), taken, ctx, (Reply(ctx.t("menu.taken_as_said")),), fixed=fixed
+    )
 
 
 def _understood(state: ConversationState, outputs: tuple[Output, ...]) -> StepResult:

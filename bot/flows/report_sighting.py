@@ -56,7 +56,7 @@ def _accept_category(form: FormState, inbound: Inbound, ctx: FlowContext) -> Out
 
 
 def _category_in_words(inbound: Inbound, ctx: FlowContext) -> Outcome:
-    """"anjal", "orang gila", "ada anak kecil ngemis di lampu merah": the category they state."""
+    """ "anjal", "orang gila", "ada anak kecil ngemis di lampu merah": the category they state."""
     heard = ctx.hear(inbound)
     if heard is None:
         return not_picked(inbound)
@@ -91,8 +91,9 @@ def _accept_place(_form: FormState, inbound: Inbound, _ctx: FlowContext) -> Outc
 
 
 def _photo_prompt(_form: FormState, ctx: FlowContext) -> Reply:
-    return Reply(ctx.t("sighting.ask_photo", max=MAX_PHOTOS), (Choice("skip", ctx.t("sighting.no_photo")),),
-                 request_photo=True)
+    return Reply(
+        ctx.t("sighting.ask_photo", max=MAX_PHOTOS), (Choice("skip", ctx.t("sighting.no_photo")),), request_photo=True
+    )
 
 
 def _accept_photo(form: FormState, inbound: Inbound, ctx: FlowContext) -> Outcome:
@@ -120,8 +121,9 @@ def _accept_more_photos(form: FormState, inbound: Inbound, ctx: FlowContext) -> 
         return _photo_taken(form, inbound)
     offered = _more_photos_prompt(form, ctx).choices
     # "udah", "cukup", "itu aja" are no more photos here; then "ya" is another, "gak", "nanti" none
-    picked = (typed_choice(inbound, offered, ctx, "more_photos", _MORE_PHOTOS_WORDS)
-              or typed_choice(inbound, offered, ctx, "answer", _MORE_PHOTOS_WORDS))
+    picked = typed_choice(inbound, offered, ctx, "more_photos", _MORE_PHOTOS_WORDS) or typed_choice(
+        inbound, offered, ctx, "answer", _MORE_PHOTOS_WORDS
+    )
     if picked is None:
         return Rejected(wrong_kind_key(inbound, "sighting.photo_more_expected"))
     return Accepted({"more_photos": "done"}) if picked.id == "photo:done" else Redisplay({"another": True})
@@ -165,7 +167,7 @@ def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
 
 
 def _contact_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
-    """"lewat chat ini", "lewat telepon, 0812 ...", or that nobody will contact an anonymous reporter."""
+    """ "lewat chat ini", "lewat telepon, 0812 ...", or that nobody will contact an anonymous reporter."""
     mode = answers["contact_mode"]
     if mode == "phone":
         return f"{ctx.t('contact_way.phone')}, {answers['phone']}"
@@ -176,8 +178,12 @@ REPORT_SIGHTING = FormFlow(
     name="report_sighting",
     kind="sighting",
     steps=(
-        Step("group", lambda f, c: Reply(c.t("sighting.ask_group"), tuple(_group_choices(f, c))), _accept_group,
-             take_as_is=_category_as_said),
+        Step(
+            "group",
+            lambda f, c: Reply(c.t("sighting.ask_group"), tuple(_group_choices(f, c))),
+            _accept_group,
+            take_as_is=_category_as_said,
+        ),
         Step(
             "category",
             lambda f, c: Reply(c.t("sighting.ask_category"), tuple(_category_choices(f, c))),
@@ -193,13 +199,22 @@ REPORT_SIGHTING = FormFlow(
         Step("photos", _photo_prompt, _accept_photo, label_key="sighting.field_photo", edit_clears=("more_photos",)),
         Step("more_photos", _more_photos_prompt, _accept_more_photos, applies=_wants_more_photos),
         option_step(
-            "contact_mode", "sighting.ask_contact", _contact_choices, label_key="sighting.field_contact",
+            "contact_mode",
+            "sighting.ask_contact",
+            _contact_choices,
+            label_key="sighting.field_contact",
             typed=("contact_mode", {m: f"contact:{m}" for m in ("anonymous", "chat", "phone")}),
         ),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_mode") == "phone"),
         # Declining still lets the citizen report: the report goes without any way to reach them.
-        consent_step("consent.sighting", Accepted({"consent": False, "contact_mode": "anonymous"}, removes=("phone",),
-                                                  note_key="sighting.consent_declined")),
+        consent_step(
+            "consent.sighting",
+            Accepted(
+                {"consent": False, "contact_mode": "anonymous"},
+                removes=("phone",),
+                note_key="sighting.consent_declined",
+            ),
+        ),
     ),
     summary=_summary,
     from_story=lambda heard, ctx, as_story: answers_from(SIGHTING, heard, ctx, as_story=as_story),

@@ -109,17 +109,32 @@ REQUEST_COUNSELING = FormFlow(
     steps=(
         Step("topic", _topic_prompt, _accept_topic, label_key="counseling.field_topic", take_as_is=_topic_as_said),
         region_step(label_key="common.field_region"),
-        option_step("for_whom", "counseling.ask_whom", _whom_choices, label_key="counseling.field_whom",
-                    typed=("for_whom", {"self": "whom:self", "family": "whom:family"})),
-        option_step("contact_way", "counseling.ask_way", _way_choices, label_key="counseling.field_way",
-                    typed=("contact_mode", {"chat": "way:chat", "phone": "way:phone"})),
-        phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
-        replace(option_step("contact_time", "counseling.ask_time", _time_choices, label_key="counseling.field_time",
-                            typed=("contact_time", {t: f"time:{t}" for t in (SAFE_NOW, *CONTACT_TIMES)})),
-                prompt=_time_prompt),
-        free_text_step(
-            "story", "counseling.ask_story", label_key="counseling.field_story", optional=True
+        option_step(
+            "for_whom",
+            "counseling.ask_whom",
+            _whom_choices,
+            label_key="counseling.field_whom",
+            typed=("for_whom", {"self": "whom:self", "family": "whom:family"}),
         ),
+        option_step(
+            "contact_way",
+            "counseling.ask_way",
+            _way_choices,
+            label_key="counseling.field_way",
+            typed=("contact_mode", {"chat": "way:chat", "phone": "way:phone"}),
+        ),
+        phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_way") == "phone"),
+        replace(
+            option_step(
+                "contact_time",
+                "counseling.ask_time",
+                _time_choices,
+                label_key="counseling.field_time",
+                typed=("contact_time", {t: f"time:{t}" for t in (SAFE_NOW, *CONTACT_TIMES)}),
+            ),
+            prompt=_time_prompt,
+        ),
+        free_text_step("story", "counseling.ask_story", label_key="counseling.field_story", optional=True),
         # Counseling cannot happen without a way to reach the person: what would reach them (and the story)
         # leaves the draft at once; the way to be contacted is asked again, or the citizen types "batal".
         consent_step("consent.counseling", Accepted({}, removes=_PERSONAL, note_key="counseling.consent_required")),

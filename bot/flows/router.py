@@ -54,16 +54,30 @@ _DEEP_LINKS = {"lapor": REPORT_SIGHTING.name, "konseling": REQUEST_COUNSELING.na
 
 # Whole-message commands, typed with or without a slash, in either language.
 _COMMANDS: dict[str, str] = {
-    "start": "start", "mulai": "start", "menu": "menu",
-    "batal": "cancel", "cancel": "cancel",
-    "bantuan": "help", "help": "help", "tolong": "help",
-    "bahasa": "language", "language": "language",
-    "lapor": "report", "report": "report",
-    "konseling": "counsel", "konsultasi": "counsel", "counseling": "counsel",
-    "status": "status", "cek status": "status",
+    "start": "start",
+    "mulai": "start",
+    "menu": "menu",
+    "batal": "cancel",
+    "cancel": "cancel",
+    "bantuan": "help",
+    "help": "help",
+    "tolong": "help",
+    "bahasa": "language",
+    "language": "language",
+    "lapor": "report",
+    "report": "report",
+    "konseling": "counsel",
+    "konsultasi": "counsel",
+    "counseling": "counsel",
+    "status": "status",
+    "cek status": "status",
     "tautkan": "link",
-    "dataku": "my_data", "datasaya": "my_data", "mydata": "my_data",
-    "hapusdata": "erase", "hapus data": "erase", "erasedata": "erase",
+    "dataku": "my_data",
+    "datasaya": "my_data",
+    "mydata": "my_data",
+    "hapusdata": "erase",
+    "hapus data": "erase",
+    "erasedata": "erase",
 }
 _WANTS_FORM = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
 _INTENT_OF_FORM = {form: intent for intent, form in _WANTS_FORM.items()}
@@ -116,7 +130,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
 
 
 def _means_cancel(heard: Meanings) -> bool:
-    """"gak jadi", "ga jadi lapor": cancelling, when nothing but the form's own name comes with it."""
+    """ "gak jadi", "ga jadi lapor": cancelling, when nothing but the form's own name comes with it."""
     codes = set(heard.intent.codes)
     return "cancel" in codes and codes <= {"cancel", "report", "counseling"} and not (heard.category or heard.topic)
 
@@ -163,8 +177,7 @@ def _run_command(command: Command, state: ConversationState, ctx: FlowContext) -
 
 
 def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:
-    side = {Side.LANGUAGE: _on_language, Side.CANCEL: _on_cancel, Side.STATUS: _on_status_code,
-            Side.ERASE: _on_erase}
+    side = {Side.LANGUAGE: _on_language, Side.CANCEL: _on_cancel, Side.STATUS: _on_status_code, Side.ERASE: _on_erase}
     if state.side is not None:
         return side[state.side](state, inbound, ctx)
     if state.form is not None:
@@ -180,7 +193,8 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         # deh" is cancelling what is on screen
         wanted = _WANTS_FORM.get(other or "")
         if wanted is not None and (
-                heard.intent.score_of(other or "") >= 2 or (heard.correcting and "cancel" not in heard.intent.codes)):
+            heard.intent.score_of(other or "") >= 2 or (heard.correcting and "cancel" not in heard.intent.codes)
+        ):
             if heard.category or heard.topic or heard.region or heard.about:
                 # "bukan konseling, sy mau lapor orang gila di jalan": the other form, with what the words say
                 return read_at_menu(state.shelved(), heard, ctx)
@@ -214,8 +228,11 @@ def _on_menu(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> St
     picked = match_choice(inbound, menu.choices)
     if picked is None:
         heard = ctx.hear(inbound)
-        if inbound.kind is InboundKind.TEXT and looks_like_ticket_code(inbound.text) and (
-                "-" in inbound.text or heard is None or heard.understood_nothing):
+        if (
+            inbound.kind is InboundKind.TEXT
+            and looks_like_ticket_code(inbound.text)
+            and ("-" in inbound.text or heard is None or heard.understood_nothing)
+        ):
             return _status(inbound.text, state, ctx)  # "ABC-DEF", "hbx27r"; not "curhat" or "data sy"
         if heard is not None:
             return read_at_menu(state, heard, ctx)
@@ -266,7 +283,9 @@ def _open_form(flow: str, state: ConversationState, ctx: FlowContext) -> StepRes
     return _begin(flow, shelved, ctx)
 
 
-def _begin(flow: str, state: ConversationState, ctx: FlowContext, answers: Mapping[str, Any] | None = None) -> StepResult:
+def _begin(
+    flow: str, state: ConversationState, ctx: FlowContext, answers: Mapping[str, Any] | None = None
+) -> StepResult:
     """A new form on screen; drafts of the other form stay behind the menu."""
     step = FORMS[flow].start(ctx, answers)
     assert step.form is not None
@@ -322,12 +341,18 @@ def _on_language(state: ConversationState, inbound: Inbound, ctx: FlowContext) -
     return StepResult(base, (SetLanguage(language), Reply(new_ctx.t("language.changed")), _prompt_of(base, new_ctx)))
 
 
-_LANGUAGE_WORDS = {"indonesia": "lang:id", "indo": "lang:id", "inggris": "lang:en", "english": "lang:en",
-                   "en": "lang:en", "id": "lang:id"}
+_LANGUAGE_WORDS = {
+    "indonesia": "lang:id",
+    "indo": "lang:id",
+    "inggris": "lang:en",
+    "english": "lang:en",
+    "en": "lang:en",
+    "id": "lang:id",
+}
 
 
 def _language_named(inbound: Inbound, question: Reply) -> Choice | None:
-    """"inggris", "english", "bahasa indonesia": the language named in a few words."""
+    """ "inggris", "english", "bahasa indonesia": the language named in a few words."""
     if inbound.kind is not InboundKind.TEXT:
         return None
     wanted = next((_LANGUAGE_WORDS[w] for w in normalize(inbound.text).split() if w in _LANGUAGE_WORDS), None)
@@ -370,8 +395,14 @@ def _on_erase(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
     return StepResult(ConversationState(), (EraseMyData(), Reply(ctx.t("privacy.erased")), menu_reply(ctx)))
 
 
-def _unclear_confirmation(state: ConversationState, question: Reply, inbound: Inbound, ctx: FlowContext,
-                          safe: str, answer: Callable[[ConversationState, Inbound, FlowContext], StepResult]) -> StepResult:
+def _unclear_confirmation(
+    state: ConversationState,
+    question: Reply,
+    inbound: Inbound,
+    ctx: FlowContext,
+    safe: str,
+    answer: Callable[[ConversationState, Inbound, FlowContext], StepResult],
+) -> StepResult:
     """A yes/no that is neither: asked once more; the second time it is the answer that loses nothing."""
     said = inbound.text.strip() if inbound.kind is InboundKind.TEXT else ""
     if not state.unheard:

@@ -13,13 +13,22 @@ from bot.messages import Choice, Inbound, InboundKind, Reply
 
 STAFF_COMMANDS = {"antrian": "queue", "kasus": "cases"}
 #: Button prefixes of staff messages and the action each starts.
-BUTTONS = {"sclaim": "claim", "scase": "case", "scall": "call", "smsg": "message", "snote": "note",
-           "sclose": "close_ask", "sout": "close"}
+BUTTONS = {
+    "sclaim": "claim",
+    "scase": "case",
+    "scall": "call",
+    "smsg": "message",
+    "snote": "note",
+    "sclose": "close_ask",
+    "sout": "close",
+}
 
 
 def staff_menu_reply(ctx: FlowContext) -> Reply:
-    return Reply(ctx.t("staff_chat.menu"), (Choice("sq:queue", ctx.t("staff_chat.queue")),
-                                            Choice("sq:cases", ctx.t("staff_chat.cases"))))
+    return Reply(
+        ctx.t("staff_chat.menu"),
+        (Choice("sq:queue", ctx.t("staff_chat.queue")), Choice("sq:cases", ctx.t("staff_chat.cases"))),
+    )
 
 
 def is_staff_input(inbound: Inbound) -> bool:

@@ -37,7 +37,7 @@ class Side(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Clarification:
-    """"Maksud Anda ...?": the close meanings offered for one answer, and the words they came from."""
+    """ "Maksud Anda ...?": the close meanings offered for one answer, and the words they came from."""
 
     slot: str  # the answer an option fills: "category", "topic", "region", "kecamatan", "form"
     options: tuple[str, ...]
@@ -195,8 +195,12 @@ def _clarification_of(data: Mapping[str, Any] | None) -> Clarification | None:
 
 def _form_of(data: Mapping[str, Any]) -> FormState:
     return FormState(
-        name=data["name"], step=data.get("step", ""), answers=data.get("answers", {}),
-        scratch=data.get("scratch", {}), danger=bool(data.get("danger")), misses=int(data.get("misses", 0)),
+        name=data["name"],
+        step=data.get("step", ""),
+        answers=data.get("answers", {}),
+        scratch=data.get("scratch", {}),
+        danger=bool(data.get("danger")),
+        misses=int(data.get("misses", 0)),
         clarify=_clarification_of(data.get("clarify")),
     )
 
@@ -223,7 +227,14 @@ def _first_shape_drafts(snapshot: Any) -> tuple[FormState, ...]:
     while isinstance(snapshot, Mapping) and snapshot.get("flow") in FORM_NAMES:
         inner = snapshot.get("data", {})
         if all(d.name != snapshot["flow"] for d in drafts):
-            drafts.append(FormState(snapshot["flow"], snapshot.get("step", ""), inner.get("answers", {}),
-                                    inner.get("scratch", {}), danger=bool(inner.get("danger"))))
+            drafts.append(
+                FormState(
+                    snapshot["flow"],
+                    snapshot.get("step", ""),
+                    inner.get("answers", {}),
+                    inner.get("scratch", {}),
+                    danger=bool(inner.get("danger")),
+                )
+            )
         snapshot = inner.get("draft")
     return tuple(drafts)

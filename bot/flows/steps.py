@@ -55,8 +55,13 @@ def option_step(
     return Step(name, prompt, accept, applies=applies, label_key=label_key, edit_clears=edit_clears)
 
 
-def typed_choice(inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str = "",
-                 choice_of: Mapping[str, str] | None = None) -> Choice | None:
+def typed_choice(
+    inbound: Inbound,
+    offered: Sequence[Choice],
+    ctx: FlowContext,
+    family: str = "",
+    choice_of: Mapping[str, str] | None = None,
+) -> Choice | None:
     """The option pressed or typed by label or number, else the one a typed answer means in `family`."""
     picked = match_choice(inbound, offered)
     if picked is not None or not family or inbound.kind is not InboundKind.TEXT:
@@ -66,8 +71,9 @@ def typed_choice(inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, 
     return next((c for c in offered if c.id == wanted), None)
 
 
-def close_choices(name: str, inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str,
-                  choice_of: Mapping[str, str]) -> Clarification | None:
+def close_choices(
+    name: str, inbound: Inbound, offered: Sequence[Choice], ctx: FlowContext, family: str, choice_of: Mapping[str, str]
+) -> Clarification | None:
     """Two or three options a typed answer fits equally, offered alone rather than the whole question again.
 
     "jangan ditelepon" at "may staff contact you?" rules out the phone only: chat or anonymous.
@@ -127,8 +133,15 @@ def region_step(*, label_key: str, edit_clears: tuple[str, ...] = ()) -> Step:
     def take_as_is(_form: FormState, said: str, _ctx: FlowContext) -> Accepted:
         return Accepted({"region": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]}, note_key="common.place_taken_as_said")
 
-    return Step("region", prompt, accept, label_key=label_key, edit_clears=(*edit_clears, "region_said"),
-                take_as_is=take_as_is, asks_where=True)
+    return Step(
+        "region",
+        prompt,
+        accept,
+        label_key=label_key,
+        edit_clears=(*edit_clears, "region_said"),
+        take_as_is=take_as_is,
+        asks_where=True,
+    )
 
 
 def kecamatan_step(*, label_key: str) -> Step:
@@ -189,14 +202,23 @@ def kecamatan_step(*, label_key: str) -> Step:
         return not_understood("common.kecamatan_unknown")
 
     def take_as_is(_form: FormState, said: str, _ctx: FlowContext) -> Accepted:
-        return Accepted({"kecamatan": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]},
-                        note_key="common.place_taken_as_said")
+        return Accepted(
+            {"kecamatan": UNKNOWN, "region_said": said[:MAX_FREE_TEXT]}, note_key="common.place_taken_as_said"
+        )
 
     def applies(answers: Mapping[str, Any]) -> bool:
         return answers.get("region") not in (None, UNKNOWN, PROVINCE)
 
-    return Step("kecamatan", prompt, accept, applies=applies, label_key=label_key, edit_clears=("region_said",),
-                take_as_is=take_as_is, asks_where=True)
+    return Step(
+        "kecamatan",
+        prompt,
+        accept,
+        applies=applies,
+        label_key=label_key,
+        edit_clears=("region_said",),
+        take_as_is=take_as_is,
+        asks_where=True,
+    )
 
 
 def _kecamatan_elsewhere(guesses: Guesses, region: str, ctx: FlowContext) -> tuple[str, ...]:
@@ -262,6 +284,7 @@ def consent_step(question_key: str, declined: Accepted) -> Step:
     "Ya" keeps it (`consent` True); `declined` is what a "no" does to the form: a report goes on
     anonymously, a counseling request asks for a way to be reached again.
     """
+
     def prompt(_form: FormState, ctx: FlowContext) -> Reply:
         choices = (Choice("consent:yes", ctx.t("consent.agree")), Choice("consent:no", ctx.t("consent.decline")))
         return Reply(ctx.t(question_key), choices)

@@ -31,5 +31,5 @@ def place_line(place: Mapping[str, Any], ctx: FlowContext) -> str:
 
 
 def photos_line(count: int, t: Callable[..., str]) -> str:
-    """"tidak ada" or "1 terlampir": the summary and /dataku say it alike; `t` renders a catalog key."""
+    """ "tidak ada" or "1 terlampir": the summary and /dataku say it alike; `t` renders a catalog key."""
     return t("sighting.photo_count", count=count) if count else t("sighting.photo_none")

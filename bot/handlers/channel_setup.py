@@ -36,8 +36,13 @@ def retry_delay(failures: int, *, draw: Callable[[], float] = random.random) -> 
 class ChannelSetUp:
     """Runs a channel's set-up step until it succeeds: once now (bounded), then in the background."""
 
-    def __init__(self, name: str, step: Callable[[], Awaitable[None]], *,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[None]],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._name = name
         self._step = step
         self._sleep = sleep

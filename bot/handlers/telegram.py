@@ -69,7 +69,15 @@ WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: The command menu, in the order Telegram shows it; descriptions come from `telegram.commands.*`.
 COMMANDS: tuple[str, ...] = (
-    "start", "lapor", "konseling", "status", "batal", "bahasa", "bantuan", "dataku", "hapusdata",
+    "start",
+    "lapor",
+    "konseling",
+    "status",
+    "batal",
+    "bahasa",
+    "bantuan",
+    "dataku",
+    "hapusdata",
 )
 PICKED_MARK = "✅"
 #: Edits of pressed messages waiting for the Bot API, and for the rate limiter, which lets 30 a second
@@ -147,8 +155,11 @@ class TelegramChannel:
             self._runtime.delivery.register(self.sender)
             self.connected = True
             self._runtime.delivery.wake()  # replies queued while Telegram was away go now
-            log.info("telegram_connected mode=%s bot_id=%s", "webhook" if self._webhook else "polling",
-                     self.application.bot.id)
+            log.info(
+                "telegram_connected mode=%s bot_id=%s",
+                "webhook" if self._webhook else "polling",
+                self.application.bot.id,
+            )
         if not self._published:
             await self._publish_commands()
             if self._webhook:
@@ -176,8 +187,7 @@ class TelegramChannel:
         default = self._settings.default_language
         for language in LANGUAGES:
             commands = [
-                BotCommand(name, self._runtime.catalog.text(language, f"telegram.commands.{name}"))
-                for name in COMMANDS
+                BotCommand(name, self._runtime.catalog.text(language, f"telegram.commands.{name}")) for name in COMMANDS
             ]
             code = None if language == default else language
             await self.application.bot.set_my_commands(commands, language_code=code)
@@ -217,7 +227,11 @@ class TelegramChannel:
             self._runtime.delivery.wake()  # committed: the worker may send while we answer the press
         log.info(
             "telegram_update_handled update_id=%s kind=%s contact=%s replies=%d duplicate=%s",
-            update.update_id, inbound.kind.value, result.contact_id, len(result.replies), result.duplicate,
+            update.update_id,
+            inbound.kind.value,
+            result.contact_id,
+            len(result.replies),
+            result.duplicate,
         )
         if translation.press is None:
             return None
@@ -229,14 +243,13 @@ class TelegramChannel:
     async def _ask_for_private_chat(self, update: Update, notice: PrivateOnly) -> None:
         """Tell a group to write in private; sent directly, since nothing about a group is stored."""
         language = notice.language if notice.language in LANGUAGES else self._settings.default_language
-        text = self._runtime.catalog.text(
-            language, "telegram.private_only", bot_username=self.application.bot.username
-        )
+        text = self._runtime.catalog.text(language, "telegram.private_only", bot_username=self.application.bot.username)
         await self._best_effort("private_only", self.application.bot.send_message(notice.chat_id, text))
         log.info("telegram_group_told_private update_id=%s", update.update_id)
 
-    def _acknowledge_press(self, press: ButtonPress, result: EngineResult, answer_in_response: bool
-                           ) -> dict[str, Any] | None:
+    def _acknowledge_press(
+        self, press: ButtonPress, result: EngineResult, answer_in_response: bool
+    ) -> dict[str, Any] | None:
         """Stop the button's spinner (with a toast for an old keyboard) and take the buttons away.
 
         Both calls run in the background: the update is committed and its replies queued, and awaiting
@@ -261,7 +274,11 @@ class TelegramChannel:
     def _answer_press(self, query_id: str, toast: str, *, in_response: bool) -> dict[str, Any] | None:
         """answerCallbackQuery: as the webhook response's method, or called in the background."""
         if in_response:
-            return {"method": "answerCallbackQuery", "callback_query_id": query_id, **({"text": toast} if toast else {})}
+            return {
+                "method": "answerCallbackQuery",
+                "callback_query_id": query_id,
+                **({"text": toast} if toast else {}),
+            }
         self._in_background("answer_callback", self.application.bot.answer_callback_query(query_id, text=toast or None))
         return None
 
@@ -315,7 +332,8 @@ class TelegramChannel:
         error = context.error
         log.error(
             "telegram_update_failed update_id=%s error=%s\n%s",
-            getattr(update, "update_id", "?"), type(error).__name__,
+            getattr(update, "update_id", "?"),
+            type(error).__name__,
             "".join(traceback.format_tb(error.__traceback__)) if error else "",
         )
 
@@ -357,7 +375,9 @@ def _webhook_router(channel: TelegramChannel) -> APIRouter:
             answer = await channel.handle_update(update, answer_in_response=True)
         except Exception as error:  # noqa: BLE001 - nothing was committed; Telegram will re-send
             log.error(
-                "telegram_update_failed update_id=%s error=%s\n%s", update.update_id, type(error).__name__,
+                "telegram_update_failed update_id=%s error=%s\n%s",
+                update.update_id,
+                type(error).__name__,
                 "".join(traceback.format_tb(error.__traceback__)),
             )
             return Response(status_code=503, headers={"Retry-After": "5"})

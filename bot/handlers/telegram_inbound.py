@@ -33,8 +33,20 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 # an animation (GIF) also carries a `document`. A document that says it is an image is taken as a photo
 # (`photo_file_id`); its content decides whether it is one.
 _UNSUPPORTED_CONTENT: tuple[str, ...] = (
-    "animation", "voice", "video_note", "video", "audio", "sticker", "document",
-    "contact", "poll", "dice", "game", "story", "invoice", "paid_media",
+    "animation",
+    "voice",
+    "video_note",
+    "video",
+    "audio",
+    "sticker",
+    "document",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "invoice",
+    "paid_media",
 )
 
 
@@ -231,8 +243,15 @@ def _well_formed(translation: Translation) -> bool:
         and (pin is None or all(_is_finite_number(v) for v in (pin.latitude, pin.longitude)))
         and (inbound.kind is not InboundKind.CHOICE or bool(inbound.choice))
         and (inbound.kind is not InboundKind.PHOTO or bool(inbound.media_id))
-        and (press is None or (isinstance(press.query_id, str) and _is_int(press.message_id)
-                               and isinstance(press.message_text, str) and isinstance(press.label, str)))
+        and (
+            press is None
+            or (
+                isinstance(press.query_id, str)
+                and _is_int(press.message_id)
+                and isinstance(press.message_text, str)
+                and isinstance(press.label, str)
+            )
+        )
     )
 
 

@@ -96,8 +96,14 @@ async def take_message(engine: ConversationEngine, session_id: str, body: Messag
     return RepliesOut(replies=_replies(await run_in_threadpool(engine.handle, inbound)))
 
 
-async def take_photo(engine: ConversationEngine, session_id: str, read_photo: Callable[[], Awaitable[bytes]], *,
-                     client_message_id: str | None, origin: str) -> RepliesOut:
+async def take_photo(
+    engine: ConversationEngine,
+    session_id: str,
+    read_photo: Callable[[], Awaitable[bytes]],
+    *,
+    client_message_id: str | None,
+    origin: str,
+) -> RepliesOut:
     """An uploaded photo, read by `read_photo` (PhotoRefused past the limit) and checked like any channel's."""
     inbound = Inbound(kind=InboundKind.PHOTO, **_message_fields(session_id, client_message_id, origin))
     inbound = await receive_photo(inbound, lambda _media_id: read_photo())

@@ -92,8 +92,9 @@ class WhatsAppChannel:
         if self.sender.client is None:
             raise PhotoRefused(PhotoProblem.UNAVAILABLE)  # not started
         base_url = self._settings.whatsapp_api_base_url
-        return await fetch_whatsapp_media(self.sender.client, media_id, api_base_url=base_url,
-                                          max_bytes=MAX_PHOTO_BYTES)
+        return await fetch_whatsapp_media(
+            self.sender.client, media_id, api_base_url=base_url, max_bytes=MAX_PHOTO_BYTES
+        )
 
     def _build_router(self) -> APIRouter:
         router = APIRouter(tags=["webhooks"])
@@ -143,8 +144,12 @@ class WhatsAppChannel:
                 inbound = await receive_photo(arrived, self.fetch_media)
             # The engine also releases what was held for the 24-hour window, in the same transaction.
             result = await run_in_threadpool(self._runtime.engine.handle, inbound)
-            log.info("whatsapp_message wamid=%s contact=%s duplicate=%s",
-                     inbound.message_id, result.contact_id, result.duplicate)
+            log.info(
+                "whatsapp_message wamid=%s contact=%s duplicate=%s",
+                inbound.message_id,
+                result.contact_id,
+                result.duplicate,
+            )
         if batch.messages:
             self._runtime.delivery.wake()
         for status in batch.statuses:
@@ -154,8 +159,14 @@ class WhatsAppChannel:
                 background.add_task(self._notify_window_closed, held)
 
     def _record_status(self, status: DeliveryStatus) -> HeldContact | None:
-        return apply_status(self._runtime.db, wamid=status.wamid, status=status.status,
-                            error_code=status.error_code, error=status.error, now=utc_now())
+        return apply_status(
+            self._runtime.db,
+            wamid=status.wamid,
+            status=status.status,
+            error_code=status.error_code,
+            error=status.error,
+            now=utc_now(),
+        )
 
     async def _notify_window_closed(self, held: HeldContact) -> None:
         """After a late 131047: tell the citizen with the template (after the webhook is answered)."""

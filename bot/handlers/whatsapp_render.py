@@ -26,6 +26,7 @@ ROW_DESCRIPTION = 72
 LIST_BUTTON = 20
 SECTION_TITLE = 24
 
+
 @dataclass(frozen=True, slots=True)
 class TextPart:
     text: str

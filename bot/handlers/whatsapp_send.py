@@ -138,12 +138,14 @@ class WhatsAppSender:
         return languages.get(language) or languages.get(self._settings.default_language) or "id"
 
     def _notice_sent(self, recipient: Recipient) -> bool:
-        return whatsapp_delivery.window_notice_sent_since(self._db, contact_id=recipient.contact_id,
-                                                          since=recipient.last_inbound_at)
+        return whatsapp_delivery.window_notice_sent_since(
+            self._db, contact_id=recipient.contact_id, since=recipient.last_inbound_at
+        )
 
     def _record_notice(self, contact_id: int, payload: dict, wamid: str) -> None:
-        whatsapp_delivery.record_window_notice(self._db, contact_id=contact_id, payload=payload, wamid=wamid,
-                                               now=self._clock())
+        whatsapp_delivery.record_window_notice(
+            self._db, contact_id=contact_id, payload=payload, wamid=wamid, now=self._clock()
+        )
 
     def _client(self) -> WhatsApp:
         if self.client is None:

@@ -51,8 +51,8 @@ class Catalog:
         """Every text under `prefix.` (e.g. the web chat page's strings), keyed by the rest of the key."""
         table = self._texts.get(language) or self._texts[FALLBACK]
         start = f"{prefix}."
-        fallback = {k[len(start):]: v for k, v in self._texts[FALLBACK].items() if k.startswith(start)}
-        return fallback | {k[len(start):]: v for k, v in table.items() if k.startswith(start)}
+        fallback = {k[len(start) :]: v for k, v in self._texts[FALLBACK].items() if k.startswith(start)}
+        return fallback | {k[len(start) :]: v for k, v in table.items() if k.startswith(start)}
 
     def keys(self, language: str) -> set[str]:
         return set(self._texts[language])
@@ -64,7 +64,7 @@ class Catalog:
         for language in LANGUAGES:
             for key in self._texts[language]:
                 if key.startswith(start):
-                    names[key[len(start):].split(".", 1)[0]] = None
+                    names[key[len(start) :].split(".", 1)[0]] = None
         return list(names)
 
 

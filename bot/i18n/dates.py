@@ -12,5 +12,12 @@ def format_datetime(catalog: Catalog, language: str, moment: datetime, tz: ZoneI
     local = moment.astimezone(tz)
     day = catalog.words(language, "dates.days")[local.weekday()]
     month = catalog.words(language, "dates.months")[local.month - 1]
-    return catalog.text(language, "dates.datetime", day=day, date=local.day, month=month, year=local.year,
-                        time=local.strftime(catalog.text(language, "dates.time_format")))
+    return catalog.text(
+        language,
+        "dates.datetime",
+        day=day,
+        date=local.day,
+        month=month,
+        year=local.year,
+        time=local.strftime(catalog.text(language, "dates.time_format")),
+    )

@@ -29,8 +29,14 @@ class SchedulerClock:
 
     def start(self) -> None:
         self._scheduler.add_job(
-            self._tick, "interval", seconds=self._tick_seconds, id="due-work",
-            max_instances=1, coalesce=True, misfire_grace_time=None, next_run_time=None,
+            self._tick,
+            "interval",
+            seconds=self._tick_seconds,
+            id="due-work",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=None,
         )
         self._scheduler.start()
         # Run once right away: work that fell due while the service was down goes out on start.

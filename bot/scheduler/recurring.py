@@ -51,5 +51,11 @@ def plan_recurring(session: Session, *, now: datetime, tz: ZoneInfo) -> None:
     for item in RECURRING:
         fire = latest_fire_time(item, now, tz)
         if fire is not None:
-            due_work.schedule(session, kind=item.kind, dedupe_key=f"{item.kind}:{fire.isoformat()}",
-                              due_at=fire, now=now, payload={"fire_time": fire.isoformat()})
+            due_work.schedule(
+                session,
+                kind=item.kind,
+                dedupe_key=f"{item.kind}:{fire.isoformat()}",
+                due_at=fire,
+                now=now,
+                payload={"fire_time": fire.isoformat()},
+            )

@@ -37,8 +37,14 @@ def urgent_first(items: list[ClaimedWork]) -> list[ClaimedWork]:
 
 class DueWorkRunner:
     def __init__(
-        self, *, db: sa.Engine, renderer: Renderer, calendar: BusinessCalendar, retention_days: int,
-        keep: KeepWindows, clock: Callable[[], datetime],
+        self,
+        *,
+        db: sa.Engine,
+        renderer: Renderer,
+        calendar: BusinessCalendar,
+        retention_days: int,
+        keep: KeepWindows,
+        clock: Callable[[], datetime],
     ) -> None:
         self._db = db
         self._renderer = renderer
@@ -63,8 +69,13 @@ class DueWorkRunner:
                 return handled
 
     def _run_one(self, item: ClaimedWork, now: datetime) -> None:
-        ctx = WorkContext(now=now, renderer=self._renderer, calendar=self._calendar,
-                          retention_days=self._retention_days, keep=self._keep)
+        ctx = WorkContext(
+            now=now,
+            renderer=self._renderer,
+            calendar=self._calendar,
+            retention_days=self._retention_days,
+            keep=self._keep,
+        )
         try:
             with Session(self._db) as session, session.begin():
                 result = HANDLERS[item.kind](session, item, ctx)
@@ -77,7 +88,13 @@ class DueWorkRunner:
             log.error("due_work_failed id=%s kind=%s error=%s", item.id, item.kind, type(error).__name__)
             with Session(self._db) as session, session.begin():
                 if item.attempts >= MAX_ATTEMPTS:
-                    due_work.finish(session, work_id=item.id, state=DueWorkState.FAILED, outcome=type(error).__name__, now=now)
+                    due_work.finish(
+                        session, work_id=item.id, state=DueWorkState.FAILED, outcome=type(error).__name__, now=now
+                    )
                 else:
-                    due_work.postpone(session, work_id=item.id, until=now + timedelta(minutes=item.attempts),
-                                      outcome=type(error).__name__)
+                    due_work.postpone(
+                        session,
+                        work_id=item.id,
+                        until=now + timedelta(minutes=item.attempts),
+                        outcome=type(error).__name__,
+                    )

@@ -94,7 +94,9 @@ def draft_nudge(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     if allowed > ctx.now:
         return Later(allowed, "waiting for contact time")
     message = Reply(ctx.renderer.text(contact.language, "followup.draft_nudge"))
-    enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[message.to_json()], now=ctx.now)
+    enqueue_messages(
+        session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[message.to_json()], now=ctx.now
+    )
     return Done("nudged")
 
 
@@ -109,8 +111,7 @@ def draft_expiry(session: Session, item: ClaimedWork, ctx: WorkContext) -> Resul
         return Later(conversation.updated_at + DRAFT_EXPIRES_AFTER, "conversation active")  # as the nudge
     if not from_row(conversation.flow, conversation.step, conversation.data).has_draft:
         return Dropped("no draft")
-    save_conversation(session, contact_id=item.contact_id, flow="menu", step="", data={},
-                      now=conversation.updated_at)
+    save_conversation(session, contact_id=item.contact_id, flow="menu", step="", data={}, now=conversation.updated_at)
     forget_draft_photos(session, contact_id=item.contact_id)
     return Done("draft expired")
 
@@ -131,12 +132,24 @@ def sla_check(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     request = session.get(Request, item.request_id)
     if request is None or not missed_deadline(session, request=request, deadline=sla):
         return Dropped(f"{sla} in time")
-    add_event(session, request_id=persisted_id(request), kind="sla_breach", actor="system", at=ctx.now,
-              detail={"sla": sla, "level": level, "queue": request.queue_code})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="sla_breach",
+        actor="system",
+        at=ctx.now,
+        detail={"sla": sla, "level": level, "queue": request.queue_code},
+    )
     queue = get_queue(session, code=request.queue_code)
     regions = [PROVINCE] if level == "province" else [queue.region if queue else PROVINCE]
-    notify_staff(session, staff=coordinators_of(session, regions=regions), key=_BREACH_NOTICE[sla],
-                 renderer=ctx.renderer, now=ctx.now, params={"code": request.ticket_code, "queue": request.queue_code})
+    notify_staff(
+        session,
+        staff=coordinators_of(session, regions=regions),
+        key=_BREACH_NOTICE[sla],
+        renderer=ctx.renderer,
+        now=ctx.now,
+        params={"code": request.ticket_code, "queue": request.queue_code},
+    )
     return Done(f"{sla} SLA breached ({level})")
 
 
@@ -149,12 +162,21 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     reminder = bool(item.payload.get("reminder")) and appointment is not None
     if reminder and appointment is not None and not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")  # a reminder is never sent late
-    if appointment is not None and not reminder and appointment.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.DONE):
+    if (
+        appointment is not None
+        and not reminder
+        and appointment.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.DONE)
+    ):
         return Dropped("appointment did not happen")
     request = session.get(Request, item.request_id) if item.request_id is not None else None
     urgent = bool(item.payload.get("urgent"))
-    allowed = next_update_time(ctx.now, urgent=urgent, request_times=request.contact_times if request else None,
-                               contact_times=contact.contact_times, tz=ctx.tz)
+    allowed = next_update_time(
+        ctx.now,
+        urgent=urgent,
+        request_times=request.contact_times if request else None,
+        contact_times=contact.contact_times,
+        tz=ctx.tz,
+    )
     if allowed > ctx.now:
         too_late = appointment is not None and allowed >= appointment.starts_at - REMINDER_MARGIN
         if urgent and reminder and too_late:
@@ -164,10 +186,18 @@ def citizen_update(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     reply = render_update(ctx.renderer, contact.language, item.payload)
     # Decided now, not when the counselor wrote: the citizen may have said "aman" in between.
     hold = bool(item.payload.get("hold_until_safe")) and (
-        item.request_id is None or must_hold(session, request_id=item.request_id))
+        item.request_id is None or must_hold(session, request_id=item.request_id)
+    )
     case_message = item.payload.get("case_message")  # a counselor's message: its arrival is first contact
-    ids = enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()],
-                           now=ctx.now, hold_until_safe=hold, case_message_id=case_message)
+    ids = enqueue_messages(
+        session,
+        contact_id=persisted_id(contact),
+        channel=contact.channel,
+        payloads=[reply.to_json()],
+        now=ctx.now,
+        hold_until_safe=hold,
+        case_message_id=case_message,
+    )
     if case_message is not None:
         record_arrivals(session, outbox_ids=ids, now=ctx.now)  # in a web chat thread it has arrived
     return Done("held until safe to talk" if hold else "sent")
@@ -179,17 +209,23 @@ def staff_reminder(session: Session, item: ClaimedWork, ctx: WorkContext) -> Res
     if appointment is None or not _still_ahead(appointment, ctx.now):
         return Dropped("appointment passed or cancelled")
     request = session.get_one(Request, item.request_id)
-    notify_staff(session, staff=[session.get_one(Staff, appointment.staff_id)], key="appt.staff_reminder",
-                 renderer=ctx.renderer, now=ctx.now,
-                 params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
+    notify_staff(
+        session,
+        staff=[session.get_one(Staff, appointment.staff_id)],
+        key="appt.staff_reminder",
+        renderer=ctx.renderer,
+        now=ctx.now,
+        params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}},
+    )
     return Done("counselor reminded")
 
 
 def staff_notice(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
     """A notice a case service queued for staff (a colleague acted on their case, a transfer to them)."""
     staff = [s for s in (session.get(Staff, staff_id) for staff_id in item.payload["staff"]) if s is not None]
-    told = notify_staff(session, staff=staff, key=item.payload["key"], renderer=ctx.renderer, now=ctx.now,
-                        params=item.payload["params"])
+    told = notify_staff(
+        session, staff=staff, key=item.payload["key"], renderer=ctx.renderer, now=ctx.now, params=item.payload["params"]
+    )
     return Done(f"told {told}")
 
 
@@ -201,12 +237,19 @@ def claim_lapse(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result
     """A claim with no first contact in time goes back to the queue; the coordinators hear of it."""
     request = session.get(Request, item.request_id)
     claimed_at = datetime.fromisoformat(item.payload["claimed_at"])
-    if request is None or not lapse_claim(session, request=request, staff_id=item.payload["staff"],
-                                          claimed_at=claimed_at, now=ctx.now):
+    if request is None or not lapse_claim(
+        session, request=request, staff_id=item.payload["staff"], claimed_at=claimed_at, now=ctx.now
+    ):
         return Dropped("contacted in time")
     queue = get_queue(session, code=request.queue_code)
-    notify_staff(session, staff=coordinators_of(session, regions=[queue.region if queue else PROVINCE]),
-                 key="staff.claim_lapsed", renderer=ctx.renderer, now=ctx.now, params={"code": request.ticket_code})
+    notify_staff(
+        session,
+        staff=coordinators_of(session, regions=[queue.region if queue else PROVINCE]),
+        key="staff.claim_lapsed",
+        renderer=ctx.renderer,
+        now=ctx.now,
+        params={"code": request.ticket_code},
+    )
     return Done("claim lapsed")
 
 
@@ -254,18 +297,30 @@ def counselor_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> R
     for staff in linked_staff(session, role="counselor"):
         staff_id = persisted_id(staff)
         waiting, urgent = queue_waiting(session, queue_codes=staff_queue_codes(session, staff_id=staff_id))
-        sent += notify_staff(session, staff=[staff], key="staff.digest_counselor", renderer=ctx.renderer, now=ctx.now,
-                             params={"waiting": waiting, "urgent": urgent, "open": open_cases_of(session, staff_id=staff_id),
-                                     "appointments": appointments_between(session, staff_id=staff_id, start=day_start,
-                                                                          end=day_start + timedelta(days=1))})
+        sent += notify_staff(
+            session,
+            staff=[staff],
+            key="staff.digest_counselor",
+            renderer=ctx.renderer,
+            now=ctx.now,
+            params={
+                "waiting": waiting,
+                "urgent": urgent,
+                "open": open_cases_of(session, staff_id=staff_id),
+                "appointments": appointments_between(
+                    session, staff_id=staff_id, start=day_start, end=day_start + timedelta(days=1)
+                ),
+            },
+        )
     return Done(f"digests {sent}")
 
 
 def first_working_day_of_week(calendar: BusinessCalendar, day: date) -> date | None:
     """The first day from the Monday of `day`'s week up to `day` on which the offices open, if any."""
     monday = day - timedelta(days=day.weekday())
-    return next((d for d in (monday + timedelta(days=n) for n in range(day.weekday() + 1))
-                 if calendar.is_business_day(d)), None)
+    return next(
+        (d for d in (monday + timedelta(days=n) for n in range(day.weekday() + 1)) if calendar.is_business_day(d)), None
+    )
 
 
 def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) -> Result:
@@ -288,8 +343,14 @@ def coordinator_digest(session: Session, item: ClaimedWork, ctx: WorkContext) ->
         queues = None if staff.region == PROVINCE else queue_codes(session, region=staff.region)
         counts = week_counts(session, queue_codes=queues, start=start, end=end)
         waiting, urgent = queue_waiting(session, queue_codes=queues)
-        sent += notify_staff(session, staff=[staff], key="staff.digest_coordinator", renderer=ctx.renderer,
-                             now=ctx.now, params={**counts, "waiting": waiting, "urgent": urgent})
+        sent += notify_staff(
+            session,
+            staff=[staff],
+            key="staff.digest_coordinator",
+            renderer=ctx.renderer,
+            now=ctx.now,
+            params={**counts, "waiting": waiting, "urgent": urgent},
+        )
     return Done(f"digests {sent}")
 
 

@@ -72,5 +72,7 @@ def revoke_token(session: Session, *, name: str, now: datetime) -> bool:
 
 def list_tokens(session: Session) -> list[TokenListing]:
     """Every token by name, revoked ones too."""
-    return [TokenListing(row.name, row.region, row.created_at.date(), row.revoked_at.date() if row.revoked_at else None)
-            for row in api_tokens.all_tokens(session)]
+    return [
+        TokenListing(row.name, row.region, row.created_at.date(), row.revoked_at.date() if row.revoked_at else None)
+        for row in api_tokens.all_tokens(session)
+    ]

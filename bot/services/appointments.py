@@ -42,8 +42,14 @@ def visible_appointment(session: Session, view: StaffView, request_id: int, appo
 
 
 def offer_slots(
-    session: Session, *, view: StaffView, request_id: int, slots: list[tuple[datetime, str]], now: datetime,
-    minutes: int = DEFAULT_MINUTES, reason: str = "",
+    session: Session,
+    *,
+    view: StaffView,
+    request_id: int,
+    slots: list[tuple[datetime, str]],
+    now: datetime,
+    minutes: int = DEFAULT_MINUTES,
+    reason: str = "",
 ) -> list[Appointment]:
     """Offer 1 to 3 future slots; the citizen gets them as buttons, plus "other times"."""
     request = visible_request(session, view, request_id)
@@ -57,10 +63,19 @@ def offer_slots(
         raise CaseActionError("appt.error_overlap")
     authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
     proposal = secrets.token_hex(8)
-    rows = casework.add_appointments(session, request_id=persisted_id(request), staff_id=view.id, proposal=proposal,
-                                     slots=slots, duration_minutes=minutes, now=now)
-    choices: list[ChoiceSpec] = [[f"appt:{a.id}", "appt.slot", {"when": {"at": a.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{a.mode}"}}]
-               for a in rows]
+    rows = casework.add_appointments(
+        session,
+        request_id=persisted_id(request),
+        staff_id=view.id,
+        proposal=proposal,
+        slots=slots,
+        duration_minutes=minutes,
+        now=now,
+    )
+    choices: list[ChoiceSpec] = [
+        [f"appt:{a.id}", "appt.slot", {"when": {"at": a.starts_at.isoformat()}, "mode": {"key": f"appt.mode_{a.mode}"}}]
+        for a in rows
+    ]
     choices.append([f"apptother:{proposal}", "appt.other_times"])
     notify_citizen(session, request=request, key="appt.offer", now=now, choices=choices)
     return rows
@@ -77,20 +92,42 @@ def pick_slot(session: Session, *, contact: Contact, appointment_id: int, render
         return Reply(renderer.text(contact.language, "appt.not_available"))
     appointment, request = found
     casework.lock_staff(session, staff_id=appointment.staff_id)
-    if casework.overlapping_confirmed(session, staff_id=appointment.staff_id, start=appointment.starts_at,
-                                      minutes=appointment.duration_minutes):
+    if casework.overlapping_confirmed(
+        session, staff_id=appointment.staff_id, start=appointment.starts_at, minutes=appointment.duration_minutes
+    ):
         return Reply(renderer.text(contact.language, "appt.slot_taken"))
-    others = [persisted_id(a) for a in casework.appointments_of(session, request_id=persisted_id(request))
-              if a.status == AppointmentStatus.PROPOSED and a.id != appointment.id]
+    others = [
+        persisted_id(a)
+        for a in casework.appointments_of(session, request_id=persisted_id(request))
+        if a.status == AppointmentStatus.PROPOSED and a.id != appointment.id
+    ]
     casework.set_appointment_status(session, appointment_ids=others, status=AppointmentStatus.WITHDRAWN)
-    casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=AppointmentStatus.CONFIRMED)
-    add_event(session, request_id=persisted_id(request), kind="appointment", actor=f"citizen:{contact.id}", at=now,
-              detail={"appointment": appointment.id, "status": AppointmentStatus.CONFIRMED, "starts_at": appointment.starts_at.isoformat()})
+    casework.set_appointment_status(
+        session, appointment_ids=[persisted_id(appointment)], status=AppointmentStatus.CONFIRMED
+    )
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="appointment",
+        actor=f"citizen:{contact.id}",
+        at=now,
+        detail={
+            "appointment": appointment.id,
+            "status": AppointmentStatus.CONFIRMED,
+            "starts_at": appointment.starts_at.isoformat(),
+        },
+    )
     _schedule_reminders(session, request, appointment, now)
     notify_merged_reporters(session, request=request, key="update.appointment_set", now=now)
     counselor = session.get_one(Staff, appointment.staff_id)
-    notify_staff(session, staff=[counselor], key="appt.staff_confirmed", renderer=renderer, now=now,
-                 params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}})
+    notify_staff(
+        session,
+        staff=[counselor],
+        key="appt.staff_confirmed",
+        renderer=renderer,
+        now=now,
+        params={"code": request.ticket_code, "when": {"at": appointment.starts_at.isoformat()}},
+    )
     when = renderer.when(contact.language, appointment.starts_at)
     mode = renderer.text(contact.language, f"appt.mode_{appointment.mode}")
     return Reply(renderer.text(contact.language, "appt.confirmed", when=when, mode=mode))
@@ -109,17 +146,37 @@ def _schedule_reminders(session: Session, request: Request, appointment: Appoint
     for before in REMINDERS_BEFORE:
         due = appointment.starts_at - before
         if due > now:
-            notify_citizen(session, request=request, key="appt.reminder", now=now, due_at=due, params=params,
-                           dedupe=_reminder_key("reminder", persisted_id(appointment), before),
-                           extra={"appointment": appointment.id, "reminder": True})
+            notify_citizen(
+                session,
+                request=request,
+                key="appt.reminder",
+                now=now,
+                due_at=due,
+                params=params,
+                dedupe=_reminder_key("reminder", persisted_id(appointment), before),
+                extra={"appointment": appointment.id, "reminder": True},
+            )
             # The counselor's own item: it goes at its time, not at the citizen's contact times.
-            due_work.schedule(session, kind="staff_reminder", now=now, due_at=due, request_id=persisted_id(request),
-                              dedupe_key=_reminder_key("staff_reminder", persisted_id(appointment), before),
-                              payload={"appointment": appointment.id})
+            due_work.schedule(
+                session,
+                kind="staff_reminder",
+                now=now,
+                due_at=due,
+                request_id=persisted_id(request),
+                dedupe_key=_reminder_key("staff_reminder", persisted_id(appointment), before),
+                payload={"appointment": appointment.id},
+            )
     end = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
-    notify_citizen(session, request=request, key="appt.feedback", now=now, due_at=end + FEEDBACK_AFTER,
-                   dedupe=_feedback_key(persisted_id(appointment)), extra={"appointment": appointment.id},
-                   choices=[[f"rate:{appointment.id}:{n}", "appt.rating", {"n": n}] for n in range(1, 6)])
+    notify_citizen(
+        session,
+        request=request,
+        key="appt.feedback",
+        now=now,
+        due_at=end + FEEDBACK_AFTER,
+        dedupe=_feedback_key(persisted_id(appointment)),
+        extra={"appointment": appointment.id},
+        choices=[[f"rate:{appointment.id}:{n}", "appt.rating", {"n": n}] for n in range(1, 6)],
+    )
 
 
 def ask_other_times(session: Session, *, contact: Contact, proposal: str, renderer: Renderer, now: datetime) -> Reply:
@@ -131,10 +188,21 @@ def ask_other_times(session: Session, *, contact: Contact, proposal: str, render
         return Reply(renderer.text(contact.language, "appt.not_available"))
     casework.set_appointment_status(session, appointment_ids=open_slots, status=AppointmentStatus.WITHDRAWN)
     request = session.get_one(Request, mine[0].request_id)
-    casework.add_case_message(session, request_id=persisted_id(request), direction="in", now=now,
-                              text=renderer.text("id", "appt.other_times_note"))
-    notify_staff(session, staff=[session.get_one(Staff, mine[0].staff_id)], key="appt.staff_other_times",
-                 renderer=renderer, now=now, params={"code": request.ticket_code})
+    casework.add_case_message(
+        session,
+        request_id=persisted_id(request),
+        direction="in",
+        now=now,
+        text=renderer.text("id", "appt.other_times_note"),
+    )
+    notify_staff(
+        session,
+        staff=[session.get_one(Staff, mine[0].staff_id)],
+        key="appt.staff_other_times",
+        renderer=renderer,
+        now=now,
+        params={"code": request.ticket_code},
+    )
     return Reply(renderer.text(contact.language, "appt.other_requested"))
 
 
@@ -150,10 +218,21 @@ def cancel_appointment(
         raise CaseActionError("appt.not_available")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
     _cancel(session, [appointment], now)
-    add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
-              detail={"appointment": appointment.id, "status": AppointmentStatus.CANCELLED})
-    notify_citizen(session, request=request, key="appt.cancelled", now=now,
-                   params={"when": {"at": appointment.starts_at.isoformat()}})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="appointment",
+        actor=view.actor,
+        at=now,
+        detail={"appointment": appointment.id, "status": AppointmentStatus.CANCELLED},
+    )
+    notify_citizen(
+        session,
+        request=request,
+        key="appt.cancelled",
+        now=now,
+        params={"when": {"at": appointment.starts_at.isoformat()}},
+    )
 
 
 def end_with_case(session: Session, *, request: Request, actor: str, now: datetime) -> None:
@@ -162,21 +241,40 @@ def end_with_case(session: Session, *, request: Request, actor: str, now: dateti
     The citizen was just told the case is closed; a reminder or a feedback question afterwards would
     contradict it. A meeting whose time has passed stays as it is, to be marked done or no-show.
     """
-    ending = [a for a in casework.appointments_of(session, request_id=persisted_id(request))
-              if a.status == AppointmentStatus.PROPOSED or (a.status == AppointmentStatus.CONFIRMED and a.starts_at > now)]
-    agreed = [persisted_id(a) for a in ending if a.status == AppointmentStatus.CONFIRMED]  # an offer nobody took leaves no event
+    ending = [
+        a
+        for a in casework.appointments_of(session, request_id=persisted_id(request))
+        if a.status == AppointmentStatus.PROPOSED or (a.status == AppointmentStatus.CONFIRMED and a.starts_at > now)
+    ]
+    agreed = [
+        persisted_id(a) for a in ending if a.status == AppointmentStatus.CONFIRMED
+    ]  # an offer nobody took leaves no event
     _cancel(session, ending, now)
     for appointment_id in agreed:
-        add_event(session, request_id=persisted_id(request), kind="appointment", actor=actor, at=now,
-                  detail={"appointment": appointment_id, "status": AppointmentStatus.CANCELLED, "why": "closed"})
+        add_event(
+            session,
+            request_id=persisted_id(request),
+            kind="appointment",
+            actor=actor,
+            at=now,
+            detail={"appointment": appointment_id, "status": AppointmentStatus.CANCELLED, "why": "closed"},
+        )
 
 
 def _cancel(session: Session, appointments: list[Appointment], now: datetime) -> None:
     """Cancelled, and the reminders, the counselor's reminders and the feedback question with it."""
-    casework.set_appointment_status(session, appointment_ids=[persisted_id(a) for a in appointments], status=AppointmentStatus.CANCELLED)
+    casework.set_appointment_status(
+        session, appointment_ids=[persisted_id(a) for a in appointments], status=AppointmentStatus.CANCELLED
+    )
     for appointment in appointments:
-        keys = [_feedback_key(persisted_id(appointment)), *(_reminder_key(who, persisted_id(appointment), before)
-                                                 for who in ("reminder", "staff_reminder") for before in REMINDERS_BEFORE)]
+        keys = [
+            _feedback_key(persisted_id(appointment)),
+            *(
+                _reminder_key(who, persisted_id(appointment), before)
+                for who in ("reminder", "staff_reminder")
+                for before in REMINDERS_BEFORE
+            ),
+        ]
         for key in keys:
             due_work.cancel(session, dedupe_key=key, now=now, outcome="appointment cancelled")
 
@@ -194,17 +292,31 @@ def mark_appointment(
         raise CaseActionError("appt.error_not_yet")
     authorize(session, view=view, request=request, act=CaseAct.APPOINTMENT, reason=reason, now=now)
     casework.set_appointment_status(session, appointment_ids=[persisted_id(appointment)], status=attended)
-    add_event(session, request_id=persisted_id(request), kind="appointment", actor=view.actor, at=now,
-              detail={"appointment": appointment.id, "status": attended})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="appointment",
+        actor=view.actor,
+        at=now,
+        detail={"appointment": appointment.id, "status": attended},
+    )
 
 
-def record_rating(session: Session, *, contact: Contact, appointment_id: int, rating: int, renderer: Renderer, now: datetime) -> Reply:
+def record_rating(
+    session: Session, *, contact: Contact, appointment_id: int, rating: int, renderer: Renderer, now: datetime
+) -> Reply:
     found = _citizen_appointment(session, contact, appointment_id)
     if found is None or not 1 <= rating <= 5:
         return Reply(renderer.text(contact.language, "appt.not_available"))
     appointment, request = found
-    add_event(session, request_id=persisted_id(request), kind="feedback", actor=f"citizen:{contact.id}", at=now,
-              detail={"appointment": appointment.id, "rating": rating})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="feedback",
+        actor=f"citizen:{contact.id}",
+        at=now,
+        detail={"appointment": appointment.id, "rating": rating},
+    )
     return Reply(renderer.text(contact.language, "appt.thanks_rating"))
 
 
@@ -222,12 +334,22 @@ def record_feedback_comment(
     if found is None:
         return None
     appointment, request = found
-    if any(e.detail.get("comment") and e.detail.get("appointment") == appointment.id
-           for e in casework.events_of_kind(session, request_id=persisted_id(request), kind="feedback")):
+    if any(
+        e.detail.get("comment") and e.detail.get("appointment") == appointment.id
+        for e in casework.events_of_kind(session, request_id=persisted_id(request), kind="feedback")
+    ):
         return None
-    casework.add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now)
-    add_event(session, request_id=persisted_id(request), kind="feedback", actor=f"citizen:{contact.id}", at=now,
-              detail={"appointment": appointment.id, "comment": True})
+    casework.add_case_message(
+        session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now
+    )
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="feedback",
+        actor=f"citizen:{contact.id}",
+        at=now,
+        detail={"appointment": appointment.id, "comment": True},
+    )
     return Reply(renderer.text(contact.language, "appt.thanks_comment"))
 
 

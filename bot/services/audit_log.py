@@ -15,19 +15,26 @@ from storage import dashboard_queries, requests, staff
 from storage.models import AuditLog
 
 
-def audit(session: Session, *, actor: str, action: str, target: str, at: datetime,
-          detail: dict[str, Any] | None = None) -> None:
+def audit(
+    session: Session, *, actor: str, action: str, target: str, at: datetime, detail: dict[str, Any] | None = None
+) -> None:
     """Add one audit row to the caller's transaction (it commits with the work it records)."""
     staff.audit(session, actor=actor, action=action, target=target, at=at, detail=detail)
 
 
 def audit_page(
-    session: Session, *, before_id: int | None, actor: str | None = None, target: str | None = None,
-    action: str | None = None, limit: int = dashboard_queries.PAGE_SIZE,
+    session: Session,
+    *,
+    before_id: int | None,
+    actor: str | None = None,
+    target: str | None = None,
+    action: str | None = None,
+    limit: int = dashboard_queries.PAGE_SIZE,
 ) -> tuple[list[AuditLog], int | None]:
     """Rows newest first, optionally of one actor, target and action; and where the next page starts."""
-    return dashboard_queries.audit_page(session, before_id=before_id, actor=actor, target=target, action=action,
-                                        limit=limit)
+    return dashboard_queries.audit_page(
+        session, before_id=before_id, actor=actor, target=target, action=action, limit=limit
+    )
 
 
 def request_id_of_ticket(session: Session, *, ticket_code: str) -> int | None:

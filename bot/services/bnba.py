@@ -82,8 +82,20 @@ def record_person(
     if not changed:
         return []
     request.person_name, request.person_nik, request.person_address = details.name, details.nik, details.address
-    add_event(session, request_id=persisted_id(request), kind="person_recorded", actor=view.actor, at=now,
-              detail={"fields": changed})
-    audit(session, actor=view.actor, action="edit_person", target=f"request:{request.id}", at=now,
-          detail={"fields": changed})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="person_recorded",
+        actor=view.actor,
+        at=now,
+        detail={"fields": changed},
+    )
+    audit(
+        session,
+        actor=view.actor,
+        action="edit_person",
+        target=f"request:{request.id}",
+        at=now,
+        detail={"fields": changed},
+    )
     return changed

@@ -170,9 +170,7 @@ def holder_name(session: Session, request: Request) -> str:
     return holder.display_name if holder else "-"
 
 
-def authorize(
-    session: Session, *, view: StaffView, request: Request, act: CaseAct, reason: str, now: datetime
-) -> None:
+def authorize(session: Session, *, view: StaffView, request: Request, act: CaseAct, reason: str, now: datetime) -> None:
     """Refuse what `decide` refuses; for a lead on someone else's case, record the reason and tell the holder.
 
     Called by each case service after its own input checks and before it writes, in the same transaction.
@@ -187,9 +185,25 @@ def authorize(
     reason = reason.strip()[:MAX_REASON]
     if not reason:
         raise CaseActionError("case.error_reason_needed", name=holder_name(session, request))
-    add_event(session, request_id=persisted_id(request), kind=EVENT, actor=view.actor, at=now,
-              detail={"act": act.value, "holder": request.assigned_staff_id}, note=reason)
-    queue_staff_notice(session, staff_ids=[request.assigned_staff_id], request_id=request.id, now=now,
-                       key="case.staff_acted_for",
-                       params={"code": request.ticket_code, "name": view.display_name,
-                               "what": {"key": f"case.act_{act.value}"}, "text": reason})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind=EVENT,
+        actor=view.actor,
+        at=now,
+        detail={"act": act.value, "holder": request.assigned_staff_id},
+        note=reason,
+    )
+    queue_staff_notice(
+        session,
+        staff_ids=[request.assigned_staff_id],
+        request_id=request.id,
+        now=now,
+        key="case.staff_acted_for",
+        params={
+            "code": request.ticket_code,
+            "name": view.display_name,
+            "what": {"key": f"case.act_{act.value}"},
+            "text": reason,
+        },
+    )

@@ -33,11 +33,19 @@ def message_citizen(
     if request.anonymous or request.contact_id is None:
         raise CaseActionError("case.error_anonymous")
     authorize(session, view=view, request=request, act=CaseAct.CONTACT, reason=reason, now=now)
-    message = add_case_message(session, request_id=persisted_id(request), direction="out", staff_id=view.id, text=text, now=now)
+    message = add_case_message(
+        session, request_id=persisted_id(request), direction="out", staff_id=view.id, text=text, now=now
+    )
     session.flush()  # its id travels with the update, so its delivery can be recorded
     hold = ask_if_needed(session, request=request, actor=view.actor, now=now)
-    notify_citizen(session, request=request, key="case.from_counselor", now=now, params={"text": text},
-                   extra={"case_message": message.id, **({"hold_until_safe": True} if hold else {})})
+    notify_citizen(
+        session,
+        request=request,
+        key="case.from_counselor",
+        now=now,
+        params={"text": text},
+        extra={"case_message": message.id, **({"hold_until_safe": True} if hold else {})},
+    )
     return hold
 
 
@@ -58,8 +66,14 @@ def relay_from_citizen(
     add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_MESSAGE], now=now)
     holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
     if holder is not None:
-        notify_staff(session, staff=[holder], key="case.staff_new_message", renderer=renderer, now=now,
-                     params={"code": request.ticket_code, "text": text[:MAX_MESSAGE]})
+        notify_staff(
+            session,
+            staff=[holder],
+            key="case.staff_new_message",
+            renderer=renderer,
+            now=now,
+            params={"code": request.ticket_code, "text": text[:MAX_MESSAGE]},
+        )
     return Reply(renderer.text(contact.language, "case.relayed", code=request.ticket_code))
 
 

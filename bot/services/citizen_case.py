@@ -30,15 +30,22 @@ def handle_case_choice(
             return ask_other_times(session, contact=contact, proposal=rest, renderer=renderer, now=now)
         if kind == "rate":
             appointment_id, rating = rest.split(":")
-            return record_rating(session, contact=contact, appointment_id=int(appointment_id), rating=int(rating),
-                                 renderer=renderer, now=now)
+            return record_rating(
+                session,
+                contact=contact,
+                appointment_id=int(appointment_id),
+                rating=int(rating),
+                renderer=renderer,
+                now=now,
+            )
         if kind == "better":
             request_id, answer = rest.split(":")
             return _record_condition(session, contact, int(request_id), answer, renderer, now)
         if kind == "safe":
             request_id, answer = rest.split(":")
-            return answer_safe_question(session, contact=contact, request_id=int(request_id), answer=answer,
-                                        renderer=renderer, now=now)
+            return answer_safe_question(
+                session, contact=contact, request_id=int(request_id), answer=answer, renderer=renderer, now=now
+            )
     except ValueError:
         pass  # a forged or mangled button: answered like any stale one
     return None
@@ -51,8 +58,14 @@ def _record_condition(
     request = session.get(Request, request_id)
     if request is None or request.contact_id != contact.id or answer not in ("yes", "no"):
         return None
-    add_event(session, request_id=persisted_id(request), kind="followup_answer", actor=f"citizen:{contact.id}", at=now,
-              detail={"question": "condition_better", "answer": answer})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="followup_answer",
+        actor=f"citizen:{contact.id}",
+        at=now,
+        detail={"question": "condition_better", "answer": answer},
+    )
     return Reply(renderer.text(contact.language, f"followup.thanks_{answer}"))
 
 

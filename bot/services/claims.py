@@ -49,12 +49,26 @@ def claim_request(
             raise CaseActionError("case.error_closed")
         holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
         return ClaimResult(False, holder.display_name if holder else None)
-    event = add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                      from_status=RequestStatus.NEW, to_status=RequestStatus.CLAIMED, detail={"staff": view.id})
+    event = add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="status",
+        actor=view.actor,
+        at=now,
+        from_status=RequestStatus.NEW,
+        to_status=RequestStatus.CLAIMED,
+        detail={"staff": view.id},
+    )
     session.flush()
-    due_work.schedule(session, kind="claim_lapse", dedupe_key=f"claim_lapse:{request.id}:{event.id}",
-                      due_at=_lapse_at(request, routing, now), now=now, request_id=request.id,
-                      payload={"staff": view.id, "claimed_at": now.isoformat()})
+    due_work.schedule(
+        session,
+        kind="claim_lapse",
+        dedupe_key=f"claim_lapse:{request.id}:{event.id}",
+        due_at=_lapse_at(request, routing, now),
+        now=now,
+        request_id=request.id,
+        payload={"staff": view.id, "claimed_at": now.isoformat()},
+    )
     notify_citizen(session, request=request, key=claimed_update_key(request), now=now)
     notify_merged_reporters(session, request=request, key="update.merged_claimed", now=now)
     return ClaimResult(True, view.display_name)
@@ -73,7 +87,9 @@ def record_first_contact(session: Session, *, request: Request, actor: str, how:
     A message counts when it arrives, not when it is written (bot/services/first_contact.py).
     """
     if first_event(session, request_id=persisted_id(request), kind="first_contact") is None:
-        add_event(session, request_id=persisted_id(request), kind="first_contact", actor=actor, at=now, detail={"how": how})
+        add_event(
+            session, request_id=persisted_id(request), kind="first_contact", actor=actor, at=now, detail={"how": how}
+        )
     if request.status == RequestStatus.CLAIMED:
         _transition(session, request, RequestStatus.IN_PROGRESS, actor, now, assigned=request.assigned_staff_id)
 
@@ -82,12 +98,21 @@ def release_request(session: Session, *, view: StaffView, request_id: int, reaso
     """Give a claimed request back to its queue; its holder, or a lead with a reason (bot/services/case_rules.py)."""
     request = visible_request(session, view, request_id)
     authorize(session, view=view, request=request, act=CaseAct.RELEASE, reason=reason, now=now)
-    _transition(session, request, RequestStatus.NEW, view.actor, now, assigned=None, detail={"action": "release"}, note=reason)
+    _transition(
+        session, request, RequestStatus.NEW, view.actor, now, assigned=None, detail={"action": "release"}, note=reason
+    )
 
 
 def transfer_request(
-    session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime,
-    to_queue: str | None = None, to_staff: Staff | None = None, routing: RoutingTable | None = None,
+    session: Session,
+    *,
+    view: StaffView,
+    request_id: int,
+    reason: str,
+    now: datetime,
+    to_queue: str | None = None,
+    to_staff: Staff | None = None,
+    routing: RoutingTable | None = None,
 ) -> None:
     """Hand a request to another queue (back to unclaimed there) or to a colleague (claimed by them).
 
@@ -101,7 +126,9 @@ def transfer_request(
         raise CaseActionError("case.error_transfer_target")
     if to_queue is not None and (to_queue == request.queue_code or get_queue(session, code=to_queue) is None):
         raise CaseActionError("case.error_transfer_queue")
-    if to_staff is not None and not (to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=persisted_id(to_staff))):
+    if to_staff is not None and not (
+        to_staff.active and request.queue_code in staff_queue_codes(session, staff_id=persisted_id(to_staff))
+    ):
         raise CaseActionError("case.error_transfer_colleague")
     authorize(session, view=view, request=request, act=CaseAct.TRANSFER, reason=reason, now=now)
     detail: dict[str, Any] = {"action": "transfer", "from_queue": request.queue_code}
@@ -112,19 +139,46 @@ def transfer_request(
         previous = request.status  # read before the update, which the session applies to `request` too
         detail["to_queue"] = to_queue
         _restart_claim_deadline(session, request, routing, now)
-        set_request_state(session, request_id=persisted_id(request), status=RequestStatus.NEW, assigned_staff_id=None, queue_code=to_queue)
-        add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                  from_status=previous, to_status=RequestStatus.NEW, detail=detail, note=reason)
+        set_request_state(
+            session,
+            request_id=persisted_id(request),
+            status=RequestStatus.NEW,
+            assigned_staff_id=None,
+            queue_code=to_queue,
+        )
+        add_event(
+            session,
+            request_id=persisted_id(request),
+            kind="status",
+            actor=view.actor,
+            at=now,
+            from_status=previous,
+            to_status=RequestStatus.NEW,
+            detail=detail,
+            note=reason,
+        )
         members = [s.id for s in queue_members(session, queue_code=to_queue) if s.id != view.id]
-        queue_staff_notice(session, staff_ids=members, key="case.staff_transferred_queue", request_id=request.id,
-                           params={**params, "queue": session.get_one(Queue, to_queue).name}, now=now)
+        queue_staff_notice(
+            session,
+            staff_ids=members,
+            key="case.staff_transferred_queue",
+            request_id=request.id,
+            params={**params, "queue": session.get_one(Queue, to_queue).name},
+            now=now,
+        )
     elif to_staff is not None:  # one of the two, checked above
         detail["to_staff"] = to_staff.id
         status = RequestStatus(request.status) if request.status != RequestStatus.NEW else RequestStatus.CLAIMED
         _transition(session, request, status, view.actor, now, assigned=to_staff.id, detail=detail, note=reason)
         if to_staff.id != view.id:
-            queue_staff_notice(session, staff_ids=[to_staff.id], key="case.staff_transferred_to_you",
-                               request_id=request.id, params=params, now=now)
+            queue_staff_notice(
+                session,
+                staff_ids=[to_staff.id],
+                key="case.staff_transferred_to_you",
+                request_id=request.id,
+                params=params,
+                now=now,
+            )
     session.refresh(request)
 
 
@@ -138,7 +192,14 @@ def _restart_claim_deadline(session: Session, request: Request, routing: Routing
 
 
 def close_request(
-    session: Session, *, view: StaffView, request_id: int, outcome: str, note: str, now: datetime, reason: str = "",
+    session: Session,
+    *,
+    view: StaffView,
+    request_id: int,
+    outcome: str,
+    note: str,
+    now: datetime,
+    reason: str = "",
 ) -> None:
     """Close with an outcome (resolved, referred, unreachable, cancelled); a referral's note says where to.
 
@@ -153,16 +214,32 @@ def close_request(
     if closing == RequestStatus.REFERRED and not note:
         raise CaseActionError("case.error_referred_where")
     authorize(session, view=view, request=request, act=CaseAct.CLOSE, reason=reason, now=now)
-    _transition(session, request, closing, view.actor, now, assigned=request.assigned_staff_id,
-                note=note[:500], outcome_note=note[:500])
+    _transition(
+        session,
+        request,
+        closing,
+        view.actor,
+        now,
+        assigned=request.assigned_staff_id,
+        note=note[:500],
+        outcome_note=note[:500],
+    )
     end_with_case(session, request=request, actor=view.actor, now=now)
     notify_citizen(session, request=request, key="update.closed", now=now)
     notify_merged_reporters(session, request=request, key="update.closed", now=now)
     if closing == RequestStatus.RESOLVED and request.kind == "sighting":
-        notify_citizen(session, request=request, key="followup.resolved_check", now=now,
-                       due_at=now + RESOLVED_CHECK_AFTER, dedupe=f"resolved_check:{request.id}",
-                       choices=[(f"better:{request.id}:yes", "followup.better_yes"),
-                                (f"better:{request.id}:no", "followup.better_no")])
+        notify_citizen(
+            session,
+            request=request,
+            key="followup.resolved_check",
+            now=now,
+            due_at=now + RESOLVED_CHECK_AFTER,
+            dedupe=f"resolved_check:{request.id}",
+            choices=[
+                (f"better:{request.id}:yes", "followup.better_yes"),
+                (f"better:{request.id}:no", "followup.better_no"),
+            ],
+        )
 
 
 def reopen_request(session: Session, *, view: StaffView, request_id: int, reason: str, now: datetime) -> None:
@@ -172,8 +249,16 @@ def reopen_request(session: Session, *, view: StaffView, request_id: int, reason
         raise CaseActionError("dup.error_merged")
     authorize(session, view=view, request=request, act=CaseAct.REOPEN, reason=reason, now=now)
     status = RequestStatus.IN_PROGRESS if request.assigned_staff_id else RequestStatus.NEW
-    _transition(session, request, status, view.actor, now, assigned=request.assigned_staff_id,
-                detail={"action": "reopen"}, note=reason)
+    _transition(
+        session,
+        request,
+        status,
+        view.actor,
+        now,
+        assigned=request.assigned_staff_id,
+        detail={"action": "reopen"},
+        note=reason,
+    )
 
 
 def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at: datetime, now: datetime) -> bool:
@@ -182,17 +267,37 @@ def lapse_claim(session: Session, *, request: Request, staff_id: int, claimed_at
         return False
     if has_event_since(session, request_id=persisted_id(request), kind="first_contact", since=claimed_at):
         return False
-    _transition(session, request, RequestStatus.NEW, "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id})
+    _transition(
+        session, request, RequestStatus.NEW, "system", now, assigned=None, detail={"action": "lapse", "staff": staff_id}
+    )
     return True
 
 
 def _transition(
-    session: Session, request: Request, status: RequestStatus, actor: str, now: datetime, *, assigned: int | None,
-    detail: dict[str, Any] | None = None, note: str | None = None, outcome_note: str | None = None,
+    session: Session,
+    request: Request,
+    status: RequestStatus,
+    actor: str,
+    now: datetime,
+    *,
+    assigned: int | None,
+    detail: dict[str, Any] | None = None,
+    note: str | None = None,
+    outcome_note: str | None = None,
 ) -> None:
     previous = request.status
-    set_request_state(session, request_id=persisted_id(request), status=status, assigned_staff_id=assigned,
-                      outcome_note=outcome_note)
-    add_event(session, request_id=persisted_id(request), kind="status", actor=actor, at=now,
-              from_status=previous, to_status=status, detail=detail or {}, note=note)
+    set_request_state(
+        session, request_id=persisted_id(request), status=status, assigned_staff_id=assigned, outcome_note=outcome_note
+    )
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="status",
+        actor=actor,
+        at=now,
+        from_status=previous,
+        to_status=status,
+        detail=detail or {},
+        note=note,
+    )
     session.refresh(request)

@@ -45,17 +45,30 @@ def classify_request(
     if code not in choices_for(request):
         raise CaseActionError("case.error_subject")
     sighting = request.kind == "sighting"
-    route = (routing.route_sighting(code, request.region) if sighting
-             else routing.route_counseling(code, request.region))
-    set_request_subject(session, request_id=persisted_id(request), category=code if sighting else None,
-                        topic=None if sighting else code)
+    route = routing.route_sighting(code, request.region) if sighting else routing.route_counseling(code, request.region)
+    set_request_subject(
+        session, request_id=persisted_id(request), category=code if sighting else None, topic=None if sighting else code
+    )
     detail = {"code": code, "from_queue": request.queue_code, "to_queue": route.queue_code}
     add_event(session, request_id=persisted_id(request), kind="classified", actor=view.actor, at=now, detail=detail)
     if route.queue_code != request.queue_code:
-        set_request_state(session, request_id=persisted_id(request), status=RequestStatus.NEW, assigned_staff_id=None,
-                          queue_code=route.queue_code)
-        add_event(session, request_id=persisted_id(request), kind="status", actor=view.actor, at=now,
-                  from_status=request.status, to_status=RequestStatus.NEW, detail={"action": "transfer", **detail})
+        set_request_state(
+            session,
+            request_id=persisted_id(request),
+            status=RequestStatus.NEW,
+            assigned_staff_id=None,
+            queue_code=route.queue_code,
+        )
+        add_event(
+            session,
+            request_id=persisted_id(request),
+            kind="status",
+            actor=view.actor,
+            at=now,
+            from_status=request.status,
+            to_status=RequestStatus.NEW,
+            detail={"action": "transfer", **detail},
+        )
     session.refresh(request)
     if route.urgency == "urgent":
         make_urgent(session, request=request, routing=routing, now=now)

@@ -78,22 +78,30 @@ def closed_weeks(date_from: date, date_to: date, today: date) -> list[date]:
 
 
 def sketched_response_report(
-    session: Session, conditions: Sequence[ColumnElement[bool]], scope: StoredScope | None, stored: Sequence[date],
-    *, calendar: BusinessCalendar, date_from: date, date_to: date, now: datetime,
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    scope: StoredScope | None,
+    stored: Sequence[date],
+    *,
+    calendar: BusinessCalendar,
+    date_from: date,
+    date_to: date,
+    now: datetime,
 ) -> ResponseReport:
     """The response-time report, the `stored` weeks (from `ready_weeks`) read from their sketches.
 
     Exact when nothing is stored or the filters are more than stored rows can apply (`scope` None).
     """
     if scope is None or not stored:
-        return response_report(session, conditions, calendar=calendar, date_from=date_from, date_to=date_to,
-                               now=now)
-    rest = _outside(_start(date_from, calendar), _start(date_to + timedelta(days=1), calendar),
-                    _spans(stored, calendar))
+        return response_report(session, conditions, calendar=calendar, date_from=date_from, date_to=date_to, now=now)
+    rest = _outside(
+        _start(date_from, calendar), _start(date_to + timedelta(days=1), calendar), _spans(stored, calendar)
+    )
     clock = report_clock(calendar, date_from, date_to, now)
     facts = rq.fetch_fact_columns(session, [*conditions, *rq.created_in(rest)], clock, now=now)
-    rows = rw.sketch_rows(session, stored, queues=scope.queues, region=scope.region,
-                          region_unknown=scope.region_unknown)
+    rows = rw.sketch_rows(
+        session, stored, queues=scope.queues, region=scope.region, region_unknown=scope.region_unknown
+    )
     return report_from_summaries(date_from, date_to, _merge(rows, facts))
 
 
@@ -120,7 +128,12 @@ def _outside(
 
 
 def ready_weeks(
-    db: Engine, *, calendar: BusinessCalendar, date_from: date, date_to: date, now: datetime,
+    db: Engine,
+    *,
+    calendar: BusinessCalendar,
+    date_from: date,
+    date_to: date,
+    now: datetime,
     sketch_from: int | None = None,
 ) -> list[date]:
     """The range's closed weeks to read from sketches: stored and fresh, or stored now; [] when too few requests.
@@ -134,9 +147,11 @@ def ready_weeks(
         return []
     with Session(db) as reading:
         fresh = rw.fresh_weeks(reading, weeks, computed_after=now - REFRESH_AFTER)
-        spans = {week: rw.week_span(reading, start=_start(week, calendar),
-                                    end=_start(week + timedelta(weeks=1), calendar))
-                 for week in weeks if week not in fresh}
+        spans = {
+            week: rw.week_span(reading, start=_start(week, calendar), end=_start(week + timedelta(weeks=1), calendar))
+            for week in weeks
+            if week not in fresh
+        }
     threshold = SKETCH_FROM if sketch_from is None else sketch_from
     if sum(fresh.values()) + sum(span.requests for span in spans.values()) < threshold:
         return []
@@ -162,8 +177,9 @@ def _store_week(session: Session, week: date, span: rw.WeekSpan, *, calendar: Bu
     rw.claim_week(session, week=week, span=span, now=now)
     end = week + timedelta(days=6)
     span_of_week = (_start(week, calendar), _start(week + timedelta(weeks=1), calendar))
-    facts = rq.fetch_fact_columns(session, rq.created_in([span_of_week]), report_clock(calendar, week, end, now),
-                                  now=now)
+    facts = rq.fetch_fact_columns(
+        session, rq.created_in([span_of_week]), report_clock(calendar, week, end, now), now=now
+    )
     rw.replace_sketches(session, week=week, rows=week_rows(facts))
 
 
@@ -179,10 +195,18 @@ def week_rows(facts: dict[str, list[Any]]) -> list[dict[str, Any]]:
     for (queue, region, dimension, key), members in groups.items():
         values = [[float(v) for i in members if (v := facts[column][i]) is not None] for column in _DURATIONS]
         flags = {flag: [int(v) for i in members if (v := facts[flag][i]) is not None] for flag in _FLAGS}
-        rows.append({"queue_code": queue, "region": region, "dimension": dimension, "key": key,
-                     "requests": len(members), "sketch": sketch_bytes(values),
-                     **{f"{flag}_sum": sum(found) for flag, found in flags.items()},
-                     **{f"{flag}_n": len(found) for flag, found in flags.items()}})
+        rows.append(
+            {
+                "queue_code": queue,
+                "region": region,
+                "dimension": dimension,
+                "key": key,
+                "requests": len(members),
+                "sketch": sketch_bytes(values),
+                **{f"{flag}_sum": sum(found) for flag, found in flags.items()},
+                **{f"{flag}_n": len(found) for flag, found in flags.items()},
+            }
+        )
     return rows
 
 
@@ -243,8 +267,12 @@ def _row_targets(groups: _Groups, rows: Sequence[Any]) -> np.ndarray:
     targets = np.full((_ALL_TARGETS, len(rows)), -1, dtype=np.int64)
     for index, row in enumerate(rows):
         if row.dimension == "all":
-            found = [("all", None), ("queue_code", row.queue_code), ("region", row.region),
-                     ("week", (row.week - EPOCH).days)]
+            found = [
+                ("all", None),
+                ("queue_code", row.queue_code),
+                ("region", row.region),
+                ("week", (row.week - EPOCH).days),
+            ]
         else:
             found = [(row.dimension, _stored_key(row.dimension, row.key))]
         for slot, group in enumerate(found):
@@ -252,7 +280,9 @@ def _row_targets(groups: _Groups, rows: Sequence[Any]) -> np.ndarray:
     return targets
 
 
-def _add_stored(grid: SketchGrid, counts: dict[str, np.ndarray], rows: Sequence[Any], targets: np.ndarray) -> np.ndarray:
+def _add_stored(
+    grid: SketchGrid, counts: dict[str, np.ndarray], rows: Sequence[Any], targets: np.ndarray
+) -> np.ndarray:
     """Add the stored rows' buckets and counts to their groups; returns which groups took any (approximate)."""
     sketched = np.zeros(grid.groups, dtype=bool)
     codes, entry_counts, lengths = decode([row.sketch for row in rows])
@@ -265,8 +295,9 @@ def _add_stored(grid: SketchGrid, counts: dict[str, np.ndarray], rows: Sequence[
         stored_here = gids >= 0
         sketched[gids[stored_here]] = True
         for name, per_row in row_counts.items():
-            counts[name] += np.bincount(gids[stored_here], weights=per_row[stored_here],
-                                        minlength=grid.groups).astype(np.int64)
+            counts[name] += np.bincount(gids[stored_here], weights=per_row[stored_here], minlength=grid.groups).astype(
+                np.int64
+            )
         if slot == 0:
             grid.add_codes(gids[row_of_entry], codes, entry_counts)
         else:
@@ -302,6 +333,9 @@ def _exact(members: np.ndarray, durations: Sequence[np.ndarray]) -> dict[str, An
     summary: dict[str, Any] = {}
     for name, values in zip(_DURATIONS, durations):
         found = np.sort(values[members & ~np.isnan(values)]).tolist()
-        summary |= {f"{name}_p50": percentile_cont(found, 0.5), f"{name}_p90": percentile_cont(found, 0.9),
-                    f"{name}_n": len(found)}
+        summary |= {
+            f"{name}_p50": percentile_cont(found, 0.5),
+            f"{name}_p90": percentile_cont(found, 0.9),
+            f"{name}_n": len(found),
+        }
     return summary

@@ -16,17 +16,38 @@ from storage import casework, dashboard_queries
 from storage.dashboard_queries import Cursor, DeadLetter, QueueLoad, RequestPage
 from storage.models import Appointment, Queue, Request, Staff
 
-__all__ = ["PAGE_SIZE", "Cursor", "DeadLetter", "QueueLoad", "RequestPage", "all_queues", "appointments_between",
-           "breached_now", "dead_letters", "name_of", "queue_loads", "queue_names", "queue_staff", "request_page",
-           "staff_names", "staff_with_queues", "unclaimed", "urgent_open"]
+__all__ = [
+    "PAGE_SIZE",
+    "Cursor",
+    "DeadLetter",
+    "QueueLoad",
+    "RequestPage",
+    "all_queues",
+    "appointments_between",
+    "breached_now",
+    "dead_letters",
+    "name_of",
+    "queue_loads",
+    "queue_names",
+    "queue_staff",
+    "request_page",
+    "staff_names",
+    "staff_with_queues",
+    "unclaimed",
+    "urgent_open",
+]
 
 #: Rows on one page of the request list, the audit log and the dead letters.
 PAGE_SIZE = dashboard_queries.PAGE_SIZE
 
 
 def request_page(
-    session: Session, *, conditions: Iterable[sa.ColumnElement[bool]], after: Cursor | None = None,
-    before: Cursor | None = None, limit: int = PAGE_SIZE,
+    session: Session,
+    *,
+    conditions: Iterable[sa.ColumnElement[bool]],
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = PAGE_SIZE,
 ) -> RequestPage:
     """One page of the requests matching `conditions` (which include the visible queues), newest first."""
     return dashboard_queries.request_page(session, conditions=conditions, after=after, before=before, limit=limit)

@@ -23,7 +23,7 @@ def pending_deadline(request: Request) -> datetime | None:
 
 
 def sla_state(request: Request, now: datetime) -> str | None:
-    """"breached", "due_soon" or "ok" for the pending deadline; None when none is pending."""
+    """ "breached", "due_soon" or "ok" for the pending deadline; None when none is pending."""
     return dashboard_queries.sla_state(request, now)
 
 

@@ -56,8 +56,12 @@ def distance_m(a: Request, b: Request) -> float | None:
 
 
 def _comparable(request: Request) -> bool:
-    return (request.kind == "sighting" and request.category is not None and request.kecamatan_code is not None
-            and request.merged_into_id is None)
+    return (
+        request.kind == "sighting"
+        and request.category is not None
+        and request.kecamatan_code is not None
+        and request.merged_into_id is None
+    )
 
 
 def is_possible_duplicate(a: Request, b: Request) -> bool:
@@ -78,9 +82,11 @@ def _candidates(session: Session, view: StaffView, requests: list[Request]) -> l
     if not wanted:
         return []
     return sightings_near_in_time(
-        session, categories={r.category for r in wanted if r.category is not None},
+        session,
+        categories={r.category for r in wanted if r.category is not None},
         kecamatan_codes={r.kecamatan_code for r in wanted if r.kecamatan_code is not None},
-        start=min(r.created_at for r in wanted) - WINDOW, end=max(r.created_at for r in wanted) + WINDOW,
+        start=min(r.created_at for r in wanted) - WINDOW,
+        end=max(r.created_at for r in wanted) + WINDOW,
         queue_codes=view.queues,
     )
 
@@ -128,10 +134,24 @@ def merge_requests(session: Session, *, view: StaffView, request_id: int, into_i
     newer_id, earlier_id = persisted_id(newer), persisted_id(earlier)
     if not mark_merged(session, request_id=newer_id, into_id=earlier_id, status=MERGED_STATUS):
         raise CaseActionError("case.error_closed")
-    add_event(session, request_id=newer_id, kind="status", actor=view.actor, at=now, from_status=previous,
-              to_status=MERGED_STATUS, detail={"action": "merge", "into": earlier.id, "ticket": earlier.ticket_code})
-    add_event(session, request_id=earlier_id, kind="merge", actor=view.actor, at=now,
-              detail={"from": newer.id, "ticket": newer.ticket_code})
+    add_event(
+        session,
+        request_id=newer_id,
+        kind="status",
+        actor=view.actor,
+        at=now,
+        from_status=previous,
+        to_status=MERGED_STATUS,
+        detail={"action": "merge", "into": earlier.id, "ticket": earlier.ticket_code},
+    )
+    add_event(
+        session,
+        request_id=earlier_id,
+        kind="merge",
+        actor=view.actor,
+        at=now,
+        detail={"from": newer.id, "ticket": newer.ticket_code},
+    )
     session.refresh(newer)
     notify_citizen(session, request=newer, key="update.merged", now=now)
     return earlier

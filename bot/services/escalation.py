@@ -39,7 +39,13 @@ def make_urgent(session: Session, *, request: Request, routing: RoutingTable, no
 
 
 def escalate_request(
-    session: Session, *, contact: Contact, ticket_code: str, text: str, routing: RoutingTable, renderer: Renderer,
+    session: Session,
+    *,
+    contact: Contact,
+    ticket_code: str,
+    text: str,
+    routing: RoutingTable,
+    renderer: Renderer,
     now: datetime,
 ) -> Reply | None:
     """Danger written after the request was sent: urgent now, coordinators alerted, the words in its thread.
@@ -52,8 +58,14 @@ def escalate_request(
     was = request.urgency
     make_urgent(session, request=request, routing=routing, now=now)
     request.danger_flag = True
-    add_event(session, request_id=persisted_id(request), kind="danger", actor=f"citizen:{contact.id}", at=now,
-              detail={"urgency_was": was})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="danger",
+        actor=f"citizen:{contact.id}",
+        at=now,
+        detail={"urgency_was": was},
+    )
     add_case_message(session, request_id=persisted_id(request), direction="in", text=text[:MAX_FREE_TEXT], now=now)
     alert_coordinators(session, request=request, renderer=renderer, now=now)
     return Reply(renderer.text(contact.language, "safety.escalated", code=request.ticket_code))
@@ -63,5 +75,11 @@ def alert_coordinators(session: Session, *, request: Request, renderer: Renderer
     """Danger in a request: the coordinators of its region and of the province hear of it at once."""
     queue = get_queue(session, code=request.queue_code)
     regions = {queue.region if queue else PROVINCE, PROVINCE}
-    notify_staff(session, staff=coordinators_of(session, regions=regions), key="staff.danger_alert",
-                 renderer=renderer, now=now, params={"code": request.ticket_code, "queue": request.queue_code})
+    notify_staff(
+        session,
+        staff=coordinators_of(session, regions=regions),
+        key="staff.danger_alert",
+        renderer=renderer,
+        now=now,
+        params={"code": request.ticket_code, "queue": request.queue_code},
+    )

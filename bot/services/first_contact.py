@@ -85,8 +85,11 @@ def missed_deadline(session: Session, *, request: Request, deadline: Deadline) -
     """
     if deadline == "claim":
         return request.status == RequestStatus.NEW
-    return (request.status in ASSIGNED_STATUSES and promised_contact_way(request) is not None
-            and first_event(session, request_id=persisted_id(request), kind="first_contact") is None)
+    return (
+        request.status in ASSIGNED_STATUSES
+        and promised_contact_way(request) is not None
+        and first_event(session, request_id=persisted_id(request), kind="first_contact") is None
+    )
 
 
 class DeliveryState(StrEnum):
@@ -107,7 +110,12 @@ class Delivery:
 
 
 def thread_deliveries(
-    session: Session, *, request: Request, contact: Contact | None, messages: Sequence[CaseMessage], now: datetime,
+    session: Session,
+    *,
+    request: Request,
+    contact: Contact | None,
+    messages: Sequence[CaseMessage],
+    now: datetime,
     tz: ZoneInfo,
 ) -> dict[int, Delivery]:
     """How far each outgoing message of the thread got, by case message id."""
@@ -115,8 +123,13 @@ def thread_deliveries(
     statuses = outbox_statuses(session, case_message_ids=[persisted_id(m) for m in outgoing if m.delivered_at is None])
     goes_at = None
     if contact is not None:
-        goes_at = next_update_time(now, urgent=request.urgency == "urgent", request_times=request.contact_times,
-                                   contact_times=contact.contact_times, tz=tz)
+        goes_at = next_update_time(
+            now,
+            urgent=request.urgency == "urgent",
+            request_times=request.contact_times,
+            contact_times=contact.contact_times,
+            tz=tz,
+        )
     return {persisted_id(m): _delivery(m, statuses.get(persisted_id(m)), contact, goes_at, now) for m in outgoing}
 
 

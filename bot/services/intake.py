@@ -54,11 +54,20 @@ def submit_request(
         **_request_fields(effect.kind, answers),
     )
     create_request(session, request=request, new_code=new_ticket_code)
-    attach_request_photos(session, contact_id=persisted_id(contact), request_id=persisted_id(request), refs=request.photo_refs or ())
+    attach_request_photos(
+        session, contact_id=persisted_id(contact), request_id=persisted_id(request), refs=request.photo_refs or ()
+    )
     plan_sla_checks(session, request=request, routing=routing, now=now)
     actor = f"citizen:{contact.id}"
-    add_event(session, request_id=persisted_id(request), kind="created", actor=actor, at=now, to_status=RequestStatus.NEW,
-              detail={"queue": route.queue_code, "urgency": urgency})
+    add_event(
+        session,
+        request_id=persisted_id(request),
+        kind="created",
+        actor=actor,
+        at=now,
+        to_status=RequestStatus.NEW,
+        detail={"queue": route.queue_code, "urgency": urgency},
+    )
     if effect.danger:
         alert_coordinators(session, request=request, renderer=renderer, now=now)
     if answers.get("consent"):
@@ -111,14 +120,14 @@ def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
         "for_whom": answers["for_whom"],
         "contact_way": answers["contact_way"],
         "contact_times": answers["contact_time"],
-        "description": "\n\n".join(part for part in (answers.get("story"), f"(wilayah: {said})" if said else None)
-                                   if part) or None,
+        "description": "\n\n".join(
+            part for part in (answers.get("story"), f"(wilayah: {said})" if said else None) if part
+        )
+        or None,
     }
 
 
-def _confirmation(
-    session: Session, kind: str, request: Request, ctx: FlowContext, routing: RoutingTable
-) -> Reply:
+def _confirmation(session: Session, kind: str, request: Request, ctx: FlowContext, routing: RoutingTable) -> Reply:
     """The ticket code and a promise the service keeps, as the routing file sets its deadlines.
 
     The claim deadline says when an officer takes the request up; a promise of contact names the
@@ -130,8 +139,9 @@ def _confirmation(
     times = ""
     if kind == "counseling" and request.urgency == "urgent" and request.contact_times in WINDOWS:
         key = "submit.promise_counseling_safe_time"  # an urgent call waits for the window the citizen chose
-        times = ctx.t("submit.anytime_hours" if request.contact_times == "anytime"
-                      else f"contact_time.{request.contact_times}")
+        times = ctx.t(
+            "submit.anytime_hours" if request.contact_times == "anytime" else f"contact_time.{request.contact_times}"
+        )
     promise = ctx.t(
         key,
         times=times,

@@ -57,8 +57,9 @@ def login_limits(*, per_account: int, per_address: int, secret: str) -> LoginLim
     An account's failures are remembered a day (a successful login forgets them); an address's an hour,
     as an office, a campus or a carrier's NAT puts many honest people behind one address.
     """
-    return LoginLimits(ThrottleRule(per_account, timedelta(hours=24)), ThrottleRule(per_address, timedelta(hours=1)),
-                       secret)
+    return LoginLimits(
+        ThrottleRule(per_account, timedelta(hours=24)), ThrottleRule(per_address, timedelta(hours=1)), secret
+    )
 
 
 class LockedBy(StrEnum):

@@ -40,18 +40,35 @@ def claimed_update_key(request: Request) -> str:
 
 
 def notify_citizen(
-    session: Session, *, request: Request, key: str, now: datetime, params: dict[str, Any] | None = None,
-    choices: Sequence[ChoiceSpec] | None = None, due_at: datetime | None = None, dedupe: str | None = None,
+    session: Session,
+    *,
+    request: Request,
+    key: str,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+    choices: Sequence[ChoiceSpec] | None = None,
+    due_at: datetime | None = None,
+    dedupe: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Queue a discreet message to the request's reporter; `choices` are (id, catalog key) pairs."""
     if request.contact_id is None:
         return
     due_work.schedule(
-        session, kind="citizen_update", dedupe_key=dedupe or f"update:{request.id}:{key}:{now.timestamp():.6f}",
-        due_at=due_at or now, now=now, request_id=request.id, contact_id=request.contact_id,
-        payload={"key": key, "params": {"code": request.ticket_code, **(params or {})},
-                 "choices": choices or [], "urgent": request.urgency == "urgent", **(extra or {})},
+        session,
+        kind="citizen_update",
+        dedupe_key=dedupe or f"update:{request.id}:{key}:{now.timestamp():.6f}",
+        due_at=due_at or now,
+        now=now,
+        request_id=request.id,
+        contact_id=request.contact_id,
+        payload={
+            "key": key,
+            "params": {"code": request.ticket_code, **(params or {})},
+            "choices": choices or [],
+            "urgent": request.urgency == "urgent",
+            **(extra or {}),
+        },
     )
 
 
@@ -92,8 +109,14 @@ def _param(renderer: Renderer, language: str, value: Any) -> Any:
 
 
 def notify_staff(
-    session: Session, *, staff: Iterable[Staff], key: str, renderer: Renderer, now: datetime,
-    params: dict[str, Any], choices: Sequence[ChoiceSpec] | None = None,
+    session: Session,
+    *,
+    staff: Iterable[Staff],
+    key: str,
+    renderer: Renderer,
+    now: datetime,
+    params: dict[str, Any],
+    choices: Sequence[ChoiceSpec] | None = None,
 ) -> int:
     """Send a notice to each staff member's linked Telegram chat; returns how many were queued."""
     queued = 0
@@ -104,13 +127,20 @@ def notify_staff(
         if contact is None or contact.unreachable_at is not None:
             continue
         reply = render_update(renderer, contact.language, {"key": key, "params": params, "choices": choices or []})
-        enqueue_messages(session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()], now=now)
+        enqueue_messages(
+            session, contact_id=persisted_id(contact), channel=contact.channel, payloads=[reply.to_json()], now=now
+        )
         queued += 1
     return queued
 
 
 def queue_staff_notice(
-    session: Session, *, staff_ids: Iterable[int | None], key: str, params: dict[str, Any], now: datetime,
+    session: Session,
+    *,
+    staff_ids: Iterable[int | None],
+    key: str,
+    params: dict[str, Any],
+    now: datetime,
     request_id: int | None = None,
 ) -> None:
     """Tell staff on Telegram from a service that has no renderer: due work that `notify_staff` sends now.
@@ -121,5 +151,12 @@ def queue_staff_notice(
     """
     ids = sorted({i for i in staff_ids if i is not None})
     if ids:
-        due_work.schedule(session, kind="staff_notice", dedupe_key=f"staff_notice:{uuid4().hex}", due_at=now,
-                          now=now, request_id=request_id, payload={"staff": ids, "key": key, "params": params})
+        due_work.schedule(
+            session,
+            kind="staff_notice",
+            dedupe_key=f"staff_notice:{uuid4().hex}",
+            due_at=now,
+            now=now,
+            request_id=request_id,
+            payload={"staff": ids, "key": key, "params": params},
+        )

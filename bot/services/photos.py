@@ -117,8 +117,7 @@ def checked_photo(inbound: Inbound, data: bytes) -> Inbound:
 
 
 def _refused(inbound: Inbound, problem: PhotoProblem) -> Inbound:
-    log.info("photo_refused channel=%s message=%s problem=%s", inbound.channel.value, inbound.message_id,
-             problem.value)
+    log.info("photo_refused channel=%s message=%s problem=%s", inbound.channel.value, inbound.message_id, problem.value)
     return replace(inbound, photo=None, photo_problem=problem)
 
 
@@ -144,15 +143,24 @@ def store_arrived_photo(session: Session, *, contact_id: int, inbound: Inbound, 
         return inbound
     photo = inbound.photo
     if photo is None:
-        return replace(inbound, photo_ref="", media_id="",
-                       photo_problem=inbound.photo_problem or PhotoProblem.UNAVAILABLE)
-    photo_id = stored.add_photo(session, contact_id=contact_id, data=photo.data, content_type=photo.content_type,
-                                width=photo.width, height=photo.height, now=now)
+        return replace(
+            inbound, photo_ref="", media_id="", photo_problem=inbound.photo_problem or PhotoProblem.UNAVAILABLE
+        )
+    photo_id = stored.add_photo(
+        session,
+        contact_id=contact_id,
+        data=photo.data,
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        now=now,
+    )
     return replace(inbound, photo=None, media_id="", photo_ref=f"{REF_PREFIX}{photo_id}")
 
 
-def keep_draft_photos(session: Session, *, contact_id: int, before: ConversationState, after: ConversationState,
-                      arrived: bool) -> None:
+def keep_draft_photos(
+    session: Session, *, contact_id: int, before: ConversationState, after: ConversationState, arrived: bool
+) -> None:
     """Delete the unsent photos no draft holds any more: a photo taken at a step that wanted none, a form
     cancelled or a photo changed from the summary. Sent ones belong to their request by now."""
     kept = draft_photo_ids(after)

@@ -46,14 +46,25 @@ def my_data_replies(session: Session, *, contact: Contact, renderer: Renderer, n
     """What the service holds about this contact, as text they can read in the chat."""
     language = contact.language
     t = renderer.text
-    consent = (t(language, "privacy.consent_given", when=renderer.when(language, contact.consent_at))
-               if contact.consent_at else t(language, "privacy.none"))
+    consent = (
+        t(language, "privacy.consent_given", when=renderer.when(language, contact.consent_at))
+        if contact.consent_at
+        else t(language, "privacy.none")
+    )
     # Words, not codes: "Web chat, Bahasa Indonesia", as the dashboard and the language menu name them.
-    lines = [t(language, "privacy.data_title"),
-             t(language, "privacy.data_contact", channel=t(language, f"dash_requests.channel_{contact.channel}"),
-               language=t(language, f"language.{language}"), consent=consent,
-               times=t(language, f"contact_time.{contact.contact_times}") if contact.contact_times
-               else t(language, "privacy.no_times"))]
+    lines = [
+        t(language, "privacy.data_title"),
+        t(
+            language,
+            "privacy.data_contact",
+            channel=t(language, f"dash_requests.channel_{contact.channel}"),
+            language=t(language, f"language.{language}"),
+            consent=consent,
+            times=t(language, f"contact_time.{contact.contact_times}")
+            if contact.contact_times
+            else t(language, "privacy.no_times"),
+        ),
+    ]
     requests = requests_of_contact(session, contact_id=persisted_id(contact))
     for request in requests:
         lines.append(_request_lines(session, request, renderer, language))
@@ -67,14 +78,30 @@ def my_data_replies(session: Session, *, contact: Contact, renderer: Renderer, n
 def _request_lines(session: Session, request: Request, renderer: Renderer, language: str) -> str:
     t = renderer.text
     what = t(language, f"pmks.{request.category}") if request.category else t(language, f"topic.{request.topic}")
-    place = request.landmark or (f"{request.latitude:.5f}, {request.longitude:.5f}" if request.latitude is not None else "-")
-    appointments = ", ".join(renderer.when(language, a.starts_at) for a in appointments_of(session, request_id=persisted_id(request))
-                             if a.status == AppointmentStatus.CONFIRMED) or "-"
-    return t(language, "privacy.data_request", code=request.ticket_code, what=what,
-             created=renderer.when(language, request.created_at), status=t(language, f"status.names.{request.status}"),
-             place=place, description=request.description or "-", phone=request.phone or "-",
-             photos=photos_line(len(request.photo_refs or []), partial(t, language)),
-             appointments=appointments)
+    place = request.landmark or (
+        f"{request.latitude:.5f}, {request.longitude:.5f}" if request.latitude is not None else "-"
+    )
+    appointments = (
+        ", ".join(
+            renderer.when(language, a.starts_at)
+            for a in appointments_of(session, request_id=persisted_id(request))
+            if a.status == AppointmentStatus.CONFIRMED
+        )
+        or "-"
+    )
+    return t(
+        language,
+        "privacy.data_request",
+        code=request.ticket_code,
+        what=what,
+        created=renderer.when(language, request.created_at),
+        status=t(language, f"status.names.{request.status}"),
+        place=place,
+        description=request.description or "-",
+        phone=request.phone or "-",
+        photos=photos_line(len(request.photo_refs or []), partial(t, language)),
+        appointments=appointments,
+    )
 
 
 def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> None:
@@ -83,21 +110,40 @@ def erase_contact_data(session: Session, *, contact: Contact, now: datetime) -> 
     due_work.drop_pending(session, contact_id=contact.id, now=now, outcome="erased at the citizen's request")
     for request in requests:
         _blank_request(session, request)
-        add_event(session, request_id=persisted_id(request), kind="erased", actor=f"citizen:{contact.id}", at=now,
-                  detail={"reason": "citizen_request"})
+        add_event(
+            session,
+            request_id=persisted_id(request),
+            kind="erased",
+            actor=f"citizen:{contact.id}",
+            at=now,
+            detail={"reason": "citizen_request"},
+        )
     # Everything queued so far may quote the request; the confirmation of this erasure is queued after.
     _forget_messages(session, contact_id=contact.id)
     _forget_staff_notices(session, requests)
     contact.consent_at = contact.consent_version = contact.contact_times = None
     save_conversation(session, contact_id=persisted_id(contact), flow="menu", step="", data={}, now=now)
     forget_contact_photos(session, contact_id=persisted_id(contact))  # an unsent draft's photos too
-    audit(session, actor=f"citizen:{contact.id}", action="erase", target=f"contact:{contact.id}", at=now,
-          detail={"requests": len(requests)})
+    audit(
+        session,
+        actor=f"citizen:{contact.id}",
+        action="erase",
+        target=f"contact:{contact.id}",
+        at=now,
+        detail={"requests": len(requests)},
+    )
     if contact.channel == Channel.WEBCHAT.value:
         forget_platform_ids(session, contact=contact)
     else:  # `replace`: a second erasure within the grace dropped the first one's pending item above
-        due_work.schedule(session, kind="forget_platform_ids", dedupe_key=f"forget:{contact.id}",
-                          due_at=now + PLATFORM_ID_GRACE, now=now, contact_id=contact.id, replace=True)
+        due_work.schedule(
+            session,
+            kind="forget_platform_ids",
+            dedupe_key=f"forget:{contact.id}",
+            due_at=now + PLATFORM_ID_GRACE,
+            now=now,
+            contact_id=contact.id,
+            replace=True,
+        )
 
 
 def forget_platform_ids(session: Session, *, contact: Contact) -> None:
@@ -112,8 +158,14 @@ def forget_platform_ids(session: Session, *, contact: Contact) -> None:
 
 def _forget_messages(session: Session, *, contact_id: int | None = None, ids: Sequence[int] | None = None) -> None:
     """Drop the messages not sent yet, blank the others (one in the middle of its send too)."""
-    forget_messages(session, contact_id=contact_id, ids=ids, drop=NEVER_TO_BE_SENT, blank=(*FINISHED_STATUSES, OutboxStatus.SENDING),
-                    blank_with=ERASED_PAYLOAD)
+    forget_messages(
+        session,
+        contact_id=contact_id,
+        ids=ids,
+        drop=NEVER_TO_BE_SENT,
+        blank=(*FINISHED_STATUSES, OutboxStatus.SENDING),
+        blank_with=ERASED_PAYLOAD,
+    )
 
 
 def _blank_request(session: Session, request: Request) -> None:
@@ -148,17 +200,39 @@ def purge_closed_requests(session: Session, *, now: datetime, retention_days: in
     sent stay, unless they have waited longer than the retention period themselves.
     """
     requests = purgeable_requests(session, now=now, retention_days=retention_days)
-    due_work.drop_pending(session, request_ids=[persisted_id(request) for request in requests], now=now,
-                          outcome="purged after the retention period")
+    due_work.drop_pending(
+        session,
+        request_ids=[persisted_id(request) for request in requests],
+        now=now,
+        outcome="purged after the retention period",
+    )
     for request in requests:
         _blank_request(session, request)
-        add_event(session, request_id=persisted_id(request), kind="purged", actor="system", at=now,
-                  detail={"retention_days": retention_days})
+        add_event(
+            session,
+            request_id=persisted_id(request),
+            kind="purged",
+            actor="system",
+            at=now,
+            detail={"retention_days": retention_days},
+        )
     for contact_id in sorted({request.contact_id for request in requests if request.contact_id is not None}):
-        forget_messages(session, contact_id=contact_id, drop=NEVER_TO_BE_SENT, blank=FINISHED_STATUSES,
-                        blank_with=ERASED_PAYLOAD, drop_created_before=now - timedelta(days=retention_days))
+        forget_messages(
+            session,
+            contact_id=contact_id,
+            drop=NEVER_TO_BE_SENT,
+            blank=FINISHED_STATUSES,
+            blank_with=ERASED_PAYLOAD,
+            drop_created_before=now - timedelta(days=retention_days),
+        )
     _forget_staff_notices(session, requests)
     if requests:
-        audit(session, actor="system", action="retention_purge", target="requests", at=now,
-              detail={"count": len(requests)})
+        audit(
+            session,
+            actor="system",
+            action="retention_purge",
+            target="requests",
+            at=now,
+            detail={"count": len(requests)},
+        )
     return len(requests)

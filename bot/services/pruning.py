@@ -41,8 +41,9 @@ class Pruned:
 def prune_finished_rows(session: Session, *, now: datetime, keep: KeepWindows, batch: int | None = None) -> Pruned:
     """Delete one batch (`BATCH` rows unless told) of each table's rows older than its window."""
     batch = batch or BATCH
-    counts = (prune_messages(session, before=now - keep.messages, batch=batch,
-                             unread_before=now - keep.unread_web_messages),
-              prune_work(session, before=now - keep.work, batch=batch),
-              prune_inbound_ids(session, before=now - keep.inbound_ids, batch=batch))
+    counts = (
+        prune_messages(session, before=now - keep.messages, batch=batch, unread_before=now - keep.unread_web_messages),
+        prune_work(session, before=now - keep.work, batch=batch),
+        prune_inbound_ids(session, before=now - keep.inbound_ids, batch=batch),
+    )
     return Pruned(*counts, more_left=max(counts) >= batch)

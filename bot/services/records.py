@@ -22,5 +22,4 @@ from storage.models import (
     persisted_id,
 )
 
-__all__ = ["Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff",
-           "StoredPhoto", "persisted_id"]
+__all__ = ["Appointment", "AuditLog", "Queue", "Request", "RequestEvent", "Staff", "StoredPhoto", "persisted_id"]

@@ -18,14 +18,22 @@ Condition = sa.ColumnElement[bool]
 
 
 def filter_conditions(
-    *, visible_queues: frozenset[str] | None, equal: Mapping[str, str], region_unknown: bool = False,
-    created_from: datetime | None = None, created_before: datetime | None = None,
+    *,
+    visible_queues: frozenset[str] | None,
+    equal: Mapping[str, str],
+    region_unknown: bool = False,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
 ) -> list[Condition]:
     """Within the visible queues (None: all), each field in `equal` at its value (`queue_code`, `kind`,
     `category`, `topic`, `status`, `urgency`, `region`), no region known, created in [from, before)."""
-    return dashboard_queries.filter_conditions(visible_queues=visible_queues, equal=equal,
-                                               region_unknown=region_unknown, created_from=created_from,
-                                               created_before=created_before)
+    return dashboard_queries.filter_conditions(
+        visible_queues=visible_queues,
+        equal=equal,
+        region_unknown=region_unknown,
+        created_from=created_from,
+        created_before=created_before,
+    )
 
 
 def holder_condition(staff_id: int | None) -> Condition:

@@ -1,4 +1,4 @@
-""""Is it safe to talk now?" before a counselor's first message reaches the citizen of an urgent case.
+""" "Is it safe to talk now?" before a counselor's first message reaches the citizen of an urgent case.
 
 A victim's phone may be in the hands of the person they fear. So for an urgent request the citizen
 first gets a neutral question with the buttons Aman / Nanti saja, and the counselor's messages are
@@ -46,8 +46,14 @@ def ask_if_needed(session: Session, *, request: Request, actor: str, now: dateti
     state = safe_state(session, request_id=request_id)
     if state is None:
         add_event(session, request_id=request_id, kind=EVENT, actor=actor, at=now, detail={"state": ASKED})
-        notify_citizen(session, request=request, key="case.safe_question", now=now, dedupe=f"safe:{request_id}",
-                       choices=_buttons(request_id, with_later=True))
+        notify_citizen(
+            session,
+            request=request,
+            key="case.safe_question",
+            now=now,
+            dedupe=f"safe:{request_id}",
+            choices=_buttons(request_id, with_later=True),
+        )
     return state != SAFE
 
 
@@ -60,16 +66,23 @@ def answer_safe_question(
     state = ANSWERS.get(answer)
     if request is None or request.contact_id != contact.id or state is None:
         return None  # not this contact's request, or a mangled button: a stale press
-    add_event(session, request_id=request_id, kind=EVENT, actor=f"citizen:{contact.id}", at=now,
-              detail={"state": state})
+    add_event(
+        session, request_id=request_id, kind=EVENT, actor=f"citizen:{contact.id}", at=now, detail={"state": state}
+    )
     if state == SAFE:
         released = release_until_safe(session, contact_id=persisted_id(contact), channel=contact.channel, now=now)
         record_arrivals(session, outbox_ids=released, now=now)  # in a web chat thread they have arrived
         return Reply(renderer.text(contact.language, "case.safe_thanks"))
     holder = session.get(Staff, request.assigned_staff_id) if request.assigned_staff_id else None
     if holder is not None:
-        notify_staff(session, staff=[holder], key="case.staff_safe_later", renderer=renderer, now=now,
-                     params={"code": request.ticket_code})
+        notify_staff(
+            session,
+            staff=[holder],
+            key="case.staff_safe_later",
+            renderer=renderer,
+            now=now,
+            params={"code": request.ticket_code},
+        )
     choices = tuple(Choice(cid, renderer.text(contact.language, key)) for cid, key in _buttons(request_id))
     return Reply(renderer.text(contact.language, "case.safe_later_reply"), choices)
 

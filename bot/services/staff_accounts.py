@@ -69,9 +69,16 @@ def create_staff(
     secret = password or secrets.token_urlsafe(12)
     generated = None if password else secret
     _check_password(secret)
-    staff = add_staff(session, username=username, display_name=display_name or username,
-                      password_hash=password_hash or _hasher.hash(secret), role=role, region=region,
-                      queues=queues, now=now)
+    staff = add_staff(
+        session,
+        username=username,
+        display_name=display_name or username,
+        password_hash=password_hash or _hasher.hash(secret),
+        role=role,
+        region=region,
+        queues=queues,
+        now=now,
+    )
     return staff, generated
 
 
@@ -138,7 +145,7 @@ def reset_password(session: Session, *, view: StaffView, staff_id: int, now: dat
     if staff is None or not staff.active:
         raise StaffInputError("dash_admin.no_such_staff")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
-    temporary = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    temporary = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     staff.password_hash = _hasher.hash(temporary)
     staff.must_change_password = True
     end_all_sessions(session, staff_id=persisted_id(staff))
@@ -160,8 +167,14 @@ def change_password(session: Session, *, staff: Staff, current: str, new: str, f
     staff.password_hash = _hasher.hash(new)
     staff.must_change_password = False
     end_all_sessions(session, staff_id=persisted_id(staff))
-    audit(session, actor=f"staff:{staff.id}", action="change_password", target=f"staff:{staff.id}", at=now,
-          detail={"forced": forced})
+    audit(
+        session,
+        actor=f"staff:{staff.id}",
+        action="change_password",
+        target=f"staff:{staff.id}",
+        at=now,
+        detail={"forced": forced},
+    )
 
 
 def ensure_first_admin(session: Session, *, now: datetime) -> str | None:
@@ -185,7 +198,9 @@ def link_telegram(session: Session, *, code: str, contact_id: int, now: datetime
     staff = staff_by_link_code(session, code_hash=_code_hash(code.strip().upper().replace("-", "")), now=now)
     if staff is None:
         return None
-    previous = staff_by_contact(session, contact_id=contact_id, active_only=False)  # an inactive account's link moves too
+    previous = staff_by_contact(
+        session, contact_id=contact_id, active_only=False
+    )  # an inactive account's link moves too
     if previous is not None and previous.id != staff.id:
         previous.telegram_contact_id = None
         session.flush()

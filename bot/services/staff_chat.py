@@ -46,8 +46,15 @@ def run_staff_action(
         return [Reply(renderer.text(language, key, **error.params))]
 
 
-def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: RoutingTable,
-              renderer: Renderer, language: str, now: datetime) -> list[Reply]:
+def _dispatch(
+    session: Session,
+    view: StaffView,
+    action: StaffAction,
+    routing: RoutingTable,
+    renderer: Renderer,
+    language: str,
+    now: datetime,
+) -> list[Reply]:
     t = renderer.text
     if action.action == "queue":
         return [_queue(session, view, renderer, language, now)]
@@ -59,7 +66,10 @@ def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: R
         result = claim_request(session, view=view, request_id=action.request_id, routing=routing, now=now)
         if not result.won:
             return [Reply(t(language, "staff_chat.claim_lost", name=result.holder or "-"))]
-        return [Reply(t(language, "staff_chat.claim_won")), _case(session, view, action.request_id, renderer, language, now)]
+        return [
+            Reply(t(language, "staff_chat.claim_won")),
+            _case(session, view, action.request_id, renderer, language, now),
+        ]
     if action.action == "message":
         held = message_citizen(session, view=view, request_id=action.request_id, text=action.text, now=now)
         return [Reply(t(language, "case.staff_safe_held" if held else "staff_chat.message_sent"))]
@@ -70,9 +80,13 @@ def _dispatch(session: Session, view: StaffView, action: StaffAction, routing: R
         record_call(session, view=view, request_id=action.request_id, now=now)
         return [Reply(t(language, "staff_chat.call_recorded"))]
     if action.action == RequestStatus.REFERRED:  # the flow asked where to; the text is the answer
-        close_request(session, view=view, request_id=action.request_id, outcome=RequestStatus.REFERRED, note=action.text, now=now)
+        close_request(
+            session, view=view, request_id=action.request_id, outcome=RequestStatus.REFERRED, note=action.text, now=now
+        )
         return [Reply(t(language, "staff_chat.closed"))]
-    note = "" if action.text == RequestStatus.REFERRED else t(language, "staff_chat.closed_note")  # a referral names where to
+    note = (
+        "" if action.text == RequestStatus.REFERRED else t(language, "staff_chat.closed_note")
+    )  # a referral names where to
     close_request(session, view=view, request_id=action.request_id, outcome=action.text, note=note, now=now)
     return [Reply(t(language, "staff_chat.closed"))]
 
@@ -93,23 +107,45 @@ def _cases(session: Session, view: StaffView, renderer: Renderer, language: str)
     return Reply(renderer.text(language, "staff_chat.cases_title"), choices)
 
 
-def _case(session: Session, view: StaffView, request_id: int, renderer: Renderer, language: str, now: datetime) -> Reply:
+def _case(
+    session: Session, view: StaffView, request_id: int, renderer: Renderer, language: str, now: datetime
+) -> Reply:
     request = visible_request(session, view, request_id)
-    audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
-          detail={"via": "telegram"})
+    audit(
+        session,
+        actor=view.actor,
+        action="view_request",
+        target=f"request:{request.id}",
+        at=now,
+        detail={"via": "telegram"},
+    )
     t = renderer.text
     description = (request.description or "-")[:PREVIEW]
-    text = t(language, "staff_chat.case", code=request.ticket_code, what=_what(request, renderer, language),
-             status=t(language, f"status.names.{request.status}"), created=renderer.when(language, request.created_at),
-             description=description, contact=t(language, "staff_chat.anonymous") if request.anonymous else request.contact_way or "-")
+    text = t(
+        language,
+        "staff_chat.case",
+        code=request.ticket_code,
+        what=_what(request, renderer, language),
+        status=t(language, f"status.names.{request.status}"),
+        created=renderer.when(language, request.created_at),
+        description=description,
+        contact=t(language, "staff_chat.anonymous") if request.anonymous else request.contact_way or "-",
+    )
     text = "\n".join((text, safe)) if (safe := _safe_time_line(session, request, renderer, language, now)) else text
     if request.assigned_staff_id not in (None, view.id):
         text = "\n".join((text, t(language, "staff_chat.held_by", name=holder_name(session, request))))
-    buttons = ((CaseAct.CONTACT, "smsg", "do_message"), (CaseAct.CONTACT, "scall", "do_call"),
-               (CaseAct.NOTE, "snote", "do_note"), (CaseAct.CLOSE, "sclose", "do_close"))
+    buttons = (
+        (CaseAct.CONTACT, "smsg", "do_message"),
+        (CaseAct.CONTACT, "scall", "do_call"),
+        (CaseAct.NOTE, "snote", "do_note"),
+        (CaseAct.CLOSE, "sclose", "do_close"),
+    )
     # Only what the rules allow without a reason: a reason is asked on the dashboard, not here.
-    choices = tuple(Choice(f"{prefix}:{request.id}", t(language, f"staff_chat.{label}")) for act, prefix, label in buttons
-                    if decide(view, request, act).verdict is Verdict.ALLOWED)
+    choices = tuple(
+        Choice(f"{prefix}:{request.id}", t(language, f"staff_chat.{label}"))
+        for act, prefix, label in buttons
+        if decide(view, request, act).verdict is Verdict.ALLOWED
+    )
     return Reply(text, choices)
 
 
@@ -132,6 +168,10 @@ def _what(request: Request, renderer: Renderer, language: str) -> str:
 
 def _line(request: Request, renderer: Renderer, language: str, now: datetime) -> str:
     hours = int((request.claim_due_at - now).total_seconds() // 3600)
-    left = renderer.text(language, "staff_chat.late") if hours < 0 else renderer.text(language, "staff_chat.hours_left", hours=hours)
+    left = (
+        renderer.text(language, "staff_chat.late")
+        if hours < 0
+        else renderer.text(language, "staff_chat.hours_left", hours=hours)
+    )
     urgent = "‼ " if request.urgency == "urgent" else ""
     return f"{urgent}{request.ticket_code} · {_what(request, renderer, language)} · {left}"

@@ -32,7 +32,13 @@ class Handover:
 
 
 def deactivate_staff(
-    session: Session, *, view: StaffView, staff_id: int, reason: str, now: datetime, hand_to: int | None = None,
+    session: Session,
+    *,
+    view: StaffView,
+    staff_id: int,
+    reason: str,
+    now: datetime,
+    hand_to: int | None = None,
 ) -> Handover:
     """Close an account: no more logins, every session ends, open cases go to `hand_to` or back to the queue.
 
@@ -51,13 +57,21 @@ def deactivate_staff(
     colleague = session.get(Staff, hand_to) if hand_to is not None else None
     if hand_to is not None and (colleague is None or not colleague.active or colleague.id == staff.id):
         raise StaffInputError("staff_account.colleague_invalid")
-    moved = _move(session, view, held_requests(session, staff_id=persisted_id(staff)), reason=reason, to=colleague, now=now)
+    moved = _move(
+        session, view, held_requests(session, staff_id=persisted_id(staff)), reason=reason, to=colleague, now=now
+    )
     staff.active = False
     staff.link_code_hash = None
     staff.link_code_expires_at = None
     end_all_sessions(session, staff_id=persisted_id(staff))
-    audit(session, actor=view.actor, action="deactivate_staff", target=f"staff:{staff.id}", at=now,
-          detail={"handed": moved.handed, "released": moved.released, "to_staff": hand_to})
+    audit(
+        session,
+        actor=view.actor,
+        action="deactivate_staff",
+        target=f"staff:{staff.id}",
+        at=now,
+        detail={"handed": moved.handed, "released": moved.released, "to_staff": hand_to},
+    )
     return moved
 
 
@@ -71,7 +85,13 @@ def reactivate_staff(session: Session, *, view: StaffView, staff_id: int, now: d
 
 
 def change_assignment(
-    session: Session, *, view: StaffView, staff_id: int, queues: list[str], region: str | None, reason: str,
+    session: Session,
+    *,
+    view: StaffView,
+    staff_id: int,
+    queues: list[str],
+    region: str | None,
+    reason: str,
     now: datetime,
 ) -> Handover:
     """Set a person's queues and region; the open cases they can no longer see go back to their queue.
@@ -90,8 +110,14 @@ def change_assignment(
     if lost and not reason.strip():
         raise StaffInputError("staff_account.reason_needed_release", count=str(len(lost)))
     moved = _move(session, view, lost, reason=reason.strip(), to=None, now=now)
-    audit(session, actor=view.actor, action="change_assignment", target=f"staff:{staff.id}", at=now,
-          detail={"queues": sorted(set(queues)), "region": region, "released": moved.released})
+    audit(
+        session,
+        actor=view.actor,
+        action="change_assignment",
+        target=f"staff:{staff.id}",
+        at=now,
+        detail={"queues": sorted(set(queues)), "region": region, "released": moved.released},
+    )
     return moved
 
 
@@ -107,13 +133,21 @@ def _account(session: Session, staff_id: int, *, active: bool | None) -> Staff:
 
 
 def _move(
-    session: Session, view: StaffView, requests: list[Request], *, reason: str, to: Staff | None, now: datetime,
+    session: Session,
+    view: StaffView,
+    requests: list[Request],
+    *,
+    reason: str,
+    to: Staff | None,
+    now: datetime,
 ) -> Handover:
     handed = released = 0
     for request in requests:
         if to is not None:
             try:
-                transfer_request(session, view=view, request_id=persisted_id(request), reason=reason, now=now, to_staff=to)
+                transfer_request(
+                    session, view=view, request_id=persisted_id(request), reason=reason, now=now, to_staff=to
+                )
                 handed += 1
                 continue
             except CaseActionError:  # the colleague does not work in this queue: checked before any write

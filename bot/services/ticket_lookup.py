@@ -38,8 +38,15 @@ class StatusLookupLimits:
 
 
 def answer_status(
-    session: Session, *, contact: Contact, ticket_code: str, origin: str, ctx: FlowContext, renderer: Renderer,
-    limits: StatusLookupLimits, now: datetime,
+    session: Session,
+    *,
+    contact: Contact,
+    ticket_code: str,
+    origin: str,
+    ctx: FlowContext,
+    renderer: Renderer,
+    limits: StatusLookupLimits,
+    now: datetime,
 ) -> Reply:
     """The full answer for the contact's own ticket; the state only (or "not found") for any other code."""
     if find_contact_request(session, ticket_code=ticket_code, contact_id=persisted_id(contact)) is not None:
@@ -53,9 +60,14 @@ def answer_status(
     # A report merged into an earlier one follows it, as its reporter sees it (bot/services/status.py).
     survivor = session.get_one(Request, request.merged_into_id) if request.merged_into_id else request
     changed = last_status_change(session, request_id=persisted_id(survivor)) or survivor.created_at
-    return Reply(ctx.t("status_lookup.state_only", code=request.ticket_code,
-                       status=ctx.t(f"status.names.{survivor.status}"),
-                       updated=renderer.when(ctx.language, changed)))
+    return Reply(
+        ctx.t(
+            "status_lookup.state_only",
+            code=request.ticket_code,
+            status=ctx.t(f"status.names.{survivor.status}"),
+            updated=renderer.when(ctx.language, changed),
+        )
+    )
 
 
 def _subjects(contact: Contact, origin: str, limits: StatusLookupLimits) -> dict[str, int]:

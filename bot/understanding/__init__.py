@@ -10,8 +10,16 @@ from bot.understanding.meanings import Danger, Guess, Guesses, Meanings
 from bot.understanding.places import OUTSIDE
 from bot.understanding.understand import Understanding
 
-__all__ = ["OUTSIDE", "Danger", "Guess", "Guesses", "Meanings", "Understanding", "load_understanding",
-           "understanding_for"]
+__all__ = [
+    "OUTSIDE",
+    "Danger",
+    "Guess",
+    "Guesses",
+    "Meanings",
+    "Understanding",
+    "load_understanding",
+    "understanding_for",
+]
 
 
 @cache

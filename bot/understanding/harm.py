@@ -66,10 +66,22 @@ class Harm:
 class HarmReader:
     """Finds the people around violent words. `roles` maps each of ROLES to its vocabulary `Part`."""
 
-    def __init__(self, roles: Mapping[str, Part], *, first_person: frozenset[str], pronouns: Part,
-                 school_age: Part, age_words: frozenset[str], victim_marks: frozenset[str],
-                 passive_marks: frozenset[str], agent_marks: frozenset[str], places: frozenset[str],
-                 asking: frozenset[str], saying: frozenset[str], siblings: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        roles: Mapping[str, Part],
+        *,
+        first_person: frozenset[str],
+        pronouns: Part,
+        school_age: Part,
+        age_words: frozenset[str],
+        victim_marks: frozenset[str],
+        passive_marks: frozenset[str],
+        agent_marks: frozenset[str],
+        places: frozenset[str],
+        asking: frozenset[str],
+        saying: frozenset[str],
+        siblings: frozenset[str] = frozenset(),
+    ) -> None:
         self._roles = roles
         self._first_person = first_person
         self._pronouns = pronouns  # "dia": the person named before it
@@ -111,8 +123,12 @@ class HarmReader:
         people = [p for p in self._people(words) if p.role != "writer" and not p.pronoun]
         for at in violent:
             near = [p for p in people if at - _SIBLINGS_BEFORE <= p.at <= at + _AFTER]
-            siblings = [p for p in near if p.role in ("child", "family") and (
-                words[p.at].key in self._siblings or words[p.at + p.width - 1].key in self._siblings)]
+            siblings = [
+                p
+                for p in near
+                if p.role in ("child", "family")
+                and (words[p.at].key in self._siblings or words[p.at + p.width - 1].key in self._siblings)
+            ]
             if siblings and len(near) >= 2 and all(p.role == "child" or p in siblings for p in near):
                 return True
         return False
@@ -127,9 +143,12 @@ class HarmReader:
             if person.role == "partner" and not (person.of_writer or person.of_other or person.pronoun):
                 return "self"  # "suami udh 2 thn gk nafkahin": a husband with no one's name is the writer's
             if person.of_writer and person.role in (*_HOUSEHOLD, "child"):
-                later = people[i + 1:]
-                if (person.role == "partner" and any(p.role == "writer" for p in later)
-                        and not any(p.pronoun for p in later)):
+                later = people[i + 1 :]
+                if (
+                    person.role == "partner"
+                    and any(p.role == "writer" for p in later)
+                    and not any(p.pronoun for p in later)
+                ):
                     # "suami sy mau nikah lagi diem2, sy harus gmn": the writer's own marriage; but "istri sy
                     # keguguran, sejak itu dia ga mau ngomong, sy bingung": the wife, said again, is the one
                     return "self"
@@ -154,9 +173,14 @@ class HarmReader:
         the writer was named before it: "ibu sy ... ngomong kalo pengen nyusul bapak. sy takut" is the mother."""
         people = self._people(words)
         writers = {p.at for p in people if p.role == "writer"}
-        spoken = [i for i in said for j in range(max(0, i - 3), i)
-                  if words[j].key in self._saying and not _is_passive(words[j])  # "dibilang anak bodoh": said to
-                  and not writers.intersection(range(j, i))]  # "..., aku sering nyilet": the writer does it
+        spoken = [
+            i
+            for i in said
+            for j in range(max(0, i - 3), i)
+            if words[j].key in self._saying
+            and not _is_passive(words[j])  # "dibilang anak bodoh": said to
+            and not writers.intersection(range(j, i))
+        ]  # "..., aku sering nyilet": the writer does it
         if not spoken:
             return None
         at = min(spoken)
@@ -172,7 +196,7 @@ class HarmReader:
         return frozenset(i for p in self._people(words) for i in range(p.at, p.at + p.width))
 
     def _asks(self, words: Sequence[Word], at: int) -> bool:
-        """"saya mau konseling", "sy lapor": the writer asking for the service, not the one the story is about."""
+        """ "saya mau konseling", "sy lapor": the writer asking for the service, not the one the story is about."""
         return at + 1 < len(words) and words[at + 1].key in self._asking
 
     def subject_before(self, words: Sequence[Word], at: int) -> str | None:
@@ -190,12 +214,17 @@ class HarmReader:
             return None
         return _victim(before[-1], None, self._age(words))
 
-    def _around(self, words: Sequence[Word], people: Sequence[Person], at: int,
-                age: str | None) -> tuple[Harm, Person | None]:
+    def _around(
+        self, words: Sequence[Word], people: Sequence[Person], at: int, age: str | None
+    ) -> tuple[Harm, Person | None]:
         clause = _clause_of(words, at)
         marked = at > 0 and words[at - 1].key in self._victim_marks
-        passive = marked or _is_passive(words[at]) or (at > 0 and words[at - 1].surface in self._passive_marks) or (
-            at + 1 < len(words) and words[at + 1].surface in self._agent_marks)  # "gets beaten by", "kena pukul"
+        passive = (
+            marked
+            or _is_passive(words[at])
+            or (at > 0 and words[at - 1].surface in self._passive_marks)
+            or (at + 1 < len(words) and words[at + 1].surface in self._agent_marks)
+        )  # "gets beaten by", "kena pukul"
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
@@ -215,8 +244,11 @@ class HarmReader:
         """Every age the story states is a grown-up's, and no school is named ("anak smp ... om2 umur 40an"
         names a child, whatever the man's age)."""
         ages = list(self.every_age(words))
-        return bool(ages) and min(ages) >= _GROWN_UP and not any(
-            _width_at(self._school_age, words, i) for i in range(len(words)))
+        return (
+            bool(ages)
+            and min(ages) >= _GROWN_UP
+            and not any(_width_at(self._school_age, words, i) for i in range(len(words)))
+        )
 
     def every_age(self, words: Sequence[Word]) -> Iterator[int]:
         """Every age the story states, in order ("ibu 40 tahun ... anaknya 3 tahun": 40, then 3)."""
@@ -236,7 +268,7 @@ class HarmReader:
                 yield int(word.surface)
 
     def _age(self, words: Sequence[Word]) -> str | None:
-        """"young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
+        """ "young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
         15", "aku 14 thn"), "grown" for a grown-up's age ("sy cowo umur 22"), else None."""
         stated = self.years(words)  # "anak tetangga 19thn", "anaknya umur 7"
         if stated is not None and not any(_width_at(self._school_age, words, i) for i in range(len(words))):
@@ -244,9 +276,10 @@ class HarmReader:
         for i, word in enumerate(words):
             if _width_at(self._school_age, words, i):
                 return "young"
-            follows_age = word.key in self._age_words or (word.key in self._first_person and i + 2 < len(words)
-                                                          and _is_year(words[i + 2]))
-            ages = [int(w.surface) for w in words[i + 1:i + 3] if w.surface.isdigit() and len(w.surface) <= 2]
+            follows_age = word.key in self._age_words or (
+                word.key in self._first_person and i + 2 < len(words) and _is_year(words[i + 2])
+            )
+            ages = [int(w.surface) for w in words[i + 1 : i + 3] if w.surface.isdigit() and len(w.surface) <= 2]
             if follows_age and ages:
                 return "young" if ages[0] < _GROWN_UP else "grown"
         return None
@@ -294,8 +327,13 @@ class HarmReader:
             return None
         last = words[i + width - 1]
         owned = last.surface != last.key
-        return Person(ROLES[-role], i, width, of_writer=owned and last.surface.endswith(_OWNED_BY_WRITER),
-                      of_other=owned and last.surface.endswith(_OWNED_BY_OTHER))
+        return Person(
+            ROLES[-role],
+            i,
+            width,
+            of_writer=owned and last.surface.endswith(_OWNED_BY_WRITER),
+            of_other=owned and last.surface.endswith(_OWNED_BY_OTHER),
+        )
 
 
 def _victim(victim: Person | None, agent: Person | None, age: str | None) -> str | None:

@@ -108,5 +108,15 @@ class Meanings:
 
     @property
     def understood_nothing(self) -> bool:
-        return not (self.intent or self.category or self.topic or self.region or self.kecamatan or self.outside
-                    or self.ticket_code or self.danger or self.only_courtesy or self.question)
+        return not (
+            self.intent
+            or self.category
+            or self.topic
+            or self.region
+            or self.kecamatan
+            or self.outside
+            or self.ticket_code
+            or self.danger
+            or self.only_courtesy
+            or self.question
+        )

@@ -155,8 +155,11 @@ class Message:
             for key in self._keys[start]:
                 for phrase in part.by_first.get(key, ()):
                     width = len(phrase)
-                    if (start + width <= count and width > best
-                            and all(term.matches(words[start + i]) for i, term in enumerate(phrase))):
+                    if (
+                        start + width <= count
+                        and width > best
+                        and all(term.matches(words[start + i]) for i, term in enumerate(phrase))
+                    ):
                         best = width
             if best:
                 spots.append(range(start, start + best))
@@ -226,8 +229,14 @@ STOPWORD_WEIGHT = 0.5
 PART_CAP = 2.0
 
 
-def explained(pattern: Pattern, message: Message, content: frozenset[int],
-              ignored: frozenset[int] = frozenset(), *, cap: float = PART_CAP) -> tuple[frozenset[int], float] | None:
+def explained(
+    pattern: Pattern,
+    message: Message,
+    content: frozenset[int],
+    ignored: frozenset[int] = frozenset(),
+    *,
+    cap: float = PART_CAP,
+) -> tuple[frozenset[int], float] | None:
     """(positions of the words the pattern explains, its score), or None when a part is missing or far.
 
     A part takes its longest phrase found close to the others (so "anak kecil" beats "anak"). `ignored` words (a place

@@ -38,10 +38,34 @@ _LONGEST = 4  # words in the longest place name looked for ("kota tangerang sela
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
-_VILLAGE_WORDS = frozenset({"kp", "kampung", "kmp", "desa", "ds", "dusun", "dsn", "kelurahan", "kel", "lingkungan",
-                            "link", "perum", "perumahan"})
-_KIND_WORDS = {"kab": "kab", "kabupaten": "kab", "kabupaten.": "kab", "kb": "kab", "kab.": "kab",
-               "kota": "kota", "kodya": "kota", "kotamadya": "kota", "kt": "kota"}
+_VILLAGE_WORDS = frozenset(
+    {
+        "kp",
+        "kampung",
+        "kmp",
+        "desa",
+        "ds",
+        "dusun",
+        "dsn",
+        "kelurahan",
+        "kel",
+        "lingkungan",
+        "link",
+        "perum",
+        "perumahan",
+    }
+)
+_KIND_WORDS = {
+    "kab": "kab",
+    "kabupaten": "kab",
+    "kabupaten.": "kab",
+    "kb": "kab",
+    "kab.": "kab",
+    "kota": "kota",
+    "kodya": "kota",
+    "kotamadya": "kota",
+    "kt": "kota",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +139,11 @@ class PlaceFinder:
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
         self._shaper = shaper
         self._build(vocabulary, shaper)
-        self._fuzzy_keys = [k for k, p in self._places.items()
-                            if len(k) >= _FUZZY_MIN_LENGTH and not p.common and k not in self._exact_only]
+        self._fuzzy_keys = [
+            k
+            for k, p in self._places.items()
+            if len(k) >= _FUZZY_MIN_LENGTH and not p.common and k not in self._exact_only
+        ]
 
     def find(self, words: Sequence[Word], *, answer: bool = False, denied: frozenset[int] = frozenset()) -> FoundPlaces:
         """Places among `words`; `answer` when the whole message answers "where?" (no place word needed).
@@ -137,8 +164,9 @@ class PlaceFinder:
                 if place is not None:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
-                    mentions.append(_Mention(place, start, as_kecamatan=True,
-                                             home=self._writer_home_before(surfaces, start)))
+                    mentions.append(
+                        _Mention(place, start, as_kecamatan=True, home=self._writer_home_before(surfaces, start))
+                    )
                     explicit = True
                     break
         for width in range(min(_LONGEST, len(surfaces)), 0, -1):
@@ -152,8 +180,11 @@ class PlaceFinder:
                     continue
                 # "..., anak2 dibiarin. pagelaran": a name said alone as the last clause
                 said_alone = words[start].starts_clause and start + width == len(surfaces)
-                if place.common and not answer and not (marked or said_alone
-                                                        or self._its_region_after(surfaces, start + width, place)):
+                if (
+                    place.common
+                    and not answer
+                    and not (marked or said_alone or self._its_region_after(surfaces, start + width, place))
+                ):
                     continue  # "benda" alone is a thing; "di benda", "benda kota tangerang" are the kecamatan
                 if place.common and explicit and not answer:
                     continue  # "ambil air di sumur umum ... di kec. cisoka": the well is no kecamatan
@@ -164,8 +195,14 @@ class PlaceFinder:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
                 if place.outside and not place.regions and start > 0 and surfaces[start - 1] in _VILLAGE_WORDS:
                     continue  # "kp. sukasari": a village of Banten sharing a name with a place elsewhere
-                mentions.append(_Mention(place, start, self._kind_near(surfaces, start, width),
-                                         home=self._writer_home_before(surfaces, start)))
+                mentions.append(
+                    _Mention(
+                        place,
+                        start,
+                        self._kind_near(surfaces, start, width),
+                        home=self._writer_home_before(surfaces, start),
+                    )
+                )
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
@@ -186,7 +223,7 @@ class PlaceFinder:
     def _its_region_after(self, surfaces: Sequence[str], at: int, place: Place) -> bool:
         """The name of the kecamatan's own region follows it: "jombang cilegon", "benda kota tangerang"."""
         for width in (3, 2, 1):
-            named = self._places.get(compact(surfaces[at:at + width])) if at + width <= len(surfaces) else None
+            named = self._places.get(compact(surfaces[at : at + width])) if at + width <= len(surfaces) else None
             if named is not None and named.regions and not named.kecamatan:
                 return bool(set(named.regions) & set(place.regions))
         return False
@@ -196,11 +233,12 @@ class PlaceFinder:
 
     def _story_moves_on(self, surfaces: Sequence[str], home: _Mention, mentions: Sequence[_Mention]) -> bool:
         """A "but" and another place follow where the writer lives: that place is the case's."""
-        return any(m.start > home.start and any(w in self._but for w in surfaces[home.start:m.start])
-                   for m in mentions)
+        return any(
+            m.start > home.start and any(w in self._but for w in surfaces[home.start : m.start]) for m in mentions
+        )
 
     def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
-        """"saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
+        """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
         at = start
         while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
             at -= 1
@@ -208,12 +246,15 @@ class PlaceFinder:
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
         """After a place word ("di benda"), or after a village's name in an address ("kp. sukasari picung")."""
-        return start > 0 and (surfaces[start - 1] in self._markers or surfaces[start - 1] in _KIND_WORDS
-                              or (start > 1 and surfaces[start - 2] in _VILLAGE_WORDS))
+        return start > 0 and (
+            surfaces[start - 1] in self._markers
+            or surfaces[start - 1] in _KIND_WORDS
+            or (start > 1 and surfaces[start - 2] in _VILLAGE_WORDS)
+        )
 
     @staticmethod
     def _kind_near(surfaces: Sequence[str], start: int, width: int) -> str | None:
-        """"kab"/"kota" right before or after an ambiguous name: "kab tangerang", "serang kota"."""
+        """ "kab"/"kota" right before or after an ambiguous name: "kab tangerang", "serang kota"."""
         before = _KIND_WORDS.get(surfaces[start - 1]) if start > 0 else None
         after = _KIND_WORDS.get(surfaces[start + width]) if start + width < len(surfaces) else None
         return before or after
@@ -260,8 +301,11 @@ class PlaceFinder:
                     place = Place(regions=(region.code,), kecamatan=(kec.code,), common=is_common)
                     self._add(key, place)
                     named = self._kecamatan_named.get(key)
-                    self._kecamatan_named[key] = place if named is None else Place(
-                        _merge(named.regions, place.regions), _merge(named.kecamatan, place.kecamatan))
+                    self._kecamatan_named[key] = (
+                        place
+                        if named is None
+                        else Place(_merge(named.regions, place.regions), _merge(named.kecamatan, place.kecamatan))
+                    )
         for code, names in vocabulary.region_names.items():
             for name in names:
                 self._add(compact(_plain_words(name)), Place(regions=(code,)))
@@ -300,7 +344,7 @@ class PlaceFinder:
         return place is not None and not place.outside
 
     def _target(self, target: str) -> Place:
-        """"kab-serang/Anyar" (a kecamatan), "kota-serang" (a region), "a, b" (either: asked about)."""
+        """ "kab-serang/Anyar" (a kecamatan), "kota-serang" (a region), "a, b" (either: asked about)."""
         region, _, name = target.partition("/")
         if not name:
             return Place(regions=tuple(r.strip() for r in region.split(",")))
@@ -319,13 +363,16 @@ class PlaceFinder:
         elif not place.kecamatan:  # a region's own name wins over its kecamatan ("serang", "cilegon")
             self._places[key] = place
         elif known.kecamatan:  # one name, two kecamatan ("curug")
-            self._places[key] = Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan),
-                                      common=known.common or place.common)
+            self._places[key] = Place(
+                _merge(known.regions, place.regions),
+                _merge(known.kecamatan, place.kecamatan),
+                common=known.common or place.common,
+            )
 
 
 def _said_before(phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], at: int) -> bool:
     """One of `phrases` (of up to three words) ends right before word `at`."""
-    return any(tuple(surfaces[max(0, at - n):at]) in phrases for n in (1, 2, 3))
+    return any(tuple(surfaces[max(0, at - n) : at]) in phrases for n in (1, 2, 3))
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -52,10 +52,14 @@ _CANNOT_GO_HOME = frozenset({"tidak", "bisa", "pulang"})
 _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
-_CODE_DASHED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
+_CODE_DASHED = re.compile(
+    r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3})[-–]([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])"
+)
 _CODE_SPACED = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NP-Za-hj-np-z2-9]{3}) ([A-HJ-NP-Za-hj-np-z2-9]{3})(?![A-Za-z0-9])")
-_CODE_PLAIN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
-                         r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])")  # "kakek2" is a word repeated
+_CODE_PLAIN = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z2-9]*[2-9])(?=[A-Za-z2-9]*[A-Za-z])(?![A-Za-z]{5}2)"
+    r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])"
+)  # "kakek2" is a word repeated
 _REPEATED = re.compile(r"[a-z]+2(an|nya|in)?")
 MESSAGE_CACHE = 2048
 
@@ -67,7 +71,8 @@ class Understanding:
         vocabulary = _Vocabulary(catalog)
         self.shaper = WordShaper(vocabulary.slang(), vocabulary.words("roots"))
         self._stop = frozenset(self.shaper.key(w) for w in vocabulary.words("stopwords")) | frozenset(
-            s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w))
+            s for w in vocabulary.words("stopwords") for s in self.shaper.surfaces(w)
+        )
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
@@ -85,26 +90,32 @@ class Understanding:
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper)
-        first_person, self._third_party, self._at_home = compiler.compile("who", ["@saya", "@pihak_lain",
-                                                                                 "@keluarga_pelaku"])
+        first_person, self._third_party, self._at_home = compiler.compile(
+            "who", ["@saya", "@pihak_lain", "@keluarga_pelaku"]
+        )
         self._first_person = frozenset(p[0].key for p in first_person.parts[0].phrases if len(p) == 1)  # not "diri"
         self._persons = frozenset(s for w in classes["orang"] for s in self.shaper.surfaces(w))
-        role_classes = dict(zip(ROLES, ("pasangan", "orang_tua", "korban_anak", "keluarga_pelaku", "pelaku_luar", "sosok"),
-                                strict=True))
+        role_classes = dict(
+            zip(ROLES, ("pasangan", "orang_tua", "korban_anak", "keluarga_pelaku", "pelaku_luar", "sosok"), strict=True)
+        )
         roles = {role: compiler.compile(role, [f"@{name}"])[0].parts[0] for role, name in role_classes.items()}
         pronouns, school_age, violent = compiler.compile("harm", ["@dia", "@usia_sekolah", "@pukul + @seksual"])
         self._violent = violent.parts  # every violent word of a story, not only the one a pattern counted
         self._children = frozenset(p[0].key for p in roles["child"].phrases if len(p) == 1)
-        self._harm = HarmReader(roles, first_person=self._first_person, pronouns=pronouns.parts[0],
-                                school_age=school_age.parts[0],
-                                age_words=frozenset(self.shaper.key(w) for w in classes["umur"]),
-                                victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
-                                passive_marks=frozenset(vocabulary.words("passive_mark")),
-                                agent_marks=frozenset(vocabulary.words("agent_mark")),
-                                places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
-                                asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
-                                saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
-                                siblings=frozenset(self.shaper.key(w) for w in classes["saudara_kandung"]))
+        self._harm = HarmReader(
+            roles,
+            first_person=self._first_person,
+            pronouns=pronouns.parts[0],
+            school_age=school_age.parts[0],
+            age_words=frozenset(self.shaper.key(w) for w in classes["umur"]),
+            victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
+            passive_marks=frozenset(vocabulary.words("passive_mark")),
+            agent_marks=frozenset(vocabulary.words("agent_mark")),
+            places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
+            asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
+            saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
+            siblings=frozenset(self.shaper.key(w) for w in classes["saudara_kandung"]),
+        )
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
         spelled: dict[str, str] = {}  # how the vocabulary writes a word -> its key, for typos
@@ -129,16 +140,20 @@ class Understanding:
         words = self._with_typos_mended(self.shaper.words(text))
         denied = self._denied(words)
         places = self._places.find(words, answer=answering_where, denied=denied)
-        content = frozenset(i for i, w in enumerate(words) if w.key not in self._stop and w.surface not in self._stop
-                            and i not in places.positions)
+        content = frozenset(
+            i
+            for i, w in enumerate(words)
+            if w.key not in self._stop and w.surface not in self._stop and i not in places.positions
+        )
         message = Message(words, self._same_subject)
         scored = self._score(message, content, places.positions, denied)
         scored["category"] = _by_age(scored["category"], self._harm.years(words))
         danger = self._danger(scored, message)
         question = _guesses(scored["question"]).clear()
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
-            scored["intent"] = {m: v for m, v in scored["intent"].items()
-                                if m not in _REQUESTS or not self._supposed(words, v[1])}
+            scored["intent"] = {
+                m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
+            }
         ticket_code = self._ticket_code(text)
         if ticket_code is None and self._still_a_report(scored, words):
             scored["intent"].pop("status")
@@ -156,9 +171,11 @@ class Understanding:
             danger=danger,
             words=len(content),
             explained=len(explained_words & content),
-            real_words=sum(1 for w in words if self.shaper.is_root(w.key) or w.key in self._known_keys
-                           or w.key in self._stop),
-            only_courtesy=bool(courtesy) and content <= courtesy
+            real_words=sum(
+                1 for w in words if self.shaper.is_root(w.key) or w.key in self._known_keys or w.key in self._stop
+            ),
+            only_courtesy=bool(courtesy)
+            and content <= courtesy
             and not any(scored["intent"].get(m) for m in scored["intent"] if m not in _NOT_INTENTS),
             greeting=bool(scored["intent"].get("greeting")),
             thanks=bool(scored["intent"].get("thanks")),
@@ -168,9 +185,10 @@ class Understanding:
             about=self._harm.told_about(words),
         )
 
-    def _still_a_report(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
-                        words: Sequence[Word]) -> bool:
-        """"lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
+    def _still_a_report(
+        self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]], words: Sequence[Word]
+    ) -> bool:
+        """ "lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
         "nasib laporan sy ttg nenek di cisoka? blm ada yg dateng" asks about one. Without a ticket code,
         words of waiting ("belum ada yang datang") next to "lapor" and a case told are still the report,
         unless the message names the earlier report ("laporan gw ... udh ditangani blm") or its ticket.
@@ -188,8 +206,10 @@ class Understanding:
         for family, pattern in {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ())}.values():
             hit = explained(pattern, message, frozenset(range(len(words))))
             if hit is not None:
-                lines.append(f"{family}.{pattern.meaning}: {pattern.source!r} -> "
-                             f"{' '.join(words[i].surface for i in sorted(hit[0]))} ({hit[1]:g})")
+                lines.append(
+                    f"{family}.{pattern.meaning}: {pattern.source!r} -> "
+                    f"{' '.join(words[i].surface for i in sorted(hit[0]))} ({hit[1]:g})"
+                )
         return lines
 
     def options(self, text: str, family: str) -> Guesses:
@@ -202,9 +222,14 @@ class Understanding:
         words = self._with_typos_mended(self.shaper.words(text))
         scored = self._score(Message(words), frozenset(range(len(words))), families=(family,))[family]
         said = set().union(*(covered for _, covered in scored.values()))
-        negated = {m for m, (_, covered) in scored.items()
-                   if any(i > 0 and words[i - 1].surface in self._negation and i - 1 not in said
-                          and not words[i].starts_clause for i in covered)}  # "jangan, rahasiakan": a new clause
+        negated = {
+            m
+            for m, (_, covered) in scored.items()
+            if any(
+                i > 0 and words[i - 1].surface in self._negation and i - 1 not in said and not words[i].starts_clause
+                for i in covered
+            )
+        }  # "jangan, rahasiakan": a new clause
         kept = {m: v for m, v in scored.items() if m not in negated}
         if not negated:
             return _guesses(kept)
@@ -218,9 +243,14 @@ class Understanding:
 
     # --- scoring ---------------------------------------------------------------------------------
 
-    def _score(self, message: Message, content: frozenset[int], places: frozenset[int] = frozenset(),
-               denied: frozenset[int] = frozenset(), families: Sequence[str] = _READ_FAMILIES,
-               ) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
+    def _score(
+        self,
+        message: Message,
+        content: frozenset[int],
+        places: frozenset[int] = frozenset(),
+        denied: frozenset[int] = frozenset(),
+        families: Sequence[str] = _READ_FAMILIES,
+    ) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
         """Per family and meaning: (score, words explained).
 
         The score is its best pattern's, plus a tenth for each further word its other patterns explain
@@ -231,16 +261,22 @@ class Understanding:
         everything = frozenset(range(len(words)))
         candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
         # "..., anak2nya gk sekolah": a clause about the children of the one the story is about
-        theirs = {i for i, w in enumerate(words)
-                  if w.key in self._children and w.surface.endswith(_THEIR) and w.starts_clause}
+        theirs = {
+            i for i, w in enumerate(words) if w.key in self._children and w.surface.endswith(_THEIR) and w.starts_clause
+        }
         candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
         scored: dict[str, dict[str, tuple[float, frozenset[int]]]] = {f: {} for f in families}
         best: dict[tuple[str, str], frozenset[int]] = {}
         for family, pattern in candidates.values():
             allowed = content if family in CONTENT_FAMILIES else everything
             content_family = family in CONTENT_FAMILIES
-            hit = explained(pattern, message, allowed, places if content_family else frozenset(),
-                            cap=PART_CAP if content_family else float("inf"))
+            hit = explained(
+                pattern,
+                message,
+                allowed,
+                places if content_family else frozenset(),
+                cap=PART_CAP if content_family else float("inf"),
+            )
             if hit is None or (content_family and hit[0] & denied):
                 continue  # "bukan anak2, udh ibu2 dewasa, minta2 di bus": not a street child
             covered, weight = hit
@@ -260,8 +296,9 @@ class Understanding:
         left out before meanings are ranked, so a grown-up's category is not hidden behind a child's."""
         return self._child_categories if self._harm.only_grown_ups(words) else ()
 
-    def _danger(self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
-                message: Message) -> Danger | None:
+    def _danger(
+        self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]], message: Message
+    ) -> Danger | None:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
         words = message.words
         hits = {kind: hit for kind, hit in scored["danger"].items() if self._happens(kind, hit[1], words)}
@@ -279,28 +316,53 @@ class Understanding:
         said = self._harm.said_by(words, min(hits[kind][1])) if kind == "self_harm" else None
         if kind == "self_harm" and said is None:
             said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
-        if kind == "self_harm" and said is None and self._harm.subject_before(words, min(hits[kind][1])) in (
-                "person", "outsider"):
+        if (
+            kind == "self_harm"
+            and said is None
+            and self._harm.subject_before(words, min(hits[kind][1])) in ("person", "outsider")
+        ):
             said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
         if kind == "self_harm" and said not in (None, "writer"):
             # "konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja": the sister
-            return Danger(kind, child=said == "child", at_home=said in ("family", "home"),
-                          third_party=said == "other", adult=said != "child")
+            return Danger(
+                kind,
+                child=said == "child",
+                at_home=said in ("family", "home"),
+                third_party=said == "other",
+                adult=said != "child",
+            )
         where = set().union(*(hit[1] for code, hit in hits.items() if code != "self_harm"))
-        where |= {i for part in self._violent for spot in message.found_all(part) for i in spot
-                  if self._happens("violence", frozenset(spot), words)}
+        where |= {
+            i
+            for part in self._violent
+            for spot in message.found_all(part)
+            for i in spot
+            if self._happens("violence", frozenset(spot), words)
+        }
         harm = self._harm.read(words, sorted(where))
         if harm.by is None and self._harm.names_outsider(words):  # "dipukulin debt collector di depan rumah"
             harm = replace(harm, by="outsider")
         if harm.victim is not None:  # the story says who is hurt: that settles it
-            return Danger(kind, child=harm.victim == "child", self_=harm.victim == "writer",
-                          at_home=harm.at_home or (home and harm.victim != "other" and harm.by != "outsider"),
-                          third_party=harm.victim == "other", adult=harm.victim != "child", by=harm.by)
+            return Danger(
+                kind,
+                child=harm.victim == "child",
+                self_=harm.victim == "writer",
+                at_home=harm.at_home or (home and harm.victim != "other" and harm.by != "outsider"),
+                third_party=harm.victim == "other",
+                adult=harm.victim != "child",
+                by=harm.by,
+            )
         where |= set().union(*(hit[1] for hit in hits.values()))
         near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)
         writer = near or (kind == "self_harm" and not third)
-        return Danger(kind, child=child or harm.by == "parent", self_=writer, at_home=home or harm.at_home,
-                      third_party=third and not near, by=harm.by)
+        return Danger(
+            kind,
+            child=child or harm.by == "parent",
+            self_=writer,
+            at_home=home or harm.at_home,
+            third_party=third and not near,
+            by=harm.by,
+        )
 
     def _happens(self, kind: str, said: frozenset[int], words: Sequence[Word]) -> bool:
         """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (three words after),
@@ -315,18 +377,23 @@ class Understanding:
             return self._harm.subject_before(words, verb) != "partner"
         if kind == "captive" and first > 0 and words[first - 1].key in self._locked_things:
             return False  # "hp dikunci": a phone
-        if (kind == "captive" and {words[i].surface for i in said} <= _CANNOT_GO_HOME
-                and any(w.key in self._kept_away_by for w in words[max(0, first - 5):first])):
+        if (
+            kind == "captive"
+            and {words[i].surface for i in said} <= _CANNOT_GO_HOME
+            and any(w.key in self._kept_away_by for w in words[max(0, first - 5) : first])
+        ):
             return False  # "sy kerja di jakarta ga bisa pulang": kept away by work, not held
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle
         people = self._harm.person_positions(words)
-        return not any(words[j].surface in self._reflexive and j - 1 not in people
-                       for j in range(last + 1, min(last + 4, len(words))))
+        return not any(
+            words[j].surface in self._reflexive and j - 1 not in people
+            for j in range(last + 1, min(last + 4, len(words)))
+        )
 
     def _in_the_past(self, words: Sequence[Word], first: int, last: int) -> bool:
-        """"dulu sy korban kdrt", "sy korban kdrt dulu": a word of the past in the clause of the harm, up to
+        """ "dulu sy korban kdrt", "sy korban kdrt dulu": a word of the past in the clause of the harm, up to
         five words before it or two after."""
         for i in range(first - 1, max(-1, first - 6), -1):
             if words[i].surface in self._past:
@@ -341,16 +408,20 @@ class Understanding:
         return False
 
     def _denied_before(self, words: Sequence[Word], first: int) -> bool:
-        """"ga mukul", "ga pernah mukul" in one clause; not "udh gk kuat, pengen mati" (another clause)."""
+        """ "ga mukul", "ga pernah mukul" in one clause; not "udh gk kuat, pengen mati" (another clause)."""
         if first == 0 or words[first].starts_clause:
             return False
         if words[first - 1].surface in self._never:
             return True
-        return (first >= 2 and not words[first - 1].starts_clause and words[first - 1].surface in self._never_bridge
-                and words[first - 2].surface in self._never)
+        return (
+            first >= 2
+            and not words[first - 1].starts_clause
+            and words[first - 1].surface in self._never_bridge
+            and words[first - 2].surface in self._never
+        )
 
     def says_but(self, text: str) -> bool:
-        """"bener semua tp ...": a "but" that takes back part of what came before it."""
+        """ "bener semua tp ...": a "but" that takes back part of what came before it."""
         return any(word.surface in self._but for word in self.shaper.words(text)[1:])
 
     def denied_words(self, text: str) -> frozenset[str]:
@@ -374,10 +445,17 @@ class Understanding:
     def _writers(self, words: Sequence[Word], violent: set[int]) -> list[int]:
         """Where "saya" is the writer: starting a clause, after a small word, or as the one a violent verb
         is done to ("memukul saya"); not after a noun it belongs to ("tetangga saya", "kampung saya")."""
-        return [i for i, w in enumerate(words)
-                if w.key in self._first_person and (
-                    i == 0 or w.starts_clause or (i - 1) in violent
-                    or (words[i - 1].key in self._stop and words[i - 1].surface not in self._persons))]
+        return [
+            i
+            for i, w in enumerate(words)
+            if w.key in self._first_person
+            and (
+                i == 0
+                or w.starts_clause
+                or (i - 1) in violent
+                or (words[i - 1].key in self._stop and words[i - 1].surface not in self._persons)
+            )
+        ]
 
     def _ticket_code(self, text: str) -> str | None:
         """A ticket code inside a sentence: "ABC-DEF", "hbx27r", "YB3 WQ7"; never two words ("blm dpt")."""
@@ -385,8 +463,10 @@ class Understanding:
             for match in _overlapping(pattern, text):
                 found = match.group(0)
                 groups = [g.lower() for g in match.groups()] if pattern is _CODE_SPACED else []
-                if pattern is _CODE_SPACED and (not any(c.isdigit() for c in found)
-                                                or any(self.shaper.is_root(g) or g in self._stop for g in groups)):
+                if pattern is _CODE_SPACED and (
+                    not any(c.isdigit() for c in found)
+                    or any(self.shaper.is_root(g) or g in self._stop for g in groups)
+                ):
                     continue
                 if _REPEATED.fullmatch(found.lower()):
                     continue  # "deg2an", "lari2in": a word said twice, not a code
@@ -399,10 +479,15 @@ class Understanding:
         mended = []
         for typed in words:
             word = typed
-            if (len(word.surface) >= _TYPO_MIN_LENGTH and word.key not in self._known_keys
-                    and not self.shaper.is_root(word.key) and not word.key.isdigit()):
-                found = process.extractOne(word.surface, self._typo_targets, scorer=fuzz.ratio,
-                                           score_cutoff=_TYPO_CUTOFF)
+            if (
+                len(word.surface) >= _TYPO_MIN_LENGTH
+                and word.key not in self._known_keys
+                and not self.shaper.is_root(word.key)
+                and not word.key.isdigit()
+            ):
+                found = process.extractOne(
+                    word.surface, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+                )
                 if found is not None:  # "pengemsi" is read as "pengemis" is
                     word = Word(word.surface, self._spelled[found[0]], word.starts_clause)
             mended.append(word)
@@ -414,14 +499,18 @@ _FOR_A_CHILD = {"penyandang_disabilitas": ("anak_disabilitas", 18), "anak_telant
 #: A child's category said of someone this old is a grown-up's ("anak sy umur 20 diculik"), and neglect or
 #: frailty past 60 is old age's ("umurnya kira2 80, ... anak2nya pada merantau", "mbah sy 82 thn, stroke").
 #: In order: a disabled "anak" of 70 is first a disabled grown-up, then an old one.
-_FOR_A_GROWN_UP = {"anak_korban_kekerasan": ("korban_kekerasan", 18), "anak_disabilitas": ("penyandang_disabilitas", 18),
-                   "penyandang_disabilitas": ("lansia_telantar", 60), "anak_telantar": ("lansia_telantar", 60),
-                   "anak_balita_telantar": ("lansia_telantar", 60)}
+_FOR_A_GROWN_UP = {
+    "anak_korban_kekerasan": ("korban_kekerasan", 18),
+    "anak_disabilitas": ("penyandang_disabilitas", 18),
+    "penyandang_disabilitas": ("lansia_telantar", 60),
+    "anak_telantar": ("lansia_telantar", 60),
+    "anak_balita_telantar": ("lansia_telantar", 60),
+}
 _Scores = dict[str, tuple[float, frozenset[int]]]
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:
-    """"anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler;
+    """ "anak umur 3 thn yg kakinya bengkok" is a disabled child; "anaknya yg masih 2 thn sendirian" a toddler;
     "tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau" an old man left alone."""
     if years is None:
         return scores
@@ -451,13 +540,11 @@ def _guesses(scores: Mapping[str, tuple[float, frozenset[int]]], exclude: Sequen
     the street child already accounts for, so it does not make the two look close.
     """
     kept = {m: (s, words) for m, (s, words) in scores.items() if m not in exclude and s > 0}
-    rivals = {m: v for m, v in kept.items()
-              if not any(o != m and s > v[0] and words > v[1] for o, (s, words) in kept.items())}
+    rivals = {
+        m: v for m, v in kept.items() if not any(o != m and s > v[0] and words > v[1] for o, (s, words) in kept.items())
+    }
     order = sorted(((m, s) for m, (s, _) in rivals.items()), key=lambda i: -i[1])
     return Guesses(tuple(Guess(m, s) for m, s in order)) if order else NOTHING
-
-
-
 
 
 class _Vocabulary:

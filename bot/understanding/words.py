@@ -57,8 +57,11 @@ class WordShaper:
         # "adik ipar" is an in-law, not a child: a phrase read as one word before the text is split
         phrases = {fold(k): fold(v) for k, v in slang.items() if " " in fold(k).strip()}
         self._phrases = phrases
-        self._phrase = re.compile(r"\b(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + r")\b"
-                                  ) if phrases else None
+        self._phrase = (
+            re.compile(r"\b(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + r")\b")
+            if phrases
+            else None
+        )
         # "👍" is a word too; folding to ASCII would drop it, so it is read before
         self._symbols = {k: f" {fold(v)} " for k, v in slang.items() if not fold(k)}
         self.key = lru_cache(maxsize=STEM_CACHE)(self._key)

@@ -43,8 +43,9 @@ from bot.web.dashboard.reports import (
 )
 from bot.web.deps import RuntimeDep
 
-_bearer = HTTPBearer(auto_error=False,
-                     description="API token made on the server with `python -m bot token create --name NAME`.")
+_bearer = HTTPBearer(
+    auto_error=False, description="API token made on the server with `python -m bot token create --name NAME`."
+)
 
 
 def _token_queues(
@@ -61,7 +62,9 @@ def _token_queues(
 
 
 TokenQueues = Annotated[frozenset[str] | None, Depends(_token_queues)]
-router = APIRouter(prefix="/api/v1", tags=["Laporan / reports"], responses={401: {"description": "No valid API token."}})
+router = APIRouter(
+    prefix="/api/v1", tags=["Laporan / reports"], responses={401: {"description": "No valid API token."}}
+)
 
 
 class QuantilesOut(BaseModel):
@@ -80,23 +83,31 @@ class FiguresOut(BaseModel):
     requests: int = Field(description="Requests created in the range in this group.")
     time_to_claim: QuantilesOut = Field(description="Creation to the first claim, clock hours.")
     time_to_first_contact: QuantilesOut = Field(
-        description="Creation to the first contact with the citizen, clock hours.")
+        description="Creation to the first contact with the citizen, clock hours."
+    )
     time_to_resolution: QuantilesOut = Field(
-        description="Creation to the last closing, for requests closed now (a reopened one is open), clock hours.")
+        description="Creation to the last closing, for requests closed now (a reopened one is open), clock hours."
+    )
     time_to_claim_business: QuantilesOut = Field(
-        description="As time_to_claim, in business hours, normal requests only.")
+        description="As time_to_claim, in business hours, normal requests only."
+    )
     time_to_first_contact_business: QuantilesOut = Field(
-        description="As time_to_first_contact, in business hours, normal requests only.")
+        description="As time_to_first_contact, in business hours, normal requests only."
+    )
     time_to_resolution_business: QuantilesOut = Field(
-        description="As time_to_resolution, in business hours, normal requests only.")
+        description="As time_to_resolution, in business hours, normal requests only."
+    )
     claim_sla: ComplianceOut = Field(description="Claimed by the claim deadline set at submission.")
     first_contact_sla: ComplianceOut = Field(
-        description="First contact by the first-contact deadline set at submission.")
+        description="First contact by the first-contact deadline set at submission."
+    )
 
 
 class GroupOut(BaseModel):
-    key: str | None = Field(description="Code of the group: queue code, region code, staff id, category or topic "
-                                        "code, or the Monday (YYYY-MM-DD) of an ISO week; null for 'unknown'.")
+    key: str | None = Field(
+        description="Code of the group: queue code, region code, staff id, category or topic "
+        "code, or the Monday (YYYY-MM-DD) of an ISO week; null for 'unknown'."
+    )
     label: str = Field(description="Readable name of the group (Indonesian).")
     figures: FiguresOut
 
@@ -106,7 +117,8 @@ class MetricsOut(BaseModel):
     date_to: date = Field(description="Last day of the range (WIB), included.")
     overall: FiguresOut = Field(description="All requests of the range and filters.")
     groups: dict[str, list[GroupOut]] = Field(
-        description="By dimension: queue, region, counselor, subject (category or topic), week.")
+        description="By dimension: queue, region, counselor, subject (category or topic), week."
+    )
 
 
 class CounselorLoadOut(BaseModel):
@@ -158,11 +170,15 @@ def _compliance(c: Compliance) -> ComplianceOut:
 
 def _figures(f: ResponseFigures) -> FiguresOut:
     return FiguresOut(
-        requests=f.requests, time_to_claim=_quantiles(f.claim), time_to_first_contact=_quantiles(f.contact),
-        time_to_resolution=_quantiles(f.resolution), time_to_claim_business=_quantiles(f.claim_business),
+        requests=f.requests,
+        time_to_claim=_quantiles(f.claim),
+        time_to_first_contact=_quantiles(f.contact),
+        time_to_resolution=_quantiles(f.resolution),
+        time_to_claim_business=_quantiles(f.claim_business),
         time_to_first_contact_business=_quantiles(f.contact_business),
         time_to_resolution_business=_quantiles(f.resolution_business),
-        claim_sla=_compliance(f.claim_sla), first_contact_sla=_compliance(f.contact_sla),
+        claim_sla=_compliance(f.claim_sla),
+        first_contact_sla=_compliance(f.contact_sla),
     )
 
 
@@ -171,31 +187,49 @@ def _filters(runtime: Runtime, weeks: int | None, **params: object) -> RequestFi
     return parse_filters(given, runtime, weeks)
 
 
-DateFrom = Annotated[date | None, Query(description="First day (WIB), default: Monday 11 weeks before this week.",
-                                        ge=EARLIEST_DAY, le=LATEST_DAY)]
-DateTo = Annotated[date | None, Query(description="Last day (WIB), included; default today.",
-                                      ge=EARLIEST_DAY, le=LATEST_DAY)]
+DateFrom = Annotated[
+    date | None,
+    Query(description="First day (WIB), default: Monday 11 weeks before this week.", ge=EARLIEST_DAY, le=LATEST_DAY),
+]
+DateTo = Annotated[
+    date | None, Query(description="Last day (WIB), included; default today.", ge=EARLIEST_DAY, le=LATEST_DAY)
+]
 QueueParam = Annotated[str | None, Query(description="Queue code, e.g. lk3-kota-serang.")]
 RegionParam = Annotated[str | None, Query(description="Kabupaten/kota code, or 'provinsi' for unknown regions.")]
 
 
 @router.get("/metrics", response_model=MetricsOut, summary="Response times and SLA compliance")
-def metrics(runtime: RuntimeDep, queues: TokenQueues, date_from: DateFrom = None, date_to: DateTo = None,
-            queue: QueueParam = None, region: RegionParam = None) -> MetricsOut:
+def metrics(
+    runtime: RuntimeDep,
+    queues: TokenQueues,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    queue: QueueParam = None,
+    region: RegionParam = None,
+) -> MetricsOut:
     """Median and 90th percentile of time to claim, first contact and resolution, and SLA compliance."""
     filters = _filters(runtime, REPORT_WEEKS, date_from=date_from, date_to=date_to, queue=queue, region=region)
     with Session(runtime.db) as session:
         report = build_response_report(session, runtime, filters, queues, datetime.now(UTC))
         names = report_names(session, runtime, report)
-    groups = {dimension: [GroupOut(key=None if key is None else str(key), label=names.label(dimension, key),
-                                   figures=_figures(figures)) for key, figures in report.groups[dimension]]
-              for dimension in DIMENSIONS}
-    return MetricsOut(date_from=report.date_from, date_to=report.date_to, overall=_figures(report.overall), groups=groups)
+    groups = {
+        dimension: [
+            GroupOut(
+                key=None if key is None else str(key), label=names.label(dimension, key), figures=_figures(figures)
+            )
+            for key, figures in report.groups[dimension]
+        ]
+        for dimension in DIMENSIONS
+    }
+    return MetricsOut(
+        date_from=report.date_from, date_to=report.date_to, overall=_figures(report.overall), groups=groups
+    )
 
 
 @router.get("/workload", response_model=WorkloadOut, summary="Current load per counselor")
-def workload_now(runtime: RuntimeDep, queues: TokenQueues, queue: QueueParam = None,
-                 region: RegionParam = None) -> WorkloadOut:
+def workload_now(
+    runtime: RuntimeDep, queues: TokenQueues, queue: QueueParam = None, region: RegionParam = None
+) -> WorkloadOut:
     """Requests each counselor holds now, appointments of the next 7 days, and unclaimed requests per queue."""
     filters = without_dates(_filters(runtime, None, queue=queue, region=region))
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
@@ -204,35 +238,62 @@ def workload_now(runtime: RuntimeDep, queues: TokenQueues, queue: QueueParam = N
         load = workload(session, conditions, now=datetime.now(UTC), members=members)
         names = GroupNames.load(session, runtime, [c.staff_id for c in load.counselors])
     return WorkloadOut(
-        counselors=[CounselorLoadOut(staff_id=c.staff_id, name=names.label("counselor", c.staff_id), claimed=c.claimed,
-                                     in_progress=c.in_progress, urgent=c.urgent,
-                                     upcoming_appointments=c.upcoming_appointments) for c in load.counselors],
-        unclaimed=[QueueWaitingOut(queue=code, waiting=waiting, urgent=urgent)
-                   for code, (waiting, urgent) in load.unclaimed.items()],
+        counselors=[
+            CounselorLoadOut(
+                staff_id=c.staff_id,
+                name=names.label("counselor", c.staff_id),
+                claimed=c.claimed,
+                in_progress=c.in_progress,
+                urgent=c.urgent,
+                upcoming_appointments=c.upcoming_appointments,
+            )
+            for c in load.counselors
+        ],
+        unclaimed=[
+            QueueWaitingOut(queue=code, waiting=waiting, urgent=urgent)
+            for code, (waiting, urgent) in load.unclaimed.items()
+        ],
     )
 
 
 @router.get("/needs", response_model=NeedsOut, summary="Panti service needs per month and region")
-def needs(runtime: RuntimeDep, queues: TokenQueues, date_from: DateFrom = None, date_to: DateTo = None,
-          region: RegionParam = None) -> NeedsOut:
+def needs(
+    runtime: RuntimeDep,
+    queues: TokenQueues,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    region: RegionParam = None,
+) -> NeedsOut:
     """Sightings of the categories that need a panti place, per month and kabupaten/kota (default: a year)."""
     filters = _filters(runtime, NEEDS_WEEKS, date_from=date_from, date_to=date_to, region=region)
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
     with Session(runtime.db) as session:
-        result = service_needs(session, conditions,
-                               offset_s=utc_offset_seconds(runtime.routing.calendar, datetime.now(UTC)))
-    rows = [NeedsRowOut(month=month, region=code, region_name=region_name(runtime, code), counts=counts)
-            for (month, code), counts in result.counts.items()]
+        result = service_needs(
+            session, conditions, offset_s=utc_offset_seconds(runtime.routing.calendar, datetime.now(UTC))
+        )
+    rows = [
+        NeedsRowOut(month=month, region=code, region_name=region_name(runtime, code), counts=counts)
+        for (month, code), counts in result.counts.items()
+    ]
     return NeedsOut(categories=list(result.categories), rows=rows)
 
 
 @router.get("/sightings", response_model=list[KecamatanOut], summary="Sightings per kecamatan")
-def sightings(runtime: RuntimeDep, queues: TokenQueues, date_from: DateFrom = None, date_to: DateTo = None,
-              region: RegionParam = None) -> list[KecamatanOut]:
+def sightings(
+    runtime: RuntimeDep,
+    queues: TokenQueues,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    region: RegionParam = None,
+) -> list[KecamatanOut]:
     """Where sightings come from: a count per kecamatan with at least one sighting in the range."""
     filters = _filters(runtime, REPORT_WEEKS, date_from=date_from, date_to=date_to, region=region)
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
     with Session(runtime.db) as session:
         grid = kecamatan_grid(session, conditions, load_regions())
-    return [KecamatanOut(region=code, kecamatan=cell.code, name=cell.name, sightings=cell.count)
-            for code, cells in grid for cell in cells if cell.count]
+    return [
+        KecamatanOut(region=code, kecamatan=cell.code, name=cell.name, sightings=cell.count)
+        for code, cells in grid
+        for cell in cells
+        if cell.count
+    ]

@@ -44,8 +44,11 @@ async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
         await asyncio.wait_for(run_in_threadpool(check_database, runtime.db), READY_TIMEOUT_S)
     except (TimeoutError, sa.exc.SQLAlchemyError) as error:
         log.warning("readiness_failed error=%s", type(error).__name__)
-        return JSONResponse({"status": "unavailable", "database": "unreachable", "channels": channels,
-                             "pending": pending}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "channels": channels, "pending": pending},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse({"status": "ready", "database": "ok", "channels": channels, "pending": pending})
 
 

@@ -43,8 +43,12 @@ MAX_SEQ = 2**63 - 1  # the largest id either database can compare with; above it
 #: Reads its own body within the photo limit (bot/web/limits.py lets it through).
 PHOTO_UPLOAD_PATH = re.compile(r"/api/webchat/sessions/[^/]+/photos")
 ClientMessageId = Annotated[str | None, Query(min_length=8, max_length=64)]
-_PHOTO_BODY = {"requestBody": {"required": True, "content": {
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
+_PHOTO_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -55,8 +59,9 @@ async def page(request: Request, runtime: RuntimeDep, lang: Literal["id", "en"] 
     texts = catalog.section(language, "webchat") | catalog.section(language, "webchat_session")
     # A photo over the limit is refused on the page before it is sent, in the words the chat would use.
     texts["photo_too_large"] = catalog.text(language, "sighting.photo_refused_too_large", max_mb=MAX_PHOTO_MB)
-    return templates.TemplateResponse(request, "webchat.html", {"texts": texts, "language": language,
-                                                                "max_photo_bytes": MAX_PHOTO_BYTES})
+    return templates.TemplateResponse(
+        request, "webchat.html", {"texts": texts, "language": language, "max_photo_bytes": MAX_PHOTO_BYTES}
+    )
 
 
 @router.post("/api/webchat/sessions", status_code=201, response_model=SessionOut, tags=["web chat"])
@@ -72,15 +77,22 @@ async def post_message(session_id: str, body: MessageIn, request: Request, runti
     return await webchat.take_message(runtime.engine, session_id, body, origin=_origin(request))
 
 
-@router.post("/api/webchat/sessions/{session_id}/photos", response_model=RepliesOut, tags=["web chat"],
-             openapi_extra=_PHOTO_BODY)
-async def post_photo(session_id: str, request: Request, runtime: RuntimeDep,
-                     client_message_id: ClientMessageId = None) -> RepliesOut:
+@router.post(
+    "/api/webchat/sessions/{session_id}/photos", response_model=RepliesOut, tags=["web chat"], openapi_extra=_PHOTO_BODY
+)
+async def post_photo(
+    session_id: str, request: Request, runtime: RuntimeDep, client_message_id: ClientMessageId = None
+) -> RepliesOut:
     """Send a photo: the file itself as the body, any content type. JPEG, PNG or WebP of at most 5 MB, as its
     content shows (not its name or type); returns the replies, which say so when the photo was not taken."""
     await _in_session(runtime, session_id, lambda session, contact, now: None)  # open (and seen), or 404
-    return await webchat.take_photo(runtime.engine, session_id, lambda: _photo_body(request),  # the body is the photo
-                                    client_message_id=client_message_id, origin=_origin(request))
+    return await webchat.take_photo(
+        runtime.engine,
+        session_id,
+        lambda: _photo_body(request),  # the body is the photo
+        client_message_id=client_message_id,
+        origin=_origin(request),
+    )
 
 
 async def _photo_body(request: Request) -> bytes:
@@ -102,6 +114,7 @@ async def get_messages(
 ) -> RepliesOut:
     """Messages with a sequence number above `after`, and any not fetched yet: history when the page is
     opened again (counselor messages written while it was closed among them), and later follow-ups."""
+
     def load(session: Session, contact, now) -> list[PageMessage]:
         return page_messages(session, contact_id=contact.id, after=after, now=now)
 

@@ -26,7 +26,7 @@ def _is_sql_module(name: str) -> bool:
 
 
 def sql_outside_storage(source: str, filename: str) -> list[str]:
-    """"file:line: what" for every statement built or run in this module's source."""
+    """ "file:line: what" for every statement built or run in this module's source."""
     found: list[tuple[int, str]] = []
     aliases: set[str] = set()  # local names bound to sqlalchemy or sqlmodel themselves
 
@@ -51,8 +51,12 @@ def sql_outside_storage(source: str, filename: str) -> list[str]:
                 if alias.name not in TYPES:
                     report(node, f"from {node.module} import {alias.name}")
     for node in ast.walk(ast.parse(source, filename)):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                and node.attr not in TYPES):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr not in TYPES
+        ):
             report(node, f"{node.value.id}.{node.attr}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUNS_SQL:
             report(node, f".{node.func.attr}(...)")
@@ -60,23 +64,32 @@ def sql_outside_storage(source: str, filename: str) -> list[str]:
 
 
 def test_no_module_under_bot_builds_or_runs_sql() -> None:
-    found = [line for path in sorted((ROOT / "bot").rglob("*.py"))
-             for line in sql_outside_storage(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
+    found = [
+        line
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for line in sql_outside_storage(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
     assert not found, "SQL outside storage/; move it into the storage module that owns the table:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize(("source", "what"), [
-    ("from sqlmodel import Session, select\n", "x.py:1: from sqlmodel import select"),
-    ("from sqlmodel import col\n", "x.py:1: from sqlmodel import col"),
-    ("from sqlalchemy import func, text\n", "x.py:1: from sqlalchemy import func"),
-    ("from sqlalchemy.dialects.postgresql import insert\n", "x.py:1: from sqlalchemy.dialects.postgresql import insert"),
-    ("import sqlalchemy as sa\n\nq = sa.select(1)\n", "x.py:3: sa.select"),
-    ("import sqlalchemy\n\nsqlalchemy.text('SELECT 1')\n", "x.py:3: sqlalchemy.text"),
-    ("import sqlmodel\n\nsqlmodel.update(T)\n", "x.py:3: sqlmodel.update"),
-    ("import sqlalchemy.dialects.sqlite\n", "x.py:1: import sqlalchemy.dialects.sqlite"),
-    ("def f(session):\n    return session.exec(q).all()\n", "x.py:2: .exec(...)"),
-    ("def f(conn):\n    conn.execute(q)\n", "x.py:2: .execute(...)"),
-])
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [
+        ("from sqlmodel import Session, select\n", "x.py:1: from sqlmodel import select"),
+        ("from sqlmodel import col\n", "x.py:1: from sqlmodel import col"),
+        ("from sqlalchemy import func, text\n", "x.py:1: from sqlalchemy import func"),
+        (
+            "from sqlalchemy.dialects.postgresql import insert\n",
+            "x.py:1: from sqlalchemy.dialects.postgresql import insert",
+        ),
+        ("import sqlalchemy as sa\n\nq = sa.select(1)\n", "x.py:3: sa.select"),
+        ("import sqlalchemy\n\nsqlalchemy.text('SELECT 1')\n", "x.py:3: sqlalchemy.text"),
+        ("import sqlmodel\n\nsqlmodel.update(T)\n", "x.py:3: sqlmodel.update"),
+        ("import sqlalchemy.dialects.sqlite\n", "x.py:1: import sqlalchemy.dialects.sqlite"),
+        ("def f(session):\n    return session.exec(q).all()\n", "x.py:2: .exec(...)"),
+        ("def f(conn):\n    conn.execute(q)\n", "x.py:2: .execute(...)"),
+    ],
+)
 def test_the_check_names_a_planted_statement(source: str, what: str) -> None:
     assert what in sql_outside_storage(source, "x.py")
 

@@ -47,9 +47,20 @@ TEXT = "Selamat pagi, Bu. Saya Siti dari LK3. Kapan Ibu bisa bicara?"
 def settings(database_url: str, fake: FakeBotApi, graph_api: FakeGraphAPI) -> Settings:
     """Both channels configured, each against its fake."""
     telegram = telegram_settings(database_url, fake, webhook=False)
-    return whatsapp_settings(database_url, graph_api, **{name: getattr(telegram, name) for name in (
-        "telegram_bot_token", "telegram_api_base_url", "telegram_file_base_url", "telegram_messages_per_second",
-        "telegram_chat_messages_per_second")})
+    return whatsapp_settings(
+        database_url,
+        graph_api,
+        **{
+            name: getattr(telegram, name)
+            for name in (
+                "telegram_bot_token",
+                "telegram_api_base_url",
+                "telegram_file_base_url",
+                "telegram_messages_per_second",
+                "telegram_chat_messages_per_second",
+            )
+        },
+    )
 
 
 @pytest.fixture
@@ -82,8 +93,11 @@ def _contact_state(runtime: Runtime, request: Request) -> tuple[list[datetime], 
 def _carrier(runtime: Runtime, request: Request) -> OutboxMessage:
     """The outbox row that carries the counselor's message."""
     with Session(runtime.db) as session:
-        return session.exec(select(OutboxMessage).join(CaseMessage, CaseMessage.id == OutboxMessage.case_message_id)
-                            .where(CaseMessage.request_id == request.id)).one()
+        return session.exec(
+            select(OutboxMessage)
+            .join(CaseMessage, CaseMessage.id == OutboxMessage.case_message_id)
+            .where(CaseMessage.request_id == request.id)
+        ).one()
 
 
 async def test_telegram_counts_first_contact_when_the_worker_sent_it(

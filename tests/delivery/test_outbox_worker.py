@@ -93,8 +93,9 @@ async def test_a_send_that_ends_during_an_empty_claim_does_not_end_the_drain(run
     then stopped with nothing in flight and the menu waited for the next wake-up."""
     Chat(runtime.engine, user_id="111", channel=Channel.TELEGRAM).start()  # greeting + menu
     sender = FakeSender()
-    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
-                        telegram_chat_messages_per_second=1e6)  # real time, but no spacing to wait out
+    settings = Settings(
+        _env_file=None, database_url=runtime.settings.database_url, telegram_chat_messages_per_second=1e6
+    )  # real time, but no spacing to wait out
     worker = _SlowClaimWorker(db=runtime.db, settings=settings, clock=utc_now, sleep=asyncio.sleep)
     worker.register(sender)
     assert await worker.drain_once() == 2
@@ -126,7 +127,8 @@ class _ReplyDuringClaimWorker(OutboxWorker):
 
 
 async def test_a_reply_committed_while_a_claim_runs_goes_out_without_waiting_for_the_idle_poll(
-        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The wake came during a round that found nothing; it was cleared after it, and the reply waited for
     the idle poll (half a second, here a minute)."""
     monkeypatch.setattr("bot.delivery.worker.IDLE_POLL_SECONDS", 60.0)
@@ -144,14 +146,16 @@ async def test_a_reply_committed_while_a_claim_runs_goes_out_without_waiting_for
 
 
 async def test_a_contacts_next_message_goes_out_once_the_chat_spacing_has_passed(
-        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Not at the next idle poll (a minute here) or the next reply someone else gets: the worker knows
     the chat has another message and comes back for it when the spacing allows."""
     monkeypatch.setattr("bot.delivery.worker.IDLE_POLL_SECONDS", 60.0)
     Chat(runtime.engine, user_id="111", channel=Channel.TELEGRAM).start()  # greeting + menu, one chat
     sender = FakeSender(clock=time.monotonic)
-    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
-                        telegram_chat_messages_per_second=5.0)
+    settings = Settings(
+        _env_file=None, database_url=runtime.settings.database_url, telegram_chat_messages_per_second=5.0
+    )
     worker = OutboxWorker(db=runtime.db, settings=settings, clock=utc_now)
     worker.register(sender)
     await worker.start()
@@ -169,8 +173,12 @@ async def test_chat_spacing_and_global_rate_hold_in_real_time(runtime: Runtime) 
     for user in range(10):
         Chat(runtime.engine, user_id=str(user), channel=Channel.TELEGRAM).start()
     sender = FakeSender(clock=time.monotonic)
-    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
-                        telegram_messages_per_second=20.0, telegram_chat_messages_per_second=4.0)
+    settings = Settings(
+        _env_file=None,
+        database_url=runtime.settings.database_url,
+        telegram_messages_per_second=20.0,
+        telegram_chat_messages_per_second=4.0,
+    )
     worker = OutboxWorker(db=runtime.db, settings=settings, clock=utc_now)
     worker.register(sender)
     started = time.monotonic()
@@ -259,8 +267,12 @@ async def test_a_429_met_by_one_worker_holds_every_worker_until_it_ends(runtime:
             raise _Busy
         await clock.sleep(seconds)
 
-    settings = Settings(_env_file=None, database_url=runtime.settings.database_url, delivery_lease_seconds=5,
-                        telegram_chat_messages_per_second=1e6)
+    settings = Settings(
+        _env_file=None,
+        database_url=runtime.settings.database_url,
+        delivery_lease_seconds=5,
+        telegram_chat_messages_per_second=1e6,
+    )
     first = OutboxWorker(db=runtime.db, settings=settings, clock=clock, sleep=no_long_waits)
     first.register(FakeSender(clock=clock, failures=[RetryLater(30)]))
     with pytest.raises(_Busy):

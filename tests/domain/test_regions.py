@@ -103,9 +103,7 @@ def test_match_region(catalog: RegionCatalog, typed: str, code: str) -> None:
     assert region is not None and region.code == code
 
 
-@pytest.mark.parametrize(
-    "typed", ["serang", "tangerang", "", "banten", "jakarta", "bogor", "kab", "xyz"]
-)
+@pytest.mark.parametrize("typed", ["serang", "tangerang", "", "banten", "jakarta", "bogor", "kab", "xyz"])
 def test_match_region_refuses_ambiguous_or_unknown(catalog: RegionCatalog, typed: str) -> None:
     assert catalog.match_region(typed) is None
 
@@ -131,9 +129,7 @@ def test_match_region_refuses_ambiguous_or_unknown(catalog: RegionCatalog, typed
         ("kab-tangerang", "sepatan", "Sepatan"),
     ],
 )
-def test_match_kecamatan_confident(
-    catalog: RegionCatalog, region: str, typed: str, expected: str
-) -> None:
+def test_match_kecamatan_confident(catalog: RegionCatalog, region: str, typed: str, expected: str) -> None:
     assert names(catalog.match_kecamatan(region, typed)) == [expected]
 
 

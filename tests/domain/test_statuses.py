@@ -35,9 +35,16 @@ COLUMNS = {
 def _stored(runtime: Runtime) -> dict[str, set[str]]:
     """The distinct values of each status column, read as plain text (no model in between)."""
     with runtime.db.connect() as conn:
-        return {column: {value for (value,) in conn.execute(sa.text(
-                    f"SELECT DISTINCT {column.split('.')[1]} FROM {column.split('.')[0]}")) if value is not None}
-                for column in COLUMNS}
+        return {
+            column: {
+                value
+                for (value,) in conn.execute(
+                    sa.text(f"SELECT DISTINCT {column.split('.')[1]} FROM {column.split('.')[0]}")
+                )
+                if value is not None
+            }
+            for column in COLUMNS
+        }
 
 
 def test_a_whole_case_stores_only_statuses_of_its_vocabularies(runtime: Runtime, chat: Chat) -> None:

@@ -22,8 +22,9 @@ NOT_UNDERSTOOD = "belum mengerti"
 
 
 def t(key: str, **params: str) -> str:
-    return T.text("id", key, **{"emergency_number": "112", "sapa_phone": "129", "sapa_whatsapp": "08111-129-129",
-                                **params})
+    return T.text(
+        "id", key, **{"emergency_number": "112", "sapa_phone": "129", "sapa_whatsapp": "08111-129-129", **params}
+    )
 
 
 def _first(runtime: Runtime, text: str, user: str = "wa-1") -> Chat:
@@ -80,14 +81,20 @@ def test_a_story_as_first_message_opens_the_report_with_what_it_says(runtime: Ru
     code = _finish(chat)
     request = _request(runtime, code)
     assert (request.category, request.description, request.queue_code) == (
-        "penyandang_disabilitas", story, "dinsos-kab-tangerang")
+        "penyandang_disabilitas",
+        story,
+        "dinsos-kab-tangerang",
+    )
 
 
-@pytest.mark.parametrize(("story", "category"), [
-    ("nenek tua tidur di emperan toko", "lansia_telantar"),
-    ("warga kampung kami kebanjiran, butuh bantuan makanan", "korban_bencana_alam"),
-    ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
-])
+@pytest.mark.parametrize(
+    ("story", "category"),
+    [
+        ("nenek tua tidur di emperan toko", "lansia_telantar"),
+        ("warga kampung kami kebanjiran, butuh bantuan makanan", "korban_bencana_alam"),
+        ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
+    ],
+)
 def test_stories_at_the_menu_start_the_right_report(chat: Chat, story: str, category: str) -> None:
     chat.start()
     chat.send(story)
@@ -95,12 +102,20 @@ def test_stories_at_the_menu_start_the_right_report(chat: Chat, story: str, cate
     assert t("menu.story_noted", what=t(f"pmks.{category}")) in chat.text and NOT_UNDERSTOOD not in chat.text
 
 
-@pytest.mark.parametrize(("typed", "category"), [
-    ("orang gila", "penyandang_disabilitas"), ("odgj", "penyandang_disabilitas"), ("pecandu", "korban_napza"),
-    ("tki", "pekerja_migran_bermasalah"), ("janda miskin", "perempuan_rawan_sosial_ekonomi"),
-    ("korban tanah longsor", "korban_bencana_alam"), ("mantan narapidana", "bekas_warga_binaan"),
-    ("anjal", "anak_jalanan"), ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
-])
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("orang gila", "penyandang_disabilitas"),
+        ("odgj", "penyandang_disabilitas"),
+        ("pecandu", "korban_napza"),
+        ("tki", "pekerja_migran_bermasalah"),
+        ("janda miskin", "perempuan_rawan_sosial_ekonomi"),
+        ("korban tanah longsor", "korban_bencana_alam"),
+        ("mantan narapidana", "bekas_warga_binaan"),
+        ("anjal", "anak_jalanan"),
+        ("ada anak kecil mengemis di lampu merah", "anak_jalanan"),
+    ],
+)
 def test_everyday_names_answer_the_category_question(chat: Chat, typed: str, category: str) -> None:
     chat.start()
     chat.press("menu:lapor")
@@ -133,8 +148,10 @@ def test_close_meanings_are_asked_with_at_most_three_options_and_none_of_these(c
 
 
 def test_a_long_story_at_a_place_in_banten_in_words_the_vocabulary_lacks_is_kept_as_a_report(runtime: Runtime) -> None:
-    story = ("saya punya tetangga, kakek2 umur 80an, cucu2nya gk peduli, tiap hari cuma makan dr kiriman warga. "
-             "kp. cibungur kec. cipanas")
+    story = (
+        "saya punya tetangga, kakek2 umur 80an, cucu2nya gk peduli, tiap hari cuma makan dr kiriman warga. "
+        "kp. cibungur kec. cipanas"
+    )
     chat = _first(runtime, story)
     assert t("menu.story_kept_sighting") in chat.text  # not the menu: the story is not lost
     assert "grp:lansia_disabilitas" in chat.choice_ids  # only what is missing is asked
@@ -145,9 +162,12 @@ def test_a_long_story_at_a_place_in_banten_in_words_the_vocabulary_lacks_is_kept
 
 
 def test_ones_own_need_told_evenly_is_asked_report_or_counseling(runtime: Runtime) -> None:
-    """"sy ODHA ... di-PHK": one's own need for help is a report as much as counseling; the citizen picks."""
-    chat = _first(runtime, "sy korban kecelakaan kerja, kaki kanan diamputasi, skrg di-PHK. sy tinggal di kec. "
-                           "tunjung teja. pengen punya kaki palsu biar bisa kerja lg")
+    """ "sy ODHA ... di-PHK": one's own need for help is a report as much as counseling; the citizen picks."""
+    chat = _first(
+        runtime,
+        "sy korban kecelakaan kerja, kaki kanan diamputasi, skrg di-PHK. sy tinggal di kec. "
+        "tunjung teja. pengen punya kaki palsu biar bisa kerja lg",
+    )
     assert chat.choice_ids[:2] == ["mean:report", "mean:counseling"]
     chat.press("mean:report")
     request = _request(runtime, _finish(chat))
@@ -186,14 +206,22 @@ def test_kdrt_topic_shows_sapa_129(chat: Chat) -> None:
     assert t("counseling.kdrt_sapa") in chat.text and chat.last[-1].text == t("common.ask_region")
 
 
-@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
-    ("pamulang", "kota-tangerang-selatan", "Pamulang"), ("rangkasbitung", "kab-lebak", "Rangkasbitung"),
-    ("cikupa", "kab-tangerang", "Cikupa"), ("di balaraja", "kab-tangerang", "Balaraja"),
-    ("cipocok", "kota-serang", "Cipocok Jaya"), ("tangsel", "kota-tangerang-selatan", None),
-    ("kab tangerang", "kab-tangerang", None), ("kota serang", "kota-serang", None),
-])
-def test_places_as_people_write_them_answer_the_region_question(runtime: Runtime, typed: str, region: str,
-                                                               kecamatan: str | None) -> None:
+@pytest.mark.parametrize(
+    ("typed", "region", "kecamatan"),
+    [
+        ("pamulang", "kota-tangerang-selatan", "Pamulang"),
+        ("rangkasbitung", "kab-lebak", "Rangkasbitung"),
+        ("cikupa", "kab-tangerang", "Cikupa"),
+        ("di balaraja", "kab-tangerang", "Balaraja"),
+        ("cipocok", "kota-serang", "Cipocok Jaya"),
+        ("tangsel", "kota-tangerang-selatan", None),
+        ("kab tangerang", "kab-tangerang", None),
+        ("kota serang", "kota-serang", None),
+    ],
+)
+def test_places_as_people_write_them_answer_the_region_question(
+    runtime: Runtime, typed: str, region: str, kecamatan: str | None
+) -> None:
     chat = Chat(runtime.engine, user_id=f"place-{typed}")
     chat.start()
     chat.press("menu:lapor")
@@ -242,15 +270,19 @@ def test_a_cry_for_help_shows_the_numbers_and_opens_the_urgent_counseling_form(r
     assert request.queue_code == "p2tp2a-kota-serang"
 
 
-@pytest.mark.parametrize("cry", ["tolong anak tetangga dipukulin bapaknya tiap malam",
-                                 "adik saya dicabuli pamannya, umurnya 9 tahun"])
+@pytest.mark.parametrize(
+    "cry", ["tolong anak tetangga dipukulin bapaknya tiap malam", "adik saya dicabuli pamannya, umurnya 9 tahun"]
+)
 def test_a_child_in_danger_opens_the_urgent_report_of_a_child_victim(runtime: Runtime, cry: str) -> None:
     chat = _first(runtime, cry)
     assert chat.last[0].text == t("safety.emergency")
     code = _finish(chat)
     request = _request(runtime, code)
     assert (request.category, request.urgency, request.queue_code) == (
-        "anak_korban_kekerasan", "urgent", "p2tp2a-kota-serang")
+        "anak_korban_kekerasan",
+        "urgent",
+        "p2tp2a-kota-serang",
+    )
 
 
 @pytest.mark.parametrize("affixed", ["dipukulin", "digebukin", "ditampar", "dihajar", "ditendang"])
@@ -356,8 +388,10 @@ def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
 def test_danger_told_with_a_status_question_asks_whether_it_is_a_report_sent_before(chat: Chat) -> None:
     """The numbers first; then "a report I sent" asks its code, "a new report" opens the urgent form."""
     chat.start()
-    chat.send("mau nanya perkembangan laporan sy yg soal anak dipasung di kec. sobang pandeglang, udh 2 minggu "
-              "gk ada kabar, tiketnya sy lupa nyatet")
+    chat.send(
+        "mau nanya perkembangan laporan sy yg soal anak dipasung di kec. sobang pandeglang, udh 2 minggu "
+        "gk ada kabar, tiketnya sy lupa nyatet"
+    )
     assert "112" in chat.text and t("menu.status_or_report") in chat.text
     assert chat.choice_ids == ["mean:status", "mean:report", "mean:none"]
     chat.press("mean:status")
@@ -391,7 +425,7 @@ def test_an_unclear_answer_to_cancel_twice_keeps_the_form(chat: Chat) -> None:
 
 
 def test_the_other_form_asked_for_as_a_correction_takes_what_the_words_say(chat: Chat) -> None:
-    """"eh salah, mau konseling aja" at the category question; "bukan konseling, ..." with a story at the topic."""
+    """ "eh salah, mau konseling aja" at the category question; "bukan konseling, ..." with a story at the topic."""
     chat.start()
     chat.press("menu:lapor")
     chat.send("eh salah, sy mau konseling aja")
@@ -402,8 +436,11 @@ def test_the_other_form_asked_for_as_a_correction_takes_what_the_words_say(chat:
 
 
 def test_siblings_fighting_is_a_parents_worry_to_counsel_not_a_child_in_danger(runtime: Runtime) -> None:
-    chat = _first(runtime, "sy butuh konseling bu. sy stres ngurus anak 3 sendirian, anak sulung suka mukul adiknya, "
-                           "sy sering kelepasan teriak2")
+    chat = _first(
+        runtime,
+        "sy butuh konseling bu. sy stres ngurus anak 3 sendirian, anak sulung suka mukul adiknya, "
+        "sy sering kelepasan teriak2",
+    )
     assert t("safety.emergency") not in chat.text  # no 112 for children squabbling
     assert t("menu.story_noted", what=t("topic.pengasuhan_anak")) in chat.text
     request = _request(runtime, _finish(chat))
@@ -415,16 +452,26 @@ def test_violence_by_a_boyfriend_is_reported_as_violence_not_counseled_as_kdrt(r
     assert chat.last[0].text == t("safety.emergency")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.urgency, request.queue_code) == (
-        "korban_kekerasan", "urgent", "p2tp2a-kota-serang")
+        "korban_kekerasan",
+        "urgent",
+        "p2tp2a-kota-serang",
+    )
 
 
-@pytest.mark.parametrize(("story", "kecamatan"), [
-    ("bapak sy udh 70an sakit2an tinggal sendiri di kec. gunung kencana, ibu udh gk ada", "Gunung Kencana"),
-    ("tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau ke jakarta gk ada yg nengok. "
-     "di desa sukamaju kec malingping", "Malingping"),
-])
-def test_an_age_past_sixty_makes_a_story_of_neglect_an_old_persons(runtime: Runtime, story: str,
-                                                                   kecamatan: str) -> None:
+@pytest.mark.parametrize(
+    ("story", "kecamatan"),
+    [
+        ("bapak sy udh 70an sakit2an tinggal sendiri di kec. gunung kencana, ibu udh gk ada", "Gunung Kencana"),
+        (
+            "tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau ke jakarta gk ada yg nengok. "
+            "di desa sukamaju kec malingping",
+            "Malingping",
+        ),
+    ],
+)
+def test_an_age_past_sixty_makes_a_story_of_neglect_an_old_persons(
+    runtime: Runtime, story: str, kecamatan: str
+) -> None:
     chat = _first(runtime, story)
     assert t("menu.story_noted", what=t("pmks.lansia_telantar")) in chat.text
     request = _request(runtime, _finish(chat))
@@ -433,7 +480,7 @@ def test_an_age_past_sixty_makes_a_story_of_neglect_an_old_persons(runtime: Runt
 
 
 def test_an_address_with_a_village_named_like_a_town_elsewhere_finds_its_kecamatan(runtime: Runtime) -> None:
-    """"kp. sukasari picung": a Sukasari is in Bandung, the village is Picung's; "picung" is also a tree."""
+    """ "kp. sukasari picung": a Sukasari is in Bandung, the village is Picung's; "picung" is also a tree."""
     chat = _first(runtime, "ada pengemis di kp. sukasari picung")
     assert "luar Provinsi Banten" not in chat.text
     assert chat.last[-1].text == t("sighting.ask_place")  # category, region and kecamatan all taken

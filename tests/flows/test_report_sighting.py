@@ -29,7 +29,7 @@ def _until_description(chat: Chat) -> None:
 
 
 def test_an_answer_that_fits_two_options_offers_those_two_with_their_labels(chat: Chat) -> None:
-    """"jangan ditelepon" rules out the phone only: chat or anonymous is asked, not the whole question again."""
+    """ "jangan ditelepon" rules out the phone only: chat or anonymous is asked, not the whole question again."""
     _until_description(chat)
     chat.send("Ada anak kecil mengamen sendirian sampai malam")
     chat.press("skip")
@@ -43,7 +43,7 @@ def test_an_answer_that_fits_two_options_offers_those_two_with_their_labels(chat
 
 @pytest.mark.parametrize("typed", ["boleh", "iya silakan", "terserah petugas aja"])
 def test_a_bare_yes_to_being_contacted_offers_chat_or_phone(chat: Chat, typed: str) -> None:
-    """"Bolehkah petugas menghubungi Anda?" "boleh": yes, but not how; the two ways are offered, not the question."""
+    """ "Bolehkah petugas menghubungi Anda?" "boleh": yes, but not how; the two ways are offered, not the question."""
     _until_description(chat)
     chat.send("Ada anak kecil mengamen sendirian sampai malam")
     chat.press("skip")
@@ -88,8 +88,10 @@ def test_happy_path_creates_one_routed_request_with_ticket(chat: Chat, runtime) 
     assert "Kontak: lewat telepon, +6281234567890" in summary
     chat.press("confirm:send")
     code = chat.ticket_code()
-    assert ("Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 1 hari kerja "
-            "dan menghubungi Anda lewat telepon dalam 3 hari kerja.") in chat.text
+    assert (
+        "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 1 hari kerja "
+        "dan menghubungi Anda lewat telepon dalam 3 hari kerja."
+    ) in chat.text
     assert "menu:lapor" in chat.choice_ids  # back at the menu
 
     with Session(runtime.db) as session:

@@ -34,7 +34,7 @@ def _to_summary(chat: Chat, *, topic: str = "pengasuhan_anak", way: str = "chat"
 
 
 def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
-    """"jangan pagi": the afternoon or the evening, as two buttons, not the whole question again."""
+    """ "jangan pagi": the afternoon or the evening, as two buttons, not the whole question again."""
     chat.start()
     chat.press("menu:konseling")
     chat.press("topic:pengasuhan_anak")
@@ -43,8 +43,10 @@ def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
     chat.press("way:chat")
     chat.send("jangan pagi, suami masih di rumah")
     assert chat.choice_ids == ["mean:afternoon", "mean:evening", "mean:none"]
-    assert [c.label for c in chat.last[-1].choices[:2]] == [T.text("id", "contact_time.afternoon"),
-                                                             T.text("id", "contact_time.evening")]
+    assert [c.label for c in chat.last[-1].choices[:2]] == [
+        T.text("id", "contact_time.afternoon"),
+        T.text("id", "contact_time.evening"),
+    ]
     chat.press("mean:evening")
     chat.send("Anak saya susah diatur sejak pindah sekolah")
     chat.press("consent:yes")
@@ -52,7 +54,7 @@ def test_a_time_said_not_to_suit_offers_the_others(chat: Chat, runtime) -> None:
 
 
 def test_right_but_a_change_typed_at_the_summary_is_not_sent(chat: Chat, runtime) -> None:
-    """"bener semua tp sy mau anonim aja": a yes with a "but" opens the list of what to change."""
+    """ "bener semua tp sy mau anonim aja": a yes with a "but" opens the list of what to change."""
     _to_summary(chat)
     chat.send("bener semua tp sy mau anonim aja")
     assert "edit:contact_way" in chat.choice_ids
@@ -67,15 +69,23 @@ def test_happy_path_goes_to_lk3_with_contact_times(chat: Chat, runtime) -> None:
     assert {"Untuk: saya sendiri", "Cara dihubungi: lewat chat ini"} <= set(summary.splitlines())
     chat.press("confirm:send")
     code = chat.ticket_code()
-    assert ("Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda "
-            "lewat chat ini dalam 3 hari kerja.") in chat.text
+    assert (
+        "Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda "
+        "lewat chat ini dalam 3 hari kerja."
+    ) in chat.text
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.ticket_code, request.kind, request.queue_code, request.urgency) == (
-            code, "counseling", "lk3-kab-lebak", "normal"
+            code,
+            "counseling",
+            "lk3-kab-lebak",
+            "normal",
         )
         assert (request.topic, request.for_whom, request.contact_way, request.contact_times) == (
-            "pengasuhan_anak", "self", "chat", "evening"
+            "pengasuhan_anak",
+            "self",
+            "chat",
+            "evening",
         )
         assert request.description == "Anak saya susah diatur sejak pindah sekolah"
         assert session.get(Contact, request.contact_id).contact_times == "evening"
@@ -108,7 +118,10 @@ def test_domestic_violence_goes_to_p2tp2a_urgent_with_validated_phone(chat: Chat
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.queue_code, request.urgency, request.phone, request.for_whom) == (
-            "p2tp2a-kota-tangerang-selatan", "urgent", "+6285712345678", "family"
+            "p2tp2a-kota-tangerang-selatan",
+            "urgent",
+            "+6285712345678",
+            "family",
         )
 
 
@@ -125,7 +138,7 @@ def test_change_way_from_phone_to_chat_drops_the_phone(chat: Chat, runtime) -> N
 
 
 def test_a_phone_call_asked_for_at_the_summary_asks_the_number_and_consent_again(chat: Chat, runtime) -> None:
-    """"ganti jadi telpon aja": the number, then the consent for it, then the summary; nothing stored before."""
+    """ "ganti jadi telpon aja": the number, then the consent for it, then the summary; nothing stored before."""
     _to_summary(chat)
     chat.send("ganti jadi telpon aja")
     assert T.text("id", "form.corrected") in chat.text and "nomor telepon" in chat.text
@@ -151,9 +164,8 @@ def test_for_whom_and_back_to_chat_typed_at_the_summary(chat: Chat, runtime) -> 
     assert request.phone is None and request.for_whom == "family"
 
 
-
 def test_safe_now_typed_at_an_urgent_form_is_the_button(chat: Chat) -> None:
-    """"skrg aman" where "Sekarang aman" is offered (domestic violence: an urgent form)."""
+    """ "skrg aman" where "Sekarang aman" is offered (domestic violence: an urgent form)."""
     chat.start()
     chat.press("menu:konseling")
     chat.press("topic:kdrt")

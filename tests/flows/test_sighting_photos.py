@@ -72,7 +72,10 @@ def test_up_to_three_photos_each_stored_encrypted_when_it_arrives(chat: Chat, ru
         request = session.exec(select(Request)).one()
     assert request.photo_refs == [f"photo:{row.id}" for row in rows]
     assert [(row.request_id, row.content_type) for row in rows] == [
-        (request.id, "image/jpeg"), (request.id, "image/png"), (request.id, "image/webp")]
+        (request.id, "image/jpeg"),
+        (request.id, "image/png"),
+        (request.id, "image/webp"),
+    ]
     for row in rows:
         raw = bytes(row.data)
         assert raw.startswith(b"gAAAAA") and b"\xff\xd8" not in raw and b"PNG" not in raw  # a Fernet token

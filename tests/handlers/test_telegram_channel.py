@@ -62,8 +62,11 @@ def _nothing_stored(runtime: Runtime) -> bool:
 async def test_start_sets_the_webhook_and_the_command_menu_in_both_languages(
     client: httpx.AsyncClient, runtime: Runtime, fake: FakeBotApi
 ) -> None:
-    assert fake.webhook == {"url": "https://pmks.example.go.id/webhooks/telegram", "secret_token": WEBHOOK_SECRET,
-                            "allowed_updates": list(ALLOWED_UPDATES)}
+    assert fake.webhook == {
+        "url": "https://pmks.example.go.id/webhooks/telegram",
+        "secret_token": WEBHOOK_SECRET,
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
     catalog = runtime.catalog
     for language_code, language in ((None, "id"), ("en", "en")):  # Indonesian for everyone, English for "en"
         menu = {c["command"]: c["description"] for c in fake.commands[language_code]}
@@ -147,12 +150,14 @@ async def test_polling_clears_any_webhook_and_asks_only_for_the_updates_it_reads
 
 
 async def test_polling_logs_a_failed_update_by_id_and_goes_on(
-    runtime: Runtime, fake: FakeBotApi, database_url: str, monkeypatch: pytest.MonkeyPatch,
+    runtime: Runtime,
+    fake: FakeBotApi,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Polling cannot ask Telegram to re-send (PTB confirmed the update on fetch): log it, keep going."""
-    polling = dataclasses.replace(runtime,
-                                  settings=telegram_settings(database_url, fake, webhook=False))
+    polling = dataclasses.replace(runtime, settings=telegram_settings(database_url, fake, webhook=False))
     async with telegram_line(polling, fake) as line:
         citizen = TelegramCitizen(line)
         lost = citizen.message(text="tolong, ada anak dipukuli")

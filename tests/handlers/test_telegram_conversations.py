@@ -99,7 +99,11 @@ async def test_full_sighting_with_a_pin_and_a_photo(citizen: TelegramCitizen, li
     assert match and f"status {match.group(1)}" in done[0]
     [request] = _requests(line.runtime)
     assert (request.ticket_code, request.kind, request.category, request.queue_code) == (
-        match.group(1), "sighting", "anak_jalanan", "dinsos-kota-serang")
+        match.group(1),
+        "sighting",
+        "anak_jalanan",
+        "dinsos-kota-serang",
+    )
     assert (request.latitude, request.longitude, request.kecamatan_code) == (-6.05, 106.17, "4017")
     with Session(line.runtime.db) as session:
         [photo] = session.exec(select(StoredPhoto)).all()
@@ -114,7 +118,7 @@ async def test_full_sighting_with_a_pin_and_a_photo(citizen: TelegramCitizen, li
 async def test_a_photo_sent_as_a_file_is_taken_and_what_is_no_photo_is_named(
     citizen: TelegramCitizen, line: TelegramLine
 ) -> None:
-    """"Send as file" keeps a photo whole; a file that only says it is an image, one too large or one Telegram
+    """ "Send as file" keeps a photo whole; a file that only says it is an image, one too large or one Telegram
     no longer serves is named, and the photo is asked again."""
     await citizen.send("/lapor")
     for choice in ("grp:anak", "cat:anak_jalanan", "reg:kota-serang", "kec:4017"):
@@ -122,11 +126,13 @@ async def test_a_photo_sent_as_a_file_is_taken_and_what_is_no_photo_is_named(
     await citizen.send("depan pasar rau")
     await citizen.send("Anak kecil tidur di trotoar depan pasar")
     ask = _t(line, "sighting.ask_photo", max="3")
-    refused = await citizen.send_file("BQACAgIAAxk-pdf", b"%PDF-1.7\n" + b"0" * 300, file_name="IMG_0001.jpg",
-                                      mime_type="image/jpeg")
+    refused = await citizen.send_file(
+        "BQACAgIAAxk-pdf", b"%PDF-1.7\n" + b"0" * 300, file_name="IMG_0001.jpg", mime_type="image/jpeg"
+    )
     assert refused == [f"{_t(line, 'sighting.photo_refused_not_a_photo')}\n\n{ask}"]
-    large = await citizen.send_file("BQACAgIAAxk-big", b"\xff" * (5 * 1024 * 1024 + 1), file_name="besar.jpg",
-                                    mime_type="image/jpeg")
+    large = await citizen.send_file(
+        "BQACAgIAAxk-big", b"\xff" * (5 * 1024 * 1024 + 1), file_name="besar.jpg", mime_type="image/jpeg"
+    )
     assert large == [f"{_t(line, 'sighting.photo_refused_too_large', max_mb='5')}\n\n{ask}"]
     assert line.fake.downloads == ["documents/IMG_0001.jpg"]  # getFile told the size: not downloaded
     gone = await citizen.deliver(citizen.message(photo=photo_sizes("AgAD-not-served")))
@@ -144,7 +150,11 @@ async def test_full_counseling_request(citizen: TelegramCitizen, line: TelegramL
     assert "Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda" in done[0]
     [request] = _requests(line.runtime)
     assert (request.kind, request.queue_code, request.contact_way, request.contact_times) == (
-        "counseling", "lk3-kab-lebak", "chat", "evening")
+        "counseling",
+        "lk3-kab-lebak",
+        "chat",
+        "evening",
+    )
 
 
 async def test_status_check(citizen: TelegramCitizen, line: TelegramLine) -> None:
@@ -206,8 +216,11 @@ async def test_the_same_update_twice_is_processed_once(citizen: TelegramCitizen,
     texts = await citizen.deliver(send, send)  # polling: one batch; webhook: Telegram re-POSTs it
     assert [bool(TICKET.search(text)) for text in texts] == [True, False]  # ticket, then the menu: once
     assert len(_requests(line.runtime)) == 1
-    answers = [c for c in line.fake.calls_to("answerCallbackQuery")
-               if c.params["callback_query_id"] == send["callback_query"]["id"]]
+    answers = [
+        c
+        for c in line.fake.calls_to("answerCallbackQuery")
+        if c.params["callback_query_id"] == send["callback_query"]["id"]
+    ]
     assert len(answers) == 2  # both deliveries answered, so the button never spins forever
 
 
@@ -244,14 +257,17 @@ async def test_group_is_asked_to_write_in_private_and_nothing_is_stored(line: Te
             assert session.exec(select(func.count()).select_from(table)).one() == 0
 
 
-async def test_a_story_as_the_first_message_opens_its_form_over_telegram(citizen: TelegramCitizen,
-                                                                        line: TelegramLine) -> None:
+async def test_a_story_as_the_first_message_opens_its_form_over_telegram(
+    citizen: TelegramCitizen, line: TelegramLine
+) -> None:
     """Issue 15 on Telegram: a whole story instead of /start fills the form's answers it states."""
     texts = await citizen.send("assalamualaikum pak, ada nenek tua tidur di emperan toko di pamulang")
     assert texts[0].startswith("Halo!") and "belum mengerti" not in " ".join(texts)
     assert _t(line, "menu.story_noted", what=_t(line, "pmks.lansia_telantar")) in texts
     state = from_row(*_state(line.runtime))
-    assert state.form.answers["region"] == "kota-tangerang-selatan" and state.form.answers["category"] == "lansia_telantar"
+    assert (
+        state.form.answers["region"] == "kota-tangerang-selatan" and state.form.answers["category"] == "lansia_telantar"
+    )
     assert "nenek tua tidur di emperan toko" in state.form.answers["description"]
     texts = await citizen.send("sy dipukul suami sy tiap hari")  # danger inside the form: numbers, then the form
     assert texts[0].startswith("Jika ada yang dalam bahaya sekarang")

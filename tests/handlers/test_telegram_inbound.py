@@ -51,11 +51,14 @@ def test_largest_photo_is_found_whatever_the_order() -> None:
     assert _inbound(message_update(5, photo=sizes)).media_id == "big-one"
 
 
-@pytest.mark.parametrize("document", [
-    {"file_name": "IMG_20261205_101010.jpg", "mime_type": "image/jpeg"},
-    {"file_name": "layar.png", "mime_type": "image/png"},
-    {"file_name": "foto.webp"},  # no type given: the name says image
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"file_name": "IMG_20261205_101010.jpg", "mime_type": "image/jpeg"},
+        {"file_name": "layar.png", "mime_type": "image/png"},
+        {"file_name": "foto.webp"},  # no type given: the name says image
+    ],
+)
 def test_a_photo_sent_as_a_file_is_a_photo(document: dict[str, str]) -> None:
     """Its content is checked when it is fetched (bot/services/photos.py); the name only routes it."""
     inbound = _inbound(message_update(5, document={"file_id": "BQACAgI-doc", "file_unique_id": "d", **document}))
@@ -69,9 +72,14 @@ def test_location_fixture_becomes_a_pin() -> None:
 
 
 def test_venue_is_a_pin_too() -> None:
-    venue = {"location": {"latitude": -6.12, "longitude": 106.15},
-             "venue": {"location": {"latitude": -6.12, "longitude": 106.15}, "title": "Pasar Rau",
-                       "address": "Jl. Raya Pandeglang"}}
+    venue = {
+        "location": {"latitude": -6.12, "longitude": 106.15},
+        "venue": {
+            "location": {"latitude": -6.12, "longitude": 106.15},
+            "title": "Pasar Rau",
+            "address": "Jl. Raya Pandeglang",
+        },
+    }
     assert _inbound(message_update(5, **venue)).location == Location(-6.12, 106.15)
 
 
@@ -82,14 +90,27 @@ def test_callback_fixture_becomes_a_choice_with_the_press_to_answer() -> None:
     assert (translation.inbound.user_id, translation.inbound.message_id) == ("42", "10005")
     press = translation.press
     assert (press.query_id, press.chat_id, press.message_id, press.label, press.message_text) == (
-        "id", 42, 123, "", ""  # the fixture's message has no text and no keyboard
+        "id",
+        42,
+        123,
+        "",
+        "",  # the fixture's message has no text and no keyboard
     )
 
 
 def test_press_finds_the_label_of_its_button() -> None:
-    message = {"message_id": 9, "date": 1, "chat": {"id": 7, "type": "private"}, "text": "Pilih:",
-               "reply_markup": {"inline_keyboard": [[{"text": "Anak", "callback_data": "grp:anak"}],
-                                                    [{"text": "Lansia", "callback_data": "grp:lansia"}]]}}
+    message = {
+        "message_id": 9,
+        "date": 1,
+        "chat": {"id": 7, "type": "private"},
+        "text": "Pilih:",
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": "Anak", "callback_data": "grp:anak"}],
+                [{"text": "Lansia", "callback_data": "grp:lansia"}],
+            ]
+        },
+    }
     translation = _translate(button_update(7, message, "grp:lansia"))
     assert isinstance(translation, ToEngine) and translation.press is not None
     assert (translation.press.label, translation.press.message_text) == ("Lansia", "Pilih:")
@@ -98,7 +119,9 @@ def test_press_finds_the_label_of_its_button() -> None:
 def test_edited_message_fixture_is_unsupported() -> None:
     inbound = _inbound(_fixture("edited_message"))
     assert (inbound.kind, inbound.unsupported_what, inbound.message_id) == (
-        InboundKind.UNSUPPORTED, "edit", "633291230"
+        InboundKind.UNSUPPORTED,
+        "edit",
+        "633291230",
     )
 
 
@@ -111,17 +134,43 @@ def test_live_location_updates_are_ignored() -> None:
     ("content", "what"),
     [
         ({"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}}, "voice"),
-        ({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512,
-                      "is_animated": False, "is_video": False}}, "sticker"),
+        (
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+            "sticker",
+        ),
         ({"document": {"file_id": "d", "file_unique_id": "d"}}, "document"),
-        ({"document": {"file_id": "d", "file_unique_id": "d", "file_name": "surat.pdf", "mime_type": "application/pdf"}},
-         "document"),
+        (
+            {
+                "document": {
+                    "file_id": "d",
+                    "file_unique_id": "d",
+                    "file_name": "surat.pdf",
+                    "mime_type": "application/pdf",
+                }
+            },
+            "document",
+        ),
         ({"video": {"file_id": "m", "file_unique_id": "m", "width": 1, "height": 1, "duration": 1}}, "video"),
         ({"video_note": {"file_id": "n", "file_unique_id": "n", "length": 1, "duration": 1}}, "video_note"),
         ({"audio": {"file_id": "a", "file_unique_id": "a", "duration": 1}}, "audio"),
         ({"contact": {"phone_number": "+6281234567890", "first_name": "Budi"}}, "contact"),
-        ({"animation": {"file_id": "g", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1},
-          "document": {"file_id": "g", "file_unique_id": "g", "mime_type": "image/gif"}}, "animation"),
+        (
+            {
+                "animation": {"file_id": "g", "file_unique_id": "g", "width": 1, "height": 1, "duration": 1},
+                "document": {"file_id": "g", "file_unique_id": "g", "mime_type": "image/gif"},
+            },
+            "animation",
+        ),
     ],
 )
 def test_what_we_cannot_read_is_named(content: dict[str, Any], what: str) -> None:
@@ -142,10 +191,20 @@ def test_language_tag_is_reduced_to_its_language() -> None:
     [
         {"text": "/start"},
         {"text": "/lapor@pmks_banten_test_bot"},
-        {"text": "@PMKS_Banten_Test_Bot ada anak terlantar",
-         "entities": [{"type": "mention", "offset": 0, "length": 21}]},
-        {"text": "ya", "reply_to_message": {"message_id": 1, "date": 1, "chat": {"id": -100, "type": "group"},
-                                          "from": BOT_USER, "text": "..."}},
+        {
+            "text": "@PMKS_Banten_Test_Bot ada anak terlantar",
+            "entities": [{"type": "mention", "offset": 0, "length": 21}],
+        },
+        {
+            "text": "ya",
+            "reply_to_message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": -100, "type": "group"},
+                "from": BOT_USER,
+                "text": "...",
+            },
+        },
     ],
 )
 def test_group_messages_to_the_bot_ask_for_a_private_chat(content: dict[str, Any]) -> None:
@@ -153,9 +212,7 @@ def test_group_messages_to_the_bot_ask_for_a_private_chat(content: dict[str, Any
 
 
 def test_group_chatter_and_channel_posts_are_ignored_or_redirected() -> None:
-    assert _translate(message_update(-100, chat_type="supergroup", text="ada razia besok")) == Ignored(
-        "group_chatter"
-    )
+    assert _translate(message_update(-100, chat_type="supergroup", text="ada razia besok")) == Ignored("group_chatter")
     post = message_update(-1001, chat_type="channel", field="channel_post", text="/start")
     post["channel_post"].pop("from")  # channel posts have no sender
     assert _translate(post) == PrivateOnly(-1001, "")
@@ -179,12 +236,34 @@ def test_legacy_shapes_cannot_be_parsed_by_ptb(name: str) -> None:
     [
         {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "halo"}},  # no chat
         {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": 5, "chat": {"id": 5, "type": "private"}}},
-        {"update_id": 3, "message": {"message_id": 1, "date": 0, "text": "x", "chat": {"id": 5, "type": "private"},
-                                     "from": {"id": 5, "is_bot": False, "first_name": "a", "language_code": 7}}},
-        {"update_id": 4, "message": {"message_id": 1, "date": 0, "chat": {"id": "5", "type": "private"},
-                                     "location": {"latitude": "x", "longitude": 1}}},
-        {"update_id": 5, "message": {"message_id": 1, "date": 0, "chat": {"id": -5, "type": "group"},
-                                     "entities": [{"type": "mention", "offset": 0, "length": 3}]}},  # no text
+        {
+            "update_id": 3,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "x",
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "a", "language_code": 7},
+            },
+        },
+        {
+            "update_id": 4,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": "5", "type": "private"},
+                "location": {"latitude": "x", "longitude": 1},
+            },
+        },
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": -5, "type": "group"},
+                "entities": [{"type": "mention", "offset": 0, "length": 3}],
+            },
+        },  # no text
     ],
 )
 def test_shapes_telegram_never_sends_are_ignored_not_raised(data: dict[str, Any]) -> None:

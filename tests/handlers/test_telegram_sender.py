@@ -52,8 +52,11 @@ async def test_sends_text_with_buttons_and_returns_the_message_id(sender: Telegr
     [call] = fake.calls_to("sendMessage")
     assert message_id == str(fake.messages_to(CHAT)[-1]["message_id"])
     assert call.params["chat_id"] == CHAT and call.params["text"] == reply.text
-    assert call.params["reply_markup"] == {"inline_keyboard": [[
-        {"text": "Kirim", "callback_data": "confirm:send"}, {"text": "Ubah", "callback_data": "confirm:edit"}]]}
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "Kirim", "callback_data": "confirm:send"}, {"text": "Ubah", "callback_data": "confirm:edit"}]
+        ]
+    }
 
 
 async def test_location_request_and_its_removal(sender: TelegramSender, fake: FakeBotApi) -> None:
@@ -71,7 +74,10 @@ async def test_long_text_goes_out_in_parts(sender: TelegramSender, fake: FakeBot
     calls = fake.calls_to("sendMessage")
     assert len(calls) == 3 and "\n".join(c.params["text"] for c in calls) == text
     assert [("reply_markup" in c.params and "inline_keyboard" in c.params["reply_markup"]) for c in calls] == [
-        False, False, True]
+        False,
+        False,
+        True,
+    ]
     assert message_id == str(fake.messages_to(CHAT)[-1]["message_id"])
 
 

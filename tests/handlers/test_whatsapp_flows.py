@@ -78,8 +78,10 @@ async def test_full_sighting_report_with_buttons_lists_and_location(citizen: Cit
     more = _last(await citizen.photo("1002003004005"))
     assert interactive_kind(more) == "button" and offered_ids(more) == ["photo:another", "photo:done"]
     fetched = [(r.path, r.authorization) for r in citizen.graph_api.requests if "1002003004005" in r.path]
-    assert fetched == [("/v23.0/1002003004005", "Bearer test-token-not-real"),  # fetched on arrival (media
-                       ("/download/1002003004005", "Bearer test-token-not-real")]  # expire): its URL, the bytes
+    assert fetched == [
+        ("/v23.0/1002003004005", "Bearer test-token-not-real"),  # fetched on arrival (media
+        ("/download/1002003004005", "Bearer test-token-not-real"),
+    ]  # expire): its URL, the bytes
     gone = _last(await citizen.send({"type": "image", "image": {"id": "1002003009999", "mime_type": "image/jpeg"}}))
     assert body_text(gone).startswith(runtime.catalog.text("id", "sighting.photo_refused_unavailable"))
     second = _last(await citizen.document("1002003004006", png(), filename="layar.png", mime_type="image/png"))
@@ -104,12 +106,16 @@ async def test_full_sighting_report_with_buttons_lists_and_location(citizen: Cit
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.ticket_code, request.category, request.queue_code) == (
-            code.group(1), "anak_jalanan", "dinsos-kab-serang",
+            code.group(1),
+            "anak_jalanan",
+            "dinsos-kab-serang",
         )
         photos = session.exec(select(StoredPhoto).order_by(StoredPhoto.id)).all()
         assert [p.content_type for p in photos] == ["image/jpeg", "image/png"]
         assert request.photo_refs == [f"photo:{p.id}" for p in photos] and (request.latitude, request.longitude) == (
-            -6.17, 106.33)
+            -6.17,
+            106.33,
+        )
         assert session.exec(select(Contact)).one().address == WA_ID
         unsent = session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all()
         assert unsent == []

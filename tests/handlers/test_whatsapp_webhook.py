@@ -128,9 +128,7 @@ async def test_text_fixture_is_answered_and_keyed_on_the_bsuid(wa, runtime: Runt
     assert all(r.authorization == "Bearer test-token-not-real" for r in graph_api.requests)
 
 
-async def test_legacy_payload_without_user_id_is_keyed_on_wa_id(
-    database_url: str, graph_api: FakeGraphAPI
-) -> None:
+async def test_legacy_payload_without_user_id_is_keyed_on_wa_id(database_url: str, graph_api: FakeGraphAPI) -> None:
     """Courier's 2016 location payload: no BSUID (pywa 4.5 raises KeyError on it); still served."""
     settings = whatsapp_settings(database_url, graph_api, whatsapp_phone_number_id=LEGACY_PHONE_NUMBER_ID)
     runtime = build_runtime(settings)
@@ -252,8 +250,9 @@ async def test_failed_status_is_recorded_with_code_and_title(wa, runtime: Runtim
         contact = Contact(channel="whatsapp", platform_user_id=WA_ID, address=WA_ID, created_at=utc_now())
         session.add(contact)
         session.flush()
-        row_id = enqueue_messages(session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "x"}],
-                                  now=utc_now())[0]
+        row_id = enqueue_messages(
+            session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "x"}], now=utc_now()
+        )[0]
         # sent as the worker records it, with the id in the recorded fixture
         whatsapp_statuses.record_sent(session, outbox_id=row_id, wamids=["wamid.xyzxyz"], now=utc_now())
     assert (await post_webhook(client, fixture_bytes("whatsapp_webhook_status_failed.json"))).status_code == 200

@@ -105,8 +105,13 @@ async def _held_until_the_citizen_writes(citizen: Citizen, row_id: int, wamid: s
 
 async def _recipient(runtime: Runtime, *, last_inbound_at: datetime | None) -> Recipient:
     with Session(runtime.db) as session, session.begin():
-        contact = Contact(channel="whatsapp", platform_user_id=WA_ID, address=WA_ID, created_at=_now(),
-                          last_inbound_at=last_inbound_at)
+        contact = Contact(
+            channel="whatsapp",
+            platform_user_id=WA_ID,
+            address=WA_ID,
+            created_at=_now(),
+            last_inbound_at=last_inbound_at,
+        )
         session.add(contact)
         session.flush()
         return Recipient(contact.id, WA_ID, "id", last_inbound_at)
@@ -323,8 +328,9 @@ def test_held_messages_are_released_oldest_first(runtime: Runtime) -> None:
         contact = Contact(channel="whatsapp", platform_user_id="x", address="x", created_at=_now())
         session.add(contact)
         session.flush()
-        ids = enqueue_messages(session, contact_id=contact.id, channel="whatsapp",
-                               payloads=[{"text": "a"}, {"text": "b"}], now=_now())
+        ids = enqueue_messages(
+            session, contact_id=contact.id, channel="whatsapp", payloads=[{"text": "a"}, {"text": "b"}], now=_now()
+        )
         for row_id in ids:
             delivery_store.hold_message(session, message_id=row_id, reason="window")
         contact_id = contact.id

@@ -23,14 +23,18 @@ CLIENT_TIMEOUT = httpx.Timeout(10.0)
 def all_channels_settings(database_url: str, bot_api: FakeBotApi, graph: FakeGraphAPI, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
-        "telegram_bot_token": TOKEN, "telegram_api_base_url": bot_api.api_base_url,
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": bot_api.api_base_url,
         "telegram_file_base_url": bot_api.file_base_url,
         "telegram_webhook_url": "https://pmks.example.go.id/webhooks/telegram",
         "telegram_webhook_secret": WEBHOOK_SECRET,
-        "whatsapp_token": "test-token-not-real", "whatsapp_phone_number_id": PHONE_NUMBER_ID,
-        "whatsapp_app_secret": APP_SECRET, "whatsapp_verify_token": VERIFY_TOKEN,
+        "whatsapp_token": "test-token-not-real",
+        "whatsapp_phone_number_id": PHONE_NUMBER_ID,
+        "whatsapp_app_secret": APP_SECRET,
+        "whatsapp_verify_token": VERIFY_TOKEN,
         "whatsapp_api_base_url": graph.base_url,
-        "telegram_messages_per_second": 1e6, "telegram_chat_messages_per_second": 1e6,
+        "telegram_messages_per_second": 1e6,
+        "telegram_chat_messages_per_second": 1e6,
         "whatsapp_messages_per_second": 1e6,
     }
     return Settings(_env_file=None, **(values | overrides))
@@ -59,15 +63,20 @@ async def service(database_url: str, bot_api: FakeBotApi, graph_api: FakeGraphAP
     app = create_app(runtime=runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                     timeout=CLIENT_TIMEOUT) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", timeout=CLIENT_TIMEOUT
+        ) as client:
             yield Service(client, runtime)
 
 
 def telegram_instance_env(fake: FakeBotApi, rate: float) -> dict[str, str]:
     """A service subprocess's Telegram settings: webhook mode against `fake`, `rate` sends a second, 5 s claims."""
-    return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.api_base_url,
-            "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
-            "TELEGRAM_WEBHOOK_URL": "https://pmks.example.go.id/webhooks/telegram",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET, "TELEGRAM_MESSAGES_PER_SECOND": str(rate),
-            "DELIVERY_LEASE_SECONDS": "5"}
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.api_base_url,
+        "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
+        "TELEGRAM_WEBHOOK_URL": "https://pmks.example.go.id/webhooks/telegram",
+        "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "TELEGRAM_MESSAGES_PER_SECOND": str(rate),
+        "DELIVERY_LEASE_SECONDS": "5",
+    }

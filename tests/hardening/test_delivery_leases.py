@@ -27,16 +27,21 @@ CLAIM_LEASE = timedelta(seconds=60)
 def _claim(runtime: Runtime, now: datetime, lease: timedelta = CLAIM_LEASE) -> list[store.ClaimedMessage]:
     with Session(runtime.db) as session, session.begin():
         send_rate.ensure_send_rate(session, channel="telegram", now=now)
-        return store.claim_due_messages(session, channel="telegram", now=now, limit=100, lease=lease,
-                                        chat_spacing=timedelta(0))
+        return store.claim_due_messages(
+            session, channel="telegram", now=now, limit=100, lease=lease, chat_spacing=timedelta(0)
+        )
 
 
 def _turn(runtime: Runtime, message: store.ClaimedMessage, now: datetime) -> send_rate.SendTurn:
     with runtime.db.begin() as connection:
-        return send_rate.take_send_turn(connection, channel="telegram", message=message, now=now,
-                                        pacing=send_rate.Pacing(interval=timedelta(milliseconds=1),
-                                                                catch_up=timedelta(0), window=0),
-                                        in_flight=timedelta(seconds=IN_FLIGHT_LEASE_SECONDS))
+        return send_rate.take_send_turn(
+            connection,
+            channel="telegram",
+            message=message,
+            now=now,
+            pacing=send_rate.Pacing(interval=timedelta(milliseconds=1), catch_up=timedelta(0), window=0),
+            in_flight=timedelta(seconds=IN_FLIGHT_LEASE_SECONDS),
+        )
 
 
 def test_a_claim_that_ran_out_cannot_be_sent_by_the_instance_that_lost_it(runtime: Runtime) -> None:
@@ -88,8 +93,9 @@ class _Witness(FakeSender):
 
 async def test_the_in_flight_mark_is_committed_before_the_platform_call(runtime: Runtime) -> None:
     Chat(runtime.engine, user_id="111", channel=Channel.TELEGRAM).start()
-    settings = Settings(_env_file=None, database_url=runtime.settings.database_url,
-                        telegram_chat_messages_per_second=1e6)
+    settings = Settings(
+        _env_file=None, database_url=runtime.settings.database_url, telegram_chat_messages_per_second=1e6
+    )
     worker = OutboxWorker(db=runtime.db, settings=settings, clock=utc_now)
     witness = _Witness(runtime)
     worker.register(witness)

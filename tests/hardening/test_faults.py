@@ -40,10 +40,18 @@ from tests.helpers.whatsapp import message_payload, post_webhook, whatsapp_clien
 pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pinned_moments.py
 
 TRY_AGAIN = load_catalog().text("id", "webchat.try_again")
-REPORT = ({"choice": "menu:lapor"}, {"choice": "grp:anak"}, {"choice": "cat:anak_jalanan"},
-          {"choice": "reg:kota-serang"}, {"text": "kasemen"}, {"text": "depan pasar rau"},
-          {"text": "anak kecil tidur di trotoar"}, {"choice": "skip"}, {"choice": "contact:anonymous"},
-          {"choice": "consent:yes"})
+REPORT = (
+    {"choice": "menu:lapor"},
+    {"choice": "grp:anak"},
+    {"choice": "cat:anak_jalanan"},
+    {"choice": "reg:kota-serang"},
+    {"text": "kasemen"},
+    {"text": "depan pasar rau"},
+    {"text": "anak kecil tidur di trotoar"},
+    {"choice": "skip"},
+    {"choice": "contact:anonymous"},
+    {"choice": "consent:yes"},
+)
 
 
 @contextmanager
@@ -54,8 +62,9 @@ def postgres_unreachable(database_url: str) -> Iterator[None]:
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
+            conn.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
         yield
     finally:
         with admin.connect() as conn:
@@ -75,8 +84,10 @@ async def test_database_away_for_a_while_then_back(service: Service, database_ur
     before = {m: service.count(m) for m in (Contact, ProcessedInbound, OutboxMessage)}
 
     with postgres_unreachable(database_url):
-        for answer in (await client.post(messages, json={"choice": "menu:lapor", "client_message_id": "retry-0001"}),
-                       await client.post("/api/webchat/sessions")):
+        for answer in (
+            await client.post(messages, json={"choice": "menu:lapor", "client_message_id": "retry-0001"}),
+            await client.post("/api/webchat/sessions"),
+        ):
             assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
             assert answer.json() == {"detail": TRY_AGAIN}  # the polite Indonesian text, no stack trace
         assert (await post_webhook(client, whatsapp_body)).status_code == 503  # Meta retries a 5xx
@@ -146,13 +157,18 @@ def _hash16(session_id: str) -> str:
 
 def _unsent(runtime: Runtime) -> list[OutboxMessage]:
     with Session(runtime.db) as session:
-        return list(session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent").order_by(OutboxMessage.id)))
+        return list(
+            session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent").order_by(OutboxMessage.id))
+        )
 
 
 def _make_due(runtime: Runtime) -> None:
     with Session(runtime.db) as session, session.begin():
-        session.exec(update(OutboxMessage).where(OutboxMessage.status == "pending")
-                     .values(next_attempt_at=utc_now() - timedelta(seconds=1)))
+        session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .values(next_attempt_at=utc_now() - timedelta(seconds=1))
+        )
 
 
 async def test_bot_api_5xx_and_timeouts_go_back_to_pending_with_backoff(
@@ -194,7 +210,9 @@ async def test_graph_api_5xx_goes_back_to_pending_and_is_sent_later(database_url
     try:
         async with whatsapp_client(runtime) as (client, _channel):
             graph_api.fail_next_with_server_error(503)
-            assert (await post_webhook(client, message_payload({"type": "text", "text": {"body": "halo"}}))).status_code == 200
+            assert (
+                await post_webhook(client, message_payload({"type": "text", "text": {"body": "halo"}}))
+            ).status_code == 200
             await runtime.delivery.drain_once()
             failed = _unsent(runtime)
             assert failed and failed[0].status == "pending" and failed[0].attempts == 1

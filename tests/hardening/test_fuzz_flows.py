@@ -27,32 +27,124 @@ from bot.flows.state import EDIT, ConversationState, Side, from_row, to_row
 from bot.i18n import load_catalog
 from bot.messages import Channel, Choice, Inbound, InboundKind, Location, PhotoProblem, Reply
 
-CTX = FlowContext("id", load_catalog(), load_regions(), {"emergency_number": "112", "sapa_phone": "129",
-                                                          "sapa_whatsapp": "08111-129-129"})
+CTX = FlowContext(
+    "id",
+    load_catalog(),
+    load_regions(),
+    {"emergency_number": "112", "sapa_phone": "129", "sapa_whatsapp": "08111-129-129"},
+)
 #: FUZZ_EXAMPLES=2000 for a longer hunt; the default keeps `make test` quick.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # Happy paths through both forms: a random prefix of one puts the fuzzer deep inside a form.
-SIGHTING = (("choice", "menu:lapor"), ("choice", "grp:anak"), ("choice", "cat:anak_jalanan"),
-            ("choice", "reg:kota-serang"), ("text", "kasemen"), ("location", (-6.05, 106.17)),
-            ("text", "anak kecil tidur di trotoar"), ("choice", "skip"), ("choice", "contact:phone"),
-            ("text", "081234567890"), ("choice", "consent:yes"))
-COUNSELING = (("choice", "menu:konseling"), ("choice", "topic:konflik_keluarga"), ("choice", "reg:kab-lebak"),
-              ("choice", "whom:self"), ("choice", "way:phone"), ("text", "+62 812 3456 7890"),
-              ("choice", "time:morning"), ("choice", "skip"), ("choice", "consent:yes"))
+SIGHTING = (
+    ("choice", "menu:lapor"),
+    ("choice", "grp:anak"),
+    ("choice", "cat:anak_jalanan"),
+    ("choice", "reg:kota-serang"),
+    ("text", "kasemen"),
+    ("location", (-6.05, 106.17)),
+    ("text", "anak kecil tidur di trotoar"),
+    ("choice", "skip"),
+    ("choice", "contact:phone"),
+    ("text", "081234567890"),
+    ("choice", "consent:yes"),
+)
+COUNSELING = (
+    ("choice", "menu:konseling"),
+    ("choice", "topic:konflik_keluarga"),
+    ("choice", "reg:kab-lebak"),
+    ("choice", "whom:self"),
+    ("choice", "way:phone"),
+    ("text", "+62 812 3456 7890"),
+    ("choice", "time:morning"),
+    ("choice", "skip"),
+    ("choice", "consent:yes"),
+)
 #: Ids that exist somewhere in the service: pressed on an old keyboard they are stale, not forged.
-KNOWN_IDS = ("menu:lapor", "menu:konseling", "menu:resume", "menu:status", "menu:dataku", "menu:bahasa",
-             "grp:anak", "grp:korban", "cat:back", "cat:pengemis", "reg:unknown", "reg:kab-serang", "kec:unknown",
-             "kecpage:next", "kecpage:prev", "skip", "contact:anonymous", "consent:no", "consent:yes",
-             "confirm:send", "confirm:edit", "edit:region", "edit:none", "edit:phone", "cancel:yes", "cancel:no",
-             "erase:yes", "erase:no", "lang:en", "lang:id", "status:back", "topic:kdrt", "way:chat",
-             "appt:1", "rate:5", "better:yes", "apptother:3", "safe:1:yes", "safe:1:later", "safe:x")
+KNOWN_IDS = (
+    "menu:lapor",
+    "menu:konseling",
+    "menu:resume",
+    "menu:status",
+    "menu:dataku",
+    "menu:bahasa",
+    "grp:anak",
+    "grp:korban",
+    "cat:back",
+    "cat:pengemis",
+    "reg:unknown",
+    "reg:kab-serang",
+    "kec:unknown",
+    "kecpage:next",
+    "kecpage:prev",
+    "skip",
+    "contact:anonymous",
+    "consent:no",
+    "consent:yes",
+    "confirm:send",
+    "confirm:edit",
+    "edit:region",
+    "edit:none",
+    "edit:phone",
+    "cancel:yes",
+    "cancel:no",
+    "erase:yes",
+    "erase:no",
+    "lang:en",
+    "lang:id",
+    "status:back",
+    "topic:kdrt",
+    "way:chat",
+    "appt:1",
+    "rate:5",
+    "better:yes",
+    "apptother:3",
+    "safe:1:yes",
+    "safe:1:later",
+    "safe:x",
+)
 SPECIAL_TEXTS = (
-    "x" * 20_000, "9" * 20_000, "😀" * 300, "🙏🏽👨‍👩‍👧", "\x00\x01\x1b[2J\x7f", "\u202edesrever\u202c",
-    "مرحبا بالعالم", "שלום", "'; DROP TABLE request; --", "<script>alert(1)</script>", "Robert'); --",
-    "batal", "/batal", "menu", "/start", "/start lapor_kota-serang", "/start konseling_kab-lebak", "/start x_y",
-    "status ABC-DEF", "status", "bahasa", "bantuan", "hapusdata", "/dataku", "tautkan 123456", "1", "0", "99",
-    "tolong saya dipukul", "kirim", "ubah", "   ", "", "\n\n", "ABCDEF", "O0I1lL", "\ufeff", "ｋｉｒｉｍ",
+    "x" * 20_000,
+    "9" * 20_000,
+    "😀" * 300,
+    "🙏🏽👨‍👩‍👧",
+    "\x00\x01\x1b[2J\x7f",
+    "\u202edesrever\u202c",
+    "مرحبا بالعالم",
+    "שלום",
+    "'; DROP TABLE request; --",
+    "<script>alert(1)</script>",
+    "Robert'); --",
+    "batal",
+    "/batal",
+    "menu",
+    "/start",
+    "/start lapor_kota-serang",
+    "/start konseling_kab-lebak",
+    "/start x_y",
+    "status ABC-DEF",
+    "status",
+    "bahasa",
+    "bantuan",
+    "hapusdata",
+    "/dataku",
+    "tautkan 123456",
+    "1",
+    "0",
+    "99",
+    "tolong saya dipukul",
+    "kirim",
+    "ubah",
+    "   ",
+    "",
+    "\n\n",
+    "ABCDEF",
+    "O0I1lL",
+    "\ufeff",
+    "ｋｉｒｉｍ",
 )
 
 
@@ -79,8 +171,11 @@ LOCATIONS = st.one_of(
     st.tuples(st.floats(-90, 90, **finite), st.floats(-180, 180, **finite)),  # anywhere
     st.sampled_from([(-6.914, 107.609), (0.0, 0.0), (90.0, 180.0), (-90.0, -180.0), (-5.8, 105.05)]),
 )
-TEXTS = st.one_of(st.text(max_size=300), st.sampled_from(SPECIAL_TEXTS),
-                  st.text(st.characters(codec="utf-8"), min_size=1, max_size=40))
+TEXTS = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(SPECIAL_TEXTS),
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=40),
+)
 
 
 def random_inbound(data: st.DataObject, offered: tuple[Choice, ...]) -> tuple[str, object]:
@@ -164,7 +259,9 @@ def check_step(before: ConversationState, sent: tuple[str, object], result: Step
 
 @FUZZ
 @given(data=st.data(), path=st.sampled_from([SIGHTING, COUNSELING]), first_contact=st.booleans())
-def test_every_step_survives_any_message_and_keeps_answers(data: st.DataObject, path: tuple, first_contact: bool) -> None:
+def test_every_step_survives_any_message_and_keeps_answers(
+    data: st.DataObject, path: tuple, first_contact: bool
+) -> None:
     result = router.start_conversation(ConversationState(), CTX)
     prefix = data.draw(st.integers(0, len(path)), label="prefix")
     steps = [*path[:prefix], *(None for _ in range(data.draw(st.integers(1, 12), label="random steps")))]
@@ -184,8 +281,22 @@ def test_deep_link_and_side_questions_keep_a_half_filled_form(data: st.DataObjec
     result = router.start_conversation(ConversationState(), CTX)
     for n, sent in enumerate(path[: data.draw(st.integers(2, len(path)))]):
         result = router.handle(result.state, _inbound(*sent, n), CTX)
-    command = data.draw(st.sampled_from(["/start lapor_kota-serang", "/start konseling_kab-lebak", "/start lapor",
-                                         "/start", "menu", "lapor", "konseling", "status", "bahasa", "batal"]))
+    command = data.draw(
+        st.sampled_from(
+            [
+                "/start lapor_kota-serang",
+                "/start konseling_kab-lebak",
+                "/start lapor",
+                "/start",
+                "menu",
+                "lapor",
+                "konseling",
+                "status",
+                "bahasa",
+                "batal",
+            ]
+        )
+    )
     before = result.state
     result = router.handle(result.state, _inbound("text", command, 99), CTX)
     check_step(before, ("text", command), result)

@@ -27,11 +27,35 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BOT_USERNAME = "pmks_banten_test_bot"
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
-                    st.sampled_from(["", "text", "interactive", "button", "location", "image", "button_reply",
-                                     "list_reply", "sent", "failed", "messages", "private", "group", "²", "١٢"]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            "text",
+            "interactive",
+            "button",
+            "location",
+            "image",
+            "button_reply",
+            "list_reply",
+            "sent",
+            "failed",
+            "messages",
+            "private",
+            "group",
+            "²",
+            "١٢",
+        ]
+    ),
+)
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=25,
 )
 
@@ -97,35 +121,97 @@ def test_whatsapp_parser_takes_any_json(payload: Any) -> None:
 
 
 @FUZZ
-@given(message=st.dictionaries(st.sampled_from(["id", "type", "from", "from_user_id", "text", "interactive",
-                                                "button", "location", "image", "group_id", "timestamp"]),
-                               json_values, max_size=8),
-       contacts=json_values)
+@given(
+    message=st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "type",
+                "from",
+                "from_user_id",
+                "text",
+                "interactive",
+                "button",
+                "location",
+                "image",
+                "group_id",
+                "timestamp",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    ),
+    contacts=json_values,
+)
 def test_whatsapp_message_of_any_shape(message: dict[str, Any], contacts: Any) -> None:
-    payload = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": PHONE_NUMBER_ID}, "contacts": contacts, "messages": [message],
-        "statuses": [message]}}]}]}
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "metadata": {"phone_number_id": PHONE_NUMBER_ID},
+                            "contacts": contacts,
+                            "messages": [message],
+                            "statuses": [message],
+                        },
+                    }
+                ]
+            }
+        ],
+    }
     _check_whatsapp(parse_webhook(payload, phone_number_id=PHONE_NUMBER_ID))
 
 
-@pytest.mark.parametrize("message", [
-    {"id": "wamid.1", "type": "interactive", "from": "628123", "interactive": "not an object"},
-    {"id": "wamid.2", "type": "button", "from": "628123", "button": ["a list"]},
-    {"id": "wamid.3", "type": "location", "from": "628123", "location": {"latitude": "nan", "longitude": 106.1}},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"id": "wamid.1", "type": "interactive", "from": "628123", "interactive": "not an object"},
+        {"id": "wamid.2", "type": "button", "from": "628123", "button": ["a list"]},
+        {"id": "wamid.3", "type": "location", "from": "628123", "location": {"latitude": "nan", "longitude": 106.1}},
+    ],
+)
 def test_whatsapp_regressions_are_ignored_not_raised(message: dict[str, Any]) -> None:
     """Found by the properties above: these raised AttributeError, or let a NaN pin through."""
-    payload = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": PHONE_NUMBER_ID}, "messages": [message]}}]}]}
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {"metadata": {"phone_number_id": PHONE_NUMBER_ID}, "messages": [message]},
+                    }
+                ]
+            }
+        ],
+    }
     batch = parse_webhook(payload, phone_number_id=PHONE_NUMBER_ID)
     assert batch.messages == [] and batch.ignored == 1
 
 
 def test_whatsapp_status_with_an_odd_digit_error_code() -> None:
     """Found by the properties above: "²".isdigit() is true but int("²") raises."""
-    payload = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": PHONE_NUMBER_ID},
-        "statuses": [{"id": "wamid.X", "status": "failed", "errors": [{"code": "²", "title": "x"}]}]}}]}]}
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "metadata": {"phone_number_id": PHONE_NUMBER_ID},
+                            "statuses": [
+                                {"id": "wamid.X", "status": "failed", "errors": [{"code": "²", "title": "x"}]}
+                            ],
+                        },
+                    }
+                ]
+            }
+        ],
+    }
     assert parse_webhook(payload, phone_number_id=PHONE_NUMBER_ID).statuses[0].error_code is None
 
 
@@ -149,23 +235,44 @@ def _translate(data: Any) -> None:
 
 
 names = st.text(max_size=20)
-users = st.fixed_dictionaries({"id": st.integers(1, 2**40), "is_bot": st.booleans(), "first_name": names},
-                              optional={"username": names, "language_code": st.sampled_from(["id", "en-US", "", "xx"])})
-chats = st.fixed_dictionaries({"id": st.integers(-2**40, 2**40),
-                               "type": st.sampled_from(["private", "group", "supergroup", "channel"])})
-sizes = st.fixed_dictionaries({"file_id": names, "file_unique_id": names, "width": st.integers(0, 5000),
-                               "height": st.integers(0, 5000)}, optional={"file_size": st.integers(0, 10**7)})
-entities = st.fixed_dictionaries({"type": st.sampled_from(["mention", "bot_command", "url", "bold"]),
-                                  "offset": st.integers(0, 50), "length": st.integers(0, 50)})
-content = st.fixed_dictionaries({}, optional={
-    "text": st.text(max_size=200), "entities": st.lists(entities, max_size=3),
-    "location": st.fixed_dictionaries({"latitude": st.floats(-90, 90), "longitude": st.floats(-180, 180)}),
-    "photo": st.lists(sizes, max_size=4),
-    "voice": st.fixed_dictionaries({"file_id": names, "file_unique_id": names, "duration": st.integers(0, 99)}),
-    "sticker": json_values, "document": json_values, "poll": json_values,
-})
-messages = st.builds(lambda base, extra: {**base, **extra}, st.fixed_dictionaries({
-    "message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": chats}, optional={"from": users}), content)
+users = st.fixed_dictionaries(
+    {"id": st.integers(1, 2**40), "is_bot": st.booleans(), "first_name": names},
+    optional={"username": names, "language_code": st.sampled_from(["id", "en-US", "", "xx"])},
+)
+chats = st.fixed_dictionaries(
+    {"id": st.integers(-(2**40), 2**40), "type": st.sampled_from(["private", "group", "supergroup", "channel"])}
+)
+sizes = st.fixed_dictionaries(
+    {"file_id": names, "file_unique_id": names, "width": st.integers(0, 5000), "height": st.integers(0, 5000)},
+    optional={"file_size": st.integers(0, 10**7)},
+)
+entities = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["mention", "bot_command", "url", "bold"]),
+        "offset": st.integers(0, 50),
+        "length": st.integers(0, 50),
+    }
+)
+content = st.fixed_dictionaries(
+    {},
+    optional={
+        "text": st.text(max_size=200),
+        "entities": st.lists(entities, max_size=3),
+        "location": st.fixed_dictionaries({"latitude": st.floats(-90, 90), "longitude": st.floats(-180, 180)}),
+        "photo": st.lists(sizes, max_size=4),
+        "voice": st.fixed_dictionaries({"file_id": names, "file_unique_id": names, "duration": st.integers(0, 99)}),
+        "sticker": json_values,
+        "document": json_values,
+        "poll": json_values,
+    },
+)
+messages = st.builds(
+    lambda base, extra: {**base, **extra},
+    st.fixed_dictionaries(
+        {"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": chats}, optional={"from": users}
+    ),
+    content,
+)
 
 
 @st.composite
@@ -173,9 +280,12 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
     update: dict[str, Any] = {"update_id": draw(st.integers(0, 2**31))}
     kind = draw(st.sampled_from(["message", "edited_message", "channel_post", "callback_query", "poll", "other"]))
     if kind == "callback_query":
-        update[kind] = draw(st.fixed_dictionaries(
-            {"id": names, "from": users, "chat_instance": names},
-            optional={"data": st.text(max_size=64), "message": messages}))
+        update[kind] = draw(
+            st.fixed_dictionaries(
+                {"id": names, "from": users, "chat_instance": names},
+                optional={"data": st.text(max_size=64), "message": messages},
+            )
+        )
     elif kind in ("message", "edited_message", "channel_post"):
         message = draw(messages)
         if draw(st.booleans()):
@@ -199,14 +309,32 @@ def test_telegram_translation_of_mutated_real_updates(data: Any) -> None:
     _translate(data)
 
 
-@pytest.mark.parametrize("update", [
-    {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "halo"}},  # no chat
-    {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": "halo", "chat": {"id": 5, "type": "private"},
-                                 "from": {"id": 5, "is_bot": False, "first_name": "a", "language_code": 7}}},
-    {"update_id": 3, "callback_query": {"id": "q", "chat_instance": "c", "data": "menu:lapor",
-                                        "from": {"id": 5, "is_bot": False, "first_name": "a"},
-                                        "message": {"message_id": 1, "date": 1}}},  # button on a chat-less message
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "halo"}},  # no chat
+        {
+            "update_id": 2,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "halo",
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "a", "language_code": 7},
+            },
+        },
+        {
+            "update_id": 3,
+            "callback_query": {
+                "id": "q",
+                "chat_instance": "c",
+                "data": "menu:lapor",
+                "from": {"id": 5, "is_bot": False, "first_name": "a"},
+                "message": {"message_id": 1, "date": 1},
+            },
+        },  # button on a chat-less message
+    ],
+)
 def test_telegram_type_confused_updates_are_ignored(update: dict[str, Any]) -> None:
     """Found by the property above (a message without a chat, a numeric language code): they raised
     AttributeError in translate_update; telegram_inbound.py now treats them as unreadable."""

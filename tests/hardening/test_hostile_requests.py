@@ -24,8 +24,16 @@ from tests.helpers.whatsapp import APP_SECRET, message_payload, post_webhook, si
 
 #: For checks that do not depend on the database engine: SQLite only, to keep the suite quick.
 one_engine = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-HOSTILE = ("'; DROP TABLE request; --", "<script>alert('x')</script>", "\" onmouseover=\"alert(1)",
-           "Robert'); DELETE FROM contact; --", "{{7*7}}", "${jndi:ldap://x}", "%00%27", "\u202egnp.exe")
+HOSTILE = (
+    "'; DROP TABLE request; --",
+    "<script>alert('x')</script>",
+    '" onmouseover="alert(1)',
+    "Robert'); DELETE FROM contact; --",
+    "{{7*7}}",
+    "${jndi:ldap://x}",
+    "%00%27",
+    "\u202egnp.exe",
+)
 
 
 def _nothing_stored(service: Service) -> bool:
@@ -63,8 +71,17 @@ async def test_forged_telegram_secret_is_403_and_stores_nothing(service: Service
 async def test_forged_whatsapp_signature_is_403_and_stores_nothing(service: Service, caplog) -> None:
     caplog.set_level(logging.INFO)
     body = message_payload({"type": "text", "text": {"body": "tolong, saya dipukul"}})
-    forged = [None, "", "sha256=", "sha256=" + "0" * 64, sign(body, "another-secret"), sign(body + b" "),
-              sign(body).upper(), sign(body)[7:], "sha1=" + sign(body)[7:]]
+    forged = [
+        None,
+        "",
+        "sha256=",
+        "sha256=" + "0" * 64,
+        sign(body, "another-secret"),
+        sign(body + b" "),
+        sign(body).upper(),
+        sign(body)[7:],
+        "sha1=" + sign(body)[7:],
+    ]
     for signature in forged:
         answer = await post_webhook(service.client, body, signature=signature)
         assert answer.status_code == 403, signature
@@ -100,25 +117,36 @@ async def test_oversized_bodies_are_413_everywhere_and_logged(service: Service, 
     caplog.set_level(logging.INFO)
     session_id = (await service.client.post("/api/webchat/sessions")).json()["session_id"]
     big = b'{"text": "' + b"a" * 300_000 + b'"}'
-    targets = ["/api/webchat/sessions", f"/api/webchat/sessions/{session_id}/messages", WHATSAPP_PATH,
-               TELEGRAM_PATH, "/login"]
+    targets = [
+        "/api/webchat/sessions",
+        f"/api/webchat/sessions/{session_id}/messages",
+        WHATSAPP_PATH,
+        TELEGRAM_PATH,
+        "/login",
+    ]
     for path in targets:
-        answer = await service.client.post(path, content=big, headers={"content-type": "application/json",
-                                                                        SECRET_HEADER: WEBHOOK_SECRET})
+        answer = await service.client.post(
+            path, content=big, headers={"content-type": "application/json", SECRET_HEADER: WEBHOOK_SECRET}
+        )
         assert answer.status_code == 413, path
 
     async def chunks():  # no Content-Length: the limit counts the bytes as they stream in
         for _ in range(40):
             yield b"a" * 10_000
 
-    streamed = await service.client.post(f"/api/webchat/sessions/{session_id}/messages", content=chunks(),
-                                         headers={"content-type": "application/json"})
+    streamed = await service.client.post(
+        f"/api/webchat/sessions/{session_id}/messages", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413
-    lying = await service.client.post("/api/webchat/sessions", content=b"{}",
-                                      headers={"content-type": "application/json", "content-length": "-1"})
+    lying = await service.client.post(
+        "/api/webchat/sessions", content=b"{}", headers={"content-type": "application/json", "content-length": "-1"}
+    )
     assert lying.status_code in (400, 413)
-    absurd = await service.client.post("/api/webchat/sessions", content=b"{}",
-                                       headers={"content-type": "application/json", "content-length": "9" * 5000})
+    absurd = await service.client.post(
+        "/api/webchat/sessions",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": "9" * 5000},
+    )
     assert absurd.status_code == 413  # found here: int() of a 5,000-digit length raised, a 500
     assert service.count(Request) == 0 and service.count(ProcessedInbound) == 0
     assert len([r for r in _refusals(caplog) if "status=413" in r]) >= len(targets) + 1
@@ -128,7 +156,10 @@ async def test_oversized_bodies_are_413_everywhere_and_logged(service: Service, 
 BROKEN_BODIES = [
     ("text/plain", b"halo"),
     ("application/x-www-form-urlencoded", b"text=halo"),
-    ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhalo\r\n--xyz--\r\n"),
+    (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="text"\r\n\r\nhalo\r\n--xyz--\r\n',
+    ),
     ("application/xml", b"<text>halo</text>"),
     ("application/json", b"{not json"),
     ("application/json", b""),
@@ -137,7 +168,7 @@ BROKEN_BODIES = [
     ("application/json", b'{"text": "\\ud800"}'),
     ("application/json", b'{"text": null, "choice": null, "location": {"latitude": "NaN", "longitude": 1}}'),
     ("application/json", json.dumps({"location": {"latitude": 1e309, "longitude": 0}}).encode()),
-    ("application/json; charset=latin-1", "{\"text\": \"caf\u00e9\"}".encode("latin-1")),
+    ("application/json; charset=latin-1", '{"text": "caf\u00e9"}'.encode("latin-1")),
     ("application/json", b"\xff\xfe\x00\x00garbage"),
 ]
 
@@ -151,12 +182,15 @@ async def test_wrong_content_types_and_broken_bodies_are_4xx(service: Service) -
 
 
 async def _broken_body(service: Service, session_id: str, content_type: str, body: bytes) -> None:
-    answer = await service.client.post(f"/api/webchat/sessions/{session_id}/messages", content=body,
-                                       headers={"content-type": content_type})
+    answer = await service.client.post(
+        f"/api/webchat/sessions/{session_id}/messages", content=body, headers={"content-type": content_type}
+    )
     assert 400 <= answer.status_code < 500, answer.text
     assert "Traceback" not in answer.text and "detail" in answer.json()
-    for path, headers in ((WHATSAPP_PATH, {"X-Hub-Signature-256": sign(body)}),
-                          (TELEGRAM_PATH, {SECRET_HEADER: WEBHOOK_SECRET})):
+    for path, headers in (
+        (WHATSAPP_PATH, {"X-Hub-Signature-256": sign(body)}),
+        (TELEGRAM_PATH, {SECRET_HEADER: WEBHOOK_SECRET}),
+    ):
         webhook = await service.client.post(path, content=body, headers={"content-type": content_type, **headers})
         assert webhook.status_code == 200  # authentic but unreadable: acknowledged, never re-sent forever
     created = await service.client.post("/api/webchat/sessions", content=body, headers={"content-type": content_type})
@@ -184,9 +218,17 @@ async def test_sql_and_html_in_every_web_chat_field_are_kept_as_text(service: Se
         await send(choice=hostile[:64])
         await send(text="halo", client_message_id=(hostile * 3)[:64].ljust(8, "x"))
     await send(choice="menu:lapor")
-    for body in ({"choice": "grp:anak"}, {"choice": "cat:anak_jalanan"}, {"choice": "reg:kota-serang"},
-                 {"text": "kasemen"}, {"text": HOSTILE[0]}, {"text": HOSTILE[1]}, {"choice": "skip"},
-                 {"choice": "contact:anonymous"}, {"choice": "consent:yes"}):
+    for body in (
+        {"choice": "grp:anak"},
+        {"choice": "cat:anak_jalanan"},
+        {"choice": "reg:kota-serang"},
+        {"text": "kasemen"},
+        {"text": HOSTILE[0]},
+        {"text": HOSTILE[1]},
+        {"choice": "skip"},
+        {"choice": "contact:anonymous"},
+        {"choice": "consent:yes"},
+    ):
         replies = await send(**body)
     assert HOSTILE[0] in replies[-1]["text"] and HOSTILE[1] in replies[-1]["text"]  # echoed verbatim in the summary
     await send(choice="confirm:send")
@@ -209,10 +251,20 @@ async def _raw_get(service: Service, raw_path: bytes) -> int:
 
     status = 0
     app = service.client._transport.app  # type: ignore[attr-defined]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"), "raw_path": raw_path,
-             "root_path": "", "query_string": b"", "headers": [(b"host", b"testserver")],
-             "client": ("127.0.0.1", 1234), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),
+        "raw_path": raw_path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
     body: list[bytes] = []
     requested, done = False, asyncio.Event()
 
@@ -239,10 +291,19 @@ async def _raw_get(service: Service, raw_path: bytes) -> int:
 
 
 PATH_TRICKS = [
-    b"/static/../bot/config.py", b"/static/%2e%2e/bot/config.py", b"/static/..%2fbot%2fconfig.py",
-    b"/static/%2e%2e%2f%2e%2e%2fbot/config.py", b"/static/....//bot/config.py", b"/static/%252e%252e/bot/config.py",
-    b"/static/..%5cbot%5cconfig.py", b"/static//etc/passwd", b"/static/%2fetc%2fpasswd", b"/static/../../.env",
-    b"/static/.%00./bot/config.py", b"/../bot/config.py", b"/static/webchat.js/../../config.py",
+    b"/static/../bot/config.py",
+    b"/static/%2e%2e/bot/config.py",
+    b"/static/..%2fbot%2fconfig.py",
+    b"/static/%2e%2e%2f%2e%2e%2fbot/config.py",
+    b"/static/....//bot/config.py",
+    b"/static/%252e%252e/bot/config.py",
+    b"/static/..%5cbot%5cconfig.py",
+    b"/static//etc/passwd",
+    b"/static/%2fetc%2fpasswd",
+    b"/static/../../.env",
+    b"/static/.%00./bot/config.py",
+    b"/../bot/config.py",
+    b"/static/webchat.js/../../config.py",
 ]
 
 
@@ -263,8 +324,13 @@ async def test_another_sessions_id_or_its_stored_hash_is_404(service: Service, c
     await client.post(f"/api/webchat/sessions/{theirs}/messages", json={"text": "rahasia saya"})
     with Session(service.runtime.db) as session:
         stored = [c.platform_user_id for c in session.exec(select(Contact))]
-    near_misses = [theirs[:-1] + ("A" if theirs[-1] != "A" else "B"), theirs.upper(), theirs + "=", *stored,
-                   mine[:16] + theirs[16:]]
+    near_misses = [
+        theirs[:-1] + ("A" if theirs[-1] != "A" else "B"),
+        theirs.upper(),
+        theirs + "=",
+        *stored,
+        mine[:16] + theirs[16:],
+    ]
     for forged in near_misses:
         assert (await client.get(f"/api/webchat/sessions/{forged}/messages")).status_code == 404
         assert (await client.post(f"/api/webchat/sessions/{forged}/messages", json={"text": "x"})).status_code == 404

@@ -56,18 +56,35 @@ def _pair(tmp_path: Path, database_url: str, env: dict[str, str]) -> list[Servic
 async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_once(
     database_url: str, tmp_path: Path, graph_api: FakeGraphAPI, runtime: Runtime
 ) -> None:
-    env = {"WHATSAPP_TOKEN": "test-token-not-real", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-           "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-           "WHATSAPP_API_BASE_URL": graph_api.base_url, "WHATSAPP_MESSAGES_PER_SECOND": "1000"}
+    env = {
+        "WHATSAPP_TOKEN": "test-token-not-real",
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_BASE_URL": graph_api.base_url,
+        "WHATSAPP_MESSAGES_PER_SECOND": "1000",
+    }
     services = _pair(tmp_path, database_url, env)
     await asyncio.gather(*(asyncio.to_thread(s.start) for s in services))
     try:
         async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
-            await asyncio.gather(*(_whatsapp_citizen(client, services, n) for n in range(10)),
-                                 _web_chats_across(client, services), _claims_across(client, services, runtime))
-            await _eventually(lambda: _count(runtime, OutboxMessage, OutboxMessage.channel == "whatsapp",
-                                             OutboxMessage.status.in_(("pending", "sending"))) == 0,
-                              "every WhatsApp reply sent")
+            await asyncio.gather(
+                *(_whatsapp_citizen(client, services, n) for n in range(10)),
+                _web_chats_across(client, services),
+                _claims_across(client, services, runtime),
+            )
+            await _eventually(
+                lambda: (
+                    _count(
+                        runtime,
+                        OutboxMessage,
+                        OutboxMessage.channel == "whatsapp",
+                        OutboxMessage.status.in_(("pending", "sending")),
+                    )
+                    == 0
+                ),
+                "every WhatsApp reply sent",
+            )
     finally:
         for service in services:
             service.stop()
@@ -80,8 +97,9 @@ async def test_two_instances_same_traffic_no_duplicates_no_lost_replies_claims_o
     assert len(graph_api.messages) == len(rows)  # each reply reached Meta once: none lost, none twice
     # The two different messages a citizen sent to both instances at the same moment are both in the state.
     forms = [from_row(s.flow, s.step, s.data).form for s in states]
-    assert len(forms) == 10 and all(f is not None and f.danger and f.answers.get("region") == "kota-serang"
-                                    for f in forms)
+    assert len(forms) == 10 and all(
+        f is not None and f.danger and f.answers.get("region") == "kota-serang" for f in forms
+    )
 
 
 #: Per citizen: three messages each delivered to both instances, then two different ones at the same moment.
@@ -98,15 +116,23 @@ async def _whatsapp_citizen(client: httpx.AsyncClient, services: list[ServicePro
         headers = {"content-type": "application/json", "X-Hub-Signature-256": sign(raw)}
         return (await client.post(f"{service.base_url}/webhooks/whatsapp", content=raw, headers=headers)).status_code
 
-    for message in ({"type": "text", "text": {"body": "halo"}},
-                    {"type": "interactive", "interactive": {"type": "button_reply",
-                                                            "button_reply": {"id": "menu:lapor", "title": "x"}}},
-                    {"type": "text", "text": {"body": "anak jalanan"}}):
+    for message in (
+        {"type": "text", "text": {"body": "halo"}},
+        {
+            "type": "interactive",
+            "interactive": {"type": "button_reply", "button_reply": {"id": "menu:lapor", "title": "x"}},
+        },
+        {"type": "text", "text": {"body": "anak jalanan"}},
+    ):
         raw = body(message)  # the same delivery to both instances at once: a retry landing elsewhere
         assert await asyncio.gather(post(services[0], raw), post(services[1], raw)) == [200, 200]
     danger = body({"type": "text", "text": {"body": "tolong saya dipukul"}})
-    region = body({"type": "interactive", "interactive": {"type": "list_reply",
-                                                          "list_reply": {"id": "reg:kota-serang", "title": "x"}}})
+    region = body(
+        {
+            "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": "reg:kota-serang", "title": "x"}},
+        }
+    )
     assert await asyncio.gather(post(services[0], danger), post(services[1], region)) == [200, 200]
 
 
@@ -126,17 +152,21 @@ async def _claims_across(_client: httpx.AsyncClient, services: list[ServiceProce
             make_staff(runtime, name, queues=("lk3-kota-serang",))
             tokens.append(await login(browser, name))
         for request_id in ids:
-            answers = await asyncio.gather(*(
-                browser.post(f"/dashboard/requests/{request_id}/claim", data={"csrf_token": token})
-                for browser, token in zip(browsers, tokens)))
+            answers = await asyncio.gather(
+                *(
+                    browser.post(f"/dashboard/requests/{request_id}/claim", data={"csrf_token": token})
+                    for browser, token in zip(browsers, tokens)
+                )
+            )
             assert [a.status_code for a in answers] == [303, 303]
     finally:
         for browser in browsers:
             await browser.aclose()
     with Session(runtime.db) as session:
         for request_id in ids:
-            claims = session.exec(select(RequestEvent).where(RequestEvent.request_id == request_id,
-                                                             RequestEvent.to_status == "claimed")).all()
+            claims = session.exec(
+                select(RequestEvent).where(RequestEvent.request_id == request_id, RequestEvent.to_status == "claimed")
+            ).all()
             assert len(claims) == 1 and session.get(Request, request_id).assigned_staff_id == claims[0].detail["staff"]
 
 
@@ -153,14 +183,22 @@ def _seed_follow_ups(runtime: Runtime, count: int, first_chat: int = 900_000_000
     now = utc_now()
     chats = [first_chat + n for n in range(count)]
     with Session(runtime.db) as session, session.begin():
-        contacts = [Contact(channel="telegram", platform_user_id=str(chat), language="id", created_at=now,
-                            last_inbound_at=now) for chat in chats]
+        contacts = [
+            Contact(channel="telegram", platform_user_id=str(chat), language="id", created_at=now, last_inbound_at=now)
+            for chat in chats
+        ]
         session.add_all(contacts)
         session.flush()
         for contact in contacts:
-            due_work.schedule(session, kind="citizen_update", dedupe_key=f"follow-up:{contact.id}",
-                              due_at=now - timedelta(seconds=1), now=now, contact_id=contact.id,
-                              payload={"key": "update.claimed", "params": {"code": "ABC-DEF"}, "urgent": True})
+            due_work.schedule(
+                session,
+                kind="citizen_update",
+                dedupe_key=f"follow-up:{contact.id}",
+                due_at=now - timedelta(seconds=1),
+                now=now,
+                contact_id=contact.id,
+                payload={"key": "update.claimed", "params": {"code": "ABC-DEF"}, "urgent": True},
+            )
     return chats
 
 
@@ -208,14 +246,21 @@ async def test_sigkill_with_follow_ups_due_and_in_flight_loses_none(
             service.kill()
             sent_before_kill = sum(_per_chat(fake).values())
             with Session(runtime.db) as session:
-                in_flight = {int(c.platform_user_id) for m, c in session.exec(
-                    select(OutboxMessage, Contact).join(Contact).where(
-                        OutboxMessage.status == "sending", OutboxMessage.send_started_at.is_not(None)))}
+                in_flight = {
+                    int(c.platform_user_id)
+                    for m, c in session.exec(
+                        select(OutboxMessage, Contact)
+                        .join(Contact)
+                        .where(OutboxMessage.status == "sending", OutboxMessage.send_started_at.is_not(None))
+                    )
+                }
             assert sent_before_kill < 300, "the kill came after the delivery: nothing tested"
             service.start()
             await _eventually(lambda: set(_per_chat(fake)) == set(chats), "every follow-up after the restart")
-            await _eventually(lambda: _count(runtime, OutboxMessage, OutboxMessage.status != "sent") == 0,
-                              "every outbox row recorded as sent")
+            await _eventually(
+                lambda: _count(runtime, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                "every outbox row recorded as sent",
+            )
         finally:
             service.stop()
         received = _per_chat(fake)

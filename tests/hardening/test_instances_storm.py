@@ -63,7 +63,8 @@ async def test_two_instances_keep_telegrams_limits_through_a_kill_an_outage_and_
     with FakeBotApi() as fake:
         fake.enforce_limits(per_second=RATE, chat_gap=1.0)
         victim, _survivor = services = [
-            ServiceProcess(tmp_path, database_url, name=name, env=telegram_instance_env(fake, RATE)) for name in "ab"]
+            ServiceProcess(tmp_path, database_url, name=name, env=telegram_instance_env(fake, RATE)) for name in "ab"
+        ]
         await asyncio.gather(*(asyncio.to_thread(s.start) for s in services))
         burst = TelegramBurst(fake, [s.base_url for s in services], reply_within_s=WAIT_S)
         try:
@@ -107,8 +108,10 @@ async def _storm(fake: FakeBotApi, victim: ServiceProcess, runtime: Runtime, cli
     ready = (await client.get(f"{victim.base_url}/readyz")).json()
     assert (ready["status"], ready["pending"]) == ("ready", ["telegram"])
     session_id = (await client.post(f"{victim.base_url}/api/webchat/sessions")).json()["session_id"]
-    answer = await client.post(f"{victim.base_url}/api/webchat/sessions/{session_id}/messages",
-                               json={"text": "halo", "client_message_id": "storm-000001"})
+    answer = await client.post(
+        f"{victim.base_url}/api/webchat/sessions/{session_id}/messages",
+        json={"text": "halo", "client_message_id": "storm-000001"},
+    )
     assert answer.status_code == 200 and answer.json()["replies"], "the web chat did not answer at once"
     assert (await client.get(f"{victim.base_url}/login")).status_code == 200, "the dashboard did not answer at once"
     assert time.monotonic() < outage_ends, "the restart outlasted the outage: nothing was tested"
@@ -120,14 +123,22 @@ async def _storm(fake: FakeBotApi, victim: ServiceProcess, runtime: Runtime, cli
 def _in_flight(runtime: Runtime) -> set[int]:
     """Outbox messages whose send had begun and was not recorded: only these may reach Telegram twice."""
     with Session(runtime.db) as session:
-        return set(session.exec(select(OutboxMessage.id).where(
-            OutboxMessage.status == "sending", OutboxMessage.send_started_at.is_not(None))))
+        return set(
+            session.exec(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.status == "sending", OutboxMessage.send_started_at.is_not(None)
+                )
+            )
+        )
 
 
 def _unsent(runtime: Runtime) -> int:
     with Session(runtime.db) as session:
-        return session.exec(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.channel == "telegram", OutboxMessage.status.in_(("pending", "sending")))).one()
+        return session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.channel == "telegram", OutboxMessage.status.in_(("pending", "sending")))
+        ).one()
 
 
 def _delivered_in_order(runtime: Runtime, accepted: dict[int, list[Send]]) -> set[int]:
@@ -136,8 +147,12 @@ def _delivered_in_order(runtime: Runtime, accepted: dict[int, list[Send]]) -> se
     A message sent twice arrives twice in a row: the chat's next one waits until it is recorded as sent.
     """
     with Session(runtime.db) as session:
-        rows = session.exec(select(OutboxMessage, Contact).join(Contact)
-                            .where(OutboxMessage.channel == "telegram").order_by(OutboxMessage.id)).all()
+        rows = session.exec(
+            select(OutboxMessage, Contact)
+            .join(Contact)
+            .where(OutboxMessage.channel == "telegram")
+            .order_by(OutboxMessage.id)
+        ).all()
     expected: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for message, contact in rows:
         assert message.status == "sent", (message.id, message.status, message.last_error)
@@ -148,9 +163,9 @@ def _delivered_in_order(runtime: Runtime, accepted: dict[int, list[Send]]) -> se
         texts = [send.text for send in accepted[chat]]
         position = 0
         for message_id, text in messages:
-            assert texts[position:position + 1] == [text], f"chat {chat}: {texts} (expected {text!r} at {position})"
+            assert texts[position : position + 1] == [text], f"chat {chat}: {texts} (expected {text!r} at {position})"
             position += 1
-            if texts[position:position + 1] == [text]:
+            if texts[position : position + 1] == [text]:
                 twice.add(message_id)
                 position += 1
         assert position == len(texts), f"chat {chat}: more messages than the outbox holds: {texts[position:]}"

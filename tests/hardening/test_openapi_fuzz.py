@@ -34,8 +34,12 @@ def credentials(runtime: Runtime) -> dict[str, str]:
 def test_no_5xx_for_anything_the_schema_allows(runtime: Runtime, credentials: dict[str, str]) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(runtime=runtime))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/api/webchat/sessions", "/api/webchat/sessions/{session_id}/messages",
-                                              "/readyz", "/api/v1/metrics"}
+    assert {op.path for op in operations} >= {
+        "/api/webchat/sessions",
+        "/api/webchat/sessions/{session_id}/messages",
+        "/readyz",
+        "/api/v1/metrics",
+    }
 
     @given(case=st.one_of([op.as_strategy() for op in operations]), real=st.booleans(), token=st.booleans())
     @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
@@ -45,7 +49,8 @@ def test_no_5xx_for_anything_the_schema_allows(runtime: Runtime, credentials: di
         headers = {"Authorization": f"Bearer {credentials['token']}"} if token else {}
         response = case.call(headers=headers)
         assert response.status_code < 500, (
-            f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}")
+            f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
+        )
         assert "Traceback" not in response.text
 
     call()
@@ -61,8 +66,9 @@ async def test_a_date_outside_the_services_years_is_422(runtime: Runtime, creden
         for params, bound in (({"date_from": "0031-01-01"}, "2020-01-01"), ({"date_to": "9999-12-31"}, "2099-12-31")):
             response = await client.get("/api/v1/metrics", params=params, headers=headers)
             assert response.status_code == 422 and bound in response.text
-        ok = await client.get("/api/v1/metrics", params={"date_from": "2026-01-01", "date_to": "2026-03-31"},
-                              headers=headers)
+        ok = await client.get(
+            "/api/v1/metrics", params={"date_from": "2026-01-01", "date_to": "2026-03-31"}, headers=headers
+        )
         assert ok.status_code == 200 and ok.json()["date_from"] == "2026-01-01"
 
 

@@ -37,7 +37,10 @@ one_engine = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def webchat_only(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime=runtime)
     transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         yield client
 
 
@@ -57,8 +60,12 @@ async def test_health_and_readiness_name_the_channels(service: Service, webchat_
     assert (await service.client.get("/healthz")).json() == {"status": "ok"}
     ready = await service.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "database": "ok", "channels": ["webchat", "telegram", "whatsapp"],
-                            "pending": []}
+    assert ready.json() == {
+        "status": "ready",
+        "database": "ok",
+        "channels": ["webchat", "telegram", "whatsapp"],
+        "pending": [],
+    }
     assert (await webchat_only.get("/readyz")).json()["channels"] == ["webchat"]
 
 
@@ -77,11 +84,16 @@ async def test_starts_while_the_bot_api_fails_and_connects_telegram_when_it_answ
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             ready = await client.get("/readyz")
             assert ready.status_code == 200
-            assert ready.json() == {"status": "ready", "database": "ok", "channels": ["webchat", "whatsapp"],
-                                    "pending": ["telegram"]}
+            assert ready.json() == {
+                "status": "ready",
+                "database": "ok",
+                "channels": ["webchat", "whatsapp"],
+                "pending": ["telegram"],
+            }
             session_id = (await client.post("/api/webchat/sessions")).json()["session_id"]
-            answer = await client.post(f"/api/webchat/sessions/{session_id}/messages",
-                                       json={"text": "halo", "client_message_id": "m-000001"})
+            answer = await client.post(
+                f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"}
+            )
             assert answer.status_code == 200 and answer.json()["replies"]
             assert (await client.get("/login")).status_code == 200  # the dashboard's sign-in page
             update = message_update(81234567, text="/start")
@@ -102,16 +114,33 @@ async def test_metrics_count_messages_queues_and_latency(service: Service) -> No
     client = service.client
     before = _samples((await client.get("/metrics")).text)
     session_id = (await client.post("/api/webchat/sessions")).json()["session_id"]
-    await client.post(f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"})
-    await client.post(f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"})
+    await client.post(
+        f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"}
+    )
+    await client.post(
+        f"/api/webchat/sessions/{session_id}/messages", json={"text": "halo", "client_message_id": "m-000001"}
+    )
     await service.runtime.delivery.stop()  # keep the WhatsApp replies in the outbox, to be counted there
     assert (await post_webhook(client, message_payload({"type": "text", "text": {"body": "halo"}}))).status_code == 200
     request_id = seed(service.runtime, queue="lk3-kota-serang").id
     with Session(service.runtime.db) as session, session.begin():
-        session.add(RequestEvent(request_id=request_id, kind="sla_breach", actor="system", at=utc_now(),
-                                 detail={"sla": "claim", "level": "province"}))
-        dead = OutboxMessage(contact_id=1, channel="webchat", payload={"text": "x"}, status="dead",
-                             next_attempt_at=utc_now(), created_at=utc_now())
+        session.add(
+            RequestEvent(
+                request_id=request_id,
+                kind="sla_breach",
+                actor="system",
+                at=utc_now(),
+                detail={"sla": "claim", "level": "province"},
+            )
+        )
+        dead = OutboxMessage(
+            contact_id=1,
+            channel="webchat",
+            payload={"text": "x"},
+            status="dead",
+            next_attempt_at=utc_now(),
+            created_at=utc_now(),
+        )
         session.add(dead)
     answer = await client.get("/metrics")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
@@ -129,8 +158,15 @@ async def test_metrics_count_messages_queues_and_latency(service: Service) -> No
     assert _value(now, "pmks_open_requests", queue="lk3-kota-serang", urgency="normal") == 1
     assert _value(now, "pmks_sla_breaches", queue="lk3-kota-serang", level="province") == 1
     assert _value(now, "pmks_database_up") == 1
-    assert grew("pmks_http_request_duration_seconds_count", method="POST", status="200",
-                route="/api/webchat/sessions/{session_id}/messages") == 2
+    assert (
+        grew(
+            "pmks_http_request_duration_seconds_count",
+            method="POST",
+            status="200",
+            route="/api/webchat/sessions/{session_id}/messages",
+        )
+        == 2
+    )
     assert session_id not in answer.text  # routes by template, never by path
 
 
@@ -144,27 +180,38 @@ async def test_outbound_sends_are_counted_per_channel_and_outcome(service: Servi
         session.exec(update(OutboxMessage).values(next_attempt_at=utc_now()))
     await service.runtime.delivery.drain_once()
     now = _samples((await service.client.get("/metrics")).text)
-    assert _value(now, "pmks_outbound_messages_total", channel="whatsapp", outcome="retry") - _value(
-        before, "pmks_outbound_messages_total", channel="whatsapp", outcome="retry") == 1
+    assert (
+        _value(now, "pmks_outbound_messages_total", channel="whatsapp", outcome="retry")
+        - _value(before, "pmks_outbound_messages_total", channel="whatsapp", outcome="retry")
+        == 1
+    )
     assert _value(now, "pmks_outbound_messages_total", channel="whatsapp", outcome="sent") > _value(
-        before, "pmks_outbound_messages_total", channel="whatsapp", outcome="sent")
+        before, "pmks_outbound_messages_total", channel="whatsapp", outcome="sent"
+    )
 
 
 def test_json_log_lines_carry_event_and_ids_and_no_exception_message() -> None:
     formatter = JsonFormatter()
-    record = logging.LogRecord("bot.whatsapp", logging.INFO, __file__, 1, "whatsapp_message wamid=%s contact=%s",
-                               ("wamid.X", 7), None)
+    record = logging.LogRecord(
+        "bot.whatsapp", logging.INFO, __file__, 1, "whatsapp_message wamid=%s contact=%s", ("wamid.X", 7), None
+    )
     assert json.loads(formatter.format(record)) | {"time": "-"} == {
-        "time": "-", "level": "info", "logger": "bot.whatsapp", "event": "whatsapp_message",
-        "wamid": "wamid.X", "contact": "7"}
+        "time": "-",
+        "level": "info",
+        "logger": "bot.whatsapp",
+        "event": "whatsapp_message",
+        "wamid": "wamid.X",
+        "contact": "7",
+    }
     words = "saya dipukul suami"  # a citizen's words in a database error's message
     try:
         raise ValueError(f"INSERT ... parameters: ('{words}',)")
     except ValueError:
         import sys
 
-        failed = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application",
-                                   (), sys.exc_info())
+        failed = logging.LogRecord(
+            "uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application", (), sys.exc_info()
+        )
     line = json.loads(formatter.format(failed))
     assert line["error"] == "ValueError" and words not in json.dumps(line) and "Traceback" not in line["trace"]
 
@@ -202,5 +249,6 @@ def test_production_refuses_placeholder_secrets() -> None:
         Settings(_env_file=None, environment="production", secret_key="short", data_encryption_keys=derived_key("x"))
     with pytest.raises(ValidationError, match="DATA_ENCRYPTION_KEYS"):
         Settings(_env_file=None, environment="production", secret_key=strong)
-    assert Settings(_env_file=None, environment="production", secret_key=strong,
-                    data_encryption_keys=derived_key("x")).cookies_secure
+    assert Settings(
+        _env_file=None, environment="production", secret_key=strong, data_encryption_keys=derived_key("x")
+    ).cookies_secure

@@ -46,7 +46,8 @@ async def test_sigkill_during_a_burst_of_200_conversations(database_url: str, tm
         async with httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=limits) as client:
             killer = asyncio.create_task(_kill_midway(service, burst, at_answers=conversations * len(STEPS) // 3))
             sessions = await asyncio.wait_for(
-                asyncio.gather(*(burst.conversation(client, n) for n in range(conversations))), DEADLINE_S)
+                asyncio.gather(*(burst.conversation(client, n) for n in range(conversations))), DEADLINE_S
+            )
             await killer
     finally:
         service.stop()

@@ -68,28 +68,57 @@ def _insert_at_0001(database_url: str) -> None:
     t = CREATED
     with engine.begin() as conn:
         insert = lambda sql, **values: conn.execute(sa.text(sql), values)  # noqa: E731
-        insert("INSERT INTO queue (code, agency, region, name) VALUES ('dinsos-kota-serang', 'dinsos', "
-               "'kota-serang', 'Dinas Sosial Kota Serang')")
+        insert(
+            "INSERT INTO queue (code, agency, region, name) VALUES ('dinsos-kota-serang', 'dinsos', "
+            "'kota-serang', 'Dinas Sosial Kota Serang')"
+        )
         for cid, channel, user in ((1, "webchat", "a" * 64), (2, "telegram", "81234567"), (3, "whatsapp", "628123")):
-            insert("INSERT INTO contact (id, channel, platform_user_id, address, language, consent_at, created_at, "
-                   "last_inbound_at) VALUES (:id, :ch, :u, NULL, 'id', :t, :t, :t)", id=cid, ch=channel, u=user, t=t)
-        insert("INSERT INTO conversation (id, contact_id, flow, step, data, updated_at) VALUES "
-               "(1, 2, 'report_sighting', 'kecamatan', :data, :t)", data=_sealed(DRAFT), t=t)
-        insert("INSERT INTO request (id, ticket_code, kind, category, region, latitude, longitude, landmark, "
-               "description, photo_refs, anonymous, danger_flag, urgency, queue_code, status, claim_due_at, "
-               "first_contact_due_at, created_at, contact_id) VALUES (1, 'ABC-DEF', 'sighting', 'anak_jalanan', "
-               "'kota-serang', -6.12, 106.15, :landmark, :description, :photos, false, true, 'normal', "
-               "'dinsos-kota-serang', 'new', :due, :due2, :t, 1)",
-               landmark=_sealed("depan pasar rau"), description=_sealed("anak kecil tidur di trotoar"),
-               photos=json.dumps(["photo-1"]), due=t + timedelta(days=1), due2=t + timedelta(days=3), t=t)
-        insert("INSERT INTO request_event (id, request_id, kind, from_status, to_status, actor, at, detail) VALUES "
-               "(1, 1, 'created', NULL, 'new', 'citizen:1', :t, :detail)", t=t, detail=json.dumps({"queue": "x"}))
-        insert("INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
-               "created_at, sent_at, platform_message_id) VALUES (1, 2, 'telegram', :p, 'sent', 1, :t, :t, :t, '77')",
-               p=_sealed({"text": "Halo!", "choices": []}), t=t)
-        insert("INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
-               "created_at, sent_at, platform_message_id) VALUES (2, 3, 'whatsapp', :p, 'delivered', 1, :t, :t, :t, "
-               "'wamid.OLD')", p=_sealed({"text": "Halo!", "choices": []}), t=t)
+            insert(
+                "INSERT INTO contact (id, channel, platform_user_id, address, language, consent_at, created_at, "
+                "last_inbound_at) VALUES (:id, :ch, :u, NULL, 'id', :t, :t, :t)",
+                id=cid,
+                ch=channel,
+                u=user,
+                t=t,
+            )
+        insert(
+            "INSERT INTO conversation (id, contact_id, flow, step, data, updated_at) VALUES "
+            "(1, 2, 'report_sighting', 'kecamatan', :data, :t)",
+            data=_sealed(DRAFT),
+            t=t,
+        )
+        insert(
+            "INSERT INTO request (id, ticket_code, kind, category, region, latitude, longitude, landmark, "
+            "description, photo_refs, anonymous, danger_flag, urgency, queue_code, status, claim_due_at, "
+            "first_contact_due_at, created_at, contact_id) VALUES (1, 'ABC-DEF', 'sighting', 'anak_jalanan', "
+            "'kota-serang', -6.12, 106.15, :landmark, :description, :photos, false, true, 'normal', "
+            "'dinsos-kota-serang', 'new', :due, :due2, :t, 1)",
+            landmark=_sealed("depan pasar rau"),
+            description=_sealed("anak kecil tidur di trotoar"),
+            photos=json.dumps(["photo-1"]),
+            due=t + timedelta(days=1),
+            due2=t + timedelta(days=3),
+            t=t,
+        )
+        insert(
+            "INSERT INTO request_event (id, request_id, kind, from_status, to_status, actor, at, detail) VALUES "
+            "(1, 1, 'created', NULL, 'new', 'citizen:1', :t, :detail)",
+            t=t,
+            detail=json.dumps({"queue": "x"}),
+        )
+        insert(
+            "INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
+            "created_at, sent_at, platform_message_id) VALUES (1, 2, 'telegram', :p, 'sent', 1, :t, :t, :t, '77')",
+            p=_sealed({"text": "Halo!", "choices": []}),
+            t=t,
+        )
+        insert(
+            "INSERT INTO outbox_message (id, contact_id, channel, payload, status, attempts, next_attempt_at, "
+            "created_at, sent_at, platform_message_id) VALUES (2, 3, 'whatsapp', :p, 'delivered', 1, :t, :t, :t, "
+            "'wamid.OLD')",
+            p=_sealed({"text": "Halo!", "choices": []}),
+            t=t,
+        )
         insert("INSERT INTO processed_inbound (channel, message_id, processed_at) VALUES ('telegram', '9001', :t)", t=t)
         if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them, as the service would have
             for table in ("contact", "conversation", "request", "request_event", "outbox_message"):
@@ -110,10 +139,16 @@ def test_oldest_schema_with_data_upgrades_to_head_without_loss(empty_database_ur
         with Session(runtime.db) as session:
             contacts = session.exec(select(Contact).order_by(Contact.id)).all()
             assert [(c.channel, c.platform_user_id, c.created_at) for c in contacts] == [
-                ("webchat", "a" * 64, CREATED), ("telegram", "81234567", CREATED), ("whatsapp", "628123", CREATED)]
+                ("webchat", "a" * 64, CREATED),
+                ("telegram", "81234567", CREATED),
+                ("whatsapp", "628123", CREATED),
+            ]
             request = session.get(Request, 1)
             assert (request.ticket_code, request.landmark, request.description) == (
-                "ABC-DEF", "depan pasar rau", "anak kecil tidur di trotoar")
+                "ABC-DEF",
+                "depan pasar rau",
+                "anak kecil tidur di trotoar",
+            )
             assert (request.photo_refs, request.danger_flag, request.assigned_staff_id) == (["photo-1"], True, None)
             assert session.exec(select(RequestEvent)).one().to_status == "new"
             assert session.get(OutboxMessage, 1).payload == {"text": "Halo!", "choices": []}

@@ -12,8 +12,14 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from tests.conftest import require
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: A cheap Android phone's viewport.
 PHONE = {"width": 360, "height": 640}
 
@@ -33,5 +39,6 @@ def chromium() -> Iterator[Browser]:
 def chromium_profile(browser: Browser, profile: Path, **context: Any) -> BrowserContext:
     """A second Chromium on a profile folder of its own (kept between launches, as a phone's browser keeps
     one), started like `chromium()`; `context` as for `Browser.new_context` (viewport, locale, ...)."""
-    return browser.browser_type.launch_persistent_context(str(profile), executable_path=str(CHROMIUM),
-                                                          args=CHROMIUM_ARGS, **context)
+    return browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, **context
+    )

@@ -16,8 +16,14 @@ from tests.helpers.chat import Chat
 _CLAIMED_ELSEWHERE_S = 10.0
 
 
-def counseling_request(chat: Chat, *, topic: str = "konflik_keluarga", region: str = "kota-serang",
-                       contact_time: str = "anytime", way: str = "chat") -> Request:
+def counseling_request(
+    chat: Chat,
+    *,
+    topic: str = "konflik_keluarga",
+    region: str = "kota-serang",
+    contact_time: str = "anytime",
+    way: str = "chat",
+) -> Request:
     """A counseling request made through the whole form in `chat`, as the citizen would; its row.
 
     `chat.last` is then the confirmation. With `way="phone"` the citizen gives 0857 1234 5678.
@@ -42,7 +48,9 @@ def counseling_request(chat: Chat, *, topic: str = "konflik_keluarga", region: s
 def outbox_texts(runtime: Runtime, contact_id: int) -> list[str]:
     """Every text queued for a contact, oldest first (what they receive, once the worker sends it)."""
     with Session(runtime.db) as session:
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id))
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id)
+        )
         return [r.payload["text"] for r in rows]
 
 
@@ -53,10 +61,14 @@ def deliver_citizen_updates(runtime: Runtime) -> None:
     deadline = time.monotonic() + _CLAIMED_ELSEWHERE_S
     while time.monotonic() < deadline:
         with Session(runtime.db) as session:
-            due = session.exec(select(func.min(DueWork.due_at))
-                               .where(DueWork.kind == "citizen_update", DueWork.state == "pending")).one()
-            busy = session.exec(select(func.count()).select_from(DueWork).where(
-                DueWork.kind == "citizen_update", DueWork.state == "running")).one()
+            due = session.exec(
+                select(func.min(DueWork.due_at)).where(DueWork.kind == "citizen_update", DueWork.state == "pending")
+            ).one()
+            busy = session.exec(
+                select(func.count())
+                .select_from(DueWork)
+                .where(DueWork.kind == "citizen_update", DueWork.state == "running")
+            ).one()
         if due is None and not busy:
             return
         if due is not None:

@@ -17,7 +17,9 @@ _ids = itertools.count(1)
 class Chat:
     """One contact's conversation; every call returns the replies it caused, as the citizen sees them."""
 
-    def __init__(self, engine: ConversationEngine, *, user_id: str = "citizen-1", channel: Channel = Channel.WEBCHAT) -> None:
+    def __init__(
+        self, engine: ConversationEngine, *, user_id: str = "citizen-1", channel: Channel = Channel.WEBCHAT
+    ) -> None:
         self.engine = engine
         self.user_id = user_id
         self.channel = channel

@@ -34,24 +34,49 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
 
 
 def seed(
-    runtime: Runtime, *, queue: str = LK3, created_at: datetime | None = None, urgency: str = "normal",
-    status: str = "new", contact: bool = False, **fields: object,
+    runtime: Runtime,
+    *,
+    queue: str = LK3,
+    created_at: datetime | None = None,
+    urgency: str = "normal",
+    status: str = "new",
+    contact: bool = False,
+    **fields: object,
 ) -> Request:
     """A request as intake would store it, with its `created` event; `contact=True` gives it a web chat citizen."""
     now = created_at or datetime.now(UTC)
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
         contact_id = None
         if contact:
-            citizen = Contact(channel="webchat", platform_user_id=f"c-{new_ticket_code()}", created_at=now,
-                              consent_at=now, last_inbound_at=now)
+            citizen = Contact(
+                channel="webchat",
+                platform_user_id=f"c-{new_ticket_code()}",
+                created_at=now,
+                consent_at=now,
+                last_inbound_at=now,
+            )
             session.add(citizen)
             session.flush()
             contact_id = citizen.id
         defaults = {"kind": "counseling", "topic": "konflik_keluarga", "region": "kota-serang"}
-        request = Request(**(defaults | fields), urgency=urgency, queue_code=queue, status=status, created_at=now,
-                          claim_due_at=now + timedelta(hours=24), first_contact_due_at=now + timedelta(hours=72),
-                          contact_id=contact_id)
+        request = Request(
+            **(defaults | fields),
+            urgency=urgency,
+            queue_code=queue,
+            status=status,
+            created_at=now,
+            claim_due_at=now + timedelta(hours=24),
+            first_contact_due_at=now + timedelta(hours=72),
+            contact_id=contact_id,
+        )
         create_request(session, request=request, new_code=new_ticket_code)
-        add_event(session, request_id=request.id, kind="created", actor="citizen:1", at=now, to_status="new",
-                  detail={"queue": queue, "urgency": urgency})
+        add_event(
+            session,
+            request_id=request.id,
+            kind="created",
+            actor="citizen:1",
+            at=now,
+            to_status="new",
+            detail={"queue": queue, "urgency": urgency},
+        )
         return request

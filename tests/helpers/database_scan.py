@@ -22,8 +22,12 @@ def traces(db: sa.Engine, words: Iterable[str]) -> list[str]:
     a value that is a Fernet token is read decrypted, as the service reads it.
     """
     wanted = [word.lower() for word in words]
-    found = [f"{where}: {word}" for where, value in _cells(db, as_text=True)
-             for word in wanted if word in _readable(value).lower()]
+    found = [
+        f"{where}: {word}"
+        for where, value in _cells(db, as_text=True)
+        for word in wanted
+        if word in _readable(value).lower()
+    ]
     return sorted(set(found))
 
 

@@ -63,10 +63,22 @@ BOT_USER: dict[str, Any] = {
 }
 LONG_POLL_CAP_SECONDS = 0.5  # getUpdates never holds a connection longer: tests stay quick to stop
 # Parameters that are strings in the Bot API; every other form value arrives JSON-encoded (PTB's way).
-_STRING_PARAMS = frozenset({
-    "text", "caption", "callback_query_id", "url", "secret_token", "file_id", "language_code",
-    "parse_mode", "inline_message_id", "description", "short_description", "name",
-})
+_STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "callback_query_id",
+        "url",
+        "secret_token",
+        "file_id",
+        "language_code",
+        "parse_mode",
+        "inline_message_id",
+        "description",
+        "short_description",
+        "name",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +236,9 @@ class FakeBotApi(_Addresses):
             self._updates.extend(copy.deepcopy(list(updates)))
         self._wake_long_polls()
 
-    def fail_next(self, method: str, *, status: int, description: str, retry_after: int | None = None,
-                  times: int = 1) -> None:
+    def fail_next(
+        self, method: str, *, status: int, description: str, retry_after: int | None = None, times: int = 1
+    ) -> None:
         """Answer the next `times` calls of `method` with this error instead of doing them."""
         with self._lock:
             self._failures.setdefault(method.lower(), []).extend(
@@ -336,8 +349,13 @@ class FakeBotApi(_Addresses):
         """sendMessage through the outage, the ban and the limits, recorded with its arrival and answer."""
         chat_id, text = int(params.get("chat_id") or 0), str(params.get("text") or "")
         markup = params.get("reply_markup")
-        buttons = tuple(button.get("callback_data", "") for row in (markup or {}).get("inline_keyboard", [])
-                        for button in row) if isinstance(markup, dict) else ()
+        buttons = (
+            tuple(
+                button.get("callback_data", "") for row in (markup or {}).get("inline_keyboard", []) for button in row
+            )
+            if isinstance(markup, dict)
+            else ()
+        )
         refusal = self._send_refusal(chat_id, arrived)
         if refusal is not None:
             why, error = refusal
@@ -454,8 +472,13 @@ class FakeBotApi(_Addresses):
         markup = params.get("reply_markup")
         _check_buttons(markup)
         chat_id = int(params["chat_id"])
-        message = {"message_id": next(self._message_ids), "from": BOT_USER, "chat": _chat(chat_id),
-                   "date": int(time.time()), "text": text}
+        message = {
+            "message_id": next(self._message_ids),
+            "from": BOT_USER,
+            "chat": _chat(chat_id),
+            "date": int(time.time()),
+            "text": text,
+        }
         if markup and "inline_keyboard" in markup:  # only inline keyboards belong to the message
             message["reply_markup"] = markup
         if not self.keep_messages:
@@ -474,8 +497,14 @@ class FakeBotApi(_Addresses):
         key = (int(params["chat_id"]), int(params["message_id"]))
         markup = params.get("reply_markup")
         if not self.keep_messages:
-            return {"message_id": key[1], "from": BOT_USER, "chat": _chat(key[0]), "date": int(time.time()),
-                    "edit_date": int(time.time()), "text": text or "."}
+            return {
+                "message_id": key[1],
+                "from": BOT_USER,
+                "chat": _chat(key[0]),
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "text": text or ".",
+            }
         with self._lock:
             message = self._messages.get(key)
             if message is None:
@@ -499,8 +528,12 @@ class FakeBotApi(_Addresses):
         path, content = found
         if len(content) > 20 * 1024 * 1024:  # the Bot API serves files up to 20 MB
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": params["file_id"], "file_unique_id": f"u{abs(hash(path)) % 10**8}",
-                "file_size": len(content), "file_path": path}
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u{abs(hash(path)) % 10**8}",
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     async def _set_webhook(self, params: dict[str, Any]) -> bool:
         with self._lock:
@@ -599,10 +632,15 @@ class FakeBotApiProcess(_Addresses):
     `timing`: its arrival times are measurements, so it runs at a higher priority when it may (as root).
     """
 
-    def __init__(self, token: str = TOKEN, *, limits: tuple[float, float] | None = None, latency: float = 0.0,
-                 timing: bool = False) -> None:
-        self._args = [sys.executable, "-m", "tests.helpers.fake_bot_api", "--token", token,
-                      "--latency", str(latency)]
+    def __init__(
+        self,
+        token: str = TOKEN,
+        *,
+        limits: tuple[float, float] | None = None,
+        latency: float = 0.0,
+        timing: bool = False,
+    ) -> None:
+        self._args = [sys.executable, "-m", "tests.helpers.fake_bot_api", "--token", token, "--latency", str(latency)]
         if limits is not None:
             self._args += ["--per-second", str(limits[0]), "--chat-gap", str(limits[1])]
         if timing and os.geteuid() == 0:
@@ -652,8 +690,7 @@ def main() -> None:
         try:
             os.nice(args.nice)
         except PermissionError:
-            print("fake_bot_api: cannot change niceness; arrival times include this process's waits",
-                  file=sys.stderr)
+            print("fake_bot_api: cannot change niceness; arrival times include this process's waits", file=sys.stderr)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with FakeBotApi(args.token, latency=args.latency, keep_messages=False) as fake:

@@ -19,7 +19,9 @@ class FakeSender:
     channel: Channel = Channel.TELEGRAM
     clock: object = None
     sent: list[tuple[str, str, object]] = field(default_factory=list)  # (address, text, clock() at send)
-    failures: deque[Exception] | list[Exception] = field(default_factory=deque)  # raised, one per send, before succeeding
+    failures: deque[Exception] | list[Exception] = field(
+        default_factory=deque
+    )  # raised, one per send, before succeeding
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:

@@ -10,8 +10,9 @@ from PIL import Image
 EXIF_MARK = "Kamera Sumarni"
 
 
-def jpeg(width: int = 64, height: int = 48, *, color: tuple[int, int, int] = (200, 40, 40),
-         orientation: int | None = None) -> bytes:
+def jpeg(
+    width: int = 64, height: int = 48, *, color: tuple[int, int, int] = (200, 40, 40), orientation: int | None = None
+) -> bytes:
     """A JPEG as a phone takes it: EXIF with the owner's name and a GPS position, optionally rotated."""
     exif = Image.Exif()
     exif[0x013B] = EXIF_MARK  # Artist

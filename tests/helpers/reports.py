@@ -34,28 +34,59 @@ _citizens = itertools.count(1)
 
 
 def submit(
-    runtime: Runtime, *, at: datetime, region: str | None, kind: str = "counseling", category: str | None = None,
-    topic: str = "konflik_keluarga", kecamatan: str | None = None, description: str = "perlu bantuan",
-    landmark: str = "dekat masjid", phone: str | None = None, danger: bool = False,
-    pin: tuple[float, float] | None = (-6.12, 106.15), contact_time: str = "anytime",
+    runtime: Runtime,
+    *,
+    at: datetime,
+    region: str | None,
+    kind: str = "counseling",
+    category: str | None = None,
+    topic: str = "konflik_keluarga",
+    kecamatan: str | None = None,
+    description: str = "perlu bantuan",
+    landmark: str = "dekat masjid",
+    phone: str | None = None,
+    danger: bool = False,
+    pin: tuple[float, float] | None = (-6.12, 106.15),
+    contact_time: str = "anytime",
 ) -> Request:
     """Submit one request at `at` as a new web chat citizen; returns the stored request. `pin`: a sighting's GPS;
     `contact_time` a counseling request's safe time ("now": "Sekarang aman", nothing waits)."""
     if kind == "sighting":
         answers: dict[str, Any] = {
-            "category": category, "region": region, "kecamatan": kecamatan, "description": description,
+            "category": category,
+            "region": region,
+            "kecamatan": kecamatan,
+            "description": description,
             "place": {"landmark": landmark, **({"latitude": pin[0], "longitude": pin[1]} if pin else {})},
-            "contact_mode": "phone" if phone else "anonymous", "phone": phone, "consent": True,
+            "contact_mode": "phone" if phone else "anonymous",
+            "phone": phone,
+            "consent": True,
         }
     else:
-        answers = {"topic": topic, "region": region, "for_whom": "self", "contact_way": "chat",
-                   "contact_time": contact_time, "story": description, "consent": True, "phone": phone}
+        answers = {
+            "topic": topic,
+            "region": region,
+            "for_whom": "self",
+            "contact_way": "chat",
+            "contact_time": contact_time,
+            "story": description,
+            "consent": True,
+            "phone": phone,
+        }
     ctx = FlowContext("id", runtime.catalog, load_regions(), runtime.settings.emergency_numbers)
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-        contact = get_or_create_contact(session, channel="webchat", platform_user_id=f"report-{next(_citizens)}",
-                                        language="id", now=at)
-        submit_request(session, contact=contact, effect=SubmitRequest(kind, answers, danger), routing=runtime.routing,
-                       ctx=ctx, renderer=runtime.renderer, now=at)
+        contact = get_or_create_contact(
+            session, channel="webchat", platform_user_id=f"report-{next(_citizens)}", language="id", now=at
+        )
+        submit_request(
+            session,
+            contact=contact,
+            effect=SubmitRequest(kind, answers, danger),
+            routing=runtime.routing,
+            ctx=ctx,
+            renderer=runtime.renderer,
+            now=at,
+        )
         session.flush()
         return session.exec(select(Request).where(Request.contact_id == contact.id)).one()
 
@@ -73,6 +104,7 @@ def report_app(runtime: Runtime) -> FastAPI:
 
 def dashboard_page(runtime: Runtime, username: str, path: str) -> str:
     """A dashboard page as `username`'s browser gets it after logging in, for tests that are not async."""
+
     async def fetch() -> str:
         transport = httpx.ASGITransport(app=report_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

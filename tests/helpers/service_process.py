@@ -46,8 +46,15 @@ class ServiceProcess:
     on the same port; `stop()` is SIGTERM, then SIGKILL. `env` adds settings (environment variable names).
     """
 
-    def __init__(self, workdir: Path, database_url: str, *, name: str = "service", env: dict[str, str] | None = None,
-                 start_timeout: float = START_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        database_url: str,
+        *,
+        name: str = "service",
+        env: dict[str, str] | None = None,
+        start_timeout: float = START_TIMEOUT_S,
+    ) -> None:
         self.workdir = workdir
         self.database_url = database_url
         self.port = free_port()
@@ -56,9 +63,13 @@ class ServiceProcess:
         self._start_timeout = start_timeout
         self._env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_PLATFORM_ENV_PREFIXES)}
         self._env.update(
-            HOST="127.0.0.1", PORT=str(self.port), DATABASE_URL=database_url, ENVIRONMENT="development",
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+            DATABASE_URL=database_url,
+            ENVIRONMENT="development",
             PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), self._env.get("PYTHONPATH")])),
-            PYTHONUNBUFFERED="1", **(env or {}),
+            PYTHONUNBUFFERED="1",
+            **(env or {}),
         )
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -69,16 +80,29 @@ class ServiceProcess:
 
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """`python -m bot <args>` (migrate, staff add, ...) with the service's settings; fails on a non-zero exit."""
-        done = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True, capture_output=True,
-                              cwd=self.workdir, env=self._env, timeout=COMMAND_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            text=True,
+            capture_output=True,
+            cwd=self.workdir,
+            env=self._env,
+            timeout=COMMAND_TIMEOUT_S,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"`bot {' '.join(args)}` exited with {done.returncode}\n{done.stdout}{done.stderr}")
         return done
 
     def start(self) -> ServiceProcess:
         with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=self.workdir, env=self._env,
-                                             stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve"],
+                cwd=self.workdir,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self._wait_until_healthy(self._process)
         return self
 

@@ -34,9 +34,17 @@ def make_staff(
 ) -> StaffView:
     """An account as `create_staff` makes it (same checks), with the shared password hash."""
     with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-        staff, _ = create_staff(session, username=username, role=role, queues=list(queues), region=region,
-                                now=datetime.now(UTC), password=PASSWORD, display_name=username.title(),
-                                password_hash=_password_hash())
+        staff, _ = create_staff(
+            session,
+            username=username,
+            role=role,
+            queues=list(queues),
+            region=region,
+            now=datetime.now(UTC),
+            password=PASSWORD,
+            display_name=username.title(),
+            password_hash=_password_hash(),
+        )
         return staff_view(session, staff)
 
 

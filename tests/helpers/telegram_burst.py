@@ -83,8 +83,9 @@ class TelegramBurst:
             base_url = self.base_urls[self._turn % len(self.base_urls)]
             self._turn += 1
             try:
-                answer = await client.post(f"{base_url}{WEBHOOK_PATH}", json=update,
-                                           headers={SECRET_HEADER: WEBHOOK_SECRET})
+                answer = await client.post(
+                    f"{base_url}{WEBHOOK_PATH}", json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}
+                )
                 if answer.status_code == 200:
                     return
                 assert answer.status_code >= 500, f"update refused: {answer.status_code} {answer.text}"

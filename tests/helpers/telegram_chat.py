@@ -36,20 +36,32 @@ _message_ids = itertools.count(1)
 
 def telegram_settings(database_url: str, fake: FakeBotApi, *, webhook: bool) -> Settings:
     """Settings for a bot talking to the fake server; no rate or chat spacing, so drains are immediate."""
-    extra = {"telegram_webhook_url": "https://pmks.example.go.id/webhooks/telegram",
-             "telegram_webhook_secret": WEBHOOK_SECRET} if webhook else {}
+    extra = (
+        {
+            "telegram_webhook_url": "https://pmks.example.go.id/webhooks/telegram",
+            "telegram_webhook_secret": WEBHOOK_SECRET,
+        }
+        if webhook
+        else {}
+    )
     return Settings(
-        _env_file=None, database_url=database_url, telegram_bot_token=TOKEN,
-        telegram_api_base_url=fake.api_base_url, telegram_file_base_url=fake.file_base_url,
-        telegram_messages_per_second=1e9, telegram_chat_messages_per_second=1e9, **extra,
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake.api_base_url,
+        telegram_file_base_url=fake.file_base_url,
+        telegram_messages_per_second=1e9,
+        telegram_chat_messages_per_second=1e9,
+        **extra,
     )
 
 
 class TelegramLine:
     """The running channel and the one way an update reaches it in this mode."""
 
-    def __init__(self, channel: TelegramChannel, fake: FakeBotApi, runtime: Runtime,
-                 client: httpx.AsyncClient | None) -> None:
+    def __init__(
+        self, channel: TelegramChannel, fake: FakeBotApi, runtime: Runtime, client: httpx.AsyncClient | None
+    ) -> None:
         self.channel = channel
         self.fake = fake
         self.runtime = runtime
@@ -80,8 +92,13 @@ class TelegramLine:
         deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
         while asyncio.get_running_loop().time() < deadline:
             with Session(self.runtime.db) as session:
-                done = set(session.exec(select(ProcessedInbound.message_id).where(
-                    ProcessedInbound.channel == "telegram", col(ProcessedInbound.message_id).in_(update_ids))))
+                done = set(
+                    session.exec(
+                        select(ProcessedInbound.message_id).where(
+                            ProcessedInbound.channel == "telegram", col(ProcessedInbound.message_id).in_(update_ids)
+                        )
+                    )
+                )
             if done == update_ids:
                 return
             await asyncio.sleep(0.02)
@@ -131,12 +148,26 @@ def user(chat_id: int, language_code: str | None = "id") -> dict[str, Any]:
     return data
 
 
-def message_update(chat_id: int, *, language_code: str | None = "id", chat_type: str = "private",
-                   field: str = "message", **content: Any) -> dict[str, Any]:
-    chat = {"id": chat_id, "type": chat_type, "first_name": "Siti"} if chat_type == "private" else {
-        "id": chat_id, "type": chat_type, "title": "Grup RT 05"}
-    message = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat,
-               "from": user(abs(chat_id), language_code), **content}
+def message_update(
+    chat_id: int,
+    *,
+    language_code: str | None = "id",
+    chat_type: str = "private",
+    field: str = "message",
+    **content: Any,
+) -> dict[str, Any]:
+    chat = (
+        {"id": chat_id, "type": chat_type, "first_name": "Siti"}
+        if chat_type == "private"
+        else {"id": chat_id, "type": chat_type, "title": "Grup RT 05"}
+    )
+    message = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": user(abs(chat_id), language_code),
+        **content,
+    }
     return {"update_id": next(_update_ids), field: message}
 
 
@@ -144,16 +175,26 @@ def photo_sizes(file_id: str) -> list[dict[str, Any]]:
     """Four sizes, smallest first, as Telegram sends a photo; the largest has `file_id` itself."""
     sizes = [(90, 1_500), (320, 20_000), (800, 120_000), (1280, 480_000)]
     return [
-        {"file_id": file_id if side == 1280 else f"{file_id}-{side}", "file_unique_id": f"u{side}",
-         "width": side, "height": side, "file_size": size}
+        {
+            "file_id": file_id if side == 1280 else f"{file_id}-{side}",
+            "file_unique_id": f"u{side}",
+            "width": side,
+            "height": side,
+            "file_size": size,
+        }
         for side, size in sizes
     ]
 
 
 def button_update(chat_id: int, message: dict[str, Any], data: str, *, language_code: str = "id") -> dict[str, Any]:
     """A press on an inline button of `message` (the bot's message as the client holds it)."""
-    query = {"id": f"q{next(_update_ids)}", "from": user(chat_id, language_code), "message": message,
-             "chat_instance": "-4242", "data": data}
+    query = {
+        "id": f"q{next(_update_ids)}",
+        "from": user(chat_id, language_code),
+        "message": message,
+        "chat_instance": "-4242",
+        "data": data,
+    }
     return {"update_id": next(_update_ids), "callback_query": query}
 
 
@@ -183,8 +224,13 @@ class TelegramCitizen:
     async def send_file(self, file_id: str, content: bytes, *, file_name: str, mime_type: str) -> list[str]:
         """A file ("send as file" in the app), as Telegram describes a document."""
         self.line.fake.add_file(file_id, content, path=f"documents/{file_name}")
-        document = {"file_id": file_id, "file_unique_id": f"u{file_id[-6:]}", "file_name": file_name,
-                    "mime_type": mime_type, "file_size": len(content)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id[-6:]}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
         return await self.deliver(self.message(document=document))
 
     async def press(self, data: str, *, on: dict[str, Any] | None = None) -> list[str]:
@@ -195,8 +241,7 @@ class TelegramCitizen:
         return message_update(self.chat_id, language_code=self.language_code, **content)
 
     def button(self, data: str, *, on: dict[str, Any] | None = None) -> dict[str, Any]:
-        return button_update(self.chat_id, on or self.message_with_button(data), data,
-                             language_code=self.language_code)
+        return button_update(self.chat_id, on or self.message_with_button(data), data, language_code=self.language_code)
 
     async def deliver(self, *updates: dict[str, Any]) -> list[str]:
         before = len(self.sent())
@@ -213,9 +258,15 @@ class TelegramCitizen:
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.wait_for(self.line.runtime.delivery.drain_once(), WAIT_SECONDS)
             with Session(self.line.runtime.db) as session:
-                unsent = session.exec(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.channel == "telegram", col(OutboxMessage.status).in_(("pending", "sending")),
-                    OutboxMessage.next_attempt_at <= utc_now())).one()  # a retry due later is not waited for
+                unsent = session.exec(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.channel == "telegram",
+                        col(OutboxMessage.status).in_(("pending", "sending")),
+                        OutboxMessage.next_attempt_at <= utc_now(),
+                    )
+                ).one()  # a retry due later is not waited for
             if not unsent:
                 return
             await asyncio.sleep(0.02)

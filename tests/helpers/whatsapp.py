@@ -159,7 +159,7 @@ class Citizen:
 
 
 def interactive_kind(message: dict[str, Any]) -> str:
-    """"text", "button", "list", "location_request_message" or "template"."""
+    """ "text", "button", "list", "location_request_message" or "template"."""
     if message["type"] == "interactive":
         return message["interactive"]["type"]
     return message["type"]

@@ -45,7 +45,11 @@ def test_a_promise_of_contact_names_the_way_chosen_and_no_other(language: str) -
     """The "taken up" notice: the chat or the phone as chosen, and no contact at all for the anonymous."""
     catalog = load_catalog()
     chat, phone = catalog.text(language, "contact_way.chat"), catalog.text(language, "contact_way.phone")
-    assert chat in catalog.text(language, "update.claimed_chat") and phone not in catalog.text(language, "update.claimed_chat")
-    assert phone in catalog.text(language, "update.claimed_phone") and chat not in catalog.text(language, "update.claimed_phone")
+    assert chat in catalog.text(language, "update.claimed_chat") and phone not in catalog.text(
+        language, "update.claimed_chat"
+    )
+    assert phone in catalog.text(language, "update.claimed_phone") and chat not in catalog.text(
+        language, "update.claimed_phone"
+    )
     anonymous = catalog.text(language, "update.claimed").lower()
     assert not any(word in anonymous for word in ("menghubungi", "contact", "chat", "telepon", "phone"))

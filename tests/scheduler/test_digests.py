@@ -43,19 +43,31 @@ def _dashboard_breaches(runtime: Runtime, username: str) -> str:
     return dashboard_page(runtime, username, "/dashboard").split('id="breaches"')[1].split("</section>")[0]
 
 
-@pytest.mark.parametrize(("reported", "breach", "twice"), [
-    (wib(2026, 11, 27, 15, 0), wib(2026, 11, 30, 15, 0), wib(2026, 12, 1, 15, 0)),   # Friday, over a weekend
-    (wib(2026, 12, 23, 15, 0), wib(2026, 12, 28, 15, 0), wib(2026, 12, 29, 15, 0)),  # cuti bersama, Christmas, weekend
-], ids=["weekend", "holiday"])
+@pytest.mark.parametrize(
+    ("reported", "breach", "twice"),
+    [
+        (wib(2026, 11, 27, 15, 0), wib(2026, 11, 30, 15, 0), wib(2026, 12, 1, 15, 0)),  # Friday, over a weekend
+        (
+            wib(2026, 12, 23, 15, 0),
+            wib(2026, 12, 28, 15, 0),
+            wib(2026, 12, 29, 15, 0),
+        ),  # cuti bersama, Christmas, weekend
+    ],
+    ids=["weekend", "holiday"],
+)
 def test_claim_sla_breach_reaches_coordinators_then_the_province(
     runtime: Runtime, chat: Chat, reported: datetime, breach: datetime, twice: datetime
 ) -> None:
     with time_machine.travel(reported, tick=False) as traveller:
         code = _report(chat)  # a normal sighting in the dinsos-kota-serang queue
-        chats = {name: link_on_telegram(runtime, make_staff(runtime, name, role="coordinator", region=region),
-                                        user_id=f"80{i}")
-                 for i, (name, region) in enumerate((("koord.serang", "kota-serang"), ("koord.banten", "provinsi"),
-                                                     ("koord.lebak", "kab-lebak")))}
+        chats = {
+            name: link_on_telegram(
+                runtime, make_staff(runtime, name, role="coordinator", region=region), user_id=f"80{i}"
+            )
+            for i, (name, region) in enumerate(
+                (("koord.serang", "kota-serang"), ("koord.banten", "provinsi"), ("koord.lebak", "kab-lebak"))
+            )
+        }
         alert = f"Batas waktu klaim terlewati: tiket {code} di antrean dinsos-kota-serang belum ditangani."
 
         def alerts() -> dict[str, list[str]]:
@@ -81,8 +93,12 @@ def _counselor_with_work(runtime: Runtime) -> int:
     her own with an appointment on Tuesday 24 November, and a request of another region she does not see.
     Returns her Telegram contact id."""
     monday = wib(2026, 11, 23, 10, 0)
-    for region, topic in (("kota-serang", "konflik_keluarga"), ("kota-serang", "pengasuhan_anak"),
-                          ("kota-serang", "kdrt"), ("kab-lebak", "konflik_keluarga")):
+    for region, topic in (
+        ("kota-serang", "konflik_keluarga"),
+        ("kota-serang", "pengasuhan_anak"),
+        ("kota-serang", "kdrt"),
+        ("kab-lebak", "konflik_keluarga"),
+    ):
         submit(runtime, at=monday, region=region, topic=topic)
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang", "p2tp2a-kota-serang"))
     make_staff(runtime, "dewi", queues=("lk3-kota-serang",))  # not linked on Telegram: no digest
@@ -109,9 +125,16 @@ def test_morning_digest_on_working_days_only(runtime: Runtime) -> None:
         runtime.due_work.run_due()
         assert _digests(runtime, siti) == [
             "Selamat pagi. Antrean Anda: 3 menunggu (1 mendesak). Kasus Anda yang terbuka: 1. "
-            "Janji temu hari ini: 1. Ketik /antrian untuk melihat."]
-        for day in (wib(2026, 11, 28, 7, 30), wib(2026, 11, 29, 7, 30), wib(2026, 11, 30, 7, 30),
-                    wib(2026, 12, 24, 7, 30), wib(2026, 12, 25, 7, 30), wib(2026, 12, 28, 7, 30)):
+            "Janji temu hari ini: 1. Ketik /antrian untuk melihat."
+        ]
+        for day in (
+            wib(2026, 11, 28, 7, 30),
+            wib(2026, 11, 29, 7, 30),
+            wib(2026, 11, 30, 7, 30),
+            wib(2026, 12, 24, 7, 30),
+            wib(2026, 12, 25, 7, 30),
+            wib(2026, 12, 28, 7, 30),
+        ):
             before = len(_digests(runtime, siti))
             traveller.move_to(day)
             runtime.due_work.run_due()
@@ -119,11 +142,19 @@ def test_morning_digest_on_working_days_only(runtime: Runtime) -> None:
             runtime.due_work.run_due()
             sent[day.strftime("%a %d %b")] = len(_digests(runtime, siti)) - before
     # Thursday 24 December is cuti bersama (the routing file's list), Friday Christmas.
-    assert sent == {"Sat 28 Nov": 0, "Sun 29 Nov": 0, "Mon 30 Nov": 1, "Thu 24 Dec": 0, "Fri 25 Dec": 0,
-                    "Mon 28 Dec": 1}
+    assert sent == {
+        "Sat 28 Nov": 0,
+        "Sun 29 Nov": 0,
+        "Mon 30 Nov": 1,
+        "Thu 24 Dec": 0,
+        "Fri 25 Dec": 0,
+        "Mon 28 Dec": 1,
+    }
     # By then her claim lapsed (no first contact within 2 business days): the case waits in the queue again.
-    assert _digests(runtime, siti)[-1] == ("Selamat pagi. Antrean Anda: 4 menunggu (1 mendesak). Kasus Anda yang "
-                                           "terbuka: 0. Janji temu hari ini: 0. Ketik /antrian untuk melihat.")
+    assert _digests(runtime, siti)[-1] == (
+        "Selamat pagi. Antrean Anda: 4 menunggu (1 mendesak). Kasus Anda yang "
+        "terbuka: 0. Janji temu hari ini: 0. Ketik /antrian untuk melihat."
+    )
 
 
 def test_missed_digest_is_sent_once_on_start_by_two_instances(runtime: Runtime) -> None:
@@ -151,20 +182,24 @@ def test_missed_digest_is_sent_once_on_start_by_two_instances(runtime: Runtime) 
             other.close()
     assert _digests(runtime, siti) == [
         "Selamat pagi. Antrean Anda: 3 menunggu (1 mendesak). Kasus Anda yang terbuka: 1. "
-        "Janji temu hari ini: 1. Ketik /antrian untuk melihat."]
+        "Janji temu hari ini: 1. Ketik /antrian untuk melihat."
+    ]
     with Session(runtime.db) as session:
         rows = session.exec(select(DueWork).where(DueWork.kind == "counselor_digest")).all()
     assert [(r.payload["fire_time"], r.state) for r in rows if r.state == "done"] == [
-        (wib(2026, 11, 24, 7, 30).astimezone(ZoneInfo("UTC")).isoformat(), "done")]
+        (wib(2026, 11, 24, 7, 30).astimezone(ZoneInfo("UTC")).isoformat(), "done")
+    ]
 
 
 def test_coordinator_weekly_digest_on_monday_morning(runtime: Runtime) -> None:
     """Week 16-23 November: counts per region match what happened in it, breaches counted per request."""
     siti = make_staff(runtime, "siti", queues=("lk3-kota-serang", "p2tp2a-kota-serang"))
-    serang = link_on_telegram(runtime, make_staff(runtime, "koord.serang", role="coordinator", region="kota-serang"),
-                              user_id="8101")
-    banten = link_on_telegram(runtime, make_staff(runtime, "koord.banten", role="coordinator", region="provinsi"),
-                              user_id="8102")
+    serang = link_on_telegram(
+        runtime, make_staff(runtime, "koord.serang", role="coordinator", region="kota-serang"), user_id="8101"
+    )
+    banten = link_on_telegram(
+        runtime, make_staff(runtime, "koord.banten", role="coordinator", region="provinsi"), user_id="8102"
+    )
     submit(runtime, at=wib(2026, 11, 16, 7, 0), region="kota-serang")  # before the week; breaches in it
     contacted = submit(runtime, at=wib(2026, 11, 17, 10, 0), region="kota-serang")
     act(runtime, siti, wib(2026, 11, 17, 10, 30), claim_request, request_id=contacted.id, routing=runtime.routing)
@@ -182,17 +217,20 @@ def test_coordinator_weekly_digest_on_monday_morning(runtime: Runtime) -> None:
         runtime.due_work.run_due()
     assert _starting(outbox_texts(runtime, serang), "Ringkasan") == [
         "Ringkasan minggu lalu: 2 permintaan baru, 1 kontak pertama, 2 pelanggaran batas waktu. "
-        "Sekarang menunggu: 2 (1 mendesak)."]
+        "Sekarang menunggu: 2 (1 mendesak)."
+    ]
     assert _starting(outbox_texts(runtime, banten), "Ringkasan") == [
         "Ringkasan minggu lalu: 3 permintaan baru, 1 kontak pertama, 3 pelanggaran batas waktu. "
-        "Sekarang menunggu: 3 (1 mendesak)."]
+        "Sekarang menunggu: 3 (1 mendesak)."
+    ]
 
 
 def test_weekly_digest_waits_for_the_first_working_day(runtime: Runtime) -> None:
     """Monday 23 and Tuesday 24 March 2026 are cuti bersama after Lebaran: the digest comes on Wednesday 08:00,
     with the week to Monday 08:00; on 17 August (a Monday holiday) it comes on Tuesday."""
-    serang = link_on_telegram(runtime, make_staff(runtime, "koord.serang", role="coordinator", region="kota-serang"),
-                              user_id="8101")
+    serang = link_on_telegram(
+        runtime, make_staff(runtime, "koord.serang", role="coordinator", region="kota-serang"), user_id="8101"
+    )
     submit(runtime, at=wib(2026, 3, 19, 10, 0), region="kota-serang")  # last week; due Wednesday 25, 10:00
     submit(runtime, at=wib(2026, 3, 24, 10, 0), region="kota-serang")  # this week, reported on the holiday
 
@@ -206,6 +244,7 @@ def test_weekly_digest_waits_for_the_first_working_day(runtime: Runtime) -> None
         assert digests_at(wib(2026, 3, 23, 8, 0), wib(2026, 3, 24, 8, 0), wib(2026, 3, 25, 7, 59)) == []
         assert digests_at(wib(2026, 3, 25, 8, 0), wib(2026, 3, 26, 8, 0)) == [
             "Ringkasan minggu lalu: 1 permintaan baru, 0 kontak pertama, 0 pelanggaran batas waktu. "
-            "Sekarang menunggu: 2 (0 mendesak)."]
+            "Sekarang menunggu: 2 (0 mendesak)."
+        ]
         assert len(digests_at(wib(2026, 8, 17, 8, 0))) == 1  # Monday 17 August: Independence Day
         assert len(digests_at(wib(2026, 8, 18, 8, 0))) == 2

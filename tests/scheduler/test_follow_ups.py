@@ -56,11 +56,14 @@ def _assert_discreet(text: str) -> None:
     assert not any(word in text.lower() for word in SENSITIVE), text
 
 
-@pytest.mark.parametrize(("contact_time", "reaches_at"), [
-    ("anytime", wib(2026, 11, 25, 6, 0)),    # the end of quiet hours
-    ("morning", wib(2026, 11, 25, 8, 0)),
-    ("evening", wib(2026, 11, 25, 16, 0)),
-])
+@pytest.mark.parametrize(
+    ("contact_time", "reaches_at"),
+    [
+        ("anytime", wib(2026, 11, 25, 6, 0)),  # the end of quiet hours
+        ("morning", wib(2026, 11, 25, 8, 0)),
+        ("evening", wib(2026, 11, 25, 16, 0)),
+    ],
+)
 def test_claim_at_night_reaches_a_normal_citizen_at_their_time(
     runtime: Runtime, chat: Chat, contact_time: str, reaches_at: datetime
 ) -> None:
@@ -73,8 +76,9 @@ def test_claim_at_night_reaches_a_normal_citizen_at_their_time(
         runtime.due_work.run_due()
         assert _new_texts(runtime, request.contact_id, seen) == []
         [update] = _arriving_at(runtime, traveller, request.contact_id, reaches_at)
-    assert update == (f"{OPENING}: tiket {request.ticket_code} sudah ditangani petugas. "
-                      "Petugas akan menghubungi Anda lewat chat ini.")
+    assert update == (
+        f"{OPENING}: tiket {request.ticket_code} sudah ditangani petugas. Petugas akan menghubungi Anda lewat chat ini."
+    )
     _assert_discreet(update)
 
 
@@ -100,8 +104,7 @@ def test_appointment_offer_and_closing_wait_for_the_citizens_hours(runtime: Runt
         runtime.due_work.run_due()
         seen = len(outbox_texts(runtime, request.contact_id))
         traveller.move_to(wib(2026, 11, 24, 13, 0))  # afternoon: outside "Pagi (08.00-12.00)"
-        as_staff(runtime, siti, offer_slots, request_id=request.id,
-                 slots=[(wib(2026, 11, 26, 10, 0), "office")])
+        as_staff(runtime, siti, offer_slots, request_id=request.id, slots=[(wib(2026, 11, 26, 10, 0), "office")])
         runtime.due_work.run_due()
         assert _new_texts(runtime, request.contact_id, seen) == []
         [offer] = _arriving_at(runtime, traveller, request.contact_id, wib(2026, 11, 25, 8, 0))
@@ -118,8 +121,9 @@ def test_appointment_offer_and_closing_wait_for_the_citizens_hours(runtime: Runt
         _assert_discreet(text)
 
 
-def _confirmed_appointment(runtime: Runtime, chat: Chat, *, starts_at: datetime, contact_time: str = "anytime",
-                           mode: str = "phone") -> tuple[Request, int, StaffView, int]:
+def _confirmed_appointment(
+    runtime: Runtime, chat: Chat, *, starts_at: datetime, contact_time: str = "anytime", mode: str = "phone"
+) -> tuple[Request, int, StaffView, int]:
     """A counseling request claimed by a counselor linked on Telegram, with one confirmed appointment.
 
     Returns the request, the appointment id, the counselor and the counselor's Telegram contact id.
@@ -148,12 +152,18 @@ def test_reminders_24_and_2_hours_before_reach_citizen_and_counselor(runtime: Ru
             traveller.move_to(due)
             runtime.due_work.run_due()
             counselor = _new_texts(runtime, counselor_chat, counselor_seen)
-            reminders.append((_new_texts(runtime, request.contact_id, citizen_seen),
-                              [t for t in counselor if not t.startswith("Selamat pagi")]))  # not the 07:30 digest
+            reminders.append(
+                (
+                    _new_texts(runtime, request.contact_id, citizen_seen),
+                    [t for t in counselor if not t.startswith("Selamat pagi")],
+                )
+            )  # not the 07:30 digest
             citizen_seen += len(reminders[-1][0])
             counselor_seen += len(counselor)
-    citizen = (f"Pengingat dari layanan Dinas Sosial Provinsi Banten (tiket {request.ticket_code}): "
-               "janji temu Rabu, 25 Nov 2026 14.00 WIB, lewat telepon.")
+    citizen = (
+        f"Pengingat dari layanan Dinas Sosial Provinsi Banten (tiket {request.ticket_code}): "
+        "janji temu Rabu, 25 Nov 2026 14.00 WIB, lewat telepon."
+    )
     counselor = f"Pengingat: janji temu tiket {request.ticket_code}, Rabu, 25 Nov 2026 14.00 WIB."
     assert reminders == [([citizen], [counselor]), ([citizen], [counselor])]
     _assert_discreet(citizen)
@@ -162,8 +172,9 @@ def test_reminders_24_and_2_hours_before_reach_citizen_and_counselor(runtime: Ru
 def test_reminder_due_in_quiet_hours_for_an_early_appointment_still_goes(runtime: Runtime, chat: Chat) -> None:
     """07:00 appointment, citizen reachable 08:00-12:00: the 2 h reminder (05:00) cannot wait, so it goes."""
     with time_machine.travel(wib(2026, 11, 23, 9, 0), tick=False) as traveller:
-        request, _, _, counselor_chat = _confirmed_appointment(runtime, chat, starts_at=wib(2026, 11, 26, 7, 0),
-                                                            contact_time="morning", mode="office")
+        request, _, _, counselor_chat = _confirmed_appointment(
+            runtime, chat, starts_at=wib(2026, 11, 26, 7, 0), contact_time="morning", mode="office"
+        )
         runtime.due_work.run_due()
         seen = len(outbox_texts(runtime, request.contact_id))
         traveller.move_to(wib(2026, 11, 25, 7, 0))  # the 24 h reminder waits for the citizen's morning
@@ -228,8 +239,7 @@ def test_feedback_after_the_appointment_stores_rating_and_comment(runtime: Runti
     with Session(runtime.db) as session:
         feedback = [e.detail for e in request_events(session, request_id=request.id) if e.kind == "feedback"]
         comments = [m.text for m in thread_of(session, request_id=request.id) if m.direction == "in"]
-    assert feedback == [{"appointment": appointment_id, "rating": 4},
-                        {"appointment": appointment_id, "comment": True}]
+    assert feedback == [{"appointment": appointment_id, "rating": 4}, {"appointment": appointment_id, "comment": True}]
     assert comments == ["Petugasnya ramah, tapi saya menunggu 20 menit."]
     detail = dashboard_page(runtime, "siti", f"/dashboard/requests/{request.id}")
     assert "Warga memberi nilai 4 dari 5" in detail and "Warga memberi komentar tentang janji temu" in detail
@@ -248,17 +258,30 @@ def test_resolved_sighting_is_checked_on_a_week_later_and_the_answer_stored(runt
         runtime.due_work.run_due()
         assert len(_arriving_at(runtime, traveller, request.contact_id, wib(2026, 12, 2, 15, 0))) == 1
         with Session(runtime.db) as session:
-            check = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == request.contact_id)
-                                 .order_by(OutboxMessage.id.desc())).first().payload
+            check = (
+                session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.contact_id == request.contact_id)
+                    .order_by(OutboxMessage.id.desc())
+                )
+                .first()
+                .payload
+            )
         traveller.shift(timedelta(hours=1))
         chat.press(f"better:{request.id}:no")
         assert "Kami teruskan ke petugas" in chat.text
-    assert check["text"] == (f"{OPENING} (tiket {code}): seminggu lalu laporan Anda ditangani. "
-                             "Apakah kondisinya sudah membaik?")
+    assert check["text"] == (
+        f"{OPENING} (tiket {code}): seminggu lalu laporan Anda ditangani. Apakah kondisinya sudah membaik?"
+    )
     assert [(c["id"], c["label"]) for c in check["choices"]] == [
-        (f"better:{request.id}:yes", "Sudah membaik"), (f"better:{request.id}:no", "Belum membaik")]
+        (f"better:{request.id}:yes", "Sudah membaik"),
+        (f"better:{request.id}:no", "Belum membaik"),
+    ]
     _assert_discreet(check["text"])
     with Session(runtime.db) as session:
-        answers = [(e.detail, e.at.astimezone(WIB)) for e in request_events(session, request_id=request.id)
-                   if e.kind == "followup_answer"]
+        answers = [
+            (e.detail, e.at.astimezone(WIB))
+            for e in request_events(session, request_id=request.id)
+            if e.kind == "followup_answer"
+        ]
     assert answers == [({"question": "condition_better", "answer": "no"}, wib(2026, 12, 2, 16, 0))]

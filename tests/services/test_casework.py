@@ -113,7 +113,10 @@ def test_counselor_is_never_double_booked(runtime: Runtime) -> None:
     second.press(f"appt:{offers[1][0].id}")
     assert "baru saja terisi" in second.text
     with Session(runtime.db) as session:
-        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == ["confirmed", "proposed"]
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == [
+            "confirmed",
+            "proposed",
+        ]
 
 
 def test_reminder_of_a_cancelled_or_passed_appointment_is_dropped(runtime: Runtime, chat: Chat) -> None:
@@ -121,8 +124,13 @@ def test_reminder_of_a_cancelled_or_passed_appointment_is_dropped(runtime: Runti
         request = counseling_request(chat)
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
-        offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
-                         slots=[(datetime(2026, 11, 26, 10, 0, tzinfo=WIB), "office")])
+        offer = as_staff(
+            runtime,
+            siti,
+            offer_slots,
+            request_id=request.id,
+            slots=[(datetime(2026, 11, 26, 10, 0, tzinfo=WIB), "office")],
+        )
         chat.press(f"appt:{offer[0].id}")
         before = len(outbox_texts(runtime, request.contact_id))
         with Session(runtime.db) as session, session.begin():  # the appointment was called off
@@ -141,7 +149,11 @@ def test_closed_request_can_be_reopened_with_a_reason(runtime: Runtime, chat: Ch
     as_staff(runtime, siti, reopen_request, request_id=request.id, reason="warga menghubungi lagi")
     with Session(runtime.db) as session:
         events = request_events(session, request_id=request.id)
-        assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "unreachable", "in_progress"]  # same counselor carries on
+        assert [e.to_status for e in events if e.kind == "status"] == [
+            "claimed",
+            "unreachable",
+            "in_progress",
+        ]  # same counselor carries on
         assert events[-1].note == "warga menghubungi lagi"
 
 
@@ -152,16 +164,24 @@ def test_feedback_question_follows_a_meeting_that_took_place(runtime: Runtime, c
         request = counseling_request(chat)
         siti = make_staff(runtime, "siti", queues=("lk3-kota-serang",))
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
-        offer = as_staff(runtime, siti, offer_slots, request_id=request.id,
-                         slots=[(datetime(2026, 11, 25, 10, 0, tzinfo=WIB), "phone")])
+        offer = as_staff(
+            runtime,
+            siti,
+            offer_slots,
+            request_id=request.id,
+            slots=[(datetime(2026, 11, 25, 10, 0, tzinfo=WIB), "phone")],
+        )
         chat.press(f"appt:{offer[0].id}")
         traveller.move_to(datetime(2026, 11, 25, 11, 30, tzinfo=WIB))
         as_staff(runtime, siti, mark_appointment, appointment_id=offer[0].id, status="done")
         traveller.move_to(datetime(2026, 11, 25, 13, 5, tzinfo=WIB))
         runtime.due_work.run_due()
         with Session(runtime.db) as session:
-            last = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == request.contact_id)
-                                .order_by(OutboxMessage.id.desc())).first()
+            last = session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.contact_id == request.contact_id)
+                .order_by(OutboxMessage.id.desc())
+            ).first()
         assert "bagaimana pertemuan tadi" in last.payload["text"]
         assert [c["id"] for c in last.payload["choices"]] == [f"rate:{offer[0].id}:{n}" for n in range(1, 6)]
         chat.press(f"rate:{offer[0].id}:5")
@@ -183,7 +203,12 @@ def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
         (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kota-serang"}, "case.error_transfer_queue"),
         (siti, transfer_request, {"reason": "x", "to_staff": outsider_row}, "case.error_transfer_colleague"),
         (siti, transfer_request, {"reason": "x"}, "case.error_transfer_target"),
-        (siti, transfer_request, {"reason": "x", "to_queue": "lk3-kab-lebak", "to_staff": rina_row}, "case.error_transfer_target"),
+        (
+            siti,
+            transfer_request,
+            {"reason": "x", "to_queue": "lk3-kab-lebak", "to_staff": rina_row},
+            "case.error_transfer_target",
+        ),
     ]
     for view, action, kwargs, key in attempts:
         with pytest.raises(CaseActionError) as refused:
@@ -191,7 +216,11 @@ def test_refusals_name_their_reason(runtime: Runtime, chat: Chat) -> None:
         assert refused.value.args[0] == key, action.__name__
     with Session(runtime.db) as session:
         unchanged = session.get(Request, request.id)
-        assert (unchanged.status, unchanged.assigned_staff_id, unchanged.queue_code) == ("claimed", siti.id, "lk3-kota-serang")
+        assert (unchanged.status, unchanged.assigned_staff_id, unchanged.queue_code) == (
+            "claimed",
+            siti.id,
+            "lk3-kota-serang",
+        )
     as_staff(runtime, siti, transfer_request, request_id=request.id, reason="cuti", to_staff=rina_row)
     as_staff(runtime, rina, close_request, request_id=request.id, outcome="resolved", note="selesai")
     with pytest.raises(CaseActionError) as refused:
@@ -222,12 +251,15 @@ def _sighting(chat: Chat, contact: str, consent: str = "yes") -> Request:
 CLAIMED = "Pesan dari layanan Dinas Sosial Provinsi Banten: tiket {code} sudah ditangani petugas."
 
 
-@pytest.mark.parametrize(("contact", "consent", "promise"), [
-    ("chat", "yes", " Petugas akan menghubungi Anda lewat chat ini."),
-    ("phone", "yes", " Petugas akan menghubungi Anda lewat telepon di nomor yang Anda berikan."),
-    ("anonymous", "yes", ""),
-    ("chat", "no", ""),  # declined consent: the report went anonymous, so nobody will contact them
-])
+@pytest.mark.parametrize(
+    ("contact", "consent", "promise"),
+    [
+        ("chat", "yes", " Petugas akan menghubungi Anda lewat chat ini."),
+        ("phone", "yes", " Petugas akan menghubungi Anda lewat telepon di nomor yang Anda berikan."),
+        ("anonymous", "yes", ""),
+        ("chat", "no", ""),  # declined consent: the report went anonymous, so nobody will contact them
+    ],
+)
 def test_the_claimed_notice_promises_contact_only_the_way_the_reporter_chose(
     runtime: Runtime, chat: Chat, contact: str, consent: str, promise: str
 ) -> None:

@@ -40,17 +40,33 @@ CIPOCOK, CURUG = "4015", "4016"  # two kecamatan of Kota Serang
 DINSOS = "dinsos-kota-serang"
 
 
-def sighting(runtime: Runtime, hours: float, *, category: str = "pengemis", kecamatan: str = CIPOCOK,
-             north_m: float = 0, pin: bool = True) -> Request:
+def sighting(
+    runtime: Runtime,
+    hours: float,
+    *,
+    category: str = "pengemis",
+    kecamatan: str = CIPOCOK,
+    north_m: float = 0,
+    pin: bool = True,
+) -> Request:
     where = (PIN[0] + north_m * METRE, PIN[1]) if pin else None
-    return submit(runtime, at=T0 + timedelta(hours=hours), region="kota-serang", kind="sighting", category=category,
-                  kecamatan=kecamatan, pin=where, phone="081234567890")
+    return submit(
+        runtime,
+        at=T0 + timedelta(hours=hours),
+        region="kota-serang",
+        kind="sighting",
+        category=category,
+        kecamatan=kecamatan,
+        pin=where,
+        phone="081234567890",
+    )
 
 
 def texts_to(runtime: Runtime, request: Request) -> list[str]:
     with Session(runtime.db) as session:
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == request.contact_id)
-                            .order_by(OutboxMessage.id))
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.contact_id == request.contact_id).order_by(OutboxMessage.id)
+        )
         return [row.payload["text"] for row in rows]
 
 
@@ -70,21 +86,34 @@ def test_same_category_kecamatan_48_hours_and_300_metres_make_a_possible_duplica
     coordinator = make_staff(runtime, "budi", role="coordinator", region="kota-serang")
     with Session(runtime.db) as session:
         found = possible_duplicates(session, view=coordinator, request=session.get(Request, first.id))
-        assert [(d.request.ticket_code, d.newer is d.request) for d in found] == [(near.ticket_code, True),
-                                                                              (unpinned.ticket_code, True)]
+        assert [(d.request.ticket_code, d.newer is d.request) for d in found] == [
+            (near.ticket_code, True),
+            (unpinned.ticket_code, True),
+        ]
         assert 195 < found[0].distance_m < 205 and found[1].distance_m is None
         seen_from_near = possible_duplicates(session, view=coordinator, request=session.get(Request, near.id))
-        assert [(d.request.ticket_code, d.newer is d.request) for d in seen_from_near] == [(first.ticket_code, False),
-                                                                               (unpinned.ticket_code, True)]
+        assert [(d.request.ticket_code, d.newer is d.request) for d in seen_from_near] == [
+            (first.ticket_code, False),
+            (unpinned.ticket_code, True),
+        ]
         everything = session.exec(select(Request).order_by(Request.id)).all()
-        assert with_possible_duplicates(session, view=coordinator, requests=everything) == {first.id, near.id, unpinned.id,
-                                                                                                far.id}
+        assert with_possible_duplicates(session, view=coordinator, requests=everything) == {
+            first.id,
+            near.id,
+            unpinned.id,
+            far.id,
+        }
 
 
 def test_the_window_is_48_hours_either_way() -> None:
     def at(hours: float) -> Request:
-        return Request(id=int(hours * 10) + 1, kind="sighting", category="pengemis", kecamatan_code=CIPOCOK,
-                       created_at=T0 + timedelta(hours=hours))
+        return Request(
+            id=int(hours * 10) + 1,
+            kind="sighting",
+            category="pengemis",
+            kecamatan_code=CIPOCOK,
+            created_at=T0 + timedelta(hours=hours),
+        )
 
     assert is_possible_duplicate(at(0), at(48)) and is_possible_duplicate(at(48), at(0))
     assert not is_possible_duplicate(at(0), at(48.1)) and not is_possible_duplicate(at(0), at(0).model_copy())
@@ -104,11 +133,16 @@ def test_merge_closes_the_newer_and_every_reporter_follows_the_survivor(runtime:
     with Session(runtime.db) as session:
         closed = session.get(Request, newer.id)
         assert (closed.status, closed.merged_into_id) == ("cancelled", earlier.id)
-        merge_events = [(e.request_id, e.actor, e.at, e.detail.get("ticket"))
-                        for rid in (newer.id, earlier.id) for e in request_events(session, request_id=rid)
-                        if e.kind == "merge" or e.detail.get("action") == "merge"]
-    assert merge_events == [(newer.id, f"staff:{worker.id}", merged_at, earlier.ticket_code),
-                            (earlier.id, f"staff:{worker.id}", merged_at, newer.ticket_code)]
+        merge_events = [
+            (e.request_id, e.actor, e.at, e.detail.get("ticket"))
+            for rid in (newer.id, earlier.id)
+            for e in request_events(session, request_id=rid)
+            if e.kind == "merge" or e.detail.get("action") == "merge"
+        ]
+    assert merge_events == [
+        (newer.id, f"staff:{worker.id}", merged_at, earlier.ticket_code),
+        (earlier.id, f"staff:{worker.id}", merged_at, newer.ticket_code),
+    ]
     deliver_updates(runtime, merged_at)
     assert "digabung" in texts_to(runtime, newer)[-1] and newer.ticket_code in texts_to(runtime, newer)[-1]
 
@@ -147,7 +181,8 @@ def test_only_status_updates_reach_merged_reporters(runtime: Runtime) -> None:
     assert any("Kami menuju lokasi." in t for t in mine) and not any("Kami menuju lokasi." in t for t in theirs)
     assert all(newer.ticket_code in t and earlier.ticket_code not in t for t in theirs)  # no offer, no thread
     assert [t for t in theirs if "menjadwalkan tindak lanjut" in t] == [
-        f"Pesan dari layanan Dinas Sosial Provinsi Banten: petugas sudah menjadwalkan tindak lanjut untuk tiket {newer.ticket_code}."]
+        f"Pesan dari layanan Dinas Sosial Provinsi Banten: petugas sudah menjadwalkan tindak lanjut untuk tiket {newer.ticket_code}."
+    ]
 
 
 def test_merge_is_refused_with_a_reason(runtime: Runtime) -> None:
@@ -157,15 +192,19 @@ def test_merge_is_refused_with_a_reason(runtime: Runtime) -> None:
     at = T0 + timedelta(hours=3)
     with pytest.raises(PermissionDenied):
         act(runtime, other_queue, at, merge_requests, request_id=newer.id, into_id=earlier.id)
-    for request_id, into_id, key in ((earlier.id, newer.id, "dup.error_not_newer"),
-                                     (far.id, earlier.id, "dup.error_not_duplicate")):
+    for request_id, into_id, key in (
+        (earlier.id, newer.id, "dup.error_not_newer"),
+        (far.id, earlier.id, "dup.error_not_duplicate"),
+    ):
         with pytest.raises(CaseActionError) as refused:
             act(runtime, worker, at, merge_requests, request_id=request_id, into_id=into_id)
         assert refused.value.args[0] == key
     act(runtime, worker, at, merge_requests, request_id=newer.id, into_id=earlier.id)
-    for action, kwargs, key in ((merge_requests, {"request_id": newer.id, "into_id": earlier.id}, "dup.error_already_merged"),
-                                (reopen_request, {"request_id": newer.id, "reason": "salah"}, "dup.error_merged"),
-                                (claim_request, {"request_id": newer.id, "routing": runtime.routing}, "case.error_closed")):
+    for action, kwargs, key in (
+        (merge_requests, {"request_id": newer.id, "into_id": earlier.id}, "dup.error_already_merged"),
+        (reopen_request, {"request_id": newer.id, "reason": "salah"}, "dup.error_merged"),
+        (claim_request, {"request_id": newer.id, "routing": runtime.routing}, "case.error_closed"),
+    ):
         with pytest.raises(CaseActionError) as refused:
             act(runtime, worker, at, action, **kwargs)
         assert refused.value.args[0] == key
@@ -183,7 +222,9 @@ def test_concurrent_merges_of_one_report_merge_it_once(runtime: Runtime) -> None
     def press(view) -> None:
         barrier.wait(timeout=30)
         try:
-            outcomes[view.id] = as_staff(runtime, view, merge_requests, request_id=newer.id, into_id=earlier.id).ticket_code
+            outcomes[view.id] = as_staff(
+                runtime, view, merge_requests, request_id=newer.id, into_id=earlier.id
+            ).ticket_code
         except CaseActionError as refused:
             outcomes[view.id] = refused.args[0]
 

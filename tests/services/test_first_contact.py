@@ -91,8 +91,9 @@ async def test_a_message_waiting_for_the_morning_does_not_stop_the_clock(runtime
     async with _dashboard(runtime) as client:
         with time_machine.travel(WRITTEN, tick=False):
             token = await login(client, "siti")
-            posted = await client.post(f"/dashboard/requests/{request.id}/message",
-                                       data={"csrf_token": token, "text": FIRST})
+            posted = await client.post(
+                f"/dashboard/requests/{request.id}/message", data={"csrf_token": token, "text": FIRST}
+            )
             assert posted.status_code == 303, posted.text
             runtime.due_work.run_due()
             page = await _page(client, request)
@@ -130,7 +131,6 @@ async def test_a_message_waiting_for_the_morning_does_not_stop_the_clock(runtime
     with Session(runtime.db) as session:
         assert session.get(ResponseTime, request.id).contacted_at == MORNING + timedelta(minutes=5)
         breaches = session.exec(select(RequestEvent).where(RequestEvent.kind == "sla_breach")).all()
-    assert [(e.detail["sla"], e.at) for e in breaches] == [("first_contact", CREATED + timedelta(hours=4,
-                                                                                                 minutes=15))]
+    assert [(e.detail["sla"], e.at) for e in breaches] == [("first_contact", CREATED + timedelta(hours=4, minutes=15))]
     header, overall = list(csv.reader(io.StringIO(exported)))[:2]
     assert overall[header.index("Kontak pertama: median (menit)")] == str(11 * 60 + 5)  # 21.00 -> 08.05

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.clock  # outcome depends on the date and hour: tests/pi
 
 #: Claim and first-contact deadlines that differ from the defaults and from each other, so a promise
 #: that named the wrong one, or a number written into a text, would show.
-SLA = {"urgent": {"claim_hours": 2, "first_contact_hours": 6},
-       "normal": {"claim_business_days": 2, "first_contact_business_days": 5}}
+SLA = {
+    "urgent": {"claim_hours": 2, "first_contact_hours": 6},
+    "normal": {"claim_business_days": 2, "first_contact_business_days": 5},
+}
 
 
 @pytest.fixture
@@ -61,14 +63,25 @@ def _sighting(chat: Chat, category: str, contact: str) -> str:
     return chat.last[0].text
 
 
-@pytest.mark.parametrize(("topic", "way", "promise", "not_said"), [
-    ("kdrt", "phone",
-     "Konselor UPTD PPA (P2TP2A) Kabupaten Lebak, layanan perlindungan perempuan dan anak, akan menghubungi Anda "
-     "lewat telepon dalam 6 jam.", "2 jam"),
-    ("pengasuhan_anak", "chat",
-     "Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda "
-     "lewat chat ini dalam 5 hari kerja.", "2 hari kerja"),
-])
+@pytest.mark.parametrize(
+    ("topic", "way", "promise", "not_said"),
+    [
+        (
+            "kdrt",
+            "phone",
+            "Konselor UPTD PPA (P2TP2A) Kabupaten Lebak, layanan perlindungan perempuan dan anak, akan menghubungi Anda "
+            "lewat telepon dalam 6 jam.",
+            "2 jam",
+        ),
+        (
+            "pengasuhan_anak",
+            "chat",
+            "Konselor LK3 Kabupaten Lebak, Lembaga Konsultasi Kesejahteraan Keluarga, akan menghubungi Anda "
+            "lewat chat ini dalam 5 hari kerja.",
+            "2 hari kerja",
+        ),
+    ],
+)
 def test_counseling_confirmation_names_the_contact_deadline_of_the_routing_file(
     own_sla_runtime: Runtime, topic: str, way: str, promise: str, not_said: str
 ) -> None:
@@ -83,21 +96,35 @@ def test_an_urgent_request_that_waits_for_the_safe_time_promises_that_time_not_t
 ) -> None:
     """Messages to an urgent citizen wait for the window they chose: "in 6 hours" would be a broken promise."""
     done = _counseling(Chat(own_sla_runtime.engine), "kdrt", "phone", "morning")
-    assert ("Konselor UPTD PPA (P2TP2A) Kabupaten Lebak, layanan perlindungan perempuan dan anak, akan menghubungi "
-            "Anda lewat telepon pada waktu aman yang Anda pilih, Pagi (08.00–12.00), begitu waktu itu tiba; sebelum "
-            "itu kami tidak mengirim apa pun.") in done.splitlines()
+    assert (
+        "Konselor UPTD PPA (P2TP2A) Kabupaten Lebak, layanan perlindungan perempuan dan anak, akan menghubungi "
+        "Anda lewat telepon pada waktu aman yang Anda pilih, Pagi (08.00–12.00), begitu waktu itu tiba; sebelum "
+        "itu kami tidak mengirim apa pun."
+    ) in done.splitlines()
     assert "6 jam" not in done
 
 
-@pytest.mark.parametrize(("contact", "promise"), [
-    ("chat", "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja "
-             "dan menghubungi Anda lewat chat ini dalam 5 hari kerja."),
-    ("phone", "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja "
-              "dan menghubungi Anda lewat telepon dalam 5 hari kerja."),
-    ("anonymous", "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja. "
-                  "Anda melapor tanpa nama, jadi petugas tidak akan menghubungi Anda; "
-                  "kabar singkat perkembangannya kami kirim ke chat ini."),
-])
+@pytest.mark.parametrize(
+    ("contact", "promise"),
+    [
+        (
+            "chat",
+            "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja "
+            "dan menghubungi Anda lewat chat ini dalam 5 hari kerja.",
+        ),
+        (
+            "phone",
+            "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja "
+            "dan menghubungi Anda lewat telepon dalam 5 hari kerja.",
+        ),
+        (
+            "anonymous",
+            "Petugas Dinas Sosial Kota Serang akan mulai menangani laporan ini dalam 2 hari kerja. "
+            "Anda melapor tanpa nama, jadi petugas tidak akan menghubungi Anda; "
+            "kabar singkat perkembangannya kami kirim ke chat ini.",
+        ),
+    ],
+)
 def test_sighting_confirmation_promises_contact_only_the_way_chosen(
     own_sla_runtime: Runtime, contact: str, promise: str
 ) -> None:
@@ -117,5 +144,7 @@ def test_the_english_confirmation_keeps_the_same_promise(own_sla_runtime: Runtim
     chat.press("menu:bahasa")
     chat.press("lang:en")
     done = _counseling(chat, "pengasuhan_anak", "phone")
-    assert ("A counselor of LK3 Kabupaten Lebak, the family welfare counseling agency, will contact you "
-            "by phone within 5 working days.") in done.splitlines()
+    assert (
+        "A counselor of LK3 Kabupaten Lebak, the family welfare counseling agency, will contact you "
+        "by phone within 5 working days."
+    ) in done.splitlines()

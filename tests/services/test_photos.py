@@ -37,15 +37,22 @@ def _bomb() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("data", "problem"), [
-    (gif(), PhotoProblem.NOT_A_PHOTO),
-    (b"%PDF-1.7\n" + b"0" * 500, PhotoProblem.NOT_A_PHOTO),  # named IMG_0001.jpg by the sender: names decide nothing
-    (b"", PhotoProblem.NOT_A_PHOTO),
-    (jpeg(300, 200)[:400], PhotoProblem.UNREADABLE),  # cut off on the way
-    (b"\xff\xd8\xff\xe0" + b"\x00" * 300, PhotoProblem.UNREADABLE),  # a JPEG's first bytes, nothing after
-    (b"\xff" * (5 * 1024 * 1024 + 1), PhotoProblem.TOO_LARGE),
-    (_bomb(), PhotoProblem.TOO_LARGE),
-], ids=["gif", "pdf", "empty", "truncated-jpeg", "jpeg-header-only", "over-5-mb", "decompression-bomb"])
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (gif(), PhotoProblem.NOT_A_PHOTO),
+        (
+            b"%PDF-1.7\n" + b"0" * 500,
+            PhotoProblem.NOT_A_PHOTO,
+        ),  # named IMG_0001.jpg by the sender: names decide nothing
+        (b"", PhotoProblem.NOT_A_PHOTO),
+        (jpeg(300, 200)[:400], PhotoProblem.UNREADABLE),  # cut off on the way
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 300, PhotoProblem.UNREADABLE),  # a JPEG's first bytes, nothing after
+        (b"\xff" * (5 * 1024 * 1024 + 1), PhotoProblem.TOO_LARGE),
+        (_bomb(), PhotoProblem.TOO_LARGE),
+    ],
+    ids=["gif", "pdf", "empty", "truncated-jpeg", "jpeg-header-only", "over-5-mb", "decompression-bomb"],
+)
 def test_only_whole_jpeg_png_and_webp_photos_up_to_5_mb_are_taken(data: bytes, problem: PhotoProblem) -> None:
     with pytest.raises(PhotoRefused) as refused:
         clean_photo(data)

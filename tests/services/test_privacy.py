@@ -76,13 +76,15 @@ def test_dataku_shows_what_is_held(chat: Chat, runtime: Runtime) -> None:
 
 
 def test_dataku_names_the_channel_and_language_in_words(chat: Chat) -> None:
-    """"Web chat, Bahasa Indonesia", not "saluran webchat, bahasa id"; the consent with its date; photos in words."""
+    """ "Web chat, Bahasa Indonesia", not "saluran webchat, bahasa id"; the consent with its date; photos in words."""
     with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=WIB), tick=False):
         _report(chat, "Anak tidur di emperan toko")
         chat.send("/dataku")
     lines = chat.text.splitlines()
-    assert ("Chat: Web chat, Bahasa Indonesia. Persetujuan data: diberikan Selasa, 24 Nov 2026 10.00 WIB. "
-            "Waktu dihubungi: tidak dipilih.") in lines
+    assert (
+        "Chat: Web chat, Bahasa Indonesia. Persetujuan data: diberikan Selasa, 24 Nov 2026 10.00 WIB. "
+        "Waktu dihubungi: tidak dipilih."
+    ) in lines
     assert "Telepon: +6281298765432. Foto: tidak ada. Janji temu: -." in lines
     assert "webchat" not in chat.text and "bahasa id" not in chat.text
 
@@ -101,9 +103,17 @@ def test_hapusdata_erases_personal_fields_and_keeps_the_ticket(runtime: Runtime)
         assert "sudah dihapus" in chat.text
         with Session(runtime.db) as session:
             request = session.exec(select(Request)).one()
-            assert (request.ticket_code, request.category, request.queue_code) == (code, "korban_kekerasan", "p2tp2a-kota-serang")
+            assert (request.ticket_code, request.category, request.queue_code) == (
+                code,
+                "korban_kekerasan",
+                "p2tp2a-kota-serang",
+            )
             assert (request.description, request.landmark, request.phone, request.photo_refs) == (None, None, None, [])
-            assert session.exec(select(RequestEvent).where(RequestEvent.kind == "erased")).one().actor.startswith("citizen:")
+            assert (
+                session.exec(select(RequestEvent).where(RequestEvent.kind == "erased"))
+                .one()
+                .actor.startswith("citizen:")
+            )
             contact = session.get(Contact, request.contact_id)
             assert contact.consent_at is None and contact.platform_user_id == "777001"  # until the reply is out
             assert session.exec(select(AuditLog).where(AuditLog.action == "erase")).one()
@@ -140,7 +150,9 @@ def test_retention_purges_requests_closed_long_ago(runtime: Runtime, capsys: pyt
             assert main(["retention", "--dry-run"]) == 0
         listed = capsys.readouterr().out
         assert codes["lama"] in listed and codes["baru"] not in listed
-        assert listed.endswith(cli_text("id", "retention_would_purge", count=1, days=runtime.settings.retention_days) + "\n")
+        assert listed.endswith(
+            cli_text("id", "retention_would_purge", count=1, days=runtime.settings.retention_days) + "\n"
+        )
         with Session(runtime.db) as session:  # a dry run changes nothing
             assert all(r.description == STORY for r in session.exec(select(Request)))
         traveller.move_to(datetime(2026, 7, 8, 2, 0, tzinfo=WIB))  # the nightly purge
@@ -168,11 +180,33 @@ def test_logs_never_carry_the_citizens_words(chat: Chat, runtime: Runtime, caplo
 
 
 #: Words a family member must not read in a message that arrives unasked.
-DISCREET = ("kekerasan", "kdrt", "korban", "perkosa", "dipukul", "p2tp2a", "uptd ppa", "violence", "abuse",
-            "rape", "victim", "trafficking", "napza", "hiv")
+DISCREET = (
+    "kekerasan",
+    "kdrt",
+    "korban",
+    "perkosa",
+    "dipukul",
+    "p2tp2a",
+    "uptd ppa",
+    "violence",
+    "abuse",
+    "rape",
+    "victim",
+    "trafficking",
+    "napza",
+    "hiv",
+)
 #: Catalog sections whose texts are sent by the scheduler or arrive without the citizen asking.
-SCHEDULED = ("update.", "followup.", "appt.offer", "appt.reminder", "appt.feedback", "appt.cancelled",
-             "case.from_counselor", "case.safe_question")
+SCHEDULED = (
+    "update.",
+    "followup.",
+    "appt.offer",
+    "appt.reminder",
+    "appt.feedback",
+    "appt.cancelled",
+    "case.from_counselor",
+    "case.safe_question",
+)
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -190,8 +224,12 @@ def test_every_scheduled_message_is_discreet(language: str) -> None:
 
 
 #: What staff type when they release, transfer, close or reopen: their words may retell the story.
-STAFF_WORDS = {"release": f"Ibu {NAME} dipukul lagi, saya cuti", "transfer": f"{NAME} pindah ke rumah adiknya",
-               "close": f"{NAME} aman di rumah aman", "reopen": f"{NAME} dipukul lagi"}
+STAFF_WORDS = {
+    "release": f"Ibu {NAME} dipukul lagi, saya cuti",
+    "transfer": f"{NAME} pindah ke rumah adiknya",
+    "close": f"{NAME} aman di rumah aman",
+    "reopen": f"{NAME} dipukul lagi",
+}
 
 
 def _work_the_case(runtime: Runtime) -> int:
@@ -217,14 +255,17 @@ def _raw_staff_words(runtime: Runtime, request_id: int) -> tuple[list[sa.Row], l
     Raw SQL past the ORM's identity map, so a blanking the session only pretended to do would show;
     the encrypted columns are decrypted as the service would read them.
     """
+
     def rows(conn: sa.Connection, sql: str, column: str) -> list[sa.Row]:
         return list(conn.execute(sa.text(sql).columns(**{column: EncryptedText()}), {"id": request_id}))
 
     with runtime.db.connect() as conn:
-        events = rows(conn, "SELECT kind, to_status, at, note FROM request_event WHERE request_id = :id ORDER BY id",
-                      "note")
-        notes = [row.text for row in rows(conn, "SELECT text FROM request_note WHERE request_id = :id ORDER BY id",
-                                          "text")]
+        events = rows(
+            conn, "SELECT kind, to_status, at, note FROM request_event WHERE request_id = :id ORDER BY id", "note"
+        )
+        notes = [
+            row.text for row in rows(conn, "SELECT text FROM request_note WHERE request_id = :id ORDER BY id", "text")
+        ]
         outcome = rows(conn, "SELECT outcome_note FROM request WHERE id = :id", "outcome_note")[0].outcome_note
     return events, notes, outcome
 
@@ -232,8 +273,10 @@ def _raw_staff_words(runtime: Runtime, request_id: int) -> tuple[list[sa.Row], l
 def _raw_dump(runtime: Runtime, tables: tuple[str, ...]) -> dict[str, str]:
     """Every row of `tables` as plain text, read with raw SQL as from a stolen copy of the database."""
     with runtime.db.connect() as conn:
-        return {table: " ".join(str(value) for row in conn.execute(sa.text(f"SELECT * FROM {table}")) for value in row)
-                for table in tables}
+        return {
+            table: " ".join(str(value) for row in conn.execute(sa.text(f"SELECT * FROM {table}")) for value in row)
+            for table in tables
+        }
 
 
 def test_database_file_alone_reveals_no_story_or_phone(chat: Chat, runtime: Runtime) -> None:
@@ -299,8 +342,9 @@ TRACES = (NAME, "gang mawar", PHONE[1:])
 @pytest.fixture
 def keeping_runtime(database_url: str) -> Iterator[Runtime]:
     """A service whose nightly pruning keeps messages and work for ten years: only erasure or purge may blank them."""
-    runtime = build_runtime(Settings(_env_file=None, database_url=database_url, outbox_keep_days=3650,
-                                     due_work_keep_days=3650))
+    runtime = build_runtime(
+        Settings(_env_file=None, database_url=database_url, outbox_keep_days=3650, due_work_keep_days=3650)
+    )
     runtime.sync_queues()
     yield runtime
     runtime.close()

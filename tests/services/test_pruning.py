@@ -35,16 +35,30 @@ def _messages(runtime: Runtime) -> dict[str, str]:
 
 
 def _queue(session: Session, contact_id: int, *texts: str, now: datetime, held_until_safe: bool = False) -> list[int]:
-    return enqueue_messages(session, contact_id=contact_id, channel="telegram", now=now,
-                            payloads=[{"text": text, "choices": []} for text in texts], hold_until_safe=held_until_safe)
+    return enqueue_messages(
+        session,
+        contact_id=contact_id,
+        channel="telegram",
+        now=now,
+        payloads=[{"text": text, "choices": []} for text in texts],
+        hold_until_safe=held_until_safe,
+    )
 
 
 def _outbox_of_every_kind(runtime: Runtime) -> None:
     with Session(runtime.db) as session, session.begin():
         contact = get_or_create_contact(session, channel="telegram", platform_user_id="5001", language="id", now=OLD)
         sent, with_parts, dead, _pending, held, late = _queue(
-            session, contact.id, "old sent", "old sent in parts", "old dead", "old pending", "old held",
-            "old, sent lately", now=OLD)
+            session,
+            contact.id,
+            "old sent",
+            "old sent in parts",
+            "old dead",
+            "old pending",
+            "old held",
+            "old, sent lately",
+            now=OLD,
+        )
         _queue(session, contact.id, "old held until safe", now=OLD, held_until_safe=True)
         mark_sent(session, message_id=sent, platform_message_id="1", now=OLD)
         record_sent(session, outbox_id=with_parts, wamids=["wamid.old.1", "wamid.old.2"], now=OLD)
@@ -58,8 +72,13 @@ def _outbox_of_every_kind(runtime: Runtime) -> None:
 def _work_of_every_state(runtime: Runtime) -> None:
     with Session(runtime.db) as session, session.begin():
         for key in ("old done", "old dropped", "recent done", "pending"):
-            due_work.schedule(session, kind="citizen_update", dedupe_key=key, now=OLD,
-                              due_at=NIGHT + timedelta(days=1) if key == "pending" else OLD)
+            due_work.schedule(
+                session,
+                kind="citizen_update",
+                dedupe_key=key,
+                now=OLD,
+                due_at=NIGHT + timedelta(days=1) if key == "pending" else OLD,
+            )
         ids = dict(session.exec(select(DueWork.dedupe_key, DueWork.id)).all())
         due_work.finish(session, work_id=ids["old done"], state="done", outcome="sent", now=OLD)
         due_work.cancel(session, dedupe_key="old dropped", now=OLD, outcome="draft finished")
@@ -78,8 +97,13 @@ def test_the_night_prunes_finished_rows_past_their_window_and_keeps_the_rest(run
         runtime.due_work.run_due()
         assert citizen.send("halo", message_id="wamid.retried") == []  # a re-delivery is still refused
     kept = {text: status for text, status in _messages(runtime).items() if text.startswith(("old", "recent"))}
-    assert kept == {"old pending": "pending", "old held": "held", "old held until safe": "held_safe",
-                    "old, sent lately": "sent", "recent sent": "sent"}  # not "old sent", "... in parts", "old dead"
+    assert kept == {
+        "old pending": "pending",
+        "old held": "held",
+        "old held until safe": "held_safe",
+        "old, sent lately": "sent",
+        "recent sent": "sent",
+    }  # not "old sent", "... in parts", "old dead"
     with Session(runtime.db) as session:
         assert session.exec(select(OutboxWamid)).all() == []  # a pruned message's parts go with it
         keys = set(session.exec(select(DueWork.dedupe_key)).all())
@@ -108,23 +132,38 @@ def test_a_long_backlog_goes_a_batch_per_tick_until_none_is_left(
                 outcomes.append((night.state, night.outcome.split(",")[0]))
             traveller.shift(timedelta(seconds=5))
     assert left == [3, 1, 0, 0]
-    assert outcomes == [("pending", "pruned 2 messages"), ("pending", "pruned 2 messages"),
-                        ("done", "pruned 1 messages"), ("done", "pruned 1 messages")]
+    assert outcomes == [
+        ("pending", "pruned 2 messages"),
+        ("pending", "pruned 2 messages"),
+        ("done", "pruned 1 messages"),
+        ("done", "pruned 1 messages"),
+    ]
 
 
 def test_a_web_chat_message_no_page_has_fetched_stays_until_its_session_has_surely_ended(runtime: Runtime) -> None:
     """A counselor's message to a closed browser is shown when the page is opened again, however late."""
     with Session(runtime.db) as session, session.begin():
         contact = get_or_create_contact(session, channel="webchat", platform_user_id="a" * 64, language="id", now=OLD)
-        shown, _ = enqueue_messages(session, contact_id=contact.id, channel="webchat", now=OLD,
-                                    payloads=[{"text": "web shown"}, {"text": "web not yet shown"}])
+        shown, _ = enqueue_messages(
+            session,
+            contact_id=contact.id,
+            channel="webchat",
+            now=OLD,
+            payloads=[{"text": "web shown"}, {"text": "web not yet shown"}],
+        )
         mark_fetched(session, ids=[shown], now=OLD)
-        enqueue_messages(session, contact_id=contact.id, channel="webchat", now=NIGHT - timedelta(days=91),
-                         payloads=[{"text": "web not shown in 91 days"}])  # no session lasts that long unused
+        enqueue_messages(
+            session,
+            contact_id=contact.id,
+            channel="webchat",
+            now=NIGHT - timedelta(days=91),
+            payloads=[{"text": "web not shown in 91 days"}],
+        )  # no session lasts that long unused
     with time_machine.travel(NIGHT, tick=False):
         runtime.due_work.run_due()
     assert {text: status for text, status in _messages(runtime).items() if text.startswith("web")} == {
-        "web not yet shown": "unread"}
+        "web not yet shown": "unread"
+    }
 
 
 @pytest.mark.parametrize("setting", [{"inbound_dedupe_days": 6}, {"due_work_keep_days": 7}, {"outbox_keep_days": 0}])

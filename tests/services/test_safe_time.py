@@ -102,8 +102,10 @@ def _time_question(runtime: Runtime, topic: str, *, first: str = "menu:konseling
 def test_only_the_urgent_form_asks_for_a_safe_time_and_offers_safe_now(runtime: Runtime) -> None:
     asked = _time_question(runtime, "kdrt")
     assert "Kapan aman bagi Anda menerima pesan" in asked.text
-    assert [(c.id, c.label) for c in asked.choices][:2] == [("time:now", "Sekarang aman"),
-                                                           ("time:morning", "Pagi (08.00–12.00)")]
+    assert [(c.id, c.label) for c in asked.choices][:2] == [
+        ("time:now", "Sekarang aman"),
+        ("time:morning", "Pagi (08.00–12.00)"),
+    ]
     assert [c.id for c in asked.choices][1:] == ["time:morning", "time:afternoon", "time:evening", "time:anytime"]
     normal = _time_question(runtime, "konflik_keluarga")  # a normal form keeps its four options
     assert [c.id for c in normal.choices] == ["time:morning", "time:afternoon", "time:evening", "time:anytime"]

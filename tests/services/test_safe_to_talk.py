@@ -1,4 +1,4 @@
-""""Apakah aman untuk bicara sekarang?" before a counselor's first message in an urgent case.
+""" "Apakah aman untuk bicara sekarang?" before a counselor's first message in an urgent case.
 
 Through the real services, engine, scheduler and dashboard: what the citizen's chat shows (for the web
 chat, what its page reads from the outbox; for Telegram, what the delivery worker may claim), what the
@@ -85,14 +85,17 @@ async def test_urgent_case_asks_first_holds_on_later_and_sends_on_safe(
     citizen.press(f"safe:{request.id}:later")
     assert "pesan petugas kami simpan dulu" in citizen.text
     assert citizen.choice_ids == [f"safe:{request.id}:yes"]  # "aman" can be pressed whenever it is safe
-    assert any(f"Tiket {request.ticket_code}: warga meminta menunggu" in text for text in _texts(runtime, siti_telegram))
+    assert any(
+        f"Tiket {request.ticket_code}: warga meminta menunggu" in text for text in _texts(runtime, siti_telegram)
+    )
     token = await login(client, "siti")
     page = (await client.get(f"/dashboard/requests/{request.id}")).text
     assert "Warga meminta menunggu (belum aman untuk bicara); pesan petugas ditahan" in page
 
     citizen.send("siapa ini?")  # writing again does not release it: only "aman" does
-    answer = await client.post(f"/dashboard/requests/{request.id}/message",
-                               data={"csrf_token": token, "text": "Saya tunggu kabar Ibu."})
+    answer = await client.post(
+        f"/dashboard/requests/{request.id}/message", data={"csrf_token": token, "text": "Saya tunggu kabar Ibu."}
+    )
     notice = (await client.get(answer.headers["location"])).text
     assert "Pesan disimpan. Kasus mendesak: warga ditanya dulu apakah aman untuk bicara" in notice
     runtime.due_work.run_due()
@@ -130,8 +133,14 @@ def test_held_message_is_never_claimed_for_sending_on_telegram(runtime: Runtime)
         """Everything the delivery worker would send to the citizen, in order, marking each as sent."""
         texts = []
         with Session(runtime.db) as session, session.begin():
-            while claimed := claim_due_messages(session, channel="telegram", now=datetime.now(UTC) + timedelta(seconds=1),
-                                                limit=10, lease=timedelta(minutes=1), chat_spacing=timedelta(0)):
+            while claimed := claim_due_messages(
+                session,
+                channel="telegram",
+                now=datetime.now(UTC) + timedelta(seconds=1),
+                limit=10,
+                lease=timedelta(minutes=1),
+                chat_spacing=timedelta(0),
+            ):
                 for message in claimed:
                     session.get(OutboxMessage, message.id).status = "sent"
                     texts += [message.payload["text"]] if message.contact_id == request.contact_id else []

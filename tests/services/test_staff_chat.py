@@ -31,8 +31,17 @@ def _linked_chat(runtime: Runtime, staff_id: int, chat_id: str) -> Chat:
 def _citizen_request(runtime: Runtime) -> tuple[Chat, Request]:
     citizen = Chat(runtime.engine, user_id="citizen-9")
     citizen.start()
-    for step in ("menu:konseling", "topic:perceraian", "reg:kota-serang", "whom:self", "way:chat", "time:anytime",
-                 "skip", "consent:yes", "confirm:send"):
+    for step in (
+        "menu:konseling",
+        "topic:perceraian",
+        "reg:kota-serang",
+        "whom:self",
+        "way:chat",
+        "time:anytime",
+        "skip",
+        "consent:yes",
+        "confirm:send",
+    ):
         citizen.press(step)
     with Session(runtime.db) as session:
         return citizen, session.exec(select(Request)).one()
@@ -40,8 +49,12 @@ def _citizen_request(runtime: Runtime) -> tuple[Chat, Request]:
 
 def _texts(runtime: Runtime, contact_id: int) -> list[str]:
     with Session(runtime.db) as session:
-        return [m.payload["text"] for m in session.exec(
-            select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id))]
+        return [
+            m.payload["text"]
+            for m in session.exec(
+                select(OutboxMessage).where(OutboxMessage.contact_id == contact_id).order_by(OutboxMessage.id)
+            )
+        ]
 
 
 @time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta")), tick=False)
@@ -52,7 +65,9 @@ def test_counselor_works_a_case_from_telegram(runtime: Runtime) -> None:
     telegram = _linked_chat(runtime, siti.id, "90001")
     telegram.send("/antrian")
     assert telegram.choice_ids == [f"sclaim:{request.id}"]
-    assert request.ticket_code in telegram.last[-1].choices[0].label and "Perceraian" in telegram.last[-1].choices[0].label
+    assert (
+        request.ticket_code in telegram.last[-1].choices[0].label and "Perceraian" in telegram.last[-1].choices[0].label
+    )
     telegram.press(f"sclaim:{request.id}")
     assert "sekarang Anda tangani" in telegram.text and f"smsg:{request.id}" in telegram.choice_ids
     telegram.press(f"smsg:{request.id}")

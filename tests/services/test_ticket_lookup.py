@@ -21,8 +21,16 @@ STORY, PLACE, PHONE = "nenek mengemis di lampu merah", "alun-alun rangkasbitung"
 
 
 def _reported(runtime: Runtime) -> Request:
-    return submit(runtime, at=datetime.now(UTC), kind="sighting", category="pengemis", region="kab-lebak",
-                  description=STORY, landmark=PLACE, phone=PHONE)
+    return submit(
+        runtime,
+        at=datetime.now(UTC),
+        kind="sighting",
+        category="pengemis",
+        region="kab-lebak",
+        description=STORY,
+        landmark=PLACE,
+        phone=PHONE,
+    )
 
 
 def _reporter(runtime: Runtime, request: Request) -> Chat:
@@ -45,8 +53,12 @@ def test_someone_elses_ticket_shows_its_state_and_last_change_only(runtime: Runt
 
     answer = stranger.last[0].text
     assert answer == runtime.catalog.text(
-        "id", "status_lookup.state_only", code=request.ticket_code, status="Diterima, menunggu petugas",
-        updated=runtime.renderer.when("id", request.created_at))
+        "id",
+        "status_lookup.state_only",
+        code=request.ticket_code,
+        status="Diterima, menunggu petugas",
+        updated=runtime.renderer.when("id", request.created_at),
+    )
     for detail in (STORY, PLACE, PHONE, "0812", "laporan", "Pengemis", "Lebak", _handled_by(runtime, request)):
         assert detail.lower() not in answer.lower()
 

@@ -7,7 +7,26 @@ from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config, upgrade_to_head
 
-TABLES = {"stored_photo", "staff", "staff_queue", "request_note", "case_message", "appointment", "audit_log", "send_rate", "send_window", "due_work", "contact", "conversation", "queue", "request", "request_event", "outbox_message", "processed_inbound", "api_token"}
+TABLES = {
+    "stored_photo",
+    "staff",
+    "staff_queue",
+    "request_note",
+    "case_message",
+    "appointment",
+    "audit_log",
+    "send_rate",
+    "send_window",
+    "due_work",
+    "contact",
+    "conversation",
+    "queue",
+    "request",
+    "request_event",
+    "outbox_message",
+    "processed_inbound",
+    "api_token",
+}
 
 
 def test_empty_database_upgrades_to_head(database_url: str) -> None:

@@ -26,8 +26,17 @@ Row = tuple[datetime | None, datetime | None, datetime | None, datetime | None, 
 
 def _rows(runtime: Runtime) -> dict[int, Row]:
     with Session(runtime.db) as session:
-        return {r.request_id: (r.created_at, r.claimed_at, r.contacted_at, r.first_closed_at, r.last_closed_at,
-                               r.closed_now) for r in session.exec(select(ResponseTime))}
+        return {
+            r.request_id: (
+                r.created_at,
+                r.claimed_at,
+                r.contacted_at,
+                r.first_closed_at,
+                r.last_closed_at,
+                r.closed_now,
+            )
+            for r in session.exec(select(ResponseTime))
+        }
 
 
 def utc(moment: datetime) -> datetime:
@@ -41,8 +50,14 @@ def test_each_event_moves_its_requests_row(runtime: Runtime, fixture: dict) -> N
     assert rows[a] == (utc(wib(24, 15)), utc(wib(28, 9)), utc(wib(28, 10)), utc(wib(29, 10)), utc(wib(31, 11)), True)
     assert rows[b] == (utc(wib(18, 17)), utc(wib(22, 9)), utc(wib(22, 9, 30)), None, None, False)
     # C: the FIRST claim counts, not the claim after the first one lapsed.
-    assert rows[c] == (utc(wib(19, 22)), utc(wib(19, 22, 20)), utc(wib(20, 3)), utc(wib(21, 10)), utc(wib(21, 10)),
-                       True)
+    assert rows[c] == (
+        utc(wib(19, 22)),
+        utc(wib(19, 22, 20)),
+        utc(wib(20, 3)),
+        utc(wib(21, 10)),
+        utc(wib(21, 10)),
+        True,
+    )
     assert rows[d] == (utc(wib(21, 10)), None, None, None, None, False)
 
 

@@ -25,15 +25,18 @@ def _claimed(runtime: Runtime, chats: int, now: datetime) -> list[store.ClaimedM
         Chat(runtime.engine, user_id=str(user), channel=Channel.TELEGRAM).start()
     with Session(runtime.db) as session, session.begin():
         send_rate.ensure_send_rate(session, channel="telegram", now=now)
-        return store.claim_due_messages(session, channel="telegram", now=now, limit=100, lease=timedelta(seconds=60),
-                                        chat_spacing=timedelta(0))
+        return store.claim_due_messages(
+            session, channel="telegram", now=now, limit=100, lease=timedelta(seconds=60), chat_spacing=timedelta(0)
+        )
 
 
-def _turn(runtime: Runtime, message: store.ClaimedMessage, now: datetime,
-          pacing: send_rate.Pacing = SLOTS) -> send_rate.SendTurn:
+def _turn(
+    runtime: Runtime, message: store.ClaimedMessage, now: datetime, pacing: send_rate.Pacing = SLOTS
+) -> send_rate.SendTurn:
     with runtime.db.begin() as connection:
-        return send_rate.take_send_turn(connection, channel="telegram", message=message, now=now, pacing=pacing,
-                                        in_flight=timedelta(seconds=15))
+        return send_rate.take_send_turn(
+            connection, channel="telegram", message=message, now=now, pacing=pacing, in_flight=timedelta(seconds=15)
+        )
 
 
 def _answered(runtime: Runtime, turn: send_rate.SendTurn, window: int, arrived_by: datetime) -> None:
@@ -102,8 +105,9 @@ def test_a_send_that_arrived_late_pushes_back_the_one_a_window_after_it(runtime:
     """Slots alone would let a late send and those a second after it land in one second; the window holds
     the turn `window` sends later until the late one's arrival is a second old. An unanswered send counts
     as arrived `grace` after its turn."""
-    window = send_rate.Pacing(interval=timedelta(milliseconds=10), catch_up=timedelta(0), window=3,
-                              grace=timedelta(seconds=1))
+    window = send_rate.Pacing(
+        interval=timedelta(milliseconds=10), catch_up=timedelta(0), window=3, grace=timedelta(seconds=1)
+    )
     now = datetime.now(UTC) + timedelta(seconds=1)
     messages = _claimed(runtime, 5, now)
     turns = [_turn(runtime, m, now + timedelta(milliseconds=10 * n), window) for n, m in enumerate(messages[:3])]

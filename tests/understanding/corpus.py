@@ -77,6 +77,7 @@ class Verdict:
 def parts() -> tuple[str, ...]:
     """Every part of the corpus here: the tuning ones in the order written ("tuning", "tuning_2", ...), then
     the held-out ones."""
+
     def order(name: str) -> tuple[bool, int]:
         number = name.rpartition("_")[2]
         return is_held_out(name), int(number) if number.isdigit() else 1
@@ -147,8 +148,14 @@ def _state(engine: ConversationEngine, chat: Chat) -> ConversationState:
         return ConversationState() if row is None else from_row(row.flow, row.step, row.data)
 
 
-def _read_outcome(verdict: Verdict, before: ConversationState, after: ConversationState, replies: list[Reply],
-                  catalog: Catalog, engine: ConversationEngine) -> None:
+def _read_outcome(
+    verdict: Verdict,
+    before: ConversationState,
+    after: ConversationState,
+    replies: list[Reply],
+    catalog: Catalog,
+    engine: ConversationEngine,
+) -> None:
     text = "\n".join(r.text for r in replies)
     t = lambda key, **p: catalog.text("id", key, **p)  # noqa: E731
     taken, offered = verdict.taken, verdict.offered
@@ -156,8 +163,16 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
     new_form = after.form is not None and (before.form is None or before.form.name != after.form.name)
     if after.form is not None:
         answers = after.form.answers
-        for key in ("category", "topic", "region", "kecamatan", "contact_mode", "contact_way", "for_whom",
-                    "contact_time"):
+        for key in (
+            "category",
+            "topic",
+            "region",
+            "kecamatan",
+            "contact_mode",
+            "contact_way",
+            "for_whom",
+            "contact_time",
+        ):
             value = answers.get(key)
             if key in answers and form_before.get(key) != value and value not in ("unknown", "belum_ditentukan"):
                 taken[_KEY_OF_SLOT.get(key, key)] = value
@@ -178,7 +193,12 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
         offered["intent"] = after.clarify.options
     if before.form is not None and before.form.step == "summary" and after.form is None and "Kode tiket" in text:
         taken["answer"] = "yes"
-    if before.form is not None and before.form.step == "consent" and after.form is not None and after.form.answers.get("consent"):
+    if (
+        before.form is not None
+        and before.form.step == "consent"
+        and after.form is not None
+        and after.form.answers.get("consent")
+    ):
         taken["answer"] = "yes"
     if after.side is Side.ERASE and before.side is not Side.ERASE:
         taken["intent"] = "erase"
@@ -189,7 +209,8 @@ def _read_outcome(verdict: Verdict, before: ConversationState, after: Conversati
     if after.side is Side.CANCEL or t("cancel.nothing") in text:
         taken["intent"] = "cancel"
     if t("help.text").splitlines()[0] in text or any(
-            catalog.text("id", f"faq.{q}").split("{")[0].split(".")[0] in text for q in catalog.names_under("faq")):
+        catalog.text("id", f"faq.{q}").split("{")[0].split(".")[0] in text for q in catalog.names_under("faq")
+    ):
         taken.setdefault("intent", "help")  # an answer about the service; a form it opened stays the intent
     if t("privacy.data_title") in text:
         taken["intent"] = "my_data"
@@ -237,8 +258,11 @@ def _compare(verdict: Verdict, before: ConversationState) -> None:
             continue
         if key not in expect:
             # A kecamatan of the region meant is detail, not a misroute ("rangkas": Rangkasbitung, Lebak).
-            same_region = key == "kecamatan" and taken.get("region") and _allows(expect.get("region"), taken["region"],
-                                                                                   taken=True)
+            same_region = (
+                key == "kecamatan"
+                and taken.get("region")
+                and _allows(expect.get("region"), taken["region"], taken=True)
+            )
             if key in (*ROUTING_KEYS, "outside_banten") and not same_region:
                 verdict.wrong.append(key)
             continue

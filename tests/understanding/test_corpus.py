@@ -17,11 +17,22 @@ from tests.understanding.corpus import Verdict, is_held_out, judge_one, load, pa
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the engine is the same on both
 
 #: (share understood at least, wrong meanings at most); a part of the corpus without floors fails its test
-FLOORS = {"tuning": (0.95, 0), "tuning_2": (0.95, 0), "tuning_3": (0.95, 0), "tuning_4": (0.95, 2),
-          "tuning_5": (0.95, 4), "tuning_6": (0.91, 4), "tuning_7": (0.95, 5), "tuning_8": (0.89, 11),
-          "tuning_9": (0.96, 2), "tuning_10": (0.94, 3),
-          "tuning_11": (0.94, 5), "tuning_12": (0.96, 2),
-          "held_out": (0.95, 3), "held_out_2": (0.91, 9)}
+FLOORS = {
+    "tuning": (0.95, 0),
+    "tuning_2": (0.95, 0),
+    "tuning_3": (0.95, 0),
+    "tuning_4": (0.95, 2),
+    "tuning_5": (0.95, 4),
+    "tuning_6": (0.91, 4),
+    "tuning_7": (0.95, 5),
+    "tuning_8": (0.89, 11),
+    "tuning_9": (0.96, 2),
+    "tuning_10": (0.94, 3),
+    "tuning_11": (0.94, 5),
+    "tuning_12": (0.96, 2),
+    "held_out": (0.95, 3),
+    "held_out_2": (0.91, 9),
+}
 TUNING = [name for name in parts() if not is_held_out(name)]
 
 
@@ -30,8 +41,10 @@ def _run(runtime: Runtime, name: str) -> list[Verdict]:
 
 
 def _explain(verdicts: list[Verdict]) -> str:
-    return "\n".join(f"[{v.entry.at}] {v.entry.text!r}: took {v.taken}, offered {v.offered}, expected "
-                     f"{dict(v.entry.expect)}" for v in verdicts)
+    return "\n".join(
+        f"[{v.entry.at}] {v.entry.text!r}: took {v.taken}, offered {v.offered}, expected {dict(v.entry.expect)}"
+        for v in verdicts
+    )
 
 
 @pytest.mark.parametrize("name", TUNING)
@@ -59,8 +72,9 @@ def test_the_judge_tells_wrong_from_asked(runtime: Runtime) -> None:
     """The measure itself: a misroute counts as wrong, asking with the right option counts as understood."""
     from tests.understanding.corpus import Entry
 
-    asked = judge_one(runtime.engine, Entry("serang", "region", {"region": {"ask": ["kab-serang", "kota-serang"]}}),
-                      runtime.catalog)
+    asked = judge_one(
+        runtime.engine, Entry("serang", "region", {"region": {"ask": ["kab-serang", "kota-serang"]}}), runtime.catalog
+    )
     assert asked.understood and asked.offered["region"] == ("kab-serang", "kota-serang")
     misread = judge_one(runtime.engine, Entry("pamulang", "region", {"region": "kab-lebak"}), runtime.catalog)
     assert misread.wrong in (["region", "kecamatan"], ["region"])

@@ -11,27 +11,53 @@ U = load_understanding()
 REGIONS = load_regions()
 
 
-@pytest.mark.parametrize("typed", ["dipukul", "dipukulin", "digebukin", "ditampar", "dihajar", "ditendang",
-                                   "mukulin", "dicabuli", "diancam dibunuh", "pengen mati", "bunuh diri"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "dipukul",
+        "dipukulin",
+        "digebukin",
+        "ditampar",
+        "dihajar",
+        "ditendang",
+        "mukulin",
+        "dicabuli",
+        "diancam dibunuh",
+        "pengen mati",
+        "bunuh diri",
+    ],
+)
 def test_danger_is_read_by_stem_and_colloquial_form(typed: str) -> None:
     assert U.read(f"tolong saya {typed}").danger is not None
 
 
-@pytest.mark.parametrize(("typed", "now"), [
-    ("sy korban kdrt, mau cerita tp takut ketauan suami", True),
-    ("dulu sy korban kdrt, skrg udh cerai", False),  # a word of the past in the clause
-    ("sy korban kdrt dulu, udah cerai 2 taun tp masih trauma", False),
-    ("sy pernah dipukul suami", True),  # "pernah" may go on: a cry for help is not missed on it
-    ("suami pulang mabok suka ngancem pake piso", True),
-    ("adek sy ternyata dijual jadi psk", True),
-    ("ada nenek2 lumpuh gk bisa diungsiin, air udh sepinggang", True),
-])
+@pytest.mark.parametrize(
+    ("typed", "now"),
+    [
+        ("sy korban kdrt, mau cerita tp takut ketauan suami", True),
+        ("dulu sy korban kdrt, skrg udh cerai", False),  # a word of the past in the clause
+        ("sy korban kdrt dulu, udah cerai 2 taun tp masih trauma", False),
+        ("sy pernah dipukul suami", True),  # "pernah" may go on: a cry for help is not missed on it
+        ("suami pulang mabok suka ngancem pake piso", True),
+        ("adek sy ternyata dijual jadi psk", True),
+        ("ada nenek2 lumpuh gk bisa diungsiin, air udh sepinggang", True),
+    ],
+)
 def test_danger_now_and_in_the_past(typed: str, now: bool) -> None:
     assert (U.read(typed).danger is not None) is now
 
 
-@pytest.mark.parametrize("typed", ["pukul 10 saya ke pasar", "korban tindak kekerasan", "kebakaran sampah",
-                                   "anak kecanduan game", "istri sy hp dikunci", "sy jadi serangan panik tiap malem"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "pukul 10 saya ke pasar",
+        "korban tindak kekerasan",
+        "kebakaran sampah",
+        "anak kecanduan game",
+        "istri sy hp dikunci",
+        "sy jadi serangan panik tiap malem",
+    ],
+)
 def test_words_that_only_look_like_danger_are_not(typed: str) -> None:
     assert U.read(typed).danger is None
 
@@ -59,21 +85,27 @@ def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
     assert called.danger.self_  # "dibilang" is said to the writer; the writer cuts
 
 
-@pytest.mark.parametrize(("typed", "about"), [
-    ("saya mau konseling, anak sy yg SMP sering bolos", "family"),  # "saya mau ..." asks; the child is the story
-    ("suami sy mau nikah lagi diem2, sy harus gmn", "self"),  # the writer's own marriage
-    ("istri sy baru keguguran, sejak itu dia ga mau ngomong, sy bingung", "family"),  # the wife, said again
-])
+@pytest.mark.parametrize(
+    ("typed", "about"),
+    [
+        ("saya mau konseling, anak sy yg SMP sering bolos", "family"),  # "saya mau ..." asks; the child is the story
+        ("suami sy mau nikah lagi diem2, sy harus gmn", "self"),  # the writer's own marriage
+        ("istri sy baru keguguran, sejak itu dia ga mau ngomong, sy bingung", "family"),  # the wife, said again
+    ],
+)
 def test_whose_story_it_is(typed: str, about: str) -> None:
     assert U.read(typed).about == about
 
 
-@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
-    ("anaknya nangis terus. benda kota tangerang", "kota-tangerang", "Benda"),  # a word-name, its region after it
-    ("keluarganya panik. jombang cilegon", "kota-cilegon", "Jombang"),
-    ("sy dr tangerang, ada orang gila di pasar curug", "kab-tangerang", "Curug"),  # the market named after it
-    ("gk boleh ambil air di sumur umum. di kec. cisoka", "kab-tangerang", "Cisoka"),  # the well is no kecamatan
-])
+@pytest.mark.parametrize(
+    ("typed", "region", "kecamatan"),
+    [
+        ("anaknya nangis terus. benda kota tangerang", "kota-tangerang", "Benda"),  # a word-name, its region after it
+        ("keluarganya panik. jombang cilegon", "kota-cilegon", "Jombang"),
+        ("sy dr tangerang, ada orang gila di pasar curug", "kab-tangerang", "Curug"),  # the market named after it
+        ("gk boleh ambil air di sumur umum. di kec. cisoka", "kab-tangerang", "Cisoka"),  # the well is no kecamatan
+    ],
+)
 def test_word_names_count_as_places_where_the_words_say_so(typed: str, region: str, kecamatan: str) -> None:
     heard = U.read(typed)
     assert heard.region.clear() == region
@@ -89,41 +121,68 @@ def test_an_option_turned_around_leaves_the_rest() -> None:
     assert U.options("jangan pagi", "contact_time").close() == ("afternoon", "evening")
 
 
-@pytest.mark.parametrize(("typed", "category"), [
-    ("anjal", "anak_jalanan"), ("ngemis", "pengemis"), ("odgj", "penyandang_disabilitas"),
-    ("nyabu", "korban_napza"), ("tkw", "pekerja_migran_bermasalah"), ("napi", "bekas_warga_binaan"),
-    ("kebanjiran", "korban_bencana_alam"), ("rob", "korban_bencana_alam"), ("janda", "perempuan_rawan_sosial_ekonomi"),
-    ("anak2 ngemis", "anak_jalanan"), ("pengemsi", "pengemis"),  # reduplication; a typo
-])
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("anjal", "anak_jalanan"),
+        ("ngemis", "pengemis"),
+        ("odgj", "penyandang_disabilitas"),
+        ("nyabu", "korban_napza"),
+        ("tkw", "pekerja_migran_bermasalah"),
+        ("napi", "bekas_warga_binaan"),
+        ("kebanjiran", "korban_bencana_alam"),
+        ("rob", "korban_bencana_alam"),
+        ("janda", "perempuan_rawan_sosial_ekonomi"),
+        ("anak2 ngemis", "anak_jalanan"),
+        ("pengemsi", "pengemis"),  # reduplication; a typo
+    ],
+)
 def test_everyday_words_and_typos_name_the_category(typed: str, category: str) -> None:
     assert U.read(typed).category.clear() == category
 
 
 def test_a_meaning_inside_a_stronger_one_is_no_rival() -> None:
-    """"anak ngemis" is a street child; "pengemis" explains one of its words only."""
+    """ "anak ngemis" is a street child; "pengemis" explains one of its words only."""
     heard = U.read("ada anak kecil mengemis di lampu merah")
     assert heard.category.clear() == "anak_jalanan"
 
 
-@pytest.mark.parametrize(("typed", "topic"), [("selingkuh", "konflik_keluarga"), ("mau cerai", "perceraian"),
-                                              ("kena phk", "ekonomi_keluarga"), ("pinjol", "ekonomi_keluarga"),
-                                              ("kdrt", "kdrt"), ("depresi", "stres_psikologis")])
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("selingkuh", "konflik_keluarga"),
+        ("mau cerai", "perceraian"),
+        ("kena phk", "ekonomi_keluarga"),
+        ("pinjol", "ekonomi_keluarga"),
+        ("kdrt", "kdrt"),
+        ("depresi", "stres_psikologis"),
+    ],
+)
 def test_everyday_words_name_the_topic(typed: str, topic: str) -> None:
     assert U.read(typed).topic.clear() == topic
 
 
-@pytest.mark.parametrize(("typed", "region", "kecamatan"), [
-    ("tangsel", "kota-tangerang-selatan", None), ("kab tangerang", "kab-tangerang", None),
-    ("serang kota", "kota-serang", None), ("pamulang", "kota-tangerang-selatan", "Pamulang"),
-    ("di pamulng", "kota-tangerang-selatan", "Pamulang"), ("rangkas", "kab-lebak", "Rangkasbitung"),
-    ("kec. tangerang", "kota-tangerang", "Tangerang"),
-])
+@pytest.mark.parametrize(
+    ("typed", "region", "kecamatan"),
+    [
+        ("tangsel", "kota-tangerang-selatan", None),
+        ("kab tangerang", "kab-tangerang", None),
+        ("serang kota", "kota-serang", None),
+        ("pamulang", "kota-tangerang-selatan", "Pamulang"),
+        ("di pamulng", "kota-tangerang-selatan", "Pamulang"),
+        ("rangkas", "kab-lebak", "Rangkasbitung"),
+        ("kec. tangerang", "kota-tangerang", "Tangerang"),
+    ],
+)
 def test_places_as_typed(typed: str, region: str, kecamatan: str | None) -> None:
     heard = U.read(typed, answering_where=True)
     assert heard.region.clear() == region
     found = heard.kecamatan.clear()
-    names = {k.code: k.name for r in __import__("bot.domain.regions", fromlist=["x"]).load_regions().regions
-             for k in r.kecamatan}
+    names = {
+        k.code: k.name
+        for r in __import__("bot.domain.regions", fromlist=["x"]).load_regions().regions
+        for k in r.kecamatan
+    }
     assert (names[found] if found else None) == kecamatan
 
 
@@ -133,24 +192,30 @@ def test_a_name_of_two_regions_is_close_not_clear() -> None:
     assert U.read("jakarta barat", answering_where=True).region.clear() == OUTSIDE
 
 
-@pytest.mark.parametrize(("typed", "outside"), [
-    ("orang gila di kalideres", "kalideres"),  # a kecamatan of Jakarta Barat, from areaid
-    ("anak hilang di pasar minggu", "pasar minggu"),  # everyday words, after a place word
-    ("nenek dari kabupaten aceh barat", "aceh barat"),
-    ("tidur di batu", ""),  # a stone, not Kota Batu
-    ("bocah kite karo batur2e", ""),  # Javanese "with", not Kabupaten Karo: one word needs a place word
-    ("ngamen di bis jurusan kalideres", ""),  # a bus route is not where the case is
-    ("pengemis di serang baru2 ini", ""),  # Serang Baru (Bekasi) holds a name of Banten: Serang it is
-])
+@pytest.mark.parametrize(
+    ("typed", "outside"),
+    [
+        ("orang gila di kalideres", "kalideres"),  # a kecamatan of Jakarta Barat, from areaid
+        ("anak hilang di pasar minggu", "pasar minggu"),  # everyday words, after a place word
+        ("nenek dari kabupaten aceh barat", "aceh barat"),
+        ("tidur di batu", ""),  # a stone, not Kota Batu
+        ("bocah kite karo batur2e", ""),  # Javanese "with", not Kabupaten Karo: one word needs a place word
+        ("ngamen di bis jurusan kalideres", ""),  # a bus route is not where the case is
+        ("pengemis di serang baru2 ini", ""),  # Serang Baru (Bekasi) holds a name of Banten: Serang it is
+    ],
+)
 def test_places_outside_banten_come_from_areaid(typed: str, outside: str) -> None:
     assert U.read(typed).outside == outside
 
 
-@pytest.mark.parametrize(("text", "region"), [
-    ("sy tinggal di pamulang tp mau lapor soal kakek sy di malingping", "kab-lebak"),
-    ("sy tinggal di kec. cikupa, tp mau lapor soal adik sy yg di depok", OUTSIDE),
-    ("sy tinggal di cisoka, tetangga sy dipukul suaminya", "kab-tangerang"),  # no "but": where it happens
-])
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("sy tinggal di pamulang tp mau lapor soal kakek sy di malingping", "kab-lebak"),
+        ("sy tinggal di kec. cikupa, tp mau lapor soal adik sy yg di depok", OUTSIDE),
+        ("sy tinggal di cisoka, tetangga sy dipukul suaminya", "kab-tangerang"),  # no "but": where it happens
+    ],
+)
 def test_where_the_writer_lives_gives_way_to_the_place_the_story_turns_to(text: str, region: str) -> None:
     assert U.read(text).region.clear() == region
 
@@ -165,18 +230,31 @@ def test_an_everyday_word_is_a_kecamatan_only_after_a_place_word() -> None:
     assert U.read("rumahnya di benda").region.clear() == "kota-tangerang"
 
 
-@pytest.mark.parametrize(("text", "code"), [("status abc-def", "ABC-DEF"), ("kodenya hbx27r ya", "HBX27R"[:3] + "-27R"),
-                                            ("cek YB3 WQ7", "YB3-WQ7"), ("warga blm dpt 3 hari", None),
-                                            ("ada nenek2 di situ", None)])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("status abc-def", "ABC-DEF"),
+        ("kodenya hbx27r ya", "HBX27R"[:3] + "-27R"),
+        ("cek YB3 WQ7", "YB3-WQ7"),
+        ("warga blm dpt 3 hari", None),
+        ("ada nenek2 di situ", None),
+    ],
+)
 def test_ticket_codes_inside_sentences(text: str, code: str | None) -> None:
     assert U.read(text).ticket_code == code
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("lapor, kampung sy di kec. kopo kebanjiran dr semalem, dulu pernah dpt bantuan tp skrg blm ada yg dtg", "report"),
-    ("laporan gw ttg orang gila di pasar udh ditangani blm sih", "status"),  # names the earlier report
-    ("lapor soal nenek di cisoka, tiket sy ABC-DEF blm ada yg dateng", "status"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        (
+            "lapor, kampung sy di kec. kopo kebanjiran dr semalem, dulu pernah dpt bantuan tp skrg blm ada yg dtg",
+            "report",
+        ),
+        ("laporan gw ttg orang gila di pasar udh ditangani blm sih", "status"),  # names the earlier report
+        ("lapor soal nenek di cisoka, tiket sy ABC-DEF blm ada yg dateng", "status"),
+    ],
+)
 def test_waiting_words_beside_a_story_are_still_the_report(text: str, intent: str) -> None:
     assert U.read(text).intent.clear() == intent
 
@@ -190,7 +268,10 @@ def test_only_courtesy_is_a_greeting_not_a_request() -> None:
 def test_typed_answers_to_buttons_and_negation() -> None:
     assert U.options("iya boleh", "answer").clear() == "yes"
     assert U.options("pagi aja", "contact_time").clear() == "morning"
-    assert U.options("jangan telpon, takut ketahuan", "contact_mode").close() == ("anonymous", "chat")  # no phone: which?
+    assert U.options("jangan telpon, takut ketahuan", "contact_mode").close() == (
+        "anonymous",
+        "chat",
+    )  # no phone: which?
     assert not U.options("kapan aja asal bukan pagi", "contact_time")  # a promise for the morning would be wrong
     assert U.options("buat anak saya", "for_whom").clear() == "family"
 
@@ -200,8 +281,10 @@ def test_the_explanation_names_the_entry_and_the_words() -> None:
     assert any(line.startswith("category.anak_jalanan:") and "anak" in line for line in lines)
 
 
-@pytest.mark.parametrize("typed", ["anak sulung suka mukul adiknya, sy pusing",
-                                   "anak sy 2 kakak adek berantem terus, yg gede suka mukul adeknya"])
+@pytest.mark.parametrize(
+    "typed",
+    ["anak sulung suka mukul adiknya, sy pusing", "anak sy 2 kakak adek berantem terus, yg gede suka mukul adeknya"],
+)
 def test_siblings_fighting_is_no_danger(typed: str) -> None:
     assert U.read(typed).danger is None
     assert U.read("anak sy dipukul kakak kelasnya tiap hari").danger is not None  # a pupil of another class
@@ -212,14 +295,18 @@ def test_a_habit_of_running_off_is_no_one_missing_now() -> None:
     assert U.read("anak sy umur 16 kabur dari rumah dari kemarin").danger is not None
 
 
-@pytest.mark.parametrize(("typed", "category"), [
-    ("tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau gk ada yg nengok", "lansia_telantar"),
-    ("bapak sy udh 70an sakit2an tinggal sendiri", "lansia_telantar"),
-    ("anak sy umur 20 diculik sm org yg ngaku temennya", "korban_kekerasan"),  # a son, grown up
-    ("ada anak kecil 3 taunan dikunciin sendirian di kontrakan", "anak_balita_telantar"),
-])
-def test_a_stated_age_decides_between_a_childs_a_grown_ups_and_an_old_persons_category(typed: str,
-                                                                                      category: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("tetangga sy umurnya kira2 80 tinggal sendiri, anak2nya pada merantau gk ada yg nengok", "lansia_telantar"),
+        ("bapak sy udh 70an sakit2an tinggal sendiri", "lansia_telantar"),
+        ("anak sy umur 20 diculik sm org yg ngaku temennya", "korban_kekerasan"),  # a son, grown up
+        ("ada anak kecil 3 taunan dikunciin sendirian di kontrakan", "anak_balita_telantar"),
+    ],
+)
+def test_a_stated_age_decides_between_a_childs_a_grown_ups_and_an_old_persons_category(
+    typed: str, category: str
+) -> None:
     assert U.read(typed).category.clear() == category
 
 
@@ -229,8 +316,15 @@ def test_a_village_named_like_a_place_elsewhere_is_no_place_elsewhere() -> None:
     assert REGIONS.kecamatan(heard.kecamatan.clear()).name == "Picung"
 
 
-@pytest.mark.parametrize(("typed", "modes"), [("boleh", ("chat", "phone")), ("terserah petugas aja", ("chat", "phone")),
-                                              ("henteu, ulah", ("anonymous",)), ("tidak boleh", ("anonymous",))])
+@pytest.mark.parametrize(
+    ("typed", "modes"),
+    [
+        ("boleh", ("chat", "phone")),
+        ("terserah petugas aja", ("chat", "phone")),
+        ("henteu, ulah", ("anonymous",)),
+        ("tidak boleh", ("anonymous",)),
+    ],
+)
 def test_a_bare_yes_to_being_contacted_fits_two_ways_and_a_no_is_anonymous(typed: str, modes: tuple[str, ...]) -> None:
     meant = U.options(typed, "contact_mode")
     assert (meant.close() if len(modes) > 1 else (meant.clear(),)) == modes
@@ -242,15 +336,20 @@ def test_kept_away_by_work_is_no_captive_but_held_by_someone_is() -> None:
 
 
 def test_an_age_with_its_unit_glued_on_is_an_age() -> None:
-    """"19thn": a grown-up, so no child's category is taken for her."""
+    """ "19thn": a grown-up, so no child's category is taken for her."""
     heard = U.read("anak tetangga 19thn dijual ke tempat hiburan di batam")
     assert heard.danger is not None and heard.danger.adult
     assert not any(code.startswith("anak_") for code in heard.category.codes)
 
 
-@pytest.mark.parametrize(("typed", "intent"), [("ga jadi lapor, udah diurus sm rt", "cancel"),
-                                               ("udah seminggu lapor blm ada petugas dateng, gmn nih", "status"),
-                                               ("status laporan", "status")])
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("ga jadi lapor, udah diurus sm rt", "cancel"),
+        ("udah seminggu lapor blm ada petugas dateng, gmn nih", "status"),
+        ("status laporan", "status"),
+    ],
+)
 def test_requests_about_a_report_already_made(typed: str, intent: str) -> None:
     assert U.read(typed).intent.clear() == intent
 

@@ -49,9 +49,14 @@ def claim(runtime: Runtime, staff, request: Request) -> None:
 def moves(runtime: Runtime, request: Request) -> list[tuple[str, str | None, str]]:
     """The release and transfer events of a request: (action, reason, actor)."""
     with Session(runtime.db) as session:
-        events = session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id,
-                                                         RequestEvent.kind == "status").order_by(col(RequestEvent.id)))
-        return [(e.detail["action"], e.note, e.actor) for e in events if e.detail.get("action") in ("release", "transfer")]
+        events = session.exec(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request.id, RequestEvent.kind == "status")
+            .order_by(col(RequestEvent.id))
+        )
+        return [
+            (e.detail["action"], e.note, e.actor) for e in events if e.detail.get("action") in ("release", "transfer")
+        ]
 
 
 async def test_deactivation_ends_sessions_and_hands_cases_to_a_colleague_or_the_queue(
@@ -70,11 +75,15 @@ async def test_deactivation_ends_sessions_and_hands_cases_to_a_colleague_or_the_
     page = (await client.get(f"/dashboard/admin/staff/{dewi.id}")).text
     assert shared.ticket_code in page and own.ticket_code in page and f'<option value="{rina.id}">' in page
     url = f"/dashboard/admin/staff/{dewi.id}/deactivate"
-    refused = await client.post(url, data={"csrf_token": token, "reason": " ", "hand_to": str(rina.id)}, follow_redirects=True)
+    refused = await client.post(
+        url, data={"csrf_token": token, "reason": " ", "hand_to": str(rina.id)}, follow_redirects=True
+    )
     assert "Tulis alasannya" in refused.text and 'id="inactive"' not in refused.text
 
     reason = "Pindah tugas ke Dinsos Provinsi"
-    done = await client.post(url, data={"csrf_token": token, "reason": reason, "hand_to": str(rina.id)}, follow_redirects=True)
+    done = await client.post(
+        url, data={"csrf_token": token, "reason": reason, "hand_to": str(rina.id)}, follow_redirects=True
+    )
     assert "1 kasus diserahkan ke rekan, 1 dikembalikan ke antrean" in done.text and 'id="inactive"' in done.text
     with Session(runtime.db) as session:
         assert not session.get(Staff, dewi.id).active
@@ -139,8 +148,11 @@ async def test_changing_ones_password_ends_the_other_sessions(client: httpx.Asyn
     client.cookies.clear()
     await login(client, "siti")  # the office laptop, another browser
     page = await client.get(PASSWORD_PAGE)
-    form = {"csrf_token": CSRF.search(page.text).group(1), "new_password": NEW_PASSWORD,
-            "new_password_again": NEW_PASSWORD}
+    form = {
+        "csrf_token": CSRF.search(page.text).group(1),
+        "new_password": NEW_PASSWORD,
+        "new_password_again": NEW_PASSWORD,
+    }
     wrong = await client.post(PASSWORD_PAGE, data=form | {"current_password": "bukan-sandinya"})
     assert wrong.status_code == 422 and "Kata sandi saat ini salah" in wrong.text
     unchanged = {"current_password": PASSWORD, "new_password": PASSWORD, "new_password_again": PASSWORD}
@@ -158,8 +170,9 @@ async def test_logout_ends_a_copied_cookie_on_another_instance(
     make_staff(runtime, "siti", queues=(LK3,))
     token = await login(client, "siti")
     other_runtime = build_runtime(settings)  # a second instance on the same database
-    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(runtime=other_runtime)),
-                              base_url="http://testserver")
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(runtime=other_runtime)), base_url="http://testserver"
+    )
     try:
         use_cookie(other, client.cookies[SESSION_COOKIE])
         assert (await other.get("/dashboard")).status_code == 200

@@ -28,12 +28,21 @@ async def test_only_admins_reach_admin_pages(client: httpx.AsyncClient, runtime:
     assert "/dashboard/admin/staff" not in (await client.get("/dashboard")).text  # no admin link in the menu
 
 
-async def test_admin_creates_an_account_whose_password_is_shown_once(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_admin_creates_an_account_whose_password_is_shown_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     admin = make_staff(runtime, "kepala", role="admin")
     token = await login(client, "kepala")
-    created = await client.post("/dashboard/admin/staff", data={
-        "csrf_token": token, "username": "dewi", "display_name": "Dewi Lestari", "role": "counselor",
-        "queues": ["lk3-kota-serang", "lk3-kab-serang"]})
+    created = await client.post(
+        "/dashboard/admin/staff",
+        data={
+            "csrf_token": token,
+            "username": "dewi",
+            "display_name": "Dewi Lestari",
+            "role": "counselor",
+            "queues": ["lk3-kota-serang", "lk3-kab-serang"],
+        },
+    )
     assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
     password = re.search(r'id="generated-password">([^<]+)<', created.text).group(1)
     with Session(runtime.db) as session:
@@ -43,14 +52,17 @@ async def test_admin_creates_an_account_whose_password_is_shown_once(client: htt
         assert (audit.actor, audit.target) == (admin.actor, f"staff:{dewi.id}")
     assert password not in (await client.get("/dashboard/admin/staff")).text
 
-    refused = await client.post("/dashboard/admin/staff", data={"csrf_token": token, "username": "tanpa", "role": "counselor"})
+    refused = await client.post(
+        "/dashboard/admin/staff", data={"csrf_token": token, "username": "tanpa", "role": "counselor"}
+    )
     assert refused.status_code == 422 and "Akun tidak bisa dibuat" in refused.text
     assert "Konselor perlu paling sedikit satu antrean." in refused.text  # the reason, in the catalog's words
 
     await client.post("/logout", data={"csrf_token": CSRF.search((await client.get("/dashboard")).text).group(1)})
     page = await client.get("/login")
-    answer = await client.post("/login", data={"username": "dewi", "password": password,
-                                               "csrf_token": CSRF.search(page.text).group(1)})
+    answer = await client.post(
+        "/login", data={"username": "dewi", "password": password, "csrf_token": CSRF.search(page.text).group(1)}
+    )
     assert answer.status_code == 303
 
 
@@ -86,9 +98,18 @@ async def test_audit_log_and_dead_letters(client: httpx.AsyncClient, runtime: Ru
         contact = Contact(channel="telegram", platform_user_id="777", created_at=now)
         session.add(contact)
         session.flush()
-        session.add(OutboxMessage(contact_id=contact.id, channel="telegram", payload={"text": "pesan rahasia warga"},
-                                  status="dead", attempts=5, next_attempt_at=now, created_at=now,
-                                  last_error="Forbidden: bot was blocked by the user"))
+        session.add(
+            OutboxMessage(
+                contact_id=contact.id,
+                channel="telegram",
+                payload={"text": "pesan rahasia warga"},
+                status="dead",
+                attempts=5,
+                next_attempt_at=now,
+                created_at=now,
+                last_error="Forbidden: bot was blocked by the user",
+            )
+        )
     make_staff(runtime, "kepala", role="admin")
     await login(client, "kepala")
 

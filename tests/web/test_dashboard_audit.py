@@ -21,8 +21,10 @@ pytestmark = pytest.mark.clock  # rows carry times: tests/pinned_moments.py
 def _rows(html: str) -> list[list[str]]:
     """The audit table's rows as a reader sees their cells."""
     body = html.split('<table id="audit-log">')[1].split("<tbody>")[1].split("</tbody>", maxsplit=1)[0]
-    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 async def test_audit_log_names_people_and_tickets(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -36,8 +38,10 @@ async def test_audit_log_names_people_and_tickets(client: httpx.AsyncClient, run
     await login(client, "kepala")
 
     page = (await client.get("/dashboard/admin/audit", params={"action": "view_request"})).text
-    assert [row[1:] for row in _rows(page)] == [["Siti", "Membuka permintaan", f"{code} semua catatan tiket ini"]
-                                                for code in (first.ticket_code, second.ticket_code, first.ticket_code)]
+    assert [row[1:] for row in _rows(page)] == [
+        ["Siti", "Membuka permintaan", f"{code} semua catatan tiket ini"]
+        for code in (first.ticket_code, second.ticket_code, first.ticket_code)
+    ]
     assert f"request:{first.id}" not in page and f"staff:{siti.id}</td>" not in page
     typed = first.ticket_code.lower().replace("-", " ")  # as read out over the phone
     one_ticket = _rows((await client.get("/dashboard/admin/audit", params={"ticket": typed})).text)
@@ -50,11 +54,14 @@ async def test_audit_log_names_people_and_tickets(client: httpx.AsyncClient, run
     export = await client.get("/dashboard/admin/audit.xlsx", params={"ticket": typed})
     sheet = list(openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))
     assert sheet[0][:4] == ("Waktu (WIB)", "Pelaku", "Aksi", "Sasaran")
-    assert [row[1:6] for row in sheet[1:]] == [("Siti", "Membuka permintaan", first.ticket_code, f"staff:{siti.id}",
-                                                "view_request")] * 2
+    assert [row[1:6] for row in sheet[1:]] == [
+        ("Siti", "Membuka permintaan", first.ticket_code, f"staff:{siti.id}", "view_request")
+    ] * 2
     csv_export = await client.get("/dashboard/admin/audit.csv", params={"action": "view_request"})
     assert csv_export.status_code == 200 and csv_export.content.decode("utf-8-sig").count("Membuka permintaan") == 3
     with Session(runtime.db) as session:
         exports = session.exec(select(AuditLog).where(AuditLog.action == "export")).all()
     assert [(e.target, e.detail["rows"], e.detail["filters"]) for e in exports] == [
-        ("audit.xlsx", 2, {"ticket": first.ticket_code}), ("audit.csv", 3, {"action": "view_request"})]
+        ("audit.xlsx", 2, {"ticket": first.ticket_code}),
+        ("audit.csv", 3, {"action": "view_request"}),
+    ]

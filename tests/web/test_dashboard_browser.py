@@ -37,18 +37,36 @@ def browser() -> Iterator[Browser]:
 
 def add_staff(service: ServiceProcess, username: str, queue: str) -> None:
     """Create a counselor with the operator's command, on the live server's database."""
-    service.run("staff", "add", "--username", username, "--role", "counselor", "--queue", queue, "--password-stdin",
-                stdin=f"{PASSWORD}\n")
+    service.run(
+        "staff",
+        "add",
+        "--username",
+        username,
+        "--role",
+        "counselor",
+        "--queue",
+        queue,
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )
 
 
 def report_sighting(base_url: str, *, contact: str = "anonymous") -> tuple[str, str]:
     """A citizen reports a street child in Kota Serang through the web chat API; the ticket code and session."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
         session_id = client.post("/api/webchat/sessions", json={}).json()["session_id"]
-        steps = ({"choice": "menu:lapor"}, {"text": "anak jalanan"}, {"choice": "reg:kota-serang"},
-                 {"text": "kasemen"}, {"location": {"latitude": -6.05, "longitude": 106.17}},
-                 {"text": DESCRIPTION}, {"choice": "skip"}, {"choice": f"contact:{contact}"},
-                 {"choice": "consent:yes"}, {"choice": "confirm:send"})
+        steps = (
+            {"choice": "menu:lapor"},
+            {"text": "anak jalanan"},
+            {"choice": "reg:kota-serang"},
+            {"text": "kasemen"},
+            {"location": {"latitude": -6.05, "longitude": 106.17}},
+            {"text": DESCRIPTION},
+            {"choice": "skip"},
+            {"choice": f"contact:{contact}"},
+            {"choice": "consent:yes"},
+            {"choice": "confirm:send"},
+        )
         for body in steps:
             answer = client.post(f"/api/webchat/sessions/{session_id}/messages", json=body)
             assert answer.status_code == 200, answer.text

@@ -60,8 +60,12 @@ async def test_a_colleagues_case_is_refused_and_a_coordinator_acts_with_a_reason
     page = (await client.get(url)).text
     assert "Kasus ini ditangani Siti" in page and 'id="close-outcome"' not in page and 'id="message-text"' not in page
     tomorrow = (datetime.now(WIB) + timedelta(days=1)).date().isoformat()
-    for action, form in (("close", {"outcome": "resolved"}), ("message", {"text": "Halo Bu"}),
-                         ("slots", {"date1": tomorrow, "time1": "10:00", "mode1": "office"}), ("call", {})):
+    for action, form in (
+        ("close", {"outcome": "resolved"}),
+        ("message", {"text": "Halo Bu"}),
+        ("slots", {"date1": tomorrow, "time1": "10:00", "mode1": "office"}),
+        ("call", {}),
+    ):
         refused = await post(client, token, f"{url}/{action}", **form)
         assert refused.status_code == 403, action
         assert "Tiket ini sedang ditangani Siti" in refused.text and "Bukan kasus Anda" in refused.text
@@ -72,20 +76,23 @@ async def test_a_colleagues_case_is_refused_and_a_coordinator_acts_with_a_reason
     unexplained = await post(client, token, f"{url}/close", outcome="resolved")
     assert "Tuliskan alasan Anda bertindak atas kasus ini; Siti akan diberi tahu" in unexplained.text
     assert load(runtime, request.id).status == "claimed"
-    closed = await post(client, token, f"{url}/close", outcome="resolved", reason="Siti cuti sakit, warga sudah dibantu")
+    closed = await post(
+        client, token, f"{url}/close", outcome="resolved", reason="Siti cuti sakit, warga sudah dibantu"
+    )
     assert "Permintaan ditutup" in closed.text
     assert "Bertindak atas kasus yang ditangani Siti: menutup permintaan" in closed.text  # the history
     assert load(runtime, request.id).status == "resolved"
     with Session(runtime.db) as session:
         assert session.exec(select(CaseMessage)).all() == [] and session.exec(select(Appointment)).all() == []
         assert [n.text for n in session.exec(select(RequestNote))] == ["Warga juga pernah ke LK3"]
-        acted = [(e.actor, e.detail, e.note) for e in request_events(session, request_id=request.id)
-                 if e.kind == "acted_for"]
-    assert acted == [(budi.actor, {"act": "close", "holder": siti.id},
-                      "Siti cuti sakit, warga sudah dibantu")]
+        acted = [
+            (e.actor, e.detail, e.note) for e in request_events(session, request_id=request.id) if e.kind == "acted_for"
+        ]
+    assert acted == [(budi.actor, {"act": "close", "holder": siti.id}, "Siti cuti sakit, warga sudah dibantu")]
     runtime.due_work.run_due()
     assert outbox_texts(runtime, siti_chat)[-1] == (
-        f"Tiket {request.ticket_code} yang Anda tangani: Budi menutup permintaan. Alasan: Siti cuti sakit, warga sudah dibantu")
+        f"Tiket {request.ticket_code} yang Anda tangani: Budi menutup permintaan. Alasan: Siti cuti sakit, warga sudah dibantu"
+    )
 
 
 async def test_my_cases_the_holder_filter_and_the_thread_as_it_grows(
@@ -122,8 +129,11 @@ async def test_my_cases_the_holder_filter_and_the_thread_as_it_grows(
     assert [(m["author"], m["text"], m["outgoing"]) for m in fresh] == [("Warga", "Sore saja bu, setelah jam 4", False)]
     assert (await client.get(f"{url}/thread", params={"after": str(fresh[0]["id"])})).json() == {"messages": []}
     with Session(runtime.db) as session:
-        polls = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "view_request"))
-                 if "thread_after" in a.detail]
+        polls = [
+            a.detail
+            for a in session.exec(select(AuditLog).where(AuditLog.action == "view_request"))
+            if "thread_after" in a.detail
+        ]
     assert polls == [{"personal": True, "thread_after": int(shown.group(1))}]  # only the answer that showed words
     await login(client, "lebak")
     assert (await client.get(f"{url}/thread", params={"after": "0"})).status_code == 404
@@ -143,8 +153,17 @@ async def test_appointments_are_marked_withdrawn_and_end_with_the_case(
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
         token = await login(client, "siti")
         url = f"/dashboard/requests/{request.id}"
-        await post(client, token, f"{url}/slots", date1="2026-11-25", time1="10:00", mode1="office",
-                   date2="2026-11-25", time2="13:00", mode2="phone")
+        await post(
+            client,
+            token,
+            f"{url}/slots",
+            date1="2026-11-25",
+            time1="10:00",
+            mode1="office",
+            date2="2026-11-25",
+            time2="13:00",
+            mode2="phone",
+        )
         picked, _other = _appointments(runtime)
         chat.press(f"appt:{picked.id}")
         assert "dikonfirmasi" in chat.text
@@ -163,9 +182,12 @@ async def test_appointments_are_marked_withdrawn_and_end_with_the_case(
         assert "Permintaan ditutup" in closed.text
         assert [a.status for a in _appointments(runtime)] == ["done", "withdrawn", "cancelled"]
         with Session(runtime.db) as session:
-            work = {w.dedupe_key: w.state for w in session.exec(select(DueWork))
-                    if w.dedupe_key.split(":")[0] in ("reminder", "staff_reminder", "feedback")
-                    and w.dedupe_key.split(":")[1] == str(coming.id)}
+            work = {
+                w.dedupe_key: w.state
+                for w in session.exec(select(DueWork))
+                if w.dedupe_key.split(":")[0] in ("reminder", "staff_reminder", "feedback")
+                and w.dedupe_key.split(":")[1] == str(coming.id)
+            }
         assert work and set(work.values()) == {"dropped"}, work
 
         for reminder_due in (datetime(2026, 11, 26, 10, 1, tzinfo=WIB), datetime(2026, 11, 27, 8, 1, tzinfo=WIB)):
@@ -188,8 +210,10 @@ async def test_a_transfer_tells_the_queue_it_reaches_and_restarts_the_claim_cloc
         as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
         as_staff(runtime, siti, record_call, request_id=request.id)  # in progress now
         token = await login(client, "siti")
-        moved = await client.post(f"/dashboard/requests/{request.id}/transfer", data={
-            "csrf_token": token, "target": "queue:p2tp2a-kota-serang", "reason": "Ternyata ada kekerasan"})
+        moved = await client.post(
+            f"/dashboard/requests/{request.id}/transfer",
+            data={"csrf_token": token, "target": "queue:p2tp2a-kota-serang", "reason": "Ternyata ada kekerasan"},
+        )
         assert moved.headers["location"] == "/dashboard/requests"
         runtime.due_work.run_due()
     due = sla_deadlines("normal", moment, runtime.routing.sla, runtime.routing.calendar).claim_due
@@ -199,7 +223,12 @@ async def test_a_transfer_tells_the_queue_it_reaches_and_restarts_the_claim_cloc
         [check] = session.exec(select(DueWork).where(DueWork.dedupe_key == f"sla_claim:{request.id}")).all()
         assert (check.state, check.due_at) == ("pending", due)  # the new queue's breach check, at its deadline
         transfer = request_events(session, request_id=request.id)[-1]
-    assert (transfer.from_status, transfer.to_status, transfer.detail["to_queue"]) == ("in_progress", "new",
-                                                                                       "p2tp2a-kota-serang")
-    assert outbox_texts(runtime, andi_chat)[-1] == (f"Tiket {request.ticket_code} dialihkan ke antrean UPTD PPA (P2TP2A) "
-                                                     "Kota Serang oleh Siti dan menunggu klaim. Ketik /antrian untuk melihatnya.")
+    assert (transfer.from_status, transfer.to_status, transfer.detail["to_queue"]) == (
+        "in_progress",
+        "new",
+        "p2tp2a-kota-serang",
+    )
+    assert outbox_texts(runtime, andi_chat)[-1] == (
+        f"Tiket {request.ticket_code} dialihkan ke antrean UPTD PPA (P2TP2A) "
+        "Kota Serang oleh Siti dan menunggu klaim. Ketik /antrian untuk melihatnya."
+    )

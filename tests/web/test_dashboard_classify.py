@@ -37,11 +37,15 @@ def _unclassified_report(runtime: Runtime) -> Request:
         return session.exec(select(Request)).one()
 
 
-async def test_staff_set_the_category_and_the_request_is_routed_again(client: httpx.AsyncClient,
-                                                                      runtime: Runtime) -> None:
+async def test_staff_set_the_category_and_the_request_is_routed_again(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     request = _unclassified_report(runtime)
-    assert (request.category, request.queue_code, request.urgency) == ("belum_ditentukan", "dinsos-kota-serang",
-                                                                       "normal")
+    assert (request.category, request.queue_code, request.urgency) == (
+        "belum_ditentukan",
+        "dinsos-kota-serang",
+        "normal",
+    )
     make_staff(runtime, "dina", queues=("dinsos-kota-serang",))
     csrf = await login(client, "dina")
     page = (await client.get(f"/dashboard/requests/{request.id}")).text
@@ -50,27 +54,36 @@ async def test_staff_set_the_category_and_the_request_is_routed_again(client: ht
     assert refused.status_code == 303
     with Session(runtime.db) as session:
         assert session.get(Request, request.id).category == "belum_ditentukan"  # a topic is not a category
-    done = await client.post(f"/dashboard/requests/{request.id}/classify",
-                             data={"code": "anak_korban_kekerasan", "csrf_token": csrf})
+    done = await client.post(
+        f"/dashboard/requests/{request.id}/classify", data={"code": "anak_korban_kekerasan", "csrf_token": csrf}
+    )
     assert done.status_code == 303 and done.headers["location"] == "/dashboard/requests"  # no longer her queue
     with Session(runtime.db) as session:
         moved = session.get(Request, request.id)
         kinds = session.exec(select(RequestEvent.kind).where(RequestEvent.request_id == request.id)).all()
     assert (moved.category, moved.queue_code, moved.urgency, moved.status) == (
-        "anak_korban_kekerasan", "p2tp2a-kota-serang", "urgent", "new")
+        "anak_korban_kekerasan",
+        "p2tp2a-kota-serang",
+        "urgent",
+        "new",
+    )
     assert moved.claim_due_at < request.claim_due_at and "classified" in kinds
 
 
-async def test_a_classified_request_shows_no_form_and_refuses_a_second_setting(client: httpx.AsyncClient,
-                                                                               runtime: Runtime) -> None:
+async def test_a_classified_request_shows_no_form_and_refuses_a_second_setting(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     request = _unclassified_report(runtime)
     make_staff(runtime, "dina", queues=("dinsos-kota-serang",))
     csrf = await login(client, "dina")
     await client.post(f"/dashboard/requests/{request.id}/classify", data={"code": "pengemis", "csrf_token": csrf})
     page = await client.get(f"/dashboard/requests/{request.id}")
     assert 'id="classify"' not in page.text and "Ditetapkan: Pengemis" in page.text
-    again = await client.post(f"/dashboard/requests/{request.id}/classify",
-                              data={"code": "gelandangan", "csrf_token": csrf}, follow_redirects=True)
+    again = await client.post(
+        f"/dashboard/requests/{request.id}/classify",
+        data={"code": "gelandangan", "csrf_token": csrf},
+        follow_redirects=True,
+    )
     assert "sudah ditetapkan" in again.text
     with Session(runtime.db) as session:
         assert session.get(Request, request.id).category == "pengemis"

@@ -23,14 +23,23 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
 
 
 def sighting(runtime: Runtime, *, hours: float, queue: str = DINSOS, north_m: float = 0) -> Request:
-    return seed(runtime, queue=queue, created_at=T0 + timedelta(hours=hours), contact=True, kind="sighting",
-                topic=None, category="pengemis", kecamatan_code="4015", latitude=-6.12 + north_m / 111_195,
-                longitude=106.15)
+    return seed(
+        runtime,
+        queue=queue,
+        created_at=T0 + timedelta(hours=hours),
+        contact=True,
+        kind="sighting",
+        topic=None,
+        category="pengemis",
+        kecamatan_code="4015",
+        latitude=-6.12 + north_m / 111_195,
+        longitude=106.15,
+    )
 
 
 def merge_section(html: str) -> str:
     start = html.index('id="duplicates"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 async def test_duplicates_are_marked_shown_side_by_side_and_merged(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -40,8 +49,11 @@ async def test_duplicates_are_marked_shown_side_by_side_and_merged(client: httpx
     token = await login(client, "andi")
 
     listing = (await client.get("/dashboard/requests")).text
-    marked = {code for code in (earlier.ticket_code, newer.ticket_code, alone.ticket_code)
-              if "Mungkin ganda" in listing.split(f">{code}<", 1)[1].split("</li>", 1)[0]}
+    marked = {
+        code
+        for code in (earlier.ticket_code, newer.ticket_code, alone.ticket_code)
+        if "Mungkin ganda" in listing.split(f">{code}<", 1)[1].split("</li>", 1)[0]
+    }
     assert marked == {earlier.ticket_code, newer.ticket_code}
 
     side = merge_section((await client.get(f"/dashboard/requests/{newer.id}")).text)
@@ -49,10 +61,15 @@ async def test_duplicates_are_marked_shown_side_by_side_and_merged(client: httpx
     assert f"Gabungkan {newer.ticket_code} ke {earlier.ticket_code}" in side
     assert f'action="/dashboard/requests/{newer.id}/merge"' in side and f'name="into" value="{earlier.id}"' in side
 
-    merged = await client.post(f"/dashboard/requests/{newer.id}/merge", data={"csrf_token": token, "into": str(earlier.id)})
+    merged = await client.post(
+        f"/dashboard/requests/{newer.id}/merge", data={"csrf_token": token, "into": str(earlier.id)}
+    )
     assert f"Laporan digabung ke {earlier.ticket_code}" in (await client.get(merged.headers["location"])).text
     with Session(runtime.db) as session:
-        assert (session.get(Request, newer.id).status, session.get(Request, newer.id).merged_into_id) == ("cancelled", earlier.id)
+        assert (session.get(Request, newer.id).status, session.get(Request, newer.id).merged_into_id) == (
+            "cancelled",
+            earlier.id,
+        )
         assert [e.kind for e in request_events(session, request_id=earlier.id)] == ["created", "merge"]
     survivor = (await client.get(f"/dashboard/requests/{earlier.id}")).text
     assert "Laporan yang digabung ke sini:" in survivor and f"Laporan {newer.ticket_code} digabung ke sini" in survivor
@@ -68,7 +85,9 @@ async def test_merge_needs_access_to_both(client: httpx.AsyncClient, runtime: Ru
     make_staff(runtime, "andi", queues=(DINSOS,))
     token = await login(client, "andi")
     assert 'id="duplicates"' not in (await client.get(f"/dashboard/requests/{newer.id}")).text
-    refused = await client.post(f"/dashboard/requests/{newer.id}/merge", data={"csrf_token": token, "into": str(hidden.id)})
+    refused = await client.post(
+        f"/dashboard/requests/{newer.id}/merge", data={"csrf_token": token, "into": str(hidden.id)}
+    )
     assert refused.status_code == 404
     with Session(runtime.db) as session:
         assert session.get(Request, newer.id).merged_into_id is None and session.get(Request, newer.id).status == "new"

@@ -27,8 +27,13 @@ PROXY = "10.0.0.5"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Locks at the 3rd failure per account and the 5th per address (5 and 20 by default): fewer argon2 rounds."""
-    return Settings(_env_file=None, database_url=database_url, forwarded_allow_ips=PROXY,
-                    login_failures_per_account=3, login_failures_per_address=5)
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        forwarded_allow_ips=PROXY,
+        login_failures_per_account=3,
+        login_failures_per_address=5,
+    )
 
 
 @pytest.fixture
@@ -39,19 +44,24 @@ def app(runtime: Runtime) -> FastAPI:
 @pytest.fixture
 def peer(app: FastAPI) -> Callable[[str], AsyncIterator[httpx.AsyncClient]]:
     """A browser whose connection comes from `address` (a proxy, an office's NAT, a stranger)."""
+
     @asynccontextmanager
     async def connect(address: str) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, client=(address, 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
     return connect
 
 
-async def log_in(client: httpx.AsyncClient, username: str, password: str, forwarded: str | None = None) -> httpx.Response:
+async def log_in(
+    client: httpx.AsyncClient, username: str, password: str, forwarded: str | None = None
+) -> httpx.Response:
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     token = CSRF.search((await client.get("/login")).text).group(1)
-    return await client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                             headers=headers)
+    return await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, headers=headers
+    )
 
 
 async def test_typos_lock_one_account_not_the_office_and_the_lock_doubles(runtime: Runtime, peer) -> None:

@@ -54,11 +54,21 @@ def cases(runtime: Runtime) -> dict[str, object]:
     make_staff(runtime, "wati", queues=("lk3-kota-serang",))  # holds nothing: listed as free
     make_staff(runtime, "koord", role="coordinator", region="kota-serang")
     make_staff(runtime, "admin2", role="admin")
-    sighting = submit(runtime, at=CREATED, kind="sighting", region="kota-serang", category="anak_jalanan",
-                      description=FORMULA, landmark="@pasar rau", phone="+6281234567890", kecamatan=KASEMEN)
+    sighting = submit(
+        runtime,
+        at=CREATED,
+        kind="sighting",
+        region="kota-serang",
+        category="anak_jalanan",
+        description=FORMULA,
+        landmark="@pasar rau",
+        phone="+6281234567890",
+        kecamatan=KASEMEN,
+    )
     counseling = submit(runtime, at=CREATED, region="kota-serang", topic="konflik_keluarga")
-    act(runtime, siti, CREATED + timedelta(minutes=30), claim_request, request_id=counseling.id,
-        routing=runtime.routing)
+    act(
+        runtime, siti, CREATED + timedelta(minutes=30), claim_request, request_id=counseling.id, routing=runtime.routing
+    )
     submit(runtime, at=CREATED, kind="sighting", region="kab-lebak", category="lansia_telantar")
     return {"sighting": sighting, "counseling": counseling}
 
@@ -113,8 +123,14 @@ async def test_closed_weeks_from_stored_sketches_are_marked_approximate(
     monkeypatch.setattr("bot.services.closed_weeks.SKETCH_FROM", 0)  # a province's worth of requests, for this test
     earlier = submit(runtime, at=CREATED - timedelta(weeks=2), region="kota-serang", topic="pengasuhan_anak")
     siti = make_staff(runtime, "siti2", queues=("lk3-kota-serang",))
-    act(runtime, siti, CREATED - timedelta(weeks=2) + timedelta(hours=3.5), claim_request, request_id=earlier.id,
-        routing=runtime.routing)
+    act(
+        runtime,
+        siti,
+        CREATED - timedelta(weeks=2) + timedelta(hours=3.5),
+        claim_request,
+        request_id=earlier.id,
+        routing=runtime.routing,
+    )
     await login(client, "koord")
     html = (await client.get("/dashboard/metrics")).text
     overall = _words(html.split('id="overall"')[1].split("</section>")[0])
@@ -189,7 +205,9 @@ async def test_request_exports_with_formula_guard_and_audit(client: httpx.AsyncC
     assert len(table) == 3 and "'" + FORMULA in table[1] + table[2]
     audits = _exports(runtime)
     assert [(a.target, a.detail["rows"], a.detail["personal"]) for a in audits] == [
-        ("requests.xlsx", 1, True), ("requests.csv", 2, True)]
+        ("requests.xlsx", 1, True),
+        ("requests.csv", 2, True),
+    ]
     assert audits[0].detail["filters"]["kind"] == "sighting" and audits[0].actor.startswith("staff:")
 
 
@@ -210,11 +228,31 @@ async def test_bnba_lists_the_person_staff_recorded(client: httpx.AsyncClient, r
     token = await login(client, "koord")
     assert 'id="export-list-bnba"' in (await client.get("/dashboard/requests")).text
     rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
-    assert rows[0] == ("No", "Nama", "NIK", "Alamat", "Kecamatan", "Kabupaten/Kota", "Lintang", "Bujur",
-                       "Kategori PMKS", "Tanggal laporan (WIB)", "Status", "Kode tiket")
+    assert rows[0] == (
+        "No",
+        "Nama",
+        "NIK",
+        "Alamat",
+        "Kecamatan",
+        "Kabupaten/Kota",
+        "Lintang",
+        "Bujur",
+        "Kategori PMKS",
+        "Tanggal laporan (WIB)",
+        "Status",
+        "Kode tiket",
+    )
     # Nobody recorded a name yet: empty cells to fill in; the landmark reads as an address, the pin apart.
-    assert rows[1][:8] == (1, None, None, "@pasar rau, Kec. Kasemen, Kota Serang", "Kasemen", "Kota Serang",
-                           -6.12, 106.15)
+    assert rows[1][:8] == (
+        1,
+        None,
+        None,
+        "@pasar rau, Kec. Kasemen, Kota Serang",
+        "Kasemen",
+        "Kota Serang",
+        -6.12,
+        106.15,
+    )
     assert rows[1][8] == "Anak jalanan" and isinstance(rows[1][9], datetime) and len(rows) == 2  # sightings only
 
     form = f"/dashboard/requests/{sighting.id}/person"
@@ -222,8 +260,15 @@ async def test_bnba_lists_the_person_staff_recorded(client: httpx.AsyncClient, r
     assert typo.status_code == 303
     page = (await client.get(f"/dashboard/requests/{sighting.id}")).text
     assert "NIK harus 16 angka" in page and 'id="person"' in page
-    await client.post(form, data={"csrf_token": token, "name": " Budi  Santoso ", "nik": "3673 0112 0885 0003",
-                                  "address": "Kp. Sukajadi RT 02/RW 03, Kasemen"})
+    await client.post(
+        form,
+        data={
+            "csrf_token": token,
+            "name": " Budi  Santoso ",
+            "nik": "3673 0112 0885 0003",
+            "address": "Kp. Sukajadi RT 02/RW 03, Kasemen",
+        },
+    )
     page = _words((await client.get(f"/dashboard/requests/{sighting.id}")).text)
     assert "Data orang yang dilaporkan sudah disimpan." in page and "Budi Santoso" in page
     rows = _sheet(await client.get("/dashboard/exports/bnba.xlsx", params={"region": "kota-serang"}))
@@ -231,10 +276,14 @@ async def test_bnba_lists_the_person_staff_recorded(client: httpx.AsyncClient, r
     with Session(runtime.db) as session:
         edits = session.exec(select(AuditLog).where(AuditLog.action == "edit_person")).all()
         assert [(e.target, e.detail) for e in edits] == [
-            (f"request:{sighting.id}", {"fields": ["name", "nik", "address"]})]  # which fields, never their values
+            (f"request:{sighting.id}", {"fields": ["name", "nik", "address"]})
+        ]  # which fields, never their values
         contact = session.get(Contact, sighting.contact_id)
-        stored = session.connection().exec_driver_sql(
-            f"SELECT person_name, person_nik, person_address FROM request WHERE id = {sighting.id}").one()
+        stored = (
+            session.connection()
+            .exec_driver_sql(f"SELECT person_name, person_nik, person_address FROM request WHERE id = {sighting.id}")
+            .one()
+        )
         assert not any(word in " ".join(stored) for word in ("Budi", NIK, "Sukajadi"))  # Fernet tokens at rest
     with Session(runtime.db) as session, session.begin():  # the reporter erases their data (/hapusdata)
         erase_contact_data(session, contact=session.get(Contact, contact.id), now=NOW)

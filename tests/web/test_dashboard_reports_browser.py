@@ -44,7 +44,9 @@ def base_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     make_staff(runtime, "koord", role="coordinator", region="kota-serang")
     submit(runtime, at=created, kind="sighting", region="kota-serang", category="pengemis", description=FORMULA)
     counseling = submit(runtime, at=created, region="kota-serang", topic="pengasuhan_anak")
-    act(runtime, siti, created + timedelta(minutes=45), claim_request, request_id=counseling.id, routing=runtime.routing)
+    act(
+        runtime, siti, created + timedelta(minutes=45), claim_request, request_id=counseling.id, routing=runtime.routing
+    )
     server = ThreadedServer(report_app(runtime))
     server.start()
     try:

@@ -52,8 +52,9 @@ async def test_list_shows_only_visible_queues_and_filters(client: httpx.AsyncCli
     normal = seed(runtime, created_at=base + timedelta(days=2), topic="perceraian")
     late = seed(runtime, created_at=base + timedelta(days=3))  # claim due 24 h later: long past
     closed = seed(runtime, created_at=base + timedelta(days=4), status="resolved")
-    sighting = seed(runtime, created_at=base + timedelta(days=5), kind="sighting", topic=None,
-                    category="anak_jalanan", region=None)
+    sighting = seed(
+        runtime, created_at=base + timedelta(days=5), kind="sighting", topic=None, category="anak_jalanan", region=None
+    )
     elsewhere = seed(runtime, queue="p2tp2a-kota-serang", created_at=base + timedelta(days=1))
     make_staff(runtime, "siti", queues=(LK3,))
     await login(client, "siti")
@@ -68,10 +69,14 @@ async def test_list_shows_only_visible_queues_and_filters(client: httpx.AsyncCli
     assert closed.ticket_code not in await tickets(client, "/dashboard/requests", state="open")
     assert await tickets(client, "/dashboard/requests", region="provinsi") == [sighting.ticket_code]
     assert await tickets(client, "/dashboard/requests", date_from="2026-11-04", date_to="2026-11-05") == [
-        late.ticket_code, normal.ticket_code]
+        late.ticket_code,
+        normal.ticket_code,
+    ]
     assert late.ticket_code in await tickets(client, "/dashboard/requests", sla="breached")
     assert closed.ticket_code not in await tickets(client, "/dashboard/requests", sla="breached")
-    assert await tickets(client, "/dashboard/requests", q=normal.ticket_code.lower().replace("-", " ")) == [normal.ticket_code]
+    assert await tickets(client, "/dashboard/requests", q=normal.ticket_code.lower().replace("-", " ")) == [
+        normal.ticket_code
+    ]
     # a queue the counselor does not work in gives nothing, not that queue's requests
     assert await tickets(client, "/dashboard/requests", queue="p2tp2a-kota-serang") == []
     assert await tickets(client, "/dashboard/requests", q=elsewhere.ticket_code) == []
@@ -85,8 +90,12 @@ async def test_list_exports_hold_exactly_the_filtered_list(client: httpx.AsyncCl
     seed(runtime, queue="p2tp2a-kota-serang", created_at=base)
     make_staff(runtime, "siti", queues=(LK3,))
     await login(client, "siti")
-    wanted = {"sla": ("breached",), "state": ("open",), "q": (fresh.ticket_code.lower().replace("-", " "),),
-              "state+topic": ("closed", "konflik_keluarga")}
+    wanted = {
+        "sla": ("breached",),
+        "state": ("open",),
+        "q": (fresh.ticket_code.lower().replace("-", " "),),
+        "state+topic": ("closed", "konflik_keluarga"),
+    }
     expected = {"sla": [late], "state": [fresh, late], "q": [fresh], "state+topic": [closed]}
     for name, values in wanted.items():
         params = dict(zip(name.split("+"), values))
@@ -100,8 +109,11 @@ async def test_list_exports_hold_exactly_the_filtered_list(client: httpx.AsyncCl
             if fmt == "csv":
                 rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1:]
             else:
-                rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(
-                    min_row=2, values_only=True))
+                rows = list(
+                    openpyxl.load_workbook(io.BytesIO(export.content))
+                    .worksheets[0]
+                    .iter_rows(min_row=2, values_only=True)
+                )
             assert sorted(row[0] for row in rows) == sorted(listed), (name, fmt)
 
 
@@ -133,9 +145,18 @@ def _link(html: str, rel: str) -> str | None:
     return found.group(1).replace("&amp;", "&") if found else None
 
 
-async def test_detail_shows_fields_timeline_and_writes_an_audit_row(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    request = seed(runtime, contact=True, description="Suami sering marah <script>alert(1)</script>",
-                   phone="081234567890", contact_way="phone", contact_times="morning", for_whom="self")
+async def test_detail_shows_fields_timeline_and_writes_an_audit_row(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    request = seed(
+        runtime,
+        contact=True,
+        description="Suami sering marah <script>alert(1)</script>",
+        phone="081234567890",
+        contact_way="phone",
+        contact_times="morning",
+        for_whom="self",
+    )
     siti = make_staff(runtime, "siti", queues=(LK3,))
     as_staff(runtime, siti, claim_request, request_id=request.id, routing=runtime.routing)
     await login(client, "siti")
@@ -154,9 +175,20 @@ async def test_detail_shows_fields_timeline_and_writes_an_audit_row(client: http
 async def test_anonymous_reporter_shows_no_contact_and_pin_links_to_openstreetmap(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    request = seed(runtime, queue="dinsos-kota-serang", contact=True, kind="sighting", topic=None,
-                   category="gelandangan", anonymous=True, contact_way="anonymous", latitude=-6.1201, longitude=106.1503,
-                   landmark="depan pasar rau", description="tidur di emperan")
+    request = seed(
+        runtime,
+        queue="dinsos-kota-serang",
+        contact=True,
+        kind="sighting",
+        topic=None,
+        category="gelandangan",
+        anonymous=True,
+        contact_way="anonymous",
+        latitude=-6.1201,
+        longitude=106.1503,
+        landmark="depan pasar rau",
+        description="tidur di emperan",
+    )
     make_staff(runtime, "budi", queues=("dinsos-kota-serang",))
     await login(client, "budi")
 
@@ -185,11 +217,15 @@ async def test_every_action_changes_the_request(client: httpx.AsyncClient, runti
     assert load(runtime, request.id).status == "in_progress"
     await post("message", text="Selamat siang, Bu.")
     tomorrow = (datetime.now(WIB) + timedelta(days=1)).date().isoformat()
-    assert "2 waktu ditawarkan" in await post("slots", date1=tomorrow, time1="10:00", mode1="office",
-                                             date2=tomorrow, time2="13:30", mode2="phone")
+    assert "2 waktu ditawarkan" in await post(
+        "slots", date1=tomorrow, time1="10:00", mode1="office", date2=tomorrow, time2="13:30", mode2="phone"
+    )
     with Session(runtime.db) as session:
         offered = session.exec(select(Appointment).order_by(Appointment.id)).all()
-        assert [(a.starts_at.astimezone(WIB).strftime("%H:%M"), a.mode) for a in offered] == [("10:00", "office"), ("13:30", "phone")]
+        assert [(a.starts_at.astimezone(WIB).strftime("%H:%M"), a.mode) for a in offered] == [
+            ("10:00", "office"),
+            ("13:30", "phone"),
+        ]
         assert [(m.direction, m.text) for m in session.exec(select(CaseMessage))] == [("out", "Selamat siang, Bu.")]
     ics = await client.get(f"{url}/appointments/{offered[0].id}.ics")
     assert ics.headers["content-type"].startswith("text/calendar") and b"BEGIN:VCALENDAR" in ics.content
@@ -198,22 +234,39 @@ async def test_every_action_changes_the_request(client: httpx.AsyncClient, runti
     assert "tuliskan dirujuk ke mana" in await post("close", outcome="referred", note="")
     assert load(runtime, request.id).status == "in_progress"
     await post("close", outcome="referred", note="RSUD Banten, poli jiwa")
-    assert (load(runtime, request.id).status, load(runtime, request.id).outcome_note) == ("referred", "RSUD Banten, poli jiwa")
+    assert (load(runtime, request.id).status, load(runtime, request.id).outcome_note) == (
+        "referred",
+        "RSUD Banten, poli jiwa",
+    )
     await post("reopen", reason="Warga menghubungi lagi")
     assert load(runtime, request.id).status == "in_progress"
     await post("transfer", target=f"staff:{rina.id}", reason="Rina yang pegang wilayahnya")
     assert load(runtime, request.id).assigned_staff_id == rina.id
     with Session(runtime.db) as session:  # closing withdrew the offer still open
-        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == ["cancelled", "cancelled"]
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.id))] == [
+            "cancelled",
+            "cancelled",
+        ]
         assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
-        kinds = [(e.kind, e.to_status, (e.detail or {}).get("action")) for e in request_events(session, request_id=request.id)]
-    assert kinds == [("created", "new", None), ("status", "claimed", None), ("first_contact", None, None),
-                     ("status", "in_progress", None), ("appointment", None, None),
-                     ("status", "referred", None), ("status", "in_progress", "reopen"),
-                     ("status", "in_progress", "transfer")]
+        kinds = [
+            (e.kind, e.to_status, (e.detail or {}).get("action"))
+            for e in request_events(session, request_id=request.id)
+        ]
+    assert kinds == [
+        ("created", "new", None),
+        ("status", "claimed", None),
+        ("first_contact", None, None),
+        ("status", "in_progress", None),
+        ("appointment", None, None),
+        ("status", "referred", None),
+        ("status", "in_progress", "reopen"),
+        ("status", "in_progress", "transfer"),
+    ]
 
 
-async def test_claim_lost_names_the_holder_and_release_and_queue_transfer(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_claim_lost_names_the_holder_and_release_and_queue_transfer(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     request = seed(runtime)
     rina = make_staff(runtime, "rina", queues=(LK3,))
     make_staff(runtime, "siti", queues=(LK3,))
@@ -233,13 +286,17 @@ async def test_claim_lost_names_the_holder_and_release_and_queue_transfer(client
     assert "Tuliskan alasannya" in (await client.get(nothing.headers["location"])).text
     await client.post(f"/dashboard/requests/{other.id}/release", data={"csrf_token": token, "reason": "cuti"})
     assert (load(runtime, other.id).status, load(runtime, other.id).assigned_staff_id) == ("new", None)
-    moved = await client.post(f"/dashboard/requests/{other.id}/transfer",
-                              data={"csrf_token": token, "target": "queue:p2tp2a-kota-serang", "reason": "ada kekerasan"})
+    moved = await client.post(
+        f"/dashboard/requests/{other.id}/transfer",
+        data={"csrf_token": token, "target": "queue:p2tp2a-kota-serang", "reason": "ada kekerasan"},
+    )
     assert moved.headers["location"] == "/dashboard/requests"  # no longer hers to see
     assert load(runtime, other.id).queue_code == "p2tp2a-kota-serang"
 
 
-async def test_post_without_csrf_token_is_refused_and_changes_nothing(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_post_without_csrf_token_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     request = seed(runtime)
     make_staff(runtime, "siti", queues=(LK3,))
     await login(client, "siti")
@@ -259,15 +316,21 @@ async def test_counselor_of_another_queue_gets_not_found(client: httpx.AsyncClie
         answer = await client.get(f"/dashboard/requests/{request.id}{path}")
         assert answer.status_code == 404 and answer.text == missing.text  # the same as a request that does not exist
     for action in ("claim", "call", "note"):
-        answer = await client.post(f"/dashboard/requests/{request.id}/{action}", data={"csrf_token": token, "text": "x"})
+        answer = await client.post(
+            f"/dashboard/requests/{request.id}/{action}", data={"csrf_token": token, "text": "x"}
+        )
         assert answer.status_code == 404
     assert load(runtime, request.id).status == "new"
     with Session(runtime.db) as session:
         assert session.exec(select(func.count()).select_from(RequestNote)).one() == 0
-        assert session.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "view_request")).one() == 0
+        assert (
+            session.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "view_request")).one() == 0
+        )
 
 
-async def test_overview_counts_open_urgent_breached_and_todays_appointments(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_overview_counts_open_urgent_breached_and_todays_appointments(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     late = seed(runtime, created_at=datetime.now(UTC) - timedelta(days=3), urgency="urgent")
     seed(runtime)
     seed(runtime, status="resolved")
@@ -296,8 +359,15 @@ async def test_a_photo_is_served_from_the_database_and_each_view_is_audited(
     with Session(runtime.db) as session:
         sent = session.exec(select(Request)).one()
         stored = session.exec(select(StoredPhoto)).one()
-    legacy = seed(runtime, queue="dinsos-kota-serang", contact=True, kind="sighting", topic=None,
-                  category="pengemis", photo_refs=["AgAD-photo"])  # a Telegram file id kept before 0011
+    legacy = seed(
+        runtime,
+        queue="dinsos-kota-serang",
+        contact=True,
+        kind="sighting",
+        topic=None,
+        category="pengemis",
+        photo_refs=["AgAD-photo"],
+    )  # a Telegram file id kept before 0011
     make_staff(runtime, "budi", queues=("dinsos-kota-serang",))
     await login(client, "budi")
     assert f'href="/dashboard/requests/{sent.id}/photos/0"' in (await client.get(f"/dashboard/requests/{sent.id}")).text

@@ -87,8 +87,17 @@ async def test_counseling_journey_over_telegram_and_the_dashboard(
             assert f"diteruskan ke petugas (tiket {code})" in (await citizen.send("Bisa bu, siang saja"))[0]
             assert "Bisa bu, siang saja" in (await dashboard.get(url)).text
 
-            await act(dashboard, f"{url}/slots", csrf_token=token, date1="2026-11-25", time1="13:00", mode1="office",
-                      date2="2026-11-25", time2="14:00", mode2="phone")
+            await act(
+                dashboard,
+                f"{url}/slots",
+                csrf_token=token,
+                date1="2026-11-25",
+                time1="13:00",
+                mode1="office",
+                date2="2026-11-25",
+                time2="14:00",
+                mode2="phone",
+            )
             runtime.due_work.run_due()
             assert any("menawarkan waktu" in text for text in await citizen.deliver())
             with Session(runtime.db) as session:
@@ -96,10 +105,13 @@ async def test_counseling_journey_over_telegram_and_the_dashboard(
             picked = await citizen.press(f"appt:{slots[1].id}")
             assert "Janji temu dikonfirmasi: Rabu, 25 Nov 2026 14.00 WIB, lewat telepon" in picked[0]
             with Session(runtime.db) as session:  # reminders 24 h and 2 h before, to the citizen
-                reminders = session.exec(select(DueWork).where(DueWork.dedupe_key.like(f"reminder:{slots[1].id}:%"))).all()
+                reminders = session.exec(
+                    select(DueWork).where(DueWork.dedupe_key.like(f"reminder:{slots[1].id}:%"))
+                ).all()
                 assert sorted((r.due_at.astimezone(WIB), r.contact_id) for r in reminders) == [
                     (datetime(2026, 11, 24, 14, 0, tzinfo=WIB), request.contact_id),
-                    (datetime(2026, 11, 25, 12, 0, tzinfo=WIB), request.contact_id)]
+                    (datetime(2026, 11, 25, 12, 0, tzinfo=WIB), request.contact_id),
+                ]
 
             await act(dashboard, f"{url}/note", csrf_token=token, text="Ibu minta ditelepon siang.")
             clock.shift(timedelta(days=2))
@@ -116,7 +128,10 @@ async def test_counseling_journey_over_telegram_and_the_dashboard(
         first_contact = next(e.at for e in events if e.kind == "first_contact")
         assert (claim - created, first_contact - created) == (timedelta(minutes=30), timedelta(minutes=45))
         assert [e.to_status for e in events if e.kind == "status"] == ["claimed", "in_progress", "resolved"]
-        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.starts_at))] == ["withdrawn", "confirmed"]
+        assert [a.status for a in session.exec(select(Appointment).order_by(Appointment.starts_at))] == [
+            "withdrawn",
+            "confirmed",
+        ]
         assert [m.direction for m in session.exec(select(CaseMessage).order_by(CaseMessage.id))] == ["out", "in"]
         assert session.exec(select(RequestNote)).one().text == "Ibu minta ditelepon siang."
         assert session.get(Request, request.id).status == "resolved"

@@ -28,7 +28,10 @@ async def test_whole_report_over_http_and_history_after_reload(client: httpx.Asy
     greeting = created.json()["replies"]
     assert greeting[0]["text"].startswith("Halo!") and greeting[1]["choices"][0]["id"] == "menu:lapor"
     for body in (
-        {"choice": "menu:lapor"}, {"text": "anak jalanan"}, {"choice": "reg:kota-serang"}, {"text": "kasemen"},
+        {"choice": "menu:lapor"},
+        {"text": "anak jalanan"},
+        {"choice": "reg:kota-serang"},
+        {"text": "kasemen"},
     ):
         await _send(client, session_id, **body)
     place = await _send(client, session_id, location={"latitude": -6.05, "longitude": 106.17})
@@ -97,8 +100,13 @@ async def test_a_photo_is_uploaded_through_the_same_checks_as_any_channel(
 ) -> None:
     """The file is the body; what it says it is decides nothing; a refusal is an answer in the chat."""
     session_id = (await client.post("/api/webchat/sessions")).json()["session_id"]
-    for body in ({"choice": "menu:lapor"}, {"text": "anak jalanan"}, {"choice": "reg:kota-serang"},
-                 {"text": "kasemen"}, {"text": "depan pasar rau"}):
+    for body in (
+        {"choice": "menu:lapor"},
+        {"text": "anak jalanan"},
+        {"choice": "reg:kota-serang"},
+        {"text": "kasemen"},
+        {"text": "depan pasar rau"},
+    ):
         await _send(client, session_id, **body)
     asked = await _send(client, session_id, text="anak kecil tidur di trotoar")
     assert asked[-1]["request_photo"] is True  # the page shows its photo button
@@ -120,8 +128,12 @@ async def test_a_photo_is_uploaded_through_the_same_checks_as_any_channel(
     assert [c["id"] for c in taken[0]["choices"]] == ["photo:another", "photo:done"]
     assert await upload(jpeg(), client_message_id="photo-0001") == []  # a retried upload is taken once
     assert (await client.post("/api/webchat/sessions/" + "C" * 32 + "/photos", content=jpeg())).status_code == 404
-    for body in ({"choice": "photo:done"}, {"choice": "contact:anonymous"}, {"choice": "consent:yes"},
-                 {"choice": "confirm:send"}):
+    for body in (
+        {"choice": "photo:done"},
+        {"choice": "contact:anonymous"},
+        {"choice": "consent:yes"},
+        {"choice": "confirm:send"},
+    ):
         await _send(client, session_id, **body)
     with Session(runtime.db) as session:
         request, photo = session.exec(select(Request)).one(), session.exec(select(StoredPhoto)).one()

@@ -131,8 +131,17 @@ def test_sighting_report_ends_with_a_ticket_code(chat: ChatPage) -> None:
 
 
 def test_counseling_request_ends_with_a_ticket_code(chat: ChatPage) -> None:
-    for choice in ("menu:konseling", "topic:pengasuhan_anak", "reg:kab-lebak", "whom:self",
-                   "way:chat", "time:anytime", "skip", "consent:yes", "confirm:send"):
+    for choice in (
+        "menu:konseling",
+        "topic:pengasuhan_anak",
+        "reg:kab-lebak",
+        "whom:self",
+        "way:chat",
+        "time:anytime",
+        "skip",
+        "consent:yes",
+        "confirm:send",
+    ):
         chat.choose(choice)
 
     chat.ticket_code()
@@ -168,8 +177,14 @@ def test_reload_continues_the_conversation_without_duplicates(chat: ChatPage) ->
 def test_failed_send_keeps_the_typed_text(chat: ChatPage) -> None:
     page = chat.page
     messages = "**/api/webchat/sessions/*/messages"
-    page.route(messages, lambda route: route.fulfill(status=503, json={"detail": "maintenance"})
-               if route.request.method == "POST" else route.continue_())
+    page.route(
+        messages,
+        lambda route: (
+            route.fulfill(status=503, json={"detail": "maintenance"})
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
 
     page.fill("#text", "halo")
     page.click("#send")
@@ -211,8 +226,12 @@ def test_resend_after_a_lost_answer_is_processed_once(chat: ChatPage) -> None:
 
 
 def test_location_button_sends_the_phone_position(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport=PHONE, locale="id-ID", geolocation={"latitude": -6.1204,
-                                  "longitude": 106.1503}, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="id-ID",
+        geolocation={"latitude": -6.1204, "longitude": 106.1503},
+        permissions=["geolocation"],
+    )
     try:
         chat = ChatPage(context.new_page())
         chat.open(base_url)
@@ -227,7 +246,6 @@ def test_location_button_sends_the_phone_position(browser: Browser, base_url: st
         expect(chat.page.locator("#send-location")).to_be_hidden()
     finally:
         context.close()
-
 
 
 def test_photo_button_uploads_the_picked_photo_and_refuses_one_too_large_unsent(chat: ChatPage) -> None:
@@ -284,7 +302,8 @@ def test_a_second_tab_continues_the_same_conversation(chat: ChatPage) -> None:
 
     expect(page.locator('.choices button[data-choice-id="grp:anak"]')).to_be_visible()
     assert page.evaluate("localStorage.getItem('webchat.session_id')") == chat.page.evaluate(
-        "localStorage.getItem('webchat.session_id')")
+        "localStorage.getItem('webchat.session_id')"
+    )
 
 
 def _phone_browser(browser: Browser, profile: Path) -> BrowserContext:
@@ -321,8 +340,17 @@ def test_the_conversation_survives_closing_the_browser_and_is_cleared_on_request
     try:
         chat = ChatPage(context.pages[0])
         chat.open(base_url)
-        for choice in ("menu:konseling", "topic:pengasuhan_anak", "reg:kab-lebak", "whom:self",
-                       "way:chat", "time:anytime", "skip", "consent:yes", "confirm:send"):
+        for choice in (
+            "menu:konseling",
+            "topic:pengasuhan_anak",
+            "reg:kab-lebak",
+            "whom:self",
+            "way:chat",
+            "time:anytime",
+            "skip",
+            "consent:yes",
+            "confirm:send",
+        ):
             chat.choose(choice)
         code = chat.ticket_code()
     finally:

@@ -102,8 +102,9 @@ async def test_ending_keeps_the_requests_and_nothing_more_is_queued_for_the_ende
         assert kept.status == "claimed"  # the counselor's message reached nobody: no first contact
         contact = session.get(Contact, request.contact_id)
         assert contact.unreachable_at is not None and contact.platform_user_id.startswith("ended:")
-        texts = [m.payload["text"] for m in session.exec(select(OutboxMessage).where(
-            OutboxMessage.contact_id == contact.id))]
+        texts = [
+            m.payload["text"] for m in session.exec(select(OutboxMessage).where(OutboxMessage.contact_id == contact.id))
+        ]
     assert not any(COUNSELOR_SAYS in text or "sudah ditangani" in text for text in texts)
 
 
@@ -161,11 +162,17 @@ async def test_a_session_ends_after_90_days_without_the_page_being_opened(
         assert contact.platform_user_id.startswith("ended:") and contact.unreachable_at is not None
 
 
-async def test_status_from_another_session_shows_the_state_only(
-    client: httpx.AsyncClient, runtime: Runtime
-) -> None:
-    request = submit(runtime, at=datetime.now(UTC), kind="sighting", category="anak_jalanan", region="kota-serang",
-                     description="anak kecil mengamen", landmark="depan pasar rau", phone="081234567890")
+async def test_status_from_another_session_shows_the_state_only(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    request = submit(
+        runtime,
+        at=datetime.now(UTC),
+        kind="sighting",
+        category="anak_jalanan",
+        region="kota-serang",
+        description="anak kecil mengamen",
+        landmark="depan pasar rau",
+        phone="081234567890",
+    )
     owner = _on_the_web(runtime, request)
     stranger = await _new_session(client)
 

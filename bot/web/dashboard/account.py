@@ -27,14 +27,17 @@ router = APIRouter(include_in_schema=False)
 Secret = Annotated[str, Form(max_length=256)]
 
 
-def _page(request: Request, runtime: RuntimeDep, logged_in: LoggedIn, *, error: str | None = None,
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request, runtime: RuntimeDep, logged_in: LoggedIn, *, error: str | None = None, status_code: int = 200
+) -> Response:
     context = {"forced": logged_in.must_change_password, "error": error}
     if logged_in.must_change_password:  # no menu: nothing else can be done yet
-        return render(runtime, request, "dashboard/account_password.html", {"staff": None, **context},
-                      status_code=status_code)
-    return render_page(runtime, request, logged_in.view, "dashboard/account_password.html", context,
-                       status_code=status_code)
+        return render(
+            runtime, request, "dashboard/account_password.html", {"staff": None, **context}, status_code=status_code
+        )
+    return render_page(
+        runtime, request, logged_in.view, "dashboard/account_password.html", context, status_code=status_code
+    )
 
 
 @router.get(PASSWORD_PAGE)
@@ -45,8 +48,12 @@ async def password_page(request: Request, logged_in: LoggedInStaff, runtime: Run
 
 @router.post(PASSWORD_PAGE, dependencies=[CsrfChecked])
 async def set_password(
-    request: Request, logged_in: LoggedInStaff, runtime: RuntimeDep,
-    new_password: Secret, new_password_again: Secret, current_password: Secret = "",
+    request: Request,
+    logged_in: LoggedInStaff,
+    runtime: RuntimeDep,
+    new_password: Secret,
+    new_password_again: Secret,
+    current_password: Secret = "",
 ) -> Response:
     """Set the new password; every session of the person ends and this one starts afresh."""
     if new_password != new_password_again:
@@ -57,8 +64,14 @@ async def set_password(
         now = datetime.now(UTC)
         with Session(runtime.db) as session, session.begin():
             staff = existing_staff_account(session, staff_id=logged_in.view.id)
-            change_password(session, staff=staff, current=current_password, new=new_password,
-                            forced=staff.must_change_password, now=now)
+            change_password(
+                session,
+                staff=staff,
+                current=current_password,
+                new=new_password,
+                forced=staff.must_change_password,
+                now=now,
+            )
             return start_staff_session(session, staff_id=persisted_id(staff), now=now)
 
     try:

@@ -49,15 +49,29 @@ def region_choices() -> list[tuple[str, str]]:
     return [(r.code, r.name) for r in load_regions().regions]
 
 
-async def _staff_page(runtime: Runtime, request: Request, staff: StaffView, *, error: str | None = None,
-                      form: Mapping[str, object] | None = None, status_code: int = 200) -> Response:
+async def _staff_page(
+    runtime: Runtime,
+    request: Request,
+    staff: StaffView,
+    *,
+    error: str | None = None,
+    form: Mapping[str, object] | None = None,
+    status_code: int = 200,
+) -> Response:
     def load() -> tuple[list[tuple[Staff, list[str]]], list]:
         with Session(runtime.db) as session:
             return reads.staff_with_queues(session), reads.all_queues(session)
 
     accounts, queues = await run_in_threadpool(load)
-    context = {"accounts": accounts, "queues": queues, "roles": ROLES, "regions": region_choices(), "province": PROVINCE,
-               "error": error, "form": form or {}}
+    context = {
+        "accounts": accounts,
+        "queues": queues,
+        "roles": ROLES,
+        "regions": region_choices(),
+        "province": PROVINCE,
+        "error": error,
+        "form": form or {},
+    }
     return render_page(runtime, request, staff, "dashboard/admin_staff.html", context, status_code=status_code)
 
 
@@ -69,9 +83,13 @@ async def staff_accounts(request: Request, staff: AdminStaff, runtime: RuntimeDe
 
 @router.post("/dashboard/admin/staff", dependencies=[CsrfChecked])
 async def add_staff_account(
-    request: Request, staff: AdminStaff, runtime: RuntimeDep,
-    username: Annotated[str, Form(max_length=64)], role: Annotated[str, Form(max_length=16)],
-    display_name: Short = "", region: Annotated[str, Form(max_length=32)] = "",
+    request: Request,
+    staff: AdminStaff,
+    runtime: RuntimeDep,
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=16)],
+    display_name: Short = "",
+    region: Annotated[str, Form(max_length=32)] = "",
     queues: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
 ) -> Response:
     """Create an account with a generated password, shown on this answer only."""
@@ -79,10 +97,23 @@ async def add_staff_account(
 
     def work() -> tuple[str, str | None]:
         with Session(runtime.db) as session, session.begin():
-            created, password = create_staff(session, username=username.strip(), role=role, queues=queues,
-                                             region=region or None, now=now, display_name=display_name.strip() or None)
-            audit(session, actor=staff.actor, action="create_staff", target=f"staff:{created.id}", at=now,
-                  detail={"role": role})
+            created, password = create_staff(
+                session,
+                username=username.strip(),
+                role=role,
+                queues=queues,
+                region=region or None,
+                now=now,
+                display_name=display_name.strip() or None,
+            )
+            audit(
+                session,
+                actor=staff.actor,
+                action="create_staff",
+                target=f"staff:{created.id}",
+                at=now,
+                detail={"role": role},
+            )
             return created.username, password
 
     try:
@@ -91,8 +122,9 @@ async def add_staff_account(
         form = {"username": username, "display_name": display_name, "role": role, "region": region, "queues": queues}
         reason = staff_text(runtime, error.key, **error.params)
         return await _staff_page(runtime, request, staff, error=reason, form=form, status_code=422)
-    response = render_page(runtime, request, staff, "dashboard/admin_staff_created.html",
-                           {"username": created, "password": password})
+    response = render_page(
+        runtime, request, staff, "dashboard/admin_staff_created.html", {"username": created, "password": password}
+    )
     response.headers.update(NO_STORE)
     return response
 
@@ -133,10 +165,12 @@ async def own_link_code(request: Request, staff: CurrentStaff, runtime: RuntimeD
 @router.get("/dashboard/admin/dead-letters")
 async def dead_letters(request: Request, staff: AdminStaff, runtime: RuntimeDep, before: Before = None) -> Response:
     """Replies the outbox gave up on, with the platform's last error (never the message text)."""
+
     def load():
         with Session(runtime.db) as session:
             return reads.dead_letters(session, before_id=before)
 
     rows, next_before = await run_in_threadpool(load)
-    return render_page(runtime, request, staff, "dashboard/admin_dead_letters.html",
-                       {"rows": rows, "next_before": next_before})
+    return render_page(
+        runtime, request, staff, "dashboard/admin_dead_letters.html", {"rows": rows, "next_before": next_before}
+    )

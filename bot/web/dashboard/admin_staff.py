@@ -60,10 +60,20 @@ def _load(runtime: Runtime, staff_id: int) -> AccountPage | None:
             return None
         codes = staff_queue_codes(session, staff_id=persisted_id(account))
         held = held_requests(session, staff_id=persisted_id(account))
-        colleagues = {s.id: s for code in sorted(codes | {r.queue_code for r in held})
-                      for s in queue_members(session, queue_code=code) if s.id != account.id}
-        return AccountPage(account, codes, held, sorted(colleagues.values(), key=lambda s: s.display_name),
-                           reads.all_queues(session), reads.queue_names(session))
+        colleagues = {
+            s.id: s
+            for code in sorted(codes | {r.queue_code for r in held})
+            for s in queue_members(session, queue_code=code)
+            if s.id != account.id
+        }
+        return AccountPage(
+            account,
+            codes,
+            held,
+            sorted(colleagues.values(), key=lambda s: s.display_name),
+            reads.all_queues(session),
+            reads.queue_names(session),
+        )
 
 
 @router.get("/dashboard/admin/staff/{staff_id}")
@@ -71,8 +81,9 @@ async def staff_account(request: Request, staff_id: int, staff: AdminStaff, runt
     """One account: what it holds and the forms to change its queues, reset its password, deactivate it."""
     page = await run_in_threadpool(_load, runtime, staff_id)
     context = {"p": page, "regions": region_choices(), "province": PROVINCE}
-    return render_page(runtime, request, staff, "dashboard/admin_staff_account.html", context,
-                       status_code=404 if page is None else 200)
+    return render_page(
+        runtime, request, staff, "dashboard/admin_staff_account.html", context, status_code=404 if page is None else 200
+    )
 
 
 def _in_transaction(runtime: Runtime, work: Callable[[Session], T]) -> T:
@@ -91,14 +102,26 @@ def _moved(request: Request, staff_id: int, key: str, moved: Handover) -> Respon
 
 @router.post("/dashboard/admin/staff/{staff_id}/assignment", dependencies=[CsrfChecked])
 async def set_assignment(
-    request: Request, staff_id: int, staff: AdminStaff, runtime: RuntimeDep,
-    region: Annotated[str, Form(max_length=32)] = "", reason: Reason = "",
+    request: Request,
+    staff_id: int,
+    staff: AdminStaff,
+    runtime: RuntimeDep,
+    region: Annotated[str, Form(max_length=32)] = "",
+    reason: Reason = "",
     queues: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
 ) -> Response:
     """Set the queues and region; open cases now out of sight go back to their queue with the reason."""
+
     def work(session: Session) -> Handover:
-        return change_assignment(session, view=staff, staff_id=staff_id, queues=queues, region=region or None,
-                                 reason=reason, now=datetime.now(UTC))
+        return change_assignment(
+            session,
+            view=staff,
+            staff_id=staff_id,
+            queues=queues,
+            region=region or None,
+            reason=reason,
+            now=datetime.now(UTC),
+        )
 
     try:
         moved = await run_in_threadpool(_in_transaction, runtime, work)
@@ -109,13 +132,24 @@ async def set_assignment(
 
 @router.post("/dashboard/admin/staff/{staff_id}/deactivate", dependencies=[CsrfChecked])
 async def deactivate(
-    request: Request, staff_id: int, staff: AdminStaff, runtime: RuntimeDep, reason: Reason = "",
+    request: Request,
+    staff_id: int,
+    staff: AdminStaff,
+    runtime: RuntimeDep,
+    reason: Reason = "",
     hand_to: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Deactivate: sessions end now; open cases go to the chosen colleague or back to their queue."""
+
     def work(session: Session) -> Handover:
-        return deactivate_staff(session, view=staff, staff_id=staff_id, reason=reason, now=datetime.now(UTC),
-                                hand_to=int(hand_to) if hand_to.isdigit() else None)
+        return deactivate_staff(
+            session,
+            view=staff,
+            staff_id=staff_id,
+            reason=reason,
+            now=datetime.now(UTC),
+            hand_to=int(hand_to) if hand_to.isdigit() else None,
+        )
 
     try:
         moved = await run_in_threadpool(_in_transaction, runtime, work)
@@ -127,6 +161,7 @@ async def deactivate(
 @router.post("/dashboard/admin/staff/{staff_id}/reactivate", dependencies=[CsrfChecked])
 async def reactivate(request: Request, staff_id: int, staff: AdminStaff, runtime: RuntimeDep) -> Response:
     """Open a deactivated account again."""
+
     def work(session: Session) -> None:
         reactivate_staff(session, view=staff, staff_id=staff_id, now=datetime.now(UTC))
 
@@ -140,6 +175,7 @@ async def reactivate(request: Request, staff_id: int, staff: AdminStaff, runtime
 @router.post("/dashboard/admin/staff/{staff_id}/reset-password", dependencies=[CsrfChecked])
 async def reset(request: Request, staff_id: int, staff: AdminStaff, runtime: RuntimeDep) -> Response:
     """A one-time temporary password, shown on this answer only; it must be changed at the next login."""
+
     def work(session: Session) -> tuple[str, str]:
         account, temporary = reset_password(session, view=staff, staff_id=staff_id, now=datetime.now(UTC))
         return account.username, temporary
@@ -148,7 +184,12 @@ async def reset(request: Request, staff_id: int, staff: AdminStaff, runtime: Run
         username, temporary = await run_in_threadpool(_in_transaction, runtime, work)
     except StaffInputError as error:
         return _refused(request, staff_id, error)
-    response = render_page(runtime, request, staff, "dashboard/admin_staff_reset.html",
-                           {"username": username, "password": temporary, "account_id": staff_id})
+    response = render_page(
+        runtime,
+        request,
+        staff,
+        "dashboard/admin_staff_reset.html",
+        {"username": username, "password": temporary, "account_id": staff_id},
+    )
     response.headers.update(NO_STORE)
     return response

@@ -85,7 +85,7 @@ class Names:
         return cls(runtime, *party_names(session, request_ids=request_ids))
 
     def party(self, value: str) -> str:
-        """"Siti" for staff:3, "Warga #12" for citizen:12 or contact:12, "Sistem", a ticket code for request:42."""
+        """ "Siti" for staff:3, "Warga #12" for citizen:12 or contact:12, "Sistem", a ticket code for request:42."""
         kind, _, ident = value.partition(":")
         number = int(ident) if ident.isdigit() else None
         if kind == "staff" and number is not None:
@@ -101,8 +101,16 @@ class Names:
         return value
 
     def line(self, row: AuditLog) -> AuditLine:
-        return AuditLine(row.at, self.party(row.actor), row.actor, row.action, self.actions.get(row.action, row.action),
-                         self.party(row.target), _id_of(row.target, "request"), row.detail or {})
+        return AuditLine(
+            row.at,
+            self.party(row.actor),
+            row.actor,
+            row.action,
+            self.actions.get(row.action, row.action),
+            self.party(row.target),
+            _id_of(row.target, "request"),
+            row.detail or {},
+        )
 
 
 def _id_of(value: str, kind: str) -> int | None:
@@ -114,41 +122,64 @@ def _filters(session: Session, actor: str, target: str, ticket: str, action: str
     """Read the form; a typed ticket code becomes the `request:<id>` target rows are stored under."""
     code = normalise_ticket(ticket) if ticket.strip() else ""
     found = request_id_of_ticket(session, ticket_code=code) if code else None
-    return AuditFilters(actor=actor.strip() or None,
-                        target=f"request:{found}" if found is not None else (target.strip() or None),
-                        action=action.strip() or None, ticket=code, unknown_ticket=bool(code) and found is None)
+    return AuditFilters(
+        actor=actor.strip() or None,
+        target=f"request:{found}" if found is not None else (target.strip() or None),
+        action=action.strip() or None,
+        ticket=code,
+        unknown_ticket=bool(code) and found is None,
+    )
 
 
 def _rows(session: Session, filters: AuditFilters, before: int | None, limit: int) -> tuple[list[AuditLog], int | None]:
     if filters.unknown_ticket:
         return [], None
-    return audit_page(session, before_id=before, actor=filters.actor, target=filters.target, action=filters.action,
-                      limit=limit)
+    return audit_page(
+        session, before_id=before, actor=filters.actor, target=filters.target, action=filters.action, limit=limit
+    )
 
 
 @router.get("/dashboard/admin/audit")
 async def audit_log(
-    request: Request, staff: AdminStaff, runtime: RuntimeDep, before: Before = None, actor: Actor = "",
-    target: Target = "", ticket: Ticket = "", action: Action = "",
+    request: Request,
+    staff: AdminStaff,
+    runtime: RuntimeDep,
+    before: Before = None,
+    actor: Actor = "",
+    target: Target = "",
+    ticket: Ticket = "",
+    action: Action = "",
 ) -> Response:
     """Who viewed, changed or exported what, and when: newest first, narrowed by person, ticket and action."""
+
     def load() -> dict[str, Any]:
         with Session(runtime.db) as session:
             filters = _filters(session, actor, target, ticket, action)
             rows, next_before = _rows(session, filters, before, PAGE_SIZE)
             names = Names.load(session, runtime, rows)
             people = sorted(names.staff.items(), key=lambda item: item[1].casefold())
-            return {"lines": [names.line(row) for row in rows], "next_before": next_before, "filters": filters,
-                    "people": people, "actions": sorted(names.actions.items(), key=lambda item: item[1].casefold()),
-                    "query": filters.params()}
+            return {
+                "lines": [names.line(row) for row in rows],
+                "next_before": next_before,
+                "filters": filters,
+                "people": people,
+                "actions": sorted(names.actions.items(), key=lambda item: item[1].casefold()),
+                "query": filters.params(),
+            }
 
     return render_page(runtime, request, staff, "dashboard/admin_audit.html", await run_in_threadpool(load))
 
 
 @router.get("/dashboard/admin/audit.{fmt}")
 def export_audit_log(
-    fmt: str, request: Request, staff: AdminStaff, runtime: RuntimeDep, actor: Actor = "", target: Target = "",
-    ticket: Ticket = "", action: Action = "",
+    fmt: str,
+    request: Request,
+    staff: AdminStaff,
+    runtime: RuntimeDep,
+    actor: Actor = "",
+    target: Target = "",
+    ticket: Ticket = "",
+    action: Action = "",
 ) -> Response:
     """The audit log as filtered on the page, newest first, as CSV or XLSX; the export is itself audited."""
     if fmt not in ("csv", "xlsx"):
@@ -159,13 +190,30 @@ def export_audit_log(
         rows, more = _rows(session, filters, None, MAX_EXPORT_ROWS)
         names = Names.load(session, runtime, rows)
         lines = [names.line(row) for row in rows]
-        audit(session, actor=staff.actor, action="export", target=f"audit.{fmt}", at=now,
-              detail={"filters": filters.params(), "rows": len(lines), "personal": False,
-                      "truncated": more is not None})
-    headers = [staff_text(runtime, f"dash_admin.audit_col_{name}")
-               for name in ("at", "who", "what", "target", "actor", "action", "detail")]
-    table = [[line.at, line.who, line.what, line.target, line.actor, line.action,
-              json.dumps(line.detail, ensure_ascii=False, sort_keys=True) if line.detail else None] for line in lines]
+        audit(
+            session,
+            actor=staff.actor,
+            action="export",
+            target=f"audit.{fmt}",
+            at=now,
+            detail={"filters": filters.params(), "rows": len(lines), "personal": False, "truncated": more is not None},
+        )
+    headers = [
+        staff_text(runtime, f"dash_admin.audit_col_{name}")
+        for name in ("at", "who", "what", "target", "actor", "action", "detail")
+    ]
+    table = [
+        [
+            line.at,
+            line.who,
+            line.what,
+            line.target,
+            line.actor,
+            line.action,
+            json.dumps(line.detail, ensure_ascii=False, sort_keys=True) if line.detail else None,
+        ]
+        for line in lines
+    ]
     sheet = Sheet(staff_text(runtime, "dash_admin.audit_title"), headers, table)
     content = csv_bytes(sheet, runtime) if fmt == "csv" else xlsx_bytes(sheet, runtime)
     stamp = now.astimezone(runtime.settings.tz).strftime("%Y%m%d-%H%M")

@@ -59,15 +59,31 @@ async def my_cases(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
 
 def _urgency_order(case: HeldCase, now: datetime) -> tuple:
     """Urgent first, then a citizen waiting for an answer, then the nearest deadline or appointment."""
-    soonest = min((t for t in (pending_deadline(case.request),
-                               case.next_appointment.starts_at if case.next_appointment else None) if t), default=None)
-    return (case.request.urgency != "urgent", not case.citizen_waiting, soonest or datetime.max.replace(tzinfo=UTC),
-            case.request.id)
+    soonest = min(
+        (
+            t
+            for t in (
+                pending_deadline(case.request),
+                case.next_appointment.starts_at if case.next_appointment else None,
+            )
+            if t
+        ),
+        default=None,
+    )
+    return (
+        case.request.urgency != "urgent",
+        not case.citizen_waiting,
+        soonest or datetime.max.replace(tzinfo=UTC),
+        case.request.id,
+    )
 
 
 @router.get("/dashboard/requests/{request_id}/thread")
 async def thread_since(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The thread's messages after message `after`, for the open request page to add (JSON, no caching)."""
@@ -83,16 +99,28 @@ async def thread_since(
             messages = thread_after(session, request_id=persisted_id(case), after_id=after)
             if not messages:
                 return []
-            audit(session, actor=staff.actor, action="view_request", target=f"request:{case.id}", at=now,
-                  detail={"personal": True, "thread_after": after})
+            audit(
+                session,
+                actor=staff.actor,
+                action="view_request",
+                target=f"request:{case.id}",
+                at=now,
+                detail={"personal": True, "thread_after": after},
+            )
             names = staff_names(session, ids=[m.staff_id for m in messages if m.staff_id])
-            return [{"id": m.id, "outgoing": m.direction == "out", "text": m.text,
-                     "author": name_of(names, m.staff_id) if m.direction == "out" else citizen,
-                     "when": runtime.renderer.when(language, m.created_at)} for m in messages]
+            return [
+                {
+                    "id": m.id,
+                    "outgoing": m.direction == "out",
+                    "text": m.text,
+                    "author": name_of(names, m.staff_id) if m.direction == "out" else citizen,
+                    "when": runtime.renderer.when(language, m.created_at),
+                }
+                for m in messages
+            ]
 
     try:
         messages = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
     return JSONResponse({"messages": messages}, headers={"Cache-Control": "private, no-store"})
-

@@ -95,8 +95,11 @@ def templates_for(runtime: Runtime) -> Jinja2Templates:
     templates.env.globals["t"] = partial(staff_text, runtime)
     templates.env.globals["when"] = lambda moment: runtime.renderer.when(language, moment) if moment else "-"
     templates.env.globals["csrf_token"] = csrf_token
-    templates.env.globals.update(AppointmentStatus=AppointmentStatus, ASSIGNED_STATUSES=ASSIGNED_STATUSES,
-                                 OPEN_APPOINTMENT_STATUSES=OPEN_APPOINTMENT_STATUSES)
+    templates.env.globals.update(
+        AppointmentStatus=AppointmentStatus,
+        ASSIGNED_STATUSES=ASSIGNED_STATUSES,
+        OPEN_APPOINTMENT_STATUSES=OPEN_APPOINTMENT_STATUSES,
+    )
     return templates
 
 

@@ -135,8 +135,11 @@ def _xlsx_value(table: Any, value: Any, runtime: Runtime) -> Any:
 
 def file_response(content: bytes, filename: str) -> Response:
     media = XLSX_TYPE if filename.endswith(".xlsx") else "text/csv; charset=utf-8"
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                                        "Cache-Control": "no-store"})
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 def _kecamatan_name(code: str | None, missing: str | None = "-") -> str | None:
@@ -168,9 +171,12 @@ def request_columns(runtime: Runtime, queues: dict[str, str], staff: dict[int, s
     ]
     if personal:
         columns += [
-            ("col_phone", lambda r: r.phone or "-"), ("col_landmark", lambda r: r.landmark or "-"),
-            ("col_description", lambda r: r.description or "-"), ("col_latitude", lambda r: r.latitude),
-            ("col_longitude", lambda r: r.longitude), ("col_photos", lambda r: len(r.photo_refs or [])),
+            ("col_phone", lambda r: r.phone or "-"),
+            ("col_landmark", lambda r: r.landmark or "-"),
+            ("col_description", lambda r: r.description or "-"),
+            ("col_latitude", lambda r: r.latitude),
+            ("col_longitude", lambda r: r.longitude),
+            ("col_photos", lambda r: len(r.photo_refs or [])),
         ]
     return columns
 
@@ -181,9 +187,11 @@ def bnba_address(runtime: Runtime, request: CaseRequest) -> str | None:
     if request.person_address:
         return request.person_address
     kecamatan = _kecamatan_name(request.kecamatan_code, None)
-    parts = [request.landmark,
-             staff_text(runtime, "dash_reports.bnba_kecamatan_in_address", kecamatan=kecamatan) if kecamatan else None,
-             region_name(runtime, request.region) if request.region else None]
+    parts = [
+        request.landmark,
+        staff_text(runtime, "dash_reports.bnba_kecamatan_in_address", kecamatan=kecamatan) if kecamatan else None,
+        region_name(runtime, request.region) if request.region else None,
+    ]
     return ", ".join(part.strip() for part in parts if part and part.strip()) or None
 
 
@@ -191,13 +199,17 @@ def _bnba_columns(runtime: Runtime) -> list[Column]:
     """Dinas Sosial's by-name-by-address layout. Name and NIK are the person in need as staff recorded them
     (bot/services/bnba.py), empty until then so the sheet can be filled in; the reporter is never listed."""
     return [
-        ("bnba_name", lambda r: r.person_name), ("bnba_nik", lambda r: r.person_nik),
+        ("bnba_name", lambda r: r.person_name),
+        ("bnba_nik", lambda r: r.person_nik),
         ("bnba_address", lambda r: bnba_address(runtime, r)),
         ("bnba_kecamatan", lambda r: _kecamatan_name(r.kecamatan_code, None)),
         ("bnba_region", lambda r: region_name(runtime, r.region)),
-        ("col_latitude", lambda r: r.latitude), ("col_longitude", lambda r: r.longitude),
-        ("bnba_category", lambda r: subject_name(runtime, r.category)), ("bnba_reported", lambda r: r.created_at),
-        ("bnba_status", lambda r: staff_text(runtime, f"status.names.{r.status}")), ("bnba_ticket", lambda r: r.ticket_code),
+        ("col_latitude", lambda r: r.latitude),
+        ("col_longitude", lambda r: r.longitude),
+        ("bnba_category", lambda r: subject_name(runtime, r.category)),
+        ("bnba_reported", lambda r: r.created_at),
+        ("bnba_status", lambda r: staff_text(runtime, f"status.names.{r.status}")),
+        ("bnba_ticket", lambda r: r.ticket_code),
     ]
 
 
@@ -214,14 +226,23 @@ def _export_requests(runtime: Runtime, staff: StaffView, request: Request, layou
         if layout == "bnba":
             columns = _bnba_columns(runtime)
             rows = [[number, *(get(r) for _, get in columns)] for number, r in enumerate(requests, start=1)]
-            headers = [staff_text(runtime, "dash_reports.bnba_no"), *(staff_text(runtime, f"dash_reports.{k}") for k, _ in columns)]
+            headers = [
+                staff_text(runtime, "dash_reports.bnba_no"),
+                *(staff_text(runtime, f"dash_reports.{k}") for k, _ in columns),
+            ]
         else:
             names = report_reads.staff_names(session, (r.assigned_staff_id for r in requests))
             columns = request_columns(runtime, report_reads.queue_names(session), names, personal)
             rows = [[get(r) for _, get in columns] for r in requests]
             headers = [staff_text(runtime, f"dash_reports.{k}") for k, _ in columns]
-        audit(session, actor=staff.actor, action="export", target=target, at=now,
-              detail={"filters": filters.params(), "rows": len(rows), "personal": personal, "truncated": truncated})
+        audit(
+            session,
+            actor=staff.actor,
+            action="export",
+            target=target,
+            at=now,
+            detail={"filters": filters.params(), "rows": len(rows), "personal": personal, "truncated": truncated},
+        )
     title = staff_text(runtime, "dash_reports.sheet_bnba" if layout == "bnba" else "dash_reports.sheet_requests")
     return Sheet(title, headers, rows)
 
@@ -261,19 +282,34 @@ def metrics_sheet(runtime: Runtime, session: Session, staff: StaffView, filters:
     """The response-time report as one table: a row per group of every dimension, durations in whole minutes."""
     report = build_response_report(session, runtime, filters, staff.queues, datetime.now(UTC))
     names = report_names(session, runtime, report)
-    headers = [staff_text(runtime, "dash_reports.col_dimension"), staff_text(runtime, "dash_reports.group"),
-               staff_text(runtime, "dash_reports.col_requests")]
+    headers = [
+        staff_text(runtime, "dash_reports.col_dimension"),
+        staff_text(runtime, "dash_reports.group"),
+        staff_text(runtime, "dash_reports.col_requests"),
+    ]
     for measure in MEASURES:
         label = staff_text(runtime, f"dash_reports.measure_{measure}")
-        headers += [staff_text(runtime, f"dash_reports.xcol_{part}", measure=label) for part in ("median", "p90", "count")]
-    headers += [staff_text(runtime, "dash_reports.sla_claim") + " %", staff_text(runtime, "dash_reports.sla_contact") + " %"]
-    rows = [_metrics_row(staff_text(runtime, "dash_reports.overall"), staff_text(runtime, "dash_reports.all_requests"),
-                         report.overall)]
+        headers += [
+            staff_text(runtime, f"dash_reports.xcol_{part}", measure=label) for part in ("median", "p90", "count")
+        ]
+    headers += [
+        staff_text(runtime, "dash_reports.sla_claim") + " %",
+        staff_text(runtime, "dash_reports.sla_contact") + " %",
+    ]
+    rows = [
+        _metrics_row(
+            staff_text(runtime, "dash_reports.overall"),
+            staff_text(runtime, "dash_reports.all_requests"),
+            report.overall,
+        )
+    ]
     for dimension in DIMENSIONS:
         title = staff_text(runtime, f"dash_reports.dim_{dimension}")
         rows += [_metrics_row(title, label, figures) for label, figures in labelled_groups(report, names, dimension)]
-    notes = [(staff_text(runtime, f"dash_reports.def_{key}_term"), staff_text(runtime, f"dash_reports.def_{key}"))
-             for key in ("population", "claim", "contact", "resolution", "business", "percentiles", "sla", "groups")]
+    notes = [
+        (staff_text(runtime, f"dash_reports.def_{key}_term"), staff_text(runtime, f"dash_reports.def_{key}"))
+        for key in ("population", "claim", "contact", "resolution", "business", "percentiles", "sla", "groups")
+    ]
     return Sheet(staff_text(runtime, "dash_reports.sheet_metrics"), headers, rows, notes)
 
 
@@ -302,8 +338,14 @@ def export_metrics(fmt: str, request: Request, staff: CurrentStaff, runtime: Run
     filters = parse_filters(request.query_params, runtime, REPORT_WEEKS)
     with Session(runtime.db) as session, session.begin():
         sheet = metrics_sheet(runtime, session, staff, filters)
-        audit(session, actor=staff.actor, action="export", target=f"metrics.{fmt}", at=datetime.now(UTC),
-              detail={"filters": filters.params(), "rows": len(sheet.rows), "personal": False})
+        audit(
+            session,
+            actor=staff.actor,
+            action="export",
+            target=f"metrics.{fmt}",
+            at=datetime.now(UTC),
+            detail={"filters": filters.params(), "rows": len(sheet.rows), "personal": False},
+        )
     return file_response(_write(sheet, runtime, fmt), f"waktu-respons-{_stamp(runtime)}.{fmt}")
 
 

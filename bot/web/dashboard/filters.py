@@ -62,8 +62,11 @@ class RequestFilters:
         """The filters as query parameters (empty ones left out), e.g. for export links and audit rows."""
         values = asdict(self)
         values.pop("ignored")
-        return {name: value.isoformat() if isinstance(value, date) else value
-                for name, value in values.items() if value is not None}
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items()
+            if value is not None
+        }
 
     def query_string(self) -> str:
         """`queue=...&date_from=...`, to carry the same filters to another page or an export."""
@@ -71,8 +74,12 @@ class RequestFilters:
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "region": (*REGION_CODES, PROVINCE), "kind": KINDS, "category": PMKS_CATEGORIES, "topic": COUNSELING_TOPICS,
-    "status": tuple(RequestStatus), "urgency": URGENCIES,
+    "region": (*REGION_CODES, PROVINCE),
+    "kind": KINDS,
+    "category": PMKS_CATEGORIES,
+    "topic": COUNSELING_TOPICS,
+    "status": tuple(RequestStatus),
+    "urgency": URGENCIES,
 }
 
 
@@ -146,14 +153,21 @@ def request_conditions(
     filters: RequestFilters, *, visible_queues: frozenset[str] | None, tz: ZoneInfo
 ) -> list[Condition]:
     """SQL conditions on requests for these filters, always restricted to the visible queues."""
-    equal = {"queue_code" if name == "queue" else name: value
-             for name in ("queue", "kind", "category", "topic", "status", "urgency")
-             if (value := getattr(filters, name)) is not None}
+    equal = {
+        "queue_code" if name == "queue" else name: value
+        for name in ("queue", "kind", "category", "topic", "status", "urgency")
+        if (value := getattr(filters, name)) is not None
+    }
     if filters.region is not None and filters.region != PROVINCE:
         equal["region"] = filters.region
     start, end = created_range(filters, tz)
-    return filter_conditions(visible_queues=visible_queues, equal=equal, region_unknown=filters.region == PROVINCE,
-                             created_from=start, created_before=end)
+    return filter_conditions(
+        visible_queues=visible_queues,
+        equal=equal,
+        region_unknown=filters.region == PROVINCE,
+        created_from=start,
+        created_before=end,
+    )
 
 
 def without_dates(filters: RequestFilters) -> RequestFilters:
@@ -162,7 +176,7 @@ def without_dates(filters: RequestFilters) -> RequestFilters:
 
 
 def normalise_ticket(text: str) -> str:
-    """"abc def", "ABC-DEF" and "abcdef" all find ticket ABC-DEF."""
+    """ "abc def", "ABC-DEF" and "abcdef" all find ticket ABC-DEF."""
     compact = _TICKET_CHARS.sub("", text.upper())
     return f"{compact[:3]}-{compact[3:]}" if len(compact) == 6 else compact
 
@@ -190,9 +204,7 @@ class ListFilters:
     def query_string(self) -> str:
         return urlencode(self.params())
 
-    def conditions(
-        self, *, visible_queues: frozenset[str] | None, tz: ZoneInfo, now: datetime
-    ) -> list[Condition]:
+    def conditions(self, *, visible_queues: frozenset[str] | None, tz: ZoneInfo, now: datetime) -> list[Condition]:
         """SQL conditions on requests: the shared filters within the visible queues, then the list's own."""
         conditions = request_conditions(self.filters, visible_queues=visible_queues, tz=tz)
         if self.q:
@@ -210,9 +222,12 @@ def parse_list_filters(params: Mapping[str, str], *, today: date) -> ListFilters
     """Read the list's filter form; an unknown value is dropped rather than refused, so an old link still opens."""
     filters = parse_request_filters(params, today=today)
     own = {name: (params.get(name) or "").strip() for name in LIST_ONLY}
-    ignored = [name for name, allowed in (("sla", SLA_STATES), ("state", STATES))
-               if own[name] and own[name] not in allowed]
-    if own["holder"] and not (own["holder"] == NO_HOLDER or (own["holder"].isascii() and own["holder"].isdigit() and len(own["holder"]) < 10)):
+    ignored = [
+        name for name, allowed in (("sla", SLA_STATES), ("state", STATES)) if own[name] and own[name] not in allowed
+    ]
+    if own["holder"] and not (
+        own["holder"] == NO_HOLDER or (own["holder"].isascii() and own["holder"].isdigit() and len(own["holder"]) < 10)
+    ):
         ignored.append("holder")
     valid = {name: value or None for name, value in own.items() if name not in ignored}
     return ListFilters(filters, **valid, ignored=(*filters.ignored, *ignored))

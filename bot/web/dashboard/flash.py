@@ -32,7 +32,11 @@ def redirect_with(request: Request, url: str, key: str, *, error: bool = False, 
 
 
 def render_page(
-    runtime: Runtime, request: Request, staff: StaffView, template: str, context: dict[str, Any],
+    runtime: Runtime,
+    request: Request,
+    staff: StaffView,
+    template: str,
+    context: dict[str, Any],
     status_code: int = 200,
 ) -> Response:
     """Render a dashboard page for `staff`, with the pending notice (shown once) if there is one."""
@@ -47,7 +51,7 @@ def render_page(
 
 
 def time_left(deadline: datetime | None, now: datetime, t: Callable[..., str]) -> str:
-    """"3 j 20 mnt lagi" before a deadline, "lewat 2 hr 1 j" after it: what a counselor scans for."""
+    """ "3 j 20 mnt lagi" before a deadline, "lewat 2 hr 1 j" after it: what a counselor scans for."""
     if deadline is None:
         return ""
     minutes = int(abs((deadline - now).total_seconds()) // 60)

@@ -51,8 +51,9 @@ async def overview(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -
                 loads=reads.queue_loads(session, visible=visible, now=now),
                 urgent=reads.urgent_open(session, visible=visible),
                 breached=reads.breached_now(session, visible=visible, now=now),
-                appointments=reads.appointments_between(session, visible=visible, start=start,
-                                                        end=start + timedelta(days=1)),
+                appointments=reads.appointments_between(
+                    session, visible=visible, start=start, end=start + timedelta(days=1)
+                ),
                 waiting=reads.unclaimed(session, queue_codes=visible, limit=WAITING_SHOWN),
                 queue_names=reads.queue_names(session),
             )

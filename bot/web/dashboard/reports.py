@@ -55,7 +55,7 @@ def number(value: float | None, digits: int = 1) -> str:
 
 
 def duration(runtime: Runtime, hours: float | None) -> str:
-    """"35 menit" below an hour, "1,5 jam" from an hour on: an urgent claim in minutes must not read "0,0".
+    """ "35 menit" below an hour, "1,5 jam" from an hour on: an urgent claim in minutes must not read "0,0".
 
     The exports carry the same durations as whole minutes (exports.py), so a figure on the page and in the
     workbook never disagree by more than the page's rounding.
@@ -104,8 +104,14 @@ def nice_ceiling(value: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if value <= m * magnitude)
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]],
-               *, unit: str, y_max: float | None = None) -> Chart:
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[float | None]]],
+    *,
+    unit: str,
+    y_max: float | None = None,
+) -> Chart:
     """A line per series over evenly spaced x labels; gaps where a week has no value."""
     top = y_max or nice_ceiling(max((v for _, _, values in series for v in values if v is not None), default=0))
     step = (PLOT_RIGHT - PLOT_LEFT) / max(len(labels) - 1, 1)
@@ -135,8 +141,10 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, st
 def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, unit: str) -> Chart:
     """Horizontal bars, one per item, scaled to the largest value."""
     top = nice_ceiling(max((v for _, v in items if v is not None), default=0))
-    bars = [(i * BAR_ROW + 8.0, round(BAR_WIDTH * (value or 0) / top, 1), label, number(value))
-            for i, (label, value) in enumerate(items)]
+    bars = [
+        (i * BAR_ROW + 8.0, round(BAR_WIDTH * (value or 0) / top, 1), label, number(value))
+        for i, (label, value) in enumerate(items)
+    ]
     return Chart("bar", title, unit, len(items) * BAR_ROW + 16, bars=bars)
 
 
@@ -149,8 +157,13 @@ def parse_filters(params: object, runtime: Runtime, weeks: int | None) -> Reques
 
 
 def build_response_report(
-    session: Session, runtime: Runtime, filters: RequestFilters, queues: frozenset[str] | None, now: datetime,
-    *, stored_weeks: Sequence[date] = (),
+    session: Session,
+    runtime: Runtime,
+    filters: RequestFilters,
+    queues: frozenset[str] | None,
+    now: datetime,
+    *,
+    stored_weeks: Sequence[date] = (),
 ) -> ResponseReport:
     """The response-time report of these filters within these queues (pages, exports and API share it).
 
@@ -159,17 +172,25 @@ def build_response_report(
     """
     conditions = request_conditions(filters, visible_queues=queues, tz=runtime.settings.tz)
     assert filters.date_from is not None and filters.date_to is not None, "reports always have a range"
-    return sketched_response_report(session, conditions, stored_scope(filters, queues), stored_weeks,
-                                    calendar=runtime.routing.calendar, date_from=filters.date_from,
-                                    date_to=filters.date_to, now=now)
+    return sketched_response_report(
+        session,
+        conditions,
+        stored_scope(filters, queues),
+        stored_weeks,
+        calendar=runtime.routing.calendar,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        now=now,
+    )
 
 
 def report_weeks(runtime: Runtime, filters: RequestFilters, now: datetime) -> list[date]:
     """Closed weeks of the range the page may read from stored sketches (computing those not yet stored)."""
     if stored_scope(filters, None) is None or filters.date_from is None or filters.date_to is None:
         return []
-    return ready_weeks(runtime.db, calendar=runtime.routing.calendar, date_from=filters.date_from,
-                       date_to=filters.date_to, now=now)
+    return ready_weeks(
+        runtime.db, calendar=runtime.routing.calendar, date_from=filters.date_from, date_to=filters.date_to, now=now
+    )
 
 
 #: Filters that stored sketches cannot apply (they keep queue and region only): with one, the report is exact.
@@ -269,25 +290,44 @@ def _metrics_charts(runtime: Runtime, report: ResponseReport, names: GroupNames)
     labels = [iso_week_label(monday) for monday, _ in trend]
     medians, p90s = [f.claim.median for _, f in trend], [f.claim.p90 for _, f in trend]
     factor, unit = _time_scale(runtime, medians + p90s)
-    claim_chart = line_chart(staff_text(runtime, "dash_reports.chart_claim_trend"), labels, [
-        (staff_text(runtime, "dash_reports.median"), "#0b5cad", _scaled(medians, factor)),
-        (staff_text(runtime, "dash_reports.p90"), "#b3261e", _scaled(p90s, factor)),
-    ], unit=unit)
-    sla_chart = line_chart(staff_text(runtime, "dash_reports.chart_sla_trend"), labels, [
-        (staff_text(runtime, "dash_reports.sla_claim"), "#1e7a34", [f.claim_sla.percent for _, f in trend]),
-        (staff_text(runtime, "dash_reports.sla_contact"), "#8a5a00", [f.contact_sla.percent for _, f in trend]),
-    ], unit="%", y_max=100.0)
+    claim_chart = line_chart(
+        staff_text(runtime, "dash_reports.chart_claim_trend"),
+        labels,
+        [
+            (staff_text(runtime, "dash_reports.median"), "#0b5cad", _scaled(medians, factor)),
+            (staff_text(runtime, "dash_reports.p90"), "#b3261e", _scaled(p90s, factor)),
+        ],
+        unit=unit,
+    )
+    sla_chart = line_chart(
+        staff_text(runtime, "dash_reports.chart_sla_trend"),
+        labels,
+        [
+            (staff_text(runtime, "dash_reports.sla_claim"), "#1e7a34", [f.claim_sla.percent for _, f in trend]),
+            (staff_text(runtime, "dash_reports.sla_contact"), "#8a5a00", [f.contact_sla.percent for _, f in trend]),
+        ],
+        unit="%",
+        y_max=100.0,
+    )
     by_queue = [(names.label("queue", key), f.claim.median) for key, f in report.groups["queue"]]
     factor, unit = _time_scale(runtime, [value for _, value in by_queue])
-    queue_chart = bar_chart(staff_text(runtime, "dash_reports.chart_claim_by_queue"),
-                            list(zip([label for label, _ in by_queue], _scaled([v for _, v in by_queue], factor))),
-                            unit=unit)
+    queue_chart = bar_chart(
+        staff_text(runtime, "dash_reports.chart_claim_by_queue"),
+        list(zip([label for label, _ in by_queue], _scaled([v for _, v in by_queue], factor))),
+        unit=unit,
+    )
     return [claim_chart, sla_chart, queue_chart]
 
 
 def quantiles_of(figures: ResponseFigures) -> tuple[Quantiles, ...]:
-    return (figures.claim, figures.contact, figures.resolution, figures.claim_business, figures.contact_business,
-            figures.resolution_business)
+    return (
+        figures.claim,
+        figures.contact,
+        figures.resolution,
+        figures.claim_business,
+        figures.contact_business,
+        figures.resolution_business,
+    )
 
 
 @router.get("/dashboard/metrics")
@@ -301,13 +341,25 @@ def metrics_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> 
         names = report_names(session, runtime, report)
         options = filter_options(session, runtime, staff.queues)
     sections = [(dimension, labelled_groups(report, names, dimension)) for dimension in DIMENSIONS]
-    return render(runtime, request, "dashboard/report_metrics.html", {
-        "staff": staff, "filters": filters, "options": options, "report": report, "sections": sections,
-        "charts": _metrics_charts(runtime, report, names), "fmt": number, "query": filters.query_string(),
-        "duration": lambda hours: duration(runtime, hours), "personal_exports": may_export_personal(staff),
-        "approximate": any(q.approximate for _, rows in sections for _, f in rows for q in quantiles_of(f)),
-        "accuracy": number(RELATIVE_ACCURACY * 100, 0),
-    })
+    return render(
+        runtime,
+        request,
+        "dashboard/report_metrics.html",
+        {
+            "staff": staff,
+            "filters": filters,
+            "options": options,
+            "report": report,
+            "sections": sections,
+            "charts": _metrics_charts(runtime, report, names),
+            "fmt": number,
+            "query": filters.query_string(),
+            "duration": lambda hours: duration(runtime, hours),
+            "personal_exports": may_export_personal(staff),
+            "approximate": any(q.approximate for _, rows in sections for _, f in rows for q in quantiles_of(f)),
+            "accuracy": number(RELATIVE_ACCURACY * 100, 0),
+        },
+    )
 
 
 @router.get("/dashboard/workload")
@@ -320,9 +372,19 @@ def workload_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) ->
         load = workload(session, conditions, now=datetime.now(UTC), members=members)
         names = GroupNames.load(session, runtime, [c.staff_id for c in load.counselors])
         options = filter_options(session, runtime, staff.queues)
-    return render(runtime, request, "dashboard/report_workload.html", {
-        "staff": staff, "filters": filters, "options": options, "load": load, "names": names, "fmt": number,
-    })
+    return render(
+        runtime,
+        request,
+        "dashboard/report_workload.html",
+        {
+            "staff": staff,
+            "filters": filters,
+            "options": options,
+            "load": load,
+            "names": names,
+            "fmt": number,
+        },
+    )
 
 
 @router.get("/dashboard/map")
@@ -335,13 +397,27 @@ def map_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Resp
         options = filter_options(session, runtime, staff.queues)
     # Every region, zeros too, for a province-wide view; otherwise only where reports came from.
     everything = staff.queues is None and filters.region is None and filters.queue is None
-    rows = [(region_name(runtime, code), cells, total) for code, cells in grid
-            if (total := sum(c.count for c in cells)) or (everything and code != PROVINCE)]
-    busiest = sorted(((cell, name) for name, cells, _ in rows for cell in cells if cell.count and cell.code),
-                     key=lambda pair: -pair[0].count)[:15]
-    return render(runtime, request, "dashboard/report_map.html", {
-        "staff": staff, "filters": filters, "options": options, "rows": rows, "busiest": busiest,
-    })
+    rows = [
+        (region_name(runtime, code), cells, total)
+        for code, cells in grid
+        if (total := sum(c.count for c in cells)) or (everything and code != PROVINCE)
+    ]
+    busiest = sorted(
+        ((cell, name) for name, cells, _ in rows for cell in cells if cell.count and cell.code),
+        key=lambda pair: -pair[0].count,
+    )[:15]
+    return render(
+        runtime,
+        request,
+        "dashboard/report_map.html",
+        {
+            "staff": staff,
+            "filters": filters,
+            "options": options,
+            "rows": rows,
+            "busiest": busiest,
+        },
+    )
 
 
 @router.get("/dashboard/needs")
@@ -350,12 +426,25 @@ def needs_page(request: Request, staff: CurrentStaff, runtime: RuntimeDep) -> Re
     filters = parse_filters(request.query_params, runtime, NEEDS_WEEKS)
     conditions = request_conditions(filters, visible_queues=staff.queues, tz=runtime.settings.tz)
     with Session(runtime.db) as session:
-        needs = service_needs(session, conditions,
-                              offset_s=utc_offset_seconds(runtime.routing.calendar, datetime.now(UTC)))
+        needs = service_needs(
+            session, conditions, offset_s=utc_offset_seconds(runtime.routing.calendar, datetime.now(UTC))
+        )
         options = filter_options(session, runtime, staff.queues)
-    rows = [(month, region_name(runtime, region), counts, sum(counts.values()))
-            for (month, region), counts in needs.counts.items()]
+    rows = [
+        (month, region_name(runtime, region), counts, sum(counts.values()))
+        for (month, region), counts in needs.counts.items()
+    ]
     totals = {category: sum(counts[category] for _, _, counts, _ in rows) for category in needs.categories}
-    return render(runtime, request, "dashboard/report_needs.html", {
-        "staff": staff, "filters": filters, "options": options, "needs": needs, "rows": rows, "totals": totals,
-    })
+    return render(
+        runtime,
+        request,
+        "dashboard/report_needs.html",
+        {
+            "staff": staff,
+            "filters": filters,
+            "options": options,
+            "needs": needs,
+            "rows": rows,
+            "totals": totals,
+        },
+    )

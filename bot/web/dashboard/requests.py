@@ -52,14 +52,16 @@ def _choices(
     """Options of the filter form: only the queues this staff member can see, and their members as holders."""
     visible = sorted(queue_names) if staff.queues is None else sorted(staff.queues)
     regions = [(r.code, r.name) for r in load_regions().regions]
-    return {"queues": [(code, queue_names.get(code, code)) for code in visible], "regions": regions,
-            "holders": holders}
+    return {"queues": [(code, queue_names.get(code, code)) for code in visible], "regions": regions, "holders": holders}
 
 
 @router.get("/dashboard/requests")
 async def request_list(
-    request: Request, staff: CurrentStaff, runtime: RuntimeDep,
-    after: Param = "", before: Param = "",
+    request: Request,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    after: Param = "",
+    before: Param = "",
 ) -> Response:
     """The requests this staff member may see, newest first, filtered, a page at a time."""
     tz = runtime.settings.tz
@@ -70,26 +72,51 @@ async def request_list(
 
     def load() -> tuple[reads.RequestPage, dict[str, str], set[int], dict[int, str], list[tuple[int, str]]]:
         with Session(runtime.db) as session:
-            page = reads.request_page(session, conditions=conditions, after=reads.Cursor.parse(after),
-                                      before=reads.Cursor.parse(before), limit=reads.PAGE_SIZE)
+            page = reads.request_page(
+                session,
+                conditions=conditions,
+                after=reads.Cursor.parse(after),
+                before=reads.Cursor.parse(before),
+                limit=reads.PAGE_SIZE,
+            )
             duplicate_ids = with_possible_duplicates(session, view=staff, requests=page.rows)
             holders = reads.staff_names(session, ids=[r.assigned_staff_id for r in page.rows])
-            return (page, reads.queue_names(session), duplicate_ids, holders,
-                    reads.queue_staff(session, visible=staff.queues))
+            return (
+                page,
+                reads.queue_names(session),
+                duplicate_ids,
+                holders,
+                reads.queue_staff(session, visible=staff.queues),
+            )
 
     page, queue_names, duplicate_ids, holders, queue_staff = await run_in_threadpool(load)
     links = {
         "newer": _page_link(form, before=page.newer.token()) if page.newer else None,
         "older": _page_link(form, after=page.older.token()) if page.older else None,
     }
-    context = {"page": page, "duplicate_ids": duplicate_ids, "form": form, "export_query": listing.query_string(),
-               "personal_exports": may_export_personal(staff),
-               "links": links, "queue_names": queue_names, "now": now,
-               "sla_state": sla_state, "deadline": pending_deadline,
-               "holders": holders, "choices": _choices(staff, queue_names, queue_staff),
-               "categories": PMKS_CATEGORIES, "topics": COUNSELING_TOPICS,
-               "statuses": tuple(RequestStatus), "states": STATES, "kinds": KINDS, "urgencies": URGENCIES,
-               "sla_states": SLA_STATES, "province": PROVINCE, "ignored": listing.ignored}
+    context = {
+        "page": page,
+        "duplicate_ids": duplicate_ids,
+        "form": form,
+        "export_query": listing.query_string(),
+        "personal_exports": may_export_personal(staff),
+        "links": links,
+        "queue_names": queue_names,
+        "now": now,
+        "sla_state": sla_state,
+        "deadline": pending_deadline,
+        "holders": holders,
+        "choices": _choices(staff, queue_names, queue_staff),
+        "categories": PMKS_CATEGORIES,
+        "topics": COUNSELING_TOPICS,
+        "statuses": tuple(RequestStatus),
+        "states": STATES,
+        "kinds": KINDS,
+        "urgencies": URGENCIES,
+        "sla_states": SLA_STATES,
+        "province": PROVINCE,
+        "ignored": listing.ignored,
+    }
     return render_page(runtime, request, staff, "dashboard/requests.html", context)
 
 
@@ -104,29 +131,44 @@ async def request_detail(request: Request, request_id: int, staff: CurrentStaff,
 
     def load() -> RequestDetail:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():
-            return load_detail(session, view=staff, request_id=request_id, now=now, t=partial(staff_text, runtime),
-                               tz=runtime.settings.tz)
+            return load_detail(
+                session,
+                view=staff,
+                request_id=request_id,
+                now=now,
+                t=partial(staff_text, runtime),
+                tz=runtime.settings.tz,
+            )
 
     try:
         detail = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
     t = partial(staff_text, runtime)
-    context = {"detail": detail, "r": detail.request, "osm": osm_link(detail.request),
-               "place": place_label(detail.request, t), "modes": MODES, "outcomes": CLOSED_STATUSES,
-               "channels": CHANNELS, "contact_times": (SAFE_NOW, *CONTACT_TIMES)}
+    context = {
+        "detail": detail,
+        "r": detail.request,
+        "osm": osm_link(detail.request),
+        "place": place_label(detail.request, t),
+        "modes": MODES,
+        "outcomes": CLOSED_STATUSES,
+        "channels": CHANNELS,
+        "contact_times": (SAFE_NOW, *CONTACT_TIMES),
+    }
     return render_page(runtime, request, staff, "dashboard/request_detail.html", context)
 
 
 def place_label(request: CaseRequest, t: Callable[..., str]) -> str:
-    """"Kota Serang, Kec. Kasemen"; the province's name when the citizen did not know the region."""
+    """ "Kota Serang, Kec. Kasemen"; the province's name when the citizen did not know the region."""
     regions = load_regions()
     if request.region is None:
         return t("dash_requests.region_unknown")
     name = regions.region(request.region).name
     if request.kecamatan_code:
         try:
-            return t("common.region_with_kecamatan", region=name, kecamatan=regions.kecamatan(request.kecamatan_code).name)
+            return t(
+                "common.region_with_kecamatan", region=name, kecamatan=regions.kecamatan(request.kecamatan_code).name
+            )
         except KeyError:
             pass
     return name
@@ -145,12 +187,19 @@ async def appointment_calendar(
     request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep
 ) -> Response:
     """An appointment as a calendar file for the counselor's phone (no personal data in it)."""
+
     def load() -> bytes:
         with Session(runtime.db) as session, session.begin():
             case = visible_request(session, staff, request_id)
             appointment = visible_appointment(session, staff, persisted_id(case), appointment_id)
-            audit(session, actor=staff.actor, action="export_ics", target=f"request:{case.id}",
-                  at=datetime.now(UTC), detail={"appointment": appointment.id})
+            audit(
+                session,
+                actor=staff.actor,
+                action="export_ics",
+                target=f"request:{case.id}",
+                at=datetime.now(UTC),
+                detail={"appointment": appointment.id},
+            )
             summary = staff_text(runtime, "appt.ics_summary", code=case.ticket_code)
             return appointment_ics(appointment, case, summary)
 
@@ -158,8 +207,10 @@ async def appointment_calendar(
         body = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
-    headers = {"Content-Disposition": f'attachment; filename="janji-temu-{appointment_id}.ics"',
-               "Cache-Control": "private, no-store"}
+    headers = {
+        "Content-Disposition": f'attachment; filename="janji-temu-{appointment_id}.ics"',
+        "Cache-Control": "private, no-store",
+    }
     return Response(body, media_type="text/calendar", headers=headers)
 
 
@@ -168,23 +219,40 @@ async def request_photo(
     request: Request, request_id: int, index: int, staff: CurrentStaff, runtime: RuntimeDep
 ) -> Response:
     """A sighting's photo as stored when it arrived (decrypted here); each view is audit-logged like the page."""
+
     def load() -> StoredPhoto | None:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():
             case = visible_request(session, staff, request_id)
             refs = case.photo_refs or []
             if not may_see_personal(staff, case) or not 0 <= index < len(refs):
                 raise PermissionDenied(request_id)
-            audit(session, actor=staff.actor, action="view_photo", target=f"request:{case.id}",
-                  at=datetime.now(UTC), detail={"photo": index})
+            audit(
+                session,
+                actor=staff.actor,
+                action="view_photo",
+                target=f"request:{case.id}",
+                at=datetime.now(UTC),
+                detail={"photo": index},
+            )
             photo_id = stored_photo_id(refs[index])  # a platform id kept from before 0011 is not a stored photo
-            return None if photo_id is None else photo_of_request(session, request_id=persisted_id(case), photo_id=photo_id)
+            return (
+                None
+                if photo_id is None
+                else photo_of_request(session, request_id=persisted_id(case), photo_id=photo_id)
+            )
 
     try:
         photo = await run_in_threadpool(load)
     except PermissionDenied:
         return not_found(runtime, request, staff)
     if photo is None:
-        return render_page(runtime, request, staff, "dashboard/requests_photo_missing.html",
-                           {"request_id": request_id}, status_code=404)
+        return render_page(
+            runtime,
+            request,
+            staff,
+            "dashboard/requests_photo_missing.html",
+            {"request_id": request_id},
+            status_code=404,
+        )
     headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     return Response(photo.data, media_type=photo.content_type, headers=headers)

@@ -63,6 +63,7 @@ Action = Callable[[Session, StaffView, datetime], Done]
 
 async def perform(request: Request, runtime: Runtime, staff: StaffView, request_id: int, action: Action) -> Response:
     """Run `action` in one transaction and answer with a redirect and a notice (or the 404 page)."""
+
     def work() -> Done:
         with Session(runtime.db, expire_on_commit=False) as session, session.begin():
             visible_request(session, staff, request_id)  # first, so even a refused form never hints at existence
@@ -88,6 +89,7 @@ def _refused(key: str) -> Done:
 @router.post("/dashboard/requests/{request_id}/claim")
 async def claim(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep) -> Response:
     """Claim the request; when a colleague was faster, say who has it."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         result = claim_request(session, view=view, request_id=request_id, routing=runtime.routing, now=now)
         if result.won:
@@ -100,8 +102,11 @@ async def claim(request: Request, request_id: int, staff: CurrentStaff, runtime:
 
 
 @router.post("/dashboard/requests/{request_id}/release")
-async def release(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "") -> Response:
+async def release(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = ""
+) -> Response:
     """Give the request back to its queue, with a reason."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         if not reason.strip():
             return _refused("dash_requests.error_reason")
@@ -113,10 +118,15 @@ async def release(request: Request, request_id: int, staff: CurrentStaff, runtim
 
 @router.post("/dashboard/requests/{request_id}/transfer")
 async def transfer(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
-    target: Annotated[str, Form(max_length=64)] = "", reason: Reason = "",
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    target: Annotated[str, Form(max_length=64)] = "",
+    reason: Reason = "",
 ) -> Response:
     """Hand the request to another queue (`queue:CODE`) or to a colleague in its queue (`staff:ID`)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         if not reason.strip():
             return _refused("dash_requests.error_reason")
@@ -124,8 +134,15 @@ async def transfer(
         case_id = persisted_id(case)
         kind, _, value = target.partition(":")
         if kind == "queue":
-            transfer_request(session, view=view, request_id=case_id, reason=reason.strip(), now=now, to_queue=value,
-                             routing=runtime.routing)
+            transfer_request(
+                session,
+                view=view,
+                request_id=case_id,
+                reason=reason.strip(),
+                now=now,
+                to_queue=value,
+                routing=runtime.routing,
+            )
         elif kind == "staff" and value.isdigit():
             colleague = staff_account(session, staff_id=int(value))
             if colleague is None:
@@ -140,9 +157,14 @@ async def transfer(
 
 @router.post("/dashboard/requests/{request_id}/classify")
 async def classify(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, code: Annotated[str, Form(max_length=64)] = "",
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Say what a request "belum ditentukan" is about; it is routed again as if the citizen had said so."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         case = classify_request(session, view=view, request_id=request_id, code=code, routing=runtime.routing, now=now)
         return Done("dash_requests.done_classify", left=not view.can_see(case))
@@ -152,14 +174,18 @@ async def classify(
 
 @router.post("/dashboard/requests/{request_id}/person")
 async def person(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
-    name: Annotated[str, Form(max_length=200)] = "", nik: Annotated[str, Form(max_length=40)] = "",
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=200)] = "",
+    nik: Annotated[str, Form(max_length=40)] = "",
     address: Annotated[str, Form(max_length=600)] = "",
 ) -> Response:
     """Record the sighted person's name, NIK and address for the BNBA list (empty fields clear them)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
-        changed = record_person(session, view=view, request_id=request_id, name=name, nik=nik, address=address,
-                                now=now)
+        changed = record_person(session, view=view, request_id=request_id, name=name, nik=nik, address=address, now=now)
         return Done("bnba.done" if changed else "bnba.unchanged")
 
     return await perform(request, runtime, staff, request_id, act)
@@ -167,9 +193,14 @@ async def person(
 
 @router.post("/dashboard/requests/{request_id}/merge")
 async def merge(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, into: Annotated[int, Form()] = 0,
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    into: Annotated[int, Form()] = 0,
 ) -> Response:
     """Merge this request into an earlier possible duplicate; from then on its reporter follows that one."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         earlier = merge_requests(session, view=view, request_id=request_id, into_id=into, now=now)
         return Done("dup.done_merge", {"code": earlier.ticket_code})
@@ -179,9 +210,15 @@ async def merge(
 
 @router.post("/dashboard/requests/{request_id}/message")
 async def message(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = "", reason: Reason = "",
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    text: Text = "",
+    reason: Reason = "",
 ) -> Response:
     """Write to the citizen through the bot, on their own channel; the first message is first contact."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         held = message_citizen(session, view=view, request_id=request_id, text=text, now=now, reason=reason)
         return Done("case.staff_safe_held" if held else "dash_requests.done_message")
@@ -190,8 +227,11 @@ async def message(
 
 
 @router.post("/dashboard/requests/{request_id}/call")
-async def call(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "") -> Response:
+async def call(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = ""
+) -> Response:
     """Record a phone call made outside the bot (it counts as first contact)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         record_call(session, view=view, request_id=request_id, now=now, reason=reason)
         return Done("dash_requests.done_call")
@@ -234,9 +274,15 @@ def parse_slots(form: dict[str, str], tz: ZoneInfo) -> list[tuple[datetime, str]
 
 @router.post("/dashboard/requests/{request_id}/appointments/{appointment_id}/cancel")
 async def cancel(
-    request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "",
+    request: Request,
+    request_id: int,
+    appointment_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    reason: Reason = "",
 ) -> Response:
     """Cancel an offered or confirmed appointment; the citizen is told."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         visible_appointment(session, view, request_id, appointment_id)
         cancel_appointment(session, view=view, appointment_id=appointment_id, now=now, reason=reason)
@@ -247,10 +293,16 @@ async def cancel(
 
 @router.post("/dashboard/requests/{request_id}/appointments/{appointment_id}/mark")
 async def mark(
-    request: Request, request_id: int, appointment_id: int, staff: CurrentStaff, runtime: RuntimeDep,
-    status: Annotated[str, Form(max_length=16)] = "", reason: Reason = "",
+    request: Request,
+    request_id: int,
+    appointment_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    status: Annotated[str, Form(max_length=16)] = "",
+    reason: Reason = "",
 ) -> Response:
     """After its time: the meeting took place (`done`) or the citizen did not come (`no_show`)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         visible_appointment(session, view, request_id, appointment_id)
         mark_appointment(session, view=view, appointment_id=appointment_id, status=status, now=now, reason=reason)
@@ -260,8 +312,11 @@ async def mark(
 
 
 @router.post("/dashboard/requests/{request_id}/note")
-async def note(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = "") -> Response:
+async def note(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, text: Text = ""
+) -> Response:
     """Add a case note (seen by the queue's staff only)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         add_case_note(session, view=view, request_id=request_id, text=text, now=now)
         return Done("dash_requests.done_note")
@@ -271,10 +326,16 @@ async def note(request: Request, request_id: int, staff: CurrentStaff, runtime: 
 
 @router.post("/dashboard/requests/{request_id}/close")
 async def close(
-    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep,
-    outcome: Annotated[str, Form(max_length=16)] = "", note: Reason = "", reason: Reason = "",
+    request: Request,
+    request_id: int,
+    staff: CurrentStaff,
+    runtime: RuntimeDep,
+    outcome: Annotated[str, Form(max_length=16)] = "",
+    note: Reason = "",
+    reason: Reason = "",
 ) -> Response:
     """Close with an outcome; "referred" needs where to, written in the note (the service checks it)."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         close_request(session, view=view, request_id=request_id, outcome=outcome, note=note, now=now, reason=reason)
         return Done("dash_requests.done_close")
@@ -283,8 +344,11 @@ async def close(
 
 
 @router.post("/dashboard/requests/{request_id}/reopen")
-async def reopen(request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = "") -> Response:
+async def reopen(
+    request: Request, request_id: int, staff: CurrentStaff, runtime: RuntimeDep, reason: Reason = ""
+) -> Response:
     """Reopen a closed request, with a reason."""
+
     def act(session: Session, view: StaffView, now: datetime) -> Done:
         if not reason.strip():
             return _refused("dash_requests.error_reason")
@@ -292,4 +356,3 @@ async def reopen(request: Request, request_id: int, staff: CurrentStaff, runtime
         return Done("dash_requests.done_reopen")
 
     return await perform(request, runtime, staff, request_id, act)
-

@@ -115,32 +115,61 @@ def load_detail(
     """The page's data for `view`, or PermissionDenied; writes the `view_request` audit row."""
     request = visible_request(session, view, request_id)
     personal = may_see_personal(view, request)
-    audit(session, actor=view.actor, action="view_request", target=f"request:{request.id}", at=now,
-          detail={"personal": personal})
+    audit(
+        session,
+        actor=view.actor,
+        action="view_request",
+        target=f"request:{request.id}",
+        at=now,
+        detail={"personal": personal},
+    )
     case_id = persisted_id(request)
     events = timeline_of(session, request_id=case_id)
     thread = thread_of(session, request_id=case_id) if personal else []
     notes = notes_of(session, request_id=case_id) if personal else []
-    names = reads.staff_names(session, ids=[*_staff_ids(events), *(m.staff_id for m in thread),
-                                            *(n.staff_id for n in notes), request.assigned_staff_id])
+    names = reads.staff_names(
+        session,
+        ids=[
+            *_staff_ids(events),
+            *(m.staff_id for m in thread),
+            *(n.staff_id for n in notes),
+            request.assigned_staff_id,
+        ],
+    )
     queue_names = reads.queue_names(session)
     contact = contact_of(session, request)
     citizen = t("dash_requests.actor_citizen")
     next_safe = next_safe_time(now, request.contact_times, contact.contact_times, tz) if contact else None
     deliveries = thread_deliveries(session, request=request, contact=contact, messages=thread, now=now, tz=tz)
     return RequestDetail(
-        request=request, queue_name=queue_names.get(request.queue_code, request.queue_code), personal=personal,
-        show_contact=personal and not request.anonymous, channel=contact.channel if contact else None,
+        request=request,
+        queue_name=queue_names.get(request.queue_code, request.queue_code),
+        personal=personal,
+        show_contact=personal and not request.anonymous,
+        channel=contact.channel if contact else None,
         assigned=names.get(request.assigned_staff_id) if request.assigned_staff_id else None,
-        sla=sla_state(request, now), deadline=pending_deadline(request),
+        sla=sla_state(request, now),
+        deadline=pending_deadline(request),
         timeline=[_entry(e, names, queue_names, t, personal) for e in events],
         safe_to_talk=next((_safe_text(e, t) for e in reversed(events) if e.kind == SAFE_TO_TALK), None),
-        next_safe=next_safe, safe_now=next_safe is not None and next_safe <= now,
-        thread=[Line(m.created_at, reads.name_of(names, m.staff_id) if m.direction == "out" else citizen, m.text,
-                     m.direction == "out", deliveries.get(persisted_id(m)), id=persisted_id(m)) for m in thread],
+        next_safe=next_safe,
+        safe_now=next_safe is not None and next_safe <= now,
+        thread=[
+            Line(
+                m.created_at,
+                reads.name_of(names, m.staff_id) if m.direction == "out" else citizen,
+                m.text,
+                m.direction == "out",
+                deliveries.get(persisted_id(m)),
+                id=persisted_id(m),
+            )
+            for m in thread
+        ],
         notes=[Line(n.created_at, reads.name_of(names, n.staff_id), n.text) for n in notes],
         appointments=appointments_of(session, request_id=case_id),
-        colleagues=[s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id],
+        colleagues=[
+            s for s in queue_members(session, queue_code=request.queue_code) if s.id != request.assigned_staff_id
+        ],
         queues=[q for q in reads.all_queues(session) if q.code != request.queue_code],
         allowed=_allowed(view, request, personal),
         duplicates=possible_duplicates(session, view=view, request=request),
@@ -159,12 +188,18 @@ def _allowed(view: StaffView, request: Request, personal: bool) -> Allowed:
     reachable = personal and not request.anonymous and request.contact_id is not None
     contact = case_rules.may(view, request, CaseAct.CONTACT)
     return Allowed(
-        claim=case_rules.may(view, request, CaseAct.CLAIM), release=case_rules.may(view, request, CaseAct.RELEASE),
-        transfer=case_rules.may(view, request, CaseAct.TRANSFER), contact=contact and reachable, call=contact,
-        note=personal and case_rules.may(view, request, CaseAct.NOTE), close=case_rules.may(view, request, CaseAct.CLOSE),
+        claim=case_rules.may(view, request, CaseAct.CLAIM),
+        release=case_rules.may(view, request, CaseAct.RELEASE),
+        transfer=case_rules.may(view, request, CaseAct.TRANSFER),
+        contact=contact and reachable,
+        call=contact,
+        note=personal and case_rules.may(view, request, CaseAct.NOTE),
+        close=case_rules.may(view, request, CaseAct.CLOSE),
         reopen=case_rules.may(view, request, CaseAct.REOPEN) and request.merged_into_id is None,
-        classify=may_classify(request), person=personal and may_record_person(view, request),
-        appointment=case_rules.may(view, request, CaseAct.APPOINTMENT), reason=case_rules.acts_for_holder(view, request),
+        classify=may_classify(request),
+        person=personal and may_record_person(view, request),
+        appointment=case_rules.may(view, request, CaseAct.APPOINTMENT),
+        reason=case_rules.acts_for_holder(view, request),
     )
 
 
@@ -202,14 +237,20 @@ def _event_text(
         queue = detail.get("queue")
         return t("dash_requests.ev_created", queue=queue_names.get(queue, queue) if queue is not None else "-"), None
     if event.kind == "first_contact":
-        return t("dash_requests.ev_first_contact_phone" if detail.get("how") == "phone"
-                 else "dash_requests.ev_first_contact_chat"), None
+        return t(
+            "dash_requests.ev_first_contact_phone"
+            if detail.get("how") == "phone"
+            else "dash_requests.ev_first_contact_chat"
+        ), None
     if event.kind == "appointment":
         status = detail.get("status") if detail.get("status") in _APPOINTMENT_EVENTS else AppointmentStatus.CANCELLED
         return t(f"dash_requests.ev_appt_{status}"), None
     if event.kind == case_rules.EVENT:
-        return t("dash_requests.ev_acted_for", name=reads.name_of(names, detail.get("holder")),
-                 what=t(f"case.act_{detail.get('act')}")), note
+        return t(
+            "dash_requests.ev_acted_for",
+            name=reads.name_of(names, detail.get("holder")),
+            what=t(f"case.act_{detail.get('act')}"),
+        ), note
     if event.kind == "feedback" and detail.get("comment"):
         return t("dash_requests.ev_feedback_comment"), None
     if event.kind == "feedback":
@@ -217,17 +258,26 @@ def _event_text(
     if event.kind == "merge":
         return t("dup.ev_merged_from", ticket=str(detail.get("ticket", "-"))), None
     if event.kind == "sla_breach":
-        return t("dash_requests.ev_sla_breach_first_contact" if detail.get("sla") == "first_contact"
-                 else "dash_requests.ev_sla_breach"), None
+        return t(
+            "dash_requests.ev_sla_breach_first_contact"
+            if detail.get("sla") == "first_contact"
+            else "dash_requests.ev_sla_breach"
+        ), None
     if event.kind == "person_recorded":
         return t("bnba.ev_recorded"), None
     if event.kind == SAFE_TO_TALK:
         return _safe_text(event, t), None
     if event.kind == "classified":
-        what = t(f"pmks.{detail.get('code')}") if detail.get("code") in _CATEGORIES else t(f"topic.{detail.get('code')}")
+        what = (
+            t(f"pmks.{detail.get('code')}") if detail.get("code") in _CATEGORIES else t(f"topic.{detail.get('code')}")
+        )
         return t("dash_requests.ev_classified", what=what), None
     if event.kind in ("erased", "purged", "followup_answer", "danger"):
-        suffix = f"_{detail.get('answer')}" if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no") else ""
+        suffix = (
+            f"_{detail.get('answer')}"
+            if event.kind == "followup_answer" and detail.get("answer") in ("yes", "no")
+            else ""
+        )
         return t(f"dash_requests.ev_{event.kind}{suffix}"), None
     return t("dash_requests.ev_other", kind=event.kind), None
 
@@ -251,5 +301,9 @@ def _status_text(event: RequestEvent, names: dict[int, str], queue_names: dict[s
         return t("dash_requests.ev_claimed")
     if event.to_status in CLOSED_STATUSES:
         return t(f"dash_requests.ev_closed_{event.to_status}")
-    return t("dash_requests.ev_status", status=t(f"dash_requests.status_{event.to_status}")
-             if event.to_status in tuple(RequestStatus) else str(event.to_status))
+    return t(
+        "dash_requests.ev_status",
+        status=t(f"dash_requests.status_{event.to_status}")
+        if event.to_status in tuple(RequestStatus)
+        else str(event.to_status),
+    )

@@ -14,21 +14,21 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 INDEXES: tuple[tuple[str, str, list[str]], ...] = (
-    ('request', 'ix_request_created_id', ['created_at', 'id']),
-    ('request', 'ix_request_queue_created', ['queue_code', 'created_at', 'id']),
-    ('request', 'ix_request_status_queue', ['status', 'queue_code']),
-    ('request', 'ix_request_category_created', ['category', 'created_at', 'id']),
-    ('request', 'ix_request_topic_created', ['topic', 'created_at', 'id']),
-    ('request', 'ix_request_region_created', ['region', 'created_at', 'id']),
-    ('outbox_message', 'ix_outbox_status_id', ['status', 'id']),
-    ('audit_log', 'ix_audit_log_actor', ['actor', 'id']),
-    ('audit_log', 'ix_audit_log_target', ['target', 'id']),
+    ("request", "ix_request_created_id", ["created_at", "id"]),
+    ("request", "ix_request_queue_created", ["queue_code", "created_at", "id"]),
+    ("request", "ix_request_status_queue", ["status", "queue_code"]),
+    ("request", "ix_request_category_created", ["category", "created_at", "id"]),
+    ("request", "ix_request_topic_created", ["topic", "created_at", "id"]),
+    ("request", "ix_request_region_created", ["region", "created_at", "id"]),
+    ("outbox_message", "ix_outbox_status_id", ["status", "id"]),
+    ("audit_log", "ix_audit_log_actor", ["actor", "id"]),
+    ("audit_log", "ix_audit_log_target", ["target", "id"]),
 )
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_request_merged_into', 'request', ['merged_into_id'], unique=False)
+    op.create_index("ix_request_merged_into", "request", ["merged_into_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_request_merged_into', table_name='request')
+    op.drop_index("ix_request_merged_into", table_name="request")

@@ -18,8 +18,8 @@ from alembic import op
 import storage.types
 from storage.crypto import EncryptedText
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -27,19 +27,21 @@ depends_on = None
 WORDS = ("reason", "note")
 
 _events = sa.table(
-    'request_event',
-    sa.column('id', sa.Integer()),
-    sa.column('kind', sa.String()),
-    sa.column('detail', storage.types.JSONType),
-    sa.column('note', EncryptedText()),
+    "request_event",
+    sa.column("id", sa.Integer()),
+    sa.column("kind", sa.String()),
+    sa.column("detail", storage.types.JSONType),
+    sa.column("note", EncryptedText()),
 )
 
 
 def upgrade() -> None:
-    op.add_column('request_event', sa.Column('note', sa.Text(), nullable=True))
+    op.add_column("request_event", sa.Column("note", sa.Text(), nullable=True))
     conn = op.get_bind()
     # Only status changes carried staff's words; "erased" keeps its reason code "citizen_request".
-    for event_id, detail in conn.execute(sa.select(_events.c.id, _events.c.detail).where(_events.c.kind == 'status')).all():
+    for event_id, detail in conn.execute(
+        sa.select(_events.c.id, _events.c.detail).where(_events.c.kind == "status")
+    ).all():
         words = next((detail[key] for key in WORDS if detail.get(key)), None)
         if words is None:
             continue
@@ -49,10 +51,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     conn = op.get_bind()
-    rows = conn.execute(sa.select(_events.c.id, _events.c.detail, _events.c.note)
-                        .where(_events.c.note.is_not(None))).all()
+    rows = conn.execute(
+        sa.select(_events.c.id, _events.c.detail, _events.c.note).where(_events.c.note.is_not(None))
+    ).all()
     for event_id, detail, note in rows:
-        key = 'reason' if detail.get('action') else 'note'  # closing carries no action, only its note
+        key = "reason" if detail.get("action") else "note"  # closing carries no action, only its note
         conn.execute(sa.update(_events).where(_events.c.id == event_id).values(detail={**detail, key: note}))
-    with op.batch_alter_table('request_event') as batch:
-        batch.drop_column('note')
+    with op.batch_alter_table("request_event") as batch:
+        batch.drop_column("note")

@@ -19,8 +19,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -42,22 +42,27 @@ GROUP BY request_id
 
 
 def upgrade() -> None:
-    op.create_table('response_time',
-    sa.Column('request_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('claimed_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('contacted_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('first_closed_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('last_closed_at', storage.types.UTCDateTime(), nullable=True),
-    sa.Column('closed_now', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['request_id'], ['request.id'], ),
-    sa.PrimaryKeyConstraint('request_id')
+    op.create_table(
+        "response_time",
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("claimed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("contacted_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("first_closed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("last_closed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("closed_now", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["request.id"],
+        ),
+        sa.PrimaryKeyConstraint("request_id"),
     )
     op.execute(BACKFILL)
-    op.drop_index('ix_request_event_report', table_name='request_event')
+    op.drop_index("ix_request_event_report", table_name="request_event")
 
 
 def downgrade() -> None:
-    op.create_index('ix_request_event_report', 'request_event', ['request_id', 'kind', 'to_status', 'at', 'id'],
-                    unique=False)
-    op.drop_table('response_time')
+    op.create_index(
+        "ix_request_event_report", "request_event", ["request_id", "kind", "to_status", "at", "id"], unique=False
+    )
+    op.drop_table("response_time")

@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -37,23 +37,30 @@ WHERE id IN (SELECT max(id) FROM outbox_message
 
 
 def upgrade() -> None:
-    op.create_table('outbox_wamid',
-    sa.Column('wamid', sa.String(length=128), nullable=False),
-    sa.Column('outbox_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('error_code', sa.Integer(), nullable=True),
-    sa.Column('error', sa.String(length=300), nullable=True),
-    sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['outbox_id'], ['outbox_message.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('wamid')
+    op.create_table(
+        "outbox_wamid",
+        sa.Column("wamid", sa.String(length=128), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("error_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(length=300), nullable=True),
+        sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["outbox_id"], ["outbox_message.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("wamid"),
     )
-    op.create_index('ix_outbox_wamid_outbox', 'outbox_wamid', ['outbox_id'], unique=False)
-    op.create_index('ix_outbox_wamid_unmatched', 'outbox_wamid', ['updated_at'], unique=False,
-                    postgresql_where=sa.text('outbox_id IS NULL'), sqlite_where=sa.text('outbox_id IS NULL'))
+    op.create_index("ix_outbox_wamid_outbox", "outbox_wamid", ["outbox_id"], unique=False)
+    op.create_index(
+        "ix_outbox_wamid_unmatched",
+        "outbox_wamid",
+        ["updated_at"],
+        unique=False,
+        postgresql_where=sa.text("outbox_id IS NULL"),
+        sqlite_where=sa.text("outbox_id IS NULL"),
+    )
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_wamid_unmatched', table_name='outbox_wamid')
-    op.drop_index('ix_outbox_wamid_outbox', table_name='outbox_wamid')
-    op.drop_table('outbox_wamid')
+    op.drop_index("ix_outbox_wamid_unmatched", table_name="outbox_wamid")
+    op.drop_index("ix_outbox_wamid_outbox", table_name="outbox_wamid")
+    op.drop_table("outbox_wamid")

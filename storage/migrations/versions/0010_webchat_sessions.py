@@ -17,28 +17,29 @@ from alembic import op
 
 import storage.types
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('contact') as batch:
-        batch.add_column(sa.Column('session_seen_at', storage.types.UTCDateTime(), nullable=True))
-    op.create_table('status_lookup',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('subject', sa.String(length=80), nullable=False),
-    sa.Column('at', storage.types.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    with op.batch_alter_table("contact") as batch:
+        batch.add_column(sa.Column("session_seen_at", storage.types.UTCDateTime(), nullable=True))
+    op.create_table(
+        "status_lookup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=80), nullable=False),
+        sa.Column("at", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index('ix_status_lookup_subject', 'status_lookup', ['subject', 'at'], unique=False)
-    op.create_index('ix_status_lookup_at', 'status_lookup', ['at'], unique=False)
+    op.create_index("ix_status_lookup_subject", "status_lookup", ["subject", "at"], unique=False)
+    op.create_index("ix_status_lookup_at", "status_lookup", ["at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_status_lookup_at', table_name='status_lookup')
-    op.drop_index('ix_status_lookup_subject', table_name='status_lookup')
-    op.drop_table('status_lookup')
-    with op.batch_alter_table('contact') as batch:
-        batch.drop_column('session_seen_at')
+    op.drop_index("ix_status_lookup_at", table_name="status_lookup")
+    op.drop_index("ix_status_lookup_subject", table_name="status_lookup")
+    op.drop_table("status_lookup")
+    with op.batch_alter_table("contact") as batch:
+        batch.drop_column("session_seen_at")

@@ -14,23 +14,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('request') as batch:
-        batch.add_column(sa.Column('person_name', sa.Text(), nullable=True))
-        batch.add_column(sa.Column('person_nik', sa.Text(), nullable=True))
-        batch.add_column(sa.Column('person_address', sa.Text(), nullable=True))
-    op.create_index('ix_audit_log_action', 'audit_log', ['action', 'id'], unique=False)
+    with op.batch_alter_table("request") as batch:
+        batch.add_column(sa.Column("person_name", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("person_nik", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("person_address", sa.Text(), nullable=True))
+    op.create_index("ix_audit_log_action", "audit_log", ["action", "id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_audit_log_action', table_name='audit_log')
-    with op.batch_alter_table('request') as batch:
-        batch.drop_column('person_address')
-        batch.drop_column('person_nik')
-        batch.drop_column('person_name')
+    op.drop_index("ix_audit_log_action", table_name="audit_log")
+    with op.batch_alter_table("request") as batch:
+        batch.drop_column("person_address")
+        batch.drop_column("person_nik")
+        batch.drop_column("person_name")

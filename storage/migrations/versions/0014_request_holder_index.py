@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_request_assigned_created', 'request', ['assigned_staff_id', 'created_at', 'id'], unique=False)
+    op.create_index("ix_request_assigned_created", "request", ["assigned_staff_id", "created_at", "id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_request_assigned_created', table_name='request')
+    op.drop_index("ix_request_assigned_created", table_name="request")

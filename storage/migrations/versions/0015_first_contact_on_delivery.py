@@ -19,8 +19,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0015'
-down_revision = '0014'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -28,18 +28,24 @@ _SET = sa.text("case_message_id IS NOT NULL")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox_message') as batch:
-        batch.add_column(sa.Column('case_message_id', sa.Integer(), nullable=True))
-    op.create_index('ix_outbox_case_message', 'outbox_message', ['case_message_id'], unique=False,
-                    sqlite_where=_SET, postgresql_where=_SET)
-    with op.batch_alter_table('case_message') as batch:
-        batch.add_column(sa.Column('delivered_at', storage.types.UTCDateTime(), nullable=True))
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.add_column(sa.Column("case_message_id", sa.Integer(), nullable=True))
+    op.create_index(
+        "ix_outbox_case_message",
+        "outbox_message",
+        ["case_message_id"],
+        unique=False,
+        sqlite_where=_SET,
+        postgresql_where=_SET,
+    )
+    with op.batch_alter_table("case_message") as batch:
+        batch.add_column(sa.Column("delivered_at", storage.types.UTCDateTime(), nullable=True))
     op.execute("UPDATE case_message SET delivered_at = created_at WHERE direction = 'out'")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('case_message') as batch:
-        batch.drop_column('delivered_at')
-    op.drop_index('ix_outbox_case_message', table_name='outbox_message')
-    with op.batch_alter_table('outbox_message') as batch:
-        batch.drop_column('case_message_id')
+    with op.batch_alter_table("case_message") as batch:
+        batch.drop_column("delivered_at")
+    op.drop_index("ix_outbox_case_message", table_name="outbox_message")
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_column("case_message_id")

@@ -22,32 +22,32 @@ from alembic import op
 
 import storage.types
 
-revision = '0016'
-down_revision = '0015'
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('send_rate') as batch:
-        batch.add_column(sa.Column('paused_until', storage.types.UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column('turns', sa.BigInteger(), nullable=False, server_default='0'))
+    with op.batch_alter_table("send_rate") as batch:
+        batch.add_column(sa.Column("paused_until", storage.types.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("turns", sa.BigInteger(), nullable=False, server_default="0"))
     op.create_table(
-        'send_window',
-        sa.Column('channel', sa.String(length=16), nullable=False),
-        sa.Column('position', sa.Integer(), nullable=False),
-        sa.Column('turn', sa.BigInteger(), nullable=False),
-        sa.Column('arrived_by', storage.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint('channel', 'position'),
+        "send_window",
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("turn", sa.BigInteger(), nullable=False),
+        sa.Column("arrived_by", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("channel", "position"),
     )
-    with op.batch_alter_table('outbox_message') as batch:
-        batch.add_column(sa.Column('send_started_at', storage.types.UTCDateTime(), nullable=True))
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.add_column(sa.Column("send_started_at", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox_message') as batch:
-        batch.drop_column('send_started_at')
-    op.drop_table('send_window')
-    with op.batch_alter_table('send_rate') as batch:
-        batch.drop_column('turns')
-        batch.drop_column('paused_until')
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_column("send_started_at")
+    op.drop_table("send_window")
+    with op.batch_alter_table("send_rate") as batch:
+        batch.drop_column("turns")
+        batch.drop_column("paused_until")
