@@ -184,8 +184,12 @@ def _phrase(text: str, shaper: WordShaper) -> Phrase:
 
 
 def first_keys(pattern: Pattern) -> set[str]:
-    """Keys of which at least one must be in a message for the pattern to match: its index entries."""
-    return {phrase[0].key for phrase in pattern.parts[0].phrases}
+    """Keys of which at least one must be in a message for the pattern to match: its index entries.
+
+    Every part must be found, so any one part's first words will do; the part with the fewest is taken
+    ("tawuran" of "@anak + tawuran"), so a message with "anak" alone tries none of the "@anak + ..." ones.
+    """
+    return min(({phrase[0].key for phrase in part.phrases} for part in pattern.parts), key=len)
 
 
 #: The parts of a pattern ("@anak + tidak pulang") must be told together: in one clause, or this close.
