@@ -54,14 +54,10 @@ class WordShaper:
         self._dictionary = ArrayDictionary([*roots, *extra_roots])
         self._stemmer = Stemmer(self._dictionary)
         self._slang = {fold(k): fold(v) for k, v in slang.items() if fold(k) and " " not in fold(k)}
-        # "adik ipar" is an in-law, not a child: a phrase read as one word before the text is split
-        phrases = {fold(k): fold(v) for k, v in slang.items() if " " in fold(k).strip()}
-        self._phrases = phrases
-        self._phrase = (
-            re.compile(r"\b(" + "|".join(map(re.escape, sorted(phrases, key=len, reverse=True))) + r")\b")
-            if phrases
-            else None
-        )
+        # Slang of several words is replaced before the text is split: "adik ipar" is an in-law, not a child
+        self._phrases = {fold(k): fold(v) for k, v in slang.items() if " " in fold(k).strip()}
+        longest_first = sorted(self._phrases, key=len, reverse=True)
+        self._phrase = re.compile(r"\b(" + "|".join(map(re.escape, longest_first)) + r")\b") if self._phrases else None
         # "👍" is a word too; folding to ASCII would drop it, so it is read before
         self._symbols = {k: f" {fold(v)} " for k, v in slang.items() if not fold(k)}
         self.key = lru_cache(maxsize=STEM_CACHE)(self._key)
