@@ -80,7 +80,7 @@ class HarmReader:
         places: frozenset[str],
         asking: frozenset[str],
         saying: frozenset[str],
-        siblings: frozenset[str] = frozenset(),
+        siblings: frozenset[str],
     ) -> None:
         self._roles = roles
         self._first_person = first_person
@@ -240,10 +240,9 @@ class HarmReader:
         (not "udh 5 thn", a time)."""
         return next(self.every_age(words), None)
 
-    def only_grown_ups(self, words: Sequence[Word]) -> bool:
-        """Every age the story states is a grown-up's, and no school is named ("anak smp ... om2 umur 40an"
-        names a child, whatever the man's age)."""
-        ages = list(self.every_age(words))
+    def only_grown_ups(self, words: Sequence[Word], ages: Sequence[int]) -> bool:
+        """Every age the story states (`ages`, from `every_age`) is a grown-up's, and no school is named
+        ("anak smp ... om2 umur 40an" names a child, whatever the man's age)."""
         return (
             bool(ages)
             and min(ages) >= _GROWN_UP

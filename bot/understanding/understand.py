@@ -47,8 +47,6 @@ _EVERY_ONE = frozenset({"anytime"})
 _NOT_THE_REST = frozenset({*_EVERY_ONE, "now"})
 #: Option questions where turning one option around leaves the others to offer ("jangan pagi").
 _THE_REST_OFFERED = ("contact_time",)
-#: The only words of a captive's "tidak bisa pulang" that work can explain ("kerja di jakarta ga bisa pulang").
-_CANNOT_GO_HOME = frozenset({"tidak", "bisa", "pulang"})
 _TYPO_CUTOFF = 86.0
 _TYPO_MIN_LENGTH = 5
 # A ticket code inside a sentence: "ABC-DEF", or six letters and digits with at least one digit ("hbx27r").
@@ -84,6 +82,9 @@ class Understanding:
         self._child_categories = tuple(code for code in vocabulary.names("category") if code.startswith("anak_"))
         self._habitual = frozenset(s for w in vocabulary.words("habitual") for s in self.shaper.surfaces(w))
         self._kept_away_by = frozenset(self.shaper.key(w) for w in vocabulary.words("kept_away_by"))
+        self._cannot_go_home = frozenset(
+            w.surface for p in vocabulary.words("cannot_go_home") for w in self.shaper.words(p)
+        )
         self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
@@ -147,13 +148,15 @@ class Understanding:
         )
         message = Message(words, self._same_subject)
         scored = self._score(message, content, places.positions, denied)
-        scored["category"] = _by_age(scored["category"], self._harm.years(words))
+        ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
+        scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
         danger = self._danger(scored, message)
         question = _guesses(scored["question"]).clear()
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
             scored["intent"] = {
                 m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
             }
+        grown = self._harm.only_grown_ups(words, ages)
         ticket_code = self._ticket_code(text)
         if ticket_code is None and self._still_a_report(scored, words):
             scored["intent"].pop("status")
@@ -162,7 +165,8 @@ class Understanding:
         return Meanings(
             text=text,
             intent=_guesses(scored["intent"], exclude=_NOT_INTENTS),
-            category=_guesses(scored["category"], exclude=self._too_old_for(words)),
+            # every age a grown-up's ("anak tetangga 19thn dijual"): no child's category hides a grown-up's
+            category=_guesses(scored["category"], exclude=self._child_categories if grown else ()),
             topic=_guesses(scored["topic"]),
             region=places.region,
             kecamatan=places.kecamatan,
@@ -291,11 +295,6 @@ class Understanding:
             scored[family][meaning] = (score + 0.1 * min(len(union - words_of_best), 4), union)
         return scored
 
-    def _too_old_for(self, words: Sequence[Word]) -> tuple[str, ...]:
-        """A child's categories, when every age the story states is a grown-up's ("anak tetangga 19thn dijual"):
-        left out before meanings are ranked, so a grown-up's category is not hidden behind a child's."""
-        return self._child_categories if self._harm.only_grown_ups(words) else ()
-
     def _danger(
         self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]], message: Message
     ) -> Danger | None:
@@ -379,7 +378,7 @@ class Understanding:
             return False  # "hp dikunci": a phone
         if (
             kind == "captive"
-            and {words[i].surface for i in said} <= _CANNOT_GO_HOME
+            and {words[i].surface for i in said} <= self._cannot_go_home
             and any(w.key in self._kept_away_by for w in words[max(0, first - 5) : first])
         ):
             return False  # "sy kerja di jakarta ga bisa pulang": kept away by work, not held
