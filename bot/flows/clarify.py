@@ -38,17 +38,23 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
     explains one word of seven, so the citizen is asked "Maksud Anda: Pengemis?" instead. In a story a
     lead is no lead when the runner-up has half as much: "tetangga sy mantan napi, skrg kerjanya mulung
     botol bekas keliling kampung" asks between ex-prisoner and scavenger rather than routing on one word more.
+    A short answer with a runner-up is taken only when every word of it is explained: "istri kabur
+    ninggalin anak2" (a teen's "kabur", and words no meaning accounts for) is confirmed, not routed.
     """
     code = guesses.clear()
-    if code is None or heard.words <= SHORT:
-        return code
-    if len(_rivals(guesses, heard)) > 1:
+    if code is None:
+        return None
+    if heard.words <= SHORT:
+        return code if len(guesses.ranked) == 1 or heard.explained >= heard.words else None
+    if len(rivals(guesses, heard)) > 1:
         return None
     return code if guesses.score_of(code) >= STRONG else None
 
 
-def _rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:
+def rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:
     """The leader and the meanings (at most three in all) that explain enough beside it to be asked about."""
+    if not guesses:
+        return ()
     share = RIVAL_SHARE_LONG if heard.words >= LONG else RIVAL_SHARE
     top = guesses.ranked[0].score
     return tuple(g.code for g in guesses.ranked[:MAX_OFFERED] if g.score >= share * top)
@@ -58,7 +64,7 @@ def offer(slot: str, guesses: Guesses, heard: Meanings, said: str | None = None)
     """What to ask: two or three close meanings, or one that is ahead but on thin evidence; else None."""
     close = guesses.close()
     if not close and slot in ("category", "topic") and guesses.clear() and settled(guesses, heard) is None:
-        close = _rivals(guesses, heard)
+        close = rivals(guesses, heard)
     return Clarification(slot, close, heard.text if said is None else said) if close else None
 
 

@@ -39,12 +39,14 @@ from bot.flows.state import Clarification, ConversationState, Side
 from bot.flows.story import answers_from
 from bot.messages import Reply
 from bot.understanding import OUTSIDE, Meanings
+from bot.understanding.meanings import MAX_OFFERED
 
 FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
 _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
 _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 _NEGLECT = ("anak_telantar", "anak_jalanan")
+_DISASTERS = ("korban_bencana_sosial", "korban_bencana_alam")
 #: A question about the service comes before a form only when the message also asks for one in so many
 #: words ("mau lapor") or tells a story: two words of it.
 _A_STORY = 2.0
@@ -121,9 +123,8 @@ def on_menu_clarification(state: ConversationState, code: str, ctx: FlowContext)
         return StepResult(replace(state, clarify=None, side=Side.STATUS), (status_ask_reply(ctx),))
     heard = ctx.understanding.read(asked.said)
     if heard.danger is not None:  # a new cry for help (the numbers were shown with the question): the urgent form
-        flow, fixed = _urgent_form(heard)
         urgent = replace(state, clarify=None, unheard=(), danger=True)
-        return open_with_story(flow, urgent, heard, ctx, (Reply(ctx.t("safety.urgent_form")),), fixed=fixed)
+        return _open_urgent(urgent, heard, ctx, (Reply(ctx.t("safety.urgent_form")),))
     return open_with_story(_FORM_OF_INTENT[code], replace(state, clarify=None), heard, ctx)
 
 
@@ -135,13 +136,19 @@ def open_with_story(
     before: tuple[Output, ...] = (),
     *,
     fixed: Mapping[str, str] | None = None,
+    offered: tuple[str, ...] = (),
 ) -> StepResult:
-    """Open `flow` with every answer the story states; a close meaning for the first question is asked."""
+    """Open `flow` with every answer the story states; a close meaning for the first question is asked
+    (`offered`: the categories to offer, when the caller knows them better than the story's ranking)."""
     form = FORMS[flow]
     answers = {**answers_from(flow, heard, ctx, as_story=True), **(fixed or {})}
+    if offered:  # the citizen picks among them: none is taken from the story meanwhile
+        answers = {k: v for k, v in answers.items() if k not in ("category", "group")}
     shelved = state.shelved()
     taken = answers.get("category") or answers.get("topic")
-    if taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
+    if offered:  # a cry for help: the numbers and the urgent form were said, the category is asked next
+        pass
+    elif taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
         label = ctx.t(f"pmks.{taken}" if "category" in answers else f"topic.{taken}")
         before = (*before, Reply(ctx.t("menu.story_noted", what=label)))
     elif not fixed and (answers.get("description") or answers.get("story")):  # the story is kept, not lost
@@ -161,7 +168,11 @@ def open_with_story(
     if elsewhere and not any(code in _ABROAD for code in (answers.get("category"), *heard.category.codes)):
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))
-    asked = close_meaning_for(opened.form.step, heard)
+    asked = (
+        Clarification("category", offered, heard.text)
+        if offered and opened.form.step in ("group", "category")
+        else close_meaning_for(opened.form.step, heard)
+    )
     if asked is not None:
         step = form.ask(opened.form, Ask(asked), ctx, before)
         return StepResult(replace(opened, form=step.form), step.outputs)
@@ -238,9 +249,28 @@ def _cry_for_help(state: ConversationState, heard: Meanings, ctx: FlowContext) -
             replace(state, unheard=()),
             (emergency, EscalateRequest(ctx.open_request.ticket_code, heard.text.strip()), _menu(state, ctx)),
         )
-    flow, fixed = _urgent_form(heard)
     urgent = replace(state, unheard=(), danger=True)
-    return open_with_story(flow, urgent, heard, ctx, (emergency, Reply(ctx.t("safety.urgent_form"))), fixed=fixed)
+    return _open_urgent(urgent, heard, ctx, (emergency, Reply(ctx.t("safety.urgent_form"))))
+
+
+def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, before: tuple[Output, ...]) -> StepResult:
+    """The urgent form for a cry for help. A category the routing rules settle is taken, unless the story
+    names another close to it ("bocah ditinggal ibunya 2 hari sendirian": neglected, or hurt?): then both
+    are offered, since they go to different agencies, and the numbers were already shown."""
+    flow, fixed = _urgent_form(heard)
+    chosen = fixed.get("category")
+    if flow != REPORT_SIGHTING.name or chosen is None:
+        return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
+    categories = heard.category
+    if heard.danger is not None and heard.danger.adult:
+        categories = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
+    elif heard.danger is not None and heard.danger.child:
+        categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
+    options = tuple(dict.fromkeys((chosen, *clarify.rivals(categories, heard))))[:MAX_OFFERED]
+    if len(options) < 2:
+        return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
+    unsettled = {k: v for k, v in fixed.items() if k not in ("category", "group")}
+    return open_with_story(flow, state, heard, ctx, before, fixed=unsettled, offered=options)
 
 
 def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
@@ -270,6 +300,8 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home) and danger.by is None:
         # "dibawa paksa masuk mobil": who it is, staff and the form ask; "disekap pacarnya": a victim of violence
         return REPORT_SIGHTING.name, {}
+    if category in _DISASTERS:  # "bentrok antar kampung, rumah dibakar, sy takut keluar rumah": not a home's violence
+        return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
     if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if (

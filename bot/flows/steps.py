@@ -184,16 +184,16 @@ def kecamatan_step(*, label_key: str) -> Step:
         if inbound.kind is not InboundKind.TEXT:
             return not_picked(inbound)
         region = form.answers["region"]
-        found = ctx.regions.match_kecamatan(region, inbound.text)
+        heard = ctx.hear(inbound, answering_where=True)
+        named = heard.kecamatan if heard else Guesses()
+        here = Guesses(tuple(g for g in named.ranked if ctx.regions.kecamatan(g.code).region == region))
+        if (one := here.clear()) is not None:  # "daerah ciomas, deket pasar"; "pondok cabe" is Pamulang's
+            return Accepted({"kecamatan": one})
+        found = ctx.regions.match_kecamatan(region, inbound.text)  # names alone, spelled nearly right
         if len(found) == 1:
             return Accepted({"kecamatan": found[0].code})
         if found:
             return Redisplay({"candidates": [k.code for k in found]})
-        heard = ctx.hear(inbound, answering_where=True)
-        named = heard.kecamatan if heard else Guesses()
-        here = Guesses(tuple(g for g in named.ranked if ctx.regions.kecamatan(g.code).region == region))
-        if (one := here.clear()) is not None:  # "daerah ciomas, deket pasar"
-            return Accepted({"kecamatan": one})
         if here.close():
             return Redisplay({"candidates": list(here.close())})
         elsewhere = _kecamatan_elsewhere(named, region, ctx)

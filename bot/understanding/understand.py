@@ -86,6 +86,7 @@ class Understanding:
             w.surface for p in vocabulary.words("cannot_go_home") for w in self.shaper.words(p)
         )
         self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
+        self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
@@ -141,13 +142,15 @@ class Understanding:
         words = self._with_typos_mended(self.shaper.words(text))
         denied = self._denied(words)
         places = self._places.find(words, answer=answering_where, denied=denied)
+        # "orang baduy": where, and who (a remote indigenous community)
+        place_words = frozenset(i for i in places.positions if words[i].key not in self._people_of_place)
         content = frozenset(
             i
             for i, w in enumerate(words)
-            if w.key not in self._stop and w.surface not in self._stop and i not in places.positions
+            if w.key not in self._stop and w.surface not in self._stop and i not in place_words
         )
         message = Message(words, self._same_subject)
-        scored = self._score(message, content, places.positions, denied)
+        scored = self._score(message, content, place_words, denied)
         ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
         danger = self._danger(scored, message)
@@ -195,11 +198,14 @@ class Understanding:
         """ "lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
         "nasib laporan sy ttg nenek di cisoka? blm ada yg dateng" asks about one. Without a ticket code,
         words of waiting ("belum ada yang datang") next to "lapor" and a case told are still the report,
-        unless the message names the earlier report ("laporan gw ... udh ditangani blm") or its ticket.
+        unless the message names the earlier report ("laporan gw ... udh ditangani blm"), its ticket, or says
+        the report was made before ("udh lapor 3 hari lalu").
         """
         intents = scored["intent"]
         if "status" not in intents or "report" not in intents or not scored["category"]:
             return False
+        if intents["report"][1] <= intents["status"][1]:
+            return False  # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah": the report is the earlier one
         return not any(w.surface.startswith(self._earlier_report) for w in words)
 
     def explain(self, text: str) -> list[str]:

@@ -285,6 +285,45 @@ def test_a_child_in_danger_opens_the_urgent_report_of_a_child_victim(runtime: Ru
     )
 
 
+def test_a_childs_cry_for_help_that_also_tells_neglect_offers_both_categories(runtime: Runtime) -> None:
+    """Hurt, or left alone? They go to different agencies: after the numbers the citizen says which."""
+    chat = _first(runtime, "ada bocah ditinggal ibunya di kontrakan, udh 2 hari sendirian")
+    assert chat.last[0].text == t("safety.emergency") and t("safety.urgent_form") in chat.text
+    assert chat.choice_ids == ["mean:anak_korban_kekerasan", "mean:anak_telantar", "mean:none"]
+    chat.press("mean:anak_telantar")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency, request.queue_code) == ("anak_telantar", "urgent", "dinsos-kota-serang")
+
+
+def test_a_child_hurt_at_home_is_never_offered_a_grown_ups_category(runtime: Runtime) -> None:
+    chat = _first(runtime, "om tolong aku dipukulin mama pake gagang sapu sakit bgt")
+    assert chat.last[-1].text == t("common.ask_region") and not any(i.startswith("mean:") for i in chat.choice_ids)
+    assert _request(runtime, _finish(chat)).category == "anak_korban_kekerasan"
+
+
+def test_a_riot_told_in_fear_is_a_social_disaster_not_violence_at_home(runtime: Runtime) -> None:
+    chat = _first(runtime, "ada bentrok antar kampung td malem, bnyk yg luka, rumah dibakar, sy takut keluar rumah")
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic, request.urgency) == ("korban_bencana_sosial", None, "urgent")
+
+
+def test_a_report_said_to_be_sent_before_is_a_status_question(chat: Chat) -> None:
+    chat.start()
+    chat.send("bu sy udh lapor minggu kemaren soal pengemis di cilegon, kok blm ada kabar?")
+    assert t("status.ask_code") in chat.text and t("common.ask_region") not in chat.text
+
+
+def test_a_landmark_at_the_kecamatan_question_beats_a_name_spelled_alike(chat: Chat, runtime: Runtime) -> None:
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("pengemis")
+    chat.press("reg:kota-tangerang-selatan")
+    chat.send("pondok cabe")  # Pamulang's, not Pondok Aren
+    stored = _request(runtime, _finish(chat))
+    assert load_regions().kecamatan(stored.kecamatan_code).name == "Pamulang"
+
+
 @pytest.mark.parametrize("affixed", ["dipukulin", "digebukin", "ditampar", "dihajar", "ditendang"])
 def test_danger_is_read_by_stem_in_a_form(chat: Chat, affixed: str) -> None:
     chat.start()

@@ -253,10 +253,21 @@ def test_ticket_codes_inside_sentences(text: str, code: str | None) -> None:
         ),
         ("laporan gw ttg orang gila di pasar udh ditangani blm sih", "status"),  # names the earlier report
         ("lapor soal nenek di cisoka, tiket sy ABC-DEF blm ada yg dateng", "status"),
+        ("pak sy udh lapor 3 hari lalu ttg org dipasung, kok blm ada kabar", "status"),  # made before
     ],
 )
 def test_waiting_words_beside_a_story_are_still_the_report(text: str, intent: str) -> None:
     assert U.read(text).intent.clear() == intent
+
+
+def test_a_people_named_by_its_land_is_a_place_and_a_community() -> None:
+    heard = U.read("urang kanekes")
+    assert heard.category.clear() == "komunitas_adat_terpencil"
+    assert REGIONS.kecamatan(heard.kecamatan.clear() or "").name == "Leuwidamar"
+    assert (
+        "komunitas_adat_terpencil"
+        in U.read("ada org baduy jualan madu sampe pamulang, tidur di emperan").category.codes
+    )
 
 
 def test_only_courtesy_is_a_greeting_not_a_request() -> None:
