@@ -66,10 +66,10 @@ def bench_database(kind: str, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-def bench_service(database_url: str, env: dict[str, str] | None = None) -> ServiceProcess:
+def bench_service(database_url: str, env: dict[str, str] | None = None, *, name: str = "service") -> ServiceProcess:
     """`python -m bot serve` in an empty folder of its own (its log stays there), given a minute to start."""
     workdir = Path(tempfile.mkdtemp(prefix="pmks_bench_service_"))
-    return ServiceProcess(workdir, database_url, env=env, start_timeout=60.0)
+    return ServiceProcess(workdir, database_url, name=name, env=env, start_timeout=60.0)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -93,6 +93,14 @@ def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time every process on the machine has used so far, all CPUs together (Linux /proc/stat; no idle, no
+    I/O wait): over a run, with the run's own processes', it says how much of the machine others took."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_line() -> str:

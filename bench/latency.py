@@ -1,6 +1,6 @@
 """Reply latency under load: the service in webhook mode on loopback, updates POSTed at a fixed rate.
 
-    .venv/bin/python bench/latency.py [--rate 200] [--seconds 30] [--db sqlite|postgresql] [--pace 3]
+    .venv/bin/python bench/latency.py [--rate 200] [--seconds 30] [--db sqlite|postgresql] [--pace 3] [--instances 1]
 
 Three processes on 127.0.0.1: the fake Bot API (tests/helpers/fake_bot_api.py), the service exactly as an
 operator starts it (`python -m bot serve`, webhook mode, TELEGRAM_API_BASE_URL pointing at the fake),
@@ -10,6 +10,11 @@ reads the question before answering). Latency is the time from the start of an u
 arrival at the fake Bot API of the first message sent to that chat after it: the reply as the citizen
 sees it. `time.monotonic()` is one clock for every process on Linux.
 
+`--instances N` starts N such services on the same database and spreads the updates over them as a load
+balancer in front of them would: each chat to one instance (the chat id's remainder by N), so one chat's
+updates keep their order, as Telegram sends them one at a time per chat. The service's CPU is summed over
+the instances.
+
 Telegram lets one bot send about 30 messages per second; 200 updates per second need ~270 replies per
 second, so the send rate setting is raised for this run (TELEGRAM_MESSAGES_PER_SECOND, default 5000
 here) and the fake does not enforce it: this measures the service, `bench/delivery.py` the limits.
@@ -18,8 +23,8 @@ answerCallbackQuery comes back in the webhook's HTTP response, as the service an
 poster, playing Telegram, does not pass it on to the fake (it is not a message the citizen reads).
 
 Prints p50/p90/p99/max latency, errors (non-200 answers, failed POSTs, updates without a reply), the
-achieved POST rate, and last the ratio of p99 to the 100 ms target with the service's CPU per update
-against its 4 ms target.
+achieved POST rate, and last the ratio of p99 to the 100 ms target with p50, the errors and unanswered
+updates (target none), and the service's CPU per update (summed over the instances) against its 4 ms target.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import argparse
 import asyncio
 import bisect
 import json
+import os
 import sys
 import time
 from collections import defaultdict, deque
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +49,7 @@ from bench.common import (
     bench_database,
     bench_service,
     cpu_seconds,
+    machine_cpu_seconds,
     machine_line,
     percentile,
 )
@@ -57,10 +65,11 @@ MAX_CONNECTIONS = 256
 
 
 async def generate(
-    port: int, scripts: list[list[bytes]], chat_ids: list[int], rate: float, seconds: float, pace: float
+    ports: list[int], scripts: list[list[bytes]], chat_ids: list[int], rate: float, seconds: float, pace: float
 ) -> tuple[list[tuple[int, float]], dict[str, int], float]:
-    """POST at `rate` for `seconds`; returns (chat id, POST start) per update, errors, achieved seconds."""
-    client = HttpClient(port, max_connections=MAX_CONNECTIONS)
+    """POST at `rate` for `seconds`, each chat's updates to one of `ports`; returns (chat id, POST start) per
+    update, errors, achieved seconds."""
+    clients = [HttpClient(port, max_connections=MAX_CONNECTIONS) for port in ports]
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     posted: list[tuple[int, float]] = []
     errors: dict[str, int] = defaultdict(int)
@@ -69,6 +78,7 @@ async def generate(
     tasks: set[asyncio.Task] = set()
 
     async def one(citizen: int, body: bytes) -> None:
+        client = clients[chat_ids[citizen] % len(clients)]
         status, _ = await client.request("POST", WEBHOOK_PATH, body, headers)
         if status != 200:
             errors["http_error" if status > 0 else ("connection_error" if status == -1 else "no_free_connection")] += 1
@@ -98,7 +108,8 @@ async def generate(
     elapsed = time.monotonic() - start
     if tasks:
         await asyncio.wait(tasks, timeout=60)
-    client.close()
+    for client in clients:
+        client.close()
     return posted, dict(errors), elapsed
 
 
@@ -134,9 +145,12 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--send-rate", type=float, default=5000.0, help="TELEGRAM_MESSAGES_PER_SECOND for the run")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--instances", type=int, default=1, help="services on the same database, each chat to one")
     args = parser.parse_args()
-    if not (0 < args.rate <= 2000 and 0 < args.seconds <= 600 and args.pace >= 2.0):
-        parser.error("need 0 < --rate <= 2000, 0 < --seconds <= 600, --pace >= 2 (chat spacing is 1 s)")
+    if not (0 < args.rate <= 2000 and 0 < args.seconds <= 600 and args.pace >= 2.0 and 1 <= args.instances <= 8):
+        parser.error(
+            "need 0 < --rate <= 2000, 0 < --seconds <= 600, --pace >= 2 (chat spacing is 1 s), 1 <= --instances <= 8"
+        )
 
     total = int(args.rate * args.seconds)
     # Enough citizens that one is always ready: ~11 updates each, one every `pace` seconds.
@@ -147,7 +161,7 @@ def main() -> int:
     print(machine_line())
     print(
         f"{total} updates at {args.rate:g}/s for {args.seconds:g} s, one per citizen every {args.pace:g} s "
-        f"(up to {needed} citizens), database {args.db}"
+        f"(up to {needed} citizens), database {args.db}, {args.instances} instance(s)"
     )
 
     with FakeBotApiProcess(BOT_TOKEN, timing=True) as fake, bench_database(args.db, "pmks_bench_latency") as url:
@@ -159,15 +173,21 @@ def main() -> int:
             "TELEGRAM_FILE_BASE_URL": fake.file_base_url,
             "TELEGRAM_MESSAGES_PER_SECOND": str(args.send_rate),
         }
-        with bench_service(url, telegram) as service:
-            cpu_before = cpu_seconds(service.pid)
+        with ExitStack() as stack:
+            services = [
+                stack.enter_context(bench_service(url, telegram, name=f"service{n}")) for n in range(args.instances)
+            ]
+            cpu_before = [cpu_seconds(service.pid) for service in services]
+            machine_before, wall_before = machine_cpu_seconds(), time.monotonic()
             posted, errors, elapsed = asyncio.run(
-                generate(service.port, scripts, chat_ids, args.rate, args.seconds, args.pace)
+                generate([s.port for s in services], scripts, chat_ids, args.rate, args.seconds, args.pace)
             )
             time.sleep(min(REPLY_GRACE_SECONDS, 2.0 + len(posted) / 1000))
-            service_cpu = cpu_seconds(service.pid) - cpu_before
+            cpu_each = [cpu_seconds(service.pid) - before for service, before in zip(services, cpu_before, strict=True)]
+            machine_cpu, wall = machine_cpu_seconds() - machine_before, time.monotonic() - wall_before
             sends = fake.sends()
-        service_errors = service.error_lines()
+        service_cpu = sum(cpu_each)
+        service_errors = sum(service.error_lines() for service in services)
     latencies, missing = match_replies(posted, sends)
     every = latencies + [float("inf")] * missing  # an update without a reply counts as infinitely late
     print(
@@ -182,16 +202,22 @@ def main() -> int:
         )
     )
     print(
-        f"service CPU: {service_cpu:.1f} s, {service_cpu / max(1, len(posted)) * 1000:.1f} ms per update "
-        f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s)"
+        f"service CPU: {service_cpu:.1f} s"
+        + (f" ({' + '.join(f'{c:.1f}' for c in cpu_each)} over the instances)" if len(cpu_each) > 1 else "")
+        + f", {service_cpu / max(1, len(posted)) * 1000:.1f} ms per update "
+        f"(one CPU can then serve at most {len(posted) / max(service_cpu, 1e-9):.0f} updates/s); the machine "
+        f"was busy {machine_cpu / wall:.2f} of its {os.cpu_count()} CPUs, the services {service_cpu / wall:.2f}"
     )
-    print(f"errors: {errors or 'none'}; ERROR lines in the service log: {service_errors} ({service.log_path})")
+    logs = ", ".join(str(service.log_path) for service in services)
+    print(f"errors: {errors or 'none'}; ERROR lines in the service logs: {service_errors} ({logs})")
     p99 = percentile(every, 0.99)
     cpu_per_update = service_cpu / max(1, len(posted))
+    failures = sum(errors.values()) + service_errors
     print(
-        f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p99 {p99 * 1000:.1f} ms, target < 100 ms, no errors); "
-        f"service CPU per update {cpu_per_update * 1000:.1f} ms, ratio {cpu_per_update / TARGET_CPU_SECONDS:.2f} "
-        f"of the target <= {TARGET_CPU_SECONDS * 1000:g} ms"
+        f"ratio p99/target: {p99 / TARGET_SECONDS:.2f} (p50 {percentile(every, 0.5) * 1000:.1f} ms, "
+        f"p99 {p99 * 1000:.1f} ms, target < 100 ms); errors {failures}, unanswered {missing} of {len(posted)} "
+        f"(target 0, 0); service CPU per update {cpu_per_update * 1000:.1f} ms over {args.instances} instance(s), "
+        f"ratio {cpu_per_update / TARGET_CPU_SECONDS:.2f} of the target <= {TARGET_CPU_SECONDS * 1000:g} ms"
     )
     return 0
 
