@@ -68,6 +68,19 @@ _MARK_PROCESSED = {
 }
 
 
+_CREATE_CONTACT = {
+    dialect: insert(_CONTACTS)
+    .values(
+        channel=sa.bindparam("c_channel"),
+        platform_user_id=sa.bindparam("c_user"),
+        language=sa.bindparam("c_language"),
+        created_at=sa.bindparam("c_now"),
+    )
+    .on_conflict_do_nothing(index_elements=["channel", "platform_user_id"])
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def mark_inbound_processed(session: Session, *, channel: str, message_id: str, now: datetime) -> bool:
     """Record a platform message id; False when it was seen before (a re-delivery to ignore).
 
@@ -95,9 +108,12 @@ def get_or_create_contact(
         if contact is not None:
             contact.platform_user_id = platform_user_id
     if contact is None:
-        contact = Contact(channel=channel, platform_user_id=platform_user_id, language=language, created_at=now)
-        session.add(contact)
-        session.flush()
+        # Two first messages of a new citizen may arrive together (two instances, or a retried webhook):
+        # the second waits for the first's row and takes it, instead of failing on the unique key.
+        params = {"c_channel": channel, "c_user": platform_user_id, "c_language": language, "c_now": now}
+        session.connection().execute(_CREATE_CONTACT[dialect_of(session)], params)
+        contact = find_contact(session, channel=channel, platform_user_id=platform_user_id)
+        assert contact is not None  # inserted now, or by the transaction it waited for
     return contact
 
 

@@ -27,6 +27,9 @@ SHORT = 5
 #: in a long one (a whole story: the writer's life, the neighbours, the past) less than a quarter, since
 #: background details there are as worded as the point.
 RIVAL_SHARE = 0.5
+#: A whole story (the writer, the family, the past, then the point) names its category as one reading among
+#: several: it is confirmed with a tap ("Maksud Anda: Lansia telantar?"), never routed unasked.
+WHOLE_STORY = 12
 LONG = 20
 RIVAL_SHARE_LONG = 0.25
 
@@ -46,6 +49,8 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
         return None
     if heard.words <= SHORT:
         return code if len(guesses.ranked) == 1 or heard.explained >= heard.words else None
+    if heard.words >= WHOLE_STORY:
+        return None
     if len(rivals(guesses, heard)) > 1:
         return None
     return code if guesses.score_of(code) >= STRONG else None
@@ -121,7 +126,7 @@ def _question(clarification: Clarification, ctx: FlowContext) -> str:
         name = ctx.regions.region(clarification.options[0]).name.split(" ", 1)[1]
         return ctx.t("common.region_kind", name=name)
     if len(clarification.options) == 1:
-        return ctx.t("common.mean_one")
+        return ctx.t("common.mean_one", what=label_of(clarification.slot, clarification.options[0], ctx))
     return ctx.t("common.mean_question")
 
 

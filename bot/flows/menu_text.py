@@ -47,6 +47,7 @@ _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 _NEGLECT = ("anak_telantar", "anak_jalanan")
 _DISASTERS = ("korban_bencana_sosial", "korban_bencana_alam")
+_VIOLENCE = ("korban_kekerasan", "anak_korban_kekerasan")
 #: A question about the service comes before a form only when the message also asks for one in so many
 #: words ("mau lapor") or tells a story: two words of it.
 _A_STORY = 2.0
@@ -290,7 +291,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife)
         whom = {} if danger.at_home and not danger.self_ else {"for_whom": "self"}
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", **whom}
-    if danger.by == "writer":  # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do
+    if danger.by == "writer" and category in (None, *_VIOLENCE):
+        # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do; not "sy mau lapor ada odgj
+        # ngamuk bawa parang", whose story names what it is
         topic = "pengasuhan_anak" if danger.child else "kdrt"
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
     if danger.kind == "self_harm" and not danger.child and heard.intent.clear() == "counseling":
@@ -324,8 +327,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         if any(code.startswith("anak_") for code in categories.codes):
             return REPORT_SIGHTING.name, {}  # close child categories: the form asks which
         return REPORT_SIGHTING.name, {"category": "anak_korban_kekerasan", "group": "anak"}
-    if danger.self_ and danger.by == "outsider":  # "sy korban pelecehan di tempat kerja, atasan sy"
-        return REPORT_SIGHTING.name, {"category": "korban_kekerasan", "group": group_of("korban_kekerasan")}
+    if danger.by == "outsider":  # "sy korban pelecehan di tempat kerja, atasan sy"; "dipukulin org mabok"
+        chosen = category if category is not None and not danger.self_ else "korban_kekerasan"
+        return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
     if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
     if category is None and categories:

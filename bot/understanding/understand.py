@@ -60,6 +60,7 @@ _CODE_PLAIN = re.compile(
 )  # "kakek2" is a word repeated
 _REPEATED = re.compile(r"[a-z]+2(an|nya|in)?")
 MESSAGE_CACHE = 2048
+WORD_CACHE = 8192
 
 
 class Understanding:
@@ -136,6 +137,7 @@ class Understanding:
         self._typo_targets = sorted(spelled)
         self._places = PlaceFinder(regions, vocabulary.places(), self.shaper)
         self.read = lru_cache(maxsize=MESSAGE_CACHE)(self._read)
+        self.meant_key = lru_cache(maxsize=WORD_CACHE)(self._typo_of)  # a word's reading never changes
 
     def _read(self, text: str, *, answering_where: bool = False) -> Meanings:
         """Every meaning of `text`; `answering_where` when it answers "which kabupaten/kecamatan?"."""
@@ -380,8 +382,9 @@ class Understanding:
             if any(words[i - 1].surface in self._habitual for i in said if i > 0 and i - 1 not in said):
                 return False  # "sering kabur dr rumah": a habit, not someone missing now
             return self._harm.subject_before(words, verb) != "partner"
-        if kind == "captive" and first > 0 and words[first - 1].key in self._locked_things:
-            return False  # "hp dikunci": a phone
+        before = [w.key for w in words[max(0, first - 2) : first] if w.surface not in _THEIR]
+        if kind == "captive" and before and before[-1] in self._locked_things:
+            return False  # "hp dikunci", "hp nya dikunci": a phone
         if (
             kind == "captive"
             and {words[i].surface for i in said} <= self._cannot_go_home
@@ -481,22 +484,20 @@ class Understanding:
 
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""
-        mended = []
-        for typed in words:
-            word = typed
-            if (
-                len(word.surface) >= _TYPO_MIN_LENGTH
-                and word.key not in self._known_keys
-                and not self.shaper.is_root(word.key)
-                and not word.key.isdigit()
-            ):
-                found = process.extractOne(
-                    word.surface, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
-                )
-                if found is not None:  # "pengemsi" is read as "pengemis" is
-                    word = Word(word.surface, self._spelled[found[0]], word.starts_clause)
-            mended.append(word)
-        return tuple(mended)
+        return tuple(
+            Word(word.surface, self.meant_key(word.surface, word.key), word.starts_clause)
+            if len(word.surface) >= _TYPO_MIN_LENGTH
+            and word.key not in self._known_keys
+            and not self.shaper.is_root(word.key)
+            and not word.key.isdigit()
+            else word
+            for word in words
+        )
+
+    def _typo_of(self, surface: str, key: str) -> str:
+        """The key of the known word an unknown one is a typo of ("pengemsi": "pengemis"), else its own."""
+        found = process.extractOne(surface, self._typo_targets, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+        return key if found is None else self._spelled[found[0]]
 
 
 #: The child's category a grown-up's or an older child's becomes when the story states an age below the bound.

@@ -57,6 +57,17 @@ def _finish(chat: Chat) -> str:
     raise AssertionError(f"the form did not end: {chat.text}")
 
 
+def _understood_as(chat: Chat, kind: str, code: str) -> None:
+    """The story's category or topic: taken and said ("Baik, kami catat: ..."), or, for a whole story of a
+    dozen words or more, offered alone to confirm ("Maksud Anda: ...?"), which the citizen presses."""
+    label = t(f"{kind}.{code}")
+    if t("menu.story_noted", what=label) in chat.text:
+        return
+    assert chat.last[-1].text.endswith(t("common.mean_one", what=label)), chat.text
+    assert chat.choice_ids == [f"mean:{code}", "mean:none"]
+    chat.press(f"mean:{code}")
+
+
 def _request(runtime: Runtime, code: str) -> Request:
     with Session(runtime.db) as session:
         return session.exec(select(Request).where(Request.ticket_code == code)).one()
@@ -170,6 +181,7 @@ def test_ones_own_need_told_evenly_is_asked_report_or_counseling(runtime: Runtim
     )
     assert chat.choice_ids[:2] == ["mean:report", "mean:counseling"]
     chat.press("mean:report")
+    _understood_as(chat, "pmks", "penyandang_disabilitas")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.region) == ("penyandang_disabilitas", "kab-serang")
 
@@ -285,6 +297,22 @@ def test_a_child_in_danger_opens_the_urgent_report_of_a_child_victim(runtime: Ru
     )
 
 
+def test_a_whole_story_confirms_its_category_with_one_tap_and_keeps_the_rest(runtime: Runtime) -> None:
+    """A story of a dozen words names its category as one reading among several: asked, never routed unasked."""
+    chat = _first(
+        runtime,
+        "assalamualaikum pak, sy mau lapor, ada nenek2 di kampung sy di kec. cikupa, udah tua bgt tinggal "
+        "sendirian di gubuk, anak2nya merantau semua gk pernah pulang, makan juga dikasih tetangga",
+    )
+    assert chat.last[-1].text.endswith(t("common.mean_one", what=t("pmks.lansia_telantar")))
+    assert chat.choice_ids == ["mean:lansia_telantar", "mean:none"]
+    chat.press("mean:lansia_telantar")
+    assert chat.last[-1].request_location  # the region and kecamatan came from the story: not asked
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.queue_code) == ("lansia_telantar", "dinsos-kab-tangerang")
+    assert load_regions().kecamatan(request.kecamatan_code).name == "Cikupa"
+
+
 def test_a_childs_cry_for_help_that_also_tells_neglect_offers_both_categories(runtime: Runtime) -> None:
     """Hurt, or left alone? They go to different agencies: after the numbers the citizen says which."""
     chat = _first(runtime, "ada bocah ditinggal ibunya di kontrakan, udh 2 hari sendirian")
@@ -306,6 +334,24 @@ def test_a_riot_told_in_fear_is_a_social_disaster_not_violence_at_home(runtime: 
     assert chat.last[0].text == t("safety.emergency")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic, request.urgency) == ("korban_bencana_sosial", None, "urgent")
+
+
+@pytest.mark.parametrize(
+    ("cry", "category"),
+    [
+        ("sy mau lapor ada odgj ngamuk di jalan bawa parang di kp sebelah, warga ketakutan", "penyandang_disabilitas"),
+        ("sepupu sy waria diusir dr rumah, skrg tidur di musola, sering dipukulin org mabok", "kelompok_minoritas"),
+    ],
+)
+def test_danger_from_outside_the_home_is_reported_never_counseled_as_kdrt(
+    runtime: Runtime, cry: str, category: str
+) -> None:
+    chat = _first(runtime, cry)
+    assert chat.last[0].text == t("safety.emergency")
+    if f"mean:{category}" in chat.choice_ids:  # offered beside a close rival (a victim of violence)
+        chat.press(f"mean:{category}")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic, request.urgency) == (category, None, "urgent")
 
 
 def test_a_report_said_to_be_sent_before_is_a_status_question(chat: Chat) -> None:
@@ -481,7 +527,7 @@ def test_siblings_fighting_is_a_parents_worry_to_counsel_not_a_child_in_danger(r
         "sy sering kelepasan teriak2",
     )
     assert t("safety.emergency") not in chat.text  # no 112 for children squabbling
-    assert t("menu.story_noted", what=t("topic.pengasuhan_anak")) in chat.text
+    _understood_as(chat, "topic", "pengasuhan_anak")
     request = _request(runtime, _finish(chat))
     assert (request.topic, request.urgency, request.queue_code) == ("pengasuhan_anak", "normal", "lk3-kota-serang")
 
@@ -512,7 +558,7 @@ def test_an_age_past_sixty_makes_a_story_of_neglect_an_old_persons(
     runtime: Runtime, story: str, kecamatan: str
 ) -> None:
     chat = _first(runtime, story)
-    assert t("menu.story_noted", what=t("pmks.lansia_telantar")) in chat.text
+    _understood_as(chat, "pmks", "lansia_telantar")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.queue_code) == ("lansia_telantar", "dinsos-kab-lebak")
     assert load_regions().kecamatan(request.kecamatan_code).name == kecamatan

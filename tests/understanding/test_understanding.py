@@ -55,6 +55,7 @@ def test_danger_now_and_in_the_past(typed: str, now: bool) -> None:
         "kebakaran sampah",
         "anak kecanduan game",
         "istri sy hp dikunci",
+        "suami sering pulang malem hp nya dikunci",
         "sy jadi serangan panik tiap malem",
     ],
 )
