@@ -363,9 +363,16 @@ def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepRe
     if not argument:
         return _side_question(state, Side.STATUS, status_ask_reply(ctx))
     code = parse_ticket_code(argument) or ctx.understanding.read(argument).ticket_code  # "status tiket saya ABC-DEF"
+    if code is None and not _tried_a_code(argument):  # "status laporan saya": words, not a code mistyped
+        return _side_question(state, Side.STATUS, status_ask_reply(ctx))
     base = _back(state)
     found: tuple[Output, ...] = (LookupStatus(code),) if code else (Reply(ctx.t("status.bad_code")),)
     return StepResult(base, (*found, _prompt_of(base, ctx)))
+
+
+def _tried_a_code(argument: str) -> bool:
+    """ "status ABC-DE", "status hbx27": something typed as a code, not words ("status laporan sy")."""
+    return any(c.isdigit() for c in argument) or "-" in argument or (len(argument.split()) == 1 and len(argument) <= 8)
 
 
 def _on_status_code(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> StepResult:

@@ -464,6 +464,14 @@ def test_a_story_filled_answer_is_shown_and_can_be_changed(chat: Chat, runtime: 
     assert _request(runtime, chat.ticket_code()).category == "gelandangan"
 
 
+def test_status_followed_by_words_asks_for_the_code_not_a_format_error(chat: Chat) -> None:
+    chat.start()
+    chat.send("status laporan sy")
+    assert t("status.ask_code") in chat.text and t("status.bad_code") not in chat.text
+    chat.send("status ABC-DE")  # a code mistyped is still told so
+    assert t("status.bad_code") in chat.text
+
+
 def test_a_status_question_in_a_sentence_finds_the_code(chat: Chat) -> None:
     chat.start()
     chat.send("laporan sy kmrn gmn ya? kodenya hbx-27r")
