@@ -147,12 +147,12 @@ def open_with_story(
         answers = {k: v for k, v in answers.items() if k not in ("category", "group")}
     shelved = state.shelved()
     taken = answers.get("category") or answers.get("topic")
-    if offered:  # a cry for help: the numbers and the urgent form were said, the category is asked next
-        pass
-    elif taken and taken != UNCLASSIFIED and not fixed:  # say what was understood; the summary shows it all
+    # A cry for help (`fixed`, `offered`) said the numbers and the urgent form already: nothing more here.
+    told = bool(fixed) or bool(offered)
+    if taken and taken != UNCLASSIFIED and not told:  # say what was understood; the summary shows it all
         label = ctx.t(f"pmks.{taken}" if "category" in answers else f"topic.{taken}")
         before = (*before, Reply(ctx.t("menu.story_noted", what=label)))
-    elif not fixed and (answers.get("description") or answers.get("story")):  # the story is kept, not lost
+    elif not told and (answers.get("description") or answers.get("story")):  # the story is kept, not lost
         before = (*before, Reply(ctx.t(f"menu.story_kept_{form.kind}")))
     draft = shelved.draft_of(flow)
     if draft is not None:  # the same form left halfway: its answers stand, the story adds what it lacked
