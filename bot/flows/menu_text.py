@@ -79,12 +79,15 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words;
     # "how do I delete my data?": asking how gives way to what is asked for.
     intent = heard.intent.clear() or heard.intent.without("cancel").clear() or heard.intent.without("help").clear()
-    if intent == "cancel" and heard.words >= _WHOLE_STORY:  # "... gk mau keluar rumah ...": a story, no "batal"
-        intent = heard.intent.without("cancel").clear()
+    content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
+    # A whole story about someone, then "gmn caranya minta bantuan" or "... gk mau keluar rumah": it asks for
+    # help with that case (a report or counseling), and its "keluar" is no "batal".
+    a_story = heard.words >= _WHOLE_STORY and content > 0
+    if (intent == "cancel" and heard.words >= _WHOLE_STORY) or (intent == "help" and a_story):
+        intent = heard.intent.without(intent).clear()
     if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
         # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.
         return _understood(state, (RelayToCase(heard.text.strip(), (_menu(state, ctx),)),))
-    content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
     # "terima kasih pak, nenek yg sy laporin udh dijemput petugas": thanks, not a new report
     thanked = heard.thanks and content < _A_STORY and heard.intent.score_of(intent or "") < _A_STORY
     if heard.only_courtesy or thanked:
@@ -95,9 +98,14 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         return _understood(state, (RelayToCase(heard.text.strip(), warm),))
     answered: tuple[Output, ...] = ()
     if heard.question is not None:  # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
-        answered = (Reply(ctx.t(f"faq.{heard.question}")),)
         asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
-        if content < _A_STORY and asked_for < _A_STORY:
+        told = content >= _A_STORY or asked_for >= _A_STORY
+        # "... dirawat di rs tp gk punya bpjs, biayanya gede bgt. tlg dibantu": a story that mentions a cost
+        # (or "korban penipuan kerja") asks nothing of the service unless it asks ("?").
+        asking = "?" in heard.text or not (content and heard.words > clarify.SHORT)
+        if asking or told:
+            answered = (Reply(ctx.t(f"faq.{heard.question}")),)
+        if asking and not told:
             return _understood(state, (*answered, _menu(state, ctx)))
     # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
     asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
@@ -266,7 +274,12 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     if heard.danger is not None and heard.danger.child:
         categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
     options = tuple(dict.fromkeys((chosen, *clarify.rivals(categories, heard))))[:MAX_OFFERED]
-    if len(options) < 2:
+    # A whole story whose words hardly name the chosen category (a rule's default, or one word of many)
+    # confirms it with a tap, as any whole story does; the numbers were already shown. Not a victim of
+    # the violence the story tells ("ayahku suka mukul aku"): the danger itself names that category.
+    told_violence = chosen in _VIOLENCE and heard.danger is not None and heard.danger.kind in ("violence", "sexual")
+    thin = heard.words >= clarify.WHOLE_STORY and categories.score_of(chosen) < clarify.STRONG and not told_violence
+    if len(options) < 2 and not thin:
         return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
     unsettled = {k: v for k, v in fixed.items() if k not in ("category", "group")}
     return open_with_story(flow, state, heard, ctx, before, fixed=unsettled, offered=options)

@@ -191,6 +191,10 @@ class HarmReader:
         """Someone from outside the home is in the story: a boss, a debt collector, a stranger."""
         return any(p.role == "outsider" for p in self._people(words))
 
+    def people_named(self, words: Sequence[Word]) -> tuple[range, ...]:
+        """Where each person other than the writer is named; "dia" says again the one named before it."""
+        return tuple(range(p.at, p.at + p.width) for p in self._people(words) if p.role != "writer" and not p.pronoun)
+
     def person_positions(self, words: Sequence[Word]) -> frozenset[int]:
         """Where the story names a person ("pamannya" in "pamannya sendiri")."""
         return frozenset(i for p in self._people(words) for i in range(p.at, p.at + p.width))

@@ -57,13 +57,15 @@ class Part:
 
     phrases: tuple[Phrase, ...]
     by_first: Mapping[str, tuple[Phrase, ...]]
+    #: A class of people ("@anak"): what the pattern's other parts say is said of this one (`_of_them`).
+    person: bool = False
 
     @classmethod
-    def of(cls, phrases: tuple[Phrase, ...]) -> Part:
+    def of(cls, phrases: tuple[Phrase, ...], *, person: bool = False) -> Part:
         filed: dict[str, list[Phrase]] = {}
         for phrase in phrases:
             filed.setdefault(_file_key(phrase[0]), []).append(phrase)
-        return cls(phrases, {k: tuple(v) for k, v in filed.items()})
+        return cls(phrases, {k: tuple(v) for k, v in filed.items()}, person)
 
 
 def _file_key(term: Term) -> str:
@@ -87,9 +89,12 @@ class PatternCompiler:
     """Compiles entries against one set of word classes; a class used by many entries is one `Part`,
     so a message looks for it once (`Message.found`)."""
 
-    def __init__(self, classes: Mapping[str, Sequence[str]], shaper: WordShaper) -> None:
+    def __init__(
+        self, classes: Mapping[str, Sequence[str]], shaper: WordShaper, people: frozenset[str] = frozenset()
+    ) -> None:
         self._classes = classes
         self._shaper = shaper
+        self._people = people  # the classes that name people
         self._class_parts: dict[str, Part] = {}
 
     def compile(self, meaning: str, entries: Iterable[str]) -> list[Pattern]:
@@ -100,7 +105,7 @@ class PatternCompiler:
         if text.startswith("@"):
             name = text[1:]
             if name not in self._class_parts:
-                self._class_parts[name] = Part.of(self._phrases(text))
+                self._class_parts[name] = Part.of(self._phrases(text), person=name in self._people)
             return self._class_parts[name]
         return Part.of(self._phrases(text))
 
@@ -121,8 +126,18 @@ class PatternCompiler:
 class Message:
     """A message's words, ready for many patterns: each word's lookup keys, and the parts found so far."""
 
-    def __init__(self, words: Sequence[Word], carried: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        words: Sequence[Word],
+        carried: frozenset[str] = frozenset(),
+        people: Sequence[range] = (),
+        describing: frozenset[int] = frozenset(),
+        joining: frozenset[int] = frozenset(),
+    ) -> None:
         self.words = words
+        self.people = people  # where each person is named ("adik perempuan saya" is one)
+        self.describing = describing  # "yang" of "neneknya yg buta"
+        self.joining = joining  # "sama" of "ibu sama anak2nya ngemis"; the writer of "anak sy yg cowo"
         self._keys = tuple((f"k:{w.key}", f"s:{w.surface}") for w in words)
         self._starts: dict[str, list[int]] = {}
         for i, keys in enumerate(self._keys):
@@ -212,8 +227,10 @@ def _together(pattern: Pattern, message: Message) -> list[range] | None:
         return [found[0][0]]
     for first in found[0]:
         chosen = [first]
-        for spots in found[1:]:
-            near = [r for r in spots if _close(message, first, r)]
+        for part, spots in zip(pattern.parts[1:], found[1:], strict=True):
+            near = [
+                r for r in spots if _close(message, first, r) and _of_them(message, pattern.parts[0], first, part, r)
+            ]
             if not near:
                 break
             chosen.append(max(near, key=lambda r: (len(r), -abs(r.start - first.start))))  # "gangguan jiwa"
@@ -222,6 +239,30 @@ def _together(pattern: Pattern, message: Message) -> list[range] | None:
             if stop - start <= NEAR or message.clauses[start] == message.clauses[stop - 1]:
                 return chosen
     return None
+
+
+def _of_them(message: Message, part: Part, spot: range, other_part: Part, other: range) -> bool:
+    """Whether what one part says is said of the person the other names, and not of someone else named
+    right before it: "anak yatim tinggal ama neneknya yg buta" is a blind grandmother, not a blind child.
+
+    The nearest person named before the words said (in their clause, with nothing or "yang" between) is
+    the one they are said of, unless that person is the pattern's own said again ("anak balita") or
+    joined to it ("ibu sama anak2 kecil ngemis": both beg). A person named after the words is not
+    checked: "bapaknya mukulin anaknya" names the one hurt after the act.
+    """
+    if part.person == other_part.person:
+        return True
+    person, said = (spot, other) if part.person else (other, spot)
+    between = [p for p in message.people if person.stop <= p.start and p.stop <= said.start]
+    if not between:
+        return True
+    nearest = between[-1]
+    said_of_nearest = message.clauses[nearest.start] == message.clauses[said.start] and all(
+        i in message.describing for i in range(nearest.stop, said.start)
+    )
+    named = {i for p in between for i in p}
+    joined = all(i in message.joining or i in named for i in range(person.stop, nearest.start))
+    return joined or not said_of_nearest
 
 
 def _close(message: Message, one: range, other: range) -> bool:

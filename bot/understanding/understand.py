@@ -39,6 +39,9 @@ _REQUESTS = ("report", "counseling")
 _DONE_TO = ("di", "ter", "ke")  # passive prefixes
 _THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
+#: Word classes naming the one a category is about: "@anak + buta" is a blind child only when nobody else is
+#: named between them (bot/understanding/patterns.py `_of_them`).
+_DESCRIBED = frozenset({"anak", "balita", "lansia", "perempuan", "keponakan", "saya"})
 _HINTS = ("report_hint", "counseling_hint")
 _NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
 #: A meaning that includes every other ("kapan saja"): said with one turned around, it is no answer.
@@ -91,8 +94,11 @@ class Understanding:
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
+        self._describing = frozenset(s for w in vocabulary.words("describing") for s in self.shaper.surfaces(w))
+        self._joining = frozenset(s for w in vocabulary.words("joining") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
-        compiler = PatternCompiler(classes, self.shaper)
+        compiler = PatternCompiler(classes, self.shaper, _DESCRIBED)
+        self._owned_places = frozenset(self.shaper.key(w) for w in classes["tempat_milik"])
         first_person, self._third_party, self._at_home = compiler.compile(
             "who", ["@saya", "@pihak_lain", "@keluarga_pelaku"]
         )
@@ -151,7 +157,7 @@ class Understanding:
             for i, w in enumerate(words)
             if w.key not in self._stop and w.surface not in self._stop and i not in place_words
         )
-        message = Message(words, self._same_subject)
+        message = self._message(words)
         scored = self._score(message, content, place_words, denied)
         ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
@@ -194,6 +200,25 @@ class Understanding:
             about=self._harm.told_about(words),
         )
 
+    def _message(self, words: Sequence[Word]) -> Message:
+        """The words, ready for the patterns: who is named where, and the words that tie them together."""
+        # Not one a pattern's words may be said of: the agent of a passive verb ("disuruh bapaknya ngemis":
+        # the child begs) and the owner of a place ("sekolah anak sy"): neither is the clause's subject.
+        people = tuple(
+            p
+            for p in self._harm.people_named(words)
+            if p.start == 0 or not (_passive(words[p.start - 1]) or words[p.start - 1].key in self._owned_places)
+        )
+        return Message(
+            words,
+            self._same_subject,
+            people,
+            describing=frozenset(i for i, w in enumerate(words) if w.surface in self._describing),
+            joining=frozenset(
+                i for i, w in enumerate(words) if w.surface in self._joining or w.key in self._first_person
+            ),
+        )
+
     def _still_a_report(
         self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]], words: Sequence[Word]
     ) -> bool:
@@ -213,7 +238,7 @@ class Understanding:
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""
         words = self._with_typos_mended(self.shaper.words(text))
-        message = Message(words, self._same_subject)
+        message = self._message(words)
         lines = [" ".join(f"{w.surface}/{w.key}" for w in words)]
         for family, pattern in {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ())}.values():
             hit = explained(pattern, message, frozenset(range(len(words))))
@@ -513,6 +538,11 @@ _FOR_A_GROWN_UP = {
     "anak_balita_telantar": ("lansia_telantar", 60),
 }
 _Scores = dict[str, tuple[float, frozenset[int]]]
+
+
+def _passive(word: Word) -> bool:
+    """ "disuruh", "ditinggal": a verb done to someone, by the person named after it."""
+    return word.surface != word.key and word.surface.startswith(_DONE_TO)
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:

@@ -580,3 +580,52 @@ def test_an_address_with_a_village_named_like_a_town_elsewhere_finds_its_kecamat
     request = _request(runtime, _finish(chat))
     assert (request.category, request.region) == ("pengemis", "kab-pandeglang")
     assert load_regions().kecamatan(request.kecamatan_code).name == "Picung"
+
+
+def test_a_cry_for_help_told_at_length_confirms_a_category_its_words_hardly_name(runtime: Runtime) -> None:
+    """One word of a long story ("karaoke") is not enough to route a captive unasked: the numbers first,
+    then "Maksud Anda: Tuna susila?" with "Bukan, pilih sendiri", and the urgent form keeps the story."""
+    cry = "temen kos sy cewe kerja di karaoke tp kyknya dijebak, paspor & hp ditahan bosnya, gk boleh keluar kamar. di serpong"
+    chat = _first(runtime, cry)
+    assert chat.last[0].text == t("safety.emergency")
+    assert chat.last[-1].text.endswith(t("common.mean_one", what=t("pmks.tuna_susila")))
+    assert chat.choice_ids == ["mean:tuna_susila", "mean:none"]
+    chat.press("mean:none")
+    chat.press("grp:korban")
+    chat.press("cat:korban_trafficking")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency, request.region) == (
+        "korban_trafficking",
+        "urgent",
+        "kota-tangerang-selatan",
+    )
+    assert request.description == cry
+
+
+@pytest.mark.parametrize(
+    ("story", "category"),
+    [
+        # a cost told, not asked about: no "Layanan ini gratis" instead of the report
+        ("ibu sy lansia dirawat di rs tp kami gk punya bpjs, biayanya gede bgt. tlg dibantu", "lansia_telantar"),
+        # "how do I get help" after a whole story asks help for that case
+        (
+            "sy TKW pulang dr saudi, gaji 8 bulan gk dibayar majikan, agen nya lepas tangan, anak 2 di kampung. "
+            "gmn caranya minta bantuan",
+            "pekerja_migran_bermasalah",
+        ),
+    ],
+)
+def test_a_story_that_mentions_a_cost_or_asks_how_is_still_the_report(
+    runtime: Runtime, story: str, category: str
+) -> None:
+    chat = _first(runtime, story)
+    assert t("faq.cost") not in chat.text and t("help.text").splitlines()[0] not in chat.text
+    if "mean:report" in chat.choice_ids:  # report or counseling? (a migrant's story fits both)
+        chat.press("mean:report")
+    _understood_as(chat, "pmks", category)
+    assert _request(runtime, _finish(chat)).category == category
+
+
+def test_a_question_about_the_cost_beside_a_story_is_still_answered(runtime: Runtime) -> None:
+    chat = _first(runtime, "kakak sy pecandu sabu, keluarga pengen dia direhab, ada biayanya gk?")
+    assert t("faq.cost") in chat.text

@@ -25,17 +25,20 @@ FLOORS = {
     "tuning_5": (0.95, 3),
     "tuning_6": (0.91, 3),
     "tuning_7": (0.95, 4),
-    "tuning_8": (0.88, 5),
+    "tuning_8": (0.88, 3),
     "tuning_9": (0.97, 0),
     "tuning_10": (0.95, 2),
     "tuning_11": (0.95, 4),
-    "tuning_12": (0.96, 2),
-    "tuning_13": (0.92, 7),
+    "tuning_12": (0.96, 1),
+    "tuning_13": (0.92, 6),
     "tuning_14": (0.95, 4),
     "tuning_15": (0.89, 10),
     "tuning_16": (0.95, 4),
+    "tuning_17": (0.94, 4),
+    "tuning_18": (0.89, 4),
     "held_out": (0.96, 3),
     "held_out_2": (0.91, 7),
+    "held_out_3": (0.92, 4),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

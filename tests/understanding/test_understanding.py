@@ -375,3 +375,29 @@ def test_things_put_up_for_sale_are_no_person_sold() -> None:
     heard = U.read("ibu2 ngumpulin botol bekas buat dijual")
     assert heard.danger is None and heard.category.clear() == "pemulung"
     assert U.read("adek sy ternyata dijual jadi psk").danger is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_of", "still"),
+    [
+        # someone else named between the person and what is said, with nothing or "yang" between them
+        ("anak yatim umur 7 tinggal ama neneknya yg buta, ga sekolah", "anak_disabilitas", "anak_telantar"),
+        ("cucu sy tinggal sm kakeknya yg lumpuh", "anak_disabilitas", None),
+    ],
+)
+def test_what_is_said_of_someone_named_in_between_is_theirs(typed: str, not_of: str, still: str | None) -> None:
+    heard = U.read(typed)
+    assert heard.category.clear() != not_of
+    assert still is None or heard.category.ranked[0].code == still
+
+
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("anak balita sy ditinggal sendirian", "anak_balita_telantar"),  # the same child said again
+        ("ada anak umur 8 disuruh bapaknya ngemis di lampu merah", "anak_jalanan"),  # the father only makes him
+        ("anak sd di sekolah anak sy dibully tiap hari", "anak_perlindungan_khusus"),  # whose school it is
+    ],
+)
+def test_a_person_who_is_the_same_one_an_agent_or_an_owner_takes_nothing_away(typed: str, category: str) -> None:
+    assert category in U.read(typed).category.codes
