@@ -36,9 +36,11 @@ FLOORS = {
     "tuning_16": (0.95, 4),
     "tuning_17": (0.94, 4),
     "tuning_18": (0.89, 4),
+    "tuning_19": (0.91, 3),
     "held_out": (0.96, 3),
     "held_out_2": (0.91, 7),
     "held_out_3": (0.92, 4),
+    "held_out_4": (0.95, 2),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

@@ -401,3 +401,13 @@ def test_what_is_said_of_someone_named_in_between_is_theirs(typed: str, not_of: 
 )
 def test_a_person_who_is_the_same_one_an_agent_or_an_owner_takes_nothing_away(typed: str, category: str) -> None:
     assert category in U.read(typed).category.codes
+
+
+def test_a_place_across_the_border_is_where_the_case_is_not_the_border_region() -> None:
+    heard = U.read("sukabumi, perbatasan sm lebak", answering_where=True)
+    assert heard.outside == "sukabumi" and heard.region.codes == (OUTSIDE,)
+
+
+def test_groping_written_as_a_repeated_word_is_danger_to_the_child() -> None:
+    heard = U.read("bapak tirinya suka grepe2 anak perempuannya yg masih smp")
+    assert heard.danger is not None and heard.danger.kind == "sexual" and heard.danger.child
