@@ -48,6 +48,8 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
     if code is None:
         return None
     if heard.words <= SHORT:
+        if heard.people > 1 and heard.explained < heard.words:
+            return None  # "ibu2 tua jualan keliling, anaknya gk ada yg ngurusin dia": whose is the neglect?
         return code if len(guesses.ranked) == 1 or heard.explained >= heard.words else None
     if heard.words >= WHOLE_STORY:
         return None

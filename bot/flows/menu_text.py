@@ -347,6 +347,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     if danger.by == "outsider":  # "sy korban pelecehan di tempat kerja, atasan sy"; "dipukulin org mabok"
         chosen = category if category is not None and not danger.self_ else "korban_kekerasan"
         return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
+    if danger.kind == "sexual" and danger.self_ and not danger.at_home and danger.by is None:
+        # "sy korban pelecehan di krl": harassment by a stranger is reported, not counseled as KDRT
+        return REPORT_SIGHTING.name, {"category": "korban_kekerasan", "group": group_of("korban_kekerasan")}
     if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
     if category is None and categories:

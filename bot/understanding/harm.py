@@ -195,6 +195,10 @@ class HarmReader:
         """Where each person other than the writer is named; "dia" says again the one named before it."""
         return tuple(range(p.at, p.at + p.width) for p in self._people(words) if p.role != "writer" and not p.pronoun)
 
+    def writer_named(self, words: Sequence[Word]) -> tuple[range, ...]:
+        """Where the writer names themselves ("sy", "aku"), not as the owner of someone ("suami sy")."""
+        return tuple(range(p.at, p.at + p.width) for p in self._people(words) if p.role == "writer")
+
     def person_positions(self, words: Sequence[Word]) -> frozenset[int]:
         """Where the story names a person ("pamannya" in "pamannya sendiri")."""
         return frozenset(i for p in self._people(words) for i in range(p.at, p.at + p.width))
@@ -265,8 +269,12 @@ class HarmReader:
             if before.key in self._age_words or words[said_at].key in self._age_words:
                 yield int(word.surface)
                 continue
-            # "anak 7 tahun", "anak kecil 3 taunan": right after the person it is said of
-            told = before.surface in _STILL or any(p.at + p.width == i for p in self._people(words))
+            # "anak 7 tahun", "anak kecil 3 taunan", "anak kecil kira2 3 taun": right after the person it is said
+            # of (not "keluarganya udh 2 taun", a time)
+            near = i - 1
+            while near > 0 and words[near].surface in _APPROXIMATELY:
+                near -= 1
+            told = words[near].surface in _STILL or any(p.at + p.width == near + 1 for p in self._people(words))
             if told and i + 1 < len(words) and _is_year(words[i + 1]):
                 yield int(word.surface)
 
@@ -374,7 +382,8 @@ def _agent_role(agent: Person | None) -> str | None:
 
 
 _YEAR_WORDS = ("tahun", "thn", "th", "taun", "years", "year", "taunan", "tahunan", "thnan")
-_ABOUT = ("kira", "sekitar", "kurang", "hampir", "lebih", "udah", "sudah")  # "umurnya kira2 80": still an age
+_APPROXIMATELY = ("kira", "sekitar", "kurang", "hampir", "lebih")  # "anak kecil kira2 3 taun"
+_ABOUT = (*_APPROXIMATELY, "udah", "sudah")  # "umurnya kira2 80", "umurnya udah 80": still an age
 
 
 _GROWN_UP = 18

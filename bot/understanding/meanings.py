@@ -100,6 +100,7 @@ class Meanings:
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
     about: str | None = None  # whose story: "self" (the writer first) or "family" (one of the writer's own)
+    people: int = 0  # how many people besides the writer it names apart ("ibu2 tua ..., anaknya ...": two)
 
     @property
     def is_story(self) -> bool:

@@ -133,9 +133,11 @@ class Message:
         people: Sequence[range] = (),
         describing: frozenset[int] = frozenset(),
         joining: frozenset[int] = frozenset(),
+        writer: Sequence[range] = (),
     ) -> None:
         self.words = words
         self.people = people  # where each person is named ("adik perempuan saya" is one)
+        self.objects = sorted((*people, *writer), key=lambda r: r.start)  # and where the writer is
         self.describing = describing  # "yang" of "neneknya yg buta"
         self.joining = joining  # "sama" of "ibu sama anak2nya ngemis"; the writer of "anak sy yg cowo"
         self._keys = tuple((f"k:{w.key}", f"s:{w.surface}") for w in words)
@@ -247,12 +249,22 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
 
     The nearest person named before the words said (in their clause, with nothing or "yang" between) is
     the one they are said of, unless that person is the pattern's own said again ("anak balita") or
-    joined to it ("ibu sama anak2 kecil ngemis": both beg). A person named after the words is not
-    checked: "bapaknya mukulin anaknya" names the one hurt after the act.
+    joined to it ("ibu sama anak2 kecil ngemis": both beg). After the words, the one named right after
+    them is the one they are done to: "bapaknya mukulin anaknya" hurts the child, but "suami suka bentak2
+    sy di depan anak2" shouts at the writer, not at the children.
     """
     if part.person == other_part.person:
         return True
     person, said = (spot, other) if part.person else (other, spot)
+    if person.start >= said.stop:
+        end = said.stop  # past the word said again: "bentak2 sy"
+        while end < person.start and message.words[end].key == message.words[said.stop - 1].key:
+            end += 1
+        after = [p for p in message.objects if end <= p.start and p.stop <= person.start]
+        if not after or after[0].start > end:
+            return True
+        named = {i for p in after for i in p}
+        return all(i in message.joining or i in named for i in range(after[0].start, person.start))
     between = [p for p in message.people if person.stop <= p.start and p.stop <= said.start]
     if not between:
         return True

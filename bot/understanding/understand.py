@@ -90,6 +90,10 @@ class Understanding:
             w.surface for p in vocabulary.words("cannot_go_home") for w in self.shaper.words(p)
         )
         self._earlier_report = tuple(vocabulary.words("earlier_report"))  # beginnings of words, as typed
+        self._reported_before = frozenset(
+            s for w in vocabulary.words("reported_before") for s in self.shaper.surfaces(w)
+        )
+        self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
@@ -99,6 +103,7 @@ class Understanding:
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper, _DESCRIBED)
         self._owned_places = frozenset(self.shaper.key(w) for w in classes["tempat_milik"])
+        self._age_words = frozenset(self.shaper.key(w) for w in classes["umur"])
         first_person, self._third_party, self._at_home = compiler.compile(
             "who", ["@saya", "@pihak_lain", "@keluarga_pelaku"]
         )
@@ -198,7 +203,20 @@ class Understanding:
             question=question,
             correcting=bool(scored["intent"].get("correction")),
             about=self._harm.told_about(words),
+            people=self._apart(words, message.people),
         )
+
+    def _apart(self, words: Sequence[Word], people: Sequence[range]) -> int:
+        """People named with other words between them: "anak balita" is one, "nenek ..., anaknya" two. A
+        word that names a person only by its stem is a verb ("nyuri", "pacaran"), and an age ("umur 14")
+        says how old the one before it is."""
+        nouns = [
+            p
+            for p in people
+            if words[p.start].key not in self._age_words
+            and words[p.stop - 1].surface.removesuffix("nya") == words[p.stop - 1].key
+        ]
+        return sum(1 for n, p in enumerate(nouns) if n == 0 or nouns[n - 1].stop < p.start)
 
     def _message(self, words: Sequence[Word]) -> Message:
         """The words, ready for the patterns: who is named where, and the words that tie them together."""
@@ -217,6 +235,7 @@ class Understanding:
             joining=frozenset(
                 i for i, w in enumerate(words) if w.surface in self._joining or w.key in self._first_person
             ),
+            writer=self._harm.writer_named(words),
         )
 
     def _still_a_report(
@@ -231,7 +250,12 @@ class Understanding:
         intents = scored["intent"]
         if "status" not in intents or "report" not in intents or not scored["category"]:
             return False
-        if intents["report"][1] <= intents["status"][1]:
+        reported = intents["report"][1]
+        if any(w.surface in self._again for i in reported for w in words[i + 1 : i + 3]):
+            return True  # "udh lapor 3 hari lalu ..., sy laporin lg ya": reported again
+        if reported <= intents["status"][1] or any(
+            w.surface in self._reported_before for i in reported for w in words[max(0, i - 2) : i]
+        ):
             return False  # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah": the report is the earlier one
         return not any(w.surface.startswith(self._earlier_report) for w in words)
 
@@ -348,12 +372,11 @@ class Understanding:
         said = self._harm.said_by(words, min(hits[kind][1])) if kind == "self_harm" else None
         if kind == "self_harm" and said is None:
             said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
-        if (
-            kind == "self_harm"
-            and said is None
-            and self._harm.subject_before(words, min(hits[kind][1])) in ("person", "outsider")
-        ):
+        subject = self._harm.subject_before(words, min(hits[kind][1])) if kind == "self_harm" else None
+        if said is None and subject in ("person", "outsider"):
             said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
+        elif said is None and subject in ("child", "partner", "parent", "family"):
+            said = "family"  # "adek sy suka nyayat2 tangannya sendiri": one of the writer's own
         if kind == "self_harm" and said not in (None, "writer"):
             # "konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja": the sister
             return Danger(

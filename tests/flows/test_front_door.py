@@ -629,3 +629,41 @@ def test_a_story_that_mentions_a_cost_or_asks_how_is_still_the_report(
 def test_a_question_about_the_cost_beside_a_story_is_still_answered(runtime: Runtime) -> None:
     chat = _first(runtime, "kakak sy pecandu sabu, keluarga pengen dia direhab, ada biayanya gk?")
     assert t("faq.cost") in chat.text
+
+
+def test_asking_for_a_person_is_told_who_reads_and_who_calls_back(runtime: Runtime) -> None:
+    chat = _first(runtime, "bot ya ini? mau ngomong sm org aja")
+    assert t("faq.human") in chat.text and "menu:lapor" in chat.choice_ids and NOT_UNDERSTOOD not in chat.text
+
+
+@pytest.mark.parametrize(
+    ("said", "status"),
+    [
+        ("sy kemarin lapor soal org gila di pasar rangkas, udh ditangani blm?", True),
+        (
+            "bu sy udh lapor 3 hari lalu soal anak2 pemulung di alun2 kota serang, masih di situ. sy laporin lg ya",
+            False,
+        ),
+    ],
+)
+def test_a_report_made_before_is_a_status_question_unless_it_is_made_again(
+    runtime: Runtime, said: str, status: bool
+) -> None:
+    chat = _first(runtime, said)
+    assert (t("status.ask_code") in chat.text) is status
+    assert (t("menu.story_noted", what=t("pmks.pemulung")) in chat.text) is not status
+
+
+def test_harassment_of_the_writer_by_a_stranger_is_reported_not_counseled_as_kdrt(runtime: Runtime) -> None:
+    chat = _first(runtime, "sy korban pelecehan di krl, sy trauma gk berani naik kereta lagi")
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic, request.urgency) == ("korban_kekerasan", None, "urgent")
+
+
+def test_a_short_answer_naming_two_people_is_confirmed_not_routed(chat: Chat) -> None:
+    """ "ibu2 tua ..., anaknya gk ada yg ngurusin dia": whose is the neglect? Asked with a tap, never taken."""
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("ibu2 tua jualan keliling, anaknya gk ada yg ngurusin dia")
+    assert chat.choice_ids[-1] == "mean:none" and t("common.ask_region") not in chat.text

@@ -411,3 +411,42 @@ def test_a_place_across_the_border_is_where_the_case_is_not_the_border_region() 
 def test_groping_written_as_a_repeated_word_is_danger_to_the_child() -> None:
     heard = U.read("bapak tirinya suka grepe2 anak perempuannya yg masih smp")
     assert heard.danger is not None and heard.danger.kind == "sexual" and heard.danger.child
+
+
+def test_what_is_done_to_the_writer_in_front_of_the_children_is_not_done_to_the_children() -> None:
+    heard = U.read("suami suka bentak2 sy di depan anak2, ngatain sy bodo. apa itu termasuk kdrt?")
+    assert "pengasuhan_anak" not in heard.topic.codes and "kdrt" in heard.topic.codes
+    assert "anak_korban_kekerasan" in U.read("bapaknya mukulin anaknya").category.codes  # the one hurt after the act
+
+
+@pytest.mark.parametrize(
+    ("typed", "ages"),
+    [
+        ("ada anak kecil kira2 3 taun sering ditinggal sendiri dikunci", [3]),
+        ("pemuda dipasung sm keluarganya udh 2 taun", []),  # a time, not the family's age
+    ],
+)
+def test_an_age_said_roughly_after_the_person_is_their_age(typed: str, ages: list[int]) -> None:
+    words = U._with_typos_mended(U.shaper.words(typed))
+    assert list(U._harm.every_age(words)) == ages
+
+
+def test_chaining_someone_up_said_actively_is_danger() -> None:
+    heard = U.read("tetangga di kec. jayanti pasung anaknya yg sakit jiwa di kamar")
+    assert heard.danger is not None and heard.danger.kind == "captive"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "anak putus sekolah skrg kerja di bengkel dr pagi smp malem, umurnya baru 12",
+        "ada anak2 putus sekolah krn harus kerja di tambang emas ilegal",
+    ],
+)
+def test_a_child_made_to_work_is_a_child_in_need_of_special_protection(typed: str) -> None:
+    assert "anak_perlindungan_khusus" in U.read(typed).category.codes
+
+
+def test_a_sibling_who_hurts_themselves_is_the_one_in_danger_not_the_writer() -> None:
+    danger = U.read("adek sy suka nyayat2 tangannya sendiri, sy takut").danger
+    assert danger is not None and danger.kind == "self_harm" and not danger.self_ and danger.at_home
