@@ -93,6 +93,7 @@ class Understanding:
         self._reported_before = frozenset(
             s for w in vocabulary.words("reported_before") for s in self.shaper.surfaces(w)
         )
+        self._reported_to = frozenset(s for w in vocabulary.words("reported_to") for s in self.shaper.surfaces(w))
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
@@ -176,6 +177,10 @@ class Understanding:
         ticket_code = self._ticket_code(text)
         if ticket_code is None and self._still_a_report(scored, words):
             scored["intent"].pop("status")
+        elif self._reported_earlier(scored["intent"], words):
+            # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah, gmn?": about the report made then
+            report = scored["intent"].pop("report")
+            scored["intent"]["status"] = max(report, scored["intent"].get("status", report), key=lambda hit: hit[0])
         courtesy = set().union(*(scored["intent"].get(m, (0.0, frozenset()))[1] for m in _COURTESY))
         explained_words = set().union(*(hit[1] for family in CONTENT_FAMILIES for hit in scored[family].values()))
         return Meanings(
@@ -250,14 +255,23 @@ class Understanding:
         intents = scored["intent"]
         if "status" not in intents or "report" not in intents or not scored["category"]:
             return False
-        reported = intents["report"][1]
-        if any(w.surface in self._again for i in reported for w in words[i + 1 : i + 3]):
-            return True  # "udh lapor 3 hari lalu ..., sy laporin lg ya": reported again
-        if reported <= intents["status"][1] or any(
-            w.surface in self._reported_before for i in reported for w in words[max(0, i - 2) : i]
-        ):
+        if intents["report"][1] <= intents["status"][1] or self._reported_earlier(intents, words):
             return False  # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah": the report is the earlier one
         return not any(w.surface.startswith(self._earlier_report) for w in words)
+
+    def _reported_earlier(self, intents: Mapping[str, tuple[float, frozenset[int]]], words: Sequence[Word]) -> bool:
+        """ "sy kemarin lapor soal ...", "udh lapor 3 hari lalu": the report was made before, here, and is not
+        made again now ("..., sy laporin lg ya", "udh pernah lapor ..., skrg mau lapor yg lain"); not "udah
+        lapor guru ga digubris", reported to someone else."""
+        if "report" not in intents:
+            return False
+        last = max(intents["report"][1])
+        after = words[last + 1 : last + 3]
+        return (
+            any(w.surface in self._reported_before for w in words[max(0, last - 2) : last])
+            and not any(w.surface in self._again for w in after)
+            and not (after and after[0].surface in self._reported_to)
+        )
 
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""

@@ -31,7 +31,7 @@ FLOORS = {
     "tuning_11": (0.95, 4),
     "tuning_12": (0.96, 1),
     "tuning_13": (0.92, 6),
-    "tuning_14": (0.95, 4),
+    "tuning_14": (0.95, 3),
     "tuning_15": (0.89, 10),
     "tuning_16": (0.95, 4),
     "tuning_17": (0.94, 2),
@@ -43,6 +43,7 @@ FLOORS = {
     "held_out_2": (0.91, 7),
     "held_out_3": (0.92, 4),
     "held_out_4": (0.95, 2),
+    "held_out_5": (0.92, 7),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

@@ -360,6 +360,9 @@ def test_an_age_with_its_unit_glued_on_is_an_age() -> None:
         ("ga jadi lapor, udah diurus sm rt", "cancel"),
         ("udah seminggu lapor blm ada petugas dateng, gmn nih", "status"),
         ("status laporan", "status"),
+        ("kemarin sy lapor ada pengemis lansia di cilegon, skrg dia udh pindah ke merak, gmn?", "status"),
+        ("sy udh pernah lapor ttg odgj di kampung, skrg mau lapor yg lain, ada nenek2 ngemis", "report"),
+        ("anak sy dibully temen2nya di sekolah sampe ga mau sekolah lagi, udah lapor guru ga digubris", "report"),
     ],
 )
 def test_requests_about_a_report_already_made(typed: str, intent: str) -> None:
@@ -450,3 +453,11 @@ def test_a_child_made_to_work_is_a_child_in_need_of_special_protection(typed: st
 def test_a_sibling_who_hurts_themselves_is_the_one_in_danger_not_the_writer() -> None:
     danger = U.read("adek sy suka nyayat2 tangannya sendiri, sy takut").danger
     assert danger is not None and danger.kind == "self_harm" and not danger.self_ and danger.at_home
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ada anak jalanan di stasiun bogor ngaku dr lebak, kabur dr rumah", "odgj jalan kaki di jalan tol arah merak"],
+)
+def test_where_someone_says_they_come_from_or_goes_is_not_where_they_are(typed: str) -> None:
+    assert not U.read(typed).region.codes or U.read(typed).region.codes == (OUTSIDE,)
