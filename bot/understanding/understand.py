@@ -39,6 +39,8 @@ _REQUESTS = ("report", "counseling")
 _DONE_TO = ("di", "ter", "ke")  # passive prefixes
 _THEIR = ("nya",)  # "anak2nya": someone's children
 _COURTESY = ("greeting", "thanks", "courtesy")
+#: Up to this many content words a message may be an answer naming an option ("yg lain aja": "Lainnya").
+_AN_ANSWER = 5
 #: Word classes naming the one a category is about: "@anak + buta" is a blind child only when nobody else is
 #: named between them (bot/understanding/patterns.py `_of_them`).
 _DESCRIBED = frozenset({"anak", "balita", "lansia", "perempuan", "keponakan", "saya"})
@@ -94,6 +96,7 @@ class Understanding:
             s for w in vocabulary.words("reported_before") for s in self.shaper.surfaces(w)
         )
         self._reported_to = frozenset(s for w in vocabulary.words("reported_to") for s in self.shaper.surfaces(w))
+        self._other_words = frozenset(self.shaper.key(w) for w in vocabulary.words("other_words"))
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
@@ -165,6 +168,14 @@ class Understanding:
         )
         message = self._message(words)
         scored = self._score(message, content, place_words, denied)
+        other = scored["topic"].get("lainnya")
+        if (
+            other
+            and len(content) > _AN_ANSWER
+            and all(words[i].key in self._other_words and message.clauses[i] > 0 for i in other[1] & content)
+        ):
+            # "..., kayaknya udh punya yg lain": someone else, not the option "Lainnya" ("yg lain aja, soal ...")
+            del scored["topic"]["lainnya"]
         ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
         danger = self._danger(scored, message)

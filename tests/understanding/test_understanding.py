@@ -461,3 +461,26 @@ def test_a_sibling_who_hurts_themselves_is_the_one_in_danger_not_the_writer() ->
 )
 def test_where_someone_says_they_come_from_or_goes_is_not_where_they_are(typed: str) -> None:
     assert not U.read(typed).region.codes or U.read(typed).region.codes == (OUTSIDE,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [
+        ("yg lain aja, soal adik sy yg gk mau kerja2 udh umur 30", True),  # the option, then what about
+        ("suami kerja di malaysia, udh jarang nelpon, kayaknya udh punya yg lain", False),  # someone else
+    ],
+)
+def test_other_names_the_option_only_as_the_answer(typed: str, other: bool) -> None:
+    assert ("lainnya" in U.read(typed).topic.codes) is other
+
+
+@pytest.mark.parametrize(
+    ("typed", "meaning"),
+    [
+        ("salaki abdi sok nyabok upami keur ambek", "danger"),  # Sundanese: my husband slaps me when angry
+        ("ana wong gendeng mider2 ning alun2", "penyandang_disabilitas"),  # Javanese of Serang: a madman
+    ],
+)
+def test_sundanese_and_javanese_of_serang(typed: str, meaning: str) -> None:
+    heard = U.read(typed)
+    assert heard.danger is not None if meaning == "danger" else meaning in heard.category.codes
