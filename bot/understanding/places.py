@@ -103,6 +103,25 @@ class _Mention:
     kind: str | None = None  # "kab"/"kota" said by it
     as_kecamatan: bool = False  # named as a kecamatan ("kec. cisoka")
     home: bool = False  # where the writer lives ("sy tinggal di cikupa, tp ...")
+    width: int = 1  # how many words name it
+
+
+def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
+    """Two regions named one right after the other are a road or a bus line between them, not where the
+    case is: "di jalan raya serang-pandeglang", "bus serang pandeglang" (but "terminal pakupatan kota
+    serang" is one place said twice)."""
+
+    def regional(m: _Mention) -> bool:
+        return bool(m.place.regions) and not m.place.kecamatan
+
+    ends = {m.start + m.width: m for m in mentions if regional(m)}
+    pairs = [
+        (ends[m.start], m)
+        for m in mentions
+        if regional(m) and m.start in ends and not set(ends[m.start].place.regions) & set(m.place.regions)
+    ]
+    route = {id(m) for pair in pairs for m in pair}
+    return [m for m in mentions if id(m) not in route]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +220,10 @@ class PlaceFinder:
                         start,
                         self._kind_near(surfaces, start, width),
                         home=self._writer_home_before(surfaces, start),
+                        width=width,
                     )
                 )
+        mentions = _not_a_route(mentions)
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}

@@ -484,3 +484,14 @@ def test_other_names_the_option_only_as_the_answer(typed: str, other: bool) -> N
 def test_sundanese_and_javanese_of_serang(typed: str, meaning: str) -> None:
     heard = U.read(typed)
     assert heard.danger is not None if meaning == "danger" else meaning in heard.category.codes
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [
+        ("di jalan raya serang-pandeglang ada wanita gangguan jiwa", None),  # a road between two regions
+        ("ada anjal ngelem di terminal pakupatan kota serang", "kota-serang"),  # one place said twice
+    ],
+)
+def test_two_regions_in_a_row_are_a_road_between_them(typed: str, region: str | None) -> None:
+    assert U.read(typed).region.clear() == region
