@@ -230,7 +230,7 @@ class Understanding:
             p
             for p in people
             if words[p.start].key not in self._age_words
-            and words[p.stop - 1].surface.removesuffix("nya") == words[p.stop - 1].key
+            and words[p.stop - 1].surface.removesuffix("nya").removesuffix("2") == words[p.stop - 1].key
         ]
         return sum(1 for n, p in enumerate(nouns) if n == 0 or nouns[n - 1].stop < p.start)
 
@@ -367,7 +367,7 @@ class Understanding:
                 continue  # "bukan anak2, udh ibu2 dewasa, minta2 di bus": not a street child
             covered, weight = hit
             if family == "category" and any(i in theirs for i in covered):
-                weight /= 2  # "pemulung tinggal di gubuk, anak2nya gk sekolah": the story is the scavengers'
+                weight /= 3  # "pemulung tinggal di gubuk, anak2nya gk sekolah": the story is the scavengers'
             score, union = scored[family].get(pattern.meaning, (0.0, frozenset()))
             if weight > score:
                 best[family, pattern.meaning] = covered

@@ -495,3 +495,10 @@ def test_sundanese_and_javanese_of_serang(typed: str, meaning: str) -> None:
 )
 def test_two_regions_in_a_row_are_a_road_between_them(typed: str, region: str | None) -> None:
     assert U.read(typed).region.clear() == region
+
+
+def test_someones_children_not_caring_for_them_is_not_a_neglected_child_taken_alone() -> None:
+    """ "nenek ..., anak2nya gk ada yg mau ngurus": her children do not care for her; a child's neglect is at
+    most a weak reading, and with two people named in a short message it is asked, not taken."""
+    heard = U.read("nenek sy di kec. cibadak lebak udh gk bisa bangun, anak2nya gk ada yg mau ngurus")
+    assert heard.people == 2 and heard.category.score_of("anak_telantar") < 1.5
