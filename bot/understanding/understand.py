@@ -120,6 +120,8 @@ class Understanding:
         pronouns, school_age, violent = compiler.compile("harm", ["@dia", "@usia_sekolah", "@pukul + @seksual"])
         self._violent = violent.parts  # every violent word of a story, not only the one a pattern counted
         self._children = frozenset(p[0].key for p in roles["child"].phrases if len(p) == 1)
+        # "..., anak2nya gk sekolah", "..., keluarganya gk mampu": a clause about the kin of the one the story is about
+        self._kin = self._children | frozenset(self.shaper.key(w) for w in vocabulary.words("kin"))
         self._harm = HarmReader(
             roles,
             first_person=self._first_person,
@@ -348,7 +350,7 @@ class Understanding:
         candidates = {id(p): (f, p) for w in words for f, p in self._index.get(w.key, ()) if f in families}
         # "..., anak2nya gk sekolah": a clause about the children of the one the story is about
         theirs = {
-            i for i, w in enumerate(words) if w.key in self._children and w.surface.endswith(_THEIR) and w.starts_clause
+            i for i, w in enumerate(words) if w.key in self._kin and w.surface.endswith(_THEIR) and w.starts_clause
         }
         candidates.update({id(p): (f, p) for w in words for f, p in self._index.get(w.surface, ()) if f in families})
         scored: dict[str, dict[str, tuple[float, frozenset[int]]]] = {f: {} for f in families}
