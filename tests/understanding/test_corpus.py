@@ -46,6 +46,7 @@ FLOORS = {
     "held_out_4": (0.95, 2),
     "held_out_5": (0.92, 7),
     "held_out_6": (0.92, 4),
+    "held_out_7": (0.95, 4),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 
