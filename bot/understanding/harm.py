@@ -192,7 +192,7 @@ class HarmReader:
         return any(p.role == "outsider" for p in self._people(words))
 
     def people_named(self, words: Sequence[Word]) -> tuple[range, ...]:
-        """Where each person other than the writer is named; "dia" says again the one named before it."""
+        """Where each person other than the writer is named (not "dia", which says again one named before)."""
         return tuple(range(p.at, p.at + p.width) for p in self._people(words) if p.role != "writer" and not p.pronoun)
 
     def writer_named(self, words: Sequence[Word]) -> tuple[range, ...]:
@@ -212,6 +212,12 @@ class HarmReader:
         clause = _clause_of(words, at)
         person = next((p for p in reversed(self._people(words)) if clause.start <= p.at < at), None)
         return None if person is None else person.role
+
+    def writers_own_before(self, words: Sequence[Word], at: int) -> bool:
+        """The nearest person named before `at` in its clause is one of the writer's own ("adek sy ...")."""
+        clause = _clause_of(words, at)
+        person = next((p for p in reversed(self._people(words)) if clause.start <= p.at < at), None)
+        return person is not None and person.of_writer and person.role in (*_HOUSEHOLD, "child")
 
     def said_by(self, words: Sequence[Word], at: int) -> str | None:
         """Who the words at `at` are about, when it is not the writer: "dia" after the writer's last "saya"

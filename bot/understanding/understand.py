@@ -280,10 +280,8 @@ class Understanding:
             return False
         last = max(intents["report"][1])
         after = words[last + 1 : last + 3]
-        return (
-            any(w.surface in self._reported_before for w in words[max(0, last - 2) : last])
-            and not any(w.surface in self._again for w in after)
-            and not (after and after[0].surface in self._reported_to)
+        return any(w.surface in self._reported_before for w in words[max(0, last - 2) : last]) and not any(
+            w.surface in self._again or w.surface in self._reported_to for w in after
         )
 
     def explain(self, text: str) -> list[str]:
@@ -399,11 +397,11 @@ class Understanding:
         said = self._harm.said_by(words, min(hits[kind][1])) if kind == "self_harm" else None
         if kind == "self_harm" and said is None:
             said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
-        subject = self._harm.subject_before(words, min(hits[kind][1])) if kind == "self_harm" else None
-        if said is None and subject in ("person", "outsider"):
-            said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
-        elif said is None and subject in ("child", "partner", "parent", "family"):
-            said = "family"  # "adek sy suka nyayat2 tangannya sendiri": one of the writer's own
+        if kind == "self_harm" and said is None:
+            if self._harm.subject_before(words, min(hits[kind][1])) in ("person", "outsider"):
+                said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
+            elif self._harm.writers_own_before(words, min(hits[kind][1])):
+                said = "family"  # "adek sy suka nyayat2 tangannya sendiri": one of the writer's own
         if kind == "self_harm" and said not in (None, "writer"):
             # "konseling buat adik sy, dia baru cerai, ... kadang bilang mending mati aja": the sister
             return Danger(

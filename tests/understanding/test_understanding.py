@@ -363,6 +363,8 @@ def test_an_age_with_its_unit_glued_on_is_an_age() -> None:
         ("kemarin sy lapor ada pengemis lansia di cilegon, skrg dia udh pindah ke merak, gmn?", "status"),
         ("sy udh pernah lapor ttg odgj di kampung, skrg mau lapor yg lain, ada nenek2 ngemis", "report"),
         ("anak sy dibully temen2nya di sekolah sampe ga mau sekolah lagi, udah lapor guru ga digubris", "report"),
+        ("kemarin sy lapor ke sini soal pengemis, udh ditangani blm?", "status"),
+        ("udah lapor ke rt tp gk ada tindakan, ada nenek2 tinggal sendiri di gubuk", "report"),
     ],
 )
 def test_requests_about_a_report_already_made(typed: str, intent: str) -> None:
