@@ -191,9 +191,29 @@ class HarmReader:
         """Someone from outside the home is in the story: a boss, a debt collector, a stranger."""
         return any(p.role == "outsider" for p in self._people(words))
 
-    def people_named(self, words: Sequence[Word]) -> tuple[range, ...]:
-        """Where each person other than the writer is named (not "dia", which says again one named before)."""
-        return tuple(range(p.at, p.at + p.width) for p in self._people(words) if p.role != "writer" and not p.pronoun)
+    def subjects_named(self, words: Sequence[Word]) -> tuple[range, ...]:
+        """Where each person other than the writer is named who may be what a clause is about: not "dia"
+        (one named before, said again), the agent of a passive verb ("disuruh bapaknya ngemis": the child
+        begs) nor the owner of a place ("sekolah anak sy")."""
+        return tuple(
+            range(p.at, p.at + p.width)
+            for p in self._people(words)
+            if p.role != "writer"
+            and not p.pronoun
+            and (p.at == 0 or not (_is_passive(words[p.at - 1]) or words[p.at - 1].key in self._places))
+        )
+
+    def apart(self, words: Sequence[Word], people: Sequence[range]) -> int:
+        """How many of `people` are named with other words between them: "anak balita" is one, "nenek ...,
+        anaknya" two. A word that names a person only by its stem is a verb ("nyuri", "pacaran"), and an
+        age ("umur 14") says how old the one before it is."""
+        nouns = [
+            p
+            for p in people
+            if words[p.start].key not in self._age_words
+            and words[p.stop - 1].surface.removesuffix("nya").removesuffix("2") == words[p.stop - 1].key
+        ]
+        return sum(1 for n, p in enumerate(nouns) if n == 0 or nouns[n - 1].stop < p.start)
 
     def writer_named(self, words: Sequence[Word]) -> tuple[range, ...]:
         """Where the writer names themselves ("sy", "aku"), not as the owner of someone ("suami sy")."""

@@ -106,8 +106,6 @@ class Understanding:
         self._joining = frozenset(s for w in vocabulary.words("joining") for s in self.shaper.surfaces(w))
         classes = {name: vocabulary.words(f"class.{name}") for name in vocabulary.names("class")}
         compiler = PatternCompiler(classes, self.shaper, _DESCRIBED)
-        self._owned_places = frozenset(self.shaper.key(w) for w in classes["tempat_milik"])
-        self._age_words = frozenset(self.shaper.key(w) for w in classes["umur"])
         first_person, self._third_party, self._at_home = compiler.compile(
             "who", ["@saya", "@pihak_lain", "@keluarga_pelaku"]
         )
@@ -188,9 +186,10 @@ class Understanding:
             }
         grown = self._harm.only_grown_ups(words, ages)
         ticket_code = self._ticket_code(text)
-        if ticket_code is None and self._still_a_report(scored, words):
+        earlier = self._reported_earlier(scored["intent"], words)
+        if ticket_code is None and not earlier and self._still_a_report(scored, words):
             scored["intent"].pop("status")
-        elif self._reported_earlier(scored["intent"], words):
+        elif earlier:
             # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah, gmn?": about the report made then
             report = scored["intent"].pop("report")
             scored["intent"]["status"] = max(report, scored["intent"].get("status", report), key=lambda hit: hit[0])
@@ -221,34 +220,15 @@ class Understanding:
             question=question,
             correcting=bool(scored["intent"].get("correction")),
             about=self._harm.told_about(words),
-            people=self._apart(words, message.people),
+            people=self._harm.apart(words, message.people),
         )
-
-    def _apart(self, words: Sequence[Word], people: Sequence[range]) -> int:
-        """People named with other words between them: "anak balita" is one, "nenek ..., anaknya" two. A
-        word that names a person only by its stem is a verb ("nyuri", "pacaran"), and an age ("umur 14")
-        says how old the one before it is."""
-        nouns = [
-            p
-            for p in people
-            if words[p.start].key not in self._age_words
-            and words[p.stop - 1].surface.removesuffix("nya").removesuffix("2") == words[p.stop - 1].key
-        ]
-        return sum(1 for n, p in enumerate(nouns) if n == 0 or nouns[n - 1].stop < p.start)
 
     def _message(self, words: Sequence[Word]) -> Message:
         """The words, ready for the patterns: who is named where, and the words that tie them together."""
-        # Not one a pattern's words may be said of: the agent of a passive verb ("disuruh bapaknya ngemis":
-        # the child begs) and the owner of a place ("sekolah anak sy"): neither is the clause's subject.
-        people = tuple(
-            p
-            for p in self._harm.people_named(words)
-            if p.start == 0 or not (_passive(words[p.start - 1]) or words[p.start - 1].key in self._owned_places)
-        )
         return Message(
             words,
             self._same_subject,
-            people,
+            self._harm.subjects_named(words),
             describing=frozenset(i for i, w in enumerate(words) if w.surface in self._describing),
             joining=frozenset(
                 i for i, w in enumerate(words) if w.surface in self._joining or w.key in self._first_person
@@ -262,14 +242,14 @@ class Understanding:
         """ "lapor, kampung sy kebanjiran ... dulu pernah dpt bantuan tp skrg blm ada yg dtg" reports a case;
         "nasib laporan sy ttg nenek di cisoka? blm ada yg dateng" asks about one. Without a ticket code,
         words of waiting ("belum ada yang datang") next to "lapor" and a case told are still the report,
-        unless the message names the earlier report ("laporan gw ... udh ditangani blm"), its ticket, or says
-        the report was made before ("udh lapor 3 hari lalu").
+        unless the message names the earlier report ("laporan gw ... udh ditangani blm") or its ticket; one
+        that says the report was made before ("udh lapor 3 hari lalu", `_reported_earlier`) is not asked.
         """
         intents = scored["intent"]
         if "status" not in intents or "report" not in intents or not scored["category"]:
             return False
-        if intents["report"][1] <= intents["status"][1] or self._reported_earlier(intents, words):
-            return False  # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah": the report is the earlier one
+        if intents["report"][1] <= intents["status"][1]:
+            return False  # the waiting words are the report's own ("udh lapor ... blm ada kabar")
         return not any(w.surface.startswith(self._earlier_report) for w in words)
 
     def _reported_earlier(self, intents: Mapping[str, tuple[float, frozenset[int]]], words: Sequence[Word]) -> bool:
@@ -586,11 +566,6 @@ _FOR_A_GROWN_UP = {
     "anak_balita_telantar": ("lansia_telantar", 60),
 }
 _Scores = dict[str, tuple[float, frozenset[int]]]
-
-
-def _passive(word: Word) -> bool:
-    """ "disuruh", "ditinggal": a verb done to someone, by the person named after it."""
-    return word.surface != word.key and word.surface.startswith(_DONE_TO)
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:
