@@ -14,7 +14,7 @@ from bot.flows.base import FlowContext
 from bot.flows.state import Clarification
 from bot.messages import Choice, Reply
 from bot.understanding import OUTSIDE, Guesses, Meanings
-from bot.understanding.meanings import MAX_OFFERED
+from bot.understanding.meanings import MAX_OFFERED, Guess
 
 PREFIX = "mean:"
 #: The slots named by their own vocabulary; any other slot is an option question's answer, named by its buttons.
@@ -56,6 +56,32 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
     if len(rivals(guesses, heard)) > 1:
         return None
     return code if guesses.score_of(code) >= STRONG else None
+
+
+def of_the_one_hurt(heard: Meanings) -> Guesses:
+    """The story's categories that can be the one in danger's: "dipukulin suaminya, anak2nya nangis kenceng"
+    is a grown-up hurt, so no child's category (the children are not the ones hurt); a small child left
+    alone or thrown away is the one in danger whoever else the story names ("bayi ditemuin warga dibuang")."""
+    danger, categories = heard.danger, heard.category
+    if danger is not None and danger.adult and danger.kind != "neglect":
+        return categories.without(*(c for c in categories.codes if c.startswith("anak_")))
+    return categories
+
+
+def as_answered(heard: Meanings) -> Guesses:
+    """The categories a message typed at the report's category question can mean: the one in danger's, and
+    a child hurt is a child victim, never a grown-up's ("sy sering dipukul bapak sy pake sabuk": a parent
+    hits the writer), as a first message's cry for help is routed (menu_text._urgent_form)."""
+    danger, categories = heard.danger, of_the_one_hurt(heard)
+    grown_up = categories.score_of(_ADULT_VICTIM)
+    if danger is None or not danger.child or danger.adult or danger.kind not in ("violence", "sexual") or not grown_up:
+        return categories
+    child = max(grown_up, categories.score_of(_CHILD_VICTIM))
+    kept = categories.without(_ADULT_VICTIM, _CHILD_VICTIM).ranked
+    return Guesses(tuple(sorted((Guess(_CHILD_VICTIM, child), *kept), key=lambda g: -g.score)))
+
+
+_ADULT_VICTIM, _CHILD_VICTIM = "korban_kekerasan", "anak_korban_kekerasan"
 
 
 def rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ from bot.flows.request_counseling import REQUEST_COUNSELING
 from bot.flows.state import Clarification, ConversationState, Side
 from bot.flows.story import answers_from
 from bot.messages import Reply
-from bot.understanding import OUTSIDE, Guesses, Meanings
+from bot.understanding import OUTSIDE, Meanings
 from bot.understanding.meanings import MAX_OFFERED
 
 FORMS: dict[str, FormFlow] = {f.name: f for f in (REPORT_SIGHTING, REQUEST_COUNSELING)}
@@ -270,7 +270,7 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     chosen = fixed.get("category")
     if flow != REPORT_SIGHTING.name or chosen is None:
         return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
-    categories = _of_the_one_hurt(heard)
+    categories = clarify.of_the_one_hurt(heard)
     if heard.danger is not None and heard.danger.child:
         categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
     options = tuple(dict.fromkeys((chosen, *clarify.rivals(categories, heard))))[:MAX_OFFERED]
@@ -285,14 +285,6 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     return open_with_story(flow, state, heard, ctx, before, fixed=unsettled, offered=options)
 
 
-def _of_the_one_hurt(heard: Meanings) -> Guesses:
-    """The story's categories that can be the one in danger's: "dipukulin suaminya, anak2nya nangis kenceng"
-    is a grown-up hurt, so no child's category (the children are not the ones hurt)."""
-    if heard.danger is not None and heard.danger.adult:
-        return heard.category.without(*(c for c in heard.category.codes if c.startswith("anak_")))
-    return heard.category
-
-
 def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     """Which form a cry for help belongs to, and what it settles: DESIGN.md's routing, by who is hurt.
 
@@ -302,7 +294,7 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     """
     danger = heard.danger
     assert danger is not None
-    categories = _of_the_one_hurt(heard)
+    categories = clarify.of_the_one_hurt(heard)
     category = categories.clear()
     if danger.kind == "self_harm" and not danger.third_party and (danger.self_ or not danger.child):
         # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife)

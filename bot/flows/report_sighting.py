@@ -60,10 +60,11 @@ def _category_in_words(inbound: Inbound, ctx: FlowContext) -> Outcome:
     heard = ctx.hear(inbound)
     if heard is None:
         return not_picked(inbound)
-    category = clarify.settled(heard.category, heard)
+    categories = clarify.as_answered(heard)
+    category = clarify.settled(categories, heard)
     if category is not None:
         return Accepted({"group": group_of(category), "category": category})
-    if asked := clarify.offer("category", heard.category, heard):
+    if asked := clarify.offer("category", categories, heard):
         return Ask(asked)
     return not_understood("common.pick_one")
 

@@ -38,6 +38,7 @@ _FAMILIES = (*_READ_FAMILIES, *OPTION_FAMILIES)
 _REQUESTS = ("report", "counseling")
 _DONE_TO = ("di", "ter", "ke")  # passive prefixes
 _THEIR = ("nya",)  # "anak2nya": someone's children
+_SOLD = "jual"  # the stem of "dijual": a thing sold is no one trafficked
 _COURTESY = ("greeting", "thanks", "courtesy")
 #: Up to this many content words a message may be an answer naming an option ("yg lain aja": "Lainnya").
 _AN_ANSWER = 5
@@ -101,6 +102,7 @@ class Understanding:
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
+        self._sold_things = frozenset(self.shaper.key(w) for w in vocabulary.words("sold_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
         self._describing = frozenset(s for w in vocabulary.words("describing") for s in self.shaper.surfaces(w))
         self._joining = frozenset(s for w in vocabulary.words("joining") for s in self.shaper.surfaces(w))
@@ -438,12 +440,19 @@ class Understanding:
         before = [w.key for w in words[max(0, first - 2) : first] if w.surface not in _THEIR]
         if kind == "captive" and before and before[-1] in self._locked_things:
             return False  # "hp dikunci", "hp nya dikunci": a phone
+        if before and before[-1] in self._sold_things and words[first].key == _SOLD:
+            return False  # "rumahnya dijual cucunya": a house
         if (
             kind == "captive"
             and {words[i].surface for i in said} <= self._cannot_go_home
-            and any(w.key in self._kept_away_by for w in words[max(0, first - 5) : first])
+            and (
+                any(w.key in self._kept_away_by for w in words[max(0, first - 5) : first])
+                or (last + 1 < len(words) and words[last + 1].surface == "ke")
+            )
         ):
-            return False  # "sy kerja di jakarta ga bisa pulang": kept away by work, not held
+            # "sy kerja di jakarta ga bisa pulang": kept away by work, not held; "gk bisa pulang ke sumatera,
+            # duitnya abis": stranded far from home, not held
+            return False
         if kind == "self_harm" or words[first].surface.startswith(_DONE_TO):
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle

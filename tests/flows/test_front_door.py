@@ -667,3 +667,29 @@ def test_a_short_answer_naming_two_people_is_confirmed_not_routed(chat: Chat) ->
     chat.press("menu:lapor")
     chat.send("ibu2 tua jualan keliling, anaknya gk ada yg ngurusin dia")
     assert chat.choice_ids[-1] == "mean:none" and t("common.ask_region") not in chat.text
+
+
+@pytest.mark.parametrize(
+    ("story", "category"),
+    [
+        # "anak tiri sy" is the writer's stepchild: the child is the one abused, not a grown-up
+        ("anak tiri sy sering dicabuli sm pamannya, sy baru tau kmrn. tolong sy hrs gmn", "anak_korban_kekerasan"),
+        # found by residents: the baby is the one thrown away, whoever else is named
+        ("ada bayi ditemuin warga dibuang di depan masjid, desa kami di kec. tirtayasa", "anak_balita_telantar"),
+    ],
+)
+def test_a_cry_for_help_is_routed_by_the_one_in_danger(runtime: Runtime, story: str, category: str) -> None:
+    chat = _first(runtime, story)
+    assert chat.last[0].text == t("safety.emergency")
+    assert _request(runtime, _finish(chat)).category == category
+
+
+def test_a_child_hit_by_a_parent_at_the_category_question_is_a_child_victim(runtime: Runtime) -> None:
+    """As a first message's cry for help is routed: a parent hitting the writer makes the writer a child."""
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("sy sering dipukul bapak sy pake sabuk")
+    assert t("safety.emergency") in chat.text and t("common.ask_region") in chat.text
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency) == ("anak_korban_kekerasan", "urgent")

@@ -137,7 +137,7 @@ def judge_one(engine: ConversationEngine, entry: Entry, catalog: Catalog) -> Ver
             verdict.form = pick
             _read_outcome(verdict, before, _state(engine, chat), pressed, catalog, engine)
             verdict.taken.pop("intent", None)
-    _compare(verdict, before)
+    _compare(verdict, before, _state(engine, chat))
     return verdict
 
 
@@ -227,6 +227,7 @@ def _read_outcome(
         taken["ticket"] = code
 
 
+_INTENT_OF_FORM = {"report_sighting": "report", "request_counseling": "counseling"}
 #: The corpus key of a form answer whose name differs (the counseling form's "contact_way").
 _KEY_OF_SLOT = {"contact_way": "contact_mode"}
 
@@ -237,15 +238,18 @@ def _codes_in(text: str) -> list[str]:
     return re.findall(r"Tiket ([A-HJ-NP-Z2-9]{3}-[A-HJ-NP-Z2-9]{3})", text)
 
 
-def _compare(verdict: Verdict, before: ConversationState) -> None:
+def _compare(verdict: Verdict, before: ConversationState, after: ConversationState) -> None:
     """Wrong: a value taken that the entry does not allow. Missed: an expected meaning neither taken nor offered.
 
     A meaning the conversation already held before the message (the region chosen before the kecamatan
-    question) counts as understood when it is one the entry allows.
+    question) counts as understood when it is one the entry allows; so does the form the citizen was
+    already in and stays in ("adik sy dipukulin suaminya" typed at the report's category question is a report).
     """
     expect, taken, offered = verdict.entry.expect, verdict.taken, verdict.offered
-    held = before.form.answers if before.form else {}
-    moot = _other_forms_keys(expect.get("intent"), verdict.form or taken.get("intent"))
+    held = dict(before.form.answers) if before.form else {}
+    if before.form is not None and after.form is not None and before.form.name == after.form.name:
+        held["intent"] = _INTENT_OF_FORM[before.form.name]
+    moot = _other_forms_keys(expect.get("intent"), verdict.form or taken.get("intent") or held.get("intent"))
     if before.form is not None and before.form.name == "request_counseling" and verdict.entry.at == "confirm":
         # A fix typed at the counseling summary: that form holds no category and no kecamatan to change.
         moot = (*moot, "category", "kecamatan")

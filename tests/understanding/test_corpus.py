@@ -40,6 +40,10 @@ FLOORS = {
     "tuning_20": (0.90, 6),
     "tuning_21": (0.91, 0),
     "tuning_22": (0.90, 2),
+    "tuning_23": (0.84, 3),
+    "tuning_24": (0.82, 21),
+    "tuning_25": (0.96, 3),
+    "tuning_26": (0.88, 15),
     "held_out": (0.96, 3),
     "held_out_2": (0.91, 7),
     "held_out_3": (0.92, 4),
@@ -47,6 +51,7 @@ FLOORS = {
     "held_out_5": (0.92, 7),
     "held_out_6": (0.92, 4),
     "held_out_7": (0.95, 4),
+    "held_out_8": (0.93, 4),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

@@ -531,3 +531,45 @@ def test_a_family_too_poor_to_treat_its_ill_one_does_not_hide_the_illness() -> N
 def test_a_job_lured_into_by_a_broker_is_offered_as_trafficking() -> None:
     heard = U.read("sy ditipu calo katanya kerja di pabrik ternyata disuruh jd pelayan karaoke & gk boleh pulang")
     assert "korban_trafficking" in heard.category.codes[:2]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        # stranded far from home, not held
+        "min di pelabuhan merak ada bapak2 terlantar gk bisa pulang ke sumatera, duitnya abis, tidur di dermaga",
+        # a house sold, no one trafficked
+        "nenek sy rumahnya dijual cucunya sendiri, skrg nenek gk punya tempat tinggal",
+    ],
+)
+def test_no_one_is_held_or_sold_in_a_stranded_man_or_a_sold_house(typed: str) -> None:
+    assert U.read(typed).danger is None
+
+
+def test_a_stranded_grown_man_is_homeless() -> None:
+    heard = U.read("min di pelabuhan merak ada bapak2 terlantar gk bisa pulang ke sumatera, tidur di dermaga")
+    assert heard.category.clear() == "gelandangan"
+
+
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        ("mau lapor kekerasan di pesantren", "anak_korban_kekerasan"),  # a boarding school's pupils are children
+        ("anak gelandangan", "anak_jalanan"),
+    ],
+)
+def test_a_child_named_in_more_words_is_still_a_child(typed: str, category: str) -> None:
+    assert U.read(typed).category.clear() == category
+
+
+@pytest.mark.parametrize(
+    ("typed", "kecamatan"),
+    [
+        ("di terminal pakupatan", "Cipocok Jaya"),
+        ("perempatan sumur pecung", "Serang"),
+        ("bintaro sektor 9", "Pondok Aren"),
+    ],
+)
+def test_landmarks_name_their_kecamatan(typed: str, kecamatan: str) -> None:
+    code = U.read(typed).kecamatan.clear()
+    assert code is not None and REGIONS.kecamatan(code).name == kecamatan
