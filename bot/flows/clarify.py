@@ -32,6 +32,8 @@ RIVAL_SHARE = 0.5
 WHOLE_STORY = 12
 LONG = 20
 RIVAL_SHARE_LONG = 0.25
+#: A grown-up's and a child's category for the same harm: which one is the one hurt's age.
+_ADULT_VICTIM, _CHILD_VICTIM = "korban_kekerasan", "anak_korban_kekerasan"
 
 
 def settled(guesses: Guesses, heard: Meanings) -> str | None:
@@ -69,19 +71,22 @@ def of_the_one_hurt(heard: Meanings) -> Guesses:
 
 
 def as_answered(heard: Meanings) -> Guesses:
-    """The categories a message typed at the report's category question can mean: the one in danger's, and
-    a child hurt is a child victim, never a grown-up's ("sy sering dipukul bapak sy pake sabuk": a parent
-    hits the writer), as a first message's cry for help is routed (menu_text._urgent_form)."""
+    """The categories a report's words can mean, at its category question or in a story that opens it: the
+    one in danger's, and a child hurt is a child victim, never a grown-up's ("sy sering dipukul bapak sy
+    pake sabuk": a parent hits the writer), as a first message's cry for help is routed
+    (menu_text._urgent_form), unless the child may be grown up ("adik sy"): then both are offered."""
     danger, categories = heard.danger, of_the_one_hurt(heard)
-    grown_up = categories.score_of(_ADULT_VICTIM)
-    if danger is None or not danger.child or danger.adult or danger.kind not in ("violence", "sexual") or not grown_up:
+    if danger is None or not danger.child or danger.adult or danger.kind not in ("violence", "sexual"):
         return categories
-    child = max(grown_up, categories.score_of(_CHILD_VICTIM))
+    grown_up, child = categories.score_of(_ADULT_VICTIM), categories.score_of(_CHILD_VICTIM)
+    if not (grown_up or child):
+        return categories
+    both = max(grown_up, child)
+    # "adik sy dipukulin pacarnya": a younger sibling may be grown up, so both are offered
+    scores = {_CHILD_VICTIM: both, **({_ADULT_VICTIM: both} if danger.maybe_grown else {})}
     kept = categories.without(_ADULT_VICTIM, _CHILD_VICTIM).ranked
-    return Guesses(tuple(sorted((Guess(_CHILD_VICTIM, child), *kept), key=lambda g: -g.score)))
-
-
-_ADULT_VICTIM, _CHILD_VICTIM = "korban_kekerasan", "anak_korban_kekerasan"
+    ranked = (*(Guess(code, score) for code, score in scores.items()), *kept)
+    return Guesses(tuple(sorted(ranked, key=lambda g: -g.score)))
 
 
 def rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:

@@ -271,9 +271,13 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     if flow != REPORT_SIGHTING.name or chosen is None:
         return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
     categories = clarify.of_the_one_hurt(heard)
-    if heard.danger is not None and heard.danger.child:
+    danger = heard.danger
+    maybe_grown = danger is not None and danger.maybe_grown and chosen == "anak_korban_kekerasan"
+    if danger is not None and danger.child and not maybe_grown:
         categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
-    options = tuple(dict.fromkeys((chosen, *clarify.rivals(categories, heard))))[:MAX_OFFERED]
+    # "adik sy dikeroyok preman": a younger sibling may be grown up, so a grown-up's category is offered too
+    grown_up = ("korban_kekerasan",) if maybe_grown else ()
+    options = tuple(dict.fromkeys((chosen, *grown_up, *clarify.rivals(categories, heard))))[:MAX_OFFERED]
     # A whole story whose words hardly name the chosen category (a rule's default, or one word of many)
     # confirms it with a tap, as any whole story does; the numbers were already shown. Not a victim of
     # the violence the story tells ("ayahku suka mukul aku"): the danger itself names that category.
@@ -339,8 +343,15 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     if danger.by == "outsider":  # "sy korban pelecehan di tempat kerja, atasan sy"; "dipukulin org mabok"
         chosen = category if category is not None and not danger.self_ else "korban_kekerasan"
         return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
-    if danger.kind == "sexual" and danger.self_ and not danger.at_home and danger.by is None:
-        # "sy korban pelecehan di krl": harassment by a stranger is reported, not counseled as KDRT
+    asked_counseling = heard.intent.clear() == "counseling"  # "mw konsul, sy korban kdrt"
+    if (
+        danger.kind in ("sexual", "violence")
+        and danger.self_
+        and not (danger.at_home or asked_counseling)
+        and danger.by is None
+    ):
+        # "sy korban pelecehan di krl": harassment by a stranger is reported, not counseled as KDRT; so is
+        # violence that names no home nor anyone of it ("sy korban kekerasan")
         return REPORT_SIGHTING.name, {"category": "korban_kekerasan", "group": group_of("korban_kekerasan")}
     if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}

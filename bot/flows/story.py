@@ -12,7 +12,7 @@ from typing import Any
 from bot.domain.pmks import group_of
 from bot.domain.text import MAX_FREE_TEXT
 from bot.flows.base import FlowContext
-from bot.flows.clarify import settled
+from bot.flows.clarify import as_answered, settled
 from bot.understanding import OUTSIDE, Meanings
 
 SIGHTING = "report_sighting"
@@ -24,7 +24,7 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
     answers = place_answers(heard, ctx)
     keep_text = as_story and heard.is_story and len(heard.text.strip()) <= MAX_FREE_TEXT
     if form == SIGHTING:
-        if (category := settled(heard.category, heard)) is not None:
+        if (category := settled(as_answered(heard), heard)) is not None:
             answers.update(category=category, group=group_of(category))
         if keep_text:
             answers["description"] = heard.text.strip()

@@ -57,6 +57,9 @@ class Harm:
 
     victim: str | None = None
     by: str | None = None
+    #: The one hurt is a child only by a word any age may have ("adik sy dikeroyok preman": a younger
+    #: sibling, who may be 30), and no age or school says which.
+    maybe_grown: bool = False
 
     @property
     def at_home(self) -> bool:
@@ -267,7 +270,10 @@ class HarmReader:
         agent = hurts[0] if hurts else None
         if marked and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
-        return Harm(_victim(victim, agent, age), _agent_role(agent)), agent
+        hurt_is = _victim(victim, agent, age)
+        sibling = victim is not None and victim.role == "child" and words[victim.at].key in self._siblings
+        maybe_grown = hurt_is == "child" and sibling and age is None and (agent is None or agent.role != "parent")
+        return Harm(hurt_is, _agent_role(agent), maybe_grown), agent
 
     def years(self, words: Sequence[Word]) -> int | None:
         """The age the story states of someone first: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"
@@ -388,6 +394,8 @@ def _victim(victim: Person | None, agent: Person | None, age: str | None) -> str
         return None
     if victim.role == "writer":  # "aku dipukulin mama": a child, unless an age says otherwise ("sy cowo umur 22")
         return "child" if young or (agent is not None and agent.role == "parent" and age != "grown") else "writer"
+    if agent is not None and agent.of_other and agent.role == "parent" and victim.role == "person" and age != "grown":
+        return "child"  # "temen sy yg dipukulin bapaknya": someone beaten by their own father is a child
     if victim.role == "child":  # "anak sy umur 20 diculik": a son, grown up
         return ("family" if victim.of_writer else "other") if age == "grown" else "child"
     if victim.role in _HOUSEHOLD and (victim.of_writer or (agent is not None and agent.of_writer)):

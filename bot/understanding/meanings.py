@@ -70,6 +70,7 @@ class Danger:
     third_party: bool = False  # told by a neighbour, a friend, an employer: not the writer's own home
     adult: bool = False  # the story says the one hurt is grown up ("dipukul suaminya"), whatever children it names
     by: str | None = None  # who hurts: "partner", "parent", "family", "outsider" (a boss, a stranger), or unknown
+    maybe_grown: bool = False  # a child only by a word any age may have ("adik sy"): a grown-up's category fits too
 
 
 @dataclass(frozen=True, slots=True)

@@ -413,6 +413,7 @@ class Understanding:
                 third_party=harm.victim == "other",
                 adult=harm.victim != "child",
                 by=harm.by,
+                maybe_grown=harm.maybe_grown,
             )
         where |= set().union(*(hit[1] for hit in hits.values()))
         near = any(abs(i - j) <= _WRITER_NEAR for i in self._writers(words, where) for j in where)

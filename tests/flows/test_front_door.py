@@ -693,3 +693,53 @@ def test_a_child_hit_by_a_parent_at_the_category_question_is_a_child_victim(runt
     assert t("safety.emergency") in chat.text and t("common.ask_region") in chat.text
     request = _request(runtime, _finish(chat))
     assert (request.category, request.urgency) == ("anak_korban_kekerasan", "urgent")
+
+
+@pytest.mark.parametrize(
+    ("at", "typed", "offered"),
+    [
+        # one word that every age may have: the child's and the grown-up's category are both offered
+        ("menu:lapor", "disabilitas", ["mean:anak_disabilitas", "mean:penyandang_disabilitas"]),
+        ("menu:lapor", "kekerasan", ["mean:anak_korban_kekerasan", "mean:korban_kekerasan"]),
+        ("menu:lapor", "adik sy dipukulin pacarnya", ["mean:anak_korban_kekerasan", "mean:korban_kekerasan"]),
+        ("menu:konseling", "masalah anak", ["mean:pengasuhan_anak", "mean:kenakalan_remaja"]),
+    ],
+)
+def test_an_answer_that_fits_a_child_and_a_grown_up_alike_is_asked(
+    runtime: Runtime, at: str, typed: str, offered: list[str]
+) -> None:
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.press(at)
+    chat.send(typed)
+    assert chat.choice_ids == [*offered, "mean:none"]
+
+
+def test_a_younger_sibling_beaten_outside_is_asked_child_or_grown_up(runtime: Runtime) -> None:
+    chat = _first(runtime, "adik sy dikeroyok preman di terminal poris sampe masuk rs")
+    assert chat.last[0].text == t("safety.emergency")
+    assert chat.choice_ids == ["mean:anak_korban_kekerasan", "mean:korban_kekerasan", "mean:none"]
+    chat.press("mean:korban_kekerasan")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency) == ("korban_kekerasan", "urgent")
+
+
+@pytest.mark.parametrize(
+    ("said", "category", "topic"),
+    [
+        ("sy korban kekerasan", "korban_kekerasan", None),  # no home named: a report
+        ("mw konsul, sy korban kdrt", None, "kdrt"),  # counseling asked for in so many words
+    ],
+)
+def test_the_writer_hurt_is_reported_unless_home_or_counseling_is_said(
+    runtime: Runtime, said: str, category: str | None, topic: str | None
+) -> None:
+    chat = _first(runtime, said)
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic) == (category, topic)
+
+
+def test_just_asking_is_answered_with_what_the_service_does(runtime: Runtime) -> None:
+    chat = _first(runtime, "mau nanya aja, dinsos bisa bantu biaya rumah sakit gk?")
+    assert t("help.text").splitlines()[0] in chat.text and "menu:lapor" in chat.choice_ids

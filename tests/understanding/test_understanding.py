@@ -573,3 +573,17 @@ def test_a_child_named_in_more_words_is_still_a_child(typed: str, category: str)
 def test_landmarks_name_their_kecamatan(typed: str, kecamatan: str) -> None:
     code = U.read(typed).kecamatan.clear()
     assert code is not None and REGIONS.kecamatan(code).name == kecamatan
+
+
+@pytest.mark.parametrize(
+    ("typed", "maybe_grown"),
+    [
+        ("adik sy dikeroyok preman di terminal", True),  # a younger sibling may be 30
+        ("adik sy umur 10 dikeroyok preman", False),  # an age says it is a child
+        ("adik sy dipukul bapak", False),  # a parent hits a child
+        ("anak sy dipukulin tetangga", False),  # "anak" is a child whatever else
+    ],
+)
+def test_a_sibling_hurt_may_be_grown_up_unless_the_story_says(typed: str, maybe_grown: bool) -> None:
+    danger = U.read(typed).danger
+    assert danger is not None and danger.maybe_grown is maybe_grown
