@@ -249,7 +249,7 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
 
     The nearest person named before the words said (in their clause, with nothing or "yang" between) is
     the one they are said of, unless that person is the pattern's own said again ("anak balita") or
-    joined to it ("ibu sama anak2 kecil ngemis": both beg). After the words, the one named right after
+    joined to it ("ibu sama anak2 kecil ngemis", "ibu2 bawa 3 anak tidur di emperan": both). After the words, the one named right after
     them is the one they are done to: "bapaknya mukulin anaknya" hurts the child, but "suami suka bentak2
     sy di depan anak2" shouts at the writer, not at the children.
     """
@@ -273,7 +273,11 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
         i in message.describing for i in range(nearest.stop, said.start)
     )
     named = {i for p in between for i in p}
-    joined = all(i in message.joining or i in named for i in range(person.stop, nearest.start))
+    # "ibu sm 2 anaknya tidur di emperan": how many are with them is part of the joining
+    joined = all(
+        i in message.joining or i in named or message.words[i].surface.isdigit()
+        for i in range(person.stop, nearest.start)
+    )
     return joined or not said_of_nearest
 
 

@@ -587,3 +587,18 @@ def test_landmarks_name_their_kecamatan(typed: str, kecamatan: str) -> None:
 def test_a_sibling_hurt_may_be_grown_up_unless_the_story_says(typed: str, maybe_grown: bool) -> None:
     danger = U.read(typed).danger
     assert danger is not None and danger.maybe_grown is maybe_grown
+
+
+def test_a_child_sleeping_rough_is_a_street_child() -> None:
+    assert U.read("ada bocah tidur di emperan ruko pasar rau").category.clear() == "anak_jalanan"
+
+
+def test_a_grandmother_begging_with_her_grandchild_is_asked_beggar_or_street_child() -> None:
+    """ "bawa" joins them: both beg, so the grandmother's begging counts beside the child's."""
+    close = U.read("nenek2 bawa cucunya ngemis di lampu merah").category.close()
+    assert {"pengemis", "anak_jalanan"} <= set(close)
+
+
+def test_a_mother_with_her_children_sleeping_rough_is_not_taken_as_street_children() -> None:
+    heard = U.read("ada ibu muda sm 2 anaknya tidur di teras masjid agung tiap malem")
+    assert heard.category.ranked[0].code == "gelandangan" and heard.category.clear() is None  # asked, not taken
