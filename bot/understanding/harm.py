@@ -100,7 +100,7 @@ class HarmReader:
         self._people_of = lru_cache(maxsize=_PEOPLE_CACHE)(self._find_people)
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
-        """The first violent word whose story names the one hurt decides.
+        """The first violent word whose story names the one hurt decides, or any that names a child hurt.
 
         When none does, the one who hurts is still known, and a child the story names is the one hurt
         ("sy mau lapor anak sd umur 11 ... kalo ga abis dipukul pake hanger"), unless the child hurts.
@@ -109,9 +109,11 @@ class HarmReader:
         age = self._age(words)
         named = {i for p in people for i in range(p.at, p.at + p.width)}  # "bocah" in "bocah ditinggal" is no verb
         around = [self._around(words, people, at, age) for at in sorted(violent) if at not in named]
-        for harm, _ in around:
-            if harm.victim is not None:
-                return harm
+        # "bapak aku suka mukul ibu sm aku ..., semalam aku dipukul" (a pupil writes): a child hurt anywhere
+        # in the story is the one the request is for, whoever else is hurt first
+        said = [harm for harm, _ in around if harm.victim is not None]
+        if said:
+            return next((harm for harm in said if harm.victim == "child"), said[0])
         by = next((harm.by for harm, _ in around if harm.by is not None), None)
         hurting = {agent.at for _, agent in around if agent is not None}
         child = next((p for p in people if p.role == "child" and p.at not in hurting), None)

@@ -97,6 +97,7 @@ class Understanding:
             s for w in vocabulary.words("reported_before") for s in self.shaper.surfaces(w)
         )
         self._reported_to = frozenset(s for w in vocabulary.words("reported_to") for s in self.shaper.surfaces(w))
+        self._report_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("report_verbs"))
         self._other_words = frozenset(self.shaper.key(w) for w in vocabulary.words("other_words"))
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
@@ -191,6 +192,9 @@ class Understanding:
         earlier = self._reported_earlier(scored["intent"], words)
         if ticket_code is None and not earlier and self._still_a_report(scored, words):
             scored["intent"].pop("status")
+        elif ticket_code is None and not earlier and scored["category"] and self._taken_elsewhere(words):
+            # "pak kades udh lapor ke bpbd tp bantuan blm dtg": waiting on another office, reported here now
+            scored["intent"].pop("status", None)
         elif earlier:
             # "kemarin sy lapor ada pengemis ..., skrg dia udh pindah, gmn?": about the report made then
             report = scored["intent"].pop("report")
@@ -264,6 +268,14 @@ class Understanding:
         after = words[last + 1 : last + 3]
         return any(w.surface in self._reported_before for w in words[max(0, last - 2) : last]) and not any(
             w.surface in self._again or w.surface in self._reported_to for w in after
+        )
+
+    def _taken_elsewhere(self, words: Sequence[Word]) -> bool:
+        """The case was taken to another office: a verb of reporting, then "ke" or the office right after
+        ("udh ngajuin ke kelurahan", "lapor polisi"), so words of waiting are about that office."""
+        return any(
+            w.key in self._report_verbs and any(after.surface in self._reported_to for after in words[i + 1 : i + 3])
+            for i, w in enumerate(words)
         )
 
     def explain(self, text: str) -> list[str]:

@@ -743,3 +743,13 @@ def test_the_writer_hurt_is_reported_unless_home_or_counseling_is_said(
 def test_just_asking_is_answered_with_what_the_service_does(runtime: Runtime) -> None:
     chat = _first(runtime, "mau nanya aja, dinsos bisa bantu biaya rumah sakit gk?")
     assert t("help.text").splitlines()[0] in chat.text and "menu:lapor" in chat.choice_ids
+
+
+def test_waiting_on_another_office_is_a_new_report_not_a_status_question(runtime: Runtime) -> None:
+    chat = _first(
+        runtime,
+        "warga sy kena banjir rob dari kmrn, air laut masuk rumah. pak kades udh lapor ke bpbd tp bantuan blm dtg",
+    )
+    assert t("status.ask_code") not in chat.text
+    _understood_as(chat, "pmks", "korban_bencana_alam")
+    assert _request(runtime, _finish(chat)).category == "korban_bencana_alam"

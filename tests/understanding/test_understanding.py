@@ -602,3 +602,9 @@ def test_a_grandmother_begging_with_her_grandchild_is_asked_beggar_or_street_chi
 def test_a_mother_with_her_children_sleeping_rough_is_not_taken_as_street_children() -> None:
     heard = U.read("ada ibu muda sm 2 anaknya tidur di teras masjid agung tiap malem")
     assert heard.category.ranked[0].code == "gelandangan" and heard.category.clear() is None  # asked, not taken
+
+
+def test_a_child_hurt_anywhere_in_the_story_is_the_one_in_danger() -> None:
+    """A pupil writes: the mother is hit first, but the writer, a child, is hit too."""
+    danger = U.read("aku anak smp kelas 9. bapak aku suka mabuk dan mukul ibu sm aku. semalam aku dipukul").danger
+    assert danger is not None and danger.child and not danger.adult
