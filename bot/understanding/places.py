@@ -89,6 +89,7 @@ class PlaceVocabulary:
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     home: Sequence[str]  # "saya tinggal": where the writer lives follows, which may not be the case's
+    case: Sequence[str]  # "ini di", "lokasinya": where the case is follows, whatever else is named
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
     but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
@@ -103,6 +104,7 @@ class _Mention:
     kind: str | None = None  # "kab"/"kota" said by it
     as_kecamatan: bool = False  # named as a kecamatan ("kec. cisoka")
     home: bool = False  # where the writer lives ("sy tinggal di cikupa, tp ...")
+    case: bool = False  # said to be where the case is ("tp ini di jakarta", "lokasinya kec serang")
     width: int = 1  # how many words name it
 
 
@@ -153,6 +155,7 @@ class PlaceFinder:
         self._but = frozenset(vocabulary.but)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
+        self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
@@ -184,7 +187,13 @@ class PlaceFinder:
                     taken.update(range(start, start + width))
                     in_banten.update(range(start, start + width))
                     mentions.append(
-                        _Mention(place, start, as_kecamatan=True, home=self._writer_home_before(surfaces, start))
+                        _Mention(
+                            place,
+                            start,
+                            as_kecamatan=True,
+                            home=self._writer_home_before(surfaces, start),
+                            case=self._case_before(surfaces, start),
+                        )
                     )
                     explicit = True
                     break
@@ -220,10 +229,13 @@ class PlaceFinder:
                         start,
                         self._kind_near(surfaces, start, width),
                         home=self._writer_home_before(surfaces, start),
+                        case=self._case_before(surfaces, start),
                         width=width,
                     )
                 )
         mentions = _not_a_route(mentions)
+        # "sy mau lapor tp ini di jakarta. sy tinggal di ciledug": the place said to be the case's is the place
+        mentions = [m for m in mentions if m.case] or mentions
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
@@ -257,6 +269,13 @@ class PlaceFinder:
         return any(
             m.start > home.start and any(w in self._but for w in surfaces[home.start : m.start]) for m in mentions
         )
+
+    def _case_before(self, surfaces: Sequence[str], start: int) -> bool:
+        """ "ini di <place>", "lokasinya (kec.) <place>": the writer says where the case is."""
+        at = start
+        while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
+            at -= 1
+        return _said_before(self._case, surfaces, at) or _said_before(self._case, surfaces, start)
 
     def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""

@@ -653,6 +653,7 @@ class _Vocabulary:
             markers=self.words("place_marker"),
             away=self.words("away_marker"),
             home=self.words("home_marker"),
+            case=self.words("case_marker"),
             common_names=self.words("common_place_name"),
             elsewhere=places_elsewhere(),
             but=self.words("but"),

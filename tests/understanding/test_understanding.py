@@ -608,3 +608,15 @@ def test_a_child_hurt_anywhere_in_the_story_is_the_one_in_danger() -> None:
     """A pupil writes: the mother is hit first, but the writer, a child, is hit too."""
     danger = U.read("aku anak smp kelas 9. bapak aku suka mabuk dan mukul ibu sm aku. semalam aku dipukul").danger
     assert danger is not None and danger.child and not danger.adult
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sy mau lapor tp ini di bogor. tante sy lumpuh tinggal sendirian. sy tinggal di kec rangkasbitung",
+        "mau lapor tp ini di luar banten. bibi sy kena longsor. sy sendiri di kec cibadak lebak",
+    ],
+)
+def test_the_place_said_to_be_the_cases_wins_over_where_the_writer_lives(typed: str) -> None:
+    heard = U.read(typed)
+    assert heard.region.clear() == OUTSIDE and not heard.kecamatan
