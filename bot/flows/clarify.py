@@ -63,11 +63,18 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
 def of_the_one_hurt(heard: Meanings) -> Guesses:
     """The story's categories that can be the one in danger's: "dipukulin suaminya, anak2nya nangis kenceng"
     is a grown-up hurt, so no child's category (the children are not the ones hurt); a small child left
-    alone or thrown away is the one in danger whoever else the story names ("bayi ditemuin warga dibuang")."""
+    alone or thrown away is the one in danger whoever else the story names ("bayi ditemuin warga dibuang").
+    An ill "anak" in a grown-up's danger is someone's grown son, ill: a disability all the same."""
     danger, categories = heard.danger, heard.category
-    if danger is not None and danger.adult and danger.kind != "neglect":
-        return categories.without(*(c for c in categories.codes if c.startswith("anak_")))
-    return categories
+    if danger is None or not danger.adult or danger.kind == "neglect":
+        return categories
+    # "keluarga yg anaknya odgj ngamuk2 bawa golok": an ill son who threatens grown-ups is ill all the same
+    ill = categories.score_of("anak_disabilitas")
+    grown = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
+    if not ill or danger.kind not in ("violence", "threat") or grown.score_of("penyandang_disabilitas") >= ill:
+        return grown
+    kept = grown.without("penyandang_disabilitas").ranked
+    return Guesses(tuple(sorted((Guess("penyandang_disabilitas", ill), *kept), key=lambda g: -g.score)))
 
 
 def as_answered(heard: Meanings) -> Guesses:

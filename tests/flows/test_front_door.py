@@ -753,3 +753,13 @@ def test_waiting_on_another_office_is_a_new_report_not_a_status_question(runtime
     assert t("status.ask_code") not in chat.text
     _understood_as(chat, "pmks", "korban_bencana_alam")
     assert _request(runtime, _finish(chat)).category == "korban_bencana_alam"
+
+
+def test_an_ill_son_threatening_the_neighbours_is_reported_as_a_disability(runtime: Runtime) -> None:
+    chat = _first(
+        runtime,
+        "ortu sy tetanggaan sm keluarga yg anaknya odgj ngamuk2 bawa golok kemarin, udh ngancem mau bakar rumah. "
+        "ibu sy takut keluar rumah. di rangkasbitung",
+    )
+    assert chat.last[0].text == t("safety.emergency")
+    assert _request(runtime, _finish(chat)).category == "penyandang_disabilitas"
