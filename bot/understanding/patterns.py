@@ -256,6 +256,8 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
     if part.person == other_part.person:
         return True
     person, said = (spot, other) if part.person else (other, spot)
+    if person.start >= said.stop and _witnessing(message.words, person.start):
+        return False  # "suami bentak2 sy di depan anak2": the children see it; it is not done to them
     if person.start >= said.stop:
         end = said.stop  # past the word said again: "bentak2 sy"
         while end < person.start and message.words[end].key == message.words[said.stop - 1].key:
@@ -279,6 +281,17 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
         for i in range(person.stop, nearest.start)
     )
     return joined or not said_of_nearest
+
+
+#: "di depan anak2", "di hadapan anak": those named after it witness what is said, it is not done to them.
+_WITNESSES = frozenset({"depan", "hadap"})
+
+
+def _witnessing(words: Sequence[Word], at: int) -> bool:
+    """The person named at `at` (or the same word said again before it: "anak anak") follows "di depan"."""
+    while at > 0 and words[at - 1].key == words[at].key:
+        at -= 1
+    return at > 0 and words[at - 1].key in _WITNESSES
 
 
 def _close(message: Message, one: range, other: range) -> bool:

@@ -620,3 +620,9 @@ def test_a_child_hurt_anywhere_in_the_story_is_the_one_in_danger() -> None:
 def test_the_place_said_to_be_the_cases_wins_over_where_the_writer_lives(typed: str) -> None:
     heard = U.read(typed)
     assert heard.region.clear() == OUTSIDE and not heard.kecamatan
+
+
+def test_children_who_see_it_are_not_the_ones_it_is_done_to() -> None:
+    """ "di depan anak2": the children witness the husband shouting at the writer; it is no parenting topic."""
+    topics = U.read("suami suka bentak2 dan ngatain sy bodoh di depan anak2").topic
+    assert "pengasuhan_anak" not in topics.codes
