@@ -99,7 +99,8 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     answered: tuple[Output, ...] = ()
     if heard.question is not None:  # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
         asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
-        told = content >= _A_STORY or asked_for >= _A_STORY
+        # "ini gratis gk kalo mau konseling soal anak remaja?": a few words of a case are the question's
+        told = (content >= _A_STORY and heard.words > clarify.SHORT) or asked_for >= _A_STORY
         # "... dirawat di rs tp gk punya bpjs, biayanya gede bgt. tlg dibantu": a story that mentions a cost
         # (or "korban penipuan kerja") asks nothing of the service unless it asks ("?").
         asking = "?" in heard.text or not (content and heard.words > clarify.SHORT)

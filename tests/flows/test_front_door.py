@@ -763,3 +763,12 @@ def test_an_ill_son_threatening_the_neighbours_is_reported_as_a_disability(runti
     )
     assert chat.last[0].text == t("safety.emergency")
     assert _request(runtime, _finish(chat)).category == "penyandang_disabilitas"
+
+
+@pytest.mark.parametrize(
+    "asked", ["ini gratis gk kalo mau konseling soal anak remaja?", "min lapor disini bayar gk? sy gk ada duit soalnya"]
+)
+def test_a_short_question_about_the_cost_is_answered_not_taken_as_a_case(runtime: Runtime, asked: str) -> None:
+    chat = _first(runtime, asked)
+    assert t("faq.cost") in chat.text and "menu:lapor" in chat.choice_ids
+    assert t("menu.story_noted", what=t("pmks.fakir_miskin")) not in chat.text
