@@ -102,6 +102,7 @@ class Understanding:
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
+        self._own_body = frozenset(s for w in vocabulary.words("own_body") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._sold_things = frozenset(self.shaper.key(w) for w in vocabulary.words("sold_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
@@ -470,10 +471,11 @@ class Understanding:
             return True  # "dicabuli pamannya sendiri": done to someone, by his own uncle
         # "mukul2 kepala sendiri" hurts oneself; "pelakunya pamannya sendiri" names whose uncle
         people = self._harm.person_positions(words)
-        return not any(
-            words[j].surface in self._reflexive and j - 1 not in people
-            for j in range(last + 1, min(last + 4, len(words)))
-        )
+        after = range(last + 1, min(last + 4, len(words)))
+        same_clause = [j for j in after if not any(words[k].starts_clause for k in range(last + 1, j + 1))]
+        if last + 1 < len(words) and words[last + 1].surface in self._own_body and not people.intersection(same_clause):
+            return False  # "suka ngamuk jedotin kepala": a toddler bangs his own head; not "mukul kepala anaknya"
+        return not any(words[j].surface in self._reflexive and j - 1 not in people for j in after)
 
     def _in_the_past(self, words: Sequence[Word], first: int, last: int) -> bool:
         """ "dulu sy korban kdrt", "sy korban kdrt dulu": a word of the past in the clause of the harm, up to

@@ -626,3 +626,21 @@ def test_children_who_see_it_are_not_the_ones_it_is_done_to() -> None:
     """ "di depan anak2": the children witness the husband shouting at the writer; it is no parenting topic."""
     topics = U.read("suami suka bentak2 dan ngatain sy bodoh di depan anak2").topic
     assert "pengasuhan_anak" not in topics.codes
+
+
+@pytest.mark.parametrize(
+    ("typed", "danger"),
+    [
+        ("anak sy umur 4 suka ngamuk jedotin kepala. sy bingung", False),  # a toddler bangs his own head
+        ("bapaknya suka mukul kepala anaknya", True),  # someone else's head
+    ],
+)
+def test_a_head_hit_with_no_one_named_is_ones_own(typed: str, danger: bool) -> None:
+    assert (U.read(typed).danger is not None) is danger
+
+
+def test_a_kidnapped_child_is_asked_abused_or_exploited() -> None:
+    assert set(U.read("tolong ada anak diculik!!").category.close()) >= {
+        "anak_korban_kekerasan",
+        "anak_perlindungan_khusus",
+    }
