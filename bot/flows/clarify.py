@@ -30,6 +30,8 @@ RIVAL_SHARE = 0.5
 #: A whole story (the writer, the family, the past, then the point) names its category as one reading among
 #: several: it is confirmed with a tap ("Maksud Anda: Lansia telantar?"), never routed unasked.
 WHOLE_STORY = 12
+#: A longer answer whose meanings explain less than a third of its words is confirmed, not taken.
+THIN = 3
 LONG = 20
 RIVAL_SHARE_LONG = 0.25
 #: A grown-up's and a child's category for the same harm: which one is the one hurt's age.
@@ -53,7 +55,7 @@ def settled(guesses: Guesses, heard: Meanings) -> str | None:
         if heard.people > 1 and heard.explained < heard.words:
             return None  # "ibu2 tua jualan keliling, anaknya gk ada yg ngurusin dia": whose is the neglect?
         return code if len(guesses.ranked) == 1 or heard.explained >= heard.words else None
-    if heard.words >= WHOLE_STORY:
+    if heard.words >= WHOLE_STORY or heard.explained * THIN < heard.words:
         return None
     if len(rivals(guesses, heard)) > 1:
         return None

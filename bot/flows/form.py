@@ -277,7 +277,10 @@ class FormFlow:
         if asked.slot == "region" and code == OUTSIDE:
             note = Reply(ctx.t("common.outside_banten", place=asked.said or ctx.t("common.outside_banten_option")))
             return FormStep(plain, (note, self.prompt(plain, ctx)))
-        return self.advance(plain.answered(clarify.answers_for(asked.slot, code, ctx)), ctx)
+        # "Maksud Anda: Pengemis?" asked of a story ("... ngemis di jembatan penyebrangan di tangerang"): the
+        # story's close meanings for the next question stay offered (Kota or Kabupaten Tangerang?)
+        story = ctx.understanding.read(asked.said) if asked.said and asked.slot in ("category", "topic") else None
+        return self.advance(plain.answered(clarify.answers_for(asked.slot, code, ctx)), ctx, heard=story)
 
     def _clarify_reply(self, form: FormState, asked: Clarification, ctx: FlowContext) -> Reply:
         """ "Maksud Anda ...?"; the close options of an option question keep the labels of its buttons."""

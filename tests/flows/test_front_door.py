@@ -772,3 +772,17 @@ def test_a_short_question_about_the_cost_is_answered_not_taken_as_a_case(runtime
     chat = _first(runtime, asked)
     assert t("faq.cost") in chat.text and "menu:lapor" in chat.choice_ids
     assert t("menu.story_noted", what=t("pmks.fakir_miskin")) not in chat.text
+
+
+def test_a_confirmed_story_still_offers_the_place_it_named(runtime: Runtime) -> None:
+    """A story whose words hardly explain it is confirmed ("Maksud Anda: Pengemis?"); its "tangerang" is then
+    asked as Kota or Kabupaten, not forgotten behind the plain region question."""
+    chat = _first(
+        runtime, "min mau lapor, ada ibu2 tiap hari ngemis di jembatan penyebrangan di tangerang, bawa anak 2"
+    )
+    assert chat.last[-1].text.endswith(t("common.mean_one", what=t("pmks.pengemis")))
+    chat.press("mean:pengemis")
+    assert chat.choice_ids == ["mean:kab-tangerang", "mean:kota-tangerang", "mean:none"]
+    chat.press("mean:kota-tangerang")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.region) == ("pengemis", "kota-tangerang")

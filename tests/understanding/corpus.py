@@ -131,14 +131,42 @@ def judge_one(engine: ConversationEngine, entry: Entry, catalog: Catalog) -> Ver
     wanted = entry.expect.get("intent")
     if after.clarify is not None and after.clarify.slot == "form":
         # "Report or counseling?": the citizen presses what they meant, and the story fills that form.
-        pick = next((w for w in (wanted if isinstance(wanted, list) else [wanted]) if w in after.clarify.options), None)
+        pick = _wanted_among(wanted, after.clarify.options)
         if pick is not None:
             pressed = chat.press(f"mean:{pick}")
             verdict.form = pick
             _read_outcome(verdict, before, _state(engine, chat), pressed, catalog, engine)
             verdict.taken.pop("intent", None)
+    _follow_confirmation(verdict, chat, before, catalog, engine)
     _compare(verdict, before, _state(engine, chat))
     return verdict
+
+
+def _wanted_among(wanted: Any, options: tuple[str, ...]) -> str | None:
+    return next((w for w in (wanted if isinstance(wanted, list) else [wanted]) if w in options), None)
+
+
+def _follow_confirmation(
+    verdict: Verdict, chat: Chat, before: ConversationState, catalog: Catalog, engine: ConversationEngine
+) -> None:
+    """ "Maksud Anda: Pengemis?" asked of a story: the citizen presses the category or topic meant, and what
+    the story says of the next question is offered then ("... di tangerang": Kota or Kabupaten?)."""
+    state = _state(engine, chat)
+    asked = state.form.clarify if state.form is not None else None
+    if asked is None or asked.slot not in ("category", "topic"):
+        return
+    pick = _wanted_among(_plain_values(verdict.entry.expect.get(asked.slot)), asked.options)
+    if pick is not None:
+        pressed = chat.press(f"mean:{pick}")
+        offered = dict(verdict.offered)
+        _read_outcome(verdict, before, _state(engine, chat), pressed, catalog, engine)
+        verdict.offered.update({k: v for k, v in offered.items() if k not in verdict.offered})
+        verdict.taken.pop(asked.slot, None)  # pressed among those offered: still counted as offered
+
+
+def _plain_values(expected: Any) -> Any:
+    """The values an entry allows for a key, whatever its shape ({ask: [...]} is offered, so pressable)."""
+    return expected["ask"] if isinstance(expected, dict) else expected
 
 
 def _state(engine: ConversationEngine, chat: Chat) -> ConversationState:
