@@ -91,6 +91,7 @@ class PlaceVocabulary:
     home: Sequence[str]  # "saya tinggal": where the writer lives follows, which may not be the case's
     case: Sequence[str]  # "ini di", "lokasinya": where the case is follows, whatever else is named
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
+    as_a_thing: Sequence[str]  # after such a name, it is the thing: "sumur umum", "benda tajam"
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
     but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
 
@@ -156,6 +157,7 @@ class PlaceFinder:
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
+        self._as_a_thing = frozenset(vocabulary.as_a_thing)
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
@@ -214,6 +216,9 @@ class PlaceFinder:
                     and not (marked or said_alone or self._its_region_after(surfaces, start + width, place))
                 ):
                     continue  # "benda" alone is a thing; "di benda", "benda kota tangerang" are the kecamatan
+                after = surfaces[start + width] if start + width < len(surfaces) else ""
+                if place.common and after in self._as_a_thing:
+                    continue  # "ambil air di sumur umum": a well, not Kecamatan Sumur
                 if place.common and explicit and not answer:
                     continue  # "ambil air di sumur umum ... di kec. cisoka": the well is no kecamatan
                 taken.update(span)

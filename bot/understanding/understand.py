@@ -657,6 +657,7 @@ class _Vocabulary:
             home=self.words("home_marker"),
             case=self.words("case_marker"),
             common_names=self.words("common_place_name"),
+            as_a_thing=self.words("as_a_thing"),
             elsewhere=places_elsewhere(),
             but=self.words("but"),
         )

@@ -644,3 +644,10 @@ def test_a_kidnapped_child_is_asked_abused_or_exploited() -> None:
         "anak_korban_kekerasan",
         "anak_perlindungan_khusus",
     }
+
+
+@pytest.mark.parametrize(
+    ("typed", "placed"), [("gk boleh ambil air di sumur umum", False), ("di sumur pandeglang", True)]
+)
+def test_a_common_place_name_followed_by_what_it_is_is_the_thing(typed: str, placed: bool) -> None:
+    assert bool(U.read(typed).region) is placed
