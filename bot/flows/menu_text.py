@@ -354,6 +354,10 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         # "sy korban pelecehan di krl": harassment by a stranger is reported, not counseled as KDRT; so is
         # violence that names no home nor anyone of it ("sy korban kekerasan")
         return REPORT_SIGHTING.name, {"category": "korban_kekerasan", "group": group_of("korban_kekerasan")}
+    if danger.young_writer and danger.kind in ("violence", "sexual") and not asked_counseling:
+        # "ayah sy sering mabok terus mukul ibu, sy umur 12": a child tells of violence at home; reported
+        chosen = "anak_korban_kekerasan" if danger.self_ or danger.child else "korban_kekerasan"
+        return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
     if (danger.self_ or danger.at_home) and not danger.third_party:
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
     if category is None and categories:

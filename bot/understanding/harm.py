@@ -312,6 +312,20 @@ class HarmReader:
             if told and i + 1 < len(words) and _is_year(words[i + 1]):
                 yield int(word.surface)
 
+    def writer_is_young(self, words: Sequence[Word]) -> bool:
+        """The writer says they are a child: "sy umur 12", "aku 14 thn", "sy kelas 8", "aku anak smp"."""
+        for i, word in enumerate(words):
+            if word.key not in self._first_person:
+                continue
+            near = range(i + 1, min(i + 4, len(words)))
+            if any(_width_at(self._school_age, words, j) for j in near):
+                return True
+            ages = [int(words[j].surface) for j in near if words[j].surface.isdigit() and len(words[j].surface) <= 2]
+            said_as_age = any(words[j].key in self._age_words or _is_year(words[j]) for j in near)
+            if ages and said_as_age and ages[0] < _GROWN_UP:
+                return True
+        return False
+
     def _age(self, words: Sequence[Word]) -> str | None:
         """ "young" when a child's age or school is stated ("kelas 2 smp", "di bawah umur", "umurnya baru
         15", "aku 14 thn"), "grown" for a grown-up's age ("sy cowo umur 22"), else None."""

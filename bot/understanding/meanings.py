@@ -71,6 +71,7 @@ class Danger:
     adult: bool = False  # the story says the one hurt is grown up ("dipukul suaminya"), whatever children it names
     by: str | None = None  # who hurts: "partner", "parent", "family", "outsider" (a boss, a stranger), or unknown
     maybe_grown: bool = False  # a child only by a word any age may have ("adik sy"): a grown-up's category fits too
+    young_writer: bool = False  # the writer says they are a child ("sy umur 12", "aku kelas 8")
 
 
 @dataclass(frozen=True, slots=True)

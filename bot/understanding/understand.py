@@ -183,6 +183,8 @@ class Understanding:
         ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
         danger = self._danger(scored, message)
+        if danger is not None and self._harm.writer_is_young(words):  # "..., sy umur 12, tolong"
+            danger = replace(danger, young_writer=True)
         question = _guesses(scored["question"]).clear()
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
             scored["intent"] = {

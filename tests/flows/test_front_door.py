@@ -786,3 +786,17 @@ def test_a_confirmed_story_still_offers_the_place_it_named(runtime: Runtime) -> 
     chat.press("mean:kota-tangerang")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.region) == ("pengemis", "kota-tangerang")
+
+
+@pytest.mark.parametrize(
+    ("said", "category"),
+    [
+        ("ayah sy sering mabok terus mukul ibu, sy umur 12, tolong", "korban_kekerasan"),  # the mother is hit
+        ("sy kelas 8, bapak sy suka mukul sy pake sabuk", "anak_korban_kekerasan"),  # the pupil is hit
+    ],
+)
+def test_a_child_telling_of_violence_at_home_is_a_report(runtime: Runtime, said: str, category: str) -> None:
+    chat = _first(runtime, said)
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic) == (category, None)
