@@ -47,13 +47,14 @@ FLOORS = {
     "tuning_27": (0.65, 42),
     "tuning_28": (0.81, 3),
     "held_out": (0.96, 3),
-    "held_out_2": (0.92, 6),
-    "held_out_3": (0.93, 3),
+    "held_out_2": (0.93, 6),
+    "held_out_3": (0.94, 3),
     "held_out_4": (0.95, 2),
-    "held_out_5": (0.92, 7),
+    "held_out_5": (0.93, 7),
     "held_out_6": (0.93, 3),
     "held_out_7": (0.95, 4),
-    "held_out_8": (0.93, 4),
+    "held_out_8": (0.94, 4),
+    "held_out_9": (0.90, 8),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 
