@@ -249,9 +249,9 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
 
     The nearest person named before the words said (in their clause, with nothing or "yang" between) is
     the one they are said of, unless that person is the pattern's own said again ("anak balita") or
-    joined to it ("ibu sama anak2 kecil ngemis", "ibu2 bawa 3 anak tidur di emperan": both). After the words, the one named right after
-    them is the one they are done to: "bapaknya mukulin anaknya" hurts the child, but "suami suka bentak2
-    sy di depan anak2" shouts at the writer, not at the children.
+    joined to it ("ibu sama anak2 kecil ngemis", "ibu2 bawa 3 anak tidur di emperan": both). After the
+    words, the one named right after them is the one they are done to: "bapaknya mukulin anaknya" hurts
+    the child, but "suami suka bentak2 sy di depan anak2" shouts at the writer, and the children only see it.
     """
     if part.person == other_part.person:
         return True

@@ -274,7 +274,7 @@ class Understanding:
         )
 
     def _taken_elsewhere(self, words: Sequence[Word]) -> bool:
-        """The case was taken to another office: a verb of reporting, then "ke" or the office right after
+        """The case was taken to another office: a verb of reporting with the office one or two words after
         ("udh ngajuin ke kelurahan", "lapor polisi"), so words of waiting are about that office."""
         return any(
             w.key in self._report_verbs and any(after.surface in self._reported_to for after in words[i + 1 : i + 3])
