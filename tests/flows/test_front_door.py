@@ -651,7 +651,11 @@ def test_a_report_made_before_is_a_status_question_unless_it_is_made_again(
 ) -> None:
     chat = _first(runtime, said)
     assert (t("status.ask_code") in chat.text) is status
-    assert (t("menu.story_noted", what=t("pmks.pemulung")) in chat.text) is not status
+    if status:
+        assert "mean:pemulung" not in chat.choice_ids and t("pmks.pemulung") not in chat.text
+    else:  # the report again: taken, or confirmed with a tap ("Maksud Anda: Pemulung?")
+        _understood_as(chat, "pmks", "pemulung")
+        assert _request(runtime, _finish(chat)).category == "pemulung"
 
 
 def test_harassment_of_the_writer_by_a_stranger_is_reported_not_counseled_as_kdrt(runtime: Runtime) -> None:

@@ -47,7 +47,7 @@ FLOORS = {
     "tuning_27": (0.65, 42),
     "tuning_28": (0.81, 3),
     "held_out": (0.96, 3),
-    "held_out_2": (0.93, 6),
+    "held_out_2": (0.92, 6),
     "held_out_3": (0.94, 3),
     "held_out_4": (0.95, 2),
     "held_out_5": (0.93, 7),
