@@ -804,3 +804,15 @@ def test_a_child_telling_of_violence_at_home_is_a_report(runtime: Runtime, said:
     assert chat.last[0].text == t("safety.emergency")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic) == (category, None)
+
+
+def test_changing_ones_mind_inside_the_report_opens_counseling_with_the_story(runtime: Runtime) -> None:
+    """ "eh sy mau konseling aja deh, masalah sm suami" at the report's first question: the counseling form,
+    its topic taken from the words, never "belum mengerti"."""
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.press("menu:lapor")
+    chat.send("eh sy mau konseling aja deh, masalah sm suami")
+    assert NOT_UNDERSTOOD not in chat.text
+    _understood_as(chat, "topic", "konflik_keluarga")
+    assert _request(runtime, _finish(chat)).topic == "konflik_keluarga"

@@ -52,7 +52,7 @@ FLOORS = {
     "held_out_4": (0.95, 2),
     "held_out_5": (0.93, 7),
     "held_out_6": (0.93, 3),
-    "held_out_7": (0.95, 4),
+    "held_out_7": (0.95, 3),
     "held_out_8": (0.94, 4),
     "held_out_9": (0.90, 8),
 }
