@@ -14,7 +14,7 @@ from bot.flows.base import FlowContext
 from bot.flows.state import Clarification
 from bot.messages import Choice, Reply
 from bot.understanding import OUTSIDE, Guesses, Meanings
-from bot.understanding.meanings import MAX_OFFERED, Guess
+from bot.understanding.meanings import MAX_OFFERED
 
 PREFIX = "mean:"
 #: The slots named by their own vocabulary; any other slot is an option question's answer, named by its buttons.
@@ -75,8 +75,7 @@ def of_the_one_hurt(heard: Meanings) -> Guesses:
     grown = categories.without(*(c for c in categories.codes if c.startswith("anak_")))
     if not ill or danger.kind not in ("violence", "threat") or grown.score_of("penyandang_disabilitas") >= ill:
         return grown
-    kept = grown.without("penyandang_disabilitas").ranked
-    return Guesses(tuple(sorted((Guess("penyandang_disabilitas", ill), *kept), key=lambda g: -g.score)))
+    return grown.scored("penyandang_disabilitas", ill)
 
 
 def as_answered(heard: Meanings) -> Guesses:
@@ -91,11 +90,9 @@ def as_answered(heard: Meanings) -> Guesses:
     if not (grown_up or child):
         return categories
     both = max(grown_up, child)
-    # "adik sy dipukulin pacarnya": a younger sibling may be grown up, so both are offered
-    scores = {_CHILD_VICTIM: both, **({_ADULT_VICTIM: both} if danger.maybe_grown else {})}
-    kept = categories.without(_ADULT_VICTIM, _CHILD_VICTIM).ranked
-    ranked = (*(Guess(code, score) for code, score in scores.items()), *kept)
-    return Guesses(tuple(sorted(ranked, key=lambda g: -g.score)))
+    # "adik sy dipukulin pacarnya": a younger sibling may be grown up, so both are offered (the child's first)
+    grown = categories.scored(_ADULT_VICTIM, both) if danger.maybe_grown else categories.without(_ADULT_VICTIM)
+    return grown.scored(_CHILD_VICTIM, both)
 
 
 def rivals(guesses: Guesses, heard: Meanings) -> tuple[str, ...]:

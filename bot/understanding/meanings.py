@@ -55,6 +55,11 @@ class Guesses:
     def without(self, *codes: str) -> Guesses:
         return Guesses(tuple(g for g in self.ranked if g.code not in codes))
 
+    def scored(self, code: str, score: float) -> Guesses:
+        """The same guesses with `code` at `score` (added if missing), ranked again."""
+        ranked = (Guess(code, score), *self.without(code).ranked)
+        return Guesses(tuple(sorted(ranked, key=lambda g: -g.score)))
+
 
 NOTHING = Guesses()
 

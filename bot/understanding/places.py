@@ -277,17 +277,20 @@ class PlaceFinder:
 
     def _case_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "ini di <place>", "lokasinya (kec.) <place>": the writer says where the case is."""
-        at = start
-        while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
-            at -= 1
+        at = self._before_place_words(surfaces, start)
         return _said_before(self._case, surfaces, at) or _said_before(self._case, surfaces, start)
 
     def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
+        at = self._before_place_words(surfaces, start)
+        return at < start and _said_before(self._home, surfaces, at)
+
+    def _before_place_words(self, surfaces: Sequence[str], start: int) -> int:
+        """Where the words before a place name begin, past "di", "kec." and the like ("tinggal | di kec. cikupa")."""
         at = start
         while at > 0 and (surfaces[at - 1] in self._markers or surfaces[at - 1] in _KECAMATAN_WORDS):
             at -= 1
-        return at < start and _said_before(self._home, surfaces, at)
+        return at
 
     def _after_marker(self, surfaces: Sequence[str], start: int) -> bool:
         """After a place word ("di benda"), or after a village's name in an address ("kp. sukasari picung")."""
