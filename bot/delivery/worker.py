@@ -68,6 +68,11 @@ MAX_BACKOFF_SECONDS = 900.0
 #: Send slots are this much further apart than the configured rate, 20 ms in every second at 30/s: for the
 #: wobble between a turn and its arrival that the arrival window cannot see (the platform's clock is not ours).
 SEND_RATE_MARGIN = 0.02
+#: A chat's messages are this much further apart than `TELEGRAM_CHAT_MESSAGES_PER_SECOND` allows, 50 ms at one
+#: a second. The spacing is measured on our clock from when a send was recorded, which comes after its answer,
+#: so it only ever errs long; the margin is for the platform's clock, which is not ours (a wall clock stepped
+#: by NTP between two sends would otherwise bring them closer on Telegram's than on ours).
+CHAT_SPACING_MARGIN = 0.05
 #: A turn taken this late after its slot keeps the channel's cadence (the asking instance's own lateness is
 #: not lost rate); it comes out of the margin above, so it is kept well under it.
 SLOT_CATCH_UP_SECONDS = 0.005
@@ -425,7 +430,7 @@ class OutboxWorker:
 
     def _chat_spacing(self, channel: str) -> timedelta:
         if channel == "telegram":
-            return timedelta(seconds=1 / self._settings.telegram_chat_messages_per_second)
+            return timedelta(seconds=(1 + CHAT_SPACING_MARGIN) / self._settings.telegram_chat_messages_per_second)
         return timedelta(0)
 
 

@@ -82,7 +82,8 @@ async def test_two_instances_keep_telegrams_limits_through_a_kill_an_outage_and_
         sends = fake.sends_since(0)
 
     assert most_in_any_window(send.at for send in sends) <= RATE  # sendMessage calls, any answer
-    assert [(s.status, s.refused_for) for s in sends if s.status == 429] == [(429, "ban")]  # none after the first
+    refused = [(s.status, s.refused_for) for s in sends if s.status == 429]
+    assert refused == [(429, "ban")], _chats_of_refusals(sends)  # none after the first
     accepted = defaultdict(list)
     for send in sends:
         if send.accepted:
@@ -170,6 +171,17 @@ def _delivered_in_order(runtime: Runtime, accepted: dict[int, list[Send]]) -> se
                 position += 1
         assert position == len(texts), f"chat {chat}: more messages than the outbox holds: {texts[position:]}"
     return twice
+
+
+def _chats_of_refusals(sends: list[Send]) -> str:
+    """Every send to the chats refused for a limit other than the ban: when (from the first send), answer, text."""
+    start = sends[0].at if sends else 0.0
+    chats = {s.chat_id for s in sends if s.status == 429 and s.refused_for != "ban"}
+    return "\n".join(
+        f"chat {s.chat_id} at {s.at - start:8.3f} s: {s.status} {s.refused_for or 'accepted'} {s.text[:40]!r}"
+        for s in sends
+        if s.chat_id in chats
+    )
 
 
 async def _eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
