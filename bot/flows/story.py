@@ -21,7 +21,7 @@ COUNSELING = "request_counseling"
 
 def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool) -> dict[str, Any]:
     """Every answer of `form` that `heard` states clearly; `as_story`: keep the text as the story too."""
-    answers = place_answers(heard, ctx)
+    answers = place_answers(heard, ctx, off_work=form == COUNSELING)
     keep_text = as_story and heard.is_story and len(heard.text.strip()) <= MAX_FREE_TEXT
     if form == SIGHTING:
         if (category := settled(as_answered(heard), heard)) is not None:
@@ -42,13 +42,16 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
     return answers
 
 
-def place_answers(heard: Meanings, ctx: FlowContext) -> dict[str, Any]:
-    """The region when one is clearly named (or implied by a kecamatan), and the kecamatan within it."""
-    region = heard.region.clear()
+def place_answers(heard: Meanings, ctx: FlowContext, *, off_work: bool = False) -> dict[str, Any]:
+    """The region when one is clearly named (or implied by a kecamatan), and the kecamatan within it.
+
+    `off_work`: not a place where someone works: counseling goes to the LK3 of where the family lives.
+    """
+    region = (heard.region_off_work if off_work else heard.region).clear()
     if region is None or region == OUTSIDE:
         return {}
     answers: dict[str, Any] = {"region": region}
-    kecamatan = heard.kecamatan.clear()
+    kecamatan = (heard.kecamatan_off_work if off_work else heard.kecamatan).clear()
     if kecamatan is not None and ctx.regions.kecamatan(kecamatan).region == region:
         answers["kecamatan"] = kecamatan
     return answers

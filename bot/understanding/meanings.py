@@ -94,6 +94,10 @@ class Meanings:
     topic: Guesses = NOTHING
     region: Guesses = NOTHING
     kecamatan: Guesses = NOTHING
+    #: `region` and `kecamatan` without the places where someone works ("sy kerja di pabrik di kec cikande"):
+    #: a counseling story's family lives elsewhere as often as not.
+    region_off_work: Guesses = NOTHING
+    kecamatan_off_work: Guesses = NOTHING
     outside: str = ""
     ticket_code: str | None = None
     danger: Danger | None = None

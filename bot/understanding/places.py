@@ -37,6 +37,7 @@ _SHARED_SCORE = 1.0  # "serang" alone, a kecamatan in two regions, a name that i
 _LONGEST = 4  # words in the longest place name looked for ("kota tangerang selatan")
 _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
+_WORK_REACH = 7  # words back from a place to a work word: "kerja jd kasir di minimarket di kec | cipondoh"
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
 _VILLAGE_WORDS = frozenset(
     {
@@ -92,6 +93,8 @@ class PlaceVocabulary:
     case: Sequence[str]  # "ini di", "lokasinya": where the case is follows, whatever else is named
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     as_a_thing: Sequence[str]  # after such a name, it is the thing: "sumur umum", "benda tajam"
+    work: Sequence[str] = ()  # "kerja", "kantor": a place a few words after, in the clause, is someone's work
+    service_office: Sequence[str] = ()  # "kantor dinsos": after a work word, the service's office, no one's work
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
     but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
 
@@ -107,6 +110,7 @@ class _Mention:
     home: bool = False  # where the writer lives ("sy tinggal di cikupa, tp ...")
     case: bool = False  # said to be where the case is ("tp ini di jakarta", "lokasinya kec serang")
     width: int = 1  # how many words name it
+    work: bool = False  # where someone works ("kerja jd kasir di minimarket di kec cipondoh")
 
 
 def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
@@ -133,6 +137,11 @@ class FoundPlaces:
     kecamatan: Guesses
     outside: str
     positions: frozenset[int]  # words that were part of a place name
+    #: The same without the places where someone works: where a family's counseling belongs. A report keeps
+    #: them ("sy kerja di terminal pakupatan, tiap hari liat anak2 ngamen"); a counseling story's family
+    #: lives elsewhere as often as not ("sy kerja di pabrik di kec cikande ..., anak sy ...").
+    region_off_work: Guesses
+    kecamatan_off_work: Guesses
 
 
 def compact(words: Sequence[str]) -> str:
@@ -158,6 +167,8 @@ class PlaceFinder:
         self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
         self._as_a_thing = frozenset(vocabulary.as_a_thing)
+        self._work = frozenset(vocabulary.work)
+        self._service_office = frozenset(vocabulary.service_office)
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
@@ -195,6 +206,7 @@ class PlaceFinder:
                             as_kecamatan=True,
                             home=self._writer_home_before(surfaces, start),
                             case=self._case_before(surfaces, start),
+                            work=self._at_work(words, start),
                         )
                     )
                     explicit = True
@@ -236,6 +248,7 @@ class PlaceFinder:
                         home=self._writer_home_before(surfaces, start),
                         case=self._case_before(surfaces, start),
                         width=width,
+                        work=self._at_work(words, start),
                     )
                 )
         mentions = _not_a_route(mentions)
@@ -248,7 +261,9 @@ class PlaceFinder:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
             # of another region
             mentions = [m for m in mentions if not m.place.common or set(m.place.regions) & named]
-        return self._rank(mentions, in_banten)
+        found = self._rank(mentions)
+        off_work = self._rank([m for m in mentions if not m.work]) if any(m.work for m in mentions) else found
+        return FoundPlaces(*found, frozenset(in_banten), *off_work[:2])
 
     def _lookup(self, surfaces: Sequence[str], start: int, width: int, *, typo_ok: bool) -> Place | None:
         key = compact(surfaces[start : start + width])
@@ -268,6 +283,16 @@ class PlaceFinder:
 
     def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
         return _said_before(self._away, surfaces, start)
+
+    def _at_work(self, words: Sequence[Word], start: int) -> bool:
+        """A work word a few words before, in the same clause: "kerja jd spg di mall di tangerang kota" (but
+        "konseling di kantor dinsos kota serang" is the service's office)."""
+        for at in range(start - 1, max(-1, start - 1 - _WORK_REACH), -1):
+            if words[at].surface in self._work:
+                return words[at + 1].surface not in self._service_office
+            if words[at].starts_clause:
+                return False
+        return False
 
     def _story_moves_on(self, surfaces: Sequence[str], home: _Mention, mentions: Sequence[_Mention]) -> bool:
         """A "but" and another place follow where the writer lives: that place is the case's."""
@@ -307,7 +332,8 @@ class PlaceFinder:
         after = _KIND_WORDS.get(surfaces[start + width]) if start + width < len(surfaces) else None
         return before or after
 
-    def _rank(self, mentions: Sequence[_Mention], positions: set[int]) -> FoundPlaces:
+    def _rank(self, mentions: Sequence[_Mention]) -> tuple[Guesses, Guesses, str]:
+        """Regions and kecamatan ranked by how clearly each mention names them; the place outside Banten."""
         regions: dict[str, float] = defaultdict(float)
         kecamatan: dict[str, float] = defaultdict(float)
         outside = ""
@@ -335,7 +361,7 @@ class PlaceFinder:
         ranked = _ranked(regions)
         if (lead := ranked.clear()) not in (None, OUTSIDE):  # "tangerang ... pasar curug": Curug of Kab. Tangerang
             kecamatan = {c: s for c, s in kecamatan.items() if self._regions.kecamatan(c).region == lead}
-        return FoundPlaces(ranked, _ranked(kecamatan), outside, frozenset(positions))
+        return ranked, _ranked(kecamatan), outside
 
     # --- building the name table -----------------------------------------------------------------
 

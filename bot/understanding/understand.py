@@ -212,6 +212,8 @@ class Understanding:
             topic=_guesses(scored["topic"]),
             region=places.region,
             kecamatan=places.kecamatan,
+            region_off_work=places.region_off_work,
+            kecamatan_off_work=places.kecamatan_off_work,
             outside=places.outside,
             ticket_code=ticket_code,
             danger=danger,
@@ -660,6 +662,8 @@ class _Vocabulary:
             case=self.words("case_marker"),
             common_names=self.words("common_place_name"),
             as_a_thing=self.words("as_a_thing"),
+            work=self.words("work_word"),
+            service_office=self.words("service_office"),
             elsewhere=places_elsewhere(),
             but=self.words("but"),
         )

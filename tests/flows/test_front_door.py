@@ -816,3 +816,14 @@ def test_changing_ones_mind_inside_the_report_opens_counseling_with_the_story(ru
     assert NOT_UNDERSTOOD not in chat.text
     _understood_as(chat, "topic", "konflik_keluarga")
     assert _request(runtime, _finish(chat)).topic == "konflik_keluarga"
+
+
+def test_where_someone_works_is_no_counseling_region_but_stays_a_reports_place(runtime: Runtime) -> None:
+    """LK3 counsels a family where it lives: "suami kerja di pabrik di kec cikupa" is asked about, not taken
+    as Kabupaten Tangerang; a report keeps the place of work (one may report what one sees there)."""
+    counseling = _first(runtime, "sy mau konseling, sering berantem sm suami, dia kerja di pabrik di kec cikupa")
+    request = _request(runtime, _finish(counseling))  # _finish answers the region question with Kota Serang
+    assert (request.topic, request.region) == ("konflik_keluarga", "kota-serang"), counseling.text
+    report = _first(runtime, "sy kerja di pasar cikupa, tiap hari liat anak2 kecil ngemis di situ", user="wa-2")
+    request = _request(runtime, _finish(report))
+    assert (request.category, request.region) == ("anak_jalanan", "kab-tangerang"), report.text
