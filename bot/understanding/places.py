@@ -90,6 +90,7 @@ class PlaceVocabulary:
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     home: Sequence[str]  # "saya tinggal": where the writer lives follows, which may not be the case's
+    kin: Sequence[str]  # "ortu saya (di)": where a family is follows, which gives way to any other place
     case: Sequence[str]  # "ini di", "lokasinya": where the case is follows, whatever else is named
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     as_a_thing: Sequence[str]  # after such a name, it is the thing: "sumur umum", "benda tajam"
@@ -108,6 +109,7 @@ class _Mention:
     kind: str | None = None  # "kab"/"kota" said by it
     as_kecamatan: bool = False  # named as a kecamatan ("kec. cisoka")
     home: bool = False  # where the writer lives ("sy tinggal di cikupa, tp ...")
+    kin: bool = False  # where the writer's or someone's family is ("keluarganya di kec pontang")
     case: bool = False  # said to be where the case is ("tp ini di jakarta", "lokasinya kec serang")
     width: int = 1  # how many words name it
     work: bool = False  # where someone works ("kerja jd kasir di minimarket di kec cipondoh")
@@ -165,6 +167,7 @@ class PlaceFinder:
         self._but = frozenset(vocabulary.but)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
+        self._kin = frozenset(tuple(_plain_words(m)) for m in vocabulary.kin)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
         self._as_a_thing = frozenset(vocabulary.as_a_thing)
         self._work = frozenset(vocabulary.work)
@@ -205,6 +208,7 @@ class PlaceFinder:
                             start,
                             as_kecamatan=True,
                             home=self._writer_home_before(surfaces, start),
+                            kin=self._kin_before(surfaces, start),
                             case=self._case_before(surfaces, start),
                             work=self._at_work(words, start),
                         )
@@ -246,6 +250,7 @@ class PlaceFinder:
                         start,
                         self._kind_near(surfaces, start, width),
                         home=self._writer_home_before(surfaces, start),
+                        kin=self._kin_before(surfaces, start),
                         case=self._case_before(surfaces, start),
                         width=width,
                         work=self._at_work(words, start),
@@ -256,6 +261,8 @@ class PlaceFinder:
         mentions = [m for m in mentions if m.case] or mentions
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
+        # "kampung nelayan di kec sumur kena ombak ... sy sendiri di rangkas": a family's place gives way
+        mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
@@ -309,6 +316,23 @@ class PlaceFinder:
         """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
         at = self._before_place_words(surfaces, start)
         return at < start and _said_before(self._home, surfaces, at)
+
+    @staticmethod
+    def _elsewhere_in_banten(kin: _Mention, mentions: Sequence[_Mention]) -> bool:
+        """Another place of Banten, in another region, is named, and not as where a family or the writer lives.
+
+        A place abroad does not count: a migrant worker's case belongs to the family's region at home
+        ("sodara sy TKW di malaysia ..., keluarganya di malingping").
+        """
+        return any(
+            not (m.kin or m.home) and m.place.regions and not set(m.place.regions) & set(kin.place.regions)
+            for m in mentions
+        )
+
+    def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
+        """ "keluarganya di (kec.) <place>", "sy sendiri di <place>": where a family is, or the writer."""
+        at = self._before_place_words(surfaces, start)
+        return at < start and _said_before(self._kin, surfaces, at)
 
     def _before_place_words(self, surfaces: Sequence[str], start: int) -> int:
         """Where the words before a place name begin, past "di", "kec." and the like ("tinggal | di kec. cikupa")."""

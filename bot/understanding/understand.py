@@ -659,6 +659,7 @@ class _Vocabulary:
             markers=self.words("place_marker"),
             away=self.words("away_marker"),
             home=self.words("home_marker"),
+            kin=self.words("kin_marker"),
             case=self.words("case_marker"),
             common_names=self.words("common_place_name"),
             as_a_thing=self.words("as_a_thing"),

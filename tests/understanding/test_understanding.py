@@ -221,6 +221,27 @@ def test_where_the_writer_lives_gives_way_to_the_place_the_story_turns_to(text: 
     assert U.read(text).region.clear() == region
 
 
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [
+        ("kampung nelayan di kec sumur kena gelombang tinggi, rumah ipar sy ambruk. sy sendiri di rangkas", "Sumur"),
+        ("temen sy di kec serang diusir sm keluarganya di kec pontang krn ketahuan gay", "Serang"),
+        # abroad is no other place: a migrant worker's case belongs to the family's region at home
+        ("sodara sy TKW di malaysia gk digaji 2 taun, keluarganya di malingping", "Malingping"),
+        ("ada odgj dirantai sm keluarganya di cimanuk pandeglang", "Cimanuk"),  # the same region said again
+        ("keluarga sy di kec. cikulur lebak, adik sy dipukuli suaminya", "Cikulur"),  # the only place
+    ],
+)
+def test_where_a_family_lives_gives_way_to_another_place_in_banten(text: str, kecamatan: str) -> None:
+    assert REGIONS.kecamatan(U.read(text).kecamatan.clear()).name == kecamatan
+
+
+def test_a_place_of_someones_work_is_kept_apart_for_counseling() -> None:
+    heard = U.read("sy kerja jd kasir di minimarket di kec cipondoh, mantan suami gk kasih nafkah anak")
+    assert heard.region.clear() == "kota-tangerang" and not heard.region_off_work
+    assert U.read("bisa konseling tatap muka di kantor dinsos kota serang?").region_off_work.clear() == "kota-serang"
+
+
 def test_a_kecamatan_named_as_one_outranks_a_landmark_of_another() -> None:
     heard = U.read("kab serang, kec cinangka deket pantai anyer", answering_where=True)
     assert REGIONS.kecamatan(heard.kecamatan.clear()).name == "Cinangka"
