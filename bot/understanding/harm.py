@@ -80,6 +80,7 @@ class HarmReader:
         victim_marks: frozenset[str],
         passive_marks: frozenset[str],
         agent_marks: frozenset[str],
+        target_marks: frozenset[str],
         places: frozenset[str],
         asking: frozenset[str],
         saying: frozenset[str],
@@ -93,6 +94,7 @@ class HarmReader:
         self._victim_marks = victim_marks  # "korban": the one hurt is named before it
         self._passive_marks = passive_marks  # "kena pukul", "gets beaten": done to the one named before
         self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
+        self._target_marks = target_marks  # "marah sama anak sampe mukul": the child is hit, not hitting
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
@@ -268,6 +270,9 @@ class HarmReader:
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
         hurt, hurts = (before[-1:], after[:1]) if passive else (after[:1], before[-1:])
+        if not passive and not hurt and hurts and self._a_target(words, people, hurts[0]):
+            # "sy sering marah2 sm anak sy sampe mukul": the child, by the one before it in the clause (the writer)
+            hurt, hurts = hurts, [p for p in people if clause.start <= p.at < hurts[0].at][-1:]
         victim = hurt[0] if hurt else None
         agent = hurts[0] if hurts else None
         if marked and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
@@ -276,6 +281,12 @@ class HarmReader:
         sibling = victim is not None and victim.role == "child" and words[victim.at].key in self._siblings
         maybe_grown = hurt_is == "child" and sibling and age is None and (agent is None or agent.role != "parent")
         return Harm(hurt_is, _agent_role(agent), maybe_grown), agent
+
+    def _a_target(self, words: Sequence[Word], people: Sequence[Person], person: Person) -> bool:
+        """Named after "sama" that follows a verb ("marah2 sama anak sy"), not one joining two people ("sy sama
+        anak ngunci di kamar": the writer and the child)."""
+        mark = person.at - 1
+        return mark > 0 and words[mark].surface in self._target_marks and all(p.at + p.width != mark for p in people)
 
     def years(self, words: Sequence[Word]) -> int | None:
         """The age the story states of someone first: "umur 3", "anaknya yg masih 2 thn", "anak 7 tahun"

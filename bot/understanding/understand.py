@@ -133,6 +133,7 @@ class Understanding:
             victim_marks=frozenset(self.shaper.key(w) for w in classes["korban"]),
             passive_marks=frozenset(vocabulary.words("passive_mark")),
             agent_marks=frozenset(vocabulary.words("agent_mark")),
+            target_marks=frozenset(vocabulary.words("target_mark")),
             places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
             asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
             saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),

@@ -827,3 +827,12 @@ def test_where_someone_works_is_no_counseling_region_but_stays_a_reports_place(r
     report = _first(runtime, "sy kerja di pasar cikupa, tiap hari liat anak2 kecil ngemis di situ", user="wa-2")
     request = _request(runtime, _finish(report))
     assert (request.category, request.region) == ("anak_jalanan", "kab-tangerang"), report.text
+
+
+def test_a_parent_who_hits_their_child_and_asks_for_counseling_gets_it(runtime: Runtime) -> None:
+    """ "sy sering marah2 sm anak sy sampe mukul": the child is hit by the writer, who asks for help with it;
+    LK3 counsels on parenting (the emergency numbers are still shown), not a report against the writer."""
+    chat = _first(runtime, "sy pengen konseling krn sy sering marah2 sm anak sy sampe mukul. sy takut nyakitin dia lg")
+    assert chat.last[0].text == t("safety.emergency")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic) == (None, "pengasuhan_anak")

@@ -672,3 +672,15 @@ def test_a_kidnapped_child_is_asked_abused_or_exploited() -> None:
 )
 def test_a_common_place_name_followed_by_what_it_is_is_the_thing(typed: str, placed: bool) -> None:
     assert bool(U.read(typed).region) is placed
+
+
+@pytest.mark.parametrize(
+    ("text", "by"),
+    [
+        ("sy sering marah2 sm anak sy sampe mukul", "writer"),  # "sama" after a verb: the one it is done to
+        ("tlg suami lg ngamuk, sy sm anak ngunci diri di kamar", "partner"),  # "sama" joining two people
+    ],
+)
+def test_the_one_after_sama_is_hit_only_when_sama_follows_a_verb(text: str, by: str) -> None:
+    danger = U.read(text).danger
+    assert danger is not None and danger.by == by
