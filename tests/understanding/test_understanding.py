@@ -620,6 +620,11 @@ def test_a_grandmother_begging_with_her_grandchild_is_asked_beggar_or_street_chi
     assert {"pengemis", "anak_jalanan"} <= set(close)
 
 
+def test_a_blind_man_begging_is_asked_beggar_or_disabled() -> None:
+    close = U.read("ada bapak2 tuna netra ngemis di depan masjid agung, dianter anaknya tiap pagi").category.close()
+    assert {"pengemis", "penyandang_disabilitas"} <= set(close)
+
+
 def test_a_mother_with_her_children_sleeping_rough_is_not_taken_as_street_children() -> None:
     heard = U.read("ada ibu muda sm 2 anaknya tidur di teras masjid agung tiap malem")
     assert heard.category.ranked[0].code == "gelandangan" and heard.category.clear() is None  # asked, not taken
