@@ -81,6 +81,7 @@ class HarmReader:
         passive_marks: frozenset[str],
         agent_marks: frozenset[str],
         target_marks: frozenset[str],
+        same_subject: frozenset[str],
         places: frozenset[str],
         asking: frozenset[str],
         saying: frozenset[str],
@@ -95,6 +96,7 @@ class HarmReader:
         self._passive_marks = passive_marks  # "kena pukul", "gets beaten": done to the one named before
         self._agent_marks = agent_marks  # "beaten by": the one who hurts follows
         self._target_marks = target_marks  # "marah sama anak sampe mukul": the child is hit, not hitting
+        self._same_subject = same_subject  # "sudah", "pernah": a clause opening so goes on about the one before
         self._places = places  # "kampung", "rumah": a "saya" after them owns them
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
@@ -236,15 +238,30 @@ class HarmReader:
 
     def subject_before(self, words: Sequence[Word], at: int) -> str | None:
         """The role of the nearest person named before `at` in its clause ("istri sy kabur dari rumah")."""
-        clause = _clause_of(words, at)
-        person = next((p for p in reversed(self._people(words)) if clause.start <= p.at < at), None)
+        person = self._subject(words, at)
         return None if person is None else person.role
 
     def writers_own_before(self, words: Sequence[Word], at: int) -> bool:
         """The nearest person named before `at` in its clause is one of the writer's own ("adek sy ...")."""
-        clause = _clause_of(words, at)
-        person = next((p for p in reversed(self._people(words)) if clause.start <= p.at < at), None)
+        person = self._subject(words, at)
         return person is not None and person.of_writer and person.role in (*_HOUSEHOLD, "child")
+
+    def someone_else_before(self, words: Sequence[Word], at: int) -> bool:
+        """The nearest person named before `at` in its clause is someone the writer only knows: "ada cowok mau
+        loncat", or someone's own ("ada keluarga ..., ibunya depresi, pernah mau bunuh diri")."""
+        person = self._subject(words, at)
+        return person is not None and (person.role in ("person", "outsider") or person.of_other)
+
+    def _subject(self, words: Sequence[Word], at: int) -> Person | None:
+        """The nearest person named before `at` in its clause; in the clause before when this one names no one
+        and opens with a word that goes on about them ("ibunya depresi, pernah mau bunuh diri")."""
+        clause = _clause_of(words, at)
+        people = self._people(words)
+        person = next((p for p in reversed(people) if clause.start <= p.at < at), None)
+        if person is None and clause.start > 0 and words[clause.start].surface in self._same_subject:
+            before = _clause_of(words, clause.start - 1)
+            person = next((p for p in reversed(people) if before.start <= p.at < before.stop), None)
+        return person
 
     def said_by(self, words: Sequence[Word], at: int) -> str | None:
         """Who the words at `at` are about, when it is not the writer: "dia" after the writer's last "saya"

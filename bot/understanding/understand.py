@@ -134,6 +134,7 @@ class Understanding:
             passive_marks=frozenset(vocabulary.words("passive_mark")),
             agent_marks=frozenset(vocabulary.words("agent_mark")),
             target_marks=frozenset(vocabulary.words("target_mark")),
+            same_subject=self._same_subject,
             places=frozenset(self.shaper.key(w) for w in classes["tempat_milik"]),
             asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
             saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
@@ -398,7 +399,7 @@ class Understanding:
         if kind == "self_harm" and said is None:
             said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
         if kind == "self_harm" and said is None:
-            if self._harm.subject_before(words, min(hits[kind][1])) in ("person", "outsider"):
+            if self._harm.someone_else_before(words, min(hits[kind][1])):
                 said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
             elif self._harm.writers_own_before(words, min(hits[kind][1])):
                 said = "family"  # "adek sy suka nyayat2 tangannya sendiri": one of the writer's own
