@@ -693,5 +693,7 @@ def test_the_one_after_sama_is_hit_only_when_sama_follows_a_verb(text: str, by: 
 
 def test_someone_elses_mother_wanting_to_die_is_a_third_party_not_the_writer() -> None:
     """ "pernah mau bunuh diri" names no one: it goes on about "ibunya", someone else's mother."""
-    danger = U.read("sy mau lapor ada keluarga yg anaknya 6, bapaknya judi, ibunya depresi, pernah mau bunuh diri").danger
+    danger = U.read(
+        "sy mau lapor ada keluarga yg anaknya 6, bapaknya judi, ibunya depresi, pernah mau bunuh diri"
+    ).danger
     assert danger is not None and danger.kind == "self_harm" and danger.third_party and not danger.self_
