@@ -292,6 +292,11 @@ class HarmReader:
             hurt, hurts = hurts, [p for p in people if clause.start <= p.at < hurts[0].at][-1:]
         victim = hurt[0] if hurt else None
         agent = hurts[0] if hurts else None
+        if victim is not None and victim.pronoun and not passive and agent is not None and not agent.pronoun:
+            # "nenek2 di rumah sebelah, anak sm mantunya suka ... mukul dia": not the one hitting, but the one the
+            # story named before this clause
+            earlier = [p for p in people if p.at < clause.start and p.role != "writer" and not p.pronoun]
+            victim = earlier[-1] if earlier else victim
         if marked and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
         hurt_is = _victim(victim, agent, age)

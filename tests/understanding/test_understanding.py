@@ -697,3 +697,15 @@ def test_someone_elses_mother_wanting_to_die_is_a_third_party_not_the_writer() -
         "sy mau lapor ada keluarga yg anaknya 6, bapaknya judi, ibunya depresi, pernah mau bunuh diri"
     ).danger
     assert danger is not None and danger.kind == "self_harm" and danger.third_party and not danger.self_
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ada kakek di kampung sy, cucunya suka mukul dia",  # "dia" is the grandfather, not the grandchild hitting
+        "ada nenek2 di rumah sebelah, anak sm mantunya suka bentak2 dan kadang mukul dia",
+    ],
+)
+def test_dia_hit_by_someone_named_in_its_clause_is_the_one_named_before(text: str) -> None:
+    danger = U.read(text).danger
+    assert danger is not None and danger.adult and not danger.child
