@@ -286,6 +286,8 @@ class HarmReader:
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
+        if passive and not before:  # "ibu sy yg di depok ini sering dipukul bapak tiri": the clause's subject
+            before = [p for p in people if clause.start <= p.at < verb][-1:]
         hurt, hurts = (before[-1:], after[:1]) if passive else (after[:1], before[-1:])
         if not passive and not hurt and hurts and self._a_target(words, people, hurts[0]):
             # "sy sering marah2 sm anak sy sampe mukul": the child, by the one before it in the clause (the writer)

@@ -709,3 +709,9 @@ def test_someone_elses_mother_wanting_to_die_is_a_third_party_not_the_writer() -
 def test_dia_hit_by_someone_named_in_its_clause_is_the_one_named_before(text: str) -> None:
     danger = U.read(text).danger
     assert danger is not None and danger.adult and not danger.child
+
+
+def test_the_subject_of_a_passive_clause_is_hurt_however_far_before() -> None:
+    """ "ibu sy yg di depok ini sering dipukul bapak tiri": the mother, not a child of the stepfather."""
+    danger = U.read("ibu sy yg di depok ini sering dipukul bapak tiri").danger
+    assert danger is not None and danger.adult and not danger.child and danger.by == "parent"
