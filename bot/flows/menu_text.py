@@ -218,6 +218,11 @@ def _which_form(heard: Meanings, intent: str | None) -> str | None:
         # About someone the writer sees: a report. About the writer or their own family: either fits, so ask.
         told_as_own = hinted != "report" and (heard.about is not None or heard.hints.score_of("counseling") > 0)
         return "ask" if told_as_own else REPORT_SIGHTING.name
+    if hinted_form == REPORT_SIGHTING.name and heard.about != "family":
+        # "sy ketua rt ..., ada warga sy ...", "tetangga sy baru kena phk": a family's trouble told as a sighting,
+        # not about one of the writer's own (whoever introduces themselves first); LK3 counsels those who ask
+        # for themselves or their family, so it is a report
+        return REPORT_SIGHTING.name
     if not topic or not category:
         by_content = REPORT_SIGHTING.name if category else REQUEST_COUNSELING.name
         return (
