@@ -841,6 +841,8 @@ def test_a_parent_who_hits_their_child_and_asks_for_counseling_gets_it(runtime: 
 def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtime: Runtime) -> None:
     """ "sy ketua rt ..., ada warga sy ...": the writer introduces themselves first, but the story is someone
     else's family; LK3 counsels one's own, so it opens the report (not counseling on teen delinquency)."""
-    chat = _first(runtime, "sy ketua rt di kec taktakan. ada warga sy anak muda yg nganggur, nongkrong terus tiap malem")
+    chat = _first(
+        runtime, "sy ketua rt di kec taktakan. ada warga sy anak muda yg nganggur, nongkrong terus tiap malem"
+    )
     request = _request(runtime, _finish(chat))
     assert request.topic is None and request.category is not None, chat.text
