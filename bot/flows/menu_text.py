@@ -279,7 +279,7 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     categories = clarify.of_the_one_hurt(heard)
     danger = heard.danger
     maybe_grown = danger is not None and danger.maybe_grown and chosen == "anak_korban_kekerasan"
-    if danger is not None and danger.child and not maybe_grown:
+    if danger is not None and (danger.child or danger.young_writer) and not maybe_grown:
         categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
     # "adik sy dikeroyok preman": a younger sibling may be grown up, so a grown-up's category is offered too
     grown_up = ("korban_kekerasan",) if maybe_grown else ()
@@ -310,9 +310,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife)
         whom = {} if danger.at_home and not danger.self_ else {"for_whom": "self"}
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", **whom}
-    if danger.by == "writer" and category in (None, *_VIOLENCE):
+    if danger.by == "writer" and category in (None, *_VIOLENCE) and not danger.young_writer:
         # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do; not "sy mau lapor ada odgj
-        # ngamuk bawa parang", whose story names what it is
+        # ngamuk bawa parang", whose story names what it is, nor a child's ("aku 14 tahun. om aku ... pegang2")
         topic = "pengasuhan_anak" if danger.child else "kdrt"
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
     if danger.kind == "self_harm" and not danger.child and heard.intent.clear() == "counseling":

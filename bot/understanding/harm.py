@@ -348,9 +348,11 @@ class HarmReader:
                 yield int(word.surface)
 
     def writer_is_young(self, words: Sequence[Word]) -> bool:
-        """The writer says they are a child: "sy umur 12", "aku 14 thn", "sy kelas 8", "aku anak smp"."""
+        """The writer says they are a child: "sy umur 12", "aku 14 thn", "sy kelas 8", "aku anak smp" (not "anak sy
+        4 th": the "sy" of someone the writer names)."""
+        owned = {p.at + p.width - 1 for p in self._people(words) if p.of_writer}
         for i, word in enumerate(words):
-            if word.key not in self._first_person:
+            if word.key not in self._first_person or i in owned:
                 continue
             near = range(i + 1, min(i + 4, len(words)))
             if any(_width_at(self._school_age, words, j) for j in near):

@@ -797,6 +797,8 @@ def test_a_confirmed_story_still_offers_the_place_it_named(runtime: Runtime) -> 
     [
         ("ayah sy sering mabok terus mukul ibu, sy umur 12, tolong", "korban_kekerasan"),  # the mother is hit
         ("sy kelas 8, bapak sy suka mukul sy pake sabuk", "anak_korban_kekerasan"),  # the pupil is hit
+        # touched by an uncle: not what the writer does, whatever "kamar aku" reads as; no grown-up's category
+        ("kak, aku 14 tahun. om aku suka masuk kamar aku malem2 trus pegang2, aku takut", "anak_korban_kekerasan"),
     ],
 )
 def test_a_child_telling_of_violence_at_home_is_a_report(runtime: Runtime, said: str, category: str) -> None:
