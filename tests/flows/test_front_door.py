@@ -848,3 +848,19 @@ def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtim
     )
     request = _request(runtime, _finish(chat))
     assert request.topic is None and request.category is not None, chat.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "answer"),
+    [
+        ("ass. mau tanya, kalo lapor hrs dtg ke kantor gk atau cukup lwt wa aja?", "faq.remote"),
+        ("punten bade naros, upami lapor ka dieu kedah nganggo ktp teu?", "faq.documents"),
+        ("kalo sy laporin tetangga, nanti tetangganya tau gk yg ngelaporin sy?", "faq.secrecy"),
+        ("mau nanya dulu, yg baca laporan ini siapa aja?", "faq.secrecy"),
+    ],
+)
+def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
+    runtime: Runtime, asked: str, answer: str
+) -> None:
+    chat = _first(runtime, asked)
+    assert t(answer) in chat.text and "menu:lapor" in chat.choice_ids, chat.text
