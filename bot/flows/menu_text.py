@@ -79,11 +79,19 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     # "hapus semua data, gak jadi pakai": "gak jadi" gives way to any other request in the same words;
     # "how do I delete my data?": asking how gives way to what is asked for.
     intent = heard.intent.clear() or heard.intent.without("cancel").clear() or heard.intent.without("help").clear()
+    if intent is None and heard.intent.without("my_data").clear() == "erase":
+        intent = "erase"  # "hapus semua data sy, gk mau nomer sy kesimpen": about the data, to delete it (confirmed)
     content = max((g.ranked[0].score for g in (heard.category, heard.topic) if g), default=0.0)
     # A whole story about someone, then "gmn caranya minta bantuan" or "... gk mau keluar rumah": it asks for
     # help with that case (a report or counseling), and its "keluar" is no "batal".
     a_story = heard.words >= _WHOLE_STORY and content > 0
-    if (intent == "cancel" and heard.words >= _WHOLE_STORY) or (intent == "help" and a_story):
+    # "gajadi lapor deh, mau konseling aja soal ...": at the menu there is nothing to cancel; the form asked
+    # for in so many words instead is what is meant (not "gk jadi konseling", the one cancelled)
+    instead = heard.intent.without("cancel").clear()
+    asked_instead = instead in _FORM_OF_INTENT and heard.intent.score_of(instead or "") >= _A_STORY
+    if intent == "cancel" and (heard.words >= _WHOLE_STORY or asked_instead):
+        intent = instead
+    elif intent == "help" and a_story:
         intent = heard.intent.without(intent).clear()
     if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
         # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.

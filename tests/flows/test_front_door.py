@@ -864,3 +864,26 @@ def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
 ) -> None:
     chat = _first(runtime, asked)
     assert t(answer) in chat.text and "menu:lapor" in chat.choice_ids, chat.text
+
+
+def test_deleting_ones_data_is_asked_to_confirm_even_in_the_first_message(runtime: Runtime) -> None:
+    """ "hapus semua data sy, ... nomer sy": about the data (close to "my data"), to delete it: confirmed."""
+    chat = _first(runtime, "hapus semua data sy dong, sy gk mau nomer sy kesimpen")
+    assert t("privacy.erase_confirm") in chat.text and chat.choice_ids == ["erase:yes", "erase:no"]
+
+
+def test_the_one_who_reported_earlier_is_asked_for_the_ticket_code(runtime: Runtime) -> None:
+    chat = _first(runtime, "sy yg td lapor soal anjal, mau nambahin fotonya")
+    assert t("status.ask_code") in chat.text and "status:back" in chat.choice_ids
+
+
+def test_not_reporting_but_counseling_at_the_menu_opens_counseling(runtime: Runtime) -> None:
+    """At the menu there is nothing to cancel: "gajadi lapor deh, mau konseling aja ..." asks for counseling."""
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.send("gajadi lapor deh, mau konseling aja soal cara ngedidik anak")
+    _understood_as(chat, "topic", "pengasuhan_anak")
+    chat = Chat(runtime.engine, user_id="web-2")
+    chat.start()
+    chat.send("gk jadi konseling deh")  # the one cancelled is not opened
+    assert "menu:lapor" in chat.choice_ids
