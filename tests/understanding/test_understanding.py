@@ -715,3 +715,7 @@ def test_the_subject_of_a_passive_clause_is_hurt_however_far_before() -> None:
     """ "ibu sy yg di depok ini sering dipukul bapak tiri": the mother, not a child of the stepfather."""
     danger = U.read("ibu sy yg di depok ini sering dipukul bapak tiri").danger
     assert danger is not None and danger.adult and not danger.child and danger.by == "parent"
+
+
+def test_where_the_writer_is_set_apart_from_the_case_is_never_its_place() -> None:
+    assert not U.read("sodara sy odgj ngamuk tiap malem di rumah ibunya, sy sendiri di cilegon").region
