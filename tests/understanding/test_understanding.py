@@ -719,3 +719,24 @@ def test_the_subject_of_a_passive_clause_is_hurt_however_far_before() -> None:
 
 def test_where_the_writer_is_set_apart_from_the_case_is_never_its_place() -> None:
     assert not U.read("sodara sy odgj ngamuk tiap malem di rumah ibunya, sy sendiri di cilegon").region
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "code"),
+    [
+        ("pengen curhat soal suami", "topic", "konflik_keluarga"),
+        ("sy mau konseling, rumah tangga sy lg berantakan", "topic", "konflik_keluarga"),
+        ("cara ngajarin anak balita", "topic", "pengasuhan_anak"),
+        ("kite arep konseling, anak kite beli gelem sekolah, kerjane maen bae", "topic", "kenakalan_remaja"),
+        ("aya nini2 nyalira di bumina, teu aya nu ngurus", "category", "lansia_telantar"),  # Sundanese
+        ("ada org stres jalan2 gk pake baju di pasar", "category", "penyandang_disabilitas"),
+        ("wargi abdi aya nu gering jiwa dikerem di kamar", "category", "penyandang_disabilitas"),
+    ],
+)
+def test_everyday_words_of_the_fresh_parts(text: str, family: str, code: str) -> None:
+    assert getattr(U.read(text), family).clear() == code
+
+
+def test_a_husband_who_hits_in_the_words_of_serang() -> None:
+    danger = U.read("laki kite seneng maen tangan, kite wis beli kuat").danger
+    assert danger is not None and danger.kind == "violence" and danger.by == "partner"
