@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -65,6 +65,8 @@ class Kecamatan:
     code: str
     name: str
     region: str
+    #: Its desa and kelurahan, as areaid names them ("Kaligandu", "Cibodas Sari"); not part of its identity.
+    villages: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,15 @@ def _region_from_areaid(entry: dict[str, Any]) -> Region:
     """Build one Region from an areaid kabupaten dict."""
     code = _region_code(entry["kab_kota"])
     kecamatan = sorted(
-        (Kecamatan(code=str(kec["id"]), name=kec["kec"], region=code) for kec in entry["kecamatan"]),
+        (
+            Kecamatan(
+                code=str(kec["id"]),
+                name=kec["kec"],
+                region=code,
+                villages=tuple(village["kelu"] for village in kec.get("kelurahan", ())),
+            )
+            for kec in entry["kecamatan"]
+        ),
         key=lambda kec: kec.name,
     )
     return Region(code=code, name=entry["kab_kota"], kecamatan=tuple(kecamatan))

@@ -56,6 +56,9 @@ _VILLAGE_WORDS = frozenset(
         "perumahan",
     }
 )
+#: Before the name of a desa or kelurahan, which names its kecamatan ("kel. kaligandu" is in Kecamatan Serang);
+#: not "kp."/"kampung", whose names areaid does not hold and which often repeat a desa's of another kecamatan.
+_OFFICIAL_VILLAGE_WORDS = frozenset({"desa", "ds", "kelurahan", "kel"})
 _KIND_WORDS = {
     "kab": "kab",
     "kabupaten": "kab",
@@ -113,6 +116,7 @@ class _Mention:
     case: bool = False  # said to be where the case is ("tp ini di jakarta", "lokasinya kec serang")
     width: int = 1  # how many words name it
     work: bool = False  # where someone works ("kerja jd kasir di minimarket di kec cipondoh")
+    village: bool = False  # a desa or kelurahan ("kel. kaligandu"): its kecamatan, unless one is named
 
 
 def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
@@ -175,6 +179,7 @@ class PlaceFinder:
         self._places: dict[str, Place] = {}
         self._exact_only: set[str] = set()
         self._kecamatan_named: dict[str, Place] = {}  # by kecamatan name alone, for "kec. <name>"
+        self._villages: dict[str, Place] = {}  # desa and kelurahan, only after "desa", "kel." ...
         self._shaper = shaper
         self._build(vocabulary, shaper)
         self._fuzzy_keys = [
@@ -222,6 +227,9 @@ class PlaceFinder:
                     continue
                 marked = self._after_marker(surfaces, start)
                 place = self._lookup(surfaces, start, width, typo_ok=width == 1 and (answer or marked))
+                village = place is None and start > 0 and surfaces[start - 1] in _OFFICIAL_VILLAGE_WORDS
+                if village:
+                    place = self._villages.get(compact(surfaces[start : start + width]))  # "kel. kaligandu"
                 if place is None:
                     continue
                 # "..., anak2 dibiarin. pagelaran": a name said alone as the last clause
@@ -254,9 +262,13 @@ class PlaceFinder:
                         case=self._case_before(surfaces, start),
                         width=width,
                         work=self._at_work(words, start),
+                        village=village,
                     )
                 )
         mentions = _not_a_route(mentions)
+        # "desa kadu kec. cimanuk", "kel. kedaung pinang": a kecamatan named outranks a village's, often shared
+        if any(m.place.kecamatan and not m.village for m in mentions):
+            mentions = [m for m in mentions if not m.village]
         # "sy mau lapor tp ini di jakarta. sy tinggal di ciledug": the place said to be the case's is the place
         mentions = [m for m in mentions if m.case] or mentions
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
@@ -416,6 +428,21 @@ class PlaceFinder:
             known = self._places.get(key, Place())
             self._places[key] = Place(known.regions, known.kecamatan, outside=name, common=known.common)
         self._add_elsewhere(vocabulary.elsewhere, common, shaper)
+        self._add_villages()
+
+    def _add_villages(self) -> None:
+        """Every desa and kelurahan of Banten by name; a name of several kecamatan ranks them all, so it is asked."""
+        for region in self._regions.regions:
+            for kec in region.kecamatan:
+                for village in kec.villages:
+                    for key in (k for part in village.split("/") for k in _kecamatan_keys(part) if k):
+                        known = self._villages.get(key)
+                        place = Place(regions=(region.code,), kecamatan=(kec.code,))
+                        self._villages[key] = (
+                            place
+                            if known is None
+                            else Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan))
+                        )
 
     def _add_elsewhere(self, names: Sequence[str], common: set[str], shaper: WordShaper) -> None:
         """areaid's places outside Banten, after every name of Banten and of the catalog, which win.

@@ -740,3 +740,21 @@ def test_everyday_words_of_the_fresh_parts(text: str, family: str, code: str) ->
 def test_a_husband_who_hits_in_the_words_of_serang() -> None:
     danger = U.read("laki kite seneng maen tangan, kite wis beli kuat").danger
     assert danger is not None and danger.kind == "violence" and danger.by == "partner"
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [
+        ("ada keluarga miskin bgt di rt 03 rw 02 kel. kasunyatan", "Kasemen"),  # areaid's kelurahan
+        ("sy Pak RT 04 Kel. Cipare, ada warga kami ditinggal suami", "Serang"),
+        ("tinggalnya di kel. cibodas sari", "Cibodas"),
+        ("ada janda anak 4 di desa kadu kec. cimanuk", "Cimanuk"),  # a kecamatan named outranks a shared village
+    ],
+)
+def test_a_desa_or_kelurahan_names_its_kecamatan(text: str, kecamatan: str) -> None:
+    assert REGIONS.kecamatan(U.read(text).kecamatan.clear()).name == kecamatan
+
+
+def test_a_village_name_of_several_kecamatan_is_asked_not_taken() -> None:
+    heard = U.read("desa mekarsari ada nenek tinggal sendirian")
+    assert heard.region.clear() is None and heard.kecamatan.clear() is None
