@@ -16,6 +16,9 @@ stems: "menes" is a kecamatan, not "me-" + "tes". Rules, each from a way people 
 - A name after "kp.", "desa", "dusun" is a village: one that is only a place elsewhere ("kp. sukasari
   picung": a Sukasari is in Bandung) is the village's name, not a place outside Banten; the word after
   the village's name is where an address names its kecamatan ("picung" is also a tree).
+- A desa or kelurahan after "desa" or "kel." names its kecamatan (areaid's names), unless a kecamatan is named.
+- Where a family lives gives way to another place of Banten; a place a few words after someone's work is
+  kept apart (`FoundPlaces.region_off_work`): a counseling story's family lives elsewhere as often as not.
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ class PlaceVocabulary:
     markers: Sequence[str]  # "di", "daerah", "kec": a place name follows
     away: Sequence[str]  # "kerja di", "pulang dari": the place elsewhere that follows is not the case's
     home: Sequence[str]  # "saya tinggal": where the writer lives follows, which may not be the case's
-    kin: Sequence[str]  # "ortu saya (di)": where a family is follows, which gives way to any other place
+    kin: Sequence[str]  # "ortu saya (di)": where a family is follows, which gives way to another place of Banten
     case: Sequence[str]  # "ini di", "lokasinya": where the case is follows, whatever else is named
     common_names: Sequence[str]  # kecamatan names that are everyday words the dictionary misses
     as_a_thing: Sequence[str]  # after such a name, it is the thing: "sumur umum", "benda tajam"
@@ -273,7 +276,7 @@ class PlaceFinder:
         mentions = [m for m in mentions if m.case] or mentions
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
-        # "kampung nelayan di kec sumur kena ombak ... sy sendiri di rangkas": a family's place gives way
+        # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
         if not answer and named:
@@ -342,7 +345,7 @@ class PlaceFinder:
         )
 
     def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
-        """ "keluarganya di (kec.) <place>", "sy sendiri di <place>": where a family is, or the writer."""
+        """ "keluarganya di (kec.) <place>", "ortu sy di <place>": where a family is."""
         at = self._before_place_words(surfaces, start)
         return at < start and _said_before(self._kin, surfaces, at)
 
