@@ -758,3 +758,15 @@ def test_a_desa_or_kelurahan_names_its_kecamatan(text: str, kecamatan: str) -> N
 def test_a_village_name_of_several_kecamatan_is_asked_not_taken() -> None:
     heard = U.read("desa mekarsari ada nenek tinggal sendirian")
     assert heard.region.clear() is None and heard.kecamatan.clear() is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "halo kak, temen sekelas sy suka dipegang2 sm wali kelas, dia takut bilang ke ortunya",
+        "anak sy dibully di smp, dipukulin kakak kelasnya",  # "di smp", not "smp" alone ("sampai")
+    ],
+)
+def test_school_words_make_the_one_hurt_a_child(text: str) -> None:
+    danger = U.read(text).danger
+    assert danger is not None and danger.child
