@@ -278,6 +278,8 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
+        # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is
+        mentions = [m for m in mentions if not (m.kin and m.place.outside and not m.place.regions)]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one

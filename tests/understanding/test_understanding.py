@@ -770,3 +770,14 @@ def test_a_village_name_of_several_kecamatan_is_asked_not_taken() -> None:
 def test_school_words_make_the_one_hurt_a_child(text: str) -> None:
     danger = U.read(text).danger
     assert danger is not None and danger.child
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "istri sy kabur bawa anak ke rumah ortunya di tasik, udh sebulan gk mau pulang",
+        "ada tetangga sy lansia jatuh di kamar mandi gk ada yg nolong, anaknya di bekasi",
+    ],
+)
+def test_family_elsewhere_is_not_where_the_case_is(text: str) -> None:
+    assert not U.read(text).outside
