@@ -781,3 +781,10 @@ def test_school_words_make_the_one_hurt_a_child(text: str) -> None:
 )
 def test_family_elsewhere_is_not_where_the_case_is(text: str) -> None:
     assert not U.read(text).outside
+
+
+def test_a_young_writer_married_off_is_a_child_in_need_of_protection() -> None:
+    assert U.read("sy 17 taun, ortu sy mau nikahin sy sama org yg gk sy kenal").category.clear() == (
+        "anak_perlindungan_khusus"
+    )
+    assert not U.read("sy 25 thn, ortu mau nikahin sy sama org yg gk sy kenal").category  # a grown-up's age
