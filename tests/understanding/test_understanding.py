@@ -788,3 +788,7 @@ def test_a_young_writer_married_off_is_a_child_in_need_of_protection() -> None:
         "anak_perlindungan_khusus"
     )
     assert not U.read("sy 25 thn, ortu mau nikahin sy sama org yg gk sy kenal").category  # a grown-up's age
+
+
+def test_asking_whether_an_officer_came_is_about_a_report_sent_before() -> None:
+    assert U.read("sy yg kemaren chat soal nenek di cisauk, gmn udh ada petugas yg dtg?").intent.clear() == "status"
