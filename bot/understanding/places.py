@@ -331,8 +331,7 @@ class PlaceFinder:
 
     def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
-        at = self._before_place_words(surfaces, start)
-        return at < start and _said_before(self._home, surfaces, at)
+        return self._before_place_word(self._home, surfaces, start)
 
     @staticmethod
     def _elsewhere_in_banten(kin: _Mention, mentions: Sequence[_Mention]) -> bool:
@@ -348,8 +347,12 @@ class PlaceFinder:
 
     def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "keluarganya di (kec.) <place>", "ortu sy di <place>": where a family is."""
+        return self._before_place_word(self._kin, surfaces, start)
+
+    def _before_place_word(self, phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], start: int) -> bool:
+        """One of `phrases` ends right before the place words ("di", "kec.") that lead to the name at `start`."""
         at = self._before_place_words(surfaces, start)
-        return at < start and _said_before(self._kin, surfaces, at)
+        return at < start and _said_before(phrases, surfaces, at)
 
     def _before_place_words(self, surfaces: Sequence[str], start: int) -> int:
         """Where the words before a place name begin, past "di", "kec." and the like ("tinggal | di kec. cikupa")."""
@@ -415,12 +418,7 @@ class PlaceFinder:
                     is_common = " " not in kec.name.split(" (")[0] and (key in common or shaper.is_root(key))
                     place = Place(regions=(region.code,), kecamatan=(kec.code,), common=is_common)
                     self._add(key, place)
-                    named = self._kecamatan_named.get(key)
-                    self._kecamatan_named[key] = (
-                        place
-                        if named is None
-                        else Place(_merge(named.regions, place.regions), _merge(named.kecamatan, place.kecamatan))
-                    )
+                    self._kecamatan_named[key] = _joined(self._kecamatan_named.get(key), place)
         for code, names in vocabulary.region_names.items():
             for name in names:
                 self._add(compact(_plain_words(name)), Place(regions=(code,)))
@@ -441,13 +439,8 @@ class PlaceFinder:
             for kec in region.kecamatan:
                 for village in kec.villages:
                     for key in (k for part in village.split("/") for k in _kecamatan_keys(part) if k):
-                        known = self._villages.get(key)
                         place = Place(regions=(region.code,), kecamatan=(kec.code,))
-                        self._villages[key] = (
-                            place
-                            if known is None
-                            else Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan))
-                        )
+                        self._villages[key] = _joined(self._villages.get(key), place)
 
     def _add_elsewhere(self, names: Sequence[str], common: set[str], shaper: WordShaper) -> None:
         """areaid's places outside Banten, after every name of Banten and of the catalog, which win.
@@ -503,6 +496,13 @@ class PlaceFinder:
 def _said_before(phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], at: int) -> bool:
     """One of `phrases` (of up to three words) ends right before word `at`."""
     return any(tuple(surfaces[max(0, at - n) : at]) in phrases for n in (1, 2, 3))
+
+
+def _joined(known: Place | None, place: Place) -> Place:
+    """One name of two kecamatan ("curug", a village "mekarsari"): both, so the name alone is asked about."""
+    if known is None:
+        return place
+    return Place(_merge(known.regions, place.regions), _merge(known.kecamatan, place.kecamatan))
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
