@@ -46,6 +46,8 @@ _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSEL
 _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 _NEGLECT = ("anak_telantar", "anak_jalanan")
+#: The question "how do I report (or ask for counseling)?" (catalog `faq.how_to`).
+_HOW_TO = "how_to"
 _DISASTERS = ("korban_bencana_sosial", "korban_bencana_alam")
 _VIOLENCE = ("korban_kekerasan", "anak_korban_kekerasan")
 #: A question about the service comes before a form only when the message also asks for one in so many
@@ -105,8 +107,20 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.
         return _understood(state, (RelayToCase(heard.text.strip(), warm),))
     answered: tuple[Output, ...] = ()
-    if heard.question is not None:  # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
-        asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
+    asked_for = heard.intent.score_of(intent) if intent in _FORM_OF_INTENT else 0.0
+    # "gmn caranya lapor?" is answered; "gmn cara lapor org terlantar ...", naming someone, their case or
+    # where they are, and "mau lapor, caranya gimana?" open the form, which shows how by asking; "sy yg td
+    # lapor, gmn kirim fotonya?" is about the report sent.
+    in_banten = bool(heard.region) and OUTSIDE not in heard.region.codes
+    shown_by_form = heard.question == _HOW_TO and (
+        content > 0
+        or heard.people > 0
+        or in_banten
+        or asked_for >= _A_STORY
+        or intent not in (None, "help", *_FORM_OF_INTENT)
+    )
+    if heard.question is not None and not shown_by_form:
+        # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
         # "ini gratis gk kalo mau konseling soal anak remaja?": a few words of a case are the question's
         told = (content >= _A_STORY and heard.words > clarify.SHORT) or asked_for >= _A_STORY
         # "... dirawat di rs tp gk punya bpjs, biayanya gede bgt. tlg dibantu": a story that mentions a cost
@@ -116,7 +130,7 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
             answered = (Reply(ctx.t(f"faq.{heard.question}")),)
         if asking and not told:
             return _understood(state, (*answered, _menu(state, ctx)))
-    # "laporan saya soal orang gila di pasar sudah diurus belum?" is about a report sent before.
+    # "gmn cara lapor org terlantar?": the form asks what it needs, which shows how
     asks_how_to_report = intent == "help" and bool(set(heard.intent.codes) & set(_FORM_OF_INTENT))
     if (
         intent in _SIDE_INTENTS

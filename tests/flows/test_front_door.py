@@ -857,6 +857,8 @@ def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtim
         ("punten bade naros, upami lapor ka dieu kedah nganggo ktp teu?", "faq.documents"),
         ("kalo sy laporin tetangga, nanti tetangganya tau gk yg ngelaporin sy?", "faq.secrecy"),
         ("mau nanya dulu, yg baca laporan ini siapa aja?", "faq.secrecy"),
+        ("min gmn caranya lapor? sy gk ngerti pake bot ginian", "faq.how_to"),
+        ("bisa lapor pake foto gk?", "faq.how_to"),
     ],
 )
 def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
@@ -864,6 +866,19 @@ def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
 ) -> None:
     chat = _first(runtime, asked)
     assert t(answer) in chat.text and "menu:lapor" in chat.choice_ids, chat.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "gmn cara lapor org terlantar di pinggir jalan",  # who: the form asks the rest
+        "mau lapor, caranya gimana?",  # asked for in so many words
+        "gmn cara lapor di pandeglang?",  # where: the region is taken
+    ],
+)
+def test_asking_how_to_report_someone_opens_the_report_which_shows_how(runtime: Runtime, asked: str) -> None:
+    chat = _first(runtime, asked)
+    assert t("faq.how_to") not in chat.text and t("sighting.ask_group") in chat.text, chat.text
 
 
 def test_deleting_ones_data_is_asked_to_confirm_even_in_the_first_message(runtime: Runtime) -> None:
