@@ -14,7 +14,7 @@ from bot.flows.base import FlowContext
 from bot.flows.state import Clarification
 from bot.messages import Choice, Reply
 from bot.understanding import OUTSIDE, Guesses, Meanings
-from bot.understanding.meanings import MAX_OFFERED
+from bot.understanding.meanings import MARGIN, MAX_OFFERED
 
 PREFIX = "mean:"
 #: The slots named by their own vocabulary; any other slot is an option question's answer, named by its buttons.
@@ -90,6 +90,10 @@ def as_answered(heard: Meanings) -> Guesses:
     if not (grown_up or child):
         return categories
     both = max(grown_up, child)
+    if not danger.maybe_grown:
+        # "anak kecil disuruh ibunya ngemis, ... dipukulin": the street child's story leads, but the child is
+        # hurt, which P2TP2A answers: the child victim's category stays within reach, so it is offered
+        both = max(both, categories.ranked[0].score - MARGIN / 2)
     # "adik sy dipukulin pacarnya": a younger sibling may be grown up, so both are offered (the child's first)
     grown = categories.scored(_ADULT_VICTIM, both) if danger.maybe_grown else categories.without(_ADULT_VICTIM)
     return grown.scored(_CHILD_VICTIM, both)

@@ -340,6 +340,8 @@ def close_meaning_for(step: str, heard: Meanings) -> Clarification | None:
         return None
     if slot == "region":
         return clarify.offer_place(heard)
+    if slot == "category":  # the one in danger's, as a story's category is taken (story.answers_from)
+        return clarify.offer(slot, clarify.as_answered(heard), heard)
     return clarify.offer(slot, getattr(heard, slot), heard)
 
 

@@ -286,6 +286,8 @@ class HarmReader:
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
+        if passive:  # "... dipukulin, saya kasihan": the writer after a passive verb hurts only "oleh saya"
+            after = [p for p in after if p.role != "writer" or words[p.at - 1].surface in self._agent_marks]
         if passive and not before:  # "ibu sy yg di depok ini sering dipukul bapak tiri": the clause's subject
             before = [p for p in people if clause.start <= p.at < verb][-1:]
         hurt, hurts = (before[-1:], after[:1]) if passive else (after[:1], before[-1:])

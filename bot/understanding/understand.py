@@ -184,6 +184,8 @@ class Understanding:
             del scored["topic"]["lainnya"]
         ages = tuple(self._harm.every_age(words))  # read once: it moves categories and may rule out a child's
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
+        if not ages:
+            scored["category"] = self._of_any_age(scored["category"], words)
         danger = self._danger(scored, message)
         if danger is not None and self._harm.writer_is_young(words):  # "..., sy umur 12, tolong"
             danger = replace(danger, young_writer=True)
@@ -235,6 +237,22 @@ class Understanding:
             about=self._harm.told_about(words),
             people=self._harm.apart(words, message.people),
         )
+
+    def _of_any_age(self, scores: _Scores, words: Sequence[Word]) -> _Scores:
+        """ "tetangga pasung anaknya yg sakit jiwa": someone's son or daughter of no stated age may well be
+        grown, so a disabled child's category, told only so, gets a disabled grown-up's as an even rival."""
+        hit = scores.get(_A_DISABLED_CHILD)
+        target = _FOR_A_GROWN_UP[_A_DISABLED_CHILD][0]
+        children = [i for i in hit[1] if words[i].key in self._children] if hit else []
+        if (
+            hit is None
+            or not children
+            or not all(words[i].key == _OFFSPRING and words[i].surface.endswith(_THEIR) for i in children)
+            or any(code not in (_A_DISABLED_CHILD, target) and score >= hit[0] for code, (score, _) in scores.items())
+        ):
+            return scores  # not "kakek buta sm cucunya", "lansia ... di rumah anaknya": another story leads
+        best = scores.get(target, (0.0, frozenset()))
+        return {**scores, target: (max(hit[0], best[0]), hit[1] | best[1])}
 
     def _message(self, words: Sequence[Word]) -> Message:
         """The words, ready for the patterns: who is named where, and the words that tie them together."""
@@ -596,6 +614,8 @@ _FOR_A_GROWN_UP = {
     "anak_balita_telantar": ("lansia_telantar", 60),
 }
 _Scores = dict[str, tuple[float, frozenset[int]]]
+_A_DISABLED_CHILD = "anak_disabilitas"
+_OFFSPRING = "anak"  # "anaknya": someone's son or daughter, of any age (not "cucunya", "adiknya")
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:

@@ -902,3 +902,18 @@ def test_not_reporting_but_counseling_at_the_menu_opens_counseling(runtime: Runt
     chat.start()
     chat.send("gk jadi konseling deh")  # the one cancelled is not opened
     assert "menu:lapor" in chat.choice_ids
+
+
+def test_a_begging_child_beaten_at_home_is_offered_as_a_child_victim_too(runtime: Runtime) -> None:
+    """ "... disuruh ibunya ngemis ..., kalau pulang gak bawa uang dipukulin, saya kasihan": the numbers, the
+    urgent report, and the child victim's category among those offered (not the writer's counseling)."""
+    chat = _first(
+        runtime,
+        "halo pak saya mau lapor ini di kampung saya ada anak kecil umurnya kira kira 7 tahun tiap hari disuruh "
+        "ibunya ngemis di lampu merah kota serang terus kalau pulang gak bawa uang dipukulin saya kasihan pak tolong",
+    )
+    assert chat.last[0].text == t("safety.emergency")
+    assert {"mean:anak_jalanan", "mean:anak_korban_kekerasan"} <= set(chat.choice_ids), chat.choice_ids
+    chat.press("mean:anak_korban_kekerasan")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.region, request.urgency) == ("anak_korban_kekerasan", "kota-serang", "urgent")

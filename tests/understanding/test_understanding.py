@@ -792,3 +792,62 @@ def test_a_young_writer_married_off_is_a_child_in_need_of_protection() -> None:
 
 def test_asking_whether_an_officer_came_is_about_a_report_sent_before() -> None:
     assert U.read("sy yg kemaren chat soal nenek di cisauk, gmn udh ada petugas yg dtg?").intent.clear() == "status"
+
+
+def test_the_writer_after_a_passive_verb_is_not_the_one_who_hurts() -> None:
+    """ "... kalau pulang gak bawa uang dipukulin saya kasihan pak": the child is beaten; the writer pities."""
+    danger = U.read(
+        "ada anak kecil umur 7 tahun disuruh ibunya ngemis, kalau pulang gak bawa uang dipukulin saya kasihan pak"
+    ).danger
+    assert danger is not None and danger.child and danger.by != "writer"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tetangga di kec. jayanti pasung anaknya yg sakit jiwa di kamar",
+        "sy lapor, bapak di kampung sebelah masung anaknya yg gangguan jiwa di kandang udah bertahun2",
+    ],
+)
+def test_someones_son_or_daughter_of_no_age_may_be_a_disabled_grown_up(text: str) -> None:
+    assert set(U.read(text).category.close()) == {"anak_disabilitas", "penyandang_disabilitas"}
+
+
+def test_a_disabled_child_with_an_age_stays_a_child() -> None:
+    assert U.read("tetangga sy anaknya autis umur 8").category.clear() == "anak_disabilitas"
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "codes"),
+    [
+        # a husband's gambling, with the children named after it, is the family's money as much as a teen's vice
+        ("suami tiap gajian langsung abis buat judi online, anak2 gak bisa jajan", "topic", {"ekonomi_keluarga"}),
+        # poor, and who they are is why
+        ("ada bbrp waria, gk pernah dapet bansos krn ktp nya gk sesuai", "category", {"kelompok_minoritas"}),
+        ("lahan garapan adat kami diklaim perusahaan", "category", {"komunitas_adat_terpencil"}),
+        ("tetangga kos sy lg overdosis kayanya, kejang2, tolong", "category", {"korban_napza"}),
+        ("cewe2 di pabrik sering dicolek2 sama mandornya", "category", {"korban_kekerasan"}),
+        ("kule arep lapor, ana wong tue urip dewekan, laka sing ngurus", "category", {"lansia_telantar"}),
+        ("abdi teu tiasa sare, pikiran kusut wae", "topic", {"stres_psikologis"}),
+    ],
+)
+def test_everyday_words_of_tuning_31_and_32(text: str, family: str, codes: set[str]) -> None:
+    assert codes <= set(getattr(U.read(text), family).codes[:2]), getattr(U.read(text), family)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("TOLONG CEPET ADEK SY DIBAWA ORANG GA DIKENAL NAIK MOBIL DARI DEPAN SEKOLAH", "captive"),
+        ("tetangga kos sy lg overdosis kayanya, kejang2, tolong", "self_harm"),  # a life at risk now
+        ("isun arep lapor, ana wong gendeng ngamuk nggawa golok ning pasar", "violence"),
+    ],
+)
+def test_dangers_of_the_fresh_parts(text: str, kind: str) -> None:
+    danger = U.read(text).danger
+    assert danger is not None and danger.kind == kind
+
+
+def test_a_jakarta_landmark_is_outside_banten() -> None:
+    assert U.read("di kolong tol cawang ada satu keluarga tidur beralas kardus").outside == "cawang"
+    assert not U.read("ada bocah ngamen di bis jurusan merak kalideres").outside  # a bus route's end
