@@ -251,7 +251,7 @@ class PlaceFinder:
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
-                if self._away_before(surfaces, start) or start in denied:
+                if self._away_before(words, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
                 if place.outside and not place.regions and start > 0 and surfaces[start - 1] in _VILLAGE_WORDS:
                     continue  # "kp. sukasari": a village of Banten sharing a name with a place elsewhere
@@ -280,6 +280,13 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is
         mentions = [m for m in mentions if not (m.kin and m.place.outside and not m.place.regions)]
+        # "kerja di pabrik di kec. jatiuwung, ... tinggal di kec. periuk": where someone works gives way to a
+        # kecamatan of Banten the story names otherwise
+        mentions = [
+            m
+            for m in mentions
+            if not (m.work and any(o.place.kecamatan and not (o.work or o.place.outside) for o in mentions))
+        ]
         named = {r for m in mentions if not m.place.common and m.place.kecamatan for r in m.place.regions}
         if not answer and named:
             # "mandi di sumur ... di cipondoh": a kecamatan that is only a name outranks a word that may be one
@@ -305,8 +312,10 @@ class PlaceFinder:
                 return bool(set(named.regions) & set(place.regions))
         return False
 
-    def _away_before(self, surfaces: Sequence[str], start: int) -> bool:
-        return _said_before(self._away, surfaces, start)
+    def _away_before(self, words: Sequence[Word], start: int) -> bool:
+        """ "kerja di cilegon", within the clause: not "... ga bisa kerja. di cibodas kota tangerang"."""
+        starts = frozenset(i for i in range(max(0, start - 2), start + 1) if words[i].starts_clause)
+        return _said_before(self._away, [w.surface for w in words], start, starts)
 
     def _at_work(self, words: Sequence[Word], start: int) -> bool:
         """A work word a few words before, in the same clause: "kerja jd spg di mall di tangerang kota" (but
@@ -493,9 +502,15 @@ class PlaceFinder:
             )
 
 
-def _said_before(phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], at: int) -> bool:
-    """One of `phrases` (of up to three words) ends right before word `at`."""
-    return any(tuple(surfaces[max(0, at - n) : at]) in phrases for n in (1, 2, 3))
+def _said_before(
+    phrases: frozenset[tuple[str, ...]], surfaces: Sequence[str], at: int, starts: frozenset[int] = frozenset()
+) -> bool:
+    """One of `phrases` (of up to three words) ends right before word `at`, and no clause (`starts`: the
+    words that open one) begins after its first word."""
+    return any(
+        tuple(surfaces[max(0, at - n) : at]) in phrases and not starts.intersection(range(at - n + 1, at + 1))
+        for n in (1, 2, 3)
+    )
 
 
 def _joined(known: Place | None, place: Place) -> Place:

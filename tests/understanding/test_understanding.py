@@ -851,3 +851,27 @@ def test_dangers_of_the_fresh_parts(text: str, kind: str) -> None:
 def test_a_jakarta_landmark_is_outside_banten() -> None:
     assert U.read("di kolong tol cawang ada satu keluarga tidur beralas kardus").outside == "cawang"
     assert not U.read("ada bocah ngamen di bis jurusan merak kalideres").outside  # a bus route's end
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [
+        # a kecamatan of Banten that shares its name with a place elsewhere is Banten's here
+        ("ada orgil di pinggir jalan raya kopo, gk pake baju", "Kopo"),
+        ("kmrn ada ribut antar kampung di ciomas, rumah2 dibakar", "Ciomas"),
+        # landmarks
+        ("pengemis di masjid raya al azhom tiap jumat bnyk bgt", "Tangerang"),
+        ("di pulau tunda ada keluarga nelayan yg rumahnya ambruk kena ombak", "Tirtayasa"),
+        ("rumah kami di tanjung pasir udh kerendem seminggu", "Teluknaga"),
+        # where someone works gives way to where they live
+        ("kami di-PHK dr pabrik sepatu di kec. jatiuwung, susu anak gk kebeli. tinggal di kec. periuk", "Periuk"),
+        # "kerja. di cibodas": the work word ends the clause before the place
+        ("kakinya luka ga bisa kerja. di cibodas kota tangerang", "Cibodas"),
+    ],
+)
+def test_places_as_people_name_them(text: str, kecamatan: str) -> None:
+    assert REGIONS.kecamatan(U.read(text).kecamatan.clear()).name == kecamatan
+
+
+def test_a_shared_name_with_the_place_elsewhere_named_is_outside() -> None:
+    assert U.read("ciomas bogor").outside == "bogor" and not U.read("ciomas bogor").kecamatan
