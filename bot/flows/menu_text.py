@@ -339,8 +339,9 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
     if danger.kind == "self_harm" and not danger.child and heard.intent.clear() == "counseling":
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis"}  # "konseling buat adik sy, ... mending mati"
-    if danger.kind in ("self_harm", "missing") and not (category or "").startswith("anak_"):
-        return REPORT_SIGHTING.name, {}  # someone else who wants to die, someone missing: staff read who
+    if danger.kind in ("self_harm", "missing", "at_risk") and not (category or "").startswith("anak_"):
+        # someone else who wants to die, someone missing, someone collapsed: staff read who
+        return REPORT_SIGHTING.name, {}
     if danger.kind == "captive" and not categories and not (danger.self_ or danger.at_home) and danger.by is None:
         # "dibawa paksa masuk mobil": who it is, staff and the form ask; "disekap pacarnya": a victim of violence
         return REPORT_SIGHTING.name, {}

@@ -86,6 +86,7 @@ class HarmReader:
         asking: frozenset[str],
         saying: frozenset[str],
         siblings: frozenset[str],
+        school_staff: frozenset[str],
     ) -> None:
         self._roles = roles
         self._first_person = first_person
@@ -101,6 +102,7 @@ class HarmReader:
         self._asking = asking  # "mau", "lapor": a "saya" before them asks for the service, the story is next
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
         self._siblings = siblings  # "adik", "kakak", "sulung": children of one family
+        self._school_staff = school_staff  # "guru", "ustadzah": "sy guru sd" works at the school
         self._people_of = lru_cache(maxsize=_PEOPLE_CACHE)(self._find_people)
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
@@ -357,7 +359,8 @@ class HarmReader:
             if word.key not in self._first_person or i in owned:
                 continue
             near = range(i + 1, min(i + 4, len(words)))
-            if any(_width_at(self._school_age, words, j) for j in near):
+            school = next((j for j in near if _width_at(self._school_age, words, j)), None)
+            if school is not None and not any(words[k].key in self._school_staff for k in range(i + 1, school)):
                 return True
             ages = [int(words[j].surface) for j in near if words[j].surface.isdigit() and len(words[j].surface) <= 2]
             said_as_age = any(words[j].key in self._age_words or _is_year(words[j]) for j in near)

@@ -68,7 +68,7 @@ NOTHING = Guesses()
 class Danger:
     """Someone seems in danger now: what kind, and who (a child, the writer, at home)."""
 
-    kind: str  # "violence", "sexual", "self_harm", "captive", "threat", "missing", "neglect"
+    kind: str  # "violence", "sexual", "self_harm", "captive", "threat", "missing", "neglect", "at_risk"
     child: bool = False
     self_: bool = False
     at_home: bool = False

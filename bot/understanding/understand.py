@@ -139,6 +139,7 @@ class Understanding:
             asking=frozenset(self.shaper.key(w) for w in classes["meminta"]),
             saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
             siblings=frozenset(self.shaper.key(w) for w in classes["saudara_kandung"]),
+            school_staff=frozenset(self.shaper.key(w) for w in classes["staf_sekolah"]),
         )
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()

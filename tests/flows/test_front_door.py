@@ -917,3 +917,13 @@ def test_a_begging_child_beaten_at_home_is_offered_as_a_child_victim_too(runtime
     chat.press("mean:anak_korban_kekerasan")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.region, request.urgency) == ("anak_korban_kekerasan", "kota-serang", "urgent")
+
+
+def test_someone_collapsed_in_the_street_gets_the_numbers_and_an_urgent_report(runtime: Runtime) -> None:
+    chat = _first(
+        runtime, "min tlg, ada org tergeletak di pinggir jalan deket alun2 serang, kayaknya gelandangan, gk gerak2"
+    )
+    assert chat.last[0].text == t("safety.emergency")
+    _understood_as(chat, "pmks", "gelandangan")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.region, request.urgency) == ("gelandangan", "kota-serang", "urgent")

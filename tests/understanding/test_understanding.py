@@ -839,7 +839,7 @@ def test_everyday_words_of_tuning_31_and_32(text: str, family: str, codes: set[s
     ("text", "kind"),
     [
         ("TOLONG CEPET ADEK SY DIBAWA ORANG GA DIKENAL NAIK MOBIL DARI DEPAN SEKOLAH", "captive"),
-        ("tetangga kos sy lg overdosis kayanya, kejang2, tolong", "self_harm"),  # a life at risk now
+        ("tetangga kos sy lg overdosis kayanya, kejang2, tolong", "at_risk"),  # a life at risk now
         ("isun arep lapor, ana wong gendeng ngamuk nggawa golok ning pasar", "violence"),
     ],
 )
@@ -875,3 +875,32 @@ def test_places_as_people_name_them(text: str, kecamatan: str) -> None:
 
 def test_a_shared_name_with_the_place_elsewhere_named_is_outside() -> None:
     assert U.read("ciomas bogor").outside == "bogor" and not U.read("ciomas bogor").kecamatan
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("min tlg, ada org tergeletak di pinggir jalan deket alun2 serang, gk gerak2 dr td", "at_risk"),
+        ("td ada org gila tiduran di tengah jalan raya cikande, hampir ketabrak truk", "at_risk"),
+        ("keponakan sy 15 thn dibawa org kenalan fb katanya mau dikasih kerjaan, udh 3 hari hp nya mati", "missing"),
+        ("di kontrakan sebelah ada cewe2 muda dijanjiin kerja restoran ternyata disuruh melayani tamu", "sexual"),
+        ("kakak sy ngurung diri di kamar gk mau makan, kmrn nulis surat wasiat. kami takut dia nekat", "self_harm"),
+        ("min sy mau konsultasi, suami sy kasar, pernah nyekik sy", "violence"),
+        ("laki kite demen mukuli kite, kite wedi", "violence"),  # Javanese of Serang
+        ("sy guru paud, ada murid sy umur 4 thn badannya penuh bekas sundutan rokok", "violence"),
+    ],
+)
+def test_more_cries_for_help_are_heard(text: str, kind: str) -> None:
+    danger = U.read(text).danger
+    assert danger is not None and danger.kind == kind, danger
+
+
+def test_a_landlord_who_peeps_is_no_family() -> None:
+    danger = U.read("sy mahasiswi ngekos di kec. serang, bapak kos sering masuk kamar tanpa izin dan ngintip sy").danger
+    assert danger is not None and danger.by == "outsider"
+
+
+def test_a_teacher_at_a_school_is_no_pupil() -> None:
+    teacher = U.read("sy guru sd di cigeulis, ada murid sy sering dateng lebam2").danger
+    pupil = U.read("sy kelas 5 sd, sering dipukul bapak").danger
+    assert teacher is not None and not teacher.young_writer and pupil is not None and pupil.young_writer
