@@ -46,6 +46,8 @@ _FORM_OF_INTENT = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSEL
 _SIDE_INTENTS = ("help", "my_data", "erase", "language", "status", "cancel")
 _ABROAD = ("pekerja_migran_bermasalah", "korban_trafficking")
 _NEGLECT = ("anak_telantar", "anak_jalanan")
+#: Counseling for someone who wants to die.
+_DESPAIR = "stres_psikologis"
 #: The question "how do I report (or ask for counseling)?" (catalog `faq.how_to`).
 _HOW_TO = "how_to"
 _DISASTERS = ("korban_bencana_sosial", "korban_bencana_alam")
@@ -171,11 +173,12 @@ def open_with_story(
     offered: tuple[str, ...] = (),
 ) -> StepResult:
     """Open `flow` with every answer the story states; a close meaning for the first question is asked
-    (`offered`: the categories to offer, when the caller knows them better than the story's ranking)."""
+    (`offered`: the categories or topics to offer, when the caller knows them better than the story's ranking)."""
     form = FORMS[flow]
     answers = {**answers_from(flow, heard, ctx, as_story=True), **(fixed or {})}
+    slot, steps = ("topic", ("topic",)) if flow == REQUEST_COUNSELING.name else ("category", ("group", "category"))
     if offered:  # the citizen picks among them: none is taken from the story meanwhile
-        answers = {k: v for k, v in answers.items() if k not in ("category", "group")}
+        answers = {k: v for k, v in answers.items() if k not in (slot, "group")}
     shelved = state.shelved()
     taken = answers.get("category") or answers.get("topic")
     # A cry for help (`fixed`, `offered`) said the numbers and the urgent form already: nothing more here.
@@ -201,8 +204,8 @@ def open_with_story(
         # "... di kolong flyover bekasi"; a migrant worker's Malaysia is where they worked, not the place
         before = (*before, Reply(ctx.t("common.outside_banten", place=heard.outside.title())))
     asked = (
-        Clarification("category", offered, heard.text)
-        if offered and opened.form.step in ("group", "category")
+        Clarification(slot, offered, heard.text)
+        if offered and opened.form.step in steps
         else close_meaning_for(opened.form.step, heard)
     )
     if asked is not None:
@@ -296,10 +299,17 @@ def _open_urgent(state: ConversationState, heard: Meanings, ctx: FlowContext, be
     are offered, since they go to different agencies, and the numbers were already shown."""
     flow, fixed = _urgent_form(heard)
     chosen = fixed.get("category")
+    danger = heard.danger
+    if fixed.get("topic") == _DESPAIR and danger is not None and not danger.self_:
+        # "anak sy 17 thn ikut aliran aneh ..., kalo ditegur ngancem mau bunuh diri": despair, or the trouble
+        # the story tells? Both are offered when the story tells another.
+        others = tuple(code for code in heard.topic.codes if code != _DESPAIR)[: MAX_OFFERED - 1]
+        if others:
+            unsettled = {k: v for k, v in fixed.items() if k != "topic"}
+            return open_with_story(flow, state, heard, ctx, before, fixed=unsettled, offered=(_DESPAIR, *others))
     if flow != REPORT_SIGHTING.name or chosen is None:
         return open_with_story(flow, state, heard, ctx, before, fixed=fixed)
     categories = clarify.of_the_one_hurt(heard)
-    danger = heard.danger
     maybe_grown = danger is not None and danger.maybe_grown and chosen == "anak_korban_kekerasan"
     if danger is not None and (danger.child or danger.young_writer) and not maybe_grown:
         categories = categories.without("korban_kekerasan")  # a grown-up victim's category is no rival
@@ -328,10 +338,10 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     assert danger is not None
     categories = clarify.of_the_one_hurt(heard)
     category = categories.clear()
-    if danger.kind == "self_harm" and not danger.third_party and (danger.self_ or not danger.child):
-        # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife)
-        whom = {} if danger.at_home and not danger.self_ else {"for_whom": "self"}
-        return REQUEST_COUNSELING.name, {"topic": "stres_psikologis", **whom}
+    if danger.kind == "self_harm" and not danger.third_party:
+        # the writer, or one of the writer's own ("istri sy ... bilang pengen mati": for the wife; "anak sy 15 th
+        # bilang pengen mati": the parent asks how to help their child)
+        return REQUEST_COUNSELING.name, {"topic": _DESPAIR, **({"for_whom": "self"} if danger.self_ else {})}
     if danger.by == "writer" and category in (None, *_VIOLENCE) and not danger.young_writer:
         # "sy sampe mukul dia, sy nyesel": the writer asks help for what they do; not "sy mau lapor ada odgj
         # ngamuk bawa parang", whose story names what it is, nor a child's ("aku 14 tahun. om aku ... pegang2")

@@ -34,6 +34,13 @@ def _first(runtime: Runtime, text: str, user: str = "wa-1") -> Chat:
     return chat
 
 
+def _cry(runtime: Runtime, text: str) -> Chat:
+    """A first message that is a cry for help: the emergency numbers come first."""
+    chat = _first(runtime, text)
+    assert chat.last[0].text == t("safety.emergency"), chat.text
+    return chat
+
+
 #: The simplest answer to each question a form may still ask, in the order they come.
 _SIMPLEST = ("kec:unknown", "skip", "contact:anonymous", "whom:self", "way:chat", "time:anytime", "consent:yes")
 
@@ -286,8 +293,7 @@ def test_a_cry_for_help_shows_the_numbers_and_opens_the_urgent_counseling_form(r
     "cry", ["tolong anak tetangga dipukulin bapaknya tiap malam", "adik saya dicabuli pamannya, umurnya 9 tahun"]
 )
 def test_a_child_in_danger_opens_the_urgent_report_of_a_child_victim(runtime: Runtime, cry: str) -> None:
-    chat = _first(runtime, cry)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, cry)
     code = _finish(chat)
     request = _request(runtime, code)
     assert (request.category, request.urgency, request.queue_code) == (
@@ -330,8 +336,7 @@ def test_a_child_hurt_at_home_is_never_offered_a_grown_ups_category(runtime: Run
 
 
 def test_a_riot_told_in_fear_is_a_social_disaster_not_violence_at_home(runtime: Runtime) -> None:
-    chat = _first(runtime, "ada bentrok antar kampung td malem, bnyk yg luka, rumah dibakar, sy takut keluar rumah")
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, "ada bentrok antar kampung td malem, bnyk yg luka, rumah dibakar, sy takut keluar rumah")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic, request.urgency) == ("korban_bencana_sosial", None, "urgent")
 
@@ -346,8 +351,7 @@ def test_a_riot_told_in_fear_is_a_social_disaster_not_violence_at_home(runtime: 
 def test_danger_from_outside_the_home_is_reported_never_counseled_as_kdrt(
     runtime: Runtime, cry: str, category: str
 ) -> None:
-    chat = _first(runtime, cry)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, cry)
     if f"mean:{category}" in chat.choice_ids:  # offered beside a close rival (a victim of violence)
         chat.press(f"mean:{category}")
     request = _request(runtime, _finish(chat))
@@ -541,8 +545,7 @@ def test_siblings_fighting_is_a_parents_worry_to_counsel_not_a_child_in_danger(r
 
 
 def test_violence_by_a_boyfriend_is_reported_as_violence_not_counseled_as_kdrt(runtime: Runtime) -> None:
-    chat = _first(runtime, "kak tlg, sy 22 thn, pacar sy maksa berhubungan, kalo nolak dia ngancem nyebar video sy")
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, "kak tlg, sy 22 thn, pacar sy maksa berhubungan, kalo nolak dia ngancem nyebar video sy")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.urgency, request.queue_code) == (
         "korban_kekerasan",
@@ -586,8 +589,7 @@ def test_a_cry_for_help_told_at_length_confirms_a_category_its_words_hardly_name
     """One word of a long story ("karaoke") is not enough to route a captive unasked: the numbers first,
     then "Maksud Anda: Tuna susila?" with "Bukan, pilih sendiri", and the urgent form keeps the story."""
     cry = "temen kos sy cewe kerja di karaoke tp kyknya dijebak, paspor & hp ditahan bosnya, gk boleh keluar kamar. di serpong"
-    chat = _first(runtime, cry)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, cry)
     assert chat.last[-1].text.endswith(t("common.mean_one", what=t("pmks.tuna_susila")))
     assert chat.choice_ids == ["mean:tuna_susila", "mean:none"]
     chat.press("mean:none")
@@ -659,8 +661,7 @@ def test_a_report_made_before_is_a_status_question_unless_it_is_made_again(
 
 
 def test_harassment_of_the_writer_by_a_stranger_is_reported_not_counseled_as_kdrt(runtime: Runtime) -> None:
-    chat = _first(runtime, "sy korban pelecehan di krl, sy trauma gk berani naik kereta lagi")
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, "sy korban pelecehan di krl, sy trauma gk berani naik kereta lagi")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic, request.urgency) == ("korban_kekerasan", None, "urgent")
 
@@ -683,8 +684,7 @@ def test_a_short_answer_naming_two_people_is_confirmed_not_routed(chat: Chat) ->
     ],
 )
 def test_a_cry_for_help_is_routed_by_the_one_in_danger(runtime: Runtime, story: str, category: str) -> None:
-    chat = _first(runtime, story)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, story)
     assert _request(runtime, _finish(chat)).category == category
 
 
@@ -720,8 +720,7 @@ def test_an_answer_that_fits_a_child_and_a_grown_up_alike_is_asked(
 
 
 def test_a_younger_sibling_beaten_outside_is_asked_child_or_grown_up(runtime: Runtime) -> None:
-    chat = _first(runtime, "adik sy dikeroyok preman di terminal poris sampe masuk rs")
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, "adik sy dikeroyok preman di terminal poris sampe masuk rs")
     assert chat.choice_ids == ["mean:anak_korban_kekerasan", "mean:korban_kekerasan", "mean:none"]
     chat.press("mean:korban_kekerasan")
     request = _request(runtime, _finish(chat))
@@ -738,8 +737,7 @@ def test_a_younger_sibling_beaten_outside_is_asked_child_or_grown_up(runtime: Ru
 def test_the_writer_hurt_is_reported_unless_home_or_counseling_is_said(
     runtime: Runtime, said: str, category: str | None, topic: str | None
 ) -> None:
-    chat = _first(runtime, said)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, said)
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic) == (category, topic)
 
@@ -760,12 +758,11 @@ def test_waiting_on_another_office_is_a_new_report_not_a_status_question(runtime
 
 
 def test_an_ill_son_threatening_the_neighbours_is_reported_as_a_disability(runtime: Runtime) -> None:
-    chat = _first(
+    chat = _cry(
         runtime,
         "ortu sy tetanggaan sm keluarga yg anaknya odgj ngamuk2 bawa golok kemarin, udh ngancem mau bakar rumah. "
         "ibu sy takut keluar rumah. di rangkasbitung",
     )
-    assert chat.last[0].text == t("safety.emergency")
     assert _request(runtime, _finish(chat)).category == "penyandang_disabilitas"
 
 
@@ -802,8 +799,7 @@ def test_a_confirmed_story_still_offers_the_place_it_named(runtime: Runtime) -> 
     ],
 )
 def test_a_child_telling_of_violence_at_home_is_a_report(runtime: Runtime, said: str, category: str) -> None:
-    chat = _first(runtime, said)
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, said)
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic) == (category, None)
 
@@ -834,8 +830,7 @@ def test_where_someone_works_is_no_counseling_region_but_stays_a_reports_place(r
 def test_a_parent_who_hits_their_child_and_asks_for_counseling_gets_it(runtime: Runtime) -> None:
     """ "sy sering marah2 sm anak sy sampe mukul": the child is hit by the writer, who asks for help with it;
     LK3 counsels on parenting (the emergency numbers are still shown), not a report against the writer."""
-    chat = _first(runtime, "sy pengen konseling krn sy sering marah2 sm anak sy sampe mukul. sy takut nyakitin dia lg")
-    assert chat.last[0].text == t("safety.emergency")
+    chat = _cry(runtime, "sy pengen konseling krn sy sering marah2 sm anak sy sampe mukul. sy takut nyakitin dia lg")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.topic) == (None, "pengasuhan_anak")
 
@@ -907,12 +902,11 @@ def test_not_reporting_but_counseling_at_the_menu_opens_counseling(runtime: Runt
 def test_a_begging_child_beaten_at_home_is_offered_as_a_child_victim_too(runtime: Runtime) -> None:
     """ "... disuruh ibunya ngemis ..., kalau pulang gak bawa uang dipukulin, saya kasihan": the numbers, the
     urgent report, and the child victim's category among those offered (not the writer's counseling)."""
-    chat = _first(
+    chat = _cry(
         runtime,
         "halo pak saya mau lapor ini di kampung saya ada anak kecil umurnya kira kira 7 tahun tiap hari disuruh "
         "ibunya ngemis di lampu merah kota serang terus kalau pulang gak bawa uang dipukulin saya kasihan pak tolong",
     )
-    assert chat.last[0].text == t("safety.emergency")
     assert {"mean:anak_jalanan", "mean:anak_korban_kekerasan"} <= set(chat.choice_ids), chat.choice_ids
     chat.press("mean:anak_korban_kekerasan")
     request = _request(runtime, _finish(chat))
@@ -920,10 +914,28 @@ def test_a_begging_child_beaten_at_home_is_offered_as_a_child_victim_too(runtime
 
 
 def test_someone_collapsed_in_the_street_gets_the_numbers_and_an_urgent_report(runtime: Runtime) -> None:
-    chat = _first(
+    chat = _cry(
         runtime, "min tlg, ada org tergeletak di pinggir jalan deket alun2 serang, kayaknya gelandangan, gk gerak2"
     )
-    assert chat.last[0].text == t("safety.emergency")
     _understood_as(chat, "pmks", "gelandangan")
     request = _request(runtime, _finish(chat))
     assert (request.category, request.region, request.urgency) == ("gelandangan", "kota-serang", "urgent")
+
+
+def test_a_parent_whose_child_wants_to_die_gets_urgent_counseling(runtime: Runtime) -> None:
+    """The parent asks how to help their own child: counseling on despair, urgent, not a report on the child."""
+    chat = _cry(runtime, "anak sy 15 th semalem bilang pengen mati aja, skrg ngurung diri di kamar ga mau keluar")
+    request = _request(runtime, _finish(chat))
+    assert (request.kind, request.topic, request.urgency) == ("counseling", "stres_psikologis", "urgent")
+
+
+def test_despair_in_a_story_of_another_trouble_offers_both_topics(runtime: Runtime) -> None:
+    chat = _cry(
+        runtime,
+        "anak sy 17 thn ikut aliran aneh di internet, gk mau sholat, main hp sampe pagi, kalo ditegur ngancem mau "
+        "bunuh diri",
+    )
+    assert chat.choice_ids == ["mean:stres_psikologis", "mean:kenakalan_remaja", "mean:none"], chat.choice_ids
+    chat.press("mean:kenakalan_remaja")
+    request = _request(runtime, _finish(chat))
+    assert (request.topic, request.urgency) == ("kenakalan_remaja", "urgent")
