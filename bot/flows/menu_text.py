@@ -100,10 +100,14 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     if thread and intent not in _FORM_OF_INTENT and intent not in _SIDE_INTENTS:
         # Words to the counselor of an open case ("baik pak, besok saya di rumah") go to them.
         return _understood(state, (RelayToCase(heard.text.strip(), (_menu(state, ctx),)),))
-    # "terima kasih pak, nenek yg sy laporin udh dijemput petugas": thanks, not a new report
-    thanked = heard.thanks and content < _A_STORY and heard.intent.score_of(intent or "") < _A_STORY
+    # "terima kasih pak, nenek yg sy laporin udh dijemput petugas": thanks, not a new report; "makasih, laporan
+    # sy udh ditindak": thanks for a case taken care of, not a question about it
+    thanked = heard.thanks and (
+        (content < _A_STORY and heard.intent.score_of(intent or "") < _A_STORY)
+        or (heard.handled and intent in (None, "status") and "?" not in heard.text)
+    )
     if heard.only_courtesy or thanked:
-        thanks = heard.thanks and not heard.greeting
+        thanks = heard.thanks and (not heard.greeting or heard.handled)
         key = "menu.thanks_back" if thanks else "menu.greeting_back"
         warm = (*(() if greeted and not thanks else (Reply(ctx.t(key)),)), _menu(state, ctx))
         # "terima kasih" may be the comment the feedback question invited: the engine keeps it if so.

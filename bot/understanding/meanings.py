@@ -110,6 +110,7 @@ class Meanings:
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
+    handled: bool = False  # "udh ditangani", "udh dijemput petugas": a case said to be taken care of
     about: str | None = None  # whose story: "self" (the writer first) or "family" (one of the writer's own)
     people: int = 0  # how many people besides the writer it names apart ("ibu2 tua ..., anaknya ...": two)
 

@@ -278,8 +278,9 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
-        # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is
-        mentions = [m for m in mentions if not (m.kin and m.place.outside and not m.place.regions)]
+        # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is (unless said to be:
+        # "sy tinggal di tangsel, ini soal ortu di sukabumi")
+        mentions = [m for m in mentions if not (m.kin and not m.case and m.place.outside and not m.place.regions)]
         # "kerja di pabrik di kec. jatiuwung, ... tinggal di kec. periuk": where someone works gives way to a
         # kecamatan of Banten the story names otherwise
         mentions = [

@@ -46,7 +46,7 @@ _AN_ANSWER = 5
 #: named between them (bot/understanding/patterns.py `_of_them`).
 _DESCRIBED = frozenset({"anak", "balita", "lansia", "perempuan", "keponakan", "saya"})
 _HINTS = ("report_hint", "counseling_hint")
-_NOT_INTENTS = (*_COURTESY, *_HINTS, "correction")  # scored with the intents, but no request of their own
+_NOT_INTENTS = (*_COURTESY, *_HINTS, "correction", "handled")  # scored with the intents, no request of their own
 #: A meaning that includes every other ("kapan saja"): said with one turned around, it is no answer.
 _EVERY_ONE = frozenset({"anytime"})
 #: Never offered as the rest of a meaning turned around: "jangan pagi" says no time is safe now.
@@ -235,6 +235,7 @@ class Understanding:
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
             correcting=bool(scored["intent"].get("correction")),
+            handled=bool(scored["intent"].get("handled")),
             about=self._harm.told_about(words),
             people=self._harm.apart(words, message.people),
         )

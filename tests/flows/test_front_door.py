@@ -939,3 +939,15 @@ def test_despair_in_a_story_of_another_trouble_offers_both_topics(runtime: Runti
     chat.press("mean:kenakalan_remaja")
     request = _request(runtime, _finish(chat))
     assert (request.topic, request.urgency) == ("kenakalan_remaja", "urgent")
+
+
+@pytest.mark.parametrize(
+    "thanks",
+    [
+        "hatur nuhun, laporan sy udh ditindak",
+        "mksh ya bu, kemarin sy lapor kakek yg tidur di halte ciruas, td pagi udh dijemput petugas dinsos. alhamdulillah",
+    ],
+)
+def test_thanks_for_a_case_taken_care_of_is_thanked_back(runtime: Runtime, thanks: str) -> None:
+    chat = _first(runtime, thanks)
+    assert t("menu.thanks_back") in chat.text and t("status.ask_code") not in chat.text, chat.text

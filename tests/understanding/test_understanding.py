@@ -904,3 +904,37 @@ def test_a_teacher_at_a_school_is_no_pupil() -> None:
     teacher = U.read("sy guru sd di cigeulis, ada murid sy sering dateng lebam2").danger
     pupil = U.read("sy kelas 5 sd, sering dipukul bapak").danger
     assert teacher is not None and not teacher.young_writer and pupil is not None and pupil.young_writer
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "code"),
+    [
+        ("aku umur 13 tahun, papa aku suka pukul aku kalau mabuk, aku takut pulang", "danger", "violence"),
+        ("aku gk kuat lg, mending aku mati aja", "danger", "self_harm"),
+        ("ada ibu2 muda nawarin diri di pinggir jalan deket terminal", "category", "tuna_susila"),
+        ("umur sy 17, ortu mau jodohin sy sama org yg gk sy kenal", "category", "anak_perlindungan_khusus"),
+        ("keluarga sebelah udh 2 hari ga masak, bapaknya sakit ga bisa kerja", "category", "fakir_miskin"),
+        ("gmn caranya hapus akun sm data sy", "intent", "erase"),
+        ("ada anak kecil ditinggal di mobil kekunci, panas bgt", "danger", "at_risk"),
+        ("bocah wadon umur 13 digawa lunga wong sing ora dikenal, wis rong dina", "danger", "captive"),
+    ],
+)
+def test_everyday_words_of_tuning_33_and_34(text: str, family: str, code: str) -> None:
+    heard = U.read(text)
+    found = heard.danger.kind if family == "danger" and heard.danger else getattr(heard, family).clear()
+    assert found == code, heard
+
+
+def test_pukul_alone_is_a_time_of_day() -> None:
+    assert U.read("bisa dihubungi pukul 10 pagi").danger is None
+
+
+def test_a_report_that_asks_to_be_followed_up_is_no_status_question() -> None:
+    heard = U.read("Di wilayah kami terdapat warga lanjut usia yang hidup sebatang kara. Mohon tindak lanjutnya.")
+    assert heard.intent.clear() != "status" and heard.category.clear() == "lansia_telantar"
+
+
+def test_family_elsewhere_said_to_be_the_case_is_its_place() -> None:
+    assert U.read("Sy tinggal di Tangsel, ini soal ortu di Sukabumi, bapak sy ditelantarin adik sy").outside == (
+        "sukabumi"
+    )
