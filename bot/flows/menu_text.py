@@ -375,7 +375,15 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
     if ill and not (danger.self_ or danger.child):
         # "bapak sy ODGJ ngamuk2 bawa parang": the illness is what staff must answer, urgently
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
-    if danger.child or (category or "").startswith("anak_"):
+    # "aku SMA kelas 10, aku dipaksa pacar kirim foto2 ...": a child writes of their own danger (not "ibu sy
+    # dipukul bapak, sy msh sma": the mother's)
+    own_as_child = (
+        danger.young_writer
+        and not danger.third_party
+        and (danger.self_ or not danger.at_home)
+        and danger.kind in ("violence", "sexual")
+    )
+    if danger.child or own_as_child or (category or "").startswith("anak_"):
         if category in _NEGLECT and (danger.kind in ("violence", "sexual") or danger.by is not None):
             category = "anak_korban_kekerasan"  # "dikurung ibu tirinya, gk dikasih makan": hurt, not neglected
         if category is not None and category.startswith("anak_"):

@@ -30,6 +30,7 @@ ROLES = ("partner", "parent", "child", "family", "outsider", "person")
 _BEFORE = 5
 _AFTER = 4
 _PASSIVE_PREFIXES = ("di", "ke", "ter")
+_VERB_PREFIXES = ("me", "ny", "ng")  # active verbs: "mencuri", "nyolong" (as "mencuri"), "ngerampok"
 _OWNED_BY_WRITER = ("ku",)  # "ayahku"
 _OWNED_BY_OTHER = ("nya",)  # "suaminya"
 
@@ -123,7 +124,16 @@ class HarmReader:
         by = next((harm.by for harm, _ in around if harm.by is not None), None)
         hurting = {agent.at for _, agent in around if agent is not None}
         child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
+        if child is not None and violent and self._with_the_writer(words, people, child) is not None:
+            return Harm("writer", by)
         return Harm("child" if child is not None and violent else None, by)
+
+    def _with_the_writer(self, words: Sequence[Word], people: Sequence[Person], child: Person) -> Person | None:
+        """The writer, when a child is named as being with them: "suami lg ngamuk ..., sy sm anak2 ngumpet di
+        kamar" tells of the writer in danger, with the children."""
+        if child.role != "child" or child.at < 2 or words[child.at - 1].surface not in self._target_marks:
+            return None
+        return next((p for p in people if p.role == "writer" and p.at == child.at - 2), None)
 
     def among_children(self, words: Sequence[Word], violent: Sequence[int]) -> bool:
         """Children hurting each other: "anak sulung suka mukul adiknya", "kakak adik berantem sampe pukul2an".
@@ -297,6 +307,8 @@ class HarmReader:
             # "sy sering marah2 sm anak sy sampe mukul": the child, by the one before it in the clause (the writer)
             hurt, hurts = hurts, [p for p in people if clause.start <= p.at < hurts[0].at][-1:]
         victim = hurt[0] if hurt else None
+        if victim is not None:
+            victim = self._with_the_writer(words, people, victim) or victim
         agent = hurts[0] if hurts else None
         if victim is not None and victim.pronoun and not passive and agent is not None and not agent.pronoun:
             # "nenek2 di rumah sebelah, anak sm mantunya suka ... mukul dia": not the one hitting, but the one the
@@ -427,6 +439,8 @@ class HarmReader:
         if not width:
             return None
         last = words[i + width - 1]
+        if width == 1 and last.surface != last.key and last.surface.startswith(_VERB_PREFIXES):
+            return None  # "bocah nyolong hp" (mencuri): a thief's stem, said as a verb, names no one
         owned = last.surface != last.key
         return Person(
             ROLES[-role],

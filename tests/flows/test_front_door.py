@@ -951,3 +951,12 @@ def test_despair_in_a_story_of_another_trouble_offers_both_topics(runtime: Runti
 def test_thanks_for_a_case_taken_care_of_is_thanked_back(runtime: Runtime, thanks: str) -> None:
     chat = _first(runtime, thanks)
     assert t("menu.thanks_back") in chat.text and t("status.ask_code") not in chat.text, chat.text
+
+
+def test_a_pupil_pressed_by_a_boyfriend_is_a_child_victim(runtime: Runtime) -> None:
+    chat = _cry(
+        runtime,
+        "Kak aku mau cerita, aku SMA kelas 10, aku dipaksa pacar kirim foto2 gk pantes, skrg dia ngancam mau nyebarin",
+    )
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.urgency) == ("anak_korban_kekerasan", "urgent")

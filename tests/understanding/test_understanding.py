@@ -938,3 +938,14 @@ def test_family_elsewhere_said_to_be_the_case_is_its_place() -> None:
     assert U.read("Sy tinggal di Tangsel, ini soal ortu di Sukabumi, bapak sy ditelantarin adik sy").outside == (
         "sukabumi"
     )
+
+
+def test_a_verb_of_stealing_names_no_thief() -> None:
+    """ "bocah nyolong hp lagi digebukin warga": the boy is beaten; "nyolong" (mencuri) is what he did."""
+    danger = U.read("ada bocah nyolong hp lagi digebukin warga di depan konter, tolong!!").danger
+    assert danger is not None and danger.child
+
+
+def test_the_writer_hiding_with_the_children_is_the_one_in_danger() -> None:
+    danger = U.read("suami lg ngamuk banting2 barang, sy sm anak2 ngumpet di kamar").danger
+    assert danger is not None and danger.self_ and not danger.child and danger.by == "partner"
