@@ -949,3 +949,14 @@ def test_a_verb_of_stealing_names_no_thief() -> None:
 def test_the_writer_hiding_with_the_children_is_the_one_in_danger() -> None:
     danger = U.read("suami lg ngamuk banting2 barang, sy sm anak2 ngumpet di kamar").danger
     assert danger is not None and danger.self_ and not danger.child and danger.by == "partner"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "suami sy kerja di jakarta udh 5 bulan gak pulang gak ngirim uang sy sendirian ngurus 3 anak di ciruas",
+        "min sy di jatiuwung, kontrakan sebelah ada ibu muda bawa 2 balita, suaminya dipenjara, diusir",
+    ],
+)
+def test_a_wife_left_to_provide_for_the_children_is_a_woman_in_need(text: str) -> None:
+    assert "perempuan_rawan_sosial_ekonomi" in U.read(text).category.close() + (U.read(text).category.clear(),)
