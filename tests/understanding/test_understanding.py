@@ -959,4 +959,5 @@ def test_the_writer_hiding_with_the_children_is_the_one_in_danger() -> None:
     ],
 )
 def test_a_wife_left_to_provide_for_the_children_is_a_woman_in_need(text: str) -> None:
-    assert "perempuan_rawan_sosial_ekonomi" in U.read(text).category.close() + (U.read(text).category.clear(),)
+    category = U.read(text).category
+    assert "perempuan_rawan_sosial_ekonomi" in (*category.close(), category.clear())
