@@ -961,3 +961,29 @@ def test_the_writer_hiding_with_the_children_is_the_one_in_danger() -> None:
 def test_a_wife_left_to_provide_for_the_children_is_a_woman_in_need(text: str) -> None:
     category = U.read(text).category
     assert "perempuan_rawan_sosial_ekonomi" in (*category.close(), category.clear())
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "code"),
+    [
+        (
+            "yg ngamen di perempatan itu bukan anak2, udh bapak2, tiap hari nadahin tangan ke mobil2",
+            "category",
+            "pengemis",
+        ),
+        (
+            "Rumah warga di pesisir Kec. Sumur rusak diterjang gelombang tinggi semalam",
+            "category",
+            "korban_bencana_alam",
+        ),
+        (
+            "sy kelas 8 sering dipalak dan diejek temen2 sekelas, sy gk mau sekolah lg",
+            "category",
+            "anak_perlindungan_khusus",
+        ),
+        ("mau tanya aja, konselingnya ketemu langsung atau lewat chat?", "question", "remote"),
+    ],
+)
+def test_everyday_words_of_the_last_tuning_round(text: str, family: str, code: str) -> None:
+    found = getattr(U.read(text), family)
+    assert (found if family == "question" else found.clear()) == code, found
