@@ -987,3 +987,23 @@ def test_a_wife_left_to_provide_for_the_children_is_a_woman_in_need(text: str) -
 def test_everyday_words_of_the_last_tuning_round(text: str, family: str, code: str) -> None:
     found = getattr(U.read(text), family)
     assert (found if family == "question" else found.clear()) == code, found
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("remaja", "kenakalan_remaja"),
+        ("nakal", "kenakalan_remaja"),
+        ("rumah tangga", "konflik_keluarga"),
+        ("pegatan", "perceraian"),  # Javanese and Sundanese
+        ("kolot abdi rek pepegatan", "perceraian"),
+        ("yg kekerasan itu", "kdrt"),
+    ],
+)
+def test_one_word_answers_at_the_topic_question(typed: str, topic: str) -> None:
+    assert U.read(typed).topic.clear() == topic
+
+
+def test_family_trouble_in_general_is_no_topic_of_its_own() -> None:
+    """ "mau konsultasi masalah keluarga": counseling, the topic still to be chosen."""
+    assert not U.read("mau konsultasi masalah keluarga bisa?").topic
