@@ -1007,3 +1007,16 @@ def test_one_word_answers_at_the_topic_question(typed: str, topic: str) -> None:
 def test_family_trouble_in_general_is_no_topic_of_its_own() -> None:
     """ "mau konsultasi masalah keluarga": counseling, the topic still to be chosen."""
     assert not U.read("mau konsultasi masalah keluarga bisa?").topic
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("nganu... itu lho, bapa2 nu sok ngacak2 runtah", "pemulung"),  # Sundanese
+        ("teu dahar geus dua poe", "fakir_miskin"),
+        ("orang terlantar di terminal poris, katanya dr lampung gk ada ongkos pulang", "gelandangan"),
+        ("istri disiram air panas sama suaminya", "korban_kekerasan"),
+    ],
+)
+def test_answers_at_the_category_question_in_everyday_words(text: str, category: str) -> None:
+    assert U.read(text).category.clear() == category
