@@ -13,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.domain.regions import RegionCatalog
-from bot.domain.text import normalize
+from bot.domain.text import list_position, normalize
 from bot.flows.state import ConversationState
 from bot.i18n import Catalog
 from bot.messages import Choice, Inbound, InboundKind, Reply
@@ -185,6 +185,9 @@ def match_choice(inbound: Inbound, choices: Sequence[Choice], *, typos: bool = T
         return choices[index] if 0 <= index < len(choices) else None
     labels = {c.id: normalize(c.label) for c in choices}
     exact = [c for c in choices if labels[c.id] == typed]
+    position = list_position(typed) if not exact else None  # "yg pertama", "nomor 2"
+    if position is not None:
+        return choices[position - 1] if 0 < position <= len(choices) else None
     if exact or not typos:
         return exact[0] if exact else None
     scored = sorted(

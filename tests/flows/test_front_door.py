@@ -960,3 +960,12 @@ def test_a_pupil_pressed_by_a_boyfriend_is_a_child_victim(runtime: Runtime) -> N
     )
     request = _request(runtime, _finish(chat))
     assert (request.category, request.urgency) == ("anak_korban_kekerasan", "urgent")
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked"), [("yg pertama", "sighting.ask_group"), ("yang kedua", "counseling.ask_topic")]
+)
+def test_a_menu_button_picked_by_its_place(runtime: Runtime, typed: str, asked: str) -> None:
+    chat = _first(runtime, "halo")
+    chat.send(typed)
+    assert t(asked) in chat.text, chat.text

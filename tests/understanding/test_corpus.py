@@ -20,7 +20,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True) 
 FLOORS = {
     "tuning": (0.99, 0),
     "tuning_2": (0.99, 0),
-    "tuning_3": (0.98, 0),
+    "tuning_3": (0.99, 0),
     "tuning_4": (0.96, 0),
     "tuning_5": (0.96, 3),
     "tuning_6": (0.92, 2),
@@ -42,7 +42,7 @@ FLOORS = {
     "tuning_22": (0.92, 0),
     "tuning_23": (0.86, 2),
     "tuning_24": (0.88, 9),
-    "tuning_25": (0.96, 1),
+    "tuning_25": (0.97, 1),
     "tuning_26": (0.93, 5),
     "tuning_27": (0.69, 31),
     "tuning_28": (0.86, 2),
