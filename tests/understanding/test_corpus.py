@@ -52,6 +52,7 @@ FLOORS = {
     "tuning_32": (0.96, 0),
     "tuning_33": (0.90, 9),
     "tuning_34": (0.94, 2),
+    "tuning_35": (0.96, 0),
     "held_out": (0.96, 3),
     "held_out_2": (0.93, 6),
     "held_out_3": (0.94, 3),
@@ -60,7 +61,7 @@ FLOORS = {
     "held_out_6": (0.93, 3),
     "held_out_7": (0.96, 3),
     "held_out_8": (0.95, 3),
-    "held_out_9": (0.90, 7),
+    "held_out_9": (0.91, 7),
     "held_out_10": (0.87, 15),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]

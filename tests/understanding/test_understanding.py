@@ -1020,3 +1020,19 @@ def test_family_trouble_in_general_is_no_topic_of_its_own() -> None:
 )
 def test_answers_at_the_category_question_in_everyday_words(text: str, category: str) -> None:
     assert U.read(text).category.clear() == category
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("salaki abdi sok ngambek wae, teu daek ngobrol", "konflik_keluarga"),  # Sundanese
+        ("suami nalak sy lewat wa", "perceraian"),
+        ("istri boros, gaji sy abis buat belanja online", "ekonomi_keluarga"),
+        ("stres ngurus ortu yg sakit stroke sendirian", "stres_psikologis"),
+        ("salaki sok neunggeulan abdi", "kdrt"),
+        ("ribut sama tetangga soal batas tanah", "lainnya"),  # no family's conflict
+        ("konsul soal pembagian waris sesuai agama", "lainnya"),
+    ],
+)
+def test_answers_at_the_topic_question_in_everyday_words(typed: str, topic: str) -> None:
+    assert U.read(typed).topic.clear() == topic
