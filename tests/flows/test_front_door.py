@@ -969,3 +969,8 @@ def test_a_menu_button_picked_by_its_place(runtime: Runtime, typed: str, asked: 
     chat = _first(runtime, "halo")
     chat.send(typed)
     assert t(asked) in chat.text, chat.text
+
+
+def test_a_remote_village_without_power_or_roads_is_asked_as_a_remote_community(runtime: Runtime) -> None:
+    chat = _first(runtime, "ada kampung di pedalaman cigemblong yg blm ada listrik, jalannya tanah, anak2 gk sekolah")
+    assert "mean:komunitas_adat_terpencil" in chat.choice_ids, chat.choice_ids

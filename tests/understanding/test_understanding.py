@@ -1036,8 +1036,3 @@ def test_answers_at_the_category_question_in_everyday_words(text: str, category:
 )
 def test_answers_at_the_topic_question_in_everyday_words(typed: str, topic: str) -> None:
     assert U.read(typed).topic.codes[0] == topic  # taken, or first among those offered
-
-
-def test_a_remote_village_without_power_or_roads_is_asked_as_a_remote_community() -> None:
-    heard = U.read("ada kampung di pedalaman cigemblong yg blm ada listrik, jalannya tanah, anak2 gk sekolah")
-    assert "komunitas_adat_terpencil" in heard.category.codes[:2] and heard.category.clear() is None
