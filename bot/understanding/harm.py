@@ -439,7 +439,8 @@ class HarmReader:
         if not width:
             return None
         last = words[i + width - 1]
-        if width == 1 and last.surface != last.key and last.surface.startswith(_VERB_PREFIXES):
+        bare = last.surface.removesuffix("nya").removesuffix("ku")  # "menantunya" is the son-in-law
+        if width == 1 and bare != last.key and bare.startswith(_VERB_PREFIXES):
             return None  # "bocah nyolong hp" (mencuri): a thief's stem, said as a verb, names no one
         owned = last.surface != last.key
         return Person(

@@ -1036,3 +1036,8 @@ def test_answers_at_the_category_question_in_everyday_words(text: str, category:
 )
 def test_answers_at_the_topic_question_in_everyday_words(typed: str, topic: str) -> None:
     assert U.read(typed).topic.codes[0] == topic  # taken, or first among those offered
+
+
+def test_someones_son_in_law_is_still_a_person() -> None:
+    danger = U.read("nenek2 di rumah sebelah sering dipukul menantunya").danger
+    assert danger is not None and danger.by == "family"
