@@ -63,6 +63,8 @@ FLOORS = {
     "held_out_8": (0.95, 3),
     "held_out_9": (0.91, 7),
     "held_out_10": (0.87, 15),
+    "held_out_11": (0.94, 3),
+    "held_out_12": (0.95, 4),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 
