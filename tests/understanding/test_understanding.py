@@ -1041,3 +1041,16 @@ def test_answers_at_the_topic_question_in_everyday_words(typed: str, topic: str)
 def test_someones_son_in_law_is_still_a_person() -> None:
     danger = U.read("nenek2 di rumah sebelah sering dipukul menantunya").danger
     assert danger is not None and danger.by == "family"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sy sering pingsan krn stres mikirin utang",  # a worry to counsel, not a collapse now
+        "usaha sy tidak bergerak sejak pandemi",
+        "anak sy jatuh dari motor, lututnya memar",  # a fall, not a beating
+        "adik sy sering masuk kamar saya ambil barang",
+    ],
+)
+def test_everyday_words_near_a_danger_are_no_cry_for_help(text: str) -> None:
+    assert U.read(text).danger is None
