@@ -107,11 +107,13 @@ class OutboxWorker:
         settings: Settings,
         clock: Callable[[], datetime],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
         self._sleep = sleep
+        self._monotonic = monotonic  # a test's clock moves both, so a slow machine's real seconds do not count
         self._senders: dict[str, Sender] = {}
         self._paused_until: dict[str, datetime] = {}  # a flood wait this instance met, before others see it
         self._not_before: dict[str, datetime] = {}  # when the channel's next slot frees, as last heard
@@ -290,7 +292,7 @@ class OutboxWorker:
         Slots are wall-clock times shared by every instance; a clock stepped back (NTP) or held still (a
         test's frozen time) would otherwise stop this instance's turns while real time goes on.
         """
-        wall, ticks = self._clock(), time.monotonic()
+        wall, ticks = self._clock(), self._monotonic()
         if self._last_turn_clock is not None:
             last_wall, last_ticks = self._last_turn_clock
             wall = max(wall, last_wall + timedelta(seconds=ticks - last_ticks))

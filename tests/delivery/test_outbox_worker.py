@@ -31,6 +31,10 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
+    def monotonic(self) -> float:
+        """The worker's monotonic time: this clock's, so a loaded machine's real seconds never move a turn."""
+        return self.now.timestamp()
+
     async def sleep(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
 
@@ -42,7 +46,7 @@ def clock() -> Clock:
 
 def _worker(runtime: Runtime, clock: Clock, sender: FakeSender, **overrides) -> OutboxWorker:
     settings = Settings(_env_file=None, database_url=runtime.settings.database_url, **overrides)
-    worker = OutboxWorker(db=runtime.db, settings=settings, clock=clock, sleep=clock.sleep)
+    worker = OutboxWorker(db=runtime.db, settings=settings, clock=clock, sleep=clock.sleep, monotonic=clock.monotonic)
     worker.register(sender)
     return worker
 
