@@ -251,7 +251,7 @@ class PlaceFinder:
                 taken.update(span)
                 if place.regions or place.kecamatan:
                     in_banten.update(span)  # a place elsewhere is still a word of the story ("kerja di taiwan")
-                if self._away_before(words, start) or start in denied:
+                if self._away_before(words, surfaces, start) or start in denied:
                     continue  # "suami kerja di cilegon", "bukan pamulang": not where the case is
                 if place.outside and not place.regions and start > 0 and surfaces[start - 1] in _VILLAGE_WORDS:
                     continue  # "kp. sukasari": a village of Banten sharing a name with a place elsewhere
@@ -313,10 +313,10 @@ class PlaceFinder:
                 return bool(set(named.regions) & set(place.regions))
         return False
 
-    def _away_before(self, words: Sequence[Word], start: int) -> bool:
+    def _away_before(self, words: Sequence[Word], surfaces: Sequence[str], start: int) -> bool:
         """ "kerja di cilegon", within the clause: not "... ga bisa kerja. di cibodas kota tangerang"."""
         starts = frozenset(i for i in range(max(0, start - 2), start + 1) if words[i].starts_clause)
-        return _said_before(self._away, [w.surface for w in words], start, starts)
+        return _said_before(self._away, surfaces, start, starts)
 
     def _at_work(self, words: Sequence[Word], start: int) -> bool:
         """A work word a few words before, in the same clause: "kerja jd spg di mall di tangerang kota" (but

@@ -731,9 +731,19 @@ def test_where_the_writer_is_set_apart_from_the_case_is_never_its_place() -> Non
         ("aya nini2 nyalira di bumina, teu aya nu ngurus", "category", "lansia_telantar"),  # Sundanese
         ("ada org stres jalan2 gk pake baju di pasar", "category", "penyandang_disabilitas"),
         ("wargi abdi aya nu gering jiwa dikerem di kamar", "category", "penyandang_disabilitas"),
+        ("remaja", "topic", "kenakalan_remaja"),
+        ("nakal", "topic", "kenakalan_remaja"),
+        ("rumah tangga", "topic", "konflik_keluarga"),
+        ("pegatan", "topic", "perceraian"),  # Javanese and Sundanese
+        ("kolot abdi rek pepegatan", "topic", "perceraian"),
+        ("yg kekerasan itu", "topic", "kdrt"),
+        ("nganu... itu lho, bapa2 nu sok ngacak2 runtah", "category", "pemulung"),  # Sundanese
+        ("teu dahar geus dua poe", "category", "fakir_miskin"),
+        ("orang terlantar di terminal poris, katanya dr lampung gk ada ongkos pulang", "category", "gelandangan"),
+        ("istri disiram air panas sama suaminya", "category", "korban_kekerasan"),
     ],
 )
-def test_everyday_words_of_the_fresh_parts(text: str, family: str, code: str) -> None:
+def test_everyday_words_at_the_menu_and_the_forms_questions(text: str, family: str, code: str) -> None:
     assert getattr(U.read(text), family).clear() == code
 
 
@@ -989,37 +999,9 @@ def test_everyday_words_of_the_last_tuning_round(text: str, family: str, code: s
     assert (found if family == "question" else found.clear()) == code, found
 
 
-@pytest.mark.parametrize(
-    ("typed", "topic"),
-    [
-        ("remaja", "kenakalan_remaja"),
-        ("nakal", "kenakalan_remaja"),
-        ("rumah tangga", "konflik_keluarga"),
-        ("pegatan", "perceraian"),  # Javanese and Sundanese
-        ("kolot abdi rek pepegatan", "perceraian"),
-        ("yg kekerasan itu", "kdrt"),
-    ],
-)
-def test_one_word_answers_at_the_topic_question(typed: str, topic: str) -> None:
-    assert U.read(typed).topic.clear() == topic
-
-
 def test_family_trouble_in_general_is_no_topic_of_its_own() -> None:
     """ "mau konsultasi masalah keluarga": counseling, the topic still to be chosen."""
     assert not U.read("mau konsultasi masalah keluarga bisa?").topic
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("nganu... itu lho, bapa2 nu sok ngacak2 runtah", "pemulung"),  # Sundanese
-        ("teu dahar geus dua poe", "fakir_miskin"),
-        ("orang terlantar di terminal poris, katanya dr lampung gk ada ongkos pulang", "gelandangan"),
-        ("istri disiram air panas sama suaminya", "korban_kekerasan"),
-    ],
-)
-def test_answers_at_the_category_question_in_everyday_words(text: str, category: str) -> None:
-    assert U.read(text).category.clear() == category
 
 
 @pytest.mark.parametrize(
