@@ -258,6 +258,8 @@ def _of_them(message: Message, part: Part, spot: range, other_part: Part, other:
     person, said = (spot, other) if part.person else (other, spot)
     if person.start >= said.stop and _witnessing(message.words, person.start):
         return False  # "suami bentak2 sy di depan anak2": the children see it; it is not done to them
+    if person.start >= said.stop and _doing_it(message.words, said, person.start):
+        return False  # "kakek ditinggal sendirian sm anak2nya": the children left him; it is not done to them
     if person.start >= said.stop:
         end = said.stop  # past the word said again: "bentak2 sy"
         while end < person.start and message.words[end].key == message.words[said.stop - 1].key:
@@ -292,6 +294,22 @@ def _witnessing(words: Sequence[Word], at: int) -> bool:
     while at > 0 and words[at - 1].key == words[at].key:
         at -= 1
     return at > 0 and words[at - 1].key in _WITNESSES
+
+
+#: After a verb in the passive voice ("ditinggal"), the one named after these did it: "ditinggal sama anaknya".
+_BY = frozenset({"oleh", "sama"})
+
+
+def _doing_it(words: Sequence[Word], said: range, at: int) -> bool:
+    """The person named at `at` follows "sama"/"oleh", a few words after a passive verb: the one who did it."""
+    verb = words[said.start]
+    return (
+        at > said.stop - 1
+        and at - said.stop <= 2
+        and words[at - 1].surface in _BY
+        and verb.surface.startswith("di")
+        and verb.surface != verb.key
+    )
 
 
 def _close(message: Message, one: range, other: range) -> bool:

@@ -104,6 +104,10 @@ class PlaceVocabulary:
     service_office: Sequence[str] = ()  # "kantor dinsos": after a work word, the service's office, no one's work
     elsewhere: Sequence[str] = ()  # areaid's places outside Banten: known exactly, never as a typo
     but: Sequence[str] = ()  # "tapi": after where the writer lives, the story turns to where the case is
+    here: Sequence[str] = ()  # "sy di": opening a clause, where the writer is follows (a kind of `home`)
+    relatives: Sequence[str] = ()  # "adik", "sepupu": before "saya di <place>", where a relative lives
+    lives: Sequence[str] = ()  # "yang tinggal": between a relative and the place words
+    abroad: Sequence[str] = ()  # outside names abroad: a migrant worker's case belongs to the family's region
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,7 @@ class _Mention:
     width: int = 1  # how many words name it
     work: bool = False  # where someone works ("kerja jd kasir di minimarket di kec cipondoh")
     village: bool = False  # a desa or kelurahan ("kel. kaligandu"): its kecamatan, unless one is named
+    relative: bool = False  # where a relative of the writer is, in Indonesia ("adik sy (yg tinggal) di depok")
 
 
 def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
@@ -174,6 +179,11 @@ class PlaceFinder:
         self._but = frozenset(vocabulary.but)
         self._away = frozenset(tuple(_plain_words(m)) for m in vocabulary.away)
         self._home = frozenset(tuple(_plain_words(m)) for m in vocabulary.home)
+        self._here = frozenset(tuple(_plain_words(m)) for m in vocabulary.here)
+        self._relatives = frozenset(vocabulary.relatives)
+        self._first_person = frozenset(w for m in vocabulary.here if len(m.split()) == 1 for w in _plain_words(m))
+        self._lives = frozenset(tuple(_plain_words(m)) for m in vocabulary.lives)
+        self._abroad = frozenset(vocabulary.abroad)
         self._kin = frozenset(tuple(_plain_words(m)) for m in vocabulary.kin)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
         self._as_a_thing = frozenset(vocabulary.as_a_thing)
@@ -203,7 +213,7 @@ class PlaceFinder:
         in_banten: set[int] = set()
         explicit = False  # a kecamatan named as one ("kec. cisoka") outranks a word that may be a name
         for start in range(1, len(surfaces)):  # "kec. tangerang": the kecamatan, though the word names regions
-            if surfaces[start - 1] not in _KECAMATAN_WORDS:
+            if surfaces[start - 1] not in _KECAMATAN_WORDS or start in denied:
                 continue
             for width in range(min(3, len(surfaces) - start), 0, -1):
                 place = self._kecamatan_named.get(compact(surfaces[start : start + width]))
@@ -215,7 +225,7 @@ class PlaceFinder:
                             place,
                             start,
                             as_kecamatan=True,
-                            home=self._writer_home_before(surfaces, start),
+                            home=self._writer_home_before(words, surfaces, start),
                             kin=self._kin_before(surfaces, start),
                             case=self._case_before(surfaces, start),
                             work=self._at_work(words, start),
@@ -260,12 +270,13 @@ class PlaceFinder:
                         place,
                         start,
                         self._kind_near(surfaces, start, width),
-                        home=self._writer_home_before(surfaces, start),
+                        home=self._writer_home_before(words, surfaces, start),
                         kin=self._kin_before(surfaces, start),
                         case=self._case_before(surfaces, start),
                         width=width,
                         work=self._at_work(words, start),
                         village=village,
+                        relative=self._relative_before(surfaces, start) and place.outside not in self._abroad,
                     )
                 )
         mentions = _not_a_route(mentions)
@@ -276,6 +287,11 @@ class PlaceFinder:
         mentions = [m for m in mentions if m.case] or mentions
         # "sy tinggal di pamulang tp mau lapor soal kakek sy di malingping": the case is where the story goes
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
+        # "adik sy di depok dipukul suaminya ..., sy di rangkas": a relative elsewhere in Indonesia is the case,
+        # the writer's place after it only says why they cannot go (not "istri sy di malaysia ..., kami di ...")
+        elsewhere = [m.start for m in mentions if m.relative and m.place.outside and not m.place.regions]
+        if elsewhere:
+            mentions = [m for m in mentions if not (m.home and m.start > elsewhere[0])]
         # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is (unless said to be:
@@ -339,9 +355,18 @@ class PlaceFinder:
         at = self._before_place_words(surfaces, start)
         return _said_before(self._case, surfaces, at) or _said_before(self._case, surfaces, start)
 
-    def _writer_home_before(self, surfaces: Sequence[str], start: int) -> bool:
-        """ "saya tinggal di (kec.) <place>": where the writer lives, which may not be where the case is."""
-        return self._before_place_word(self._home, surfaces, start)
+    def _writer_home_before(self, words: Sequence[Word], surfaces: Sequence[str], start: int) -> bool:
+        """ "saya tinggal di (kec.) <place>", "..., sy di rangkas": where the writer lives or is, which may
+        not be where the case is; "sy di" only opening a clause or after "dan"/"tapi" (not "tetangga sy di")."""
+        if self._before_place_word(self._home, surfaces, start):
+            return True
+        at = self._before_place_words(surfaces, start)
+        return at < start and any(
+            tuple(surfaces[at - n : at]) in self._here
+            and (at == n or words[at - n].starts_clause or surfaces[at - n - 1] in self._but)
+            for n in (1, 2)
+            if at >= n
+        )
 
     @staticmethod
     def _elsewhere_in_banten(kin: _Mention, mentions: Sequence[_Mention]) -> bool:
@@ -354,6 +379,13 @@ class PlaceFinder:
             not (m.kin or m.home) and m.place.regions and not set(m.place.regions) & set(kin.place.regions)
             for m in mentions
         )
+
+    def _relative_before(self, surfaces: Sequence[str], start: int) -> bool:
+        """ "adik sy di <place>", "sepupu sy yg tinggal di <place>": where one of the writer's own lives."""
+        at = self._before_place_words(surfaces, start)
+        if tuple(surfaces[max(0, at - 2) : at]) in self._lives:
+            at -= 2
+        return at >= 2 and surfaces[at - 1] in self._first_person and surfaces[at - 2] in self._relatives
 
     def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "keluarganya di (kec.) <place>", "ortu sy di <place>": where a family is."""

@@ -81,6 +81,9 @@ class Understanding:
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
+        self._taken_back = tuple(
+            tuple(w.surface for w in self.shaper.words(phrase)) for phrase in vocabulary.words("taken_back")
+        )
         self._option_names = {family: tuple(vocabulary.names(family)) for family in _THE_REST_OFFERED}
         self._same_subject = frozenset(s for w in vocabulary.words("same_subject") for s in self.shaper.surfaces(w))
         self._never = frozenset(s for w in vocabulary.words("never") for s in self.shaper.surfaces(w))
@@ -104,6 +107,8 @@ class Understanding:
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._own_body = frozenset(s for w in vocabulary.words("own_body") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
+        self._struck_things = frozenset(self.shaper.key(w) for w in vocabulary.words("struck_things"))
+        self._strike_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("strike_verbs"))
         self._sold_things = frozenset(self.shaper.key(w) for w in vocabulary.words("sold_things"))
         self._but = frozenset(s for w in vocabulary.words("but") for s in self.shaper.surfaces(w))
         self._describing = frozenset(s for w in vocabulary.words("describing") for s in self.shaper.surfaces(w))
@@ -164,8 +169,13 @@ class Understanding:
     def _read(self, text: str, *, answering_where: bool = False) -> Meanings:
         """Every meaning of `text`; `answering_where` when it answers "which kabupaten/kecamatan?"."""
         words = self._with_typos_mended(self.shaper.words(text))
-        denied = self._denied(words)
+        back = self._taken_back_at(words)
+        denied = self._denied(words, back) | self._done_to_things(words)
         places = self._places.find(words, answer=answering_where, denied=denied)
+        if back is not None and min(places.positions, default=back) < back <= max(places.positions, default=-1):
+            # "balaraja eh bukan, cikupa": the place said before the slip is withdrawn
+            withdrawn = denied | frozenset(i for i in places.positions if i < back)
+            places = self._places.find(words, answer=answering_where, denied=withdrawn)
         # "orang baduy": where, and who (a remote indigenous community)
         place_words = frozenset(i for i in places.positions if words[i].key not in self._people_of_place)
         content = frozenset(
@@ -175,6 +185,8 @@ class Understanding:
         )
         message = self._message(words)
         scored = self._score(message, content, place_words, denied)
+        if back is not None:
+            scored = _said_again(scored, back)
         other = scored["topic"].get("lainnya")
         if (
             other
@@ -540,13 +552,35 @@ class Understanding:
         words = self.shaper.words(text)
         return frozenset(words[i].surface for i in self._denied(words))
 
-    def _denied(self, words: Sequence[Word]) -> frozenset[int]:
-        """Words said not to be the case: the one after "bukan" (with its repeat, "bukan anak2")."""
+    def _denied(self, words: Sequence[Word], back: int | None = None) -> frozenset[int]:
+        """Words said not to be the case: the one after "bukan" (with its repeat, "bukan anak2"); not the
+        first word of a new clause ("ya bukan, ...") nor the one after a slip taken back ("eh bukan")."""
         denied: set[int] = set()
         for i in range(1, len(words)):
+            if i == back or words[i].starts_clause:
+                continue
             if words[i - 1].surface in self._not_this or (i - 1 in denied and words[i].key == words[i - 1].key):
                 denied.add(i)
         return frozenset(denied)
+
+    def _done_to_things(self, words: Sequence[Word]) -> frozenset[int]:
+        """A verb of beating with a thing right after it ("mukulin kasur", "gebukin bedug"): no one is hurt."""
+        return frozenset(
+            i
+            for i in range(len(words) - 1)
+            if words[i + 1].key in self._struck_things and words[i].key in self._strike_verbs
+        )
+
+    def _taken_back_at(self, words: Sequence[Word]) -> int | None:
+        """Where the words after the last slip taken back begin ("pengemis eh bukan, gelandangan": 3), when
+        something was said before it and something comes after; None without one."""
+        last = None
+        for i in range(1, len(words)):
+            for phrase in self._taken_back:
+                end = i + len(phrase)
+                if end < len(words) and tuple(w.surface for w in words[i:end]) == phrase:
+                    last = end
+        return last
 
     def _supposed(self, words: Sequence[Word], said: frozenset[int]) -> bool:
         """The words follow "kalau", "jika", "if": a supposition ("kalo mo lapor, harus pake ktp?")."""
@@ -683,6 +717,10 @@ class _Vocabulary:
             markers=self.words("place_marker"),
             away=self.words("away_marker"),
             home=self.words("home_marker"),
+            here=self.words("here_marker"),
+            relatives=self.words("relative_marker"),
+            lives=self.words("lives_marker"),
+            abroad=self.words("abroad"),
             kin=self.words("kin_marker"),
             case=self.words("case_marker"),
             common_names=self.words("common_place_name"),
@@ -699,3 +737,17 @@ def _pair(line: str) -> tuple[str, str]:
     if not sep:
         raise ValueError(f"vocabulary line {line!r} needs 'typed = meant'")
     return left.strip().lower(), right.strip()
+
+
+def _said_again(
+    scored: dict[str, dict[str, tuple[float, frozenset[int]]]], back: int
+) -> dict[str, dict[str, tuple[float, frozenset[int]]]]:
+    """ "pengemis eh bukan, gelandangan": in a family with a meaning said after the slip, the meanings said
+    only before it are withdrawn; a family said only before it stands ("ada pengemis di cikupa eh bukan
+    balaraja" is still about a beggar)."""
+    kept = dict(scored)
+    for family in CONTENT_FAMILIES:
+        meanings = scored[family]
+        if any(max(covered) >= back for _, covered in meanings.values()):
+            kept[family] = {m: hit for m, hit in meanings.items() if max(hit[1]) >= back}
+    return kept

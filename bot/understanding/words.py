@@ -24,6 +24,8 @@ from Sastrawi.Stemmer.Stemmer import Stemmer
 _ROOTS_FILE = Path(Sastrawi.__file__).resolve().parent / "Stemmer" / "data" / "kata-dasar.txt"
 _WORD = re.compile(r"[a-z0-9]+")
 _CLAUSE_MARK = re.compile(r"[.,;:!?]")
+#: Abbreviations of addresses whose full stop ends no clause: "kakek sy di kec. bandung ditinggal sendirian".
+_ADDRESS_ABBREVIATIONS = frozenset({"kec", "kab", "kel", "ds", "kp", "jl", "rt", "rw", "gg", "perum"})
 _STRETCHED = re.compile(r"([a-z])\1{2,}")  # "tolooong" -> "tolong"; two letters stay ("maaf")
 _REDUPLICATED = re.compile(r"^([a-z]{2,})2(an)?$")  # "minta2" -> "minta minta", "mabok2an" -> "mabok mabok"
 _ABOUT_NUMBER = re.compile(r"^(\d+)an$")  # "jam 9an" -> "jam 9"
@@ -75,10 +77,13 @@ class WordShaper:
         folded = fold(text)
         if self._phrase is not None:
             folded = self._phrase.sub(lambda match: self._phrases[match.group(1)], folded)
-        end = 0
+        end, before = 0, ""
         for match in _WORD.finditer(folded):
-            clause = bool(_CLAUSE_MARK.search(folded, end, match.start()))
-            end = match.end()
+            between = folded[end : match.start()]
+            clause = bool(_CLAUSE_MARK.search(between)) and not (
+                before in _ADDRESS_ABBREVIATIONS and between.strip() == "."
+            )
+            end, before = match.end(), match.group()
             for n, surface in enumerate(self.surfaces(match.group())):
                 shaped.append(Word(surface, self.key(surface), clause and n == 0))
         return tuple(shaped)

@@ -1036,3 +1036,82 @@ def test_someones_son_in_law_is_still_a_person() -> None:
 )
 def test_everyday_words_near_a_danger_are_no_cry_for_help(text: str) -> None:
     assert U.read(text).danger is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "family", "code"),
+    [
+        ("pengemis eh bukan, gelandangan maksudnya", "category", "gelandangan"),
+        ("gelandangan, eh bukan pengemis", "category", "pengemis"),
+        ("lebak eh bukan, pandeglang", "region", "kab-pandeglang"),
+        ("balaraja eh bukan, cikupa", "kecamatan", "3979"),  # Cikupa
+        # a family said only before the slip stands: still a beggar, now in Balaraja
+        ("ada pengemis di cikupa eh bukan di balaraja", "category", "pengemis"),
+        ("ada pengemis di cikupa eh bukan di balaraja", "kecamatan", "3978"),  # Balaraja
+        ("sy waria di kec. tangerang... eh maksudnya di kec. karang tengah", "kecamatan", "4027"),  # Karang Tengah
+    ],
+)
+def test_a_slip_taken_back_leaves_what_is_said_after_it(typed: str, family: str, code: str) -> None:
+    assert getattr(U.read(typed), family).clear() == code
+
+
+def test_bukan_opening_a_clause_denies_nothing_after_it() -> None:
+    assert U.read("bukan, dia pemulung").category.clear() == "pemulung"
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [
+        ("adik sy di depok sering dipukul suaminya. sy di rangkas gak bisa kesana", OUTSIDE),
+        ("sepupu sy yg tinggal di sukabumi dikunci suaminya di kamar. sy di lebak, jauh", OUTSIDE),
+        # a migrant worker abroad is a case of the family's region at home
+        ("istri sy di malaysia gk digaji 2 taun. kami di kronjo", "kab-tangerang"),
+        # the writer's own story: where the writer is, is the place
+        ("suami nikah lagi diem2 di karawang, sy mau gugat cerai. sy di kab tangerang", "kab-tangerang"),
+    ],
+)
+def test_a_relative_elsewhere_in_indonesia_is_where_the_case_is_not_where_the_writer_is(
+    typed: str, region: str
+) -> None:
+    assert U.read(typed).region.clear() == region
+
+
+def test_the_full_stop_of_an_address_abbreviation_ends_no_clause() -> None:
+    heard = U.read("kakek sy di kec. bandung kab serang ditinggal sendirian sm anak2nya yg merantau")
+    assert heard.category.clear() == "lansia_telantar"  # the children left him: no neglected child
+
+
+def test_beating_a_thing_hurts_no_one() -> None:
+    assert U.read("tetangga sy tiap pagi mukulin kasur pake rotan, berisik").danger is None
+    assert U.read("suami sy mukulin sy pake rotan").danger is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("nami abdi bakal dirasiahkeun teu lamun abdi lapor tatangga?", "help"),  # Sundanese: kept secret?
+        ("sabaraha lami biasana prosesna?", "help"),  # how long
+        ("kule nyuwun pirsa, menawi laporan puniki dipun proses pinten dinten?", "help"),  # Javanese: how many days
+        ("punten kang, upami lapor teh kedah ka kantor atanapi cekap di dieu wae?", "help"),
+        ("hapunten, abdi hoyong ngahapus data abdi", "erase"),
+        ("kepriben carane mbusek data kite?", "erase"),
+        ("kite pengen takon, data kite sing wis dikirim iku apa bae?", "my_data"),
+    ],
+)
+def test_questions_and_requests_in_sundanese_and_javanese_of_serang(typed: str, intent: str) -> None:
+    """A question about the service is answered (bot/flows/menu_text.py), whatever else it names."""
+    heard = U.read(typed)
+    assert heard.question is not None if intent == "help" else heard.intent.clear() == intent, heard
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "min sy udh gak kuat idup, pengen ngakhirin aja semuanya",
+        "i feel like ending it all",
+        "udh gak ada gunanya lagi idup sy",
+    ],
+)
+def test_wanting_to_end_it_all_is_a_cry_for_help(typed: str) -> None:
+    heard = U.read(typed)
+    assert heard.danger is not None and heard.danger.kind == "self_harm"
