@@ -289,7 +289,7 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         # "adik sy di depok dipukul suaminya ..., sy di rangkas": a relative elsewhere in Indonesia is the case,
         # the writer's place after it only says why they cannot go (not "istri sy di malaysia ..., kami di ...")
-        elsewhere = [m.start for m in mentions if m.relative and m.place.outside and not m.place.regions]
+        elsewhere = [m.start for m in mentions if m.relative and m.place.outside]
         if elsewhere:
             mentions = [m for m in mentions if not (m.home and m.start > elsewhere[0])]
         # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way

@@ -1115,3 +1115,16 @@ def test_questions_and_requests_in_sundanese_and_javanese_of_serang(typed: str, 
 def test_wanting_to_end_it_all_is_a_cry_for_help(typed: str) -> None:
     heard = U.read(typed)
     assert heard.danger is not None and heard.danger.kind == "self_harm"
+
+
+@pytest.mark.parametrize(
+    ("typed", "category"),
+    [
+        # a travel ticket is no ticket code asked about
+        ("di pelabuhan merak satu keluarga tidur di emperan, gak punya duit tiket nyebrang", "gelandangan"),
+        ("hotel melati deket stasiun serang dipake buat transaksi", "tuna_susila"),
+    ],
+)
+def test_a_story_that_names_a_ticket_or_a_hotel(typed: str, category: str) -> None:
+    heard = U.read(typed)
+    assert category in heard.category.codes and heard.intent.clear() != "status"
