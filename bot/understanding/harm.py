@@ -123,7 +123,9 @@ class HarmReader:
             return next((harm for harm in said if harm.victim == "child"), said[0])
         by = next((harm.by for harm, _ in around if harm.by is not None), None)
         hurting = {agent.at for _, agent in around if agent is not None}
-        child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
+        child = next(
+            (p for p in people if p.role == "child" and p.at not in hurting and _told_with(words, p.at, violent)), None
+        )
         if child is not None and violent and self._with_the_writer(words, people, child) is not None:
             return Harm("writer", by)
         return Harm("child" if child is not None and violent else None, by)
@@ -526,3 +528,9 @@ def _width_at(part: Part, words: Sequence[Word], i: int) -> int:
 
 def _matches(phrase: Phrase, words: Sequence[Word], i: int) -> bool:
     return i + len(phrase) <= len(words) and all(t.matches(words[i + n]) for n, t in enumerate(phrase))
+
+
+def _told_with(words: Sequence[Word], at: int, violent: Sequence[int]) -> bool:
+    """A person named before a violent word, or after it in its clause: "..., tp gak berani pergi krn anak" names
+    the children as a reason in a later clause, not as the ones hurt."""
+    return any(at < v or not any(w.starts_clause for w in words[v + 1 : at + 1]) for v in violent)

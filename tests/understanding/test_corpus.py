@@ -53,7 +53,7 @@ FLOORS = {
     "tuning_33": (0.91, 8),
     "tuning_34": (0.94, 2),
     "tuning_35": (0.96, 0),
-    "tuning_36": (0.78, 18),
+    "tuning_36": (0.79, 17),
     "tuning_37": (0.94, 1),
     "tuning_38": (0.80, 13),
     "tuning_39": (0.90, 1),
@@ -66,9 +66,11 @@ FLOORS = {
     "held_out_7": (0.96, 3),
     "held_out_8": (0.95, 3),
     "held_out_9": (0.91, 7),
-    "held_out_10": (0.87, 15),
+    "held_out_10": (0.88, 15),
     "held_out_11": (0.94, 3),
     "held_out_12": (0.95, 4),
+    "held_out_13": (0.93, 7),
+    "held_out_14": (0.91, 10),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

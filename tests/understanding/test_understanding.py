@@ -1128,3 +1128,9 @@ def test_wanting_to_end_it_all_is_a_cry_for_help(typed: str) -> None:
 def test_a_story_that_names_a_ticket_or_a_hotel(typed: str, category: str) -> None:
     heard = U.read(typed)
     assert category in heard.category.codes and heard.intent.clear() != "status"
+
+
+def test_children_named_as_a_reason_in_a_later_clause_are_not_the_ones_hurt() -> None:
+    heard = U.read("teman sy cerita tiap pulang dipukulin suami sampe lebam, tp gak berani pergi krn anak")
+    assert heard.danger is not None and not heard.danger.child
+    assert U.read("anak sd umur 11 kalo ga nurut dipukul pake hanger").danger.child  # the child before it
