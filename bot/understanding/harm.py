@@ -123,12 +123,11 @@ class HarmReader:
             return next((harm for harm in said if harm.victim == "child"), said[0])
         by = next((harm.by for harm, _ in around if harm.by is not None), None)
         hurting = {agent.at for _, agent in around if agent is not None}
-        child = next(
-            (p for p in people if p.role == "child" and p.at not in hurting and _told_with(words, p.at, violent)), None
-        )
+        child = next((p for p in people if p.role == "child" and p.at not in hurting), None)
         if child is not None and violent and self._with_the_writer(words, people, child) is not None:
             return Harm("writer", by)
-        return Harm("child" if child is not None and violent else None, by)
+        hurt = child is not None and violent and _told_with(words, child.at, violent)
+        return Harm("child" if hurt else None, by)
 
     def _with_the_writer(self, words: Sequence[Word], people: Sequence[Person], child: Person) -> Person | None:
         """The writer, when a child is named as being with them: "suami lg ngamuk ..., sy sm anak2 ngumpet di
