@@ -125,7 +125,9 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         or asked_for >= _A_STORY
         or intent not in (None, "help", *_FORM_OF_INTENT)
     )
-    if heard.question is not None and not shown_by_form:
+    # "tolong hapus nomor hp sm nama sy dr sistem": a request in so many words, no question about the name
+    requested = intent in _SIDE_INTENTS and heard.intent.score_of(intent) >= _A_STORY and "?" not in heard.text
+    if heard.question is not None and not (shown_by_form or requested):
         # "gratis ga?", "nama sy dirahasiakan?": the answer, then what else it asks
         # "ini gratis gk kalo mau konseling soal anak remaja?": a few words of a case are the question's
         told = (content >= _A_STORY and heard.words > clarify.SHORT) or asked_for >= _A_STORY

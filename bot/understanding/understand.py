@@ -65,6 +65,10 @@ _CODE_PLAIN = re.compile(
     r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])"
 )  # "kakek2" is a word repeated
 _REPEATED = re.compile(r"[a-z]+2(an|nya|in)?")
+# "ZXT-K71": a code typed with a 1 or 0 (or I, O) the service never gives; looked up as typed, it is "not found"
+_CODE_MISTYPED = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[0-9])(?=[A-Za-z0-9-]*[A-Za-z])([A-Za-z0-9]{3})[-–]([A-Za-z0-9]{3})(?![A-Za-z0-9])"
+)
 MESSAGE_CACHE = 2048
 WORD_CACHE = 8192
 
@@ -107,6 +111,7 @@ class Understanding:
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
         self._own_body = frozenset(s for w in vocabulary.words("own_body") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
+        self._not_codes = frozenset(vocabulary.words("not_a_code"))
         self._struck_things = frozenset(self.shaper.key(w) for w in vocabulary.words("struck_things"))
         self._strike_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("strike_verbs"))
         self._sold_things = frozenset(self.shaper.key(w) for w in vocabulary.words("sold_things"))
@@ -613,11 +618,12 @@ class Understanding:
                     or any(self.shaper.is_root(g) or g in self._stop for g in groups)
                 ):
                     continue
-                if _REPEATED.fullmatch(found.lower()):
-                    continue  # "deg2an", "lari2in": a word said twice, not a code
+                if _REPEATED.fullmatch(found.lower()) or found.lower() in self._not_codes:
+                    continue  # "deg2an", "lari2in": a word said twice, not a code; "p2tp2a", an office
                 if (code := parse_ticket_code(found)) is not None:
                     return code
-        return None
+        mistyped = _CODE_MISTYPED.search(text)
+        return f"{mistyped.group(1)}-{mistyped.group(2)}".upper() if mistyped else None
 
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""

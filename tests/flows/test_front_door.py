@@ -876,10 +876,19 @@ def test_asking_how_to_report_someone_opens_the_report_which_shows_how(runtime: 
     assert t("faq.how_to") not in chat.text and t("sighting.ask_group") in chat.text, chat.text
 
 
-def test_deleting_ones_data_is_asked_to_confirm_even_in_the_first_message(runtime: Runtime) -> None:
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "hapus semua data sy dong, sy gk mau nomer sy kesimpen",
+        # a request in so many words: "nama sy" asks nothing about secrecy here
+        "tolong hapus nomor hp sm nama sy dr sistem kalian",
+    ],
+)
+def test_deleting_ones_data_is_asked_to_confirm_even_in_the_first_message(runtime: Runtime, asked: str) -> None:
     """ "hapus semua data sy, ... nomer sy": about the data (close to "my data"), to delete it: confirmed."""
-    chat = _first(runtime, "hapus semua data sy dong, sy gk mau nomer sy kesimpen")
+    chat = _first(runtime, asked)
     assert t("privacy.erase_confirm") in chat.text and chat.choice_ids == ["erase:yes", "erase:no"]
+    assert t("faq.secrecy") not in chat.text
 
 
 def test_the_one_who_reported_earlier_is_asked_for_the_ticket_code(runtime: Runtime) -> None:

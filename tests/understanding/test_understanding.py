@@ -1134,3 +1134,20 @@ def test_children_named_as_a_reason_in_a_later_clause_are_not_the_ones_hurt() ->
     heard = U.read("teman sy cerita tiap pulang dipukulin suami sampe lebam, tp gak berani pergi krn anak")
     assert heard.danger is not None and not heard.danger.child
     assert U.read("anak sd umur 11 kalo ga nurut dipukul pake hanger").danger.child  # the child before it
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("ZXT-K71 statusnya apa", "ZXT-K71"),  # a 1 the service never gives: looked up as typed, "not found"
+        ("terimakasih ya, anak yg sy laporin udh diurus p2tp2a", None),  # an office, no code
+        ("covid-19 bikin usaha bangkrut", None),
+    ],
+)
+def test_a_code_typed_with_a_digit_the_service_never_gives(typed: str, code: str | None) -> None:
+    assert U.read(typed).ticket_code == code
+
+
+def test_a_time_of_day_told_in_a_story_is_no_greeting() -> None:
+    heard = U.read("makasih bnyk pak, petugas dinsos udh dtg ke rumah nenek sy td siang")
+    assert heard.thanks and heard.handled and not heard.greeting
