@@ -79,6 +79,8 @@ _COMMANDS: dict[str, str] = {
     "hapus data": "erase",
     "erasedata": "erase",
 }
+#: "status tiket saya", "status laporan kemarin": a few words after "status" are the command's; more are a story.
+_STATUS_WORDS = 3
 _WANTS_FORM = {"report": REPORT_SIGHTING.name, "counseling": REQUEST_COUNSELING.name}
 _INTENT_OF_FORM = {form: intent for intent, form in _WANTS_FORM.items()}
 #: Buttons of messages about a case, valid whatever the conversation is doing.
@@ -149,7 +151,8 @@ def parse_command(inbound: Inbound) -> Command | None:
     word = word.split("@", 1)[0]  # "/start@BotName" in Telegram groups
     name = _COMMANDS.get(normalize(word))
     if name == "status" and rest.strip():
-        return Command("status", rest.strip())
+        # "status ABC-DEF", "status laporan sy": the command; "status wa adik sy isinya pamitan terus, ...": a story
+        return Command("status", rest.strip()) if _a_code_or_few_words(rest) else None
     if name in ("start", "link") and rest.strip():
         return Command(name, rest.strip())
     if name and not rest.strip():
@@ -368,6 +371,12 @@ def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepRe
     base = _back(state)
     found: tuple[Output, ...] = (LookupStatus(code),) if code else (Reply(ctx.t("status.bad_code")),)
     return StepResult(base, (*found, _prompt_of(base, ctx)))
+
+
+def _a_code_or_few_words(argument: str) -> bool:
+    """What may follow "status" as the command: a code or a few words, not a sentence of a story."""
+    words = argument.split()
+    return len(words) <= _STATUS_WORDS or any(c.isdigit() or c == "-" for c in argument)
 
 
 def _tried_a_code(argument: str) -> bool:

@@ -983,3 +983,20 @@ def test_a_menu_button_picked_by_its_place(runtime: Runtime, typed: str, asked: 
 def test_a_remote_village_without_power_or_roads_is_asked_as_a_remote_community(runtime: Runtime) -> None:
     chat = _first(runtime, "ada kampung di pedalaman cigemblong yg blm ada listrik, jalannya tanah, anak2 gk sekolah")
     assert "mean:komunitas_adat_terpencil" in chat.choice_ids, chat.choice_ids
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "status wa adik sy isinya pamitan terus, td malem dia bilang mau loncat dr jembatan",
+        "status anak itu yatim piatu, tinggal sm pamannya tp disuruh kerja terus gk disekolahin",
+    ],
+)
+def test_a_story_opening_with_the_word_status_is_read_not_taken_as_the_command(runtime: Runtime, typed: str) -> None:
+    chat = _first(runtime, typed)
+    assert t("status.ask_code") not in chat.text and NOT_UNDERSTOOD not in chat.text, chat.text
+
+
+def test_status_with_a_code_or_a_few_words_is_still_the_command(runtime: Runtime) -> None:
+    assert t("status.ask_code") in _first(runtime, "status laporan sy").text
+    assert "ABC-DEF" in _first(runtime, "status ABC-DEF", user="wa-2").text
