@@ -128,6 +128,8 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
         result = read_at_menu(_back(state), heard, ctx)  # a cry for help, wherever outside a form
         return StepResult(result.state, (*before, *result.outputs))
     result = _run_command(command, state, ctx) if command else _continue(state, inbound, ctx)
+    if emergency_reply(ctx) in result.outputs:
+        before = ()  # "sebenernya sy mau lapor, anak tetangga dipukulin": the urgent report says it all, once
     return StepResult(result.state, (*before, *result.outputs))
 
 
@@ -188,10 +190,16 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         if step.form is None:  # sent: the other form's draft, if any, still waits behind the menu
             return StepResult(ConversationState(drafts=state.drafts), step.outputs)
         heard = ctx.hear(inbound)
-        if heard is None or step.form.misses <= state.form.misses:  # answered, or not typed words
+        if heard is None:  # not typed words
             return StepResult(replace(state, form=step.form), step.outputs)
         # "eh salah, saya mau lapor aja", "gk jadi konseling, mau lapor aja": the other form, this one kept
         other = heard.intent.without("cancel", _INTENT_OF_FORM[state.form.name]).clear()
+        # "sebenernya sy mau lapor, anak tetangga dipukulin tiap hari", typed at the counseling topic: the other
+        # form asked for in so many words, with what it is about, though its words also answered the question
+        about = heard.category if other == "report" else heard.topic
+        asked_other = other in _WANTS_FORM and heard.intent.score_of(other or "") >= 2 and bool(about)
+        if step.form.misses <= state.form.misses and not asked_other:  # answered
+            return StepResult(replace(state, form=step.form), step.outputs)
         # said in so many words ("mau lapor aja") or as a correction ("eh salah, mau konseling"): "gajadi lapor
         # deh" is cancelling what is on screen
         wanted = _WANTS_FORM.get(other or "")

@@ -225,6 +225,19 @@ def test_kdrt_topic_shows_sapa_129(chat: Chat) -> None:
     assert t("counseling.kdrt_sapa") in chat.text and chat.last[-1].text == t("common.ask_region")
 
 
+def test_a_report_asked_for_at_the_counseling_topic_opens_the_urgent_report_once(chat: Chat) -> None:
+    """ "sebenernya sy mau lapor, anak tetangga dipukulin": the words would answer "kdrt", but a report of a
+    hurt child is asked for in so many words: the urgent report opens, the numbers said once."""
+    chat.start()
+    chat.press("menu:konseling")
+    chat.send("sebenernya sy mau lapor, anak tetangga dipukulin tiap hari")
+    texts = [reply.text for reply in chat.last]
+    assert texts.count(t("safety.emergency")) == 1 and t("safety.in_form") not in texts, texts
+    assert t("safety.urgent_form") in texts and texts[-1] == t("common.ask_region")
+    chat.press("reg:kab-serang")  # the report asks the kecamatan next; counseling never does
+    assert chat.last[-1].text == t("common.ask_kecamatan", region="Kabupaten Serang"), chat.text
+
+
 @pytest.mark.parametrize(
     ("typed", "region", "kecamatan"),
     [

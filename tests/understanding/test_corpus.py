@@ -38,7 +38,7 @@ FLOORS = {
     "tuning_18": (0.93, 2),
     "tuning_19": (0.94, 1),
     "tuning_20": (0.95, 1),
-    "tuning_21": (0.93, 0),
+    "tuning_21": (0.94, 0),
     "tuning_22": (0.92, 0),
     "tuning_23": (0.86, 2),
     "tuning_24": (0.88, 9),
@@ -57,9 +57,9 @@ FLOORS = {
     "tuning_37": (0.94, 1),
     "tuning_38": (0.80, 13),
     "tuning_39": (0.90, 1),
-    "tuning_40": (0.82, 12),
+    "tuning_40": (0.82, 11),
     "tuning_41": (0.77, 24),
-    "tuning_42": (0.79, 24),
+    "tuning_42": (0.80, 24),
     "held_out": (0.96, 3),
     "held_out_2": (0.93, 6),
     "held_out_3": (0.94, 3),
@@ -73,7 +73,7 @@ FLOORS = {
     "held_out_11": (0.94, 3),
     "held_out_12": (0.95, 4),
     "held_out_13": (0.93, 7),
-    "held_out_14": (0.91, 10),
+    "held_out_14": (0.92, 9),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 
