@@ -65,6 +65,7 @@ _CODE_PLAIN = re.compile(
     r"([A-HJ-NP-Za-hj-np-z2-9]{6})(?![A-Za-z0-9])"
 )  # "kakek2" is a word repeated
 _REPEATED = re.compile(r"[a-z]+2(an|nya|in)?")
+_TIMES = re.compile(r"\b\d+ ?(x|kali)\b")  # "udh 3x", "2 kali": a count of times, a habit
 # "ZXT-K71": a code typed with a 1 or 0 (or I, O) the service never gives; looked up as typed, it is "not found"
 _CODE_MISTYPED = re.compile(
     r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[0-9])(?=[A-Za-z0-9-]*[A-Za-z])([A-Za-z0-9]{3})[-–]([A-Za-z0-9]{3})(?![A-Za-z0-9])"
@@ -94,6 +95,9 @@ class Understanding:
         self._never_bridge = frozenset(s for w in vocabulary.words("never_bridge") for s in self.shaper.surfaces(w))
         self._past = frozenset(s for w in vocabulary.words("past") for s in self.shaper.surfaces(w))
         self._child_categories = tuple(code for code in vocabulary.names("category") if code.startswith("anak_"))
+        self._found_again = tuple(
+            " ".join(w.surface for w in self.shaper.words(p)) for p in vocabulary.words("found_again")
+        )
         self._habitual = frozenset(s for w in vocabulary.words("habitual") for s in self.shaper.surfaces(w))
         self._kept_away_by = frozenset(self.shaper.key(w) for w in vocabulary.words("kept_away_by"))
         self._cannot_go_home = frozenset(
@@ -493,6 +497,9 @@ class Understanding:
             verb = min((i for i in said if words[i].key not in self._children), default=first)
             if any(words[i - 1].surface in self._habitual for i in said if i > 0 and i - 1 not in said):
                 return False  # "sering kabur dr rumah": a habit, not someone missing now
+            told_after = " ".join(w.surface for w in words[last + 1 :])
+            if _TIMES.search(told_after) or any(f" {p} " in f" {told_after} " for p in self._found_again):
+                return False  # "kabur dr rumah udh 3x tahun ini", "gk pulang2, ... udh ketemu": not missing now
             return self._harm.subject_before(words, verb) != "partner"
         before = [w.key for w in words[max(0, first - 2) : first] if w.surface not in _THEIR]
         if kind == "captive" and before and before[-1] in self._locked_things:

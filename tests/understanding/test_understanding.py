@@ -1151,3 +1151,20 @@ def test_a_code_typed_with_a_digit_the_service_never_gives(typed: str, code: str
 def test_a_time_of_day_told_in_a_story_is_no_greeting() -> None:
     heard = U.read("makasih bnyk pak, petugas dinsos udh dtg ke rumah nenek sy td siang")
     assert heard.thanks and heard.handled and not heard.greeting
+
+
+@pytest.mark.parametrize(
+    ("typed", "missing"),
+    [
+        ("anak sy udh 3 hari gk pulang, hp nya mati", True),
+        ("anak sy 16 thn kabur dr rumah udh 3x tahun ini, tiap dimarahin minggat ke rumah temennya", False),  # a habit
+        ("anak sy gak pulang2 sampe magrib, sy udh cari ketemu di lapangan", False),  # found again
+    ],
+)
+def test_someone_missing_now_not_a_habit_nor_found_again(typed: str, missing: bool) -> None:
+    danger = U.read(typed).danger
+    assert (danger is not None and danger.kind == "missing") is missing, danger
+
+
+def test_a_parent_asking_how_to_handle_their_child_asks_for_counseling() -> None:
+    assert U.read("anak sy 10 thn diem2 ikut ngamen sm temennya, gmn ya ngelarangnya").intent.clear() == "counseling"
