@@ -867,6 +867,10 @@ def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtim
         ("mau nanya dulu, yg baca laporan ini siapa aja?", "faq.secrecy"),
         ("min gmn caranya lapor? sy gk ngerti pake bot ginian", "faq.how_to"),
         ("bisa lapor pake foto gk?", "faq.how_to"),
+        ("apa aja yg bisa dilaporin disini?", "faq.scope"),
+        ("mau tanya, kalo lapor org yg tinggal di jakarta bisa gk? sodara sy soalnya", "faq.scope"),
+        ("ini bisa lapor pake bhs sunda gk min?", "faq.regional_language"),
+        ("punten min, mau nanya bisa pake bahasa jawa serang ora?", "faq.regional_language"),
     ],
 )
 def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
