@@ -110,6 +110,7 @@ class Understanding:
         self._reported_to = frozenset(s for w in vocabulary.words("reported_to") for s in self.shaper.surfaces(w))
         self._report_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("report_verbs"))
         self._other_words = frozenset(self.shaper.key(w) for w in vocabulary.words("other_words"))
+        self._new_case = tuple(" ".join(w.surface for w in self.shaper.words(p)) for p in vocabulary.words("new_case"))
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
@@ -217,8 +218,12 @@ class Understanding:
                 m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
             }
         grown = self._harm.only_grown_ups(words, ages)
-        ticket_code = self._ticket_code(text)
-        earlier = self._reported_earlier(scored["intent"], words)
+        new_case = bool(scored["category"]) and self._tells_a_new_case(words)
+        if new_case and "status" in scored["intent"]:  # "udh pernah lapor ..., skrg ada lg yg baru": a report
+            status = scored["intent"].pop("status")
+            scored["intent"]["report"] = max(status, scored["intent"].get("report", status), key=lambda hit: hit[0])
+        ticket_code = None if new_case else self._ticket_code(text)  # "yg kmrn tiket XK4-22P udh beres. ini beda ..."
+        earlier = not new_case and self._reported_earlier(scored["intent"], words)
         if ticket_code is None and not earlier and self._still_a_report(scored, words):
             scored["intent"].pop("status")
         elif ticket_code is None and not earlier and scored["category"] and self._taken_elsewhere(words):
@@ -317,6 +322,12 @@ class Understanding:
         return any(w.surface in self._reported_before for w in words[max(0, last - 2) : last]) and not any(
             w.surface in self._again or w.surface in self._reported_to for w in after
         )
+
+    def _tells_a_new_case(self, words: Sequence[Word]) -> bool:
+        """ "udh pernah lapor ttg nenek di cikande, skrg ada lg yg baru, ...": an earlier report named, and a new
+        case told after it."""
+        said = f" {' '.join(w.surface for w in words)} "
+        return any(f" {phrase} " in said for phrase in self._new_case)
 
     def _taken_elsewhere(self, words: Sequence[Word]) -> bool:
         """The case was taken to another office: a verb of reporting with the office one or two words after

@@ -1168,3 +1168,28 @@ def test_someone_missing_now_not_a_habit_nor_found_again(typed: str, missing: bo
 
 def test_a_parent_asking_how_to_handle_their_child_asks_for_counseling() -> None:
     assert U.read("anak sy 10 thn diem2 ikut ngamen sm temennya, gmn ya ngelarangnya").intent.clear() == "counseling"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "min sy udh pernah lapor ttg nenek di cikande, skrg ada lg yg baru, bapak2 tunanetra ngemis di kec. kibin",
+        "yg kmrn tiket XK4-22P itu udh ditangani. ini beda kasus: ada pasangan lansia tinggal di rumah bocor",
+    ],
+)
+def test_a_new_case_told_after_an_earlier_report_is_a_report(typed: str) -> None:
+    heard = U.read(typed)
+    assert heard.intent.clear() == "report" and heard.ticket_code is None, heard.intent
+
+
+@pytest.mark.parametrize(
+    ("typed", "question"),
+    [
+        ("sabtu minggu ada yg bales gak?", "hours"),
+        ("perlu foto ktp gak buat lapor?", "documents"),
+        ("setelah lapor langkah selanjutnya apa?", "duration"),
+        ("nomor hp sy siapa aja yg bisa liat?", "secrecy"),
+    ],
+)
+def test_everyday_questions_about_the_service(typed: str, question: str) -> None:
+    assert U.read(typed).question == question
