@@ -110,7 +110,7 @@ class Understanding:
         self._reported_to = frozenset(s for w in vocabulary.words("reported_to") for s in self.shaper.surfaces(w))
         self._report_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("report_verbs"))
         self._other_words = frozenset(self.shaper.key(w) for w in vocabulary.words("other_words"))
-        self._new_case = tuple(" ".join(w.surface for w in self.shaper.words(p)) for p in vocabulary.words("new_case"))
+        self._new_case = tuple(tuple(w.surface for w in self.shaper.words(p)) for p in vocabulary.words("new_case"))
         self._again = frozenset(s for w in vocabulary.words("again") for s in self.shaper.surfaces(w))
         self._people_of_place = frozenset(self.shaper.key(w) for w in vocabulary.words("people_of_place"))
         self._reflexive = frozenset(s for w in vocabulary.words("reflexive") for s in self.shaper.surfaces(w))
@@ -186,6 +186,11 @@ class Understanding:
             # "balaraja eh bukan, cikupa": the place said before the slip is withdrawn
             withdrawn = denied | frozenset(i for i in places.positions if i < back)
             places = self._places.find(words, answer=answering_where, denied=withdrawn)
+        fresh = self._new_case_at(words)
+        if fresh is not None and min(places.positions, default=fresh) < fresh:
+            # "sy yg bulan lalu lapor banjir di sepatan. skrg mau lapor yg lain, ...": the old report's place
+            old_case = denied | frozenset(i for i in places.positions if i < fresh)
+            places = self._places.find(words, answer=answering_where, denied=old_case)
         # "orang baduy": where, and who (a remote indigenous community)
         place_words = frozenset(i for i in places.positions if words[i].key not in self._people_of_place)
         content = frozenset(
@@ -195,8 +200,9 @@ class Understanding:
         )
         message = self._message(words)
         scored = self._score(message, content, place_words, denied)
-        if back is not None:
-            scored = _said_again(scored, back)
+        for turn in (back, fresh):
+            if turn is not None:
+                scored = _said_again(scored, turn)
         other = scored["topic"].get("lainnya")
         if (
             other
@@ -218,7 +224,7 @@ class Understanding:
                 m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
             }
         grown = self._harm.only_grown_ups(words, ages)
-        new_case = bool(scored["category"]) and self._tells_a_new_case(words)
+        new_case = bool(scored["category"]) and fresh is not None
         if new_case and "status" in scored["intent"]:  # "udh pernah lapor ..., skrg ada lg yg baru": a report
             status = scored["intent"].pop("status")
             scored["intent"]["report"] = max(status, scored["intent"].get("report", status), key=lambda hit: hit[0])
@@ -323,11 +329,17 @@ class Understanding:
             w.surface in self._again or w.surface in self._reported_to for w in after
         )
 
-    def _tells_a_new_case(self, words: Sequence[Word]) -> bool:
-        """ "udh pernah lapor ttg nenek di cikande, skrg ada lg yg baru, ...": an earlier report named, and a new
-        case told after it."""
-        said = f" {' '.join(w.surface for w in words)} "
-        return any(f" {phrase} " in said for phrase in self._new_case)
+    def _new_case_at(self, words: Sequence[Word]) -> int | None:
+        """Where a new case begins after an earlier one is named ("udh pernah lapor ttg nenek di cikande, skrg ada
+        lg yg baru, ...": the words after "yang baru"), when words follow; None without one."""
+        surfaces = [w.surface for w in words]
+        last = None
+        for phrase in self._new_case:
+            size = len(phrase)
+            for i in range(len(surfaces) - size):
+                if tuple(surfaces[i : i + size]) == phrase:
+                    last = max(last or 0, i + size)
+        return last
 
     def _taken_elsewhere(self, words: Sequence[Word]) -> bool:
         """The case was taken to another office: a verb of reporting with the office one or two words after
