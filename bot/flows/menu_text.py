@@ -363,7 +363,8 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         return REPORT_SIGHTING.name, {}
     if category in _DISASTERS:  # "bentrok antar kampung, rumah dibakar, sy takut keluar rumah": not a home's violence
         return REPORT_SIGHTING.name, {"category": category, "group": group_of(category)}
-    if any(code in _ABROAD for code in categories.codes):  # "disekap di kamboja": trafficking, not home
+    # "disekap di kamboja": trafficking, not home (but "sy tkw di hongkong, anak sy ... dipukul om nya" is the child)
+    if any(code in _ABROAD for code in categories.codes) and not danger.child:
         return REPORT_SIGHTING.name, ({"category": category, "group": group_of(category)} if category else {})
     if (
         category is not None
