@@ -108,6 +108,7 @@ class PlaceVocabulary:
     relatives: Sequence[str] = ()  # "adik", "sepupu": before "saya di <place>", where a relative lives
     lives: Sequence[str] = ()  # "yang tinggal": between a relative and the place words
     abroad: Sequence[str] = ()  # outside names abroad: a migrant worker's case belongs to the family's region
+    origin: Sequence[str] = ()  # "asal": where someone comes from follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class _Mention:
     work: bool = False  # where someone works ("kerja jd kasir di minimarket di kec cipondoh")
     village: bool = False  # a desa or kelurahan ("kel. kaligandu"): its kecamatan, unless one is named
     relative: bool = False  # where a relative of the writer is, in Indonesia ("adik sy (yg tinggal) di depok")
+    origin: bool = False  # where someone comes from ("keluarga asal pandeglang")
 
 
 def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
@@ -184,6 +186,7 @@ class PlaceFinder:
         self._first_person = frozenset(w for m in vocabulary.here if len(m.split()) == 1 for w in _plain_words(m))
         self._lives = frozenset(tuple(_plain_words(m)) for m in vocabulary.lives)
         self._abroad = frozenset(vocabulary.abroad)
+        self._origin = frozenset(tuple(_plain_words(m)) for m in vocabulary.origin)
         self._kin = frozenset(tuple(_plain_words(m)) for m in vocabulary.kin)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
         self._as_a_thing = frozenset(vocabulary.as_a_thing)
@@ -277,6 +280,7 @@ class PlaceFinder:
                         work=self._at_work(words, start),
                         village=village,
                         relative=self._relative_before(surfaces, start) and place.outside not in self._abroad,
+                        origin=_said_before(self._origin, surfaces, self._before_place_words(surfaces, start)),
                     )
                 )
         mentions = _not_a_route(mentions)
@@ -292,6 +296,10 @@ class PlaceFinder:
         elsewhere = [m.start for m in mentions if m.relative and m.place.outside]
         if elsewhere:
             mentions = [m for m in mentions if not (m.home and m.start > elsewhere[0])]
+        # "keluarga asal pandeglang tidur di kolong tol tanah abang": where they come from gives way to where they
+        # are elsewhere in Indonesia ("tkw asal cikeusik" abroad stays a case of home)
+        if any(m.place.outside and not m.place.regions and m.place.outside not in self._abroad for m in mentions):
+            mentions = [m for m in mentions if not m.origin]
         # "temen sy di kec serang diusir sm keluarganya di kec pontang": a family's place gives way
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is (unless said to be:

@@ -757,6 +757,7 @@ class _Vocabulary:
             relatives=self.words("relative_marker"),
             lives=self.words("lives_marker"),
             abroad=self.words("abroad"),
+            origin=self.words("origin_marker"),
             kin=self.words("kin_marker"),
             case=self.words("case_marker"),
             common_names=self.words("common_place_name"),

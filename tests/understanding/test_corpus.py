@@ -58,8 +58,9 @@ FLOORS = {
     "tuning_38": (0.80, 12),
     "tuning_39": (0.90, 0),
     "tuning_40": (0.82, 10),
-    "tuning_41": (0.77, 22),
+    "tuning_41": (0.78, 20),
     "tuning_42": (0.81, 21),
+    "tuning_43": (0.80, 17),
     "tuning_44": (0.87, 18),
     "held_out": (0.96, 3),
     "held_out_2": (0.93, 6),
@@ -74,7 +75,7 @@ FLOORS = {
     "held_out_11": (0.94, 3),
     "held_out_12": (0.95, 3),
     "held_out_13": (0.93, 7),
-    "held_out_14": (0.92, 9),
+    "held_out_14": (0.92, 8),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 

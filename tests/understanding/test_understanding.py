@@ -1193,3 +1193,15 @@ def test_a_new_case_told_after_an_earlier_report_is_a_report(typed: str) -> None
 )
 def test_everyday_questions_about_the_service(typed: str, question: str) -> None:
     assert U.read(typed).question == question
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [
+        ("mau lapor gelandangan di stasiun tanah abang, dia bilang asal pandeglang", OUTSIDE),
+        # a migrant worker abroad is still a case of home
+        ("tkw asal cikeusik udh pulang tp gajinya 2 taun gk dibayar majikan", "kab-pandeglang"),
+    ],
+)
+def test_where_someone_comes_from_gives_way_to_where_they_are_elsewhere_in_indonesia(typed: str, region: str) -> None:
+    assert U.read(typed).region.clear() == region
