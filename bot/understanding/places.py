@@ -42,6 +42,7 @@ _FUZZY_CUTOFF = 88.0
 _FUZZY_MIN_LENGTH = 6
 _WORK_REACH = 7  # words back from a place to a work word: "kerja jd kasir di minimarket di kec | cipondoh"
 _KECAMATAN_WORDS = frozenset({"kec", "kecamatan", "kc"})
+_KIN_REACH = 4  # words back from a place to someone's family: "anaknya yg pergi ke | jakarta"
 _VILLAGE_WORDS = frozenset(
     {
         "kp",
@@ -127,6 +128,7 @@ class _Mention:
     village: bool = False  # a desa or kelurahan ("kel. kaligandu"): its kecamatan, unless one is named
     relative: bool = False  # where a relative of the writer is, in Indonesia ("adik sy (yg tinggal) di depok")
     origin: bool = False  # where someone comes from ("keluarga asal pandeglang")
+    kin_near: bool = False  # a family word a few words before, in the clause ("anaknya tinggal di cikarang")
 
 
 def _not_a_route(mentions: list[_Mention]) -> list[_Mention]:
@@ -186,6 +188,8 @@ class PlaceFinder:
         self._first_person = frozenset(w for m in vocabulary.here if len(m.split()) == 1 for w in _plain_words(m))
         self._lives = frozenset(tuple(_plain_words(m)) for m in vocabulary.lives)
         self._abroad = frozenset(vocabulary.abroad)
+        # someone's family ("anaknya", "keluarganya"), not a family the case is about ("ada keluarga miskin di depok")
+        self._kin_words = frozenset(m for m in vocabulary.kin if " " not in m.strip() and m.endswith("nya"))
         self._origin = frozenset(tuple(_plain_words(m)) for m in vocabulary.origin)
         self._kin = frozenset(tuple(_plain_words(m)) for m in vocabulary.kin)
         self._case = frozenset(tuple(_plain_words(m)) for m in vocabulary.case)
@@ -281,6 +285,7 @@ class PlaceFinder:
                         village=village,
                         relative=self._relative_before(surfaces, start) and place.outside not in self._abroad,
                         origin=_said_before(self._origin, surfaces, self._before_place_words(surfaces, start)),
+                        kin_near=self._kin_near(words, start),
                     )
                 )
         mentions = _not_a_route(mentions)
@@ -304,7 +309,11 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.kin and self._elsewhere_in_banten(m, mentions))]
         # "istri sy kabur ke rumah ortunya di tasik": family elsewhere, not where the case is (unless said to be:
         # "sy tinggal di tangsel, ini soal ortu di sukabumi")
-        mentions = [m for m in mentions if not (m.kin and not m.case and m.place.outside and not m.place.regions)]
+        mentions = [
+            m
+            for m in mentions
+            if not ((m.kin or m.kin_near) and not m.case and m.place.outside and not m.place.regions)
+        ]
         # "kerja di pabrik di kec. jatiuwung, ... tinggal di kec. periuk": where someone works gives way to a
         # kecamatan of Banten the story names otherwise
         mentions = [
@@ -394,6 +403,16 @@ class PlaceFinder:
         if tuple(surfaces[max(0, at - 2) : at]) in self._lives:
             at -= 2
         return at >= 2 and surfaces[at - 1] in self._first_person and surfaces[at - 2] in self._relatives
+
+    def _kin_near(self, words: Sequence[Word], start: int) -> bool:
+        """ "anaknya tinggal di cikarang gak peduli", "anaknya sukses di jakarta": someone's family a few words
+        before the place, in its clause (the place is theirs, away from the case)."""
+        for at in range(start - 1, max(-1, start - 1 - _KIN_REACH), -1):
+            if words[at].surface in self._kin_words:
+                return True
+            if words[at].starts_clause:
+                return False
+        return False
 
     def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "keluarganya di (kec.) <place>", "ortu sy di <place>": where a family is."""

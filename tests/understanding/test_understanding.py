@@ -1205,3 +1205,15 @@ def test_everyday_questions_about_the_service(typed: str, question: str) -> None
 )
 def test_where_someone_comes_from_gives_way_to_where_they_are_elsewhere_in_indonesia(typed: str, region: str) -> None:
     assert U.read(typed).region.clear() == region
+
+
+@pytest.mark.parametrize(
+    ("typed", "outside"),
+    [
+        ("lapor org tua pengemis di masjid, anaknya sukses di jakarta tp gak peduli", False),  # the son's place
+        ("lapor ada lansia lumpuh ditinggal sendirian sm anaknya yg pergi ke jakarta", False),
+        ("sy mau lapor ada keluarga miskin di depok deket rumah mertua", True),  # the family the case is about
+    ],
+)
+def test_the_place_of_someones_family_away_from_the_case_is_not_the_cases(typed: str, outside: bool) -> None:
+    assert (U.read(typed).region.clear() == OUTSIDE) is outside
