@@ -1217,3 +1217,15 @@ def test_where_someone_comes_from_gives_way_to_where_they_are_elsewhere_in_indon
 )
 def test_the_place_of_someones_family_away_from_the_case_is_not_the_cases(typed: str, outside: bool) -> None:
     assert (U.read(typed).region.clear() == OUTSIDE) is outside
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [
+        ("ada org dr kampung sy di cileles yg jd gelandangan di jakarta", OUTSIDE),  # from home, rough elsewhere
+        ("sy naik krl dr stasiun tangerang, pas di stasiun duri sy dilecehin org", OUTSIDE),  # where the trip began
+        ("ada org baduy luar jualan madu di stasiun rawa buntu, tidur di emperan", "kota-tangerang-selatan"),
+    ],
+)
+def test_where_a_trip_or_a_life_began_gives_way_to_where_it_is_now(typed: str, region: str) -> None:
+    assert U.read(typed).region.clear() == region
