@@ -374,7 +374,7 @@ class PlaceFinder:
 
     def _writer_home_before(self, words: Sequence[Word], surfaces: Sequence[str], start: int) -> bool:
         """ "saya tinggal di (kec.) <place>", "..., sy di rangkas": where the writer lives or is, which may
-        not be where the case is; "sy di" only opening a clause or after "dan"/"tapi" (not "tetangga sy di")."""
+        not be where the case is; "sy di" only opening a clause or after "tapi" (not "tetangga sy di")."""
         if self._before_place_word(self._home, surfaces, start):
             return True
         at = self._before_place_words(surfaces, start)

@@ -179,18 +179,17 @@ class Understanding:
     def _read(self, text: str, *, answering_where: bool = False) -> Meanings:
         """Every meaning of `text`; `answering_where` when it answers "which kabupaten/kecamatan?"."""
         words = self._with_typos_mended(self.shaper.words(text))
-        back = self._taken_back_at(words)
+        back = _after_last(words, self._taken_back, first=1)  # "pengemis eh bukan, gelandangan"
+        fresh = _after_last(words, self._new_case)  # "udh pernah lapor ttg nenek ..., skrg ada lg yg baru, ..."
         denied = self._denied(words, back) | self._done_to_things(words)
         places = self._places.find(words, answer=answering_where, denied=denied)
-        if back is not None and min(places.positions, default=back) < back <= max(places.positions, default=-1):
-            # "balaraja eh bukan, cikupa": the place said before the slip is withdrawn
-            withdrawn = denied | frozenset(i for i in places.positions if i < back)
-            places = self._places.find(words, answer=answering_where, denied=withdrawn)
-        fresh = self._new_case_at(words)
-        if fresh is not None and min(places.positions, default=fresh) < fresh:
-            # "sy yg bulan lalu lapor banjir di sepatan. skrg mau lapor yg lain, ...": the old report's place
-            old_case = denied | frozenset(i for i in places.positions if i < fresh)
-            places = self._places.find(words, answer=answering_where, denied=old_case)
+        # A place said before the slip, when another is said after it ("balaraja eh bukan, cikupa"), and the old
+        # report's place, whatever follows ("sy yg bulan lalu lapor banjir di sepatan. skrg mau lapor yg lain"):
+        # withdrawn
+        for turn, said_again in ((back, True), (fresh, False)):
+            before = frozenset(i for i in places.positions if turn is not None and i < turn)
+            if before and (not said_again or max(places.positions) >= (turn or 0)):
+                places = self._places.find(words, answer=answering_where, denied=denied | before)
         # "orang baduy": where, and who (a remote indigenous community)
         place_words = frozenset(i for i in places.positions if words[i].key not in self._people_of_place)
         content = frozenset(
@@ -328,18 +327,6 @@ class Understanding:
         return any(w.surface in self._reported_before for w in words[max(0, last - 2) : last]) and not any(
             w.surface in self._again or w.surface in self._reported_to for w in after
         )
-
-    def _new_case_at(self, words: Sequence[Word]) -> int | None:
-        """Where a new case begins after an earlier one is named ("udh pernah lapor ttg nenek di cikande, skrg ada
-        lg yg baru, ...": the words after "yang baru"), when words follow; None without one."""
-        surfaces = [w.surface for w in words]
-        last = None
-        for phrase in self._new_case:
-            size = len(phrase)
-            for i in range(len(surfaces) - size):
-                if tuple(surfaces[i : i + size]) == phrase:
-                    last = max(last or 0, i + size)
-        return last
 
     def _taken_elsewhere(self, words: Sequence[Word]) -> bool:
         """The case was taken to another office: a verb of reporting with the office one or two words after
@@ -606,17 +593,6 @@ class Understanding:
             if words[i + 1].key in self._struck_things and words[i].key in self._strike_verbs
         )
 
-    def _taken_back_at(self, words: Sequence[Word]) -> int | None:
-        """Where the words after the last slip taken back begin ("pengemis eh bukan, gelandangan": 3), when
-        something was said before it and something comes after; None without one."""
-        last = None
-        for i in range(1, len(words)):
-            for phrase in self._taken_back:
-                end = i + len(phrase)
-                if end < len(words) and tuple(w.surface for w in words[i:end]) == phrase:
-                    last = end
-        return last
-
     def _supposed(self, words: Sequence[Word], said: frozenset[int]) -> bool:
         """The words follow "kalau", "jika", "if": a supposition ("kalo mo lapor, harus pake ktp?")."""
         first = min(said)
@@ -774,6 +750,19 @@ def _pair(line: str) -> tuple[str, str]:
     if not sep:
         raise ValueError(f"vocabulary line {line!r} needs 'typed = meant'")
     return left.strip().lower(), right.strip()
+
+
+def _after_last(words: Sequence[Word], phrases: Sequence[tuple[str, ...]], *, first: int = 0) -> int | None:
+    """Where the words after the last of `phrases` said begin (at word `first` or later), when some follow:
+    "pengemis eh bukan, gelandangan" -> 3 (after "eh bukan"); None without one."""
+    surfaces = tuple(w.surface for w in words)
+    ends = [
+        start + len(phrase)
+        for phrase in phrases
+        for start in range(first, len(surfaces) - len(phrase))
+        if surfaces[start : start + len(phrase)] == phrase
+    ]
+    return max(ends, default=None)
 
 
 def _said_again(
