@@ -1229,3 +1229,14 @@ def test_the_place_of_someones_family_away_from_the_case_is_not_the_cases(typed:
 )
 def test_where_a_trip_or_a_life_began_gives_way_to_where_it_is_now(typed: str, region: str) -> None:
     assert U.read(typed).region.clear() == region
+
+
+@pytest.mark.parametrize(
+    ("typed", "whom"),
+    [
+        ("sekarang mau konseling buat sy sendiri, rumah tangga sy lg diujung tanduk", "self"),  # one's own household
+        ("mau konseling buat anak sy, dia susah diatur", "family"),
+    ],
+)
+def test_for_whom_a_story_asks_counseling(typed: str, whom: str) -> None:
+    assert U.options(typed, "story_for_whom").clear() == whom
