@@ -76,6 +76,8 @@ FLOORS = {
     "held_out_12": (0.95, 3),
     "held_out_13": (0.93, 7),
     "held_out_14": (0.92, 8),
+    "held_out_15": (0.90, 8),
+    "held_out_16": (0.90, 12),
 }
 TUNING = [name for name in parts() if not is_held_out(name)]
 
