@@ -1240,3 +1240,9 @@ def test_where_a_trip_or_a_life_began_gives_way_to_where_it_is_now(typed: str, r
 )
 def test_for_whom_a_story_asks_counseling(typed: str, whom: str) -> None:
     assert U.options(typed, "story_for_whom").clear() == whom
+
+
+def test_a_motorcycle_taxi_waiting_for_riders_is_no_sex_work() -> None:
+    heard = U.read("sy ojol sering mangkal di bintaro, sering liat anak2 ngelem di kolong flyover")
+    assert "tuna_susila" not in heard.category.codes and heard.danger is None
+    assert "tuna_susila" in U.read("cewek2 mangkal di pinggir jalan tiap malem").category.codes
