@@ -383,8 +383,7 @@ def _status(argument: str, state: ConversationState, ctx: FlowContext) -> StepRe
 
 def _a_code_or_few_words(argument: str) -> bool:
     """What may follow "status" as the command: a code or a few words, not a sentence of a story."""
-    words = argument.split()
-    return len(words) <= _STATUS_WORDS or any(c.isdigit() or c == "-" for c in argument)
+    return len(argument.split()) <= _STATUS_WORDS or _tried_a_code(argument)
 
 
 def _tried_a_code(argument: str) -> bool:

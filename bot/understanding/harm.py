@@ -532,4 +532,4 @@ def _matches(phrase: Phrase, words: Sequence[Word], i: int) -> bool:
 def _told_with(words: Sequence[Word], at: int, violent: Sequence[int]) -> bool:
     """A person named before a violent word, or after it in its clause: "..., tp gak berani pergi krn anak" names
     the children as a reason in a later clause, not as the ones hurt."""
-    return any(at < v or not any(w.starts_clause for w in words[v + 1 : at + 1]) for v in violent)
+    return any(at < v or at in _clause_of(words, v) for v in violent)

@@ -354,12 +354,8 @@ class PlaceFinder:
     def _at_work(self, words: Sequence[Word], start: int) -> bool:
         """A work word a few words before, in the same clause: "kerja jd spg di mall di tangerang kota" (but
         "konseling di kantor dinsos kota serang" is the service's office)."""
-        for at in range(start - 1, max(-1, start - 1 - _WORK_REACH), -1):
-            if words[at].surface in self._work:
-                return words[at + 1].surface not in self._service_office
-            if words[at].starts_clause:
-                return False
-        return False
+        at = _back_in_clause(words, start, _WORK_REACH, self._work)
+        return at is not None and words[at + 1].surface not in self._service_office
 
     def _story_moves_on(self, surfaces: Sequence[str], home: _Mention, mentions: Sequence[_Mention]) -> bool:
         """A "but" and another place follow where the writer lives: that place is the case's."""
@@ -407,12 +403,7 @@ class PlaceFinder:
     def _kin_near(self, words: Sequence[Word], start: int) -> bool:
         """ "anaknya tinggal di cikarang gak peduli", "anaknya sukses di jakarta": someone's family a few words
         before the place, in its clause (the place is theirs, away from the case)."""
-        for at in range(start - 1, max(-1, start - 1 - _KIN_REACH), -1):
-            if words[at].surface in self._kin_words:
-                return True
-            if words[at].starts_clause:
-                return False
-        return False
+        return _back_in_clause(words, start, _KIN_REACH, self._kin_words) is not None
 
     def _kin_before(self, surfaces: Sequence[str], start: int) -> bool:
         """ "keluarganya di (kec.) <place>", "ortu sy di <place>": where a family is."""
@@ -571,6 +562,16 @@ def _said_before(
         tuple(surfaces[max(0, at - n) : at]) in phrases and not starts.intersection(range(at - n + 1, at + 1))
         for n in (1, 2, 3)
     )
+
+
+def _back_in_clause(words: Sequence[Word], start: int, reach: int, wanted: frozenset[str]) -> int | None:
+    """Where one of `wanted` is typed, up to `reach` words before `start` and in its clause; None if nowhere."""
+    for at in range(start - 1, max(-1, start - 1 - reach), -1):
+        if words[at].surface in wanted:
+            return at
+        if words[at].starts_clause:
+            return None
+    return None
 
 
 def _joined(known: Place | None, place: Place) -> Place:
