@@ -411,7 +411,8 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         # "ayah sy sering mabok terus mukul ibu, sy umur 12": a child tells of violence at home; reported
         chosen = "anak_korban_kekerasan" if danger.self_ or danger.child else "korban_kekerasan"
         return REPORT_SIGHTING.name, {"category": chosen, "group": group_of(chosen)}
-    if (danger.self_ or danger.at_home) and not danger.third_party:
+    if (danger.self_ or danger.at_home) and not danger.third_party and danger.kind != "neglect":
+        # not "bapak sy udh tua ditinggal anak2nya, sendirian di rumah": someone left alone is reported
         return REQUEST_COUNSELING.name, {"topic": "kdrt", **({"for_whom": "self"} if danger.self_ else {})}
     if category is None and categories:
         return REPORT_SIGHTING.name, {}  # "kebakaran ... rumah dibakar": the form asks which category
@@ -420,7 +421,13 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
 
 
 def _not_understood(state: ConversationState, heard: Meanings, ctx: FlowContext, *, greeted: bool) -> StepResult:
-    """Once: say so and show the menu. Twice in a row: take the words as a report staff will classify."""
+    """Once: say so and show the menu. Twice in a row: take the words as a report staff will classify.
+
+    A question the vocabulary cannot answer ("apakah layanan ini terhubung dgn polisi?") gets the help text:
+    how the service works is the best answer there is, and a question is no report to take as said.
+    """
+    if heard.asks and heard.real_words >= _MIN_REAL_WORDS:
+        return _understood(state, (RelayToCase(heard.text.strip(), (help_reply(ctx), _menu(state, ctx))),))
     unheard = (*state.unheard, heard.text.strip())[-2:]
     if len(unheard) < 2:
         menu = _menu(state, ctx)

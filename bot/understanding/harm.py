@@ -259,6 +259,11 @@ class HarmReader:
         person = self._subject(words, at)
         return person is not None and person.of_writer and person.role in (*_HOUSEHOLD, "child")
 
+    def writer_before(self, words: Sequence[Word], at: int) -> bool:
+        """The nearest person named before `at` in its clause is the writer: "..., sy capek bgt pengen mati"."""
+        person = self._subject(words, at)
+        return person is not None and person.role == "writer"
+
     def someone_else_before(self, words: Sequence[Word], at: int) -> bool:
         """The nearest person named before `at` in its clause is someone the writer only knows: "ada cowok mau
         loncat", or someone's own ("ada keluarga ..., ibunya depresi, pernah mau bunuh diri")."""

@@ -85,6 +85,9 @@ class Understanding:
         )
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
+        self._opening_a_question = frozenset(
+            s for w in vocabulary.words("question_opening") for s in self.shaper.surfaces(w)
+        )
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
         self._taken_back = tuple(
             tuple(w.surface for w in self.shaper.words(phrase)) for phrase in vocabulary.words("taken_back")
@@ -265,6 +268,7 @@ class Understanding:
             thanks=bool(scored["intent"].get("thanks")),
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
+            asks="?" in text or bool(words and words[0].surface in self._opening_a_question),
             correcting=bool(scored["intent"].get("correction")),
             handled=bool(scored["intent"].get("handled")),
             about=self._harm.told_about(words),
@@ -450,7 +454,10 @@ class Understanding:
         if kind == "self_harm" and said is None:
             said = self._harm.only_one_of_writers(words) or self._harm.speaker_of(words, hits[kind][1])
         if kind == "self_harm" and said is None:
-            if self._harm.someone_else_before(words, min(hits[kind][1])):
+            if self._harm.writer_before(words, max(hits[kind][1])):
+                # "bisa bantu orang yg udh ga kuat hidup? sy capek bgt pengen mati aja": the writer, last
+                said = "writer"
+            elif self._harm.someone_else_before(words, min(hits[kind][1])):
                 said = "other"  # "ada cowok mau loncat dr jembatan": someone the writer sees
             elif self._harm.writers_own_before(words, min(hits[kind][1])):
                 said = "family"  # "adek sy suka nyayat2 tangannya sendiri": one of the writer's own

@@ -883,6 +883,45 @@ def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
 @pytest.mark.parametrize(
     "asked",
     [
+        "apakah layanan ini terhubung dgn 112 atau polisi?",
+        "kok bot ini ga bales2 sih",  # a question word opening it, no question mark
+    ],
+)
+def test_a_question_the_service_cannot_answer_gets_the_help_text_not_a_refusal(runtime: Runtime, asked: str) -> None:
+    """No "belum mengerti" for a question: how the service works, then the menu; the next message is read
+    afresh, not joined to the question as a report staff must classify."""
+    for chat in (_first(runtime, asked), Chat(runtime.engine, user_id="web-q")):
+        if chat.user_id == "web-q":
+            chat.start()
+            chat.send(asked)
+        assert t("help.text").splitlines()[0] in chat.text and "menu:lapor" in chat.choice_ids, chat.text
+        assert NOT_UNDERSTOOD not in chat.text
+        chat.send("qwrty zxv")
+        assert t("menu.taken_as_said") not in chat.text
+
+
+def test_someone_who_asks_for_help_for_one_who_wants_to_die_and_then_says_it_is_them_gets_counseling(
+    runtime: Runtime,
+) -> None:
+    """ "bisa bantu orang yg udh ga kuat hidup ga? sy capek bgt pengen mati aja": "orang" asks in general, the
+    writer then says it is them: the numbers and counseling for the writer, not a report about someone."""
+    chat = _cry(runtime, "bisa bantu orang yg udh ga kuat hidup ga? sy capek bgt pengen mati aja")
+    request = _request(runtime, _finish(chat))
+    assert (request.category, request.topic) == (None, "stres_psikologis"), chat.text
+
+
+def test_an_old_father_left_alone_at_home_is_reported_not_counseled_as_domestic_violence(runtime: Runtime) -> None:
+    """ "bapak sy udh tua ditinggal anak2nya ..., sendirian di rumah": someone left alone at home is a report
+    (the elderly's category offered), not the writer's counseling on domestic violence."""
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.send("bisa bantu ga, bapak sy udh tua ditinggal anak2nya yg lain, skrg sendirian di rumah di kec. menes")
+    assert "mean:lansia_telantar" in chat.choice_ids and t("counseling.ask_whom") not in chat.text, chat.text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
         "gmn cara lapor org terlantar di pinggir jalan",  # who: the form asks the rest
         "mau lapor, caranya gimana?",  # asked for in so many words
         "gmn cara lapor di pandeglang?",  # where: the region is taken
