@@ -135,7 +135,7 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         # (or "korban penipuan kerja") asks nothing of the service unless it asks ("?").
         asking = "?" in heard.text or not (content and heard.words > clarify.SHORT)
         if asking or told:
-            answered = (Reply(ctx.t(f"faq.{heard.question}")),)
+            answered = tuple(Reply(ctx.t(f"faq.{q}")) for q in (heard.question, heard.other_question) if q)
         if asking and not told:
             return _understood(state, (*answered, _menu(state, ctx)))
     # "gmn cara lapor org terlantar?": the form asks what it needs, which shows how

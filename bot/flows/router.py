@@ -215,7 +215,8 @@ def _continue(state: ConversationState, inbound: Inbound, ctx: FlowContext) -> S
         if heard.ticket_code is not None:  # "cek tiket aja deh, DNE-8QA": looked up, form kept
             return _interject(state, ctx, (LookupStatus(heard.ticket_code),))
         if heard.question is not None:  # "ini rahasia kan? sy takut suami tau": answered, form kept
-            return _interject(state, ctx, (Reply(ctx.t(f"faq.{heard.question}")),))
+            answers = (heard.question, heard.other_question)
+            return _interject(state, ctx, tuple(Reply(ctx.t(f"faq.{q}")) for q in answers if q))
         return StepResult(replace(state, form=step.form), step.outputs)
     return _on_menu(state, inbound, ctx)
 

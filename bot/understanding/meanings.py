@@ -109,6 +109,7 @@ class Meanings:
     thanks: bool = False
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
+    other_question: str | None = None  # a second one as close: "ini resmi? nama pelapor dirahasiain kan"
     asks: bool = False  # a question mark, or a question word opening it ("kok ...", "apakah ...")
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
     handled: bool = False  # "udh ditangani", "udh dijemput petugas": a case said to be taken care of

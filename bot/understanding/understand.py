@@ -220,7 +220,11 @@ class Understanding:
         danger = self._danger(scored, message)
         if danger is not None and self._harm.writer_is_young(words):  # "..., sy umur 12, tolong"
             danger = replace(danger, young_writer=True)
-        question = _guesses(scored["question"]).clear()
+        # one question clearly ahead, or two as close ("ini beneran dr pemerintah? nama pelapor dirahasiain kan")
+        asked = _guesses(scored["question"])
+        close_questions = asked.close()
+        question = asked.clear() or (close_questions[0] if close_questions else None)
+        other_question = close_questions[1] if len(close_questions) > 1 else None
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
             scored["intent"] = {
                 m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
@@ -268,6 +272,7 @@ class Understanding:
             thanks=bool(scored["intent"].get("thanks")),
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
+            other_question=other_question,
             asks="?" in text or bool(words and words[0].surface in self._opening_a_question),
             correcting=bool(scored["intent"].get("correction")),
             handled=bool(scored["intent"].get("handled")),

@@ -868,6 +868,8 @@ def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtim
         ("min gmn caranya lapor? sy gk ngerti pake bot ginian", "faq.how_to"),
         ("bisa lapor pake foto gk?", "faq.how_to"),
         ("apa aja yg bisa dilaporin disini?", "faq.scope"),
+        ("kalo sy lapor, tetangga yg sy laporin bakal tau ga kalo sy yg lapor?", "faq.secrecy"),
+        ("yg nerima laporan ini dinas sosial kabupaten apa provinsi?", "faq.official"),
         ("mau tanya, kalo lapor org yg tinggal di jakarta bisa gk? sodara sy soalnya", "faq.scope"),
         ("ini bisa lapor pake bhs sunda gk min?", "faq.regional_language"),
         ("punten min, mau nanya bisa pake bahasa jawa serang ora?", "faq.regional_language"),
@@ -878,6 +880,16 @@ def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
 ) -> None:
     chat = _first(runtime, asked)
     assert t(answer) in chat.text and "menu:lapor" in chat.choice_ids, chat.text
+
+
+def test_two_questions_about_the_service_in_one_message_are_both_answered(runtime: Runtime) -> None:
+    chat = _first(runtime, "ini beneran dr pemerintah? nama pelapor dirahasiain kan")
+    assert t("faq.official") in chat.text and t("faq.secrecy") in chat.text and "menu:lapor" in chat.choice_ids
+    chat = Chat(runtime.engine)
+    chat.start()
+    chat.press("menu:lapor")  # inside the form: both answered, the question asked again
+    chat.send("ini beneran dr pemerintah? nama pelapor dirahasiain kan")
+    assert t("faq.official") in chat.text and t("faq.secrecy") in chat.text and "grp:anak" in chat.choice_ids
 
 
 @pytest.mark.parametrize(
