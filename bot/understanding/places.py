@@ -208,6 +208,11 @@ class PlaceFinder:
             if len(k) >= _FUZZY_MIN_LENGTH and not p.common and k not in self._exact_only
         ]
 
+    def names_a_place(self, surface: str) -> bool:
+        """The word as typed is a place name of Banten on its own ("serpong"): never a typo of another word."""
+        place = self._places.get(compact([surface]))
+        return place is not None and bool(place.regions) and not place.common
+
     def find(self, words: Sequence[Word], *, answer: bool = False, denied: frozenset[int] = frozenset()) -> FoundPlaces:
         """Places among `words`; `answer` when the whole message answers "where?" (no place word needed).
 

@@ -89,6 +89,9 @@ class Understanding:
             s for w in vocabulary.words("question_opening") for s in self.shaper.surfaces(w)
         )
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
+        self._not_this_bridge = frozenset(
+            s for w in vocabulary.words("not_this_bridge") for s in self.shaper.surfaces(w)
+        )
         self._taken_back = tuple(
             tuple(w.surface for w in self.shaper.words(phrase)) for phrase in vocabulary.words("taken_back")
         )
@@ -587,13 +590,20 @@ class Understanding:
         return frozenset(words[i].surface for i in self._denied(words))
 
     def _denied(self, words: Sequence[Word], back: int | None = None) -> frozenset[int]:
-        """Words said not to be the case: the one after "bukan" (with its repeat, "bukan anak2"); not the
+        """Words said not to be the case: the one after "bukan" (or "bukan yg"; with its repeat, "bukan anak2"); not the
         first word of a new clause ("ya bukan, ...") nor the one after a slip taken back ("eh bukan")."""
         denied: set[int] = set()
         for i in range(1, len(words)):
             if i == back or words[i].starts_clause:
                 continue
-            if words[i - 1].surface in self._not_this or (i - 1 in denied and words[i].key == words[i - 1].key):
+            bridged = (
+                i >= 2 and words[i - 1].surface in self._not_this_bridge and words[i - 2].surface in self._not_this
+            )
+            if (
+                words[i - 1].surface in self._not_this
+                or bridged
+                or (i - 1 in denied and words[i].key == words[i - 1].key)
+            ):
                 denied.add(i)
         return frozenset(denied)
 
@@ -651,6 +661,7 @@ class Understanding:
             and word.key not in self._known_keys
             and not self.shaper.is_root(word.key)
             and not word.key.isdigit()
+            and not self._places.names_a_place(word.surface)  # "serpong" is no "serong" (cheating)
             else word
             for word in words
         )
