@@ -303,6 +303,9 @@ class HarmReader:
         )  # "gets beaten by", "kena pukul"
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
+        # "sy mau lapor pelecehan, ...": the writer asks for the service; what follows is reported, not done
+        reporting = any(p.role == "writer" and self._asks(words, p.at) for p in before)
+        before = [p for p in before if not (p.role == "writer" and self._asks(words, p.at))]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
         if passive:  # "... dipukulin, saya kasihan": the writer after a passive verb hurts only "oleh saya"
             after = [p for p in after if p.role != "writer" or words[p.at - 1].surface in self._agent_marks]
@@ -321,7 +324,7 @@ class HarmReader:
             # story named before this clause
             earlier = [p for p in people if p.at < clause.start and p.role != "writer" and not p.pronoun]
             victim = earlier[-1] if earlier else victim
-        if marked and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
+        if (marked or reporting) and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
         hurt_is = _victim(victim, agent, age)
         sibling = victim is not None and victim.role == "child" and words[victim.at].key in self._siblings

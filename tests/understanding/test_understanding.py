@@ -72,6 +72,21 @@ def test_who_is_in_danger() -> None:
     assert child.danger.child
 
 
+def test_the_writer_who_asks_to_report_violence_is_not_the_one_doing_it() -> None:
+    """ "sy mau lapor pelecehan, ...": the writer asks for the service; the one named after does it."""
+    at_work = U.read("sy mau lapor pelecehan di tempat kerja, atasan sy sering pegang2")
+    assert at_work.danger.by == "outsider" and not at_work.danger.at_home
+    assert U.read("sy sering marah2 sm anak sy sampe mukul").danger.by == "writer"  # the writer does it
+
+
+def test_a_place_name_is_never_mended_into_a_word() -> None:
+    assert not U.read("ada orang tua tunanetra ngamen di stasiun serpong").topic  # not "serong" (cheating)
+
+
+def test_bukan_yang_denies_what_follows() -> None:
+    assert not U.read("yg kecanduan, bukan yg gangguan jiwa").category.score_of("penyandang_disabilitas")
+
+
 def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
     writer = U.read("sy udh gk kuat, pengen mati aja, utang pinjol numpuk")  # "gk kuat" denies nothing
     assert writer.danger.kind == "self_harm" and writer.danger.self_
