@@ -301,12 +301,13 @@ _BY = frozenset({"oleh", "sama"})
 
 
 def _doing_it(words: Sequence[Word], said: range, at: int) -> bool:
-    """The person named at `at` follows "sama"/"oleh", a few words after a passive verb: the one who did it."""
+    """The person named at `at` follows "sama"/"oleh" a few words after a passive verb, or the verb itself
+    ("ibu sy ditelantarkan adik"): the one who did it."""
     verb = words[said.start]
     return (
         at > said.stop - 1
         and at - said.stop <= 2
-        and words[at - 1].surface in _BY
+        and (words[at - 1].surface in _BY or at == said.stop)
         and verb.surface.startswith("di")
         and verb.surface != verb.key
     )

@@ -79,6 +79,23 @@ def test_the_writer_who_asks_to_report_violence_is_not_the_one_doing_it() -> Non
     assert U.read("sy sering marah2 sm anak sy sampe mukul").danger.by == "writer"  # the writer does it
 
 
+def test_the_one_named_right_after_a_passive_verb_did_it() -> None:
+    """ "ibu sy ditelantarkan adik": the younger sibling neglects her; no neglected child here."""
+    assert not U.read("ibu sy di saketi ditelantarkan adik").category.score_of("anak_telantar")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pak, kk sy di lampung dipukul suami tiap hari, sy di anyer",
+        "teh abdi di sukabumi dikurung ku salakina, abdi di rangkasbitung",
+    ],
+)
+def test_a_sister_called_kak_or_teh_elsewhere_is_where_the_case_is(text: str) -> None:
+    heard = U.read(text)
+    assert heard.outside and heard.region.clear() == OUTSIDE
+
+
 def test_a_place_name_is_never_mended_into_a_word() -> None:
     assert not U.read("ada orang tua tunanetra ngamen di stasiun serpong").topic  # not "serong" (cheating)
 
