@@ -303,9 +303,19 @@ class PlaceFinder:
         mentions = [m for m in mentions if not (m.home and self._story_moves_on(surfaces, m, mentions))]
         # "adik sy di depok dipukul suaminya ..., sy di rangkas": a relative elsewhere in Indonesia is the case,
         # the writer's place after it only says why they cannot go (not "istri sy di malaysia ..., kami di ...")
-        elsewhere = [m.start for m in mentions if m.relative and m.place.outside]
-        if elsewhere:
-            mentions = [m for m in mentions if not (m.home and m.start > elsewhere[0])]
+        # (also in another region of Banten: "adik sy di mandalawangi depresi ..., sy di serang kota")
+        relatives = [m for m in mentions if m.relative]
+        if relatives:
+            first = relatives[0]
+            mentions = [
+                m
+                for m in mentions
+                if not (
+                    m.home
+                    and m.start > first.start
+                    and (first.place.outside or not set(first.place.regions) & set(m.place.regions))
+                )
+            ]
         # "keluarga asal pandeglang tidur di kolong tol tanah abang": where they come from gives way to where they
         # are elsewhere in Indonesia ("tkw asal cikeusik" abroad stays a case of home)
         if any(m.place.outside and not m.place.regions and m.place.outside not in self._abroad for m in mentions):
