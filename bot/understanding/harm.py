@@ -155,6 +155,24 @@ class HarmReader:
                 return True
         return False
 
+    def own_child_does_it(self, words: Sequence[Word], acts: Sequence[int]) -> bool:
+        """The writer's own child strikes, at no grown-up ("anak sy yg balita suka mukul kalo ga diturutin",
+        "anak sy kalah main bola ngamuk dan mukul temennya"): a parent's worry to counsel, no child hurt.
+        Not "anak sy (19) pukul sy" (the writer is hurt) nor "anak sy dipukul gurunya" (the child is)."""
+        people = self._people(words)
+        if not acts or any(
+            _is_passive(words[at]) or (at > 0 and words[at - 1].surface in self._passive_marks) for at in acts
+        ):
+            return False
+        for at in acts:
+            clause = _clause_of(words, at)
+            before = [p for p in people if clause.start <= p.at < at]
+            after = [p for p in people if at < p.at < clause.stop]
+            own = any(p.of_writer and words[p.at].key == _OFFSPRING for p in before)
+            if not own or not all(p.role == "child" for p in (*before, *after)):
+                return False
+        return True
+
     def told_about(self, words: Sequence[Word]) -> str | None:
         """Whose story it is: "self" when the writer comes first ("pak, sy ngerasa cemas terus"),
         "family" when one of the writer's own does ("kakak sy ditendang suaminya"); else None."""
@@ -510,6 +528,9 @@ _STILL = ("masih", "baru")  # "yg masih 2 thn": an age
 
 def _is_year(word: Word) -> bool:
     return word.surface in _YEAR_WORDS
+
+
+_OFFSPRING = "anak"  # the writer's own son or daughter: "anak sy"
 
 
 def _is_passive(word: Word) -> bool:

@@ -221,6 +221,10 @@ class Understanding:
         if not ages:
             scored["category"] = self._of_any_age(scored["category"], words)
         danger = self._danger(scored, message)
+        if danger is None and self._own_child_strikes(words, scored["danger"]):
+            # "anak sy yg balita suka mukul kalo ga diturutin": no child hurt, a parent's worry
+            for code in _VICTIMS:
+                scored["category"].pop(code, None)
         if danger is not None and self._harm.writer_is_young(words):  # "..., sy umur 12, tolong"
             danger = replace(danger, young_writer=True)
         # one question clearly ahead, or two as close ("ini beneran dr pemerintah? nama pelapor dirahasiain kan")
@@ -447,7 +451,9 @@ class Understanding:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
         words = message.words
         hits = {kind: hit for kind, hit in scored["danger"].items() if self._happens(kind, hit[1], words)}
-        if "violence" in hits and self._harm.among_children(words, sorted(hits["violence"][1])):
+        if "violence" in hits and (
+            self._harm.among_children(words, sorted(hits["violence"][1])) or self._own_child_strikes(words, hits)
+        ):
             del hits["violence"]  # "anak sulung suka mukul adiknya": siblings fighting, a worry to counsel
         kinds = _guesses(hits)
         if not kinds:
@@ -511,6 +517,12 @@ class Understanding:
             third_party=third and not near,
             by=harm.by,
         )
+
+    def _own_child_strikes(self, words: Sequence[Word], hits: Mapping[str, tuple[float, frozenset[int]]]) -> bool:
+        """The violence told is the writer's own child striking a peer or no one: see HarmReader."""
+        violence = hits.get("violence")
+        acts = sorted(i for i in violence[1] if words[i].key in self._strike_verbs) if violence else []
+        return self._harm.own_child_does_it(words, acts)
 
     def _happens(self, kind: str, said: frozenset[int], words: Sequence[Word]) -> bool:
         """Not "tp ga pernah mukul sih" (two words before), nor "mukul2 kepala sendiri" (three words after),
@@ -686,6 +698,7 @@ _FOR_A_GROWN_UP = {
 }
 _Scores = dict[str, tuple[float, frozenset[int]]]
 _A_DISABLED_CHILD = "anak_disabilitas"
+_VICTIMS = ("anak_korban_kekerasan", "korban_kekerasan")
 _OFFSPRING = "anak"  # "anaknya": someone's son or daughter, of any age (not "cucunya", "adiknya")
 
 

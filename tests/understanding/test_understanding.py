@@ -96,6 +96,14 @@ def test_a_sister_called_kak_or_teh_elsewhere_is_where_the_case_is(text: str) ->
     assert heard.outside and heard.region.clear() == OUTSIDE
 
 
+def test_ones_own_child_who_hits_a_playmate_is_a_parents_worry_not_a_child_hurt() -> None:
+    toddler = U.read("anak sy yg balita suka mukul kalo keinginannya ga diturutin, wajar ga")
+    assert toddler.danger is None and not toddler.category.score_of("anak_korban_kekerasan")
+    assert toddler.topic.clear() == "pengasuhan_anak"
+    assert U.read("anak sy (19) pukul sy tiap minta duit ga dikasih").danger.kind == "violence"  # the writer hurt
+    assert U.read("anak sy dipukul gurunya").category.clear() == "anak_korban_kekerasan"  # the child hurt
+
+
 def test_a_place_name_is_never_mended_into_a_word() -> None:
     assert not U.read("ada orang tua tunanetra ngamen di stasiun serpong").topic  # not "serong" (cheating)
 
