@@ -234,7 +234,7 @@ class FormFlow:
             return {}
         stated = self.from_story(heard, ctx, step.name in self.opening)
         known = {*form.answers, *outcome.answers}
-        extra = {k: v for k, v in stated.items() if k not in known and k not in outcome.removes}
+        extra = {k: v for k, v in stated.items() if k not in known and k not in outcome.removes and k != step.name}
         region = outcome.answers.get("region", form.answers.get("region", extra.get("region")))
         if "kecamatan" in extra and ctx.regions.kecamatan(extra["kecamatan"]).region != region:
             del extra["kecamatan"]

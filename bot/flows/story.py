@@ -16,6 +16,10 @@ from bot.flows.clarify import as_answered, settled
 from bot.understanding import OUTSIDE, Meanings
 
 SIGHTING = "report_sighting"
+#: How counseling reaches someone (it has no anonymous way: a counselor must reach them).
+_WAYS = ("chat", "phone")
+#: An answer to a question, not a story: a time said in it is when to be called.
+_AN_ANSWER = 6
 COUNSELING = "request_counseling"
 
 
@@ -23,11 +27,14 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
     """Every answer of `form` that `heard` states clearly; `as_story`: keep the text as the story too."""
     answers = place_answers(heard, ctx, off_work=form == COUNSELING)
     keep_text = as_story and heard.is_story and len(heard.text.strip()) <= MAX_FREE_TEXT
+    way = ctx.understanding.options(heard.text, "story_contact").clear()
     if form == SIGHTING:
         if (category := settled(as_answered(heard), heard)) is not None:
             answers.update(category=category, group=group_of(category))
         if keep_text:
             answers["description"] = heard.text.strip()
+        if way is not None and "?" not in heard.text:  # not "bisa tanpa nama?": a question about the service
+            answers["contact_mode"] = way
     else:
         if (topic := settled(heard.topic, heard)) is not None:
             answers["topic"] = topic
@@ -39,6 +46,12 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
             answers["for_whom"] = heard.about  # "sy ngerasa cemas terus ...", "anak sy sering bolos ..."
         if keep_text:
             answers["story"] = heard.text.strip()
+        if way in _WAYS and "?" not in heard.text:
+            answers["contact_way"] = way
+        # "sy sendiri, hubungi sore aja" at another question: the time to call too (not a story's "tadi pagi")
+        an_answer = not as_story and heard.words <= _AN_ANSWER and ctx.understanding.names_contact(heard.text)
+        if an_answer and (time := ctx.understanding.options(heard.text, "contact_time").clear()) is not None:
+            answers["contact_time"] = time
     return answers
 
 

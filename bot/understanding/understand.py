@@ -31,7 +31,15 @@ _WRITER_NEAR = 2
 #: When a message says several kinds of danger, the one that decides the form ("beats me ... cant leave").
 _GRAVEST_FIRST = ("sexual", "violence", "self_harm")
 #: Families of the form's buttons, read on demand at their own question.
-OPTION_FAMILIES = ("answer", "more_photos", "contact_mode", "for_whom", "story_for_whom", "contact_time")
+OPTION_FAMILIES = (
+    "answer",
+    "more_photos",
+    "contact_mode",
+    "for_whom",
+    "story_for_whom",
+    "story_contact",
+    "contact_time",
+)
 #: Families every message is read for; an option family is scored only at its own question (`options`).
 _READ_FAMILIES = ("intent", "question", *CONTENT_FAMILIES)
 _FAMILIES = (*_READ_FAMILIES, *OPTION_FAMILIES)
@@ -85,6 +93,7 @@ class Understanding:
         )
         self._negation = frozenset(s for w in vocabulary.words("negation") for s in self.shaper.surfaces(w))
         self._conditional = frozenset(s for w in vocabulary.words("conditional") for s in self.shaper.surfaces(w))
+        self._contact_words = frozenset(s for w in vocabulary.words("contact_words") for s in self.shaper.surfaces(w))
         self._opening_a_question = frozenset(
             s for w in vocabulary.words("question_opening") for s in self.shaper.surfaces(w)
         )
@@ -351,6 +360,10 @@ class Understanding:
             w.key in self._report_verbs and any(after.surface in self._reported_to for after in words[i + 1 : i + 3])
             for i, w in enumerate(words)
         )
+
+    def names_contact(self, text: str) -> bool:
+        """A word of being contacted ("telpon", "hubungi", "chat") is in the text."""
+        return any(w.surface in self._contact_words for w in self.shaper.words(text))
 
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""

@@ -882,6 +882,23 @@ def test_a_question_about_reporting_is_answered_not_taken_as_a_report(
     assert t(answer) in chat.text and "menu:lapor" in chat.choice_ids, chat.text
 
 
+def test_a_way_to_be_reached_said_in_so_many_words_is_not_asked_again(runtime: Runtime) -> None:
+    """ "mau lapor tp jgn sebut nama sy": the report goes anonymous, its contact question never comes;
+    "lewat telpon aja" to counseling asks the number next; a time beside "hubungi" at the next question is kept."""
+    chat = _first(runtime, "sy mau lapor tp jgn sebut nama sy ya, ada pengemis tiap hari di depan pasar kec. cikupa")
+    request = _request(runtime, _finish(chat))
+    assert request.anonymous and t("sighting.ask_contact") not in chat.text, chat.text
+    chat = Chat(runtime.engine, user_id="web-way")
+    chat.start()
+    chat.send("konseling, lewat telpon aja ya nanti")
+    chat.press("topic:konflik_keluarga")
+    chat.press("reg:kota-serang")
+    chat.send("sy sendiri, hubungi sore aja")
+    assert t("common.ask_phone") in chat.text and t("counseling.ask_way") not in chat.text, chat.text
+    chat.send("0812 3456 7890")
+    assert t("counseling.ask_time") not in chat.text, chat.text
+
+
 def test_two_questions_about_the_service_in_one_message_are_both_answered(runtime: Runtime) -> None:
     chat = _first(runtime, "ini beneran dr pemerintah? nama pelapor dirahasiain kan")
     assert t("faq.official") in chat.text and t("faq.secrecy") in chat.text and "menu:lapor" in chat.choice_ids
