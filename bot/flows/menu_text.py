@@ -60,6 +60,8 @@ _CLEARLY_MORE = 2.0
 #: A message this long is a story: at a place in Banten, in words the vocabulary lacks, it still opens a
 #: form ("harga beras di pasar rangkas brp" is a question, not a story); a "tidak mau" in it is no "batal".
 _WHOLE_STORY = 8
+#: A question about reporting longer than this asks how it works ("bisa lapor disini?" is answered by the form).
+_A_FEW_WORDS = 3
 #: The words of two unclear messages are taken as a report only when they are words ("qwrty" is not).
 _MIN_REAL_WORDS = 2
 
@@ -146,6 +148,17 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         and (intent == "status" or heard.intent.score_of(intent) > content)
     ):
         return _side_intent(intent, state, ctx)
+    if (
+        heard.asks
+        and intent in _FORM_OF_INTENT
+        and heard.intent.score_of(intent) < _A_STORY
+        and heard.words > _A_FEW_WORDS
+        and not (content or heard.region or heard.people or heard.danger)
+    ):
+        # "apakah laporan bisa dikirim dengan foto?", "kl lapornya malem2 gini ada yg respon ga": a question
+        # about reporting that names no one and no case; how the service works, and the menu to start (but
+        # "bisa lapor disini?" is answered by the report itself)
+        return _understood(state, (help_reply(ctx), _menu(state, ctx)))
     form = _which_form(heard, intent)
     if form in FORMS:
         return open_with_story(form, replace(state, unheard=()), heard, ctx, answered)

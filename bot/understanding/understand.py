@@ -97,6 +97,7 @@ class Understanding:
         self._opening_a_question = frozenset(
             s for w in vocabulary.words("question_opening") for s in self.shaper.surfaces(w)
         )
+        self._asking = frozenset(s for w in vocabulary.words("question_asking") for s in self.shaper.surfaces(w))
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
         self._not_this_bridge = frozenset(
             s for w in vocabulary.words("not_this_bridge") for s in self.shaper.surfaces(w)
@@ -289,7 +290,9 @@ class Understanding:
             hints=_guesses({m.removesuffix("_hint"): v for m, v in scored["intent"].items() if m in _HINTS}),
             question=question,
             other_question=other_question,
-            asks="?" in text or bool(words and words[0].surface in self._opening_a_question),
+            asks="?" in text
+            or bool(words and words[0].surface in self._opening_a_question)
+            or any(w.surface in self._asking for w in words),
             correcting=bool(scored["intent"].get("correction")),
             handled=bool(scored["intent"].get("handled")),
             about=self._harm.told_about(words),

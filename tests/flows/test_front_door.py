@@ -914,6 +914,9 @@ def test_two_questions_about_the_service_in_one_message_are_both_answered(runtim
     [
         "apakah layanan ini terhubung dgn 112 atau polisi?",
         "kok bot ini ga bales2 sih",  # a question word opening it, no question mark
+        # a question about reporting that names no one: how it works, not a report form
+        "apakah laporan bisa dikirim dengan foto? ada yg mau sy kirim fotonya",
+        "pak/bu mohon maaf sebelumnya, sy mau tanya kl lapornya malem2 gini ada yg respon ga",
     ],
 )
 def test_a_question_the_service_cannot_answer_gets_the_help_text_not_a_refusal(runtime: Runtime, asked: str) -> None:
