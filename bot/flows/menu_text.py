@@ -368,6 +368,15 @@ def _urgent_form(heard: Meanings) -> tuple[str, dict[str, str]]:
         return REQUEST_COUNSELING.name, {"topic": topic, "for_whom": "self"}
     if danger.kind == "self_harm" and not danger.child and heard.intent.clear() == "counseling":
         return REQUEST_COUNSELING.name, {"topic": "stres_psikologis"}  # "konseling buat adik sy, ... mending mati"
+    if (
+        danger.kind in ("missing", "threat")
+        and not danger.third_party
+        and heard.intent.clear() == "counseling"
+        and heard.intent.score_of("counseling") >= _A_STORY
+    ):
+        # "sy mau konseling soal anak sy yg udh 2 hari ga pulang": asked for in so many words, for one's own
+        told = heard.topic.clear()
+        return REQUEST_COUNSELING.name, ({"topic": told} if told else {})
     if danger.kind in ("self_harm", "missing", "at_risk") and not (category or "").startswith("anak_"):
         # someone else who wants to die, someone missing, someone collapsed: staff read who
         return REPORT_SIGHTING.name, {}

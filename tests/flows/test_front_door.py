@@ -942,6 +942,14 @@ def test_someone_who_asks_for_help_for_one_who_wants_to_die_and_then_says_it_is_
     assert (request.category, request.topic) == (None, "stres_psikologis"), chat.text
 
 
+def test_counseling_asked_for_about_ones_own_missing_child_is_counseling_with_the_numbers(runtime: Runtime) -> None:
+    """ "sy mau konseling soal anak sy yg udh 2 hari ga pulang": 112 and SAPA first, then the counseling asked
+    for in so many words (not a report about someone)."""
+    chat = _cry(runtime, "halo kak sy mau konseling soal anak sy yg udh 2 hari ga pulang2")
+    request = _request(runtime, _finish(chat))
+    assert request.category is None and request.topic is not None, chat.text
+
+
 def test_an_old_father_left_alone_at_home_is_reported_not_counseled_as_domestic_violence(runtime: Runtime) -> None:
     """ "bapak sy udh tua ditinggal anak2nya ..., sendirian di rumah": someone left alone at home is a report
     (the elderly's category offered), not the writer's counseling on domestic violence."""
