@@ -170,6 +170,13 @@ def _question(clarification: Clarification, ctx: FlowContext) -> str:
         return ctx.t("common.region_kind", name=name)
     if len(clarification.options) == 1:
         return ctx.t("common.mean_one", what=label_of(clarification.slot, clarification.options[0], ctx))
+    regions = (
+        {ctx.regions.kecamatan(code).region for code in clarification.options}
+        if clarification.slot == "kecamatan"
+        else set()
+    )
+    if len(regions) == 1:  # "pasar baros ..., rumahnya di petir": which of the two kecamatan of the region
+        return ctx.t("common.ask_kecamatan", region=ctx.regions.region(regions.pop()).name)
     return ctx.t("common.mean_question")
 
 

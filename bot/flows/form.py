@@ -199,7 +199,7 @@ class FormFlow:
             form = form.answered({}, removes=void)
         step = self._next_step(form.answers)
         moved = form.at(step.name if step else SUMMARY)
-        asked = close_meaning_for(moved.step, heard) if heard is not None else None
+        asked = close_meaning_for(moved.step, heard, ctx, moved.answers) if heard is not None else None
         if asked is not None:
             return self.ask(moved, Ask(asked), ctx, before)
         return FormStep(moved, (*before, self.prompt(moved, ctx)))
@@ -330,16 +330,26 @@ class FormFlow:
         return self.advance(form.answered({}, removes=(step.name, *step.edit_clears)), ctx)
 
 
-_SLOT_OF_STEP = {"group": "category", "category": "category", "topic": "topic", "region": "region"}
+_SLOT_OF_STEP = {
+    "group": "category",
+    "category": "category",
+    "topic": "topic",
+    "region": "region",
+    "kecamatan": "kecamatan",
+}
 
 
-def close_meaning_for(step: str, heard: Meanings) -> Clarification | None:
+def close_meaning_for(step: str, heard: Meanings, ctx: FlowContext, answers: Mapping[str, Any]) -> Clarification | None:
     """The message's close meanings for the question `step` asks, when it is one a story answers."""
     slot = _SLOT_OF_STEP.get(step)
     if slot is None:
         return None
     if slot == "region":
         return clarify.offer_place(heard)
+    if slot == "kecamatan":
+        # "nenek2 ngemis di pasar baros, rumahnya katanya di petir": two kecamatan of the region, asked which
+        named = tuple(c for c in heard.kecamatan.close() if ctx.regions.kecamatan(c).region == answers.get("region"))
+        return Clarification(slot, named, heard.text) if len(named) >= 2 else None
     if slot == "category":  # the one in danger's, as a story's category is taken (story.answers_from)
         return clarify.offer(slot, clarify.as_answered(heard), heard)
     return clarify.offer(slot, getattr(heard, slot), heard)

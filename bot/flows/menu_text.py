@@ -225,7 +225,7 @@ def open_with_story(
     asked = (
         Clarification(slot, offered, heard.text)
         if offered and opened.form.step in steps
-        else close_meaning_for(opened.form.step, heard)
+        else close_meaning_for(opened.form.step, heard, ctx, opened.form.answers)
     )
     if asked is not None:
         step = form.ask(opened.form, Ask(asked), ctx, before)

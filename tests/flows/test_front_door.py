@@ -899,6 +899,19 @@ def test_a_way_to_be_reached_said_in_so_many_words_is_not_asked_again(runtime: R
     assert t("counseling.ask_time") not in chat.text, chat.text
 
 
+def test_two_kecamatan_of_the_region_in_a_story_are_offered_as_buttons(runtime: Runtime) -> None:
+    """ "... pasar baros ..., rumahnya katanya di petir": the region is taken, the kecamatan asked with the two
+    the story names (and "Bukan, pilih sendiri" for the whole list)."""
+    chat = _first(runtime, "nenek2 ngemis di depan alfamart pasar baros tiap jumat, rumahnya katanya di petir")
+    region = "Kabupaten Serang"
+    assert t("common.ask_kecamatan", region=region) in chat.text, chat.text
+    baros, petir = (k.code for k in load_regions().region("kab-serang").kecamatan if k.name in ("Baros", "Petir"))
+    assert chat.choice_ids == [f"mean:{baros}", f"mean:{petir}", "mean:none"]
+    chat.press(f"mean:{baros}")
+    request = _request(runtime, _finish(chat))
+    assert (request.region, request.kecamatan_code) == ("kab-serang", baros)
+
+
 def test_two_questions_about_the_service_in_one_message_are_both_answered(runtime: Runtime) -> None:
     chat = _first(runtime, "ini beneran dr pemerintah? nama pelapor dirahasiain kan")
     assert t("faq.official") in chat.text and t("faq.secrecy") in chat.text and "menu:lapor" in chat.choice_ids
