@@ -133,6 +133,7 @@ class Understanding:
         self._own_body = frozenset(s for w in vocabulary.words("own_body") for s in self.shaper.surfaces(w))
         self._locked_things = frozenset(self.shaper.key(w) for w in vocabulary.words("locked_things"))
         self._not_codes = frozenset(vocabulary.words("not_a_code"))
+        self._ticket_words = frozenset(vocabulary.words("ticket_words"))
         self._struck_things = frozenset(self.shaper.key(w) for w in vocabulary.words("struck_things"))
         self._strike_verbs = frozenset(self.shaper.key(w) for w in vocabulary.words("strike_verbs"))
         self._sold_things = frozenset(self.shaper.key(w) for w in vocabulary.words("sold_things"))
@@ -670,7 +671,7 @@ class Understanding:
                 found = match.group(0)
                 groups = [g.lower() for g in match.groups()] if pattern is _CODE_SPACED else []
                 if pattern is _CODE_SPACED and (
-                    not any(c.isdigit() for c in found)
+                    not (any(c.isdigit() for c in found) or self._after_ticket_word(text, match.start()))
                     or any(self.shaper.is_root(g) or g in self._stop for g in groups)
                 ):
                     continue
@@ -680,6 +681,10 @@ class Understanding:
                     return code
         mistyped = _CODE_MISTYPED.search(text)
         return f"{mistyped.group(1)}-{mistyped.group(2)}".upper() if mistyped else None
+
+    def _after_ticket_word(self, text: str, at: int) -> bool:
+        """ "tiket sy vkd pwg": a word for the ticket within the two words before `at`."""
+        return any(w.lower().strip(".,:") in self._ticket_words for w in text[:at].split()[-2:])
 
     def _with_typos_mended(self, words: tuple[Word, ...]) -> tuple[Word, ...]:
         """A word we do not know and the dictionary does not either, close to one we know, is that one."""

@@ -104,6 +104,11 @@ def test_ones_own_child_who_hits_a_playmate_is_a_parents_worry_not_a_child_hurt(
     assert U.read("anak sy dipukul gurunya").category.clear() == "anak_korban_kekerasan"  # the child hurt
 
 
+def test_a_code_typed_as_two_words_after_tiket_is_the_code() -> None:
+    assert U.read("min tiket sy vkd pwg").ticket_code == "VKD-PWG"
+    assert U.read("sy blm dpt kode").ticket_code is None  # words, not a code
+
+
 def test_a_place_name_is_never_mended_into_a_word() -> None:
     assert not U.read("ada orang tua tunanetra ngamen di stasiun serpong").topic  # not "serong" (cheating)
 
