@@ -24,6 +24,8 @@ from functools import lru_cache
 from bot.understanding.patterns import Part, Phrase
 from bot.understanding.words import Word
 
+#: "anak": a son or daughter ("anak sy", "anaknya"), of any age; not "cucunya", "adiknya".
+OFFSPRING = "anak"
 #: The classes of people, in the order a word is tried ("ibu" is a parent before a person).
 ROLES = ("partner", "parent", "child", "family", "outsider", "person")
 #: How far from the violent word the one hurt, or the one who hurts, may be named.
@@ -168,7 +170,7 @@ class HarmReader:
             clause = _clause_of(words, at)
             before = [p for p in people if clause.start <= p.at < at]
             after = [p for p in people if at < p.at < clause.stop]
-            own = any(p.of_writer and words[p.at].key == _OFFSPRING for p in before)
+            own = any(p.of_writer and words[p.at].key == OFFSPRING for p in before)
             if not own or not all(p.role == "child" for p in (*before, *after)):
                 return False
         return True
@@ -322,8 +324,8 @@ class HarmReader:
         verb = at - 1 if marked else at
         before = [p for p in people if verb - _BEFORE <= p.at < verb and p.at >= clause.start]
         # "sy mau lapor pelecehan, ...": the writer asks for the service; what follows is reported, not done
-        reporting = any(p.role == "writer" and self._asks(words, p.at) for p in before)
-        before = [p for p in before if not (p.role == "writer" and self._asks(words, p.at))]
+        asking = [p for p in before if p.role == "writer" and self._asks(words, p.at)]
+        before = [p for p in before if p not in asking]
         after = [p for p in people if at < p.at <= at + _AFTER and p.at < clause.stop]
         if passive:  # "... dipukulin, saya kasihan": the writer after a passive verb hurts only "oleh saya"
             after = [p for p in after if p.role != "writer" or words[p.at - 1].surface in self._agent_marks]
@@ -342,7 +344,7 @@ class HarmReader:
             # story named before this clause
             earlier = [p for p in people if p.at < clause.start and p.role != "writer" and not p.pronoun]
             victim = earlier[-1] if earlier else victim
-        if (marked or reporting) and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
+        if (marked or asking) and agent is None:  # "sy korban pelecehan di tempat kerja, atasan sy"
             agent = next((p for p in people if p.at > at and p.role in _HURTERS), None)
         hurt_is = _victim(victim, agent, age)
         sibling = victim is not None and victim.role == "child" and words[victim.at].key in self._siblings
@@ -528,9 +530,6 @@ _STILL = ("masih", "baru")  # "yg masih 2 thn": an age
 
 def _is_year(word: Word) -> bool:
     return word.surface in _YEAR_WORDS
-
-
-_OFFSPRING = "anak"  # the writer's own son or daughter: "anak sy"
 
 
 def _is_passive(word: Word) -> bool:

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.domain.regions import RegionCatalog, places_elsewhere
 from bot.domain.tickets import parse_ticket_code
 from bot.i18n import Catalog
-from bot.understanding.harm import ROLES, HarmReader
+from bot.understanding.harm import OFFSPRING, ROLES, HarmReader
 from bot.understanding.meanings import MAX_OFFERED, NOTHING, Danger, Guess, Guesses, Meanings
 from bot.understanding.patterns import PART_CAP, Message, Pattern, PatternCompiler, explained, first_keys
 from bot.understanding.places import PlaceFinder, PlaceVocabulary
@@ -231,8 +231,9 @@ class Understanding:
         scored["category"] = _by_age(scored["category"], ages[0] if ages else None)
         if not ages:
             scored["category"] = self._of_any_age(scored["category"], words)
-        danger = self._danger(scored, message)
-        if danger is None and self._own_child_strikes(words, scored["danger"]):
+        own_child_strikes = self._own_child_strikes(words, scored["danger"])
+        danger = self._danger(scored, message, own_child_strikes=own_child_strikes)
+        if danger is None and own_child_strikes:
             # "anak sy yg balita suka mukul kalo ga diturutin": no child hurt, a parent's worry
             for code in _VICTIMS:
                 scored["category"].pop(code, None)
@@ -309,7 +310,7 @@ class Understanding:
         if (
             hit is None
             or not children
-            or not all(words[i].key == _OFFSPRING and words[i].surface.endswith(_THEIR) for i in children)
+            or not all(words[i].key == OFFSPRING and words[i].surface.endswith(_THEIR) for i in children)
             or any(code not in (_A_DISABLED_CHILD, target) and score >= hit[0] for code, (score, _) in scores.items())
         ):
             return scores  # not "kakek buta sm cucunya", "lansia ... di rumah anaknya": another story leads
@@ -463,15 +464,18 @@ class Understanding:
         return scored
 
     def _danger(
-        self, scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]], message: Message
+        self,
+        scored: Mapping[str, Mapping[str, tuple[float, frozenset[int]]]],
+        message: Message,
+        *,
+        own_child_strikes: bool = False,
     ) -> Danger | None:
         """Danger, and who is in it: a child, the writer, someone at home, someone the writer only knows."""
         words = message.words
         hits = {kind: hit for kind, hit in scored["danger"].items() if self._happens(kind, hit[1], words)}
-        if "violence" in hits and (
-            self._harm.among_children(words, sorted(hits["violence"][1])) or self._own_child_strikes(words, hits)
-        ):
-            del hits["violence"]  # "anak sulung suka mukul adiknya": siblings fighting, a worry to counsel
+        if "violence" in hits and (own_child_strikes or self._harm.among_children(words, sorted(hits["violence"][1]))):
+            # "anak sulung suka mukul adiknya", "anak sy yg balita suka mukul": children hitting, a worry to counsel
+            del hits["violence"]
         kinds = _guesses(hits)
         if not kinds:
             return None
@@ -619,8 +623,8 @@ class Understanding:
         return frozenset(words[i].surface for i in self._denied(words))
 
     def _denied(self, words: Sequence[Word], back: int | None = None) -> frozenset[int]:
-        """Words said not to be the case: the one after "bukan" (or "bukan yg"; with its repeat, "bukan anak2"); not the
-        first word of a new clause ("ya bukan, ...") nor the one after a slip taken back ("eh bukan")."""
+        """Words said not to be the case: the one after "bukan" or "bukan yg" (with its repeat, "bukan anak2");
+        not the first word of a new clause ("ya bukan, ...") nor the one after a slip taken back ("eh bukan")."""
         denied: set[int] = set()
         for i in range(1, len(words)):
             if i == back or words[i].starts_clause:
@@ -720,7 +724,6 @@ _FOR_A_GROWN_UP = {
 _Scores = dict[str, tuple[float, frozenset[int]]]
 _A_DISABLED_CHILD = "anak_disabilitas"
 _VICTIMS = ("anak_korban_kekerasan", "korban_kekerasan")
-_OFFSPRING = "anak"  # "anaknya": someone's son or daughter, of any age (not "cucunya", "adiknya")
 
 
 def _by_age(scores: _Scores, years: int | None) -> _Scores:
