@@ -27,13 +27,14 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
     """Every answer of `form` that `heard` states clearly; `as_story`: keep the text as the story too."""
     answers = place_answers(heard, ctx, off_work=form == COUNSELING)
     keep_text = as_story and heard.is_story and len(heard.text.strip()) <= MAX_FREE_TEXT
-    way = ctx.understanding.options(heard.text, "story_contact").clear()
+    # how to be reached, said in so many words (not asked: "bisa tanpa nama?" is a question about the service)
+    way = None if "?" in heard.text else ctx.understanding.options(heard.text, "story_contact").clear()
     if form == SIGHTING:
         if (category := settled(as_answered(heard), heard)) is not None:
             answers.update(category=category, group=group_of(category))
         if keep_text:
             answers["description"] = heard.text.strip()
-        if way is not None and "?" not in heard.text:  # not "bisa tanpa nama?": a question about the service
+        if way is not None:
             answers["contact_mode"] = way
     else:
         if (topic := settled(heard.topic, heard)) is not None:
@@ -46,10 +47,10 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
             answers["for_whom"] = heard.about  # "sy ngerasa cemas terus ...", "anak sy sering bolos ..."
         if keep_text:
             answers["story"] = heard.text.strip()
-        if way in _WAYS and "?" not in heard.text:
+        if way in _WAYS:
             answers["contact_way"] = way
         # "sy sendiri, hubungi sore aja" at another question: the time to call too (not a story's "tadi pagi")
-        an_answer = not as_story and heard.words <= _AN_ANSWER and ctx.understanding.names_contact(heard.text)
+        an_answer = not as_story and heard.words <= _AN_ANSWER and heard.contact_word
         if an_answer and (time := ctx.understanding.options(heard.text, "contact_time").clear()) is not None:
             answers["contact_time"] = time
     return answers

@@ -295,6 +295,7 @@ class Understanding:
             asks="?" in text
             or bool(words and words[0].surface in self._opening_a_question)
             or any(w.surface in self._asking for w in words),
+            contact_word=any(w.surface in self._contact_words for w in words),
             correcting=bool(scored["intent"].get("correction")),
             handled=bool(scored["intent"].get("handled")),
             about=self._harm.told_about(words),
@@ -365,10 +366,6 @@ class Understanding:
             w.key in self._report_verbs and any(after.surface in self._reported_to for after in words[i + 1 : i + 3])
             for i, w in enumerate(words)
         )
-
-    def names_contact(self, text: str) -> bool:
-        """A word of being contacted ("telpon", "hubungi", "chat") is in the text."""
-        return any(w.surface in self._contact_words for w in self.shaper.words(text))
 
     def explain(self, text: str) -> list[str]:
         """Why `text` means what it does: each matched vocabulary entry and the words it explains."""

@@ -34,6 +34,14 @@ def _first(runtime: Runtime, text: str, user: str = "wa-1") -> Chat:
     return chat
 
 
+def _at_menu(runtime: Runtime, text: str, user: str = "web-1") -> Chat:
+    """A web chat citizen who types `text` at the main menu."""
+    chat = Chat(runtime.engine, user_id=user)
+    chat.start()
+    chat.send(text)
+    return chat
+
+
 def _cry(runtime: Runtime, text: str) -> Chat:
     """A first message that is a cry for help: the emergency numbers come first."""
     chat = _first(runtime, text)
@@ -888,9 +896,7 @@ def test_a_way_to_be_reached_said_in_so_many_words_is_not_asked_again(runtime: R
     chat = _first(runtime, "sy mau lapor tp jgn sebut nama sy ya, ada pengemis tiap hari di depan pasar kec. cikupa")
     request = _request(runtime, _finish(chat))
     assert request.anonymous and t("sighting.ask_contact") not in chat.text, chat.text
-    chat = Chat(runtime.engine, user_id="web-way")
-    chat.start()
-    chat.send("konseling, lewat telpon aja ya nanti")
+    chat = _at_menu(runtime, "konseling, lewat telpon aja ya nanti")
     chat.press("topic:konflik_keluarga")
     chat.press("reg:kota-serang")
     chat.send("sy sendiri, hubungi sore aja")
@@ -935,10 +941,7 @@ def test_two_questions_about_the_service_in_one_message_are_both_answered(runtim
 def test_a_question_the_service_cannot_answer_gets_the_help_text_not_a_refusal(runtime: Runtime, asked: str) -> None:
     """No "belum mengerti" for a question: how the service works, then the menu; the next message is read
     afresh, not joined to the question as a report staff must classify."""
-    for chat in (_first(runtime, asked), Chat(runtime.engine, user_id="web-q")):
-        if chat.user_id == "web-q":
-            chat.start()
-            chat.send(asked)
+    for chat in (_first(runtime, asked), _at_menu(runtime, asked)):
         assert t("help.text").splitlines()[0] in chat.text and "menu:lapor" in chat.choice_ids, chat.text
         assert NOT_UNDERSTOOD not in chat.text
         chat.send("qwrty zxv")
@@ -966,9 +969,9 @@ def test_counseling_asked_for_about_ones_own_missing_child_is_counseling_with_th
 def test_an_old_father_left_alone_at_home_is_reported_not_counseled_as_domestic_violence(runtime: Runtime) -> None:
     """ "bapak sy udh tua ditinggal anak2nya ..., sendirian di rumah": someone left alone at home is a report
     (the elderly's category offered), not the writer's counseling on domestic violence."""
-    chat = Chat(runtime.engine)
-    chat.start()
-    chat.send("bisa bantu ga, bapak sy udh tua ditinggal anak2nya yg lain, skrg sendirian di rumah di kec. menes")
+    chat = _at_menu(
+        runtime, "bisa bantu ga, bapak sy udh tua ditinggal anak2nya yg lain, skrg sendirian di rumah di kec. menes"
+    )
     assert "mean:lansia_telantar" in chat.choice_ids and t("counseling.ask_whom") not in chat.text, chat.text
 
 
