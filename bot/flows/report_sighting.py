@@ -170,9 +170,12 @@ def _summary(answers: Mapping[str, Any], ctx: FlowContext) -> str:
 def _contact_line(answers: Mapping[str, Any], ctx: FlowContext) -> str:
     """ "lewat chat ini", "lewat telepon, 0812 ...", or that nobody will contact an anonymous reporter."""
     mode = answers["contact_mode"]
-    if mode == "phone":
-        return f"{ctx.t('contact_way.phone')}, {answers['phone']}"
-    return ctx.t(f"contact_way.{mode}")
+    if mode == "anonymous":
+        return ctx.t("contact_way.anonymous")
+    parts = [ctx.t(f"contact_way.{mode}"), *([answers["phone"]] if mode == "phone" else [])]
+    if time := answers.get("contact_time"):  # said unasked: "telp aja abis jam 4 sore"
+        parts.append(ctx.t(f"contact_time.{time}"))
+    return ", ".join(parts)
 
 
 REPORT_SIGHTING = FormFlow(
@@ -212,7 +215,7 @@ REPORT_SIGHTING = FormFlow(
             "consent.sighting",
             Accepted(
                 {"consent": False, "contact_mode": "anonymous"},
-                removes=("phone",),
+                removes=("phone", "contact_time"),
                 note_key="sighting.consent_declined",
             ),
         ),
@@ -220,6 +223,7 @@ REPORT_SIGHTING = FormFlow(
     summary=_summary,
     from_story=lambda heard, ctx, as_story: answers_from(SIGHTING, heard, ctx, as_story=as_story),
     opening=("group", "category"),
+    kept=("region_said", "contact_time"),  # when to call, if said beside the way (no step asks it)
     # Declined, then `Ubah` -> "Boleh, lewat telepon": the consent question comes again before anything is sent.
     void=lambda a: ("consent",) if a.get("consent") is False and a.get("contact_mode") in ("chat", "phone") else (),
 )

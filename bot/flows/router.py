@@ -134,9 +134,14 @@ def handle(state: ConversationState, inbound: Inbound, ctx: FlowContext, *, firs
 
 
 def _means_cancel(heard: Meanings) -> bool:
-    """ "gak jadi", "ga jadi lapor": cancelling, when nothing but the form's own name comes with it."""
+    """ "gak jadi", "ga jadi lapor": cancelling, when nothing but the form's own name comes with it (and no
+    question about the service: "bayar gk? kalo bayar sy gk jadi" wants the answer first)."""
     codes = set(heard.intent.codes)
-    return "cancel" in codes and codes <= {"cancel", "report", "counseling"} and not (heard.category or heard.topic)
+    return (
+        "cancel" in codes
+        and codes <= {"cancel", "report", "counseling"}
+        and not (heard.category or heard.topic or heard.question)
+    )
 
 
 def _reminder_of(state: ConversationState, ctx: FlowContext) -> tuple[Reply, ...]:

@@ -49,10 +49,11 @@ def answers_from(form: str, heard: Meanings, ctx: FlowContext, *, as_story: bool
             answers["story"] = heard.text.strip()
         if way in _WAYS:
             answers["contact_way"] = way
-        # "sy sendiri, hubungi sore aja" at another question: the time to call too (not a story's "tadi pagi")
-        an_answer = not as_story and heard.words <= _AN_ANSWER and heard.contact_word
-        if an_answer and (time := ctx.understanding.options(heard.text, "contact_time").clear()) is not None:
-            answers["contact_time"] = time
+    # "sy sendiri, hubungi sore aja", "telp aja abis jam 4 sore" at another question: the time to call too
+    # (not a story's "tadi pagi"); a report keeps it beside the way, though it never asks for one
+    an_answer = not as_story and heard.words <= _AN_ANSWER and heard.contact_word
+    if an_answer and (time := ctx.understanding.options(heard.text, "contact_time").clear()) is not None:
+        answers["contact_time"] = time
     return answers
 
 

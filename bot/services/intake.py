@@ -73,8 +73,8 @@ def submit_request(
     if answers.get("consent"):
         contact.consent_at = now
         contact.consent_version = ctx.t("consent.version")
-    if answers.get("contact_time") and answers["contact_time"] != SAFE_NOW:
-        contact.contact_times = answers["contact_time"]  # "Sekarang aman" holds for this request only
+        if request.contact_times and request.contact_times != SAFE_NOW:
+            contact.contact_times = request.contact_times  # "Sekarang aman" holds for this request only
     return [_confirmation(session, effect.kind, request, ctx, routing), menu_reply(ctx, intro_key="menu.title")]
 
 
@@ -113,6 +113,10 @@ def _request_fields(kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
             "photo_refs": list(answers.get("photos") or []),
             "anonymous": answers["contact_mode"] == "anonymous" or not consented,
             "contact_way": answers["contact_mode"] if consented else "anonymous",
+            # said unasked at the contact question ("telp aja abis jam 4 sore"): when to call, with consent
+            "contact_times": answers.get("contact_time")
+            if consented and answers["contact_mode"] != "anonymous"
+            else None,
         }
     return {
         **common,

@@ -90,6 +90,7 @@ class HarmReader:
         saying: frozenset[str],
         siblings: frozenset[str],
         school_staff: frozenset[str],
+        denials: frozenset[str],
     ) -> None:
         self._roles = roles
         self._first_person = first_person
@@ -106,6 +107,7 @@ class HarmReader:
         self._saying = saying  # "bilang", "ngomong": what follows are someone's words
         self._siblings = siblings  # "adik", "kakak", "sulung": children of one family
         self._school_staff = school_staff  # "guru", "ustadzah": "sy guru sd" works at the school
+        self._denials = denials  # "bukan": "bukan sy, kakak sy yg dipukulin": the writer is not the one
         self._people_of = lru_cache(maxsize=_PEOPLE_CACHE)(self._find_people)
 
     def read(self, words: Sequence[Word], violent: Sequence[int]) -> Harm:
@@ -178,7 +180,11 @@ class HarmReader:
     def told_about(self, words: Sequence[Word]) -> str | None:
         """Whose story it is: "self" when the writer comes first ("pak, sy ngerasa cemas terus"),
         "family" when one of the writer's own does ("kakak sy ditendang suaminya"); else None."""
-        people = [p for p in self._people(words) if not (p.role == "writer" and self._asks(words, p.at))]
+        people = [
+            p
+            for p in self._people(words)
+            if not (p.role == "writer" and (self._asks(words, p.at) or self._denied(words, p.at)))
+        ]
         for i, person in enumerate(people):
             if person.role == "writer":
                 return "self"
@@ -196,6 +202,9 @@ class HarmReader:
                     return "self"
                 return "family"
         return None
+
+    def _denied(self, words: Sequence[Word], at: int) -> bool:
+        return at > 0 and words[at - 1].key in self._denials
 
     def only_one_of_writers(self, words: Sequence[Word]) -> str | None:
         """The writer's own the whole story is about, when the writer never acts in it: "child" or "family".

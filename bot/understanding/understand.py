@@ -172,6 +172,9 @@ class Understanding:
             saying=frozenset(self.shaper.key(w) for w in classes["berkata"]),
             siblings=frozenset(self.shaper.key(w) for w in classes["saudara_kandung"]),
             school_staff=frozenset(self.shaper.key(w) for w in classes["staf_sekolah"]),
+            # "bukan", "selain" (not "ga": "ngobrol ga? sy lagi ...")
+            denials=frozenset(self.shaper.key(w) for w in vocabulary.words("negation"))
+            - frozenset(self.shaper.key(w) for w in vocabulary.words("never")),
         )
         self._index: dict[str, list[tuple[str, Pattern]]] = defaultdict(list)
         known: set[str] = set()
@@ -394,7 +397,8 @@ class Understanding:
         negated = {
             m
             for m, (_, covered) in scored.items()
-            if any(
+            if self._cannot(words, max(covered))
+            or any(
                 i > 0 and words[i - 1].surface in self._negation and i - 1 not in said and not words[i].starts_clause
                 for i in covered
             )
@@ -406,9 +410,15 @@ class Understanding:
             return _guesses(kept)
         if not kept and family in _THE_REST_OFFERED:  # "jangan pagi": the afternoon or the evening
             rest = [m for m in self._option_names[family] if m not in negated and m not in _NOT_THE_REST]
-            return Guesses(tuple(Guess(m, 1.0) for m in rest)) if 2 <= len(rest) <= MAX_OFFERED else NOTHING
+            # "jgn pagi, siang juga gk bisa": the one left is the answer
+            return Guesses(tuple(Guess(m, 1.0) for m in rest)) if 1 <= len(rest) <= MAX_OFFERED else NOTHING
         unexplained = set().union(*(scored[m][1] for m in negated)) - set().union(*(v[1] for v in kept.values()))
         return NOTHING if unexplained else _guesses(kept)
+
+    def _cannot(self, words: Sequence[Word], last: int) -> bool:
+        """ "siang (juga) gk bisa": the option said just before is refused."""
+        after = [w for w in words[last + 1 : last + 4] if w.key != "juga"]
+        return len(after) >= 2 and after[0].surface in self._negation and after[1].key == "bisa"
 
     # --- scoring ---------------------------------------------------------------------------------
 

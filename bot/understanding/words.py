@@ -91,6 +91,10 @@ class WordShaper:
     def surfaces(self, raw: str) -> tuple[str, ...]:
         """The typed word with stretched letters, "anak2" and slang undone."""
         word = _STRETCHED.sub(r"\1", raw)
+        if len(word) > 3 and word[-1] == word[-2] and word not in self._slang and not self.is_root(word):
+            # "benerr", "iyaa", "siapp": a last letter held, when the word without it is one ("free" stays)
+            held = word[:-1]
+            word = held if held in self._slang or self.is_root(held) else word
         if match := _ABOUT_NUMBER.match(word):
             word = match.group(1)
         if match := _YEARS_OLD.match(word):

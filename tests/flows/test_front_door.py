@@ -1112,3 +1112,11 @@ def test_a_story_opening_with_the_word_status_is_read_not_taken_as_the_command(r
 def test_status_with_a_code_or_a_few_words_is_still_the_command(runtime: Runtime) -> None:
     assert t("status.ask_code") in _first(runtime, "status laporan sy").text
     assert "ABC-DEF" in _first(runtime, "status ABC-DEF", user="wa-2").text
+
+
+def test_a_question_that_ends_in_cancelling_if_so_is_answered_not_taken_as_cancel(runtime: Runtime) -> None:
+    """ "konseling nya bayar gk? kalo bayar sy gk jadi" at the topic question: the cost answered, the form kept."""
+    chat = _at_menu(runtime, "konseling")
+    chat.send("konseling nya bayar gk? kalo bayar sy gk jadi")
+    assert t("faq.cost") in chat.text and t("cancel.confirm") not in chat.text, chat.text
+    assert "topic:kdrt" in chat.choice_ids

@@ -302,3 +302,36 @@ def test_kecamatan_pages_and_unknown_region_goes_to_province(chat: Chat, runtime
     with Session(runtime.db) as session:
         request = session.exec(select(Request)).one()
         assert (request.queue_code, request.region, request.kecamatan_code) == ("dinsos-provinsi", None, None)
+
+
+def test_a_time_to_call_said_with_the_way_is_kept_and_shown(chat: Chat, runtime) -> None:
+    """ "telp aja abis jam 4 sore" at the contact question: the phone, and when to call, on the summary and the
+    request (the report never asks for a time, so it keeps the one said); declined consent keeps no time."""
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send("telp aja abis jam 4 sore")
+    assert chat.text == t("common.ask_phone")
+    chat.send("0812-3456-7890")
+    chat.press("consent:yes")
+    assert f"Kontak: lewat telepon, +6281234567890, {t('contact_time.evening')}" in chat.text.splitlines()
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.contact_way, request.contact_times) == ("phone", "evening")
+        assert session.get(Contact, request.contact_id).contact_times == "evening"
+
+
+def test_a_time_to_call_goes_with_consent_declined(chat: Chat, runtime) -> None:
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send("kpn aja boleh telpon")
+    chat.send("0812-3456-7890")
+    chat.press("consent:no")
+    assert "Kontak: anonim (petugas tidak akan menghubungi Anda)" in chat.text.splitlines()
+    chat.press("confirm:send")
+    with Session(runtime.db) as session:
+        request = session.exec(select(Request)).one()
+        assert (request.anonymous, request.contact_times) == (True, None)
+        assert session.get(Contact, request.contact_id).contact_times is None

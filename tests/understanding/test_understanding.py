@@ -125,6 +125,8 @@ def test_who_wants_to_die_is_read_from_whose_story_it_is() -> None:
         ("saya mau konseling, anak sy yg SMP sering bolos", "family"),  # "saya mau ..." asks; the child is the story
         ("suami sy mau nikah lagi diem2, sy harus gmn", "self"),  # the writer's own marriage
         ("istri sy baru keguguran, sejak itu dia ga mau ngomong, sy bingung", "family"),  # the wife, said again
+        ("kdrt.. tp bukan sy, kakak sy yg dipukulin suaminya", "family"),  # the writer denied first
+        ("mlm min, ada yg bisa diajak ngobrol ga? sy lagi ga baik2 aja", "self"),  # "ga? sy": no denial
     ],
 )
 def test_whose_story_it_is(typed: str, about: str) -> None:
@@ -153,6 +155,24 @@ def test_a_word_of_the_language_is_no_misspelt_place() -> None:
 def test_an_option_turned_around_leaves_the_rest() -> None:
     assert U.options("jgn malem, suami di rumah. pagi aja", "contact_time").clear() == "morning"
     assert U.options("jangan pagi", "contact_time").close() == ("afternoon", "evening")
+    # refused after it too ("... gk bisa"); the one window left is the answer
+    assert U.options("jgn pagi, sy kerja. siang juga gk bisa", "contact_time").clear() == "evening"
+    assert U.options("sore ga bisa", "contact_time").close() == ("morning", "afternoon")
+
+
+@pytest.mark.parametrize(
+    ("typed", "family", "meant"),
+    [
+        ("benerr", "answer", "yes"),  # a last letter held: "bener"
+        ("iyaa", "answer", "yes"),
+        ("kanggo pun biang", "for_whom", "family"),  # Sundanese: for my mother
+        ("buat sodara sepupu", "for_whom", "family"),
+        ("iraha wae, abdi di bumi terus", "contact_time", "anytime"),
+        ("awan bae, bada lohor", "contact_time", "afternoon"),  # Javanese of Serang: midday, after the noon prayer
+    ],
+)
+def test_everyday_answers_to_the_buttons(typed: str, family: str, meant: str) -> None:
+    assert U.options(typed, family).clear() == meant
 
 
 @pytest.mark.parametrize(
@@ -585,6 +605,18 @@ def test_a_family_too_poor_to_treat_its_ill_one_does_not_hide_the_illness() -> N
 def test_a_job_lured_into_by_a_broker_is_offered_as_trafficking() -> None:
     heard = U.read("sy ditipu calo katanya kerja di pabrik ternyata disuruh jd pelayan karaoke & gk boleh pulang")
     assert "korban_trafficking" in heard.category.codes[:2]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sodara sy dibawa kerja ke kalimantan di kebun sawit, ternyata gk digaji, gk boleh pulang, dijaga preman",
+        "ada 5 cewek dr kec cisata mau dikirim ke timur tengah lewat penampungan gelap di kec cikupa",
+    ],
+)
+def test_work_one_may_not_leave_or_an_illegal_holding_house_is_trafficking(typed: str) -> None:
+    """Not a migrant worker in trouble: unpaid and kept from going home, or held to be sent abroad unlawfully."""
+    assert U.read(typed).category.clear() == "korban_trafficking"
 
 
 @pytest.mark.parametrize(
