@@ -151,13 +151,14 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
     if (
         heard.asks
         and intent in _FORM_OF_INTENT
-        and heard.intent.score_of(intent) < _A_STORY
+        and (heard.intent.score_of(intent) < _A_STORY or heard.supposing)
         and heard.words > _A_FEW_WORDS
-        and not (content or heard.region or heard.people or heard.danger)
+        and not (content or heard.region or heard.danger or (heard.people and not heard.supposing))
     ):
         # "apakah laporan bisa dikirim dengan foto?", "kl lapornya malem2 gini ada yg respon ga": a question
         # about reporting that names no one and no case; how the service works, and the menu to start (but
-        # "bisa lapor disini?" is answered by the report itself)
+        # "bisa lapor disini?" is answered by the report itself). Supposing a report, whoever it names is
+        # nobody yet: "kalo lapor bisa dicabut lagi ga? takut salah orang".
         return _understood(state, (help_reply(ctx), _menu(state, ctx)))
     form = _which_form(heard, intent)
     if form in FORMS:

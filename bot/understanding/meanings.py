@@ -112,6 +112,7 @@ class Meanings:
     other_question: str | None = None  # a second one as close: "ini resmi? nama pelapor dirahasiain kan"
     asks: bool = False  # a question mark, or a question word opening it ("kok ...", "apakah ...")
     contact_word: bool = False  # a word of being contacted: "telpon", "hubungi", "chat"
+    supposing: bool = False  # a report or counseling named after "kalau": "kalo lapor bisa dicabut lagi ga?"
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
     handled: bool = False  # "udh ditangani", "udh dijemput petugas": a case said to be taken care of
     about: str | None = None  # whose story: "self" (the writer first) or "family" (one of the writer's own)

@@ -98,6 +98,7 @@ class Understanding:
             s for w in vocabulary.words("question_opening") for s in self.shaper.surfaces(w)
         )
         self._asking = frozenset(s for w in vocabulary.words("question_asking") for s in self.shaper.surfaces(w))
+        self._if_words = self._conditional - self._opening_a_question  # "kalo", not "apakah"
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
         self._not_this_bridge = frozenset(
             s for w in vocabulary.words("not_this_bridge") for s in self.shaper.surfaces(w)
@@ -247,6 +248,10 @@ class Understanding:
         close_questions = asked.close()
         question = asked.clear() or (close_questions[0] if close_questions else None)
         other_question = close_questions[1] if len(close_questions) > 1 else None
+        # "kalo lapor bisa dicabut lagi ga?": the service asked for only in an "if"
+        supposing = any(
+            self._supposed(words, hit[1], self._if_words) for m, hit in scored["intent"].items() if m in _REQUESTS
+        )
         if question is not None:  # "kalo lapor, nama sy dikasih tau gk?": asks about reporting, does not report
             scored["intent"] = {
                 m: v for m, v in scored["intent"].items() if m not in _REQUESTS or not self._supposed(words, v[1])
@@ -299,6 +304,7 @@ class Understanding:
             or bool(words and words[0].surface in self._opening_a_question)
             or any(w.surface in self._asking for w in words),
             contact_word=any(w.surface in self._contact_words for w in words),
+            supposing=supposing,
             correcting=bool(scored["intent"].get("correction")),
             handled=bool(scored["intent"].get("handled")),
             about=self._harm.told_about(words),
@@ -655,10 +661,11 @@ class Understanding:
             if words[i + 1].key in self._struck_things and words[i].key in self._strike_verbs
         )
 
-    def _supposed(self, words: Sequence[Word], said: frozenset[int]) -> bool:
-        """The words follow "kalau", "jika", "if": a supposition ("kalo mo lapor, harus pake ktp?")."""
+    def _supposed(self, words: Sequence[Word], said: frozenset[int], marks: frozenset[str] | None = None) -> bool:
+        """The words follow "kalau", "jika", "if" (or `marks`): a supposition ("kalo mo lapor, harus pake ktp?")."""
         first = min(said)
-        return any(words[i].surface in self._conditional for i in range(max(0, first - 3), first))
+        marks = self._conditional if marks is None else marks
+        return any(words[i].surface in marks for i in range(max(0, first - 3), first))
 
     def _writers(self, words: Sequence[Word], violent: set[int]) -> list[int]:
         """Where "saya" is the writer: starting a clause, after a small word, or as the one a violent verb

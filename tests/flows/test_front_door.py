@@ -936,6 +936,9 @@ def test_two_questions_about_the_service_in_one_message_are_both_answered(runtim
         # a question about reporting that names no one: how it works, not a report form
         "apakah laporan bisa dikirim dengan foto? ada yg mau sy kirim fotonya",
         "pak/bu mohon maaf sebelumnya, sy mau tanya kl lapornya malem2 gini ada yg respon ga",
+        # supposing a report, whoever it names is nobody yet
+        "kalo lapor bisa dicabut lagi ga? takut salah orang",
+        "kalo sy laporin nanti bantuan sembakonya dateng ke siapa? ke sy atau ke orangnya?",
     ],
 )
 def test_a_question_the_service_cannot_answer_gets_the_help_text_not_a_refusal(runtime: Runtime, asked: str) -> None:
