@@ -135,7 +135,7 @@ def read_at_menu(state: ConversationState, heard: Meanings, ctx: FlowContext, *,
         told = (content >= _A_STORY and heard.words > clarify.SHORT) or asked_for >= _A_STORY
         # "... dirawat di rs tp gk punya bpjs, biayanya gede bgt. tlg dibantu": a story that mentions a cost
         # (or "korban penipuan kerja") asks nothing of the service unless it asks ("?").
-        asking = "?" in heard.text or not (content and heard.words > clarify.SHORT)
+        asking = heard.asks or not (content and heard.words > clarify.SHORT)
         if asking or told:
             answered = tuple(Reply(ctx.t(f"faq.{q}")) for q in (heard.question, heard.other_question) if q)
         if asking and not told:

@@ -99,6 +99,9 @@ class Understanding:
         )
         self._asking = frozenset(s for w in vocabulary.words("question_asking") for s in self.shaper.surfaces(w))
         self._if_words = self._conditional - self._opening_a_question  # "kalo", not "apakah"
+        self._tags = frozenset(
+            tuple(self.shaper.key(w) for w in phrase.split()) for phrase in vocabulary.words("question_tag")
+        )
         self._not_this = frozenset(s for w in vocabulary.words("not_this") for s in self.shaper.surfaces(w))
         self._not_this_bridge = frozenset(
             s for w in vocabulary.words("not_this_bridge") for s in self.shaper.surfaces(w)
@@ -302,7 +305,8 @@ class Understanding:
             other_question=other_question,
             asks="?" in text
             or bool(words and words[0].surface in self._opening_a_question)
-            or any(w.surface in self._asking for w in words),
+            or any(w.surface in self._asking for w in words)
+            or any(tuple(w.key for w in words[-len(tag) :]) == tag for tag in self._tags),
             contact_word=any(w.surface in self._contact_words for w in words),
             supposing=supposing,
             correcting=bool(scored["intent"].get("correction")),

@@ -879,6 +879,11 @@ def test_a_family_trouble_told_by_an_rt_head_about_a_resident_is_a_report(runtim
         ("kalo sy lapor, tetangga yg sy laporin bakal tau ga kalo sy yg lapor?", "faq.secrecy"),
         ("yg nerima laporan ini dinas sosial kabupaten apa provinsi?", "faq.official"),
         ("mau tanya, kalo lapor org yg tinggal di jakarta bisa gk? sodara sy soalnya", "faq.scope"),
+        # a question without "?", closed by "bener ga"
+        (
+            "min td ada yg nelpon ngaku dr dinsos minta transfer biaya administrasi bantuan, itu bener ga",
+            "faq.official",
+        ),
         ("ini bisa lapor pake bhs sunda gk min?", "faq.regional_language"),
         ("punten min, mau nanya bisa pake bahasa jawa serang ora?", "faq.regional_language"),
     ],
