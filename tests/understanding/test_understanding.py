@@ -189,6 +189,14 @@ def test_everyday_answers_to_the_buttons(typed: str, family: str, meant: str) ->
         ("janda", "perempuan_rawan_sosial_ekonomi"),
         ("anak2 ngemis", "anak_jalanan"),
         ("pengemsi", "pengemis"),  # reduplication; a typo
+        ("kel pak udin makan sehari sekali doang, ngontrak sepetak", "fakir_miskin"),
+        ("ada bocah2 nyemir sepatu di stasiun sampe malem", "anak_jalanan"),
+        ("td subuh air laut naik tinggi, warung2 pinggir pantai pada rusak", "korban_bencana_alam"),
+        ("lapor anak sma hamil diusir ortunya", "anak_telantar"),
+        ("lapor anak 13 thn ketauan ngedarin obat di sekolah, skrg ditangkep polisi", "anak_berhadapan_hukum"),
+        ("anak jadi kurir narkoba", "anak_perlindungan_khusus"),  # used by grown-ups: exploited
+        ("ada org tinggal di cungkup makam udh berbulan2", "gelandangan"),
+        ("lapor korban penjualan orang", "korban_trafficking"),
     ],
 )
 def test_everyday_words_and_typos_name_the_category(typed: str, category: str) -> None:
