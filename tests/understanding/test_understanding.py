@@ -197,6 +197,8 @@ def test_everyday_answers_to_the_buttons(typed: str, family: str, meant: str) ->
         ("anak jadi kurir narkoba", "anak_perlindungan_khusus"),  # used by grown-ups: exploited
         ("ada org tinggal di cungkup makam udh berbulan2", "gelandangan"),
         ("lapor korban penjualan orang", "korban_trafficking"),
+        ("ada nenek2 yg nyari barang bekas di perumahan kami", "pemulung"),
+        ("anak umur 12 thn jadi tukang parkir liar smp malem", "anak_jalanan"),
     ],
 )
 def test_everyday_words_and_typos_name_the_category(typed: str, category: str) -> None:
