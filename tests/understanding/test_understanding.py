@@ -220,6 +220,12 @@ def test_a_meaning_inside_a_stronger_one_is_no_rival() -> None:
         ("pinjol", "ekonomi_keluarga"),
         ("kdrt", "kdrt"),
         ("depresi", "stres_psikologis"),
+        ("suami mau nyerein sy", "perceraian"),
+        ("cara ngadepin balita yg tantrum", "pengasuhan_anak"),
+        ("anak umur 6 thn msh ngompol tiap malem", "pengasuhan_anak"),
+        ("pasea wae jeung salaki", "konflik_keluarga"),  # Sundanese: always quarrelling with my husband
+        ("sy dijodohin ortu padahal gk mau", "konflik_keluarga"),
+        ("istri sy main gila sm temen kerjanya", "konflik_keluarga"),
     ],
 )
 def test_everyday_words_name_the_topic(typed: str, topic: str) -> None:
