@@ -204,6 +204,7 @@ class HarmReader:
         return None
 
     def _denied(self, words: Sequence[Word], at: int) -> bool:
+        """ "bukan sy, kakak sy yg ...": the writer named only to say the story is not theirs."""
         return at > 0 and words[at - 1].key in self._denials
 
     def only_one_of_writers(self, words: Sequence[Word]) -> str | None:

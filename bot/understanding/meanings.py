@@ -110,7 +110,9 @@ class Meanings:
     hints: Guesses = NOTHING  # "report" / "counseling": how the story is told, when its content is even
     question: str | None = None  # a question about the service ("cost", "secrecy", ...): catalog `faq.<code>`
     other_question: str | None = None  # a second one as close: "ini resmi? nama pelapor dirahasiain kan"
-    asks: bool = False  # a question mark, or a question word opening it ("kok ...", "apakah ...")
+    # a question mark, a question word opening it ("kok ...", "apakah ..."), "tanya" anywhere, or a closing tag
+    # ("..., itu bener ga")
+    asks: bool = False
     contact_word: bool = False  # a word of being contacted: "telpon", "hubungi", "chat"
     supposing: bool = False  # a report or counseling named after "kalau": "kalo lapor bisa dicabut lagi ga?"
     correcting: bool = False  # "bukan", "salah", "ganti": says something given is wrong
