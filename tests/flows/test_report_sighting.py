@@ -305,8 +305,8 @@ def test_kecamatan_pages_and_unknown_region_goes_to_province(chat: Chat, runtime
 
 
 def test_a_time_to_call_said_with_the_way_is_kept_and_shown(chat: Chat, runtime) -> None:
-    """ "telp aja abis jam 4 sore" at the contact question: the phone, and when to call, on the summary and the
-    request (the report never asks for a time, so it keeps the one said); declined consent keeps no time."""
+    """ "telp aja abis jam 4 sore" at the contact question: the phone, and when to call, on the summary, the
+    request and the contact (the report never asks for a time, so it keeps the one said)."""
     _until_description(chat)
     chat.send("Ada anak kecil mengamen sendirian sampai malam")
     chat.press("skip")
@@ -323,6 +323,7 @@ def test_a_time_to_call_said_with_the_way_is_kept_and_shown(chat: Chat, runtime)
 
 
 def test_a_time_to_call_goes_with_consent_declined(chat: Chat, runtime) -> None:
+    """Declined: the report goes anonymous, and no time to call is kept anywhere."""
     _until_description(chat)
     chat.send("Ada anak kecil mengamen sendirian sampai malam")
     chat.press("skip")
