@@ -207,6 +207,7 @@ REPORT_SIGHTING = FormFlow(
             "sighting.ask_contact",
             _contact_choices,
             label_key="sighting.field_contact",
+            edit_clears=("contact_time",),  # a new answer says its own time, or none
             typed=("contact_mode", {m: f"contact:{m}" for m in ("anonymous", "chat", "phone")}),
         ),
         phone_step(label_key="common.field_phone", applies=lambda a: a.get("contact_mode") == "phone"),

@@ -322,6 +322,20 @@ def test_a_time_to_call_said_with_the_way_is_kept_and_shown(chat: Chat, runtime)
         assert session.get(Contact, request.contact_id).contact_times == "evening"
 
 
+def test_changing_the_contact_answer_says_its_own_time(chat: Chat) -> None:
+    """`Ubah` -> Kontak: the time said with the old answer goes; one said with the new answer is kept."""
+    _until_description(chat)
+    chat.send("Ada anak kecil mengamen sendirian sampai malam")
+    chat.press("skip")
+    chat.send("lewat chat aja, sore")
+    chat.press("consent:yes")
+    assert f"Kontak: lewat chat ini, {t('contact_time.evening')}" in chat.text.splitlines()
+    chat.press("confirm:edit")
+    chat.press("edit:contact_mode")
+    chat.send("chat aja, pagi")
+    assert f"Kontak: lewat chat ini, {t('contact_time.morning')}" in chat.text.splitlines(), chat.text
+
+
 def test_a_time_to_call_goes_with_consent_declined(chat: Chat, runtime) -> None:
     """Declined: the report goes anonymous, and no time to call is kept anywhere."""
     _until_description(chat)
